@@ -1,0 +1,70 @@
+/**
+ * The contract between platform adapters (discord, slack, studio) and the shared
+ * middleware. Adapters translate platform events into `ChatEvent` / `ReactionEvent` and
+ * render replies through a `ReplyChannel`; they never decide who answers, what is
+ * captured or what is rate-limited — src/adapters/middleware does, once for all.
+ */
+
+export type Platform = 'discord' | 'slack' | 'studio' | 'cli';
+
+export interface Speaker {
+  /** Platform user id (Discord snowflake, Slack U…, studio session id). */
+  id: string;
+  /** Display name as shown on the platform; used as the speaker name in prompts. */
+  name: string;
+  isBot: boolean;
+}
+
+export interface ChatTurn {
+  speaker: Speaker;
+  text: string;
+  /** Unix milliseconds. */
+  timestamp: number;
+  messageId?: string;
+}
+
+/** A message somebody posted where one of our bots can see it. */
+export interface ChatEvent {
+  platform: Platform;
+  messageId: string;
+  channelId: string;
+  /** Discord guild or Slack team. */
+  spaceId?: string;
+  threadId?: string;
+  author: Speaker;
+  text: string;
+  timestamp: number;
+  isDirect: boolean;
+  mentionsBot: boolean;
+  repliesToBot: boolean;
+  /** Persona explicitly requested (slash command option, studio selector). */
+  personaId?: string;
+  /** Earlier turns the platform gives us (reply chain, recent channel history), oldest first. */
+  history: ChatTurn[];
+  /** Link back to the message on its platform, kept with captured candidates. */
+  permalink?: string;
+}
+
+export interface ReactionEvent {
+  platform: Platform;
+  channelId: string;
+  messageId: string;
+  user: Speaker;
+  /** Unicode emoji or Slack emoji name (e.g. 'white_check_mark'). */
+  emoji: string;
+  added: boolean;
+  /** Platform delivery id, so a redelivered event is applied once. */
+  eventId?: string;
+}
+
+/** How a reply is rendered; each adapter implements it for its platform. */
+export interface ReplyChannel {
+  /** Show that the persona is "typing". Called once before generation, may be a no-op. */
+  typing(): Promise<void>;
+  /** Called with the whole text so far; adapters throttle edits themselves. */
+  update(textSoFar: string): Promise<void>;
+  /** The final text (may need splitting on the platform's length limit). */
+  finish(text: string): Promise<void>;
+  /** A short user-facing sentence for a failure (busy, rate-limited, generation error). */
+  fail(message: string): Promise<void>;
+}

@@ -1,0 +1,15 @@
+/**
+ * The `persona` command. Each area registers its subcommands from src/cli/commands/;
+ * this file only assembles them.
+ */
+import { Command } from 'commander';
+import { registerPersonaCommands } from './commands/personas.js';
+
+const program = new Command('persona')
+  .description('Build character bots that talk like a real person: ingest, curate, fine-tune, chat and serve.')
+  .showHelpAfterError()
+  .enablePositionalOptions();
+
+registerPersonaCommands(program);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,96 @@
+/**
+ * The one typed configuration, read once at start-up from `.env`, the environment and CLI
+ * flags (in increasing priority). No other module reads process.env: they receive a Config.
+ * Every variable is documented in .env.example.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { z } from 'zod';
+import { PersonaError } from '../errors.js';
+
+const csv = z
+  .string()
+  .optional()
+  .transform((value) => (value ? value.split(',').map((part) => part.trim()).filter(Boolean) : []));
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+export const configSchema = z.object({
+  DATA_DIR: z.string().default('data'),
+  PERSONAS_DIR: z.string().default('personas'),
+  TRANSCRIPTS_DIR: z.string().default('transcripts'),
+  BASE_MODEL_DIR: z.string().default('models/base'),
+  STORE_URL: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
+  ORT_THREADS: z.coerce.number().int().min(0).default(0),
+  TRAINING_CONCURRENCY: z.coerce.number().int().min(1).default(1),
+  MODEL_CACHE_MB: z.coerce.number().int().min(16).default(2048),
+  DISCORD_TOKEN: z.string().optional(),
+  DISCORD_API_URL: z.string().url().optional(),
+  DISCORD_ALLOWED_GUILDS: csv,
+  DISCORD_ALLOWED_CHANNELS: csv,
+  DISCORD_ADMIN_ROLE: z.string().optional(),
+  SLACK_BOT_TOKEN: z.string().optional(),
+  SLACK_APP_TOKEN: z.string().optional(),
+  SLACK_SIGNING_SECRET: z.string().optional(),
+  SLACK_API_URL: z.string().url().optional(),
+  SLACK_PORT: port.default(3001),
+  SLACK_REVIEW_CHANNEL: z.string().optional(),
+  SLACK_CURATORS: csv,
+  STUDIO_PORT: port.default(3000),
+  STUDIO_HOST: z.string().default('127.0.0.1'),
+  STUDIO_TOKEN: z.string().optional(),
+  HEALTH_PORT: port.optional(),
+});
+
+type RawConfig = z.infer<typeof configSchema>;
+
+export interface Config extends RawConfig {
+  /** Absolute directory that all relative paths above are resolved against. */
+  root: string;
+  /** STORE_URL with the default filled in: an embedded SQLite file under DATA_DIR. */
+  storeUrl: string;
+}
+
+export interface LoadConfigOptions {
+  /** Directory holding `.env` and that relative paths resolve against (default: cwd). */
+  root?: string;
+  env?: Record<string, string | undefined>;
+  /** Highest priority, e.g. CLI flags. */
+  overrides?: Partial<Record<keyof RawConfig, string>>;
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const root = resolve(options.root ?? process.cwd());
+  const envFile = resolve(root, '.env');
+  const fromFile = existsSync(envFile) ? parseDotenv(readFileSync(envFile)) : {};
+  const merged = { ...fromFile, ...pickKnown(options.env ?? process.env), ...options.overrides };
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue.path.join('.');
+    throw new PersonaError('config_invalid', `Configuration variable ${field} is invalid: ${issue.message} (from ${envFile} or the environment).`, {
+      field,
+    });
+  }
+  const raw = parsed.data;
+  const at = (path: string) => resolve(root, path);
+  return {
+    ...raw,
+    root,
+    DATA_DIR: at(raw.DATA_DIR),
+    PERSONAS_DIR: at(raw.PERSONAS_DIR),
+    TRANSCRIPTS_DIR: at(raw.TRANSCRIPTS_DIR),
+    BASE_MODEL_DIR: at(raw.BASE_MODEL_DIR),
+    storeUrl: raw.STORE_URL ?? `sqlite://${at(raw.DATA_DIR)}/persona.sqlite`,
+  };
+}
+
+function pickKnown(env: Record<string, string | undefined>): Record<string, string> {
+  const known = Object.keys(configSchema.shape);
+  return Object.fromEntries(Object.entries(env).filter(([key, value]) => known.includes(key) && value !== undefined && value !== '')) as Record<
+    string,
+    string
+  >;
+}

@@ -1,0 +1,61 @@
+/** Reads and validates persona files; errors name the file, the field and what is allowed. */
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { PersonaError } from '../errors.js';
+import { PERSONA_ID, personaSchema, type Persona } from './schema.js';
+
+export function personaPath(personasDir: string, id: string): string {
+  return join(personasDir, `${id}.yaml`);
+}
+
+export function parsePersona(text: string, file: string): Persona {
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (error) {
+    const where = error instanceof YAMLParseError && error.linePos ? ` line ${error.linePos[0].line}` : '';
+    throw new PersonaError('persona_invalid', `${file}${where}: not valid YAML (${(error as Error).message.split('\n')[0]}).`, { file });
+  }
+  const parsed = personaSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue.path.join('.') || '(top level)';
+    throw new PersonaError('persona_invalid', `${file}: field "${field}" is invalid: ${describeIssue(issue)}.`, { file, field });
+  }
+  return parsed.data;
+}
+
+function describeIssue(issue: { code: string; message: string; keys?: string[]; values?: unknown[] }): string {
+  if (issue.code === 'unrecognized_keys' && issue.keys) return `unknown field(s) ${issue.keys.join(', ')}`;
+  if (issue.code === 'invalid_value' && issue.values) return `must be one of ${issue.values.map(String).join(', ')}`;
+  return issue.message;
+}
+
+export function loadPersona(personasDir: string, id: string): Persona {
+  if (!PERSONA_ID.test(id)) {
+    throw new PersonaError('persona_not_found', `"${id}" is not a valid persona id (lower-case letters, digits and dashes).`, { id });
+  }
+  const file = personaPath(personasDir, id);
+  if (!existsSync(file)) {
+    const known = listPersonaIds(personasDir);
+    throw new PersonaError('persona_not_found', `No persona "${id}": ${file} does not exist (known: ${known.join(', ') || 'none'}).`, { id, file });
+  }
+  const persona = parsePersona(readFileSync(file, 'utf8'), file);
+  if (persona.id !== id) {
+    throw new PersonaError('persona_invalid', `${file}: field "id" is "${persona.id}" but the file name says "${id}".`, { file, field: 'id' });
+  }
+  return persona;
+}
+
+export function listPersonaIds(personasDir: string): string[] {
+  if (!existsSync(personasDir)) return [];
+  return readdirSync(personasDir)
+    .filter((name) => name.endsWith('.yaml'))
+    .map((name) => name.slice(0, -'.yaml'.length))
+    .sort();
+}
+
+export function loadAllPersonas(personasDir: string): Persona[] {
+  return listPersonaIds(personasDir).map((id) => loadPersona(personasDir, id));
+}

@@ -1,0 +1,108 @@
+/**
+ * The persona file (`personas/<id>.yaml`): who the persona is, whose words are its voice,
+ * where its material comes from, and how it is trained, scheduled and sampled.
+ * Written by hand, so every field has a default where a sensible one exists.
+ */
+import { z } from 'zod';
+
+export const PERSONA_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+const trainingSchema = z
+  .object({
+    method: z.enum(['lora', 'full']).default('lora'),
+    epochs: z.number().positive().default(2),
+    max_steps: z.number().int().positive().optional(),
+    learning_rate: z.number().positive().optional(),
+    batch_size: z.number().int().positive().default(8),
+    seq_len: z.number().int().min(16).default(256),
+    optimizer: z.enum(['adamw', 'sgd']).default('adamw'),
+    weight_decay: z.number().min(0).default(0.0),
+    warmup_ratio: z.number().min(0).max(1).default(0.05),
+    grad_clip: z.number().positive().default(1.0),
+    grad_accumulation: z.number().int().positive().default(1),
+    eval_every: z.number().int().positive().default(50),
+    early_stopping_patience: z.number().int().min(0).default(3),
+    seed: z.number().int().default(42),
+    lora: z
+      .object({
+        r: z.number().int().positive().default(16),
+        alpha: z.number().positive().default(32),
+        dropout: z.number().min(0).max(1).default(0.0),
+        target_modules: z.array(z.string()).default(['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']),
+      })
+      .prefault({}),
+    /** Scheduled runs are skipped unless at least this many approved samples are new. */
+    min_new_samples: z.number().int().min(0).default(20),
+    /** Promotion gate: required relative improvement of validation loss over the champion. */
+    min_improvement: z.number().min(0).default(0.005),
+  })
+  .strict();
+
+const samplingSchema = z
+  .object({
+    max_new_tokens: z.number().int().positive().default(120),
+    temperature: z.number().min(0).max(5).default(0.8),
+    top_k: z.number().int().min(0).default(40),
+    top_p: z.number().gt(0).max(1).default(0.95),
+    min_p: z.number().min(0).max(1).default(0),
+    repetition_penalty: z.number().positive().default(1.1),
+    no_repeat_ngram_size: z.number().int().min(0).default(0),
+    bad_words: z.array(z.string()).default([]),
+    stop: z.array(z.string()).default([]),
+  })
+  .strict();
+
+export const personaSchema = z
+  .object({
+    id: z.string().regex(PERSONA_ID, 'lower-case letters, digits and dashes, starting with a letter or digit'),
+    name: z.string().min(1),
+    description: z.string().default(''),
+    system_prompt: z.string().default(''),
+    avatar_url: z.string().url().optional(),
+    voices: z
+      .object({
+        names: z.array(z.string().min(1)).default([]),
+        discord_ids: z.array(z.string().regex(/^\d+$/, 'a numeric Discord user id')).default([]),
+        slack_ids: z.array(z.string().regex(/^[UW][A-Z0-9]+$/, 'a Slack user id like U012ABCDEF')).default([]),
+      })
+      .strict()
+      .prefault({}),
+    /** Glob patterns (relative to the project root) of transcripts that are this persona's own words. */
+    sources: z.array(z.string()).default([]),
+    /** Model folder to fine-tune from; default is the bundled base model. */
+    base: z.string().optional(),
+    training: trainingSchema.prefault({}),
+    schedule: z
+      .object({
+        cron: z.string().optional(),
+        timezone: z.string().default('UTC'),
+        enabled: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
+    sampling: samplingSchema.prefault({}),
+    channels: z
+      .object({
+        discord: z.array(z.string().regex(/^\d+$/, 'a numeric Discord channel id')).default([]),
+        slack: z.array(z.string()).default([]),
+      })
+      .strict()
+      .prefault({}),
+    /** Dataset building: context turns kept before a reply, merge gap and silence gap (seconds). */
+    dataset: z
+      .object({
+        context_turns: z.number().int().min(0).default(6),
+        merge_gap_seconds: z.number().min(0).default(120),
+        silence_gap_seconds: z.number().min(0).default(3600),
+        min_chars: z.number().int().min(0).default(2),
+        max_chars: z.number().int().positive().default(4000),
+        block_list: z.array(z.string()).default([]),
+        validation_fraction: z.number().min(0).max(0.5).default(0.1),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type Persona = z.infer<typeof personaSchema>;
+export type PersonaInput = z.input<typeof personaSchema>;
