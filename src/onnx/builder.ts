@@ -13,9 +13,10 @@ const { onnx } = onnxProto;
 export const OPSET = 18;
 export const IR_VERSION = 8;
 
-export type ElemType = 'float32' | 'float16' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool';
+export type ElemType = 'float32' | 'float64' | 'float16' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool';
 const ELEM: Record<ElemType, number> = {
   float32: onnx.TensorProto.DataType.FLOAT,
+  float64: onnx.TensorProto.DataType.DOUBLE,
   float16: onnx.TensorProto.DataType.FLOAT16,
   int64: onnx.TensorProto.DataType.INT64,
   int32: onnx.TensorProto.DataType.INT32,
@@ -27,7 +28,7 @@ const ELEM: Record<ElemType, number> = {
 /** A dimension is a fixed size or a symbolic name such as 'batch' or 'sequence'. */
 export type Dim = number | string;
 
-export type TensorData = Float32Array | BigInt64Array | Int32Array | Uint8Array | Uint16Array;
+export type TensorData = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array | Uint16Array;
 
 export interface ConstTensor {
   kind: 'tensor';
