@@ -1,0 +1,108 @@
+/**
+ * Packing: tokenized samples → fixed-length rows for the step model. Short samples share a
+ * row (best fit by remaining space, so little is padding); long samples are split into
+ * pieces of seq_len tokens. Every row keeps a per-token target mask: the loss is taken only
+ * where the mask is 1 (the persona's own tokens), never on other speakers or padding.
+ *
+ * Sample weight (exemplary samples) is applied by repetition, not by loss weighting: a
+ * sample of weight w appears round(w) times per epoch (at least once; weight ≤ 0 drops it).
+ * Repetition needs nothing from the step model, whose labels carry no per-token weight.
+ *
+ * Packed samples see earlier samples of their row through the causal mask (as in Hugging
+ * Face's packing without attention reset); every sample starts with its template's
+ * start-of-turn tokens, so the boundary is visible to the model.
+ */
+import { Rng } from './rng.js';
+
+/** A sample after chat-template rendering and tokenization. */
+export interface TokenizedSample {
+  ids: number[];
+  /** 1 where the token is a training target (the persona's words and its end-of-turn token). */
+  targets: Uint8Array;
+  weight: number;
+}
+
+export interface PackedRow {
+  ids: Int32Array;
+  /** targets[t] = 1: token t is predicted from tokens 0..t-1 of this row and counts in the loss. */
+  targets: Uint8Array;
+  /** Tokens in use; the rest is padding. */
+  used: number;
+}
+
+export interface PackOptions {
+  seqLen: number;
+  padId: number;
+  seed: number;
+  /** Ignore weights (validation rows are counted once, so losses compare across datasets). */
+  ignoreWeights?: boolean;
+}
+
+export function copiesFor(weight: number): number {
+  if (!(weight > 0)) return 0;
+  return Math.max(1, Math.round(weight));
+}
+
+/**
+ * Splits a sample longer than seqLen into pieces. Each continuation piece starts with the
+ * previous piece's last token, masked off, so every target is predicted exactly once and
+ * always with at least one token of context. Pieces without any target are dropped.
+ */
+export function splitSample(ids: number[], targets: Uint8Array, seqLen: number): { ids: number[]; targets: Uint8Array }[] {
+  if (ids.length <= seqLen) return hasTarget(targets) ? [{ ids, targets }] : [];
+  const pieces: { ids: number[]; targets: Uint8Array }[] = [];
+  for (let start = 0; start < ids.length - 1; start += seqLen - 1) {
+    const end = Math.min(ids.length, start + seqLen);
+    const pieceTargets = targets.slice(start, end);
+    if (start > 0) pieceTargets[0] = 0;
+    if (hasTarget(pieceTargets)) pieces.push({ ids: ids.slice(start, end), targets: pieceTargets });
+    if (end === ids.length) break;
+  }
+  return pieces;
+}
+
+function hasTarget(targets: Uint8Array): boolean {
+  return targets.some((t) => t === 1);
+}
+
+/** Packs samples into rows; the same samples and seed give the same rows. */
+export function packSamples(samples: readonly TokenizedSample[], options: PackOptions): PackedRow[] {
+  const { seqLen, padId } = options;
+  const pieces: { ids: number[]; targets: Uint8Array }[] = [];
+  for (const sample of samples) {
+    const copies = options.ignoreWeights ? (sample.weight > 0 ? 1 : 0) : copiesFor(sample.weight);
+    const split = splitSample(sample.ids, sample.targets, seqLen);
+    for (let c = 0; c < copies; c++) pieces.push(...split);
+  }
+  const order = new Rng(options.seed).shuffle(pieces);
+
+  const rows: PackedRow[] = [];
+  // byRoom[r] holds indices of rows with exactly r free tokens: best fit is the smallest r ≥ length.
+  const byRoom: number[][] = Array.from({ length: seqLen + 1 }, () => []);
+  for (const piece of order) {
+    const length = piece.ids.length;
+    let room = length;
+    while (room <= seqLen && byRoom[room].length === 0) room++;
+    let rowIndex: number;
+    if (room > seqLen) {
+      rowIndex = rows.length;
+      rows.push({ ids: new Int32Array(seqLen).fill(padId), targets: new Uint8Array(seqLen), used: 0 });
+    } else {
+      rowIndex = byRoom[room].shift()!;
+    }
+    const row = rows[rowIndex];
+    row.ids.set(piece.ids, row.used);
+    row.targets.set(piece.targets, row.used);
+    row.used += length;
+    const left = seqLen - row.used;
+    if (left > 0) byRoom[left].push(rowIndex);
+  }
+  return rows;
+}
+
+/** Number of target tokens in rows (what the loss is averaged over). */
+export function countTargets(rows: readonly PackedRow[]): number {
+  let total = 0;
+  for (const row of rows) for (let t = 0; t < row.used; t++) total += row.targets[t];
+  return total;
+}
