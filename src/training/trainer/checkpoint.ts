@@ -92,6 +92,15 @@ export function readCheckpoint(path: string): Checkpoint | null {
   return { state, params, optimizerTensors, best };
 }
 
+/** The fingerprint of the run that wrote the checkpoint, without reading its tensors. */
+export function readCheckpointFingerprint(path: string): string | undefined {
+  try {
+    return (JSON.parse(readSafetensorsMetadata(path).state ?? '{}') as Partial<LoopState>).fingerprint;
+  } catch {
+    return undefined;
+  }
+}
+
 export function removeCheckpoint(path: string): void {
   rmSync(path, { force: true });
 }

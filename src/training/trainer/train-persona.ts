@@ -1,0 +1,180 @@
+/**
+ * `trainPersona`: everything one training run does, for the CLI and the scheduler alike.
+ * Load the base folder (config, tokenizer, weights) → render, tokenize and pack the
+ * dataset snapshot → build the step model → run the loop (resuming a matching checkpoint)
+ * → write the new version folder atomically → drop the checkpoint. A run that diverges or
+ * is interrupted writes no version, so the previous ones stay exactly as they were.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Config } from '../../config/config.js';
+import { PersonaError } from '../../errors.js';
+import { logger } from '../../log.js';
+import { llamaParameterShapes, readLlamaConfig } from '../../modelfmt/config.js';
+import { createTokenizer, readTokenizerFiles } from '../../modelfmt/tokenizer.js';
+import type { Persona } from '../../personas/schema.js';
+import { createStepModel, initLoraParams, type StepModel } from '../step-model.js';
+import { loadBaseWeights } from './base-weights.js';
+import { readCheckpointFingerprint } from './checkpoint.js';
+import { runTrainingLoop, type LoopResult, type TrainingEvent } from './loop.js';
+import { mergeLora } from './lora.js';
+import type { Params } from './optimizers.js';
+import { countTargets, packSamples } from './packing.js';
+import { tokenizeSample, type TrainableSample } from './render.js';
+import { metricsLog } from './reporters.js';
+import { resolveTraining, type ResolvedTraining, type TrainingOverrides } from './settings.js';
+import { writeVersionFolder } from './version-folder.js';
+
+export interface DatasetSnapshot {
+  version: string;
+  train: TrainableSample[];
+  validation: TrainableSample[];
+}
+
+export interface TrainPersonaOptions {
+  config: Config;
+  persona: Persona;
+  dataset: DatasetSnapshot;
+  overrides?: TrainingOverrides;
+  /** Version folder name; default a UTC timestamp such as 20261127-101906. */
+  version?: string;
+  signal?: AbortSignal;
+  onEvent?: (event: TrainingEvent) => void;
+  /** Checkpoint every N steps (besides every 5 minutes and on interruption). */
+  checkpointEverySteps?: number;
+}
+
+export interface TrainReport {
+  persona: string;
+  version: string;
+  dir: string;
+  onnx: string | null;
+  method: ResolvedTraining['method'];
+  base: string;
+  datasetVersion: string;
+  hyperparameters: ResolvedTraining['hyper'];
+  lora: ResolvedTraining['lora'] | null;
+  data: { trainSamples: number; validationSamples: number; trainRows: number; validationRows: number; trainTargetTokens: number };
+  metrics: Omit<LoopResult, 'params'> & { tokensPerSecond: number };
+  startedAt: string;
+  finishedAt: string;
+}
+
+export function baseModelDir(config: Config, persona: Persona): string {
+  return persona.base ? resolve(config.root, persona.base) : config.BASE_MODEL_DIR;
+}
+
+export function trainingPaths(config: Config, personaId: string) {
+  const dir = join(config.DATA_DIR, 'checkpoints', personaId);
+  return { checkpoint: join(dir, 'checkpoint.safetensors'), metrics: join(dir, 'metrics.jsonl'), models: join(config.DATA_DIR, 'models', personaId) };
+}
+
+export async function trainPersona(options: TrainPersonaOptions): Promise<TrainReport> {
+  const { config, persona, dataset } = options;
+  const startedAt = new Date().toISOString();
+  const settings = resolveTraining(persona, options.overrides);
+  const { hyper, method } = settings;
+  const baseDir = baseModelDir(config, persona);
+  const modelConfig = readLlamaConfig(baseDir);
+  const { tokenizerJson, tokenizerConfig } = readTokenizerFiles(baseDir);
+  const tokenizer = createTokenizer(tokenizerJson, tokenizerConfig, join(baseDir, 'tokenizer.json'));
+  if (tokenizer.vocabSize > modelConfig.vocab_size) {
+    const file = join(baseDir, 'tokenizer.json');
+    throw new PersonaError('tokenizer_mismatch', `${file}: the tokenizer has ${tokenizer.vocabSize} tokens but config.json's vocab_size is ${modelConfig.vocab_size}.`, { file });
+  }
+  if (dataset.train.length === 0) {
+    throw new PersonaError('dataset_empty', `Persona "${persona.id}" has no approved training samples in dataset ${dataset.version}; ingest or approve some first.`, { persona: persona.id });
+  }
+
+  const render = { tokenizer, tokenizerConfig, systemPrompt: persona.system_prompt, file: join(baseDir, 'tokenizer_config.json') };
+  const padId = tokenizer.padTokenId ?? tokenizer.eosTokenId;
+  const trainRows = packSamples(dataset.train.map((s) => tokenizeSample(s, render)), { seqLen: hyper.seqLen, padId, seed: hyper.seed });
+  const validationRows = packSamples(dataset.validation.map((s) => tokenizeSample(s, render)), { seqLen: hyper.seqLen, padId, seed: hyper.seed + 1, ignoreWeights: true });
+
+  const base = loadBaseWeights(baseDir, modelConfig);
+  const loraOptions = { r: settings.lora.r, alpha: settings.lora.alpha, dropout: settings.lora.dropout, targetModules: settings.lora.targetModules };
+  const threads = config.ORT_THREADS > 0 ? config.ORT_THREADS : undefined;
+  const model: StepModel = await createStepModel(modelConfig, { method, lora: loraOptions, batchSize: hyper.batchSize, seqLen: hyper.seqLen, threads, seed: hyper.seed });
+  const frozen: Params = method === 'full' ? new Map() : base;
+  const trainable: Params = method === 'full' ? base : initLoraParams(modelConfig, loraOptions, hyper.seed);
+
+  const paths = trainingPaths(config, persona.id);
+  const fingerprint = runFingerprint({ dataset: dataset.version, baseDir, method, hyper, lora: method === 'lora' ? settings.lora : null, rows: trainRows.length });
+  const log = metricsLog(paths.metrics, !checkpointMatches(paths.checkpoint, fingerprint));
+  let result: LoopResult;
+  try {
+    result = await runTrainingLoop({
+      model,
+      frozen,
+      trainable,
+      trainRows,
+      validationRows,
+      padId,
+      hyper,
+      checkpoint: { path: paths.checkpoint, fingerprint, everySteps: options.checkpointEverySteps },
+      signal: options.signal,
+      onEvent: (event) => {
+        log(event);
+        options.onEvent?.(event);
+      },
+    });
+  } finally {
+    await model.dispose();
+  }
+
+  const weights = method === 'full' ? result.params : mergeLora(base, result.params, settings.lora);
+  const { params: _shipped, ...metrics } = result;
+  const report: TrainReport = {
+    persona: persona.id,
+    version: options.version ?? nextVersion(paths.models),
+    dir: '',
+    onnx: null,
+    method,
+    base: baseDir,
+    datasetVersion: dataset.version,
+    hyperparameters: hyper,
+    lora: method === 'lora' ? settings.lora : null,
+    data: {
+      trainSamples: dataset.train.length,
+      validationSamples: dataset.validation.length,
+      trainRows: trainRows.length,
+      validationRows: validationRows.length,
+      trainTargetTokens: countTargets(trainRows),
+    },
+    metrics: { ...metrics, tokensPerSecond: metrics.elapsedSeconds > 0 ? (hyper.batchSize * hyper.seqLen * hyper.gradAccumulation * metrics.steps) / metrics.elapsedSeconds : 0 },
+    startedAt,
+    finishedAt: new Date().toISOString(),
+  };
+  const written = await writeVersionFolder({
+    personaModelsDir: paths.models,
+    version: report.version,
+    baseDir,
+    config: modelConfig,
+    weights,
+    adapter: method === 'lora' ? { params: result.params, shapes: model.trainableShapes, settings: settings.lora } : undefined,
+    training: { ...report, dir: undefined, onnx: undefined },
+    extraFiles: existsSync(paths.metrics) ? { 'metrics.jsonl': paths.metrics } : {},
+  });
+  rmSync(paths.checkpoint, { force: true });
+  rmSync(paths.metrics, { force: true });
+  logger('trainer').info({ persona: persona.id, version: report.version, steps: result.steps, bestValidationLoss: result.bestValidationLoss }, 'training finished');
+  return { ...report, dir: written.dir, onnx: written.onnx };
+}
+
+/** Same dataset, base, method and hyperparameters → same fingerprint → the checkpoint resumes. */
+function runFingerprint(parts: Record<string, unknown>): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
+}
+
+function checkpointMatches(path: string, fingerprint: string): boolean {
+  return existsSync(path) && readCheckpointFingerprint(path) === fingerprint;
+}
+
+/** UTC timestamp version ids sort in training order; a clash within one second gets a suffix. */
+export function nextVersion(modelsDir: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  let version = stamp;
+  for (let n = 2; existsSync(join(modelsDir, version)); n++) version = `${stamp}-${n}`;
+  return version;
+}

@@ -1,0 +1,78 @@
+// LoRA merge math, PEFT key names and the version folder layout written for a LoRA run.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { baseWeightName, mergeLora, peftKey } from '../../../src/training/trainer/lora.ts';
+import { writeVersionFolder } from '../../../src/training/trainer/version-folder.ts';
+import { readSafetensors } from '../../../src/modelfmt/safetensors.ts';
+import { llamaParameterShapes } from '../../../src/modelfmt/config.ts';
+import { isPersonaError } from '../../../src/errors.ts';
+import { writeTinyModelFolder } from './tiny-model-folder.ts';
+
+test('PEFT key names map to and from Hugging Face weight names', () => {
+  const key = peftKey('model.layers.3.self_attn.q_proj.weight', 'A');
+  assert.equal(key, 'base_model.model.model.layers.3.self_attn.q_proj.lora_A.weight');
+  assert.deepEqual(baseWeightName(key), { base: 'model.layers.3.self_attn.q_proj.weight', part: 'A' });
+  assert.equal(baseWeightName('model.norm.weight'), null);
+});
+
+test('merge adds (alpha / r) · B · A to the base weight (hand-computed)', () => {
+  const name = 'model.layers.0.mlp.up_proj.weight';
+  const base = new Map([[name, new Float32Array([1, 2, 3, 4, 5, 6])]]); // W [2, 3]
+  const adapter = new Map([
+    [peftKey(name, 'A'), new Float32Array([1, 0, -1])], // A [1, 3]
+    [peftKey(name, 'B'), new Float32Array([0.5, 2])], // B [2, 1]
+  ]);
+  const merged = mergeLora(base, adapter, { r: 1, alpha: 2 });
+  // scale 2: row 0 += 2·0.5·[1,0,-1] = [1,0,-1]; row 1 += 2·2·[1,0,-1] = [4,0,-4]
+  assert.deepEqual([...merged.get(name)!], [2, 2, 2, 8, 5, 2]);
+  assert.deepEqual([...base.get(name)!], [1, 2, 3, 4, 5, 6], 'the base weights are not modified');
+});
+
+test('a LoRA version folder has HF + PEFT files, is written atomically and never overwrites', async (t) => {
+  const { dir: baseDir, config } = writeTinyModelFolder();
+  const out = mkdtempSync(join(tmpdir(), 'versions-'));
+  t.after(() => [baseDir, out].forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const target = 'model.layers.0.self_attn.q_proj.weight';
+  const base = new Map([...readSafetensors(baseDir)].map(([k, v]) => [k, v.data]));
+  const adapterParams = new Map([
+    [peftKey(target, 'A'), new Float32Array(2 * 32).fill(0.1)],
+    [peftKey(target, 'B'), new Float32Array(32 * 2).fill(0.2)],
+  ]);
+  const adapterShapes = new Map([[peftKey(target, 'A'), [2, 32]], [peftKey(target, 'B'), [32, 2]]]);
+  const settings = { r: 2, alpha: 4, dropout: 0.05, targetModules: ['q_proj'] };
+  const written = await writeVersionFolder({
+    personaModelsDir: out,
+    version: 'v1',
+    baseDir,
+    config,
+    weights: mergeLora(base, adapterParams, settings),
+    adapter: { params: adapterParams, shapes: adapterShapes, settings },
+    training: { method: 'lora' },
+  });
+  const files = readdirSync(written.dir).sort();
+  for (const file of ['adapter_config.json', 'adapter_model.safetensors', 'config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'training.json']) {
+    assert.ok(files.includes(file), `${file} in ${files.join(', ')}`);
+  }
+  assert.deepEqual(readdirSync(out), ['v1'], 'no temp folder is left behind');
+  const adapterConfig = JSON.parse(readFileSync(join(written.dir, 'adapter_config.json'), 'utf8'));
+  assert.equal(adapterConfig.peft_type, 'LORA');
+  assert.equal(adapterConfig.task_type, 'CAUSAL_LM');
+  assert.deepEqual([adapterConfig.r, adapterConfig.lora_alpha, adapterConfig.lora_dropout, adapterConfig.target_modules], [2, 4, 0.05, ['q_proj']]);
+  assert.equal(adapterConfig.base_model_name_or_path, baseDir);
+  const adapter = readSafetensors(join(written.dir, 'adapter_model.safetensors'));
+  assert.deepEqual(adapter.get('base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight')!.shape, [2, 32]);
+  const model = readSafetensors(join(written.dir, 'model.safetensors'));
+  assert.deepEqual([...model.keys()].sort(), [...llamaParameterShapes(config).keys()].sort());
+  // Every merged value is base + (4/2) · 0.2 · 0.1 · 2 (r terms) = base + 0.08.
+  const q = model.get(target)!.data;
+  base.get(target)!.forEach((w, i) => assert.ok(Math.abs(q[i] - (w + 0.08)) < 1e-6));
+
+  await assert.rejects(
+    writeVersionFolder({ personaModelsDir: out, version: 'v1', baseDir, config, weights: base, training: {} }),
+    (error) => isPersonaError(error, 'invalid_argument'),
+  );
+  assert.ok(existsSync(join(written.dir, 'adapter_model.safetensors')), 'the existing version is untouched');
+});
