@@ -26,6 +26,8 @@ export const configSchema = z.object({
   ORT_THREADS: z.coerce.number().int().min(0).default(0),
   TRAINING_CONCURRENCY: z.coerce.number().int().min(1).default(1),
   MODEL_CACHE_MB: z.coerce.number().int().min(16).default(2048),
+  GENERATION_MAX_WAIT_MS: z.coerce.number().int().min(0).default(30000),
+  GENERATION_MAX_QUEUE: z.coerce.number().int().min(0).default(16),
   DISCORD_TOKEN: z.string().optional(),
   DISCORD_API_URL: z.string().url().optional(),
   DISCORD_ALLOWED_GUILDS: csv,
