@@ -15,6 +15,8 @@ export interface Message {
   /** Stable position inside its source: platform message id, or line/cue/paragraph index. */
   position: string;
   isBot?: boolean;
+  /** The source itself marks this as the persona's turn (assistant role in OpenAI / ShareGPT imports). */
+  isPersona?: boolean;
 }
 
 export type SourceType = 'file' | 'discord' | 'slack' | 'studio' | 'import';
@@ -32,6 +34,8 @@ export interface SampleSource {
 export interface ContextTurn {
   speaker: string;
   text: string;
+  /** An earlier turn of the persona itself (an assistant turn when exported as chat). */
+  isPersona?: boolean;
 }
 
 export type SampleKind = 'monologue' | 'conversation';
@@ -52,4 +56,64 @@ export interface SampleDraft {
   dedupeKey: string;
   /** How many of each kind of redaction were applied (email, phone, card, ip, secret, mention, blocked). */
   redactions: Record<string, number>;
+}
+
+/** Input formats that ingest recognises (see detect.ts). */
+export const FORMAT_IDS = ['transcript', 'srt', 'vtt', 'text', 'markdown', 'script', 'discord', 'slack', 'openai', 'sharegpt'] as const;
+export type FormatId = (typeof FORMAT_IDS)[number];
+
+/** What a parser makes of one file (or Slack export folder / zip). */
+export interface ParsedSource {
+  format: FormatId;
+  /** 'import' for existing datasets (OpenAI JSONL, ShareGPT), 'file' otherwise. */
+  sourceType: Extract<SourceType, 'file' | 'import'>;
+  /** Chats and speaker-labelled scripts: each array is one conversation, oldest first. */
+  conversations: Message[][];
+  /** Monologue paragraphs (transcripts, subtitles, plain text): the file's author speaking. */
+  passages: Message[];
+  /** Platform user id → display name, for mentions like `<@123>` and `<@U123>`. */
+  users: Record<string, string>;
+  /** Platform channel / role id → name, for `<#123>` and `<@&123>`. */
+  channels: Record<string, string>;
+}
+
+/** Why `cleanText` refused a text. */
+export type DropReason = 'empty' | 'too_short' | 'too_long' | 'blocked';
+
+export type CleanResult = { text: string; redactions: Record<string, number> } | { dropped: DropReason };
+
+/** Result of ingesting one file (or one Slack export). */
+export interface FileResult {
+  /** Path relative to the project root (forward slashes), or as given when it does not exist. */
+  file: string;
+  format: FormatId | null;
+  /** New samples, cleaned and deduplicated within the batch. */
+  drafts: SampleDraft[];
+  /** One sentence saying why the whole file was skipped (missing, binary, malformed, …). */
+  skipped?: string;
+  /** Messages / passages parsed from the file. */
+  messages: number;
+  /** Redactions applied to the file's drafts, by kind (email, phone, card, ip, secret, mention). */
+  redactions: Record<string, number>;
+  /** Samples dropped because an equal or near-equal sample was already in this batch. */
+  duplicates: number;
+  /** Candidate samples refused by cleaning, by reason (blocked, too_short, too_long, empty). */
+  dropped: Record<string, number>;
+}
+
+export interface IngestProgress {
+  file: string;
+  /** 0-based index of the file about to be read, out of `total`. */
+  index: number;
+  total: number;
+}
+
+export interface IngestOptions {
+  /** Project root: sample refs are paths relative to it; relative paths resolve against it. */
+  root: string;
+  /** Whose words are the targets, instead of the persona's voices (`--speaker NAME`). */
+  speaker?: string;
+  /** Files larger than this are skipped (default 200 MB). */
+  maxBytes?: number;
+  onFile?: (progress: IngestProgress) => void;
 }

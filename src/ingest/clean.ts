@@ -1,0 +1,76 @@
+/**
+ * Cleaning one text: Unicode NFKC, platform markup and mentions, redaction of personal
+ * data and secrets, whitespace, then the persona's block list and length limits.
+ * Rules are compiled once per persona (`cleanRules`); `cleanText` is the hot path.
+ */
+import type { Persona } from '../personas/schema.js';
+import type { CleanResult } from './types.js';
+import { replaceMarkup, type NameMaps } from './markup.js';
+import { redact } from './redact.js';
+
+export interface CleanRules extends NameMaps {
+  minChars: number;
+  maxChars: number;
+  /** One case-insensitive regex over all block-list phrases (whole words), or null. */
+  block: RegExp | null;
+}
+
+const NON_ASCII = /[^\x00-\x7f]/;
+const MESSY_SPACE = /[\r\t\v\f\u00a0\u200b-\u200d\u2060\ufeff\x00-\x08\x0e-\x1f\x7f]| {2}| \n|\n |^\s|\s$|\n{3}/;
+const INVISIBLE = /[\u200b-\u200d\u2060\ufeff\x00-\x08\x0e-\x1f\x7f]/g;
+const EMPTY_COUNTS: Record<string, number> = Object.freeze({}) as Record<string, number>;
+
+const blockCache = new WeakMap<string[], RegExp | null>();
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Whole-word, case-insensitive matcher for the block list (phrases are NFKC-normalised too). */
+export function compileBlockList(phrases: string[]): RegExp | null {
+  const cached = blockCache.get(phrases);
+  if (cached !== undefined) return cached;
+  const parts = phrases.map((p) => p.normalize('NFKC').trim()).filter(Boolean).map(escapeRegex);
+  const block = parts.length ? new RegExp(`(?<![\\p{L}\\p{N}])(?:${parts.join('|')})(?![\\p{L}\\p{N}])`, 'iu') : null;
+  blockCache.set(phrases, block);
+  return block;
+}
+
+/** The cleaning rules of a persona, with the mention names of one source. */
+export function cleanRules(persona: Pick<Persona, 'dataset'>, names: Partial<NameMaps> = {}): CleanRules {
+  const { dataset } = persona;
+  return {
+    minChars: dataset.min_chars,
+    maxChars: dataset.max_chars,
+    block: compileBlockList(dataset.block_list),
+    users: names.users ?? {},
+    channels: names.channels ?? {},
+  };
+}
+
+function tidyWhitespace(text: string): string {
+  if (!MESSY_SPACE.test(text)) return text;
+  return text
+    .replace(/\r\n?/g, '\n')
+    .replace(INVISIBLE, '')
+    .replace(/[ \t\v\f\u00a0]+/g, ' ')
+    .replace(/ ?\n ?/g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
+
+/**
+ * Cleans one text. `redactions` counts what was replaced (email, phone, card, ip, secret,
+ * mention); the record is shared and frozen when nothing was, so copy it before mutating.
+ */
+export function cleanText(text: string, rules: CleanRules): CleanResult {
+  let out = NON_ASCII.test(text) ? text.normalize('NFKC') : text;
+  const marked = replaceMarkup(out, rules, undefined);
+  const redacted = redact(marked.text, marked.counts);
+  out = tidyWhitespace(redacted.text);
+  if (out.length === 0) return { dropped: 'empty' };
+  if (rules.block && rules.block.test(out)) return { dropped: 'blocked' };
+  if (out.length < rules.minChars) return { dropped: 'too_short' };
+  if (out.length > rules.maxChars) return { dropped: 'too_long' };
+  return { text: out, redactions: redacted.counts ?? EMPTY_COUNTS };
+}

@@ -1,0 +1,160 @@
+/**
+ * Slack workspace exports: a folder or a .zip (read with fflate) holding users.json,
+ * channels.json (and groups / mpims / dms.json) and one folder per channel of daily
+ * message files. Each channel is one conversation and each thread another; joins,
+ * topic changes and other system subtypes are left out.
+ */
+import { readdirSync, readFileSync, existsSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, sep } from 'node:path';
+import { unzipSync } from 'fflate';
+import type { Message, ParsedSource } from '../types.js';
+import { emptySource, malformed, parseJson } from './common.js';
+
+interface SlackUser {
+  id?: string;
+  name?: string;
+  real_name?: string;
+  is_bot?: boolean;
+  profile?: { display_name?: string; real_name?: string };
+}
+
+interface SlackMessage {
+  type?: string;
+  subtype?: string;
+  user?: string;
+  username?: string;
+  bot_id?: string;
+  text?: string;
+  ts?: string;
+  thread_ts?: string;
+  user_profile?: { display_name?: string; real_name?: string; name?: string };
+}
+
+export interface SlackFile {
+  /** Path inside the export, with forward slashes (`general/2024-01-31.json`). */
+  path: string;
+  text: string;
+}
+
+const META_FILES = ['users.json', 'channels.json', 'groups.json', 'mpims.json', 'dms.json'];
+const SPOKEN_SUBTYPES = new Set([undefined, 'thread_broadcast', 'me_message', 'file_share', 'bot_message']);
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+export function isSlackExportDir(dir: string): boolean {
+  return existsSync(join(dir, 'channels.json')) || existsSync(join(dir, 'users.json'));
+}
+
+export function readSlackDir(dir: string): SlackFile[] {
+  const files: SlackFile[] = [];
+  const walk = (at: string, depth: number) => {
+    for (const entry of readdirSync(at, { withFileTypes: true })) {
+      const path = join(at, entry.name);
+      if (entry.isDirectory() && depth < 1) walk(path, depth + 1);
+      else if (entry.isFile() && entry.name.endsWith('.json')) files.push({ path: relative(dir, path).split(sep).join('/'), text: readFileSync(path, 'utf8') });
+    }
+  };
+  walk(dir, 0);
+  return files;
+}
+
+export function readSlackZip(bytes: Uint8Array): SlackFile[] {
+  let entries: Record<string, Uint8Array>;
+  try {
+    entries = unzipSync(bytes, { filter: (file) => file.name.endsWith('.json') && !file.name.startsWith('__MACOSX/') });
+  } catch (error) {
+    throw malformed(`the zip archive is corrupt or truncated (${(error as Error).message})`);
+  }
+  const names = Object.keys(entries);
+  // Some exports are zipped with a top folder: strip it so users.json sits at the root.
+  const meta = names.find((name) => META_FILES.includes(basename(name)));
+  const prefix = meta ? meta.slice(0, meta.length - basename(meta).length) : '';
+  return names.filter((name) => name.startsWith(prefix)).map((name) => {
+    try {
+      return { path: name.slice(prefix.length), text: decoder.decode(entries[name]) };
+    } catch {
+      throw malformed(`${name} in the zip archive is not UTF-8 text`);
+    }
+  });
+}
+
+function displayName(user: SlackUser): string | undefined {
+  return user.profile?.display_name || user.profile?.real_name || user.real_name || user.name;
+}
+
+function toMessage(m: SlackMessage, channel: string, users: Record<string, string>): Message | null {
+  if (m.type !== undefined && m.type !== 'message') return null;
+  if (!SPOKEN_SUBTYPES.has(m.subtype) || !m.text || !m.ts) return null;
+  if (m.user && !(m.user in users)) {
+    const profileName = m.user_profile && (m.user_profile.display_name || m.user_profile.real_name || m.user_profile.name);
+    if (profileName) users[m.user] = profileName;
+  }
+  const message: Message = {
+    speaker: (m.user && users[m.user]) || m.username || m.user || 'unknown',
+    text: m.text,
+    timestamp: Math.round(Number.parseFloat(m.ts) * 1000),
+    position: `${channel}/${m.ts}`,
+  };
+  if (m.user) message.speakerId = m.user;
+  if (m.subtype === 'bot_message' || m.bot_id) message.isBot = true;
+  return message;
+}
+
+/** Channel and thread conversations of one export. */
+export function parseSlackFiles(files: SlackFile[]): ParsedSource {
+  const source = emptySource('slack');
+  const byChannel = new Map<string, SlackMessage[]>();
+  for (const file of files) {
+    const name = basename(file.path);
+    const data = parseJson(file.text, file.path);
+    if (META_FILES.includes(name) && !file.path.includes('/')) {
+      if (!Array.isArray(data)) throw malformed(`${file.path} should be a JSON array`);
+      for (const item of data as Array<SlackUser & { name?: string }>) {
+        if (!item?.id) continue;
+        if (name === 'users.json') {
+          const shown = displayName(item);
+          if (shown) source.users[item.id] = shown;
+        } else if (item.name) source.channels[item.id] = item.name;
+      }
+      continue;
+    }
+    if (!Array.isArray(data)) throw malformed(`${file.path} should be a JSON array of messages`);
+    const channel = file.path.includes('/') ? dirname(file.path) : 'channel';
+    const list = byChannel.get(channel) ?? [];
+    for (const m of data as SlackMessage[]) list.push(m);
+    byChannel.set(channel, list);
+  }
+  if (byChannel.size === 0) throw malformed('the Slack export has no channel folders with message files');
+
+  for (const [channel, raw] of [...byChannel].sort(([a], [b]) => a.localeCompare(b))) {
+    raw.sort((a, b) => Number.parseFloat(a.ts ?? '0') - Number.parseFloat(b.ts ?? '0'));
+    const main: Message[] = [];
+    const threads = new Map<string, Message[]>();
+    for (const m of raw) {
+      const message = toMessage(m, channel, source.users);
+      if (!message) continue;
+      const isReply = m.thread_ts !== undefined && m.thread_ts !== m.ts;
+      if (!isReply || m.subtype === 'thread_broadcast') main.push(message);
+      if (m.thread_ts) {
+        const thread = threads.get(m.thread_ts) ?? [];
+        thread.push(message);
+        threads.set(m.thread_ts, thread);
+      }
+    }
+    source.conversations.push(main);
+    for (const thread of threads.values()) if (thread.length > 1) source.conversations.push(thread);
+  }
+  return source;
+}
+
+/** A lone channel day file (`2024-01-31.json`): the channel is named after its folder. */
+export function slackChannelFile(path: string, text: string): SlackFile[] {
+  return [{ path: `${basename(dirname(path)) || 'channel'}/${basename(path)}`, text }];
+}
+
+export function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * SRT and WebVTT subtitles: cue numbers, timing lines, header/NOTE/STYLE blocks and
+ * formatting tags are removed, and the duplicated lines of rolling captions (each cue
+ * repeating the previous line, or growing it word by word) are emitted once.
+ */
+import type { ParsedSource } from '../types.js';
+import { clockToMs, emptySource, malformed } from './common.js';
+import { fragmentText, joinFragments, type Fragment } from './fragments.js';
+
+const TIMING = /((?:\d+:)?\d{1,2}:\d{2}[,.]\d{1,3})\s*-->\s*((?:\d+:)?\d{1,2}:\d{2}[,.]\d{1,3})/;
+const TAG = /<[^>]*>|\{\\[^}]*\}/g;
+const SUBTITLE_PAUSE_MS = 2000;
+
+/** Keeps only what a rolling caption adds to the previous line. */
+class RollingDedupe {
+  private recent: string[] = [];
+
+  novel(line: string): string {
+    if (this.recent.includes(line)) return '';
+    const last = this.recent[this.recent.length - 1];
+    this.recent.push(line);
+    if (this.recent.length > 3) this.recent.shift();
+    return last && line.startsWith(last) ? line.slice(last.length).trim() : line;
+  }
+}
+
+export function parseSubtitles(text: string, format: 'srt' | 'vtt'): ParsedSource {
+  const blocks = text.split(/\n[ \t]*\n/);
+  const fragments: Fragment[] = [];
+  const rolling = new RollingDedupe();
+  let cue = 0;
+  for (const block of blocks) {
+    const lines = block.split('\n');
+    const timingAt = lines.findIndex((line) => line.includes('-->'));
+    if (timingAt < 0) continue; // WEBVTT header, NOTE, STYLE, REGION, stray text
+    const timing = TIMING.exec(lines[timingAt]);
+    if (!timing) throw malformed(`cue ${cue + 1} has an unreadable timing line "${lines[timingAt].trim()}"`);
+    cue++;
+    const start = clockToMs(timing[1]);
+    const end = clockToMs(timing[2]);
+    for (const raw of lines.slice(timingAt + 1)) {
+      const { text: line, breakBefore } = fragmentText(raw.replace(TAG, '').replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>'));
+      const added = line && rolling.novel(line);
+      if (added) fragments.push({ text: added, start, end, position: `c${cue}`, breakBefore });
+    }
+  }
+  if (cue === 0 && text.trim()) throw malformed(`no ${format === 'srt' ? 'SRT' : 'WebVTT'} cues (timing lines with "-->") found`);
+  const source = emptySource(format);
+  source.passages = joinFragments(fragments, { pauseMs: SUBTITLE_PAUSE_MS });
+  return source;
+}
