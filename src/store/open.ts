@@ -1,0 +1,66 @@
+/**
+ * Opens the store named by `config.storeUrl`: `sqlite:///abs/path/file.sqlite` (default,
+ * embedded, no server) or `redis://[user:pass@]host:port[/db]` (shared by several
+ * processes or machines). This module and its neighbours are the only importers of keyv.
+ */
+import { Keyv } from 'keyv';
+import KeyvRedis from '@keyv/redis';
+import { PersonaError } from '../errors.js';
+import { KeyvStore } from './keyv-store.js';
+import { RedisNative } from './redis-native.js';
+import { SqliteKeyvAdapter } from './sqlite-adapter.js';
+import type { Store } from './types.js';
+
+/** Redis key namespace, so the project's keys never collide with other users of the server. */
+const REDIS_NAMESPACE = 'persona';
+const REDIS_CONNECT_TIMEOUT_MS = 5000;
+
+const keyvOptions = {
+  serialize: JSON.stringify,
+  deserialize: (raw: string) => JSON.parse(raw),
+  throwOnErrors: true,
+} as const;
+
+export async function openStore(url: string): Promise<Store> {
+  if (url.startsWith('sqlite:')) return openSqlite(sqlitePath(url));
+  if (url.startsWith('redis:') || url.startsWith('rediss:')) return openRedis(url);
+  throw new PersonaError('config_invalid', `STORE_URL "${url}" is not supported: use sqlite:///absolute/path.sqlite or redis://host:port.`, {
+    field: 'STORE_URL',
+  });
+}
+
+/** `sqlite:///abs/path` (what config builds), `sqlite:relative/path` or `sqlite::memory:`. */
+function sqlitePath(url: string): string {
+  if (url === 'sqlite::memory:') return ':memory:';
+  if (url.startsWith('sqlite://')) return url.slice('sqlite://'.length);
+  return url.slice('sqlite:'.length);
+}
+
+function openSqlite(path: string): Store {
+  let adapter: SqliteKeyvAdapter;
+  try {
+    adapter = new SqliteKeyvAdapter(path);
+  } catch (error) {
+    throw new PersonaError('store_unavailable', `Cannot open the SQLite store ${path}: ${(error as Error).message}.`, { store: path }, { cause: error });
+  }
+  const keyv = new Keyv({ store: adapter, useKeyPrefix: false, ...keyvOptions });
+  return new KeyvStore('sqlite', keyv, adapter, path);
+}
+
+async function openRedis(url: string): Promise<Store> {
+  const where = url.replace(/\/\/[^@/]*@/, '//***@');
+  const adapter = new KeyvRedis(url, {
+    namespace: REDIS_NAMESPACE,
+    throwOnConnectError: true,
+    throwOnErrors: true,
+    connectionTimeout: REDIS_CONNECT_TIMEOUT_MS,
+  });
+  const keyv = new Keyv({ store: adapter, useKeyPrefix: false, namespace: REDIS_NAMESPACE, ...keyvOptions });
+  try {
+    await adapter.getClient();
+  } catch (error) {
+    await adapter.disconnect().catch(() => undefined);
+    throw new PersonaError('store_unavailable', `Cannot connect to the Redis store ${where}: ${(error as Error).message}.`, { store: where }, { cause: error });
+  }
+  return new KeyvStore('redis', keyv, new RedisNative(adapter), where);
+}

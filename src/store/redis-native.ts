@@ -1,0 +1,85 @@
+/**
+ * Native operations on Redis, through the client that @keyv/redis already holds (so the
+ * store opens one connection). Keys carry the adapter's namespace exactly as @keyv/redis
+ * writes them (`persona::<key>`); sets live under `persona::set:<name>`.
+ * A single Redis server (or a managed one) is assumed: MULTI across cluster slots is not.
+ */
+import type KeyvRedis from '@keyv/redis';
+import type { RedisConnectionClientType } from '@keyv/redis';
+import type { NativeOps, RawBatch } from './native.js';
+
+const SCAN_BATCH = 1000;
+
+/** Deletes KEYS[1] only while its Keyv envelope's value equals ARGV[1] (atomic in Redis). */
+const DELETE_IF_EQUALS = `
+local raw = redis.call('GET', KEYS[1])
+if raw and cjson.decode(raw).value == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+/** Glob characters in a prefix must match literally in SCAN MATCH. */
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
+}
+
+export class RedisNative implements NativeOps {
+  constructor(private readonly adapter: KeyvRedis<unknown>) {}
+
+  private key(key: string): string {
+    return this.adapter.createKeyPrefix(key, this.adapter.namespace);
+  }
+
+  private setKey(name: string): string {
+    return this.key(`set:${name}`);
+  }
+
+  private async client(): Promise<RedisConnectionClientType> {
+    return (await this.adapter.getClient()) as RedisConnectionClientType;
+  }
+
+  async write(batch: RawBatch): Promise<void> {
+    const multi = (await this.client()).multi();
+    for (const { key, raw, ttl } of batch.set ?? []) multi.set(this.key(key), raw, ttl ? { PX: ttl } : undefined);
+    for (const key of batch.delete ?? []) multi.del(this.key(key));
+    for (const { set, member } of batch.add ?? []) multi.sAdd(this.setKey(set), member);
+    for (const { set, member } of batch.remove ?? []) multi.sRem(this.setKey(set), member);
+    await multi.exec();
+  }
+
+  async setIfAbsent(key: string, raw: string, ttl?: number): Promise<boolean> {
+    const client = await this.client();
+    const reply = await client.set(this.key(key), raw, ttl ? { NX: true, PX: ttl } : { NX: true });
+    return reply === 'OK';
+  }
+
+  async deleteIfEquals(key: string, value: string): Promise<boolean> {
+    const client = await this.client();
+    const deleted = await client.eval(DELETE_IF_EQUALS, { keys: [this.key(key)], arguments: [value] });
+    return Number(deleted) > 0;
+  }
+
+  async *scan(prefix: string): AsyncIterable<[string, string]> {
+    const client = await this.client();
+    const namespaced = this.key('');
+    let cursor = '0';
+    do {
+      const page = await client.scan(cursor, { MATCH: `${escapeGlob(this.key(prefix))}*`, COUNT: SCAN_BATCH, TYPE: 'string' });
+      cursor = String(page.cursor);
+      if (page.keys.length === 0) continue;
+      const values = await client.mGet(page.keys);
+      for (const [index, key] of page.keys.entries()) {
+        const raw = values[index];
+        if (typeof raw === 'string') yield [key.slice(namespaced.length), raw];
+      }
+    } while (cursor !== '0');
+  }
+
+  async members(set: string): Promise<string[]> {
+    const client = await this.client();
+    return (await client.sMembers(this.setKey(set))).map(String).sort();
+  }
+
+  async size(set: string): Promise<number> {
+    const client = await this.client();
+    return Number(await client.sCard(this.setKey(set)));
+  }
+}
