@@ -1,0 +1,78 @@
+/**
+ * Everything needed to answer with one model folder: its config, tokenizer, chat template,
+ * generation defaults and an ONNX Runtime session (exporting onnx/model.onnx on first use).
+ * Any missing, corrupt or mismatched piece fails here with a PersonaError naming the file,
+ * before the model replaces anything in the cache.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { PersonaError } from '../errors.js';
+import { readLlamaConfig, type LlamaConfig } from '../modelfmt/config.js';
+import type { TokenizerConfig } from '../modelfmt/chat.js';
+import { ensureInferenceOnnx } from '../modelfmt/onnx/folder.js';
+import { createTokenizer, readTokenizerFiles, type Tokenizer } from '../modelfmt/tokenizer.js';
+import { fromGenerationConfig, type GenerationParams } from './generation-params.js';
+import { DecoderSession, type SessionSettings } from './ort.js';
+
+export interface LoadedModel {
+  dir: string;
+  config: LlamaConfig;
+  tokenizer: Tokenizer;
+  tokenizerConfig: TokenizerConfig;
+  generationDefaults: Partial<GenerationParams>;
+  /** eos ids from generation_config.json, config.json and the tokenizer's end-of-turn tokens. */
+  eosTokenIds: number[];
+  contextWindow: number;
+  session: DecoderSession;
+  bytes: number;
+  dispose(): Promise<void>;
+}
+
+function readOptionalJson(file: string): Record<string, unknown> {
+  if (!existsSync(file)) return {};
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new PersonaError('model_corrupt', `${file}: not valid JSON (${(error as Error).message}).`, { file });
+  }
+}
+
+function idList(value: unknown): number[] {
+  if (typeof value === 'number') return [value];
+  return Array.isArray(value) ? value.filter((v): v is number => typeof v === 'number') : [];
+}
+
+export async function loadInferenceModel(dir: string, settings: SessionSettings): Promise<LoadedModel> {
+  const config = readLlamaConfig(dir);
+  const { tokenizerJson, tokenizerConfig } = readTokenizerFiles(dir);
+  const tokenizer = createTokenizer(tokenizerJson, tokenizerConfig, join(dir, 'tokenizer.json'));
+  if (tokenizer.vocabSize > config.vocab_size) {
+    throw new PersonaError(
+      'tokenizer_mismatch',
+      `${join(dir, 'tokenizer.json')} has ${tokenizer.vocabSize} tokens but config.json's vocab_size is ${config.vocab_size}.`,
+      { file: join(dir, 'tokenizer.json') },
+    );
+  }
+  const generationConfig = readOptionalJson(join(dir, 'generation_config.json'));
+  const onnxPath = ensureInferenceOnnx(dir);
+  const session = await DecoderSession.load(
+    onnxPath,
+    { layers: config.num_hidden_layers, kvHeads: config.num_key_value_heads, headDim: config.head_dim, vocabSize: config.vocab_size },
+    settings,
+  );
+  const eosTokenIds = [...new Set([...idList(generationConfig.eos_token_id), ...idList(config.eos_token_id), ...tokenizer.stopTokenIds])];
+  const modelMax = typeof tokenizerConfig.model_max_length === 'number' ? tokenizerConfig.model_max_length : Infinity;
+  return {
+    dir,
+    config,
+    tokenizer,
+    tokenizerConfig,
+    generationDefaults: fromGenerationConfig(generationConfig),
+    eosTokenIds,
+    contextWindow: Math.min(config.max_position_embeddings, modelMax),
+    session,
+    // Weights dominate: the file size, plus ONNX Runtime's prepacked copy of the MatMul weights.
+    bytes: Math.round(statSync(onnxPath).size * 1.5),
+    dispose: () => session.release(),
+  };
+}

@@ -1,0 +1,19 @@
+/**
+ * Public entry point of the ONNX inference exporter: HF-named Llama weights in, the bytes of
+ * `onnx/model.onnx` out (weights as initializers, KV cache, Optimum-style names).
+ * The trainer calls this after writing a model version; inference calls it lazily for model
+ * folders that have no ONNX file yet.
+ */
+import { parseLlamaConfig, type LlamaConfig } from '../config.js';
+import { buildLlamaInferenceGraph } from './llama-graph.js';
+
+export interface ExportOnnxOptions {
+  /** Quantize every Linear layer's weights to int8 (activations are quantized per call). */
+  quantize?: 'int8';
+}
+
+export function exportInferenceOnnx(config: LlamaConfig, weights: Map<string, Float32Array>, options: ExportOnnxOptions = {}): Uint8Array {
+  // Re-validate: callers may hand us a hand-built object rather than a parsed config.json.
+  const checked = parseLlamaConfig(config);
+  return buildLlamaInferenceGraph(checked, weights, options);
+}
