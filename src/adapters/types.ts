@@ -21,6 +21,11 @@ export interface ChatTurn {
   /** Unix milliseconds. */
   timestamp: number;
   messageId?: string;
+  /**
+   * One of our own replies (the bot user, or one of our persona webhooks). The adapter sets
+   * `speaker.name` to the persona's name for these, so memory can tell which persona spoke.
+   */
+  fromSelf?: boolean;
 }
 
 /** A message somebody posted where one of our bots can see it. */
@@ -37,6 +42,8 @@ export interface ChatEvent {
   isDirect: boolean;
   mentionsBot: boolean;
   repliesToBot: boolean;
+  /** The message this one replies to (Discord reply, Slack thread parent), when any. */
+  replyToMessageId?: string;
   /** Persona explicitly requested (slash command option, studio selector). */
   personaId?: string;
   /** Earlier turns the platform gives us (reply chain, recent channel history), oldest first. */
@@ -63,8 +70,12 @@ export interface ReplyChannel {
   typing(): Promise<void>;
   /** Called with the whole text so far; adapters throttle edits themselves. */
   update(textSoFar: string): Promise<void>;
-  /** The final text (may need splitting on the platform's length limit). */
-  finish(text: string): Promise<void>;
+  /**
+   * The final text (may need splitting on the platform's length limit). Returns the ids of
+   * the platform messages that hold the reply, so reactions on them count as feedback and
+   * replies to them reach the same persona (void when the platform has no such ids).
+   */
+  finish(text: string): Promise<string[] | void>;
   /** A short user-facing sentence for a failure (busy, rate-limited, generation error). */
   fail(message: string): Promise<void>;
 }

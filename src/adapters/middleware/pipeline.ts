@@ -1,0 +1,132 @@
+/**
+ * The reply orchestration every adapter runs: ignore bots → capture → route → rate-limit →
+ * typing → queued generation streamed into the reply → log the reply for feedback. A failed
+ * generation answers with a short apology and is logged; nothing here throws to the adapter.
+ */
+import { isPersonaError } from '../../errors.js';
+import { logger } from '../../log.js';
+import type { Persona } from '../../personas/schema.js';
+import type { ChatEvent, ReactionEvent, ReplyChannel } from '../types.js';
+import { captureVoice } from './capture.js';
+import { BotCommands } from './commands.js';
+import { recordReaction } from './feedback.js';
+import { promptTurns, type MemoryOptions } from './memory.js';
+import type { ChatServices, FeedbackRecord } from './ports.js';
+import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
+import { ReplyQueue, type ReplyQueueOptions } from './reply-queue.js';
+import { routeEvent, type RouteReason } from './routing.js';
+import { AdapterState } from './state.js';
+
+const log = logger('chat');
+
+export const USER_MESSAGES = {
+  apology: 'Sorry, I could not come up with a reply just now. Please try again in a moment.',
+  busy: 'I am answering a lot of people right now. Please try again in a minute.',
+  rateLimited: (seconds: number) => `Easy there! I can answer again in ${seconds} s.`,
+  channelRateLimited: (seconds: number) => `This channel is keeping me very busy. I can answer again in ${seconds} s.`,
+  /** Shown when the model produced nothing printable. */
+  empty: '…',
+};
+
+export interface ChatMiddlewareOptions {
+  rateLimits?: RateLimitOptions;
+  queue?: ReplyQueueOptions;
+  memory?: MemoryOptions;
+}
+
+export type ChatOutcome =
+  | { kind: 'ignored'; captured: string[] }
+  | { kind: 'rate_limited'; personaId: string; scope: 'user' | 'channel'; notified: boolean; captured: string[] }
+  | { kind: 'replied'; personaId: string; reason: RouteReason; messageIds: string[]; text: string; captured: string[] }
+  | { kind: 'failed'; personaId?: string; code: string; captured: string[] };
+
+/** Opens the reply for the chosen persona (the adapter picks webhook or plain message). */
+export type OpenReply = (persona: Persona) => ReplyChannel;
+
+export class ChatMiddleware {
+  readonly state: AdapterState;
+  readonly commands: BotCommands;
+  readonly queue: ReplyQueue;
+  private readonly limiter: RateLimiter;
+
+  constructor(
+    private readonly services: ChatServices,
+    private readonly options: ChatMiddlewareOptions = {},
+  ) {
+    this.state = new AdapterState(services.state);
+    this.commands = new BotCommands(services, this.state);
+    this.limiter = new RateLimiter(options.rateLimits);
+    this.queue = new ReplyQueue({ concurrency: services.engine.concurrency, ...options.queue });
+  }
+
+  async handleChat(event: ChatEvent, openReply: OpenReply): Promise<ChatOutcome> {
+    if (event.author.isBot) return { kind: 'ignored', captured: [] };
+    const captured = await captureVoice(event, this.services);
+    let route;
+    try {
+      route = await routeEvent(event, this.services.personas, this.state);
+    } catch (error) {
+      return this.failWithoutPersona(event, openReply, error, captured);
+    }
+    if (!route) return { kind: 'ignored', captured };
+    const { persona, reason } = route;
+    const decision = this.limiter.take(event.author.id, event.channelId);
+    if (!decision.allowed) {
+      const seconds = Math.ceil(decision.retryAfterMs / 1000);
+      const message = decision.scope === 'user' ? USER_MESSAGES.rateLimited(seconds) : USER_MESSAGES.channelRateLimited(seconds);
+      if (decision.notify) await quietly(() => openReply(persona).fail(message), event);
+      return { kind: 'rate_limited', personaId: persona.id, scope: decision.scope, notified: decision.notify, captured };
+    }
+    const reply = openReply(persona);
+    await quietly(() => reply.typing(), event);
+    const turns = promptTurns(persona, event, await this.state.memoryStart(event.platform, event.channelId), this.options.memory);
+    try {
+      const { text } = await this.queue.run((signal) =>
+        this.services.engine.reply(persona, turns, {
+          signal,
+          onText: (soFar) => void quietly(() => reply.update(soFar), event),
+        }),
+      );
+      const shown = text.trim() ? text : USER_MESSAGES.empty;
+      const messageIds = (await reply.finish(shown)) ?? [];
+      await this.state.logReply(event.platform, { personaId: persona.id, channelId: event.channelId, reply: shown, context: turns, messageIds, timestamp: Date.now() });
+      return { kind: 'replied', personaId: persona.id, reason, messageIds, text: shown, captured };
+    } catch (error) {
+      const busy = isPersonaError(error, 'generation_busy');
+      log.error({ err: error, persona: persona.id, channel: event.channelId, messageId: event.messageId }, busy ? 'reply queue full' : 'generation failed');
+      await quietly(() => reply.fail(busy ? USER_MESSAGES.busy : USER_MESSAGES.apology), event);
+      return { kind: 'failed', personaId: persona.id, code: isPersonaError(error) ? error.code : 'internal', captured };
+    }
+  }
+
+  /** Stores 👍/👎 on one of our replies; returns what was stored (null: not feedback). */
+  async handleReaction(event: ReactionEvent): Promise<FeedbackRecord | null> {
+    try {
+      return await recordReaction(event, this.state, this.services.feedback);
+    } catch (error) {
+      log.error({ err: error, messageId: event.messageId }, 'storing feedback failed');
+      return null;
+    }
+  }
+
+  close(): void {
+    this.queue.close();
+  }
+
+  /** A requested persona that does not exist: say so with the known ids. */
+  private async failWithoutPersona(event: ChatEvent, openReply: OpenReply, error: unknown, captured: string[]): Promise<ChatOutcome> {
+    if (!isPersonaError(error)) throw error;
+    const fallback = this.services.personas.list()[0];
+    if (fallback) await quietly(() => openReply(fallback).fail(error.message), event);
+    return { kind: 'failed', code: error.code, captured };
+  }
+}
+
+/** Platform calls around the generation (typing, edits, notices) must never take the bot down. */
+async function quietly(call: () => Promise<unknown>, event: ChatEvent): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    log.warn({ err: error, channel: event.channelId, messageId: event.messageId }, 'platform call failed');
+  }
+}
