@@ -1,0 +1,127 @@
+/**
+ * Hand-fused pieces of the model, each a forward from primitive ops plus a hand-written
+ * backward (`customGrad`) that touches big tensors fewer times than the generic walk
+ * would. ONNX Runtime fuses almost nothing in a training graph because the backward pass
+ * reuses forward intermediates, so these formulas are where the elementwise time goes.
+ * Each one is gradient-checked in the op table like a primitive.
+ */
+import * as T from './api.js';
+import type { Tensor } from './ir.js';
+
+/** SwiGLU's h = silu(gate) · up, with σ(gate) and silu(gate) reused in the backward. */
+export function swiglu(gate: Tensor, up: Tensor): Tensor {
+  const s = T.sigmoid(gate);
+  const a = T.mul(gate, s); // silu(gate)
+  const h = T.mul(a, up);
+  return T.customGrad(h, [gate, up], (dh) => {
+    const t = T.mul(dh, up);
+    // silu'(g) = σ + silu(g)·(1 − σ) = σ + a − a·σ
+    const dGate = T.mul(t, T.sub(T.add(s, a), T.mul(a, s)));
+    return [dGate, T.mul(dh, a)];
+  });
+}
+
+/** SiLU alone (x · σ(x)), fused the same way. */
+export function silu(x: Tensor): Tensor {
+  const s = T.sigmoid(x);
+  const y = T.mul(x, s);
+  return T.customGrad(y, [x], (dy) => [T.mul(dy, T.sub(T.add(s, y), T.mul(y, s)))]);
+}
+
+/** RMSNorm over the last axis: x / sqrt(mean(x²) + eps) · w. */
+export function rmsNorm(x: Tensor, w: Tensor, eps: number): Tensor {
+  const d = x.shape[x.rank - 1];
+  const r = T.reciprocal(T.sqrt(T.add(T.mul(T.reduceSumSquare(x, [-1]), 1 / d), eps))); // (…, 1)
+  const xhat = T.mul(x, r);
+  const y = T.mul(xhat, w);
+  return T.customGrad(y, [x, w], (dy) => {
+    const rows = x.shape.slice(0, -1).map((_, i) => i);
+    const dw = T.reshape(T.reduceSum(T.mul(dy, xhat), rows, false), w.shape);
+    const g = T.mul(dy, w);
+    const dot = T.reduceMean(T.mul(g, xhat), [-1]); // (…, 1)
+    const dx = T.mul(T.sub(g, T.mul(xhat, dot)), r);
+    return [dx, dw];
+  });
+}
+
+/**
+ * Causal attention for one layer with the query heads of each kv group stacked on rows:
+ * q (B, KV, G·T, hd) already scaled and rotated, kT (B, KV, hd, T), v (B, KV, T, hd),
+ * mask (G·T, T) additive (0 or a large negative). Returns (B, KV, G·T, hd).
+ * The backward uses rowsum(dO ∘ O) instead of rowsum(dP ∘ P), so no (…, T, T) reduction,
+ * and keeps every transpose on (…, T, hd)-sized tensors.
+ */
+export function causalAttention(q: Tensor, kT: Tensor, v: Tensor, mask: Tensor): Tensor {
+  const swap = [0, 1, 3, 2];
+  const p = T.softmax(T.add(T.matmul(q, kT), mask)); // (B, KV, GT, T)
+  const o = T.matmul(p, v); // (B, KV, GT, hd)
+  return T.customGrad(o, [q, kT, v], (dO) => {
+    const dP = T.matmul(dO, T.transpose(v, swap));
+    const rowDot = T.reduceSum(T.mul(dO, o), [-1]); // (B, KV, GT, 1)
+    const dS = T.mul(p, T.sub(dP, rowDot));
+    const dq = T.matmul(dS, T.transpose(kT, swap));
+    const dkT = T.matmul(T.transpose(q, swap), dS);
+    const dv = T.transpose(T.matmul(T.transpose(dO, swap), p), swap);
+    return [dq, dkT, dv];
+  });
+}
+
+/** Labels → (per-row weight 1/count or 0, labels with ignored rows set to 0 as (N, 1)). */
+function lossWeights(labels: Tensor, ignoreIndex: number): { weight: Tensor; safeLabels: Tensor } {
+  const g = labels.graph;
+  const n = labels.size;
+  const valid = T.not(T.equal(labels, g.constant([ignoreIndex], [], 'int64')));
+  const w = T.cast(valid, g.floatType); // (N)
+  const count = T.max(T.reduceSum(w, [0], false), 1);
+  const weight = T.reshape(T.div(w, count), [n, 1]);
+  const safeLabels = T.reshape(T.where(valid, labels, g.constant([0], [], 'int64')), [n, 1]);
+  return { weight, safeLabels };
+}
+
+/**
+ * Mean cross-entropy of logits (N, V) against labels (N), rows labelled `ignoreIndex`
+ * (-100) not counted. Backward: (softmax − one-hot) · weight, no log-softmax pass.
+ */
+export function crossEntropy(logits: Tensor, labels: Tensor, ignoreIndex = -100): Tensor {
+  const { weight, safeLabels } = lossWeights(labels, ignoreIndex);
+  const p = T.softmax(logits);
+  const nll = T.neg(T.log(T.gatherElements(p, safeLabels, 1))); // (N, 1)
+  const loss = T.reduceSum(T.mul(nll, weight), [0, 1], false);
+  return T.customGrad(loss, [logits], (dy) => {
+    const minusOne = T.expand(logits.graph.constant([-1], [1, 1]), safeLabels.shape);
+    return [T.mul(T.mul(T.scatterElementsAdd(p, safeLabels, minusOne, 1), weight), dy)];
+  });
+}
+
+/**
+ * lm_head + cross-entropy, chunked by rows so only a (rows, V) slice of logits lives at a
+ * time: h (N, d), weight (V, d) in HF's [out, in] layout, labels (N). Each chunk's
+ * gradient is built right after its forward (tape order is execution order), with the
+ * per-row weights applied to the small (rows, d) operands instead of (rows, V), and the
+ * weight gradient accumulated through Gemm's C input. Assumes dy = 1 unless told otherwise.
+ */
+export function lmHeadCrossEntropy(h: Tensor, weight: Tensor, labels: Tensor, chunkRows: number, ignoreIndex = -100): Tensor {
+  const g = h.graph;
+  const [n] = h.shape;
+  const { weight: rowWeight, safeLabels } = lossWeights(labels, ignoreIndex);
+  const losses: Tensor[] = [];
+  const dhs: Tensor[] = [];
+  let dW: Tensor | undefined;
+  for (let r0 = 0; r0 < n; r0 += chunkRows) {
+    const r1 = Math.min(n, r0 + chunkRows);
+    const hc = r0 === 0 && r1 === n ? h : T.slice(h, [0], [r0], [r1]);
+    const lab = r0 === 0 && r1 === n ? safeLabels : T.slice(safeLabels, [0], [r0], [r1]);
+    const wc = r0 === 0 && r1 === n ? rowWeight : T.slice(rowWeight, [0], [r0], [r1]);
+    const p = T.softmax(T.gemm(hc, weight, { transB: true })); // (rows, V)
+    losses.push(T.reduceSum(T.mul(T.neg(T.log(T.gatherElements(p, lab, 1))), wc), [0, 1], false));
+    const pMinusOneHot = T.scatterElementsAdd(p, lab, T.expand(g.constant([-1], [1, 1]), lab.shape), 1);
+    if (h.requiresGrad) dhs.push(T.mul(T.gemm(pMinusOneHot, weight), wc));
+    if (weight.requiresGrad) dW = T.gemm(pMinusOneHot, T.mul(hc, wc), { transA: true, c: dW });
+  }
+  const loss = losses.reduce((a, b) => T.add(a, b));
+  const dh = dhs.length === 0 ? null : dhs.length === 1 ? dhs[0] : T.concat(dhs, 0);
+  return T.customGrad(loss, [h, weight], (dy) => {
+    const scale = (t: Tensor | null | undefined) => (t ? (T.isOne(dy) ? t : T.mul(t, dy)) : null);
+    return [scale(dh), scale(dW)];
+  });
+}

@@ -1,0 +1,127 @@
+/**
+ * The Llama decoder as a tensor-expression graph (nanoGPT's model.py, in our IR): token
+ * embedding, per layer RMSNorm → grouped-query attention with HF rotary embeddings
+ * (rotate_half) → residual → RMSNorm → SwiGLU MLP → residual, final RMSNorm, lm_head
+ * (tied to the embedding or not) and the masked cross-entropy. The same code builds the
+ * training graph, the evaluation graph and the logits graph used by the agreement test.
+ *
+ * Weights are graph inputs named as in Hugging Face; LoRA adapters (PEFT names) are
+ * extra inputs added beside the targeted Linear layers. Labels follow HF: aligned with
+ * input_ids, shifted here (position t predicts labels[t + 1]).
+ */
+import type { LlamaConfig } from '../modelfmt/config.js';
+import { llamaParameterShapes } from '../modelfmt/config.js';
+import * as T from './graph/api.js';
+import { causalAttention, lmHeadCrossEntropy, rmsNorm, swiglu } from './graph/fused.js';
+import type { Graph, Tensor } from './graph/ir.js';
+import { loraName, type LoraOptions } from './lora.js';
+import { ropeTables } from './rope.js';
+
+export interface LlamaGraphOptions {
+  batchSize: number;
+  seqLen: number;
+  /** 'full': every base weight is trainable; 'lora': base weights frozen, adapters trainable. */
+  method: 'full' | 'lora';
+  lora?: LoraOptions;
+  /** Dropout on the LoRA inputs (0 for evaluation graphs). */
+  dropout: boolean;
+  seed: number;
+  /** Rows of logits computed at a time by the loss (bounds the (rows, V) temporaries). */
+  lossChunkRows?: number;
+}
+
+export interface LlamaGraph {
+  inputIds: Tensor;
+  /** Shifted labels (B·T): labels[t + 1], -100 at the end of each row. */
+  targets: Tensor;
+  /** Every weight input by name (base and LoRA). */
+  weights: Map<string, Tensor>;
+  trainable: Map<string, Tensor>;
+  /** Final hidden states after the last RMSNorm, (B·T, d). */
+  hidden: Tensor;
+  lmHead: Tensor;
+}
+
+/** Rows per lm_head chunk: about 8M logits at a time, dividing N evenly when possible. */
+export function defaultLossChunkRows(rows: number, vocab: number): number {
+  const target = Math.max(64, Math.floor((8 * 1024 * 1024) / vocab));
+  const chunks = Math.max(1, Math.ceil(rows / target));
+  return Math.ceil(rows / chunks);
+}
+
+export function buildLlama(g: Graph, config: LlamaConfig, options: LlamaGraphOptions): LlamaGraph {
+  const { batchSize: B, seqLen: Tn } = options;
+  const { hidden_size: d, num_attention_heads: H, num_key_value_heads: KV, head_dim: hd, rms_norm_eps: eps } = config;
+  const G = H / KV;
+  const N = B * Tn;
+  const lora = options.method === 'lora' ? options.lora : undefined;
+  let dropoutSeed = options.seed;
+
+  const inputIds = g.input('input_ids', [B, Tn], { dtype: 'int64' });
+  const targets = g.input('targets', [N], { dtype: 'int64' });
+  const weights = new Map<string, Tensor>();
+  const trainable = new Map<string, Tensor>();
+  for (const [name, shape] of llamaParameterShapes(config)) {
+    const t = g.input(name, shape, { trainable: options.method === 'full' });
+    weights.set(name, t);
+    if (options.method === 'full') trainable.set(name, t);
+  }
+  const W = (name: string) => weights.get(name)!;
+
+  /** x (N, in) · Wᵀ, plus the LoRA path when this module is targeted. */
+  const linear = (x: Tensor, name: string): Tensor => {
+    const base = T.gemm(x, W(name), { transB: true });
+    if (!lora || !lora.targetModules.some((m) => name.endsWith(`.${m}.weight`))) return base;
+    const [out, inp] = W(name).shape;
+    const a = g.input(loraName(name, 'A'), [lora.r, inp], { trainable: true });
+    const b = g.input(loraName(name, 'B'), [out, lora.r], { trainable: true });
+    for (const t of [a, b]) trainable.set(t.node.attrs.name as string, t), weights.set(t.node.attrs.name as string, t);
+    const xd = options.dropout ? T.dropout(x, lora.dropout, dropoutSeed++) : x;
+    // The base output rides in Gemm's C input: no separate Add over (N, out).
+    return T.gemm(T.gemm(xd, a, { transB: true }), b, { transB: true, alpha: lora.alpha / lora.r, c: base });
+  };
+
+  const rope = ropeTables(g, config, Tn);
+  const mask = causalMask(g, G, Tn);
+  const rotate = (x: Tensor, cos: Tensor, sinSigned: Tensor) => T.add(T.mul(x, cos), T.mul(T.reverse(x, -2), sinSigned));
+
+  let x = T.reshape(T.gather(W('model.embed_tokens.weight'), inputIds), [N, d]); // (N, d)
+  for (let i = 0; i < config.num_hidden_layers; i++) {
+    const p = `model.layers.${i}`;
+    const h = rmsNorm(x, W(`${p}.input_layernorm.weight`), eps);
+    // Heads are laid out (KV, G): query head j uses kv head ⌊j / G⌋, as HF's repeat_kv.
+    const q = rotate(T.reshape(linear(h, `${p}.self_attn.q_proj.weight`), [B, Tn, KV, G, 2, hd / 2]), rope.cosQ, rope.sinQ);
+    const k = rotate(T.reshape(linear(h, `${p}.self_attn.k_proj.weight`), [B, Tn, KV, 2, hd / 2]), rope.cosK, rope.sinK);
+    const v = T.reshape(linear(h, `${p}.self_attn.v_proj.weight`), [B, Tn, KV, hd]);
+    const qh = T.reshape(T.transpose(q, [0, 2, 3, 1, 4, 5]), [B, KV, G * Tn, hd]); // (B, KV, G·T, hd)
+    const kT = T.reshape(T.transpose(k, [0, 2, 3, 4, 1]), [B, KV, hd, Tn]); // (B, KV, hd, T)
+    const vh = T.transpose(v, [0, 2, 1, 3]); // (B, KV, T, hd)
+    const o = causalAttention(qh, kT, vh, mask); // (B, KV, G·T, hd)
+    const merged = T.reshape(T.transpose(T.reshape(o, [B, KV, G, Tn, hd]), [0, 3, 1, 2, 4]), [N, H * hd]);
+    x = T.add(x, linear(merged, `${p}.self_attn.o_proj.weight`));
+    const h2 = rmsNorm(x, W(`${p}.post_attention_layernorm.weight`), eps);
+    const act = swiglu(linear(h2, `${p}.mlp.gate_proj.weight`), linear(h2, `${p}.mlp.up_proj.weight`)); // (N, f)
+    x = T.add(x, linear(act, `${p}.mlp.down_proj.weight`));
+  }
+  const hidden = rmsNorm(x, W('model.norm.weight'), eps);
+  const lmHead = config.tie_word_embeddings ? W('model.embed_tokens.weight') : W('lm_head.weight');
+  return { inputIds, targets, weights, trainable, hidden, lmHead };
+}
+
+/** The mean cross-entropy over counted targets, lm_head chunked by rows. */
+export function llamaLoss(model: LlamaGraph, config: LlamaConfig, chunkRows?: number): Tensor {
+  const rows = model.hidden.shape[0];
+  return lmHeadCrossEntropy(model.hidden, model.lmHead, model.targets, chunkRows ?? defaultLossChunkRows(rows, config.vocab_size));
+}
+
+/** Logits (B·T, V) in one piece, for the agreement test and evaluation tools. */
+export function llamaLogits(model: LlamaGraph): Tensor {
+  return T.gemm(model.hidden, model.lmHead, { transB: true });
+}
+
+/** Additive causal mask for G stacked query groups: row r is query position r mod T. */
+function causalMask(g: Graph, groups: number, t: number): Tensor {
+  const data = new Float32Array(groups * t * t);
+  for (let r = 0; r < groups * t; r++) for (let c = (r % t) + 1; c < t; c++) data[r * t + c] = -1e9;
+  return g.constant(data, [groups * t, t]);
+}

@@ -1,0 +1,59 @@
+/**
+ * The one module of the training engine that imports onnxruntime-node: it turns emitted
+ * ONNX bytes into a session and runs it with typed-array feeds. Weights are passed as
+ * inputs wrapping the caller's Float32Arrays (no copy on the way in).
+ */
+import ort from 'onnxruntime-node';
+import type { DType } from './graph/ir.js';
+
+export type Feed = { dtype: DType; dims: number[]; data: Float32Array | Float64Array | BigInt64Array | Uint8Array };
+export type Fetched = Float32Array | Float64Array | BigInt64Array | Uint8Array;
+
+export interface RunnerOptions {
+  /** Intra-op threads (default 2: the development machines have 2 cores). */
+  threads?: number;
+  /** Write an ONNX Runtime per-op profile (JSON) with this file prefix. */
+  profilePrefix?: string;
+  optimization?: 'disabled' | 'basic' | 'extended' | 'all';
+  memArena?: boolean;
+}
+
+export class GraphRunner {
+  private constructor(private readonly session: ort.InferenceSession) {}
+
+  static async create(bytes: Uint8Array, options: RunnerOptions = {}): Promise<GraphRunner> {
+    const session = await ort.InferenceSession.create(bytes, {
+      intraOpNumThreads: options.threads ?? 2,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: options.optimization ?? 'all',
+      enableCpuMemArena: options.memArena ?? true,
+      enableProfiling: options.profilePrefix !== undefined,
+      profileFilePrefix: options.profilePrefix,
+    });
+    return new GraphRunner(session);
+  }
+
+  get inputNames(): readonly string[] {
+    return this.session.inputNames;
+  }
+
+  async run(feeds: Map<string, Feed>, outputs: string[]): Promise<Map<string, Fetched>> {
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const name of this.session.inputNames) {
+      const feed = feeds.get(name);
+      if (!feed) throw new Error(`graph input "${name}" was not fed`);
+      ortFeeds[name] = new ort.Tensor(feed.dtype, feed.data, feed.dims);
+    }
+    const result = await this.session.run(ortFeeds, outputs);
+    return new Map(outputs.map((name) => [name, result[name].data as Fetched]));
+  }
+
+  endProfiling(): void {
+    this.session.endProfiling();
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * The training engine's contract with the trainer loop (src/training/trainer/): a step
+ * model runs one forward + backward of a Llama decoder per call on ONNX Runtime and
+ * returns the loss and the gradients of the trainable parameters. The optimizer runs
+ * outside the graph, in the trainer (the prototype measured in-graph AdamW no faster).
+ *
+ * Labels follow Hugging Face: aligned with inputIds, -100 where there is no loss; the
+ * model shifts them (position t predicts labels[t + 1]). The loss is the mean over the
+ * counted targets; a NaN or infinite loss is returned as is for the caller to act on.
+ */
+import { PersonaError } from '../errors.js';
+import type { LlamaConfig } from '../modelfmt/config.js';
+import { llamaParameterShapes } from '../modelfmt/config.js';
+import { gradients } from './graph/autodiff.js';
+import { emitOnnx } from './graph/emit.js';
+import { Graph } from './graph/ir.js';
+import { buildLlama, llamaLogits, llamaLoss, type LlamaGraphOptions } from './llama.js';
+import { loraParameterShapes, validateLora, type LoraOptions } from './lora.js';
+import { fillNormal, mulberry32 } from './random.js';
+import { GraphRunner, type Feed } from './runtime.js';
+
+export { initLoraParams } from './lora.js';
+
+export interface TokenBatch {
+  inputIds: BigInt64Array;
+  labels: BigInt64Array;
+  batchSize: number;
+  seqLen: number;
+}
+export type Params = Map<string, Float32Array>;
+
+export interface StepModel {
+  readonly config: LlamaConfig;
+  readonly trainableShapes: Map<string, number[]>;
+  step(batch: TokenBatch, frozen: Params, trainable: Params): Promise<{ loss: number; tokens: number; grads: Params }>;
+  evalLoss(batch: TokenBatch, frozen: Params, trainable: Params): Promise<{ loss: number; tokens: number }>;
+  dispose(): Promise<void>;
+}
+
+export interface StepModelOptions {
+  method: 'full' | 'lora';
+  lora?: LoraOptions;
+  batchSize: number;
+  seqLen: number;
+  threads?: number;
+  seed?: number;
+  /** Rows of logits per lm_head chunk (default: ~8M logits at a time). */
+  lossChunkRows?: number;
+  /** Write an ONNX Runtime per-op profile of the training session with this prefix. */
+  profilePrefix?: string;
+}
+
+const IGNORE = -100n;
+const GRAD_PREFIX = 'grad:';
+
+export async function createStepModel(config: LlamaConfig, options: StepModelOptions): Promise<StepModel> {
+  if (options.method !== 'full' && options.method !== 'lora') {
+    throw new PersonaError('invalid_argument', `method must be "full" or "lora", got "${options.method}".`, { field: 'method' });
+  }
+  for (const field of ['batchSize', 'seqLen'] as const) {
+    if (!Number.isInteger(options[field]) || options[field] < 1) {
+      throw new PersonaError('invalid_argument', `${field} must be a positive integer, got ${options[field]}.`, { field });
+    }
+  }
+  const lora = options.method === 'lora' ? validateLora(options.lora) : undefined;
+  const graphOptions: LlamaGraphOptions = { ...options, lora, dropout: true, seed: options.seed ?? 0 };
+  const trainableShapes = lora ? loraParameterShapes(config, lora) : llamaParameterShapes(config);
+  const frozenShapes = lora ? llamaParameterShapes(config) : new Map<string, number[]>();
+
+  const train = buildTrainGraph(config, graphOptions);
+  const runner = await GraphRunner.create(train.bytes, { threads: options.threads, profilePrefix: options.profilePrefix });
+  let evalRunner: GraphRunner | undefined;
+
+  const feedsFor = (batch: TokenBatch, frozen: Params, trainable: Params): Map<string, Feed> => {
+    const feeds = new Map<string, Feed>();
+    feeds.set('input_ids', { dtype: 'int64', dims: [options.batchSize, options.seqLen], data: checkBatch(batch, options, config) });
+    feeds.set('targets', { dtype: 'int64', dims: [batch.labels.length], data: shiftLabels(batch) });
+    addParams(feeds, frozenShapes, frozen, 'frozen');
+    addParams(feeds, trainableShapes, trainable, 'trainable');
+    return feeds;
+  };
+
+  return {
+    config,
+    trainableShapes,
+    async step(batch, frozen, trainable) {
+      const feeds = feedsFor(batch, frozen, trainable);
+      const out = await runner.run(feeds, train.outputs);
+      const grads: Params = new Map();
+      for (const name of trainableShapes.keys()) grads.set(name, out.get(GRAD_PREFIX + name) as Float32Array);
+      return { loss: (out.get('loss') as Float32Array)[0], tokens: countTargets(feeds), grads };
+    },
+    async evalLoss(batch, frozen, trainable) {
+      evalRunner ??= await GraphRunner.create(buildEvalGraph(config, { ...graphOptions, dropout: false }), { threads: options.threads });
+      const feeds = feedsFor(batch, frozen, trainable);
+      const out = await evalRunner.run(feeds, ['loss']);
+      return { loss: (out.get('loss') as Float32Array)[0], tokens: countTargets(feeds) };
+    },
+    async dispose() {
+      await runner.release();
+      await evalRunner?.release();
+    },
+  };
+}
+
+function buildTrainGraph(config: LlamaConfig, options: LlamaGraphOptions): { bytes: Uint8Array; outputs: string[] } {
+  const g = new Graph('float32');
+  const model = buildLlama(g, config, options);
+  const loss = llamaLoss(model, config, options.lossChunkRows);
+  const names = [...model.trainable.keys()];
+  const grads = gradients(loss, names.map((n) => model.trainable.get(n)!));
+  const outputs = [{ name: 'loss', tensor: loss }, ...names.map((n, i) => ({ name: GRAD_PREFIX + n, tensor: grads[i] }))];
+  return { bytes: emitOnnx(g, outputs).bytes, outputs: outputs.map((o) => o.name) };
+}
+
+function buildEvalGraph(config: LlamaConfig, options: LlamaGraphOptions): Uint8Array {
+  const g = new Graph('float32');
+  const model = buildLlama(g, config, options);
+  return emitOnnx(g, [{ name: 'loss', tensor: llamaLoss(model, config, options.lossChunkRows) }]).bytes;
+}
+
+function checkBatch(batch: TokenBatch, options: StepModelOptions, config: LlamaConfig): BigInt64Array {
+  if (batch.batchSize !== options.batchSize || batch.seqLen !== options.seqLen) {
+    throw new PersonaError('invalid_argument', `batch is ${batch.batchSize}×${batch.seqLen} but the step model was built for batchSize ${options.batchSize} × seqLen ${options.seqLen}.`, {
+      field: batch.batchSize !== options.batchSize ? 'batchSize' : 'seqLen',
+    });
+  }
+  const n = options.batchSize * options.seqLen;
+  for (const field of ['inputIds', 'labels'] as const) {
+    if (batch[field].length !== n) throw new PersonaError('invalid_argument', `batch.${field} has ${batch[field].length} ids, expected batchSize × seqLen = ${n}.`, { field });
+  }
+  for (const id of batch.inputIds) {
+    if (id < 0n || id >= BigInt(config.vocab_size)) throw new PersonaError('invalid_argument', `batch.inputIds contains ${id}, outside the vocabulary [0, ${config.vocab_size}).`, { field: 'inputIds' });
+  }
+  for (const id of batch.labels) {
+    if (id !== IGNORE && (id < 0n || id >= BigInt(config.vocab_size))) {
+      throw new PersonaError('invalid_argument', `batch.labels contains ${id}: labels must be token ids or -100.`, { field: 'labels' });
+    }
+  }
+  return batch.inputIds;
+}
+
+/** HF shift: targets[b, t] = labels[b, t + 1], -100 at the end of each row. */
+function shiftLabels(batch: TokenBatch): BigInt64Array {
+  const out = new BigInt64Array(batch.labels.length).fill(IGNORE);
+  for (let b = 0; b < batch.batchSize; b++) {
+    const base = b * batch.seqLen;
+    out.set(batch.labels.subarray(base + 1, base + batch.seqLen), base);
+  }
+  return out;
+}
+
+function countTargets(feeds: Map<string, Feed>): number {
+  let n = 0;
+  for (const id of feeds.get('targets')!.data as BigInt64Array) if (id !== IGNORE) n++;
+  return n;
+}
+
+function addParams(feeds: Map<string, Feed>, shapes: Map<string, number[]>, params: Params, role: 'frozen' | 'trainable'): void {
+  for (const [name, shape] of shapes) {
+    const data = params.get(name);
+    if (!data) throw new PersonaError('invalid_argument', `${role} parameters lack "${name}" [${shape}].`, { field: name });
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (data.length !== size) throw new PersonaError('invalid_argument', `${role} parameter "${name}" has ${data.length} values, expected [${shape}] = ${size}.`, { field: name });
+    feeds.set(name, { dtype: 'float32', dims: shape, data });
+  }
+}
+
+/** HF-like initialisation: Linear and embedding weights N(0, 0.02²), norm weights 1. */
+export function initLlamaParams(config: LlamaConfig, seed: number): Params {
+  const random = mulberry32(seed);
+  const params: Params = new Map();
+  for (const [name, shape] of llamaParameterShapes(config)) {
+    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    params.set(name, shape.length === 1 ? data.fill(1) : fillNormal(data, 0.02, random));
+  }
+  return params;
+}
+
+/** Logits (B·T·V, row-major (B, T, V)) from the same forward graph code as training. */
+export async function forwardLogits(config: LlamaConfig, params: Params, inputIds: BigInt64Array, batchSize: number, seqLen: number): Promise<Float32Array> {
+  const g = new Graph('float32');
+  const model = buildLlama(g, config, { batchSize, seqLen, method: 'full', dropout: false, seed: 0 });
+  const runner = await GraphRunner.create(emitOnnx(g, [{ name: 'logits', tensor: llamaLogits(model) }]).bytes);
+  try {
+    const feeds = new Map<string, Feed>();
+    feeds.set('input_ids', { dtype: 'int64', dims: [batchSize, seqLen], data: checkBatch({ inputIds, labels: new BigInt64Array(inputIds.length).fill(IGNORE), batchSize, seqLen }, { method: 'full', batchSize, seqLen }, config) });
+    addParams(feeds, llamaParameterShapes(config), params, 'frozen');
+    return (await runner.run(feeds, ['logits'])).get('logits') as Float32Array;
+  } finally {
+    await runner.release();
+  }
+}
