@@ -1,0 +1,80 @@
+/**
+ * The Slack adapter: the curation bot (review queue + curator reactions), voice capture and
+ * in-character chat through the shared middleware, `/persona` commands, and training
+ * notices. `persona serve` calls `startSlackAdapter(config, services)`; this folder is the
+ * only importer of @slack/bolt.
+ */
+import type { Config } from '../../config/config.js';
+import { logger } from '../../log.js';
+import { createSlackApp, type RetryConfig, type SlackMode } from './bolt-app.js';
+import { registerCommands } from './commands.js';
+import { Curators } from './curators.js';
+import { registerEvents } from './events.js';
+import { postTrainingNotice, type TrainingNotice } from './notifications.js';
+import type { SlackServices } from './ports.js';
+import { ReviewDecisions } from './review-decisions.js';
+import { ReviewPoster, type ReviewPosterOptions } from './review-poster.js';
+
+export type { SlackServices, ReviewStore, ReviewCandidate, ReviewDecision, DecisionResult, DatasetCounts, OnceGuard } from './ports.js';
+export type { TrainingNotice } from './notifications.js';
+export { renderTrainingNotice } from './notifications.js';
+
+const log = logger('slack');
+
+export interface SlackAdapterOptions {
+  retryConfig?: RetryConfig;
+  queue?: Pick<ReviewPosterOptions, 'batchSize' | 'minIntervalMs' | 'pollMs'>;
+}
+
+export interface SlackAdapter {
+  mode: SlackMode;
+  /** HTTP mode: the port requests are received on. */
+  port?: number;
+  /** Posts a training start/end notice to SLACK_REVIEW_CHANNEL (no-op without one). */
+  notifyTraining(notice: TrainingNotice): Promise<void>;
+  /** Posts pending candidates now (the poster also polls); resolves with how many were posted. */
+  postReviewQueue(): Promise<number>;
+  /** Decision reactions ignored because their author is not a curator. */
+  ignoredReactions(): number;
+  stop(): Promise<void>;
+}
+
+export async function startSlackAdapter(config: Config, services: SlackServices, options: SlackAdapterOptions = {}): Promise<SlackAdapter> {
+  const slack = createSlackApp(config, services.once, options.retryConfig);
+  const { app } = slack;
+  const client = app.client;
+  const auth = await client.auth.test();
+  const bot = { userId: auth.user_id ?? '', teamId: auth.team_id ?? '' };
+  const curators = new Curators(config.SLACK_CURATORS, client, services.now);
+  if (!curators.configured) log.warn('SLACK_CURATORS is empty: review reactions will be ignored until curators are configured');
+  const personaName = (id: string) => services.personas.list().find((persona) => persona.id === id)?.name;
+  const decisions = new ReviewDecisions(client, services.review, curators, (id) => personaName(id) ?? id, services.now);
+  registerEvents(app, { client, bot, once: services.once, review: services.review, decisions, chat: services.chat, personaName });
+  registerCommands(app, services, curators);
+  app.error(async (error) => {
+    log.error({ err: error }, 'Slack listener failed');
+  });
+
+  const reviewChannel = config.SLACK_REVIEW_CHANNEL;
+  const poster = reviewChannel ? new ReviewPoster(client, services.review, { channel: reviewChannel, personaName: (id) => personaName(id) ?? id, ...options.queue }) : undefined;
+  if (!poster) log.warn('SLACK_REVIEW_CHANNEL is not set: candidates are not posted for review in Slack');
+
+  const port = await slack.start();
+  poster?.start();
+  log.info({ mode: slack.mode, port, bot: bot.userId }, 'Slack adapter started');
+
+  return {
+    mode: slack.mode,
+    port,
+    notifyTraining: async (notice) => {
+      if (!reviewChannel) return;
+      await postTrainingNotice(client, reviewChannel, { ...notice, personaName: notice.personaName ?? personaName(notice.personaId) });
+    },
+    postReviewQueue: () => poster?.drain() ?? Promise.resolve(0),
+    ignoredReactions: () => decisions.ignoredReactions,
+    stop: async () => {
+      await poster?.stop();
+      await slack.stop();
+    },
+  };
+}

@@ -1,0 +1,113 @@
+// Curating in Slack (Socket Mode): the review queue is posted, and curators' reactions
+// approve, reject, correct and star candidates in the store; taking a reaction back reverts.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { CURATOR, OTHER, REVIEW, postCandidate, startHarness, waitFor, type Harness } from './harness.ts';
+
+describe('Slack review channel (Socket Mode)', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({ mode: 'socket' });
+  });
+  after(async () => h.close());
+
+  const status = (id: string) => h.review.get(id)?.status;
+  const shown = (ts: string) => JSON.stringify(h.fake.workspace.find(REVIEW, ts)?.blocks ?? []);
+
+  it('posts pending candidates oldest first, one message each, with persona, context, reply and source', async () => {
+    const first = await postCandidate(h, 'First of all, let me assert my firm belief.');
+    const second = await postCandidate(h, 'The nation asks for action, and action now.');
+    assert.ok(Number(first.ts) < Number(second.ts));
+    const text = shown(first.ts);
+    for (const part of ['Franklin D. Roosevelt', 'Reporter', 'Mr President, what now?', 'let me assert my firm belief', 'transcripts/fdr.txt', 'Pending']) {
+      assert.ok(text.includes(part), `review message shows ${part}`);
+    }
+    assert.equal(await h.adapter.postReviewQueue(), 0, 'nothing is posted twice');
+  });
+
+  it('✅ by a curator approves, marks the message, and shows in the dataset stats at once', async () => {
+    const { id, ts } = await postCandidate(h);
+    const before = await h.review.counts('fdr');
+    await h.deliver(h.fake.workspace.react(CURATOR, REVIEW, ts, 'white_check_mark'));
+    await waitFor(() => status(id) === 'approved', 'approval');
+    assert.equal((await h.review.counts('fdr')).approved, before.approved + 1);
+    await waitFor(() => shown(ts).includes(`Approved by <@${CURATOR}>`), 'outcome on the message');
+  });
+
+  it('❌ rejects; removing the reaction reverts to pending', async () => {
+    const { id, ts } = await postCandidate(h);
+    await h.deliver(h.fake.workspace.react(CURATOR, REVIEW, ts, 'x'));
+    await waitFor(() => status(id) === 'rejected', 'rejection');
+    await waitFor(() => shown(ts).includes('Rejected'), 'rejection shown');
+    await h.deliver(h.fake.workspace.unreact(CURATOR, REVIEW, ts, 'x'));
+    await waitFor(() => status(id) === 'pending', 'revert');
+    await waitFor(() => shown(ts).includes('Pending'), 'pending shown again');
+  });
+
+  it('✏️ then a thread reply by the curator approves the corrected text, keeping the original', async () => {
+    const { id, ts } = await postCandidate(h, 'We hav nothing to fear.');
+    await h.deliver(h.fake.workspace.react(CURATOR, REVIEW, ts, 'pencil2'));
+    await waitFor(() => shown(ts).includes('reply in this thread'), 'request for the corrected text');
+    assert.equal(status(id), 'pending');
+    await h.deliver(h.fake.workspace.post(CURATOR, REVIEW, 'We have nothing to fear.', ts));
+    await waitFor(() => status(id) === 'approved', 'edit applied');
+    assert.equal(h.review.get(id)?.editedText, 'We have nothing to fear.');
+    assert.equal(h.review.get(id)?.text, 'We hav nothing to fear.');
+    await waitFor(() => shown(ts).includes('Corrected'), 'correction shown');
+  });
+
+  it('a thread reply first, then ✏️, also takes the reply as the correction', async () => {
+    const { id, ts } = await postCandidate(h, 'Speak softly.');
+    await h.deliver(h.fake.workspace.post(CURATOR, REVIEW, 'Speak softly and carry a big stick.', ts));
+    assert.equal(status(id), 'pending', 'a thread reply alone is discussion');
+    await h.deliver(h.fake.workspace.react(CURATOR, REVIEW, ts, 'pencil2'));
+    await waitFor(() => h.review.get(id)?.editedText === 'Speak softly and carry a big stick.', 'edit applied');
+  });
+
+  it('⭐ marks a candidate exemplary; removing it takes that back', async () => {
+    const { id, ts } = await postCandidate(h);
+    await h.deliver(h.fake.workspace.react(CURATOR, REVIEW, ts, 'star'));
+    await waitFor(() => h.review.get(id)?.exemplary === true, 'exemplary');
+    await h.deliver(h.fake.workspace.unreact(CURATOR, REVIEW, ts, 'star'));
+    await waitFor(() => h.review.get(id)?.exemplary === false, 'exemplary withdrawn');
+  });
+
+  it("ignores and counts a non-curator's reactions", async () => {
+    const { id, ts } = await postCandidate(h);
+    const ignoredBefore = h.adapter.ignoredReactions();
+    const updatesBefore = h.fake.callsTo('chat.update').length;
+    await h.deliver(h.fake.workspace.react(OTHER, REVIEW, ts, 'white_check_mark'));
+    await h.deliver(h.fake.workspace.react(OTHER, REVIEW, ts, 'x'));
+    await waitFor(() => h.adapter.ignoredReactions() === ignoredBefore + 2, 'ignored reactions counted');
+    assert.equal(status(id), 'pending');
+    assert.equal(h.fake.callsTo('chat.update').length, updatesBefore, 'the message is not marked');
+  });
+
+  it('the same event delivered twice (retry, same event_id) counts once', async () => {
+    const { id, ts } = await postCandidate(h);
+    const approve = h.fake.workspace.react(CURATOR, REVIEW, ts, 'white_check_mark');
+    await h.deliver(approve, { eventId: 'EvAPPROVE1' });
+    await waitFor(() => status(id) === 'approved', 'approval');
+    await h.deliver(h.fake.workspace.unreact(CURATOR, REVIEW, ts, 'white_check_mark'));
+    await waitFor(() => status(id) === 'pending', 'revert');
+    await h.deliver(approve, { eventId: 'EvAPPROVE1', retryNum: 1 });
+    await h.deliver(h.fake.workspace.react(OTHER, REVIEW, ts, 'eyes'));
+    // Events on one connection are handled in order: the marker after the retry proves it was seen.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(status(id), 'pending', 'the redelivered approval was not applied again');
+  });
+
+  it('ignores an edit of a rejected candidate, deleted messages and reactions on unknown messages', async () => {
+    const { id, ts } = await postCandidate(h, 'Original words.');
+    await h.deliver(h.fake.workspace.react(CURATOR, REVIEW, ts, 'x'));
+    await waitFor(() => status(id) === 'rejected', 'rejection');
+    await h.deliver(h.fake.workspace.post(CURATOR, REVIEW, 'Sneaky correction.', ts));
+    await h.deliver(h.fake.workspace.react(CURATOR, REVIEW, ts, 'pencil2'));
+    await h.deliver(h.fake.workspace.post(CURATOR, REVIEW, 'Another correction.', ts));
+    await h.deliver(h.fake.workspace.react(CURATOR, REVIEW, '1600000000.000001', 'white_check_mark'));
+    await h.deliver(h.fake.workspace.remove(REVIEW, ts));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(status(id), 'rejected');
+    assert.equal(h.review.get(id)?.editedText, undefined);
+  });
+});
