@@ -85,6 +85,11 @@ export class InferenceEngine {
     }
   }
 
+  /** persona@version of the models currently cached (retired ones excluded), least recently used first. */
+  get loadedModels(): string[] {
+    return this.cache.keys;
+  }
+
   /** Loads `dir` once to prove it can serve (for the registry's promote step); throws model_corrupt otherwise. */
   async verifyModelFolder(dir: string): Promise<void> {
     const model = await loadInferenceModel(dir, { threads: this.config.ORT_THREADS });

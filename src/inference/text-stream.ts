@@ -22,8 +22,8 @@ export class TextStream {
   /** Adds a token; returns the newly complete text (possibly empty). */
   push(id: number): string {
     this.ids.push(id);
-    const prefix = this.tokenizer.decode(this.ids.slice(this.prefixOffset, this.readOffset));
-    const full = this.tokenizer.decode(this.ids.slice(this.prefixOffset));
+    const prefix = this.decode(this.prefixOffset, this.readOffset);
+    const full = this.decode(this.prefixOffset, this.ids.length);
     if (full.length <= prefix.length || full.endsWith('\uFFFD')) return '';
     const delta = full.slice(prefix.length);
     this.prefixOffset = this.readOffset;
@@ -34,11 +34,16 @@ export class TextStream {
 
   /** At the end: whatever is left, even a dangling partial character (shown as U+FFFD). */
   flush(): string {
-    const prefix = this.tokenizer.decode(this.ids.slice(this.prefixOffset, this.readOffset));
-    const full = this.tokenizer.decode(this.ids.slice(this.prefixOffset));
+    const prefix = this.decode(this.prefixOffset, this.readOffset);
+    const full = this.decode(this.prefixOffset, this.ids.length);
     const delta = full.length > prefix.length ? full.slice(prefix.length) : '';
     this.prefixOffset = this.readOffset = this.ids.length;
     this.text += delta;
     return delta;
+  }
+
+  /** The tokenizers library rejects an empty id list; an empty range is simply no text. */
+  private decode(from: number, to: number): string {
+    return to > from ? this.tokenizer.decode(this.ids.slice(from, to)) : '';
   }
 }

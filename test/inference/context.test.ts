@@ -1,0 +1,70 @@
+/** Fitting a conversation into the context window: oldest turns go first, the system prompt stays, one huge message is cut. */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { rmSync } from 'node:fs';
+import { buildPrompt, MAX_TURN_CHARS, type PromptModel, type Turn } from '../../src/inference/context.ts';
+import { createTokenizer, readTokenizerFiles, type Tokenizer } from '../../src/modelfmt/tokenizer.ts';
+import { isPersonaError } from '../../src/errors.ts';
+import { writeTinyModelFolder } from './tiny-folder.ts';
+
+let dir: string;
+let tokenizer: Tokenizer;
+let model: (contextWindow: number) => PromptModel;
+const persona = { name: 'Tess', system_prompt: 'You are Tess, cheerful and brief.', voices: { names: ['T'] } };
+const turns: Turn[] = [
+  { speaker: 'Alice', text: 'first message about the weather' },
+  { speaker: 'Tess', text: 'the weather is nice' },
+  { speaker: 'Bob', text: 'second message about the market' },
+  { speaker: 'T', text: 'let us go' },
+  { speaker: 'Alice', text: 'last message: shall we go now?' },
+];
+
+before(() => {
+  dir = writeTinyModelFolder().dir;
+  const files = readTokenizerFiles(dir);
+  tokenizer = createTokenizer(files.tokenizerJson, files.tokenizerConfig);
+  model = (contextWindow) => ({ tokenizer, tokenizerConfig: files.tokenizerConfig, contextWindow });
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const text = (ids: number[]) => tokenizer.decode(ids);
+
+test('a conversation that fits is kept whole, with names and the generation prompt for the persona', () => {
+  const prompt = buildPrompt(model(4096), persona, turns, 100);
+  assert.equal(prompt.turnsKept, 5);
+  const rendered = text(prompt.ids);
+  assert.ok(rendered.startsWith('<|im_start|>system\nYou are Tess'));
+  assert.ok(rendered.includes('<|im_start|>Bob\nsecond message'));
+  assert.ok(rendered.includes('<|im_start|>Tess\nlet us go'), 'the persona\'s other voice names count as its own turns');
+  assert.ok(rendered.endsWith('<|im_start|>Tess\n'));
+  assert.deepEqual(prompt.otherSpeakers, ['Alice', 'Bob']);
+});
+
+test('oldest turns are dropped first; the system prompt and the newest turn stay', () => {
+  const full = buildPrompt(model(4096), persona, turns, 100).ids.length;
+  const prompt = buildPrompt(model(full - 10 + 100), persona, turns, 100);
+  assert.ok(prompt.turnsKept < 5 && prompt.turnsKept > 0);
+  assert.ok(prompt.ids.length <= full - 10);
+  const rendered = text(prompt.ids);
+  assert.ok(rendered.includes('You are Tess'));
+  assert.ok(!rendered.includes('first message'));
+  assert.ok(rendered.includes('last message: shall we go now?'));
+});
+
+test('one huge message is truncated (its end kept) rather than dropping everything', () => {
+  const huge = `${'blah '.repeat(2000)}THE END?`;
+  const prompt = buildPrompt(model(300), persona, [{ speaker: 'Alice', text: huge }], 50);
+  assert.equal(prompt.truncated, true);
+  assert.ok(prompt.ids.length <= 250);
+  const rendered = text(prompt.ids);
+  assert.ok(rendered.includes('You are Tess') && rendered.includes('…') && rendered.includes('THE END?'));
+});
+
+test('empty, enormous and unfittable prompts are rejected with what is allowed', () => {
+  const rejects = (fn: () => unknown, pattern: RegExp) => assert.throws(fn, (e) => isPersonaError(e, 'invalid_argument') && pattern.test(e.message));
+  rejects(() => buildPrompt(model(4096), persona, [], 10), /empty/);
+  rejects(() => buildPrompt(model(4096), persona, [{ speaker: 'Bob', text: '   ' }], 10), /empty/);
+  rejects(() => buildPrompt(model(4096), persona, [{ speaker: 'Bob', text: 'x'.repeat(MAX_TURN_CHARS + 1) }], 10), /at most 100000/);
+  rejects(() => buildPrompt(model(100), persona, turns, 95), /use at most 92/);
+  rejects(() => buildPrompt(model(60), { ...persona, system_prompt: 'long '.repeat(200) }, turns, 10), /system_prompt/);
+});
