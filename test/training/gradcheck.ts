@@ -39,29 +39,36 @@ export async function gradCheck(specs: InputSpec[], fn: (xs: Tensor[]) => Tensor
   const y = fn(xs);
   const r = g.constant(Array.from({ length: y.size }, () => random() * 2 - 1), y.shape);
   const loss = T.reduceSum(T.reshape(T.mul(y, r), [y.size]), [0], false);
-  const floatIdx = specs.map((s, i) => (s.ints ? -1 : i)).filter((i) => i >= 0);
-  const grads = gradients(loss, floatIdx.map((i) => xs[i]));
-  const outputs = [{ name: 'loss', tensor: loss }, ...grads.map((t, k) => ({ name: `grad${k}`, tensor: t }))];
-  // 'basic': the extended optimizer swaps in com.microsoft kernels that only exist for float32.
-  const train = await GraphRunner.create(emitOnnx(g, outputs).bytes, { threads: 1, optimization: 'basic' });
-  const fwd = await GraphRunner.create(emitOnnx(g, [outputs[0]]).bytes, { threads: 1, optimization: 'basic' });
-
   const feeds = new Map<string, Feed>();
+  const wrt = new Map<string, Tensor>();
   specs.forEach((s, i) => {
     if (s.ints) feeds.set(`x${i}`, { dtype: 'int64', dims: s.shape, data: BigInt64Array.from(s.ints.map(BigInt)) });
     else {
       const values = s.values ?? Array.from({ length: xs[i].size }, () => (s.positive ? 0.5 + random() : random() * 2 - 1));
       feeds.set(`x${i}`, { dtype: 'float64', dims: s.shape, data: Float64Array.from(values) });
+      wrt.set(`x${i}`, xs[i]);
     }
   });
+  return checkGraph(g, loss, wrt, feeds, options);
+}
+
+/** Compares the autodiff gradients of scalar `loss` w.r.t. `wrt` with central differences at `feeds`. */
+export async function checkGraph(g: Graph, loss: Tensor, wrt: Map<string, Tensor>, feeds: Map<string, Feed>, options: { eps?: number; seed?: number; samples?: number } = {}): Promise<CheckResult> {
+  const random = rng((options.seed ?? 1) + 7);
+  const names = [...wrt.keys()];
+  const grads = gradients(loss, names.map((n) => wrt.get(n)!));
+  const outputs = [{ name: 'loss', tensor: loss }, ...grads.map((t, k) => ({ name: `grad${k}`, tensor: t }))];
+  // 'basic': the extended optimizer swaps in com.microsoft kernels that only exist for float32.
+  const train = await GraphRunner.create(emitOnnx(g, outputs).bytes, { threads: 1, optimization: 'basic' });
+  const fwd = await GraphRunner.create(emitOnnx(g, [outputs[0]]).bytes, { threads: 1, optimization: 'basic' });
   const analytic = await train.run(feeds, outputs.map((o) => o.name));
   const eps = options.eps ?? 1e-6;
   const lossAt = async () => (await fwd.run(feeds, ['loss'])).get('loss')![0] as number;
   let maxError = 0;
   let scale = 1e-12;
   let worst = '';
-  for (const [k, i] of floatIdx.entries()) {
-    const data = feeds.get(`x${i}`)!.data as Float64Array;
+  for (const [k, name] of names.entries()) {
+    const data = feeds.get(name)!.data as Float64Array;
     const grad = analytic.get(`grad${k}`) as Float64Array;
     const picks = options.samples && options.samples < data.length ? Array.from({ length: options.samples }, () => Math.floor(random() * data.length)) : data.keys();
     for (const j of picks) {
@@ -74,7 +81,7 @@ export async function gradCheck(specs: InputSpec[], fn: (xs: Tensor[]) => Tensor
       const numeric = (up - down) / (2 * eps);
       scale = Math.max(scale, Math.abs(numeric));
       const err = Math.abs(numeric - grad[j]);
-      if (err > maxError) [maxError, worst] = [err, `input ${i} element ${j}: autodiff ${grad[j]}, finite difference ${numeric}`];
+      if (err > maxError) [maxError, worst] = [err, `${name}[${j}]: autodiff ${grad[j]}, finite difference ${numeric}`];
     }
   }
   await train.release();
