@@ -70,16 +70,30 @@ function entropy(text: string): number {
   return bits;
 }
 
-/** A long token that mixes letters and digits and looks random (keys, hashes, session ids). */
+/** 0 lower-case, 1 upper-case, 2 digit, 3 anything else. */
+function charClass(c: number): number {
+  if (c >= 97 && c <= 122) return 0;
+  if (c >= 65 && c <= 90) return 1;
+  return c >= 48 && c <= 57 ? 2 : 3;
+}
+
+/**
+ * A long token that looks random (keys, session ids): it has digits, its characters are
+ * varied, and it switches often between lower case, upper case and digits — which
+ * identifiers made of words (`Mississippi_riverboat_1850`) do not.
+ */
 function looksSecret(token: string): boolean {
   let digits = 0;
-  let letters = 0;
+  let switches = 0;
+  let last = -1;
   for (let i = 0; i < token.length; i++) {
-    const c = token.charCodeAt(i);
-    if (c >= 48 && c <= 57) digits++;
-    else if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) letters++;
+    const cls = charClass(token.charCodeAt(i));
+    if (cls === 2) digits++;
+    if (cls === 3) continue;
+    if (last !== -1 && cls !== last) switches++;
+    last = cls;
   }
-  return digits >= 2 && letters >= 4 && entropy(token) >= 3.5;
+  return digits >= 2 && switches >= Math.max(4, token.length / 6) && entropy(token) >= 3.5;
 }
 
 function looksPhone(candidate: string): boolean {

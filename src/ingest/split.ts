@@ -20,23 +20,31 @@ function splitWords(text: string, size: number): string[] {
   return pieces;
 }
 
-/** Passages of about `target` characters; text up to 1.2 × target stays whole. */
+/**
+ * Passages of about `target` characters; text up to 1.2 × target stays whole. Cuts go to
+ * the sentence boundary nearest each multiple of the part size, so parts come out even.
+ */
 export function splitPassage(text: string, target = 1000): string[] {
   if (text.length <= target * 1.2) return [text];
   const size = text.length / Math.ceil(text.length / target);
   const sentences = text.split(SENTENCE_BREAK).flatMap((s) => (s.length > target * 1.5 ? splitWords(s, target) : [s]));
   const parts: string[] = [];
   let current = '';
+  let offset = 0; // characters in `parts` and `current`, counting one space between sentences
   for (const sentence of sentences) {
-    if (current && current.length + 1 + sentence.length > size * 1.25) {
-      parts.push(current);
-      current = '';
+    const boundary = (parts.length + 1) * size;
+    const end = offset + (current ? 1 : 0) + sentence.length;
+    if (current && end >= boundary && boundary - offset < end - boundary) {
+      parts.push(current); // the boundary is nearer before this sentence than after it
+      current = sentence;
+    } else {
+      current = current ? `${current} ${sentence}` : sentence;
+      if (end >= boundary) {
+        parts.push(current);
+        current = '';
+      }
     }
-    current = current ? `${current} ${sentence}` : sentence;
-    if (current.length >= size) {
-      parts.push(current);
-      current = '';
-    }
+    offset = end;
   }
   if (current) parts.push(current);
   return parts;

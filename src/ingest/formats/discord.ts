@@ -31,7 +31,8 @@ export function parseDiscord(text: string): ParsedSource {
   const source = emptySource('discord');
   if (data.channel?.id && data.channel.name) source.channels[data.channel.id] = data.channel.name;
   const remember = (user: DceUser | undefined) => {
-    if (user?.id && !(user.id in source.users)) source.users[user.id] = user.nickname || user.name || user.id;
+    // A server nickname is what people see; an export may carry it on some records only.
+    if (user?.id && (user.nickname || !(user.id in source.users))) source.users[user.id] = user.nickname || user.name || user.id;
     for (const role of user?.roles ?? []) if (role.id && role.name) source.channels[role.id] = role.name;
   };
 

@@ -77,6 +77,12 @@ export function readSlackZip(bytes: Uint8Array): SlackFile[] {
   });
 }
 
+/** `1704103290.000300` (seconds.microseconds) → milliseconds, without float rounding. */
+function slackTsToMs(ts: string): number {
+  const [seconds, micros = '0'] = ts.split('.');
+  return Number(seconds) * 1000 + Math.floor(Number(micros.padEnd(6, '0').slice(0, 6)) / 1000);
+}
+
 function displayName(user: SlackUser): string | undefined {
   return user.profile?.display_name || user.profile?.real_name || user.real_name || user.name;
 }
@@ -91,7 +97,7 @@ function toMessage(m: SlackMessage, channel: string, users: Record<string, strin
   const message: Message = {
     speaker: (m.user && users[m.user]) || m.username || m.user || 'unknown',
     text: m.text,
-    timestamp: Math.round(Number.parseFloat(m.ts) * 1000),
+    timestamp: slackTsToMs(m.ts),
     position: `${channel}/${m.ts}`,
   };
   if (m.user) message.speakerId = m.user;
