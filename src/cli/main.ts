@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { registerPersonaCommands } from './commands/personas.js';
+import { registerChatCommands } from './commands/chat.js';
 
 const program = new Command('persona')
   .description('Build character bots that talk like a real person: ingest, curate, fine-tune, chat and serve.')
@@ -11,5 +12,6 @@ const program = new Command('persona')
   .enablePositionalOptions();
 
 registerPersonaCommands(program);
+registerChatCommands(program);
 
 await program.parseAsync(process.argv);
