@@ -1,47 +1,27 @@
 /**
- * LoRA in PEFT's layout: key names (`base_model.model.<hf name minus .weight>.lora_A.weight`,
- * A [r, in] and B [out, r]), `adapter_config.json`, and merging into the base weights
- * (W += (alpha / r) · B · A, what PEFT's merge_and_unload computes) so inference can load
- * one plain model.safetensors.
+ * LoRA output in PEFT's layout: merging adapters into the base weights
+ * (W += (alpha / r) · B · A, what PEFT's merge_and_unload computes) so inference loads one
+ * plain model.safetensors, and PEFT's adapter_config.json. Key names and shapes come from
+ * the training engine (src/training/lora.ts), so both sides agree by construction.
  */
 import { PersonaError } from '../../errors.js';
+import type { LlamaConfig } from '../../modelfmt/config.js';
+import { loraName, loraTargets, type LoraOptions } from '../lora.js';
 import type { Params } from './optimizers.js';
 
-export interface LoraSettings {
-  r: number;
-  alpha: number;
-  dropout: number;
-  targetModules: string[];
-}
-
-const PEFT_PREFIX = 'base_model.model.';
-const LORA_KEY = /^base_model\.model\.(.+)\.lora_([AB])\.weight$/;
-
-/** `base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight` → `model.layers.0.self_attn.q_proj.weight`. */
-export function baseWeightName(peftKey: string): { base: string; part: 'A' | 'B' } | null {
-  const match = LORA_KEY.exec(peftKey);
-  return match ? { base: `${match[1]}.weight`, part: match[2] as 'A' | 'B' } : null;
-}
-
-export function peftKey(baseName: string, part: 'A' | 'B'): string {
-  return `${PEFT_PREFIX}${baseName.replace(/\.weight$/, '')}.lora_${part}.weight`;
-}
+export type LoraSettings = LoraOptions;
 
 /** Base weights with every adapter merged in; untouched tensors are shared, merged ones copied. */
-export function mergeLora(base: Params, adapter: Params, lora: Pick<LoraSettings, 'r' | 'alpha'>): Params {
+export function mergeLora(config: LlamaConfig, base: Params, adapter: Params, lora: LoraSettings): Params {
   const merged: Params = new Map(base);
   const scale = lora.alpha / lora.r;
-  for (const [key, a] of adapter) {
-    const parsed = baseWeightName(key);
-    if (!parsed || parsed.part !== 'A') continue;
-    const b = adapter.get(peftKey(parsed.base, 'B'));
-    const w = base.get(parsed.base);
-    if (!b || !w) throw new PersonaError('model_corrupt', `LoRA adapter ${key} has no matching lora_B or base weight ${parsed.base}.`, { tensor: key });
-    const r = lora.r;
-    const inDim = a.length / r;
-    const outDim = b.length / r;
-    if (!Number.isInteger(inDim) || !Number.isInteger(outDim) || outDim * inDim !== w.length) {
-      throw new PersonaError('model_corrupt', `LoRA adapter ${key}: shapes A ${a.length}, B ${b.length} do not fit ${parsed.base} (${w.length}) with r=${r}.`, { tensor: key });
+  const r = lora.r;
+  for (const [name, [outDim, inDim]] of loraTargets(config, lora)) {
+    const a = adapter.get(loraName(name, 'A'));
+    const b = adapter.get(loraName(name, 'B'));
+    const w = base.get(name);
+    if (!a || !b || !w || a.length !== r * inDim || b.length !== outDim * r || w.length !== outDim * inDim) {
+      throw new PersonaError('model_corrupt', `LoRA adapter for ${name} is missing or does not fit [${outDim}, ${inDim}] with r=${r}.`, { tensor: name });
     }
     const out = w.slice();
     for (let o = 0; o < outDim; o++) {
@@ -53,7 +33,7 @@ export function mergeLora(base: Params, adapter: Params, lora: Pick<LoraSettings
         for (let i = 0; i < inDim; i++) out[row + i] += coef * a[aRow + i];
       }
     }
-    merged.set(parsed.base, out);
+    merged.set(name, out);
   }
   return merged;
 }

@@ -123,7 +123,7 @@ export async function trainPersona(options: TrainPersonaOptions): Promise<TrainR
     await model.dispose();
   }
 
-  const weights = method === 'full' ? result.params : mergeLora(base, result.params, settings.lora);
+  const weights = method === 'full' ? result.params : mergeLora(modelConfig, base, result.params, settings.lora);
   const { params: _shipped, ...metrics } = result;
   const report: TrainReport = {
     persona: persona.id,

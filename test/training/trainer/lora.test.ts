@@ -1,22 +1,17 @@
-// LoRA merge math, PEFT key names and the version folder layout written for a LoRA run.
+// LoRA merge math and the version folder layout written for a LoRA run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { baseWeightName, mergeLora, peftKey } from '../../../src/training/trainer/lora.ts';
+import { mergeLora } from '../../../src/training/trainer/lora.ts';
+import { initLoraParams, loraName as peftKey, loraParameterShapes } from '../../../src/training/lora.ts';
+import { parseLlamaConfig } from '../../../src/modelfmt/config.ts';
 import { writeVersionFolder } from '../../../src/training/trainer/version-folder.ts';
 import { readSafetensors } from '../../../src/modelfmt/safetensors.ts';
 import { llamaParameterShapes } from '../../../src/modelfmt/config.ts';
 import { isPersonaError } from '../../../src/errors.ts';
 import { writeTinyModelFolder } from './tiny-model-folder.ts';
-
-test('PEFT key names map to and from Hugging Face weight names', () => {
-  const key = peftKey('model.layers.3.self_attn.q_proj.weight', 'A');
-  assert.equal(key, 'base_model.model.model.layers.3.self_attn.q_proj.lora_A.weight');
-  assert.deepEqual(baseWeightName(key), { base: 'model.layers.3.self_attn.q_proj.weight', part: 'A' });
-  assert.equal(baseWeightName('model.norm.weight'), null);
-});
 
 test('merge adds (alpha / r) · B · A to the base weight (hand-computed)', () => {
   const name = 'model.layers.0.mlp.up_proj.weight';
@@ -25,7 +20,8 @@ test('merge adds (alpha / r) · B · A to the base weight (hand-computed)', () =
     [peftKey(name, 'A'), new Float32Array([1, 0, -1])], // A [1, 3]
     [peftKey(name, 'B'), new Float32Array([0.5, 2])], // B [2, 1]
   ]);
-  const merged = mergeLora(base, adapter, { r: 1, alpha: 2 });
+  const config = parseLlamaConfig({ vocab_size: 4, hidden_size: 3, intermediate_size: 2, num_hidden_layers: 1, num_attention_heads: 1 });
+  const merged = mergeLora(config, base, adapter, { r: 1, alpha: 2, dropout: 0, targetModules: ['up_proj'] });
   // scale 2: row 0 += 2·0.5·[1,0,-1] = [1,0,-1]; row 1 += 2·2·[1,0,-1] = [4,0,-4]
   assert.deepEqual([...merged.get(name)!], [2, 2, 2, 8, 5, 2]);
   assert.deepEqual([...base.get(name)!], [1, 2, 3, 4, 5, 6], 'the base weights are not modified');
@@ -37,18 +33,16 @@ test('a LoRA version folder has HF + PEFT files, is written atomically and never
   t.after(() => [baseDir, out].forEach((d) => rmSync(d, { recursive: true, force: true })));
   const target = 'model.layers.0.self_attn.q_proj.weight';
   const base = new Map([...readSafetensors(baseDir)].map(([k, v]) => [k, v.data]));
-  const adapterParams = new Map([
-    [peftKey(target, 'A'), new Float32Array(2 * 32).fill(0.1)],
-    [peftKey(target, 'B'), new Float32Array(32 * 2).fill(0.2)],
-  ]);
-  const adapterShapes = new Map([[peftKey(target, 'A'), [2, 32]], [peftKey(target, 'B'), [32, 2]]]);
   const settings = { r: 2, alpha: 4, dropout: 0.05, targetModules: ['q_proj'] };
+  const adapterParams = initLoraParams(config, settings, 1);
+  for (const [key, data] of adapterParams) data.fill(key.includes('lora_A') ? 0.1 : 0.2);
+  const adapterShapes = loraParameterShapes(config, settings);
   const written = await writeVersionFolder({
     personaModelsDir: out,
     version: 'v1',
     baseDir,
     config,
-    weights: mergeLora(base, adapterParams, settings),
+    weights: mergeLora(config, base, adapterParams, settings),
     adapter: { params: adapterParams, shapes: adapterShapes, settings },
     training: { method: 'lora' },
   });

@@ -1,0 +1,98 @@
+// End to end on a tiny random Llama folder: trainPersona writes a version folder that lowers the
+// validation loss, resumes bit-identically after an interruption, and a divergence writes nothing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../../src/config/config.ts';
+import { personaSchema } from '../../../src/personas/schema.ts';
+import { readSafetensors } from '../../../src/modelfmt/safetensors.ts';
+import { isPersonaError } from '../../../src/errors.ts';
+import { trainPersona, trainingPaths, type DatasetSnapshot } from '../../../src/training/trainer/train-persona.ts';
+import type { TrainingEvent } from '../../../src/training/trainer/loop.ts';
+import { TINY_TEXTS, writeTinyModelFolder } from './tiny-model-folder.ts';
+
+const dataset: DatasetSnapshot = {
+  version: 'ds-test-1',
+  train: [
+    ...TINY_TEXTS.map((text) => ({ kind: 'monologue' as const, context: [], text, speaker: 'FDR' })),
+    { kind: 'conversation', context: [{ speaker: 'Alice', text: 'How is the weather by the lake today?' }], text: 'It rained all week, but the garden is glad of it.', speaker: 'FDR', weight: 2 },
+    { kind: 'conversation', context: [{ speaker: 'Alice', text: 'Good morning, friends.' }], text: 'We have nothing to fear but fear itself.', speaker: 'FDR' },
+  ],
+  validation: [
+    { kind: 'monologue', context: [], text: 'We have nothing to fear but fear itself, and the nation will endure.', speaker: 'FDR' },
+    { kind: 'conversation', context: [{ speaker: 'Alice', text: 'How is the garden?' }], text: 'It rained all week, but the garden is glad of it.', speaker: 'FDR' },
+  ],
+};
+
+function setup(t: { after(fn: () => void): void }, training: Record<string, unknown> = {}) {
+  const base = writeTinyModelFolder();
+  const root = mkdtempSync(join(tmpdir(), 'train-persona-'));
+  t.after(() => [base.dir, root].forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+  const config = loadConfig({ root, env: { DATA_DIR: 'data', BASE_MODEL_DIR: base.dir, ORT_THREADS: '1' } });
+  const persona = personaSchema.parse({
+    id: 'fdr',
+    name: 'FDR',
+    system_prompt: 'You are FDR.',
+    training: { batch_size: 2, seq_len: 48, eval_every: 4, epochs: 3, seed: 5, lora: { r: 4, alpha: 8 }, ...training },
+  });
+  return { config, persona, base };
+}
+
+test('LoRA run writes a complete version folder and lowers the validation loss', async (t) => {
+  const { config, persona } = setup(t, { method: 'lora', learning_rate: 1e-2 });
+  const report = await trainPersona({ config, persona, dataset, version: 'v-lora' });
+  assert.equal(report.dir, join(config.DATA_DIR, 'models', 'fdr', 'v-lora'));
+  const files = readdirSync(report.dir);
+  for (const file of ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors', 'adapter_config.json', 'adapter_model.safetensors', 'training.json', 'metrics.jsonl']) {
+    assert.ok(files.includes(file), `${file} missing from ${files.join(', ')}`);
+  }
+  const { initialValidationLoss, bestValidationLoss } = report.metrics;
+  assert.ok(bestValidationLoss! < initialValidationLoss! - 0.1, `validation loss ${initialValidationLoss} → ${bestValidationLoss}`);
+  const training = JSON.parse(readFileSync(join(report.dir, 'training.json'), 'utf8'));
+  assert.equal(training.datasetVersion, 'ds-test-1');
+  assert.equal(training.method, 'lora');
+  assert.equal(training.hyperparameters.learningRate, 1e-2);
+  assert.equal(training.base, config.BASE_MODEL_DIR);
+  assert.ok(training.startedAt <= training.finishedAt);
+  const adapterKeys = [...readSafetensors(join(report.dir, 'adapter_model.safetensors')).keys()];
+  assert.ok(adapterKeys.includes('base_model.model.model.layers.1.mlp.down_proj.lora_B.weight'), adapterKeys.join(', '));
+  assert.equal(existsSync(trainingPaths(config, 'fdr').checkpoint), false, 'the checkpoint is removed after success');
+});
+
+test('interrupted full fine-tuning resumes to the same weights as an uninterrupted run', async (t) => {
+  const { config, persona } = setup(t, { method: 'full', epochs: 2 });
+  const straight = await trainPersona({ config, persona, dataset, version: 'straight' });
+
+  const controller = new AbortController();
+  const onEvent = (event: TrainingEvent) => {
+    if (event.type === 'step' && event.step === 3) controller.abort();
+  };
+  await assert.rejects(trainPersona({ config, persona, dataset, version: 'resumed', signal: controller.signal, onEvent }), (e) => isPersonaError(e, 'training_interrupted'));
+  assert.ok(existsSync(trainingPaths(config, 'fdr').checkpoint));
+  assert.equal(existsSync(join(config.DATA_DIR, 'models', 'fdr', 'resumed')), false);
+  const resumed = await trainPersona({ config, persona, dataset, version: 'resumed' });
+  assert.equal(resumed.metrics.resumedFromStep, 3);
+  assert.deepEqual(resumed.metrics.evals, straight.metrics.evals);
+
+  const a = readSafetensors(join(straight.dir, 'model.safetensors'));
+  const b = readSafetensors(join(resumed.dir, 'model.safetensors'));
+  for (const [name, tensor] of a) {
+    const other = b.get(name)!.data;
+    tensor.data.forEach((x, i) => assert.ok(Math.abs(x - other[i]) <= 1e-6, `${name}[${i}]: ${x} vs ${other[i]}`));
+  }
+});
+
+test('a diverging run stops with training_diverged and leaves the previous version untouched', async (t) => {
+  const { config, persona } = setup(t, { method: 'full', max_steps: 2 });
+  const previous = await trainPersona({ config, persona, dataset, version: 'previous' });
+  const before = readFileSync(join(previous.dir, 'model.safetensors'));
+  await assert.rejects(
+    trainPersona({ config, persona, dataset, overrides: { optimizer: 'sgd', learningRate: 1e6, maxSteps: 20 }, checkpointEverySteps: 1 }),
+    (error) => isPersonaError(error, 'training_diverged'),
+  );
+  assert.deepEqual(readdirSync(join(config.DATA_DIR, 'models', 'fdr')), ['previous']);
+  assert.ok(readFileSync(join(previous.dir, 'model.safetensors')).equals(before));
+  assert.equal(existsSync(trainingPaths(config, 'fdr').checkpoint), false);
+});
