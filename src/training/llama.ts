@@ -68,9 +68,9 @@ export function buildLlama(g: Graph, config: LlamaConfig, options: LlamaGraphOpt
   }
   const W = (name: string) => weights.get(name)!;
 
-  /** x (N, in) · Wᵀ, plus the LoRA path when this module is targeted. */
-  const linear = (x: Tensor, name: string): Tensor => {
-    const base = T.gemm(x, W(name), { transB: true });
+  /** x (N, in) · Wᵀ (+ residual, through Gemm's C input: no separate Add), plus the LoRA path when this module is targeted. */
+  const linear = (x: Tensor, name: string, residual?: Tensor): Tensor => {
+    const base = T.gemm(x, W(name), { transB: true, c: residual });
     if (!lora || !lora.targetModules.some((m) => name.endsWith(`.${m}.weight`))) return base;
     const [out, inp] = W(name).shape;
     const a = g.input(loraName(name, 'A'), [lora.r, inp], { trainable: true });
@@ -98,10 +98,10 @@ export function buildLlama(g: Graph, config: LlamaConfig, options: LlamaGraphOpt
     const vh = T.transpose(v, [0, 2, 1, 3]); // (B, KV, T, hd)
     const o = causalAttention(qh, kT, vh, mask); // (B, KV, G·T, hd)
     const merged = T.reshape(T.transpose(T.reshape(o, [B, KV, G, Tn, hd]), [0, 3, 1, 2, 4]), [N, H * hd]);
-    x = T.add(x, linear(merged, `${p}.self_attn.o_proj.weight`));
+    x = linear(merged, `${p}.self_attn.o_proj.weight`, x);
     const h2 = rmsNorm(x, W(`${p}.post_attention_layernorm.weight`), eps);
     const act = swiglu(linear(h2, `${p}.mlp.gate_proj.weight`), linear(h2, `${p}.mlp.up_proj.weight`)); // (N, f)
-    x = T.add(x, linear(act, `${p}.mlp.down_proj.weight`));
+    x = linear(act, `${p}.mlp.down_proj.weight`, x);
   }
   const hidden = rmsNorm(x, W('model.norm.weight'), eps);
   const lmHead = config.tie_word_embeddings ? W('model.embed_tokens.weight') : W('lm_head.weight');

@@ -58,6 +58,7 @@ const CASES: [string, InputSpec[], (x: Tensor[]) => Tensor][] = [
   ['Expand', [f(3, 1)], ([a]) => T.expand(a, [2, 3, 4])],
   ['Pad', [f(2, 2)], ([a]) => T.pad(a, [1, 0, 0, 2])],
   ['Gather (embedding, repeated ids)', [f(5, 3), ints([2, 3], [0, 4, 4, 1, 0, 2])], ([e, ids]) => T.gather(e, ids)],
+  ['ScatterRowsAdd (repeated ids)', [f(4, 3), ints([3], [2, 0, 2]), f(3, 3)], ([a, ids, u]) => T.scatterRowsAdd(a, ids, u)],
   ['GatherElements', [f(3, 4), ints([3, 2], [0, 3, 1, 1, 2, 0])], ([a, idx]) => T.gatherElements(a, idx, 1)],
   ['ScatterElementsAdd', [f(3, 4), ints([3, 1], [2, 0, 3]), f(3, 1)], ([a, idx, u]) => T.scatterElementsAdd(a, idx, u, 1)],
   ['RMSNorm (fused)', [f(2, 3, 4), pos(4)], ([x, w]) => rmsNorm(x, w, 1e-5)],

@@ -112,8 +112,8 @@ export const gatherElements = (x: Tensor, index: Tensor, axis: number) => one('G
 export const scatterElementsAdd = (data: Tensor, index: Tensor, updates: Tensor, axis: number) =>
   one('ScatterElementsAdd', [data, index, updates], { axis: normAxis(axis, data.rank) });
 
-/** Gradient of an embedding lookup: the rows of dy added into a zero [V, d] table at ids. */
-export const embeddingGrad = (dy: Tensor, ids: Tensor, vocab: number) => one('EmbeddingGrad', [dy, ids], { vocab });
+/** data (V, d) with the rows of updates (…ids, d) added at ids: the gradient of an embedding lookup. */
+export const scatterRowsAdd = (data: Tensor, ids: Tensor, updates: Tensor) => one('ScatterRowsAdd', [data, ids, updates]);
 
 export const zeros = (ref: Tensor, shape: number[] = ref.shape) => one('Zeros', [ref], { shape });
 

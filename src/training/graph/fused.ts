@@ -96,30 +96,40 @@ export function crossEntropy(logits: Tensor, labels: Tensor, ignoreIndex = -100)
 /**
  * lm_head + cross-entropy, chunked by rows so only a (rows, V) slice of logits lives at a
  * time: h (N, d), weight (V, d) in HF's [out, in] layout, labels (N). Each chunk's
- * gradient is built right after its forward (tape order is execution order), with the
- * per-row weights applied to the small (rows, d) operands instead of (rows, V), and the
- * weight gradient accumulated through Gemm's C input. Assumes dy = 1 unless told otherwise.
+ * gradient is built right after its forward (tape order is execution order). The one-hot
+ * part of softmax − one-hot never touches a (rows, V) tensor: dh subtracts the label rows
+ * of the weight, and the weight gradient scatters −h rows once at the end. The per-row
+ * loss weights scale the small (rows, d) operands, and the weight gradient accumulates
+ * through Gemm's C input. The backward assumes dy = 1 (the loss seed) unless told otherwise.
  */
 export function lmHeadCrossEntropy(h: Tensor, weight: Tensor, labels: Tensor, chunkRows: number, ignoreIndex = -100): Tensor {
-  const g = h.graph;
-  const [n] = h.shape;
+  const [n, d] = h.shape;
   const { weight: rowWeight, safeLabels } = lossWeights(labels, ignoreIndex);
+  const flatLabels = T.reshape(safeLabels, [n]);
+  const whole = chunkRows >= n;
   const losses: Tensor[] = [];
   const dhs: Tensor[] = [];
+  const scaledRows: Tensor[] = [];
   let dW: Tensor | undefined;
   for (let r0 = 0; r0 < n; r0 += chunkRows) {
     const r1 = Math.min(n, r0 + chunkRows);
-    const hc = r0 === 0 && r1 === n ? h : T.slice(h, [0], [r0], [r1]);
-    const lab = r0 === 0 && r1 === n ? safeLabels : T.slice(safeLabels, [0], [r0], [r1]);
-    const wc = r0 === 0 && r1 === n ? rowWeight : T.slice(rowWeight, [0], [r0], [r1]);
+    const rows = (t: Tensor) => (whole ? t : T.slice(t, [0], [r0], [r1]));
+    const [hc, lab, wc] = [rows(h), rows(safeLabels), rows(rowWeight)];
     const p = T.softmax(T.gemm(hc, weight, { transB: true })); // (rows, V)
     losses.push(T.reduceSum(T.mul(T.neg(T.log(T.gatherElements(p, lab, 1))), wc), [0, 1], false));
-    const pMinusOneHot = T.scatterElementsAdd(p, lab, T.expand(g.constant([-1], [1, 1]), lab.shape), 1);
-    if (h.requiresGrad) dhs.push(T.mul(T.gemm(pMinusOneHot, weight), wc));
-    if (weight.requiresGrad) dW = T.gemm(pMinusOneHot, T.mul(hc, wc), { transA: true, c: dW });
+    if (h.requiresGrad) {
+      const labelRows = T.reshape(T.gather(weight, T.reshape(lab, [r1 - r0])), [r1 - r0, d]);
+      dhs.push(T.mul(T.sub(T.gemm(p, weight), labelRows), wc));
+    }
+    if (weight.requiresGrad) {
+      const hw = T.mul(hc, wc);
+      scaledRows.push(hw);
+      dW = T.gemm(p, hw, { transA: true, c: dW });
+    }
   }
   const loss = losses.reduce((a, b) => T.add(a, b));
   const dh = dhs.length === 0 ? null : dhs.length === 1 ? dhs[0] : T.concat(dhs, 0);
+  if (dW) dW = T.scatterRowsAdd(dW, flatLabels, T.neg(scaledRows.length === 1 ? scaledRows[0] : T.concat(scaledRows, 0)));
   return T.customGrad(loss, [h, weight], (dy) => {
     const scale = (t: Tensor | null | undefined) => (t ? (T.isOne(dy) ? t : T.mul(t, dy)) : null);
     return [scale(dh), scale(dW)];

@@ -96,7 +96,7 @@ export const RULES: Record<string, OpRule> = {
       // Y = α·op(A)·op(B) + β·C; each gradient is one more Gemm with the transposes folded in.
       const dA = tA ? T.gemm(b, dy!, { transA: tB, transB: true, alpha }) : T.gemm(dy!, b, { transB: !tB, alpha });
       const dB = tB ? T.gemm(dy!, a, { transA: true, transB: tA, alpha }) : T.gemm(a, dy!, { transA: !tA, alpha });
-      return c ? [dA, dB, T.mul(dy!, at.beta as number)] : [dA, dB];
+      return c ? [dA, dB, at.beta === 1 ? dy : T.mul(dy!, at.beta as number)] : [dA, dB];
     },
   },
 
@@ -195,16 +195,16 @@ export const RULES: Record<string, OpRule> = {
   Gather: {
     infer: ([table, ids]) => [{ shape: [...ids.shape, ...table.shape.slice(1)], dtype: table.dtype }],
     emit: (e, ins, outs) => e.node('Gather', ins, { axis: 0 }, outs),
-    grad: ([dy], [table, ids]) => [T.embeddingGrad(dy!, ids, table.shape[0]), null],
+    grad: ([dy], [table, ids]) => [T.scatterRowsAdd(T.zeros(table), ids, dy!), null],
   },
-  EmbeddingGrad: {
-    infer: ([dy], a) => [{ shape: [a.vocab as number, dy.shape[dy.rank - 1]], dtype: dy.dtype }],
-    // ScatterND with reduction=add sums the rows of repeated ids into one dense [V, d] table.
-    emit: (e, ins, outs, a, [dy, ids]) => {
-      const table = e.zeros([a.vocab as number, dy.shape[dy.rank - 1]], dy.dtype);
+  ScatterRowsAdd: {
+    infer: ([data]) => [{ shape: data.shape, dtype: data.dtype }],
+    // ScatterND with reduction=add sums the rows of repeated ids (embedding gradients).
+    emit: (e, ins, outs, _a, [, ids]) => {
       const index = e.node('Reshape', [ins[1], e.ints([...ids.shape, 1])])[0];
-      e.node('ScatterND', [table, index, ins[0]], { reduction: 'add' }, outs);
+      e.node('ScatterND', [ins[0], index, ins[2]], { reduction: 'add' }, outs);
     },
+    grad: ([dy], [, ids, updates]) => [dy, null, T.reshape(T.gather(dy!, ids), updates.shape)],
   },
   GatherElements: {
     infer: ([x, index]) => [{ shape: index.shape, dtype: x.dtype }],

@@ -1,0 +1,140 @@
+/**
+ * `npm run bench:train`: the training engine's throughput against this machine's MatMul
+ * peak, measured in the same run. Prints, per case, tokens/s, achieved GFLOPS (6·N per
+ * token for full fine-tuning, 4·N for LoRA, N = parameters in matmuls including lm_head,
+ * plus 12·L·T·d of attention), the fraction of the peak and the case's peak RSS. Each
+ * case runs in its own child process so that peak RSS is that case's alone; the median
+ * step after two warm-ups is quoted (step-to-step noise is about ±10%).
+ *
+ *   npm run bench:train                      all cases (~4 minutes on 2 cores)
+ *   npm run bench:train -- --case base-full  one case
+ *   npm run bench:train -- --case base-full --profile   plus ONNX Runtime's per-op profile
+ *   npm run bench:train -- --json            machine-readable results
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { parseLlamaConfig, type LlamaConfig } from '../src/modelfmt/config.js';
+import { createStepModel, initLlamaParams, initLoraParams, type TokenBatch } from '../src/training/step-model.js';
+import { measureMatMulPeak } from '../src/training/bench/peak.js';
+import { summarizeProfile } from '../src/training/bench/profile.js';
+
+const BASE = { vocab_size: 8192, hidden_size: 256, intermediate_size: 688, num_hidden_layers: 6, num_attention_heads: 8, num_key_value_heads: 4, max_position_embeddings: 1024, rope_theta: 10000, rms_norm_eps: 1e-5, tie_word_embeddings: true };
+const SMOL135 = { vocab_size: 49152, hidden_size: 576, intermediate_size: 1536, num_hidden_layers: 30, num_attention_heads: 9, num_key_value_heads: 3, max_position_embeddings: 2048, rope_theta: 100000, rms_norm_eps: 1e-5, tie_word_embeddings: true };
+// The persona file defaults (src/personas/schema.ts).
+const LORA = { r: 16, alpha: 32, dropout: 0, targetModules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] };
+
+interface Case {
+  name: string;
+  config: Record<string, unknown>;
+  method: 'full' | 'lora';
+  batchSize: number;
+  seqLen: number;
+  steps: number;
+}
+const CASES: Case[] = [
+  { name: 'base-full', config: BASE, method: 'full', batchSize: 16, seqLen: 256, steps: 5 },
+  { name: 'base-lora', config: BASE, method: 'lora', batchSize: 16, seqLen: 256, steps: 5 },
+  { name: '135m-lora', config: SMOL135, method: 'lora', batchSize: 4, seqLen: 256, steps: 4 },
+  { name: '135m-full', config: SMOL135, method: 'full', batchSize: 4, seqLen: 256, steps: 3 },
+];
+
+interface CaseResult {
+  name: string;
+  tokensPerStep: number;
+  stepSeconds: number;
+  tokensPerSecond: number;
+  gflops: number;
+  peakRssMiB: number;
+  sessionSeconds: number;
+  profile?: string;
+}
+
+/** Matmul parameters (every Linear + lm_head) and the FLOPs of one trained token. */
+export function flopsPerToken(config: LlamaConfig, method: 'full' | 'lora', seqLen: number): number {
+  const { hidden_size: d, intermediate_size: f, num_attention_heads: h, num_key_value_heads: kv, head_dim: hd, num_hidden_layers: L, vocab_size: v } = config;
+  const perLayer = d * h * hd * 2 + d * kv * hd * 2 + 3 * d * f;
+  const n = L * perLayer + v * d;
+  const attention = 12 * L * seqLen * h * hd;
+  return (method === 'full' ? 6 : 4) * n + attention;
+}
+
+async function runCase(c: Case, profile: boolean): Promise<CaseResult> {
+  const config = parseLlamaConfig(c.config);
+  const started = performance.now();
+  const profilePrefix = profile ? `scratch/bench-train-${c.name}` : undefined;
+  const model = await createStepModel(config, { method: c.method, lora: LORA, batchSize: c.batchSize, seqLen: c.seqLen, threads: 2, profilePrefix });
+  const sessionSeconds = (performance.now() - started) / 1000;
+  const base = initLlamaParams(config, 1);
+  const trainable = c.method === 'full' ? base : initLoraParams(config, LORA, 2);
+  const frozen = c.method === 'full' ? new Map() : base;
+  const n = c.batchSize * c.seqLen;
+  const inputIds = BigInt64Array.from({ length: n }, (_, i) => BigInt((i * 7919) % config.vocab_size));
+  const batch: TokenBatch = { inputIds, labels: inputIds, batchSize: c.batchSize, seqLen: c.seqLen };
+  const times: number[] = [];
+  for (let i = 0; i < c.steps + 2; i++) {
+    const t0 = performance.now();
+    await model.step(batch, frozen, trainable);
+    if (i >= 2) times.push((performance.now() - t0) / 1000);
+  }
+  await model.dispose();
+  times.sort((a, b) => a - b);
+  const stepSeconds = times[Math.floor(times.length / 2)];
+  const tokensPerSecond = n / stepSeconds;
+  const result: CaseResult = {
+    name: c.name,
+    tokensPerStep: n,
+    stepSeconds,
+    tokensPerSecond,
+    gflops: (tokensPerSecond * flopsPerToken(config, c.method, c.seqLen)) / 1e9,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    sessionSeconds,
+  };
+  if (profilePrefix) result.profile = profileOf(profilePrefix, c.steps + 2);
+  return result;
+}
+
+function profileOf(prefix: string, runs: number): string {
+  const dir = prefix.slice(0, prefix.lastIndexOf('/'));
+  const file = spawnSync('sh', ['-c', `ls -t ${dir}/${prefix.slice(dir.length + 1)}*.json | head -1`], { encoding: 'utf8' }).stdout.trim();
+  return `${summarizeProfile(JSON.parse(readFileSync(file, 'utf8')), runs)}\n  (full trace: ${file})`;
+}
+
+function runChild(name: string, profile: boolean): CaseResult | { name: string; error: string } {
+  const args = ['--import', 'tsx', 'scripts/bench-train.ts', '--child', name, ...(profile ? ['--profile'] : [])];
+  const child = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const last = child.stdout.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(last) as CaseResult;
+  } catch {
+    return { name, error: (child.stderr || child.stdout).trim().split('\n').slice(-3).join(' ') || `exit ${child.status}` };
+  }
+}
+
+const argv = process.argv.slice(2);
+const flag = (name: string) => argv.includes(name);
+const value = (name: string) => (argv.indexOf(name) >= 0 ? argv[argv.indexOf(name) + 1] : undefined);
+
+if (value('--child')) {
+  const c = CASES.find((x) => x.name === value('--child'))!;
+  console.log(JSON.stringify(await runCase(c, flag('--profile'))));
+} else {
+  const only = value('--case');
+  const cases = only ? CASES.filter((c) => c.name === only) : CASES;
+  if (cases.length === 0) throw new Error(`--case must be one of ${CASES.map((c) => c.name).join(', ')}`);
+  const peak = await measureMatMulPeak();
+  if (!flag('--json')) console.log(`MatMul peak: ${peak.gflops.toFixed(1)} GFLOPS (best of square ${peak.sizes.map((s) => `${s.n}: ${s.gflops.toFixed(0)}`).join(', ')})`);
+  const results = [];
+  for (const c of cases) {
+    const r = runChild(c.name, flag('--profile'));
+    results.push(r);
+    if (flag('--json')) continue;
+    if ('error' in r) console.log(`${c.name}: failed: ${r.error}`);
+    else {
+      console.log(
+        `${r.name}: ${r.tokensPerSecond.toFixed(0)} tokens/s, ${r.gflops.toFixed(1)} GFLOPS = ${((100 * r.gflops) / peak.gflops).toFixed(1)}% of peak, step ${r.stepSeconds.toFixed(3)} s (${r.tokensPerStep} tokens), peak RSS ${r.peakRssMiB.toFixed(0)} MiB, session ${r.sessionSeconds.toFixed(1)} s`,
+      );
+      if (r.profile) console.log(r.profile);
+    }
+  }
+  if (flag('--json')) console.log(JSON.stringify({ date: new Date().toISOString(), peak, results }, null, 2));
+}

@@ -1,0 +1,40 @@
+/**
+ * The machine's MatMul peak through ONNX Runtime: the best throughput over square sizes
+ * 256–2048 with the same thread settings as training, the denominator of every training
+ * efficiency figure (benchmarks report ratios, not absolute GFLOPS).
+ */
+import { OnnxGraphBuilder } from '../../onnx/builder.js';
+import { GraphRunner } from '../runtime.js';
+
+export interface PeakResult {
+  gflops: number;
+  sizes: { n: number; gflops: number }[];
+}
+
+export async function measureMatMulPeak(sizes = [256, 512, 1024, 2048], secondsPerSize = 1): Promise<PeakResult> {
+  const results: { n: number; gflops: number }[] = [];
+  for (const n of sizes) {
+    const b = new OnnxGraphBuilder('matmul_peak');
+    b.input('a', 'float32', [n, n]);
+    b.input('b', 'float32', [n, n]);
+    b.op('MatMul', ['a', 'b'], {}, 'c');
+    b.output('c', 'float32', [n, n]);
+    const runner = await GraphRunner.create(b.toBytes());
+    const data = new Float32Array(n * n).map((_, i) => ((i % 17) - 8) / 8);
+    const feeds = new Map([
+      ['a', { dtype: 'float32' as const, dims: [n, n], data }],
+      ['b', { dtype: 'float32' as const, dims: [n, n], data }],
+    ]);
+    await runner.run(feeds, ['c']);
+    let best = Infinity;
+    const until = performance.now() + secondsPerSize * 1000;
+    for (let i = 0; i < 3 || performance.now() < until; i++) {
+      const t0 = performance.now();
+      await runner.run(feeds, ['c']);
+      best = Math.min(best, (performance.now() - t0) / 1000);
+    }
+    await runner.release();
+    results.push({ n, gflops: (2 * n ** 3) / best / 1e9 });
+  }
+  return { gflops: Math.max(...results.map((r) => r.gflops)), sizes: results };
+}
