@@ -7,6 +7,7 @@ import type { Persona } from '../personas/schema.js';
 import type { CleanResult } from './types.js';
 import { replaceMarkup, type NameMaps } from './markup.js';
 import { redact } from './redact.js';
+import { MESSY_SPACE, scanText } from './scan.js';
 
 export interface CleanRules extends NameMaps {
   minChars: number;
@@ -16,7 +17,6 @@ export interface CleanRules extends NameMaps {
 }
 
 const NON_ASCII = /[^\x00-\x7f]/;
-const MESSY_SPACE = /[\r\t\v\f\u00a0\u200b-\u200d\u2060\ufeff\x00-\x08\x0e-\x1f\x7f]| {2}| \n|\n |^\s|\s$|\n{3}/;
 const INVISIBLE = /[\u200b-\u200d\u2060\ufeff\x00-\x08\x0e-\x1f\x7f]/g;
 const EMPTY_COUNTS: Record<string, number> = Object.freeze({}) as Record<string, number>;
 
@@ -49,7 +49,6 @@ export function cleanRules(persona: Pick<Persona, 'dataset'>, names: Partial<Nam
 }
 
 function tidyWhitespace(text: string): string {
-  if (!MESSY_SPACE.test(text)) return text;
   return text
     .replace(/\r\n?/g, '\n')
     .replace(INVISIBLE, '')
@@ -66,8 +65,9 @@ function tidyWhitespace(text: string): string {
 export function cleanText(text: string, rules: CleanRules): CleanResult {
   let out = NON_ASCII.test(text) ? text.normalize('NFKC') : text;
   const marked = replaceMarkup(out, rules, undefined);
-  const redacted = redact(marked.text, marked.counts);
-  out = tidyWhitespace(redacted.text);
+  const flags = scanText(marked.text);
+  const redacted = redact(marked.text, marked.counts, flags);
+  out = flags & MESSY_SPACE ? tidyWhitespace(redacted.text) : redacted.text;
   if (out.length === 0) return { dropped: 'empty' };
   if (rules.block && rules.block.test(out)) return { dropped: 'blocked' };
   if (out.length < rules.minChars) return { dropped: 'too_short' };

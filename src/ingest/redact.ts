@@ -6,6 +6,7 @@
  * character test, so a message without digits never meets the number patterns.
  */
 import { isIPv6 } from 'node:net';
+import { HAS_AT, HAS_COLON, HAS_DIGIT, HAS_DOT, LONG_RUN, scanText } from './scan.js';
 
 export type Counts = Record<string, number>;
 
@@ -16,23 +17,23 @@ export function bump(counts: Counts | undefined, kind: string, by = 1): Counts {
   return out;
 }
 
-const SECRET_PREFIXED = new RegExp(
-  [
-    String.raw`-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)`,
-    String.raw`https://hooks\.slack\.com/services/[A-Za-z0-9/_-]+`,
-    String.raw`https://(?:canary\.|ptb\.)?discord(?:app)?\.com/api/webhooks/\d+/[\w-]+`,
-    String.raw`\b(?:sk-(?:proj-|ant-|live-)?[A-Za-z0-9_-]{16,}` +
-      String.raw`|(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}` +
-      String.raw`|xox[abposre]-[A-Za-z0-9-]{10,}|xapp-[A-Za-z0-9-]{10,}` +
-      String.raw`|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|glpat-[A-Za-z0-9_-]{20,}` +
-      String.raw`|(?:AKIA|ASIA)[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{35}|hf_[A-Za-z0-9]{30,}|npm_[A-Za-z0-9]{36}` +
-      String.raw`|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}` +
-      String.raw`|[MN][A-Za-z\d_-]{23,27}\.[A-Za-z\d_-]{6,7}\.[A-Za-z\d_-]{27,40})`,
-  ].join('|'),
+/** Keys with a known shape, searched only inside long runs of token characters. */
+const KNOWN_SECRET = new RegExp(
+  String.raw`\b(?:sk-(?:proj-|ant-|live-)?[A-Za-z0-9_-]{16,}` +
+    String.raw`|(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}` +
+    String.raw`|xox[abposre]-[A-Za-z0-9-]{10,}|xapp-[A-Za-z0-9-]{10,}` +
+    String.raw`|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|glpat-[A-Za-z0-9_-]{20,}` +
+    String.raw`|(?:AKIA|ASIA)[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{35}|hf_[A-Za-z0-9]{30,}|npm_[A-Za-z0-9]{36}` +
+    String.raw`|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}` +
+    String.raw`|[MN][A-Za-z\d_-]{23,27}\.[A-Za-z\d_-]{6,7}\.[A-Za-z\d_-]{27,40})`,
   'g',
 );
-/** Candidates for the entropy test: long runs of token characters. */
-const LONG_TOKEN = /(?<![A-Za-z0-9_+=-])[A-Za-z0-9_+=-]{24,}(?![A-Za-z0-9_+=-])/g;
+/** Runs of token characters long enough to hold a key; ordinary prose has none. */
+const TOKEN_RUN = /[A-Za-z0-9_+=.-]{20,}/g;
+/** The parts of a run that the entropy test looks at (dots separate JWT parts, domains). */
+const LONG_PART = /[A-Za-z0-9_+=-]{24,}/g;
+const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g;
+const WEBHOOK = /https:\/\/(?:hooks\.slack\.com\/services\/[A-Za-z0-9/_-]+|(?:canary\.|ptb\.)?discord(?:app)?\.com\/api\/webhooks\/\d+\/[\w-]+)/g;
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
 const IPV4 = /(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?!\d|\.\d)/g;
 const IPV6_CANDIDATE = /(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:%\w+)?(?![\w:])/g;
@@ -40,7 +41,6 @@ const IPV6_HINT = /::|[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:/;
 const CARD = /(?<![\d-])\d(?:[ -]?\d){12,18}(?!\d)/g;
 const PHONE = /(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]\d{2,4}){1,5}(?![\w])|\+\d{8,15}(?!\w)/g;
 const DATE_LIKE = /^(?:\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4})$/;
-const DIGIT = /\d/;
 
 /** Luhn checksum: true for numbers that can be payment cards. */
 export function luhnValid(digits: string): boolean {
@@ -108,29 +108,49 @@ function looksPhone(candidate: string): boolean {
   return !groups.slice(1).every((g) => g.length === 3);
 }
 
-/** Redacts secrets, e-mails, IP addresses, cards and phones; returns the text and what was replaced. */
-export function redact(text: string, counts: Counts | undefined): { text: string; counts: Counts | undefined } {
-  let out = text;
-  let c = counts;
-  const count = (kind: string, token: string) => () => {
-    c = bump(c, kind);
-    return token;
-  };
+// The replacement callbacks are made once: `found` collects the counts of the current call
+// (redact is synchronous, so one module-level record is safe) without a closure per message.
+let found: Counts | undefined;
+const replaceWith = (kind: string, token: string) => () => {
+  found = bump(found, kind);
+  return token;
+};
+const toSecret = replaceWith('secret', '[secret]');
+const toEmail = replaceWith('email', '[email]');
+const toIp = replaceWith('ip', '[ip]');
+const toCard = replaceWith('card', '[card]');
+const toPhone = replaceWith('phone', '[phone]');
+const ifSecret = (part: string) => (looksSecret(part) ? toSecret() : part);
+const ifIpv6 = (cand: string) => (cand.length >= 6 && isIPv6(cand.split('%')[0]) ? toIp() : cand);
+const ifPhone = (cand: string) => (looksPhone(cand) ? toPhone() : cand);
+const ifCard = (cand: string) => {
+  const digits = cand.replace(/\D/g, '');
+  return digits.length >= 13 && digits.length <= 19 && luhnValid(digits) ? toCard() : cand;
+};
+const inTokenRun = (run: string) => {
+  const out = run.replace(KNOWN_SECRET, toSecret);
+  return out.length >= 24 ? out.replace(LONG_PART, ifSecret) : out;
+};
 
-  out = out.replace(SECRET_PREFIXED, count('secret', '[secret]'));
-  if (out.length >= 24) {
-    out = out.replace(LONG_TOKEN, (token) => (looksSecret(token) ? count('secret', '[secret]')() : token));
+/**
+ * Redacts secrets, e-mails, IP addresses, cards and phones; returns the text and what was
+ * replaced. `flags` (from scanText) rules out patterns that cannot match.
+ */
+export function redact(text: string, counts: Counts | undefined, flags = scanText(text)): { text: string; counts: Counts | undefined } {
+  found = counts;
+  let out = text;
+  if (flags & LONG_RUN) {
+    out = out.replace(TOKEN_RUN, inTokenRun);
+    if (out.includes('-----BEGIN')) out = out.replace(PRIVATE_KEY, toSecret);
+    if (out.includes('https://')) out = out.replace(WEBHOOK, toSecret);
   }
-  if (out.includes('@')) out = out.replace(EMAIL, count('email', '[email]'));
-  if (out.includes(':') && IPV6_HINT.test(out)) {
-    out = out.replace(IPV6_CANDIDATE, (cand) => (cand.length >= 6 && isIPv6(cand.split('%')[0]) ? count('ip', '[ip]')() : cand));
+  if (flags & HAS_AT) out = out.replace(EMAIL, toEmail);
+  if (flags & HAS_COLON && IPV6_HINT.test(out)) out = out.replace(IPV6_CANDIDATE, ifIpv6);
+  if (flags & HAS_DIGIT) {
+    if (flags & HAS_DOT) out = out.replace(IPV4, toIp);
+    out = out.replace(CARD, ifCard).replace(PHONE, ifPhone);
   }
-  if (!DIGIT.test(out)) return { text: out, counts: c };
-  if (out.includes('.')) out = out.replace(IPV4, count('ip', '[ip]'));
-  out = out.replace(CARD, (cand) => {
-    const digits = cand.replace(/\D/g, '');
-    return digits.length >= 13 && digits.length <= 19 && luhnValid(digits) ? count('card', '[card]')() : cand;
-  });
-  out = out.replace(PHONE, (cand) => (looksPhone(cand) ? count('phone', '[phone]')() : cand));
-  return { text: out, counts: c };
+  const result = { text: out, counts: found };
+  found = undefined;
+  return result;
 }
