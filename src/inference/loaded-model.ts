@@ -20,7 +20,11 @@ export interface LoadedModel {
   tokenizer: Tokenizer;
   tokenizerConfig: TokenizerConfig;
   generationDefaults: Partial<GenerationParams>;
-  /** eos ids from generation_config.json, config.json and the tokenizer's end-of-turn tokens. */
+  /**
+   * Ids that end a reply: eos from generation_config.json and config.json, the tokenizer's
+   * end-of-turn tokens, and every other special token (a model that opens a new turn or
+   * emits padding has finished its reply; special tokens are never shown to users).
+   */
   eosTokenIds: number[];
   contextWindow: number;
   session: DecoderSession;
@@ -60,7 +64,7 @@ export async function loadInferenceModel(dir: string, settings: SessionSettings)
     { layers: config.num_hidden_layers, kvHeads: config.num_key_value_heads, headDim: config.head_dim, vocabSize: config.vocab_size },
     settings,
   );
-  const eosTokenIds = [...new Set([...idList(generationConfig.eos_token_id), ...idList(config.eos_token_id), ...tokenizer.stopTokenIds])];
+  const eosTokenIds = [...new Set([...idList(generationConfig.eos_token_id), ...idList(config.eos_token_id), ...tokenizer.stopTokenIds, ...tokenizer.specialTokenIds])];
   const modelMax = typeof tokenizerConfig.model_max_length === 'number' ? tokenizerConfig.model_max_length : Infinity;
   return {
     dir,

@@ -31,10 +31,12 @@ test('transformers.js loads our folder and continues greedily with the same toke
     const promptIds = ours.tokenizer.encode(prompt);
     assert.deepEqual(promptIds, (inputs.input_ids.tolist() as bigint[][])[0].map(Number), 'same prompt tokens');
     const params = mergeGenerationParams({ temperature: 0, repetition_penalty: 1, max_new_tokens: 24 });
-    const reply = await generate(ours.session, promptIds, { params, tokenizer: ours.tokenizer, eosTokenIds: ours.eosTokenIds, stopStrings: new StopStrings([]) });
+    // transformers.js stops only at generation_config.json's eos; give ours the same rule.
+    const eos = [ours.config.eos_token_id as number];
+    const reply = await generate(ours.session, promptIds, { params, tokenizer: ours.tokenizer, eosTokenIds: eos, stopStrings: new StopStrings([]) });
     await ours.dispose();
     assert.ok(theirs.length > 0);
-    assert.deepEqual(reply.tokens, theirs.filter((id) => !ours.eosTokenIds.includes(id)));
+    assert.deepEqual(reply.tokens, theirs.filter((id) => !eos.includes(id)));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,0 +1,237 @@
+/**
+ * `npm run bench:generate`: inference speed of our generator against transformers.js on the
+ * same ONNX file, and against this machine's memory-bandwidth bound, measured in the same run.
+ *
+ * Per case (bundled base shapes and SmolLM2-135M shapes, fp32 and int8 weights): time to first
+ * token for a 256-token prompt (prefill + first pick, median of several runs) and greedy
+ * decode tokens/s (tokens after the first ÷ their time), for our generate() — processors,
+ * detokenization and stop checks included — and for transformers.js's model.generate(); the
+ * two greedy token sequences must be identical. The bandwidth bound is weight bytes read per
+ * decoded token ÷ read bandwidth (ONNX ReduceSum over 256 MB, same threads as inference).
+ * Weights are random unless models/base has real ones (base case only).
+ *
+ *   npm run bench:generate              all cases (~3 minutes on 2 cores)
+ *   npm run bench:generate -- --quick   base cases only, fewer runs
+ *   npm run bench:generate -- --no-write   do not update docs/benchmarks.md
+ */
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import ort from 'onnxruntime-node';
+import { AutoModelForCausalLM, Tensor, env as tjsEnv } from '@huggingface/transformers';
+import { loadConfig } from '../src/config/config.js';
+import { generate } from '../src/inference/generate.js';
+import { mergeGenerationParams } from '../src/inference/generation-params.js';
+import { DecoderSession } from '../src/inference/ort.js';
+import { seededRandom } from '../src/inference/sampler.js';
+import { StopStrings } from '../src/inference/stop-strings.js';
+import { llamaParameterShapes, parseLlamaConfig, readLlamaConfig, type LlamaConfig } from '../src/modelfmt/config.js';
+import { exportInferenceOnnx } from '../src/modelfmt/onnx/export.js';
+import { readSafetensors } from '../src/modelfmt/safetensors.js';
+import { loadTokenizer } from '../src/modelfmt/tokenizer.js';
+import { OnnxGraphBuilder } from '../src/onnx/builder.js';
+
+const BASE = { vocab_size: 8192, hidden_size: 256, intermediate_size: 688, num_hidden_layers: 6, num_attention_heads: 8, num_key_value_heads: 4, max_position_embeddings: 1024, rope_theta: 10000, rms_norm_eps: 1e-5, tie_word_embeddings: true };
+const SMOL135 = { vocab_size: 49152, hidden_size: 576, intermediate_size: 1536, num_hidden_layers: 30, num_attention_heads: 9, num_key_value_heads: 3, max_position_embeddings: 2048, rope_theta: 100000, rms_norm_eps: 1e-5, tie_word_embeddings: true };
+const PROMPT_TOKENS = 256;
+const BASE_DIR = 'models/base';
+
+interface Case {
+  name: string;
+  config: Record<string, unknown>;
+  quantize?: 'int8';
+  newTokens: number;
+  runs: number;
+}
+
+interface Result {
+  name: string;
+  ttftMs: number;
+  decodeTps: number;
+  tjsTtftMs: number;
+  tjsDecodeTps: number;
+  identical: boolean;
+  weightMb: number;
+  boundTps: number;
+}
+
+const args = new Set(process.argv.slice(2));
+const quick = args.has('--quick');
+const CASES: Case[] = [
+  { name: 'base fp32', config: BASE, newTokens: 128, runs: quick ? 2 : 5 },
+  { name: 'base int8', config: BASE, quantize: 'int8', newTokens: 128, runs: quick ? 2 : 5 },
+  ...(quick
+    ? []
+    : [
+        { name: '135M fp32', config: SMOL135, newTokens: 48, runs: 3 },
+        { name: '135M int8', config: SMOL135, quantize: 'int8' as const, newTokens: 48, runs: 3 },
+      ]),
+];
+const threads = loadConfig().ORT_THREADS;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function modelWeights(config: LlamaConfig, useBase: boolean): Map<string, Float32Array> {
+  if (useBase && existsSync(join(BASE_DIR, 'model.safetensors'))) return new Map([...readSafetensors(BASE_DIR)].map(([n, t]) => [n, t.data]));
+  const random = seededRandom(1234);
+  const weights = new Map<string, Float32Array>();
+  for (const [name, shape] of llamaParameterShapes(config)) {
+    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    if (name.endsWith('norm.weight')) data.fill(1);
+    else for (let i = 0; i < data.length; i++) data[i] = (random() * 2 - 1) * 0.05;
+    weights.set(name, data);
+  }
+  return weights;
+}
+
+/** Bytes of weights one decode step reads: every Linear (lm_head = the embedding when tied) and the norms. */
+function weightBytesPerToken(config: LlamaConfig, quantized: boolean): number {
+  let bytes = 0;
+  for (const [name, shape] of llamaParameterShapes(config)) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    if (name === 'model.embed_tokens.weight') bytes += config.tie_word_embeddings ? n * (quantized ? 1 : 4) : 4 * config.hidden_size;
+    else bytes += n * (quantized && shape.length === 2 ? 1 : 4);
+  }
+  return bytes;
+}
+
+/** Read bandwidth: a ReduceSum over 256 MB in ONNX Runtime with the inference thread setting. */
+async function measureReadBandwidth(): Promise<number> {
+  const n = 64 * 2 ** 20;
+  const graph = new OnnxGraphBuilder('bandwidth');
+  graph.input('x', 'float32', [n]);
+  graph.op('ReduceSum', ['x'], { keepdims: 0 }, 'y');
+  graph.output('y', 'float32', []);
+  const session = await ort.InferenceSession.create(graph.toBytes(), threads > 0 ? { intraOpNumThreads: threads } : {});
+  const x = new ort.Tensor('float32', new Float32Array(n).fill(1), [n]);
+  const times: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const start = performance.now();
+    await session.run({ x });
+    times.push(performance.now() - start);
+  }
+  await session.release();
+  return (n * 4) / (median(times) / 1000);
+}
+
+function writeFolder(dir: string, config: LlamaConfig, onnx: Uint8Array): void {
+  mkdirSync(join(dir, 'onnx'), { recursive: true });
+  // No eos: both generators must run the full length on random weights.
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, architectures: ['LlamaForCausalLM'], bos_token_id: null, eos_token_id: null }));
+  writeFileSync(join(dir, 'generation_config.json'), JSON.stringify({}));
+  for (const file of ['tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(BASE_DIR, file), join(dir, file));
+  writeFileSync(join(dir, 'onnx', 'model.onnx'), onnx);
+}
+
+async function runOurs(session: DecoderSession, prompt: number[], newTokens: number, decode: (ids: number[]) => string) {
+  const params = mergeGenerationParams({ temperature: 0, repetition_penalty: 1, max_new_tokens: newTokens });
+  const start = performance.now();
+  let first = 0;
+  const result = await generate(session, prompt, {
+    params,
+    tokenizer: { decode },
+    eosTokenIds: [],
+    stopStrings: new StopStrings([]),
+    onDelta: () => (first ||= performance.now()),
+  });
+  const end = performance.now();
+  return { tokens: result.tokens, ttft: first - start, tps: (newTokens - 1) / ((end - first) / 1000) };
+}
+
+async function runTransformersJs(dir: string, prompt: number[], newTokens: number, runs: number) {
+  tjsEnv.allowRemoteModels = false;
+  tjsEnv.localModelPath = `${dirname(dir)}/`;
+  const model = await AutoModelForCausalLM.from_pretrained(basename(dir), { dtype: 'fp32', session_options: threads > 0 ? { intraOpNumThreads: threads } : {} });
+  const input_ids = new Tensor('int64', BigInt64Array.from(prompt, BigInt), [1, prompt.length]);
+  const attention_mask = new Tensor('int64', new BigInt64Array(prompt.length).fill(1n), [1, prompt.length]);
+  const ttfts: number[] = [];
+  const tpss: number[] = [];
+  let tokens: number[] = [];
+  for (let run = 0; run < runs + 1; run++) {
+    const puts: number[] = [];
+    const streamer = { put: () => void puts.push(performance.now()), end: () => undefined };
+    const start = performance.now();
+    const output = (await model.generate({ input_ids, attention_mask, max_new_tokens: newTokens, min_new_tokens: newTokens, do_sample: false, streamer } as never)) as Tensor;
+    const end = performance.now();
+    tokens = (output.tolist() as bigint[][])[0].slice(prompt.length).map(Number);
+    // The streamer sees the prompt first, then one put per new token.
+    const first = puts[puts.length - newTokens];
+    if (run > 0) {
+      ttfts.push(first - start);
+      tpss.push((newTokens - 1) / ((end - first) / 1000));
+    }
+  }
+  await model.dispose();
+  return { tokens, ttft: median(ttfts), tps: median(tpss) };
+}
+
+async function runCase(c: Case, bandwidth: number, decode: (ids: number[]) => string): Promise<Result> {
+  const useBase = c.config === BASE && existsSync(join(BASE_DIR, 'config.json'));
+  const config = useBase ? readLlamaConfig(BASE_DIR) : parseLlamaConfig(c.config);
+  const root = mkdtempSync(join(tmpdir(), 'bench-generate-'));
+  const dir = join(root, c.name.replace(/\W+/g, '-'));
+  try {
+    writeFolder(dir, config, exportInferenceOnnx(config, modelWeights(config, useBase), { quantize: c.quantize }));
+    const random = seededRandom(99);
+    const prompt = Array.from({ length: PROMPT_TOKENS }, () => 4 + Math.floor(random() * (Math.min(config.vocab_size, 8192) - 4)));
+    const shape = { layers: config.num_hidden_layers, kvHeads: config.num_key_value_heads, headDim: config.head_dim, vocabSize: config.vocab_size };
+    const session = await DecoderSession.load(join(dir, 'onnx', 'model.onnx'), shape, { threads });
+    await runOurs(session, prompt, 8, decode); // warm-up
+    const ours = [];
+    for (let run = 0; run < c.runs; run++) ours.push(await runOurs(session, prompt, c.newTokens, decode));
+    await session.release();
+    const tjs = await runTransformersJs(dir, prompt, c.newTokens, c.runs);
+    const weightBytes = weightBytesPerToken(config, c.quantize === 'int8');
+    return {
+      name: c.name,
+      ttftMs: median(ours.map((r) => r.ttft)),
+      decodeTps: median(ours.map((r) => r.tps)),
+      tjsTtftMs: tjs.ttft,
+      tjsDecodeTps: tjs.tps,
+      identical: JSON.stringify(ours[0].tokens) === JSON.stringify(tjs.tokens),
+      weightMb: weightBytes / 2 ** 20,
+      boundTps: bandwidth / weightBytes,
+    };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+function report(results: Result[], bandwidth: number): string {
+  const f = (x: number, digits = 1) => x.toFixed(digits);
+  const rows = results.map(
+    (r) =>
+      `| ${r.name} | ${f(r.ttftMs)} | ${f(r.decodeTps, 0)} | ${f(r.tjsTtftMs)} | ${f(r.tjsDecodeTps, 0)} | ${f(r.decodeTps / r.tjsDecodeTps, 2)}× | ${r.identical ? 'yes' : '**NO**'} | ${f(r.weightMb, 0)} | ${f(r.boundTps, 0)} | ${f((100 * r.decodeTps) / r.boundTps, 0)}% |`,
+  );
+  return [
+    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${threads || 'all'} ORT threads; read bandwidth ${f(bandwidth / 1e9)} GB/s (ONNX ReduceSum, 256 MB). Prompt ${PROMPT_TOKENS} random tokens, greedy decoding.`,
+    '',
+    '| case | TTFT(256) ms | decode tok/s | transformers.js TTFT ms | transformers.js tok/s | decode vs transformers.js | same tokens | weight MB read/token | bandwidth bound tok/s | of bound |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
+function writeDocs(table: string): void {
+  const file = 'docs/benchmarks.md';
+  const start = '<!-- bench:generate:start -->';
+  const end = '<!-- bench:generate:end -->';
+  const section = `${start}\n## bench:generate\n\n\`npm run bench:generate\` (scripts/bench-generate.ts): our generator vs transformers.js on the same ONNX file, and decode vs the memory-bandwidth bound. Targets: decode ≥ 1.3× transformers.js; 135M decode ≥ 50% of the bound; base TTFT(256) < 50 ms and decode ≥ 400 tok/s.\n\n${table}\n${end}`;
+  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
+  const next = current.includes(start) ? current.replace(new RegExp(`${start}[\\s\\S]*?${end}`), section) : `${current.trimEnd()}\n\n${section}\n`;
+  mkdirSync('docs', { recursive: true });
+  writeFileSync(file, next);
+}
+
+const tokenizer = loadTokenizer(BASE_DIR);
+// Random 135M-shaped weights produce ids beyond the bundled 8192-token vocabulary: fold them in so detokenization still runs.
+const decode = (ids: number[]) => tokenizer.decode(ids.map((id) => id % tokenizer.vocabSize));
+const bandwidth = await measureReadBandwidth();
+const results: Result[] = [];
+for (const c of CASES) {
+  const result = await runCase(c, bandwidth, decode);
+  console.log(JSON.stringify(result));
+  results.push(result);
+}
+const table = report(results, bandwidth);
+console.log(`\n${table}`);
+if (!args.has('--no-write')) writeDocs(table);
