@@ -6,7 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { PersonaError } from '../errors.js';
 import { HEAD_BYTES, detectFormat, isZip } from './detect.js';
-import { malformed } from './formats/common.js';
+import { malformed, tooLarge } from './formats/common.js';
 import { parseOpenAiJsonl, parseShareGpt } from './formats/datasets.js';
 import { parseDiscord } from './formats/discord.js';
 import { isSlackExportDir, parseSlackFiles, readSlackDir, readSlackZip, slackChannelFile } from './formats/slack.js';
@@ -77,6 +77,7 @@ function withPath(error: unknown, path: string, format: FormatId | null): Person
 /** Parses one file or Slack export into conversations and monologue passages. */
 export async function parseSource(path: string, options: ParseOptions = {}): Promise<ParsedSource> {
   let format: FormatId | null = options.format ?? null;
+  const limit = options.maxBytes ?? DEFAULT_MAX_BYTES;
   try {
     const info = await stat(path).catch(() => {
       throw refuse('input_not_found', 'no such file or folder');
@@ -84,14 +85,13 @@ export async function parseSource(path: string, options: ParseOptions = {}): Pro
     if (info.isDirectory()) {
       format = 'slack';
       if (!isSlackExportDir(path)) throw refuse('input_unsupported', 'a folder that is not a Slack export (no users.json or channels.json)');
-      return parseSlackFiles(readSlackDir(path));
+      return parseSlackFiles(readSlackDir(path, limit));
     }
-    const limit = options.maxBytes ?? DEFAULT_MAX_BYTES;
-    if (info.size > limit) throw refuse('input_unsupported', `too large (${(info.size / 1e6).toFixed(1)} MB, the limit is ${(limit / 1e6).toFixed(1)} MB)`);
+    if (info.size > limit) throw tooLarge(info.size, limit);
     const bytes = await readFile(path);
     if (isZip(bytes)) {
       format = 'slack';
-      return parseSlackFiles(readSlackZip(bytes));
+      return parseSlackFiles(readSlackZip(bytes, limit));
     }
     const text = decodeText(bytes).replace(/\r\n?/g, '\n');
     if (!text.trim()) throw malformed('an empty file');

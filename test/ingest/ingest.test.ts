@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { zipSync } from 'fflate';
 import { ingestPaths, type FileResult, type IngestOptions, type IngestProgress } from '../../src/ingest/index.ts';
 import { FIXTURES, ROOT, adaPersona } from './helpers.ts';
 
@@ -67,6 +68,9 @@ test('bad input is skipped with a reason and the batch goes on', async () => {
   writeFileSync(join(dir, 'broken.zip'), Buffer.from([0x50, 0x4b, 3, 4, 1, 2, 3]));
   writeFileSync(join(dir, 'big.txt'), 'x'.repeat(2048));
   writeFileSync(join(dir, 'good.txt'), 'A perfectly good paragraph.\n');
+  const bomb = zipSync({ 'users.json': new TextEncoder().encode(`[${' '.repeat(200_000)}]`) });
+  assert.ok(bomb.length < 1024);
+  writeFileSync(join(dir, 'bomb.zip'), bomb);
   const results = byFile(await ingest([join(FIXTURES, 'bad'), dir, 'no/such/file.srt', 'no/match/*.vtt'], { root: dir, maxBytes: 1024 }));
   const reasons = Object.fromEntries(Object.entries(results).map(([file, r]) => [file.replace(/^.*\//, ''), r.skipped]));
   assert.match(reasons['empty.txt']!, /empty file/);
@@ -76,6 +80,7 @@ test('bad input is skipped with a reason and the batch goes on', async () => {
   assert.match(reasons['latin1.txt']!, /not UTF-8 text/);
   assert.match(reasons['broken.zip']!, /zip archive is corrupt or truncated/);
   assert.match(reasons['big.txt']!, /too large \(0\.0 MB, the limit is 0\.0 MB\)/);
+  assert.match(reasons['bomb.zip']!, /too large \(0\.2 MB, the limit is 0\.0 MB\)/, 'the unpacked size of a zip counts');
   assert.match(reasons['file.srt']!, /no such file or folder/);
   assert.match(reasons['*.vtt']!, /no files match no\/match\/\*\.vtt/);
   assert.equal(reasons['good.txt'], undefined);

@@ -11,6 +11,12 @@ export function malformed(reason: string): PersonaError {
   return new PersonaError('input_malformed', reason, { reason });
 }
 
+/** Input over the size limit (a file, or the unpacked JSON of a Slack export). */
+export function tooLarge(bytes: number, limit: number): PersonaError {
+  const reason = `too large (${(bytes / 1e6).toFixed(1)} MB, the limit is ${(limit / 1e6).toFixed(1)} MB)`;
+  return new PersonaError('input_unsupported', reason, { reason });
+}
+
 /** JSON.parse with a reason a user understands (truncated files are the common case). */
 export function parseJson(text: string, what: string): unknown {
   try {

@@ -7,8 +7,9 @@
 import { readdirSync, readFileSync, existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { unzipSync } from 'fflate';
+import { PersonaError } from '../../errors.js';
 import type { Message, ParsedSource } from '../types.js';
-import { emptySource, malformed, parseJson } from './common.js';
+import { emptySource, malformed, parseJson, tooLarge } from './common.js';
 
 interface SlackUser {
   id?: string;
@@ -44,24 +45,40 @@ export function isSlackExportDir(dir: string): boolean {
   return existsSync(join(dir, 'channels.json')) || existsSync(join(dir, 'users.json'));
 }
 
-export function readSlackDir(dir: string): SlackFile[] {
-  const files: SlackFile[] = [];
+/** The JSON files of an export folder (the folder and one level of channel folders). */
+export function readSlackDir(dir: string, maxBytes: number): SlackFile[] {
+  const paths: string[] = [];
+  let total = 0;
   const walk = (at: string, depth: number) => {
     for (const entry of readdirSync(at, { withFileTypes: true })) {
       const path = join(at, entry.name);
       if (entry.isDirectory() && depth < 1) walk(path, depth + 1);
-      else if (entry.isFile() && entry.name.endsWith('.json')) files.push({ path: relative(dir, path).split(sep).join('/'), text: readFileSync(path, 'utf8') });
+      else if (entry.isFile() && entry.name.endsWith('.json')) {
+        paths.push(path);
+        total += statSync(path).size;
+      }
     }
   };
   walk(dir, 0);
-  return files;
+  if (total > maxBytes) throw tooLarge(total, maxBytes);
+  return paths.map((path) => ({ path: relative(dir, path).split(sep).join('/'), text: readFileSync(path, 'utf8') }));
 }
 
-export function readSlackZip(bytes: Uint8Array): SlackFile[] {
+/** The JSON files of a zipped export; the unpacked size counts against `maxBytes` (no zip bombs). */
+export function readSlackZip(bytes: Uint8Array, maxBytes: number): SlackFile[] {
   let entries: Record<string, Uint8Array>;
+  let total = 0;
   try {
-    entries = unzipSync(bytes, { filter: (file) => file.name.endsWith('.json') && !file.name.startsWith('__MACOSX/') });
+    entries = unzipSync(bytes, {
+      filter: (file) => {
+        const wanted = file.name.endsWith('.json') && !file.name.startsWith('__MACOSX/');
+        if (wanted) total += file.originalSize;
+        if (total > maxBytes) throw tooLarge(total, maxBytes);
+        return wanted;
+      },
+    });
   } catch (error) {
+    if (error instanceof PersonaError) throw error;
     throw malformed(`the zip archive is corrupt or truncated (${(error as Error).message})`);
   }
   const names = Object.keys(entries);
