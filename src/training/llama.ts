@@ -12,7 +12,8 @@
 import type { LlamaConfig } from '../modelfmt/config.js';
 import { llamaParameterShapes } from '../modelfmt/config.js';
 import * as T from './graph/api.js';
-import { causalAttention, lmHeadCrossEntropy, rmsNorm, swiglu } from './graph/fused.js';
+import { attentionBlocks, groupedCausalAttention } from './attention.js';
+import { lmHeadCrossEntropy, rmsNorm, swiglu } from './graph/fused.js';
 import type { Graph, Tensor } from './graph/ir.js';
 import { loraName, type LoraOptions } from './lora.js';
 import { ropeTables } from './rope.js';
@@ -28,6 +29,8 @@ export interface LlamaGraphOptions {
   seed: number;
   /** Rows of logits computed at a time by the loss (bounds the (rows, V) temporaries). */
   lossChunkRows?: number;
+  /** Causal query blocks per sequence (default: attentionBlocks(seqLen)). */
+  attentionBlocks?: number;
 }
 
 export interface LlamaGraph {
@@ -82,22 +85,17 @@ export function buildLlama(g: Graph, config: LlamaConfig, options: LlamaGraphOpt
   };
 
   const rope = ropeTables(g, config, Tn);
-  const mask = causalMask(g, G, Tn);
+  const blocks = options.attentionBlocks ?? attentionBlocks(Tn);
   const rotate = (x: Tensor, cos: Tensor, sinSigned: Tensor) => T.add(T.mul(x, cos), T.mul(T.reverse(x, -2), sinSigned));
 
   let x = T.reshape(T.gather(W('model.embed_tokens.weight'), inputIds), [N, d]); // (N, d)
   for (let i = 0; i < config.num_hidden_layers; i++) {
     const p = `model.layers.${i}`;
     const h = rmsNorm(x, W(`${p}.input_layernorm.weight`), eps);
-    // Heads are laid out (KV, G): query head j uses kv head ⌊j / G⌋, as HF's repeat_kv.
     const q = rotate(T.reshape(linear(h, `${p}.self_attn.q_proj.weight`), [B, Tn, KV, G, 2, hd / 2]), rope.cosQ, rope.sinQ);
     const k = rotate(T.reshape(linear(h, `${p}.self_attn.k_proj.weight`), [B, Tn, KV, 2, hd / 2]), rope.cosK, rope.sinK);
     const v = T.reshape(linear(h, `${p}.self_attn.v_proj.weight`), [B, Tn, KV, hd]);
-    const qh = T.reshape(T.transpose(q, [0, 2, 3, 1, 4, 5]), [B, KV, G * Tn, hd]); // (B, KV, G·T, hd)
-    const kT = T.reshape(T.transpose(k, [0, 2, 3, 4, 1]), [B, KV, hd, Tn]); // (B, KV, hd, T)
-    const vh = T.transpose(v, [0, 2, 1, 3]); // (B, KV, T, hd)
-    const o = causalAttention(qh, kT, vh, mask); // (B, KV, G·T, hd)
-    const merged = T.reshape(T.transpose(T.reshape(o, [B, KV, G, Tn, hd]), [0, 3, 1, 2, 4]), [N, H * hd]);
+    const merged = groupedCausalAttention(T.reshape(q, [B, Tn, KV, G, hd]), T.reshape(k, [B, Tn, KV, hd]), v, blocks); // (N, H·hd)
     x = linear(merged, `${p}.self_attn.o_proj.weight`, x);
     const h2 = rmsNorm(x, W(`${p}.post_attention_layernorm.weight`), eps);
     const act = swiglu(linear(h2, `${p}.mlp.gate_proj.weight`), linear(h2, `${p}.mlp.up_proj.weight`)); // (N, f)
@@ -117,11 +115,4 @@ export function llamaLoss(model: LlamaGraph, config: LlamaConfig, chunkRows?: nu
 /** Logits (B·T, V) in one piece, for the agreement test and evaluation tools. */
 export function llamaLogits(model: LlamaGraph): Tensor {
   return T.gemm(model.hidden, model.lmHead, { transB: true });
-}
-
-/** Additive causal mask for G stacked query groups: row r is query position r mod T. */
-function causalMask(g: Graph, groups: number, t: number): Tensor {
-  const data = new Float32Array(groups * t * t);
-  for (let r = 0; r < groups * t; r++) for (let c = (r % t) + 1; c < t; c++) data[r * t + c] = -1e9;
-  return g.constant(data, [groups * t, t]);
 }

@@ -46,6 +46,8 @@ export interface StepModelOptions {
   seed?: number;
   /** Rows of logits per lm_head chunk (default: ~8M logits at a time). */
   lossChunkRows?: number;
+  /** Causal query blocks per sequence (default: by sequence length, see attention.ts). */
+  attentionBlocks?: number;
   /** Write an ONNX Runtime per-op profile of the training session with this prefix. */
   profilePrefix?: string;
 }

@@ -8,6 +8,9 @@ import assert from 'node:assert/strict';
 import * as T from '../../src/training/graph/api.ts';
 import { causalAttention, crossEntropy, lmHeadCrossEntropy, rmsNorm, silu, swiglu } from '../../src/training/graph/fused.ts';
 import { gradients } from '../../src/training/graph/autodiff.ts';
+import { emitOnnx } from '../../src/training/graph/emit.ts';
+import { groupedCausalAttention } from '../../src/training/attention.ts';
+import { GraphRunner } from '../../src/training/runtime.ts';
 import { Graph, type Tensor } from '../../src/training/graph/ir.ts';
 import { gradCheck, type InputSpec } from './gradcheck.ts';
 
@@ -70,6 +73,7 @@ const CASES: [string, InputSpec[], (x: Tensor[]) => Tensor][] = [
     [f(1, 2, 6, 4), f(1, 2, 4, 3), f(1, 2, 3, 4)],
     ([q, kT, v]) => causalAttention(q, kT, v, causalMask(q.graph, 6, 3, 'additive')),
   ],
+  ['grouped causal attention in 2 query blocks', [f(1, 4, 2, 2, 3), f(1, 4, 2, 3), f(1, 4, 2, 3)], ([q, k, v]) => groupedCausalAttention(q, k, v, 2)],
 ];
 
 for (const [name, specs, fn] of CASES) {
@@ -90,4 +94,16 @@ test('shape mismatches fail naming the op and shapes', () => {
   const g = new Graph();
   assert.throws(() => T.matmul(g.input('a', [2, 3]), g.input('b', [4, 5])), /MatMul: shapes \[2,3\] and \[4,5\]/);
   assert.throws(() => T.add(g.input('c', [2, 3]), g.input('d', [4])), /Add: shapes/);
+});
+
+test('causal attention in query blocks equals attention in one block', async () => {
+  const g = new Graph();
+  const [q, k, v] = [g.input('q', [2, 8, 2, 3, 4]), g.input('k', [2, 8, 2, 4]), g.input('v', [2, 8, 2, 4])];
+  const diff = T.sub(groupedCausalAttention(q, k, v, 4), groupedCausalAttention(q, k, v, 1));
+  const runner = await GraphRunner.create(emitOnnx(g, [{ name: 'diff', tensor: diff }]).bytes);
+  const random = Math.random;
+  const feed = (t: Tensor) => ({ dtype: 'float32' as const, dims: t.shape, data: Float32Array.from({ length: t.size }, () => random() * 4 - 2) });
+  const out = (await runner.run(new Map([['q', feed(q)], ['k', feed(k)], ['v', feed(v)]]), ['diff'])).get('diff') as Float32Array;
+  await runner.release();
+  assert.ok(Math.max(...out.map(Math.abs)) < 1e-5);
 });
