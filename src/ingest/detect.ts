@@ -19,17 +19,11 @@ export function isZip(head: Uint8Array): boolean {
   return head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
 }
 
-function detectJson(start: string, ext: string): FormatId | null {
+function detectJson(start: string): FormatId | null {
   if (/^\{\s*"guild"\s*:/.test(start) || (start.includes('"guild"') && start.includes('"messages"') && start.includes('"author"'))) return 'discord';
-  const firstLine = start.slice(0, start.indexOf('\n') >>> 0);
-  if (start[0] === '{' || ext === '.jsonl') {
-    if (/"messages"\s*:\s*\[/.test(firstLine) && /"role"\s*:/.test(firstLine)) return 'openai';
-    if (/"conversations"\s*:\s*\[/.test(firstLine)) return 'sharegpt';
-  }
-  if (start[0] === '[') {
-    if (/"conversations"\s*:\s*\[/.test(start) && /"(?:from|value)"\s*:/.test(start)) return 'sharegpt';
-    if (/"ts"\s*:\s*"\d+\.\d+"/.test(start)) return 'slack';
-  }
+  if (/"messages"\s*:\s*\[/.test(start) && /"role"\s*:\s*"(?:user|assistant|system)"/.test(start)) return 'openai';
+  if (/"conversations"\s*:\s*\[/.test(start) && /"(?:from|value)"\s*:/.test(start)) return 'sharegpt';
+  if (start[0] === '[' && /"ts"\s*:\s*"\d+\.\d+"/.test(start)) return 'slack';
   return null;
 }
 
@@ -61,7 +55,7 @@ export function detectFormat(path: string, head: Uint8Array): FormatId | null {
   if (ext === '.srt' || SRT_START.test(start)) return 'srt';
   if (ext === '.vtt' || /^WEBVTT\b/.test(start)) return 'vtt';
   if (start[0] === '{' || start[0] === '[' || ext === '.json' || ext === '.jsonl') {
-    const json = detectJson(start, ext);
+    const json = detectJson(start);
     if (json || ext === '.json' || ext === '.jsonl') return json;
   }
   const lines = start.split(/\r?\n/, 400).filter((line) => line.trim()).slice(0, 200);

@@ -129,7 +129,7 @@ for (const [kind, path] of [
   });
 }
 
-test('OpenAI JSONL and ShareGPT: assistant turns are marked as the persona, system prompts left out', async () => {
+test('OpenAI JSONL (or one JSON record) and ShareGPT: assistant turns are marked as the persona, system prompts left out', async () => {
   const openai = await parseSource(fixture('finetune.jsonl'));
   assert.equal(openai.sourceType, 'import');
   assert.deepEqual(openai.conversations.map(lines), [
@@ -137,6 +137,12 @@ test('OpenAI JSONL and ShareGPT: assistant turns are marked as the persona, syst
     ['User: Can it compose music?', 'Assistant: It might compose elaborate pieces of music.', 'User: Of any complexity?', 'Assistant: Of any degree of complexity or extent.'],
   ]);
   assert.deepEqual(openai.conversations[1].map((m) => m.isPersona ?? false), [false, true, false, true]);
+
+  const dir = mkdtempSync(join(tmpdir(), 'openai-'));
+  const pretty = JSON.stringify({ messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello there.' }] }, null, 2);
+  writeFileSync(join(dir, 'one.json'), pretty);
+  assert.equal(detectFormat('one.json', new TextEncoder().encode(pretty)), 'openai');
+  assert.deepEqual((await parseSource(join(dir, 'one.json'))).conversations.map(lines), [['User: Hi', 'Assistant: Hello there.']]);
 
   const sharegpt = await parseSource(fixture('sharegpt.json'));
   assert.deepEqual(sharegpt.conversations.map(lines), [

@@ -49,9 +49,19 @@ function jsonLines(text: string, each: (record: never, where: string) => Message
   return conversations;
 }
 
+/** JSONL, one `{ messages }` record per line; a single JSON record or array of records is accepted too. */
 export function parseOpenAiJsonl(text: string): ParsedSource {
   const source = emptySource('openai', 'import');
-  source.conversations = jsonLines(text, openaiConversation);
+  const start = text.trimStart()[0];
+  const firstBreak = text.indexOf('\n', text.length - text.trimStart().length);
+  const oneDocument = start === '[' || (start === '{' && (firstBreak < 0 || text.slice(0, firstBreak).trim() === '{'));
+  if (oneDocument) {
+    const data = parseJson(text, 'the OpenAI chat file');
+    const records = Array.isArray(data) ? data : [data];
+    source.conversations = records.map((record, i) => openaiConversation(record, `#${i}`));
+  } else {
+    source.conversations = jsonLines(text, openaiConversation);
+  }
   return source;
 }
 
