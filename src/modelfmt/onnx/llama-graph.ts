@@ -89,21 +89,29 @@ class LlamaGraphWriter {
     return this.b.op('Mul', [this.b.op('Div', [x, rms]), w]);
   }
 
-  /** HF apply_rotary_pos_emb: x * cos + rotate_half(x) * sin, with x [B, heads, S, hd]. */
-  rope(x: string, cos: string, sin: string): string {
+  /**
+   * HF apply_rotary_pos_emb, x * cos + rotate_half(x) * sin, on x [B, S, heads, hd] (q and k
+   * heads together). rotate_half(x) * sin = cat(x2, x1) * cat(-sin1, sin2): the sign lives in
+   * the shared `sinSigned` table, so each layer needs no Neg.
+   */
+  rope(x: string, cos: string, sinSigned: string): string {
     const half = this.i64('rope_halves', [this.hd / 2, this.hd / 2]);
     const [x1, x2] = this.b.node('Split', [x, half], { axis: -1 }, 2);
-    const rotated = this.b.op('Concat', [this.b.op('Neg', [x2]), x1], { axis: -1 });
-    return this.b.op('Add', [this.b.op('Mul', [x, cos]), this.b.op('Mul', [rotated, sin])]);
+    const swapped = this.b.op('Concat', [x2, x1], { axis: -1 });
+    return this.b.op('Add', [this.b.op('Mul', [x, cos]), this.b.op('Mul', [swapped, sinSigned])]);
   }
 
-  /** cos/sin [B, 1, S, hd] from position_ids, computed in float32 like HF's LlamaRotaryEmbedding. */
-  ropeTables(positionIds: string): { cos: string; sin: string } {
+  /** cos and sign-folded sin [B, S, 1, hd] from position_ids, in float32 like HF's LlamaRotaryEmbedding. */
+  ropeTables(positionIds: string): { cos: string; sinSigned: string } {
     const inv = this.b.constant('rope_inv_freq', tensor('float32', [this.hd / 2], ropeInverseFrequencies(this.config)));
-    const pos = this.b.op('Unsqueeze', [this.b.op('Cast', [positionIds], { to: 1 }), this.i64('axis2', [2])]); // (B, S, 1)
-    const freqs = this.b.op('Mul', [pos, inv]); // (B, S, hd/2)
-    const emb = this.b.op('Unsqueeze', [this.b.op('Concat', [freqs, freqs], { axis: -1 }), this.i64('axis1', [1])]); // (B, 1, S, hd)
-    return { cos: this.b.op('Cos', [emb]), sin: this.b.op('Sin', [emb]) };
+    const pos = this.b.op('Unsqueeze', [this.b.op('Cast', [positionIds], { to: 1 }), this.i64('axes23', [2, 3])]); // (B, S, 1, 1)
+    const freqs = this.b.op('Mul', [pos, inv]); // (B, S, 1, hd/2)
+    const cosHalf = this.b.op('Cos', [freqs]);
+    const sinHalf = this.b.op('Sin', [freqs]);
+    return {
+      cos: this.b.op('Concat', [cosHalf, cosHalf], { axis: -1 }), // (B, S, 1, hd)
+      sinSigned: this.b.op('Concat', [this.b.op('Neg', [sinHalf]), sinHalf], { axis: -1 }),
+    };
   }
 
   /**
@@ -125,24 +133,26 @@ class LlamaGraphWriter {
     return this.b.op('Tile', [allowed, this.i64('group_repeats', [1, 1, this.H / this.KV, 1])]); // (B, 1, G*S, T)
   }
 
-  attention(layer: number, x: string, cos: string, sin: string, mask: string): string {
+  attention(layer: number, x: string, cos: string, sinSigned: string, mask: string): string {
     const { H, KV, hd, d } = this;
     const p = `model.layers.${layer}.self_attn`;
     const qScale = 1 / Math.sqrt(hd);
     const qkv = stackedRows([this.weight(`${p}.q_proj.weight`).map((v) => v * qScale), this.weight(`${p}.k_proj.weight`), this.weight(`${p}.v_proj.weight`)]);
     const fused = this.linear(x, `${p}.qkv_proj.weight`, qkv, (H + 2 * KV) * hd, d); // (B, S, (H+2KV)*hd)
-    const [q, k, v] = this.b.node('Split', [fused, this.i64('qkv_sizes', [H * hd, KV * hd, KV * hd])], { axis: -1 }, 3);
-    const heads = (t: string, n: number) => this.b.op('Transpose', [this.b.op('Reshape', [t, this.i64(`heads${n}`, [0, 0, n, hd])])], { perm: [0, 2, 1, 3] });
-    const qRot = this.rope(heads(q, H), cos, sin); // (B, H, S, hd)
-    const kRot = this.rope(heads(k, KV), cos, sin); // (B, KV, S, hd)
+    const perHead = this.b.op('Reshape', [fused, this.i64('qkv_heads', [0, 0, H + 2 * KV, hd])]); // (B, S, H+2KV, hd)
+    const [qk, v] = this.b.node('Split', [perHead, this.i64('qk_v_heads', [H + KV, KV])], { axis: 2 }, 2);
+    const [q, k] = this.b.node('Split', [this.rope(qk, cos, sinSigned), this.i64('q_k_heads', [H, KV])], { axis: 2 }, 2);
+    const headsFirst = (t: string) => this.b.op('Transpose', [t], { perm: [0, 2, 1, 3] }); // (B, heads, S, hd)
+    const qRot = headsFirst(q);
+    const kRot = headsFirst(k);
     const presentKey = this.b.op('Concat', [`past_key_values.${layer}.key`, kRot], { axis: 2 }, `present.${layer}.key`); // (B, KV, T, hd)
-    const presentValue = this.b.op('Concat', [`past_key_values.${layer}.value`, heads(v, KV)], { axis: 2 }, `present.${layer}.value`);
+    const presentValue = this.b.op('Concat', [`past_key_values.${layer}.value`, headsFirst(v)], { axis: 2 }, `present.${layer}.value`);
     const qGrouped = this.b.op('Reshape', [qRot, this.i64('q_grouped', [0, KV, -1, hd])]); // (B, KV, G*S, hd)
     const scores = this.b.op('MatMul', [qGrouped, this.b.op('Transpose', [presentKey], { perm: [0, 1, 3, 2] })]); // (B, KV, G*S, T)
     const masked = this.b.op('Where', [mask, scores, this.f32('masked_score', MASKED_SCORE)]);
     const context = this.b.op('MatMul', [this.b.op('Softmax', [masked], { axis: -1 }), presentValue]); // (B, KV, G*S, hd)
-    const perHead = this.b.op('Transpose', [this.b.op('Reshape', [context, this.i64('heads_ungrouped', [0, H, -1, hd])])], { perm: [0, 2, 1, 3] }); // (B, S, H, hd)
-    const merged = this.b.op('Reshape', [perHead, this.i64('merged_heads', [0, 0, H * hd])]);
+    const contextPerHead = this.b.op('Transpose', [this.b.op('Reshape', [context, this.i64('heads_ungrouped', [0, H, -1, hd])])], { perm: [0, 2, 1, 3] }); // (B, S, H, hd)
+    const merged = this.b.op('Reshape', [contextPerHead, this.i64('merged_heads', [0, 0, H * hd])]);
     return this.linear(merged, `${p}.o_proj.weight`, this.weight(`${p}.o_proj.weight`), d, H * hd);
   }
 
@@ -182,10 +192,10 @@ class LlamaGraphWriter {
     const embed = b.initializer('model.embed_tokens.weight', tensor('float32', [config.vocab_size, this.d], this.weight('model.embed_tokens.weight')));
 
     let h = b.op('Gather', [embed, inputIds]); // (B, S, d)
-    const { cos, sin } = this.ropeTables(positionIds);
+    const { cos, sinSigned } = this.ropeTables(positionIds);
     const mask = this.attentionMask(inputIds, attentionMask);
     for (let i = 0; i < config.num_hidden_layers; i++) {
-      h = b.op('Add', [h, this.attention(i, this.rmsNorm(h, `model.layers.${i}.input_layernorm.weight`), cos, sin, mask)]);
+      h = b.op('Add', [h, this.attention(i, this.rmsNorm(h, `model.layers.${i}.input_layernorm.weight`), cos, sinSigned, mask)]);
       h = b.op('Add', [h, this.mlp(i, this.rmsNorm(h, `model.layers.${i}.post_attention_layernorm.weight`))]);
     }
     // Keep the last num_logits_to_keep positions (Slice from -0 = 0 keeps them all).
