@@ -60,8 +60,9 @@ export function detectFormat(path: string, head: Uint8Array): FormatId | null {
   }
   const lines = start.split(/\r?\n/, 400).filter((line) => line.trim()).slice(0, 200);
   const shape = lineShapes(lines);
-  if (shape.timestamped >= 2 && shape.timestamped >= lines.length * 0.8) return 'transcript';
+  // Scripts first: `0:04 ADA: text` is a timestamped script, not a monologue transcript.
   if (shape.labelled >= 2 && shape.labelled >= lines.length * 0.5 && (shape.names.size >= 2 || shape.labelled >= lines.length * 0.8)) return 'script';
+  if (shape.timestamped >= 2 && shape.timestamped >= lines.length * 0.8) return 'transcript';
   if (MARKDOWN_EXTENSIONS.has(ext)) return 'markdown';
   return TEXT_EXTENSIONS.has(ext) ? 'text' : null;
 }

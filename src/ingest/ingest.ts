@@ -64,11 +64,21 @@ function emptyResult(file: string, format: FormatId | null): FileResult {
   return { file, format, drafts: [], messages: 0, redactions: {}, duplicates: 0, dropped: {} };
 }
 
+/** Distinct messages, by position: a Slack thread's parent sits in its channel and its thread. */
+function countMessages(parsed: ParsedSource): number {
+  const positions = new Set<string>();
+  for (const passage of parsed.passages) positions.add(passage.position);
+  for (const conversation of parsed.conversations) for (const message of conversation) positions.add(message.position);
+  return positions.size;
+}
+
 function samplesOf(persona: Persona, parsed: ParsedSource, ref: string, speaker: string | undefined, stats: BuildStats): SampleDraft[] {
   const options = { speaker, rules: cleanRules(persona, parsed), stats };
   const source = { type: parsed.sourceType, ref };
   const drafts = buildMonologueSamples(persona, parsed.passages, source, options);
-  for (const conversation of parsed.conversations) drafts.push(...buildSamples(persona, conversation, source, options));
+  for (const conversation of parsed.conversations) {
+    for (const draft of buildSamples(persona, conversation, source, options)) drafts.push(draft); // no spread: exports can be huge
+  }
   return drafts;
 }
 
@@ -95,7 +105,7 @@ export async function* ingestPaths(persona: Persona, paths: string[], options: I
       continue;
     }
     const result = emptyResult(file, parsed.format);
-    result.messages = parsed.passages.length + parsed.conversations.reduce((n, c) => n + c.length, 0);
+    result.messages = countMessages(parsed);
     const stats: BuildStats = { dropped: result.dropped, redactions: result.redactions };
     for (const draft of samplesOf(persona, parsed, file, options.speaker, stats)) {
       if (seenIds.has(draft.id)) continue; // the same message seen twice (a Slack thread parent)

@@ -93,7 +93,8 @@ export async function parseSource(path: string, options: ParseOptions = {}): Pro
       format = 'slack';
       return parseSlackFiles(readSlackZip(bytes, limit));
     }
-    const text = decodeText(bytes).replace(/\r\n?/g, '\n');
+    const decoded = decodeText(bytes);
+    const text = decoded.includes('\r') ? decoded.replace(/\r\n?/g, '\n') : decoded;
     if (!text.trim()) throw malformed('an empty file');
     const utf16 = bytes[0] === 0xff || bytes[0] === 0xfe;
     format ??= detectFormat(path, utf16 ? new TextEncoder().encode(text.slice(0, HEAD_BYTES)) : bytes.subarray(0, HEAD_BYTES));

@@ -29,9 +29,9 @@ const KNOWN_SECRET = new RegExp(
   'g',
 );
 /** Runs of token characters long enough to hold a key; ordinary prose has none. */
-const TOKEN_RUN = /[A-Za-z0-9_+=.-]{20,}/g;
+const TOKEN_RUN = /[A-Za-z0-9_+=./-]{20,}/g;
 /** The parts of a run that the entropy test looks at (dots separate JWT parts, domains). */
-const LONG_PART = /[A-Za-z0-9_+=-]{24,}/g;
+const LONG_PART = /[A-Za-z0-9_+=/-]{24,}/g;
 const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g;
 const WEBHOOK = /https:\/\/(?:hooks\.slack\.com\/services\/[A-Za-z0-9/_-]+|(?:canary\.|ptb\.)?discord(?:app)?\.com\/api\/webhooks\/\d+\/[\w-]+)/g;
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
@@ -125,7 +125,9 @@ const ifIpv6 = (cand: string) => (cand.length >= 6 && isIPv6(cand.split('%')[0])
 const ifPhone = (cand: string) => (looksPhone(cand) ? toPhone() : cand);
 const ifCard = (cand: string) => {
   const digits = cand.replace(/\D/g, '');
-  return digits.length >= 13 && digits.length <= 19 && luhnValid(digits) ? toCard() : cand;
+  // Card numbers start with 2–6 (Mastercard, Amex/Diners/JCB, Visa, Mastercard, Discover).
+  const issuer = digits.charCodeAt(0) >= 50 && digits.charCodeAt(0) <= 54;
+  return issuer && digits.length >= 13 && digits.length <= 19 && luhnValid(digits) ? toCard() : cand;
 };
 const inTokenRun = (run: string) => {
   const out = run.replace(KNOWN_SECRET, toSecret);

@@ -9,13 +9,13 @@ export const HAS_DIGIT = 1;
 export const HAS_AT = 2;
 export const HAS_COLON = 4;
 export const HAS_DOT = 8;
-/** A run of ≥ 20 token characters ([A-Za-z0-9_+=.-]): where keys and tokens hide. */
+/** A run of ≥ 20 token characters ([A-Za-z0-9_+=./-]): where keys and tokens hide. */
 export const LONG_RUN = 16;
 /** Whitespace that needs tidying: doubled, at either end, control or invisible characters. */
 export const MESSY_SPACE = 32;
 
 const TOKEN_CHAR = new Uint8Array(128);
-for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+=.-') TOKEN_CHAR[ch.charCodeAt(0)] = 1;
+for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+=./-') TOKEN_CHAR[ch.charCodeAt(0)] = 1;
 
 function isSpace(c: number): boolean {
   return c === 32 || c === 10 || c === 9 || c === 13 || c === 0xa0;

@@ -27,8 +27,8 @@ test('ordinary numbers, dates, prices and times survive the phone and IP rules',
 });
 
 test('payment cards are redacted only when the Luhn checksum holds', () => {
-  const { text, redactions } = clean('Card 4111 1111 1111 1111 and 5500-0000-0000-0004, order 4111111111111112.');
-  assert.equal(text, 'Card [card] and [card], order 4111111111111112.');
+  const { text, redactions } = clean('Card 4111 1111 1111 1111 and 5500-0000-0000-0004, order 4111111111111112, user 1000000000000000009.');
+  assert.equal(text, 'Card [card] and [card], order 4111111111111112, user 1000000000000000009.');
   assert.deepEqual(redactions, { card: 2 });
 });
 
@@ -40,13 +40,14 @@ test('API keys and tokens are redacted by prefix, JWT shape and entropy', () => 
     'AKIAIOSFODNN7EXAMPLE',
     'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U',
     'q8Zr2LmV7tXw4YpK9sB3nF6hJ1cD5gA0', // no known prefix: caught by entropy
+    'wJalrXUtnFEMI/K7MDENG/bPxRfiCY1EXAMPLEKEY', // base64 with slashes
   ];
   for (const secret of secrets) {
     const { text, redactions } = clean(`token: ${secret} ok`);
     assert.equal(text, 'token: [secret] ok', secret);
     assert.deepEqual(redactions, { secret: 1 });
   }
-  const words = 'internationalisation_of_everything and Mississippi_riverboat_captain_1850';
+  const words = 'internationalisation_of_everything and Mississippi_riverboat_captain_1850 at github.com/ada/engine/blob/main/notes2024.md';
   assert.equal(clean(words).text, words, 'long low-entropy words stay');
 });
 

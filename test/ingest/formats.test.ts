@@ -99,6 +99,19 @@ test('speaker-labelled scripts: one turn per label, continuation lines and stage
   ]);
 });
 
+test('timestamped scripts keep their speakers and timestamps', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'script-'));
+  const text = '0:04 ADA: The engine is ready.\n0:09 CHARLES: At last.\n[1:00:02] ADA: Let us begin.\n';
+  writeFileSync(join(dir, 'meeting.txt'), text);
+  assert.equal(detectFormat('meeting.txt', new TextEncoder().encode(text)), 'script');
+  const [conversation] = (await parseSource(join(dir, 'meeting.txt'))).conversations;
+  assert.deepEqual(conversation.map((m) => [m.speaker, m.text, m.timestamp]), [
+    ['ADA', 'The engine is ready.', 4000],
+    ['CHARLES', 'At last.', 9000],
+    ['ADA', 'Let us begin.', 3_602_000],
+  ]);
+});
+
 test('DiscordChatExporter JSON: authors, ids, timestamps and mention names; system messages left out', async () => {
   const parsed = await parseSource(fixture('discord-export.json'));
   const [conversation] = parsed.conversations;

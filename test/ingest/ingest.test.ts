@@ -54,6 +54,7 @@ test('a folder of every format: one result per file, samples from each, refs rel
   assert.deepEqual(slack.drafts.map((d) => d.text), ['Yes & I replied there.', 'The one about the notes.', 'Always, Charles.']);
   assert.deepEqual(slack.drafts[0].context, [{ speaker: 'Charles Babbage', text: 'Morning @Ada! Did you see #random?' }]);
   assert.equal(slack.duplicates, 0, 'a thread parent seen in its channel and its thread is one sample');
+  assert.equal(slack.messages, 7);
 
   const script = results['dialogue.txt'];
   assert.deepEqual(script.drafts.map((d) => [d.speaker, d.context.length]), [['ADA', 1], ['ADA', 3]]);
