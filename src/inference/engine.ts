@@ -40,8 +40,8 @@ export interface Reply {
 }
 
 export interface EngineOptions {
-  /** Where a persona's current model is; default: newest version folder, else base. */
-  resolveCurrent?: (persona: Persona) => ModelChoice;
+  /** Where a persona's current model is (e.g. the registry's champion); default: newest version folder, else base. */
+  resolveCurrent?: (persona: Persona) => ModelChoice | Promise<ModelChoice>;
 }
 
 /** The persona file's `sampling:` block in HF terms (bad words become token id sequences per model). */
@@ -90,6 +90,17 @@ export class InferenceEngine {
     return this.cache.keys;
   }
 
+  /**
+   * Hot swap ahead of the next reply (e.g. on the registry's champion event): loads `choice`
+   * and retires the persona's other versions once their running replies finish. A model that
+   * fails to load throws here and the previous one keeps serving.
+   */
+  async swapTo(persona: Persona, choice: ModelChoice): Promise<void> {
+    const lease = await this.cache.acquire(persona.id, choice.version, this.loader(choice), { replaceOthers: true });
+    this.current.set(persona.id, choice);
+    lease.release();
+  }
+
   /** Loads `dir` once to prove it can serve (for the registry's promote step); throws model_corrupt otherwise. */
   async verifyModelFolder(dir: string): Promise<void> {
     const model = await loadInferenceModel(dir, { threads: this.config.ORT_THREADS });
@@ -101,22 +112,25 @@ export class InferenceEngine {
   }
 
   private async leaseModel(persona: Persona, requested: string | undefined): Promise<{ lease: Lease<LoadedModel>; choice: ModelChoice }> {
-    const load = (choice: ModelChoice) => () => loadInferenceModel(choice.dir, { threads: this.config.ORT_THREADS });
     if (requested !== undefined) {
       const choice = resolveModelChoice(this.config, persona, requested);
-      return { lease: await this.cache.acquire(persona.id, choice.version, load(choice)), choice };
+      return { lease: await this.cache.acquire(persona.id, choice.version, this.loader(choice)), choice };
     }
-    const choice = this.options.resolveCurrent?.(persona) ?? resolveModelChoice(this.config, persona);
+    const choice = (await this.options.resolveCurrent?.(persona)) ?? resolveModelChoice(this.config, persona);
     const previous = this.current.get(persona.id);
     try {
-      const lease = await this.cache.acquire(persona.id, choice.version, load(choice), { replaceOthers: true });
+      const lease = await this.cache.acquire(persona.id, choice.version, this.loader(choice), { replaceOthers: true });
       this.current.set(persona.id, choice);
       return { lease, choice };
     } catch (error) {
       if (!previous || previous.version === choice.version || !isPersonaError(error)) throw error;
       this.log.error({ persona: persona.id, version: choice.version, code: error.code, err: error.message }, 'new model failed to load; keeping the previous one');
-      return { lease: await this.cache.acquire(persona.id, previous.version, load(previous)), choice: previous };
+      return { lease: await this.cache.acquire(persona.id, previous.version, this.loader(previous)), choice: previous };
     }
+  }
+
+  private loader(choice: ModelChoice): () => Promise<LoadedModel> {
+    return () => loadInferenceModel(choice.dir, { threads: this.config.ORT_THREADS });
   }
 
   private queueFor(key: string): ModelQueue {

@@ -92,3 +92,23 @@ test('past the queue limits a concurrent reply gets generation_busy', async () =
     assert.equal((await long).tokens.length, 200, 'the running reply is unaffected');
   }
 });
+
+test('swapTo (the champion hook) preloads a version; a broken one throws and the old keeps serving', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'engine-'));
+  const config = loadConfig({ root, env: { DATA_DIR: 'data' } });
+  const dirOf = (v: string) => join(config.DATA_DIR, 'models', 'tess', v);
+  let champion = { version: 'v1', dir: dirOf('v1') };
+  const engine = new InferenceEngine(config, { resolveCurrent: async () => champion });
+  cleanups.push(() => rmSync(root, { recursive: true, force: true }), () => engine.dispose());
+  writeTinyModelFolder({ dir: dirOf('v1'), seed: 1 });
+  writeTinyModelFolder({ dir: dirOf('v2'), seed: 2 });
+  assert.equal((await engine.replyAs(persona, turns)).model.version, 'v1');
+  const broken = writeTinyModelFolder({ dir: dirOf('v3'), seed: 3 });
+  writeFileSync(join(broken.dir, 'config.json'), '{ "vocab_size": ');
+  await assert.rejects(engine.swapTo(persona, { version: 'v3', dir: dirOf('v3') }), (e) => isPersonaError(e, 'model_corrupt') && e.message.includes('config.json'));
+  assert.deepEqual(engine.loadedModels, ['tess@v1']);
+  await engine.swapTo(persona, { version: 'v2', dir: dirOf('v2') });
+  assert.deepEqual(engine.loadedModels, ['tess@v2']);
+  champion = { version: 'v2', dir: dirOf('v2') };
+  assert.equal((await engine.replyAs(persona, turns)).model.version, 'v2');
+});
