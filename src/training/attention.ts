@@ -26,10 +26,12 @@ export function groupedCausalAttention(q: Tensor, k: Tensor, v: Tensor, blocks: 
   const qt = T.transpose(q, [0, 2, 3, 1, 4]); // (B, KV, G, T, hd)
   const kT = T.transpose(k, [0, 2, 3, 1]); // (B, KV, hd, T)
   const vh = T.transpose(v, [0, 2, 1, 3]); // (B, KV, T, hd)
+  // Split (not Slice): its gradient is one Concat rather than a zero-padded copy per block.
+  const qBlocks = blocks === 1 ? [qt] : T.split(qt, 3, Array.from({ length: blocks }, () => tb));
   const outs: Tensor[] = [];
   for (let j = 0; j < blocks; j++) {
     const [start, end] = [j * tb, (j + 1) * tb];
-    const qj = T.reshape(blocks === 1 ? qt : T.slice(qt, [3], [start], [end]), [B, KV, G * tb, hd]);
+    const qj = T.reshape(qBlocks[j], [B, KV, G * tb, hd]);
     const kj = end === Tn ? kT : T.slice(kT, [3], [0], [end]);
     const vj = end === Tn ? vh : T.slice(vh, [2], [0], [end]);
     const o = causalAttention(qj, kj, vj, blockMask(q.graph, G, tb, start, end));
