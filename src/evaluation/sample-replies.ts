@@ -1,0 +1,33 @@
+/**
+ * Samples in-character replies to the persona's held-out conversations with a given model
+ * version and scores their style (style.ts) against what the persona really said. Seeded, so
+ * the champion and a candidate answer the same prompts with the same randomness.
+ */
+import type { InferenceEngine } from '../inference/engine.js';
+import type { Persona } from '../personas/schema.js';
+import type { TrainableSample } from '../training/trainer/render.js';
+import { styleMetrics, type GeneratedReply, type StyleMetrics } from './style.js';
+
+export interface StyleEvalOptions {
+  /** 'base' or a version id. */
+  model: string;
+  /** How many held-out prompts to answer (the first ones, for comparability). */
+  prompts?: number;
+  maxNewTokens?: number;
+  seed?: number;
+}
+
+export async function evaluateStyle(engine: InferenceEngine, persona: Persona, samples: readonly TrainableSample[], options: StyleEvalOptions): Promise<StyleMetrics | undefined> {
+  const prompts = samples.filter((s) => s.context.length > 0).slice(0, options.prompts ?? 8);
+  const real = samples.map((s) => s.text);
+  if (prompts.length === 0) return undefined;
+  const generated: GeneratedReply[] = [];
+  for (const [index, sample] of prompts.entries()) {
+    const reply = await engine.replyAs(persona, sample.context, {
+      model: options.model,
+      overrides: { max_new_tokens: options.maxNewTokens ?? 60, seed: (options.seed ?? 1234) + index },
+    });
+    generated.push({ text: reply.text, cutAtOtherSpeaker: reply.stoppedBy === 'stop_string' });
+  }
+  return styleMetrics(generated, real);
+}
