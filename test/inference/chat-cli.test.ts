@@ -1,0 +1,39 @@
+/**
+ * `persona chat --prompt` end to end in a child process: the base answers (its ONNX graph
+ * exported on first use and cached in the folder), a trained version can be chosen, and bad
+ * input exits 1 with one sentence saying what is allowed.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeTinyModelFolder } from './tiny-folder.ts';
+
+test('persona chat --prompt replies from the base or a chosen version and rejects bad input', () => {
+  const root = mkdtempSync(join(tmpdir(), 'chat-cli-'));
+  try {
+    const base = join(root, 'base');
+    writeTinyModelFolder({ dir: base, seed: 1 });
+    unlinkSync(join(base, 'onnx', 'model.onnx'));
+    writeTinyModelFolder({ dir: join(root, 'data', 'models', 'tess', 'v1'), seed: 2 });
+    mkdirSync(join(root, 'personas'));
+    writeFileSync(join(root, 'personas', 'tess.yaml'), 'id: tess\nname: Tess\nsystem_prompt: You are Tess.\n');
+    const env = { ...process.env, PERSONAS_DIR: join(root, 'personas'), DATA_DIR: join(root, 'data'), BASE_MODEL_DIR: base, LOG_LEVEL: 'silent' };
+    const chat = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'chat', 'tess', ...args], { env, encoding: 'utf8', timeout: 60_000 });
+
+    const fromBase = chat('--model', 'base', '--prompt', 'Hello there', '--max-new-tokens', '6', '--temperature', '0');
+    assert.equal(fromBase.status, 0, fromBase.stderr);
+    assert.ok(existsSync(join(base, 'onnx', 'model.onnx')), 'the ONNX graph was exported next to the weights');
+    const fromVersion = chat('--prompt', 'Hello there', '--max-new-tokens', '6', '--temperature', '0');
+    assert.equal(fromVersion.status, 0, fromVersion.stderr);
+    assert.notEqual(fromVersion.stdout, fromBase.stdout, 'the newest version answers by default');
+
+    const badTemperature = chat('--prompt', 'Hi', '--temperature', '-1');
+    assert.equal(badTemperature.status, 1);
+    assert.match(badTemperature.stderr, /temperature = -1 .*at least 0 and at most 5/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
