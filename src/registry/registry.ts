@@ -13,6 +13,7 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PersonaError } from '../errors.js';
 import type { Store } from '../store/index.js';
+import { processAlive } from '../util/process.js';
 import type { ChampionChange, ChampionPointer, ModelVersionRecord } from './types.js';
 
 /** Proves a model folder can serve (e.g. opens its ONNX session); throws model_corrupt otherwise. */
@@ -21,12 +22,6 @@ export type VerifyModel = (dir: string) => Promise<void>;
 const recordKey = (persona: string, version: string) => `model:${persona}:${version}`;
 const versionsSet = (persona: string) => `models:${persona}`;
 const championKey = (persona: string) => `champion:${persona}`;
-
-/** Version ids sort by creation time: v20261127-101530-123. */
-export function newVersionId(now = new Date()): string {
-  const iso = now.toISOString();
-  return `v${iso.slice(0, 10).replaceAll('-', '')}-${iso.slice(11, 19).replaceAll(':', '')}-${iso.slice(20, 23)}`;
-}
 
 export class ModelRegistry extends EventEmitter<{ champion: [ChampionChange] }> {
   constructor(
@@ -100,6 +95,12 @@ export class ModelRegistry extends EventEmitter<{ champion: [ChampionChange] }> 
     });
     this.emit('champion', { persona, version: null, dir: null });
     return null;
+  }
+
+  /** Adds evaluation metrics to a version's record. */
+  async addMetrics(persona: string, version: string, metrics: Record<string, number>): Promise<void> {
+    const record = await this.get(persona, version);
+    await this.store.set(recordKey(persona, version), { ...record, metrics: { ...record.metrics, ...metrics } });
   }
 
   /** Marks a candidate as rejected by the gate, keeping its folder for inspection until pruned. */
@@ -185,14 +186,5 @@ export class ModelRegistry extends EventEmitter<{ champion: [ChampionChange] }> 
       ],
     });
     this.emit('champion', { persona, version: record.version, dir: record.dir });
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

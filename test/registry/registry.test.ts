@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../src/store/index.ts';
-import { ModelRegistry, newVersionId } from '../../src/registry/registry.ts';
+import { ModelRegistry } from '../../src/registry/registry.ts';
 import type { ChampionChange } from '../../src/registry/types.ts';
 import { isPersonaError } from '../../src/errors.ts';
 
@@ -25,11 +25,6 @@ async function setup() {
   }
   return { root, store, registry, changes, addVersion };
 }
-
-test('version ids sort by creation time', () => {
-  assert.ok(newVersionId(new Date('2026-11-27T10:00:00.000Z')) < newVersionId(new Date('2026-11-27T10:00:00.001Z')));
-  assert.equal(newVersionId(new Date('2026-11-27T10:15:30.123Z')), 'v20261127-101530-123');
-});
 
 test('promote switches the champion, archives the old one and tells listeners', async () => {
   const { registry, changes, addVersion, store } = await setup();

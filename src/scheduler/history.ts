@@ -1,0 +1,78 @@
+/**
+ * Job history in the store: one record per training job with its status, the phase it is
+ * in, timings, metrics and a short message, listed newest first per persona.
+ */
+import { hostname } from 'node:os';
+import type { Store } from '../store/index.js';
+import { processAlive } from '../util/process.js';
+import type { TrainReport } from '../training/trainer/train-persona.js';
+
+export type JobStatus = 'running' | 'skipped' | 'promoted' | 'kept' | 'failed' | 'interrupted';
+export type JobPhase = 'queued' | 'dataset' | 'train' | 'evaluate' | 'promote' | 'done';
+
+export interface JobRecord {
+  id: string;
+  persona: string;
+  reason: 'schedule' | 'manual' | 'cli' | 'slack' | 'discord' | 'studio';
+  status: JobStatus;
+  phase: JobPhase;
+  host: string;
+  pid: number;
+  startedAt: string;
+  finishedAt?: string;
+  datasetVersion?: string;
+  version?: string;
+  metrics: Record<string, number>;
+  message?: string;
+  train?: Pick<TrainReport, 'data' | 'hyperparameters' | 'method'> & { steps: number; elapsedSeconds: number; tokensPerSecond: number };
+}
+
+const jobKey = (persona: string, id: string) => `job:${persona}:${id}`;
+const jobsSet = (persona: string) => `jobs:${persona}`;
+
+export function jobHistory(store: Store) {
+  async function save(record: JobRecord): Promise<JobRecord> {
+    await store.write({ set: [{ key: jobKey(record.persona, record.id), value: record }], add: [{ set: jobsSet(record.persona), member: record.id }] });
+    return record;
+  }
+  return {
+    async start(persona: string, reason: JobRecord['reason']): Promise<JobRecord> {
+      const now = new Date();
+      const id = `j${now.toISOString().replace(/[-:.TZ]/g, '')}-${process.pid}`;
+      return save({ id, persona, reason, status: 'running', phase: 'queued', host: hostname(), pid: process.pid, startedAt: now.toISOString(), metrics: {} });
+    },
+    async update(record: JobRecord, patch: Partial<JobRecord>): Promise<JobRecord> {
+      Object.assign(record, patch);
+      return save(record);
+    },
+    async finish(record: JobRecord, status: JobStatus, message: string, report?: TrainReport): Promise<JobRecord> {
+      Object.assign(record, { status, message, phase: 'done', finishedAt: new Date().toISOString() });
+      if (report) {
+        record.train = {
+          data: report.data,
+          hyperparameters: report.hyperparameters,
+          method: report.method,
+          steps: report.metrics.steps,
+          elapsedSeconds: report.metrics.elapsedSeconds,
+          tokensPerSecond: report.metrics.tokensPerSecond,
+        };
+      }
+      return save(record);
+    },
+    /** Newest first. */
+    async list(persona: string, limit = 20): Promise<JobRecord[]> {
+      const ids = (await store.members(jobsSet(persona))).sort().reverse().slice(0, limit);
+      const records = await store.getMany<JobRecord>(ids.map((id) => jobKey(persona, id)));
+      return records.filter((r): r is JobRecord => r !== undefined);
+    },
+    /** Jobs left `running` by a process on this host that no longer exists become `interrupted`. */
+    async recover(persona: string): Promise<JobRecord[]> {
+      const fixed: JobRecord[] = [];
+      for (const record of await this.list(persona, 1000)) {
+        if (record.status !== 'running' || record.host !== hostname() || processAlive(record.pid)) continue;
+        fixed.push(await this.finish(record, 'interrupted', `the process running this job stopped during the ${record.phase} phase`));
+      }
+      return fixed;
+    },
+  };
+}
