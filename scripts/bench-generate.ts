@@ -23,7 +23,7 @@ import { loadConfig } from '../src/config/config.js';
 import { generate } from '../src/inference/generate.js';
 import { mergeGenerationParams } from '../src/inference/generation-params.js';
 import { DecoderSession } from '../src/inference/ort.js';
-import { seededRandom } from '../src/inference/sampler.js';
+import { argmax, seededRandom } from '../src/inference/sampler.js';
 import { StopStrings } from '../src/inference/stop-strings.js';
 import { llamaParameterShapes, parseLlamaConfig, readLlamaConfig, type LlamaConfig } from '../src/modelfmt/config.js';
 import { exportInferenceOnnx } from '../src/modelfmt/onnx/export.js';
@@ -44,6 +44,16 @@ interface Case {
   runs: number;
 }
 
+/** Held-out-style English (Gettysburg Address, public domain) for the int8 perplexity check. */
+const SAMPLE_TEXT =
+  'Four score and seven years ago our fathers brought forth on this continent, a new nation, conceived in Liberty, and dedicated to the proposition that all men are created equal. Now we are engaged in a great civil war, testing whether that nation, or any nation so conceived and so dedicated, can long endure. We are met on a great battle-field of that war. We have come to dedicate a portion of that field, as a final resting place for those who here gave their lives that that nation might live.';
+
+interface QuantizationChange {
+  perplexityFp32: number;
+  perplexityInt8: number;
+  top1Agreement: number;
+}
+
 interface Result {
   name: string;
   ttftMs: number;
@@ -53,6 +63,7 @@ interface Result {
   identical: boolean;
   weightMb: number;
   boundTps: number;
+  quantization?: QuantizationChange;
 }
 
 const args = new Set(process.argv.slice(2));
@@ -164,13 +175,41 @@ async function runTransformersJs(dir: string, prompt: number[], newTokens: numbe
   return { tokens, ttft: median(ttfts), tps: median(tpss) };
 }
 
-async function runCase(c: Case, bandwidth: number, decode: (ids: number[]) => string): Promise<Result> {
+function perplexity(logits: Float32Array, ids: number[], vocab: number): number {
+  let nll = 0;
+  for (let t = 0; t + 1 < ids.length; t++) {
+    const row = logits.subarray(t * vocab, (t + 1) * vocab);
+    let max = -Infinity;
+    for (const v of row) max = Math.max(max, v);
+    let sum = 0;
+    for (const v of row) sum += Math.exp(v - max);
+    nll += Math.log(sum) + max - row[ids[t + 1]];
+  }
+  return Math.exp(nll / (ids.length - 1));
+}
+
+/** What int8 weights change: perplexity on SAMPLE_TEXT and how often the top token stays the same. */
+async function quantizationChange(fp32: DecoderSession, int8: DecoderSession, ids: number[], vocab: number): Promise<QuantizationChange> {
+  const a = await fp32.scoreAll(ids);
+  const b = await int8.scoreAll(ids);
+  let same = 0;
+  for (let t = 0; t < ids.length; t++) {
+    const top = (l: Float32Array) => argmax(l.subarray(t * vocab, (t + 1) * vocab));
+    if (top(a) === top(b)) same++;
+  }
+  return { perplexityFp32: perplexity(a, ids, vocab), perplexityInt8: perplexity(b, ids, vocab), top1Agreement: same / ids.length };
+}
+
+async function runCase(c: Case, bandwidth: number, decode: (ids: number[]) => string, sampleIds: number[]): Promise<Result> {
   const useBase = c.config === BASE && existsSync(join(BASE_DIR, 'config.json'));
   const config = useBase ? readLlamaConfig(BASE_DIR) : parseLlamaConfig(c.config);
   const root = mkdtempSync(join(tmpdir(), 'bench-generate-'));
   const dir = join(root, c.name.replace(/\W+/g, '-'));
   try {
-    writeFolder(dir, config, exportInferenceOnnx(config, modelWeights(config, useBase), { quantize: c.quantize }));
+    const weights = modelWeights(config, useBase);
+    writeFolder(dir, config, exportInferenceOnnx(config, weights, { quantize: c.quantize }));
+    const fp32Reference = c.quantize ? exportInferenceOnnx(config, weights) : undefined;
+    weights.clear();
     const random = seededRandom(99);
     const prompt = Array.from({ length: PROMPT_TOKENS }, () => 4 + Math.floor(random() * (Math.min(config.vocab_size, 8192) - 4)));
     const shape = { layers: config.num_hidden_layers, kvHeads: config.num_key_value_heads, headDim: config.head_dim, vocabSize: config.vocab_size };
@@ -178,6 +217,12 @@ async function runCase(c: Case, bandwidth: number, decode: (ids: number[]) => st
     await runOurs(session, prompt, 8, decode); // warm-up
     const ours = [];
     for (let run = 0; run < c.runs; run++) ours.push(await runOurs(session, prompt, c.newTokens, decode));
+    let quantization: QuantizationChange | undefined;
+    if (fp32Reference) {
+      const reference = await DecoderSession.load(fp32Reference, shape, { threads });
+      quantization = await quantizationChange(reference, session, sampleIds, config.vocab_size);
+      await reference.release();
+    }
     await session.release();
     const tjs = await runTransformersJs(dir, prompt, c.newTokens, c.runs);
     const weightBytes = weightBytesPerToken(config, c.quantize === 'int8');
@@ -190,6 +235,7 @@ async function runCase(c: Case, bandwidth: number, decode: (ids: number[]) => st
       identical: JSON.stringify(ours[0].tokens) === JSON.stringify(tjs.tokens),
       weightMb: weightBytes / 2 ** 20,
       boundTps: bandwidth / weightBytes,
+      quantization,
     };
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -208,6 +254,14 @@ function report(results: Result[], bandwidth: number): string {
     '| case | TTFT(256) ms | decode tok/s | transformers.js TTFT ms | transformers.js tok/s | decode vs transformers.js | same tokens | weight MB read/token | bandwidth bound tok/s | of bound |',
     '|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
+    '',
+    'int8 weights (symmetric per output column; DynamicQuantizeLinear + MatMulInteger, fused by ONNX Runtime at load) against fp32 on the same weights, scored on a public-domain English paragraph:',
+    '',
+    '| case | perplexity fp32 | perplexity int8 | top-1 token agreement |',
+    '|---|---|---|---|',
+    ...results.filter((r) => r.quantization).map((r) => `| ${r.name} | ${f(r.quantization!.perplexityFp32, 2)} | ${f(r.quantization!.perplexityInt8, 2)} | ${f(100 * r.quantization!.top1Agreement, 1)}% |`),
+    '',
+    `Weights: ${existsSync(join(BASE_DIR, 'model.safetensors')) ? 'models/base for the base cases, random for 135M' : 'random (models/base has no weights yet), so perplexities are those of untrained models'}.`,
   ].join('\n');
 }
 
@@ -225,10 +279,11 @@ function writeDocs(table: string): void {
 const tokenizer = loadTokenizer(BASE_DIR);
 // Random 135M-shaped weights produce ids beyond the bundled 8192-token vocabulary: fold them in so detokenization still runs.
 const decode = (ids: number[]) => tokenizer.decode(ids.map((id) => id % tokenizer.vocabSize));
+const sampleIds = tokenizer.encode(SAMPLE_TEXT);
 const bandwidth = await measureReadBandwidth();
 const results: Result[] = [];
 for (const c of CASES) {
-  const result = await runCase(c, bandwidth, decode);
+  const result = await runCase(c, bandwidth, decode, sampleIds);
   console.log(JSON.stringify(result));
   results.push(result);
 }

@@ -83,7 +83,8 @@ test('a corrupt new version is refused and the previous model keeps answering', 
 });
 
 test('past the queue limits a concurrent reply gets generation_busy', async () => {
-  for (const env of [{ GENERATION_MAX_QUEUE: '0' }, { GENERATION_MAX_QUEUE: '4', GENERATION_MAX_WAIT_MS: '1' }]) {
+  const limits: Record<string, string>[] = [{ GENERATION_MAX_QUEUE: '0' }, { GENERATION_MAX_QUEUE: '4', GENERATION_MAX_WAIT_MS: '1' }];
+  for (const env of limits) {
     const { engine, versionDir } = setup(env);
     writeTinyModelFolder({ dir: versionDir('v1'), seed: 1 });
     await engine.replyAs(persona, turns); // load outside the race

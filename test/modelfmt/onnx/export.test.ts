@@ -43,7 +43,7 @@ test('the KV cache gives the same logits as recomputing the whole sequence', asy
   const session = await sessionFor(config, weights);
   const full = await session.scoreAll(IDS);
   let cache: KvCache = session.empty;
-  let last = new Float32Array();
+  let last: Float32Array = new Float32Array();
   for (const chunk of [IDS.slice(0, 3), [IDS[3]], IDS.slice(4)]) ({ logits: last, cache } = await session.step(chunk, cache));
   assert.equal(cache.length, IDS.length);
   assert.ok(maxAbsDiff(last, full.subarray(full.length - config.vocab_size)) < 1e-5);
