@@ -74,11 +74,12 @@ function countMessages(parsed: ParsedSource): number {
 
 function samplesOf(persona: Persona, parsed: ParsedSource, ref: string, speaker: string | undefined, stats: BuildStats): SampleDraft[] {
   const options = { speaker, rules: cleanRules(persona, parsed), stats };
-  const source = { type: parsed.sourceType, ref };
-  const drafts = buildMonologueSamples(persona, parsed.passages, source, options);
-  for (const conversation of parsed.conversations) {
+  const fileSource = { type: parsed.sourceType, ref };
+  const drafts = buildMonologueSamples(persona, parsed.passages, fileSource, options);
+  parsed.conversations.forEach((conversation, i) => {
+    const source = parsed.platformSources?.[i] ?? fileSource;
     for (const draft of buildSamples(persona, conversation, source, options)) drafts.push(draft); // no spread: exports can be huge
-  }
+  });
   return drafts;
 }
 

@@ -69,6 +69,12 @@ export interface ParsedSource {
   sourceType: Extract<SourceType, 'file' | 'import'>;
   /** Chats and speaker-labelled scripts: each array is one conversation, oldest first. */
   conversations: Message[][];
+  /**
+   * Platform source of each conversation, aligned with `conversations`, when the export
+   * names it (`discord:<guild>/<channel>`, `slack:<team>/<channel>`): samples then get the
+   * same ids as live captures of the same messages, wherever the export file lives.
+   */
+  platformSources?: Array<{ type: 'discord' | 'slack'; ref: string } | undefined>;
   /** Monologue paragraphs (transcripts, subtitles, plain text): the file's author speaking. */
   passages: Message[];
   /** Platform user id → display name, for mentions like `<@123>` and `<@U123>`. */

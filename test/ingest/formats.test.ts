@@ -121,6 +121,7 @@ test('DiscordChatExporter JSON: authors, ids, timestamps and mention names; syst
   assert.equal(conversation[3].isBot, true);
   assert.equal(parsed.users['333'], 'Mary Somerville');
   assert.equal(parsed.channels['901'], 'general');
+  assert.deepEqual(parsed.platformSources, [{ type: 'discord', ref: 'discord:900/901' }]);
 });
 
 for (const [kind, path] of [
@@ -136,11 +137,22 @@ for (const [kind, path] of [
     assert.deepEqual(lines(general), ['Charles Babbage: Morning <@U0ADA>! Did you see <#C0RND|random>?', 'Ada: Yes &amp; I replied there.', 'Reminder: Standup in 5 minutes <!here>']);
     assert.deepEqual(lines(thread), ['Ada: Yes &amp; I replied there.', 'Charles Babbage: Which reply?', 'Ada: The one about <https://example.com/notes|the notes>.']);
     assert.deepEqual(lines(random), ['Charles Babbage: Anyone for tea?', 'Ada: Always, Charles.']);
-    assert.equal(general[1].position, 'general/1704103290.000300');
+    assert.equal(general[1].position, '1704103290.000300', 'with the workspace known, the position is the Slack ts');
+    assert.deepEqual(parsed.platformSources, [
+      { type: 'slack', ref: 'slack:T0ENGINE/C0GEN' },
+      { type: 'slack', ref: 'slack:T0ENGINE/C0GEN' },
+      { type: 'slack', ref: 'slack:T0ENGINE/C0RND' },
+    ]);
     assert.equal(general[1].timestamp, 1_704_103_290_000);
     assert.equal(general[2].isBot, true);
   });
 }
+
+test('a lone Slack channel file: the file is the ref, positions name the channel folder', async () => {
+  const parsed = await parseSource(fixture('slack-export/random/2024-01-01.json'));
+  assert.deepEqual(parsed.conversations[0].map((m) => m.position), ['random/1704110000.000100', 'random/1704110030.000200']);
+  assert.deepEqual(parsed.platformSources, [undefined]);
+});
 
 test('OpenAI JSONL (or one JSON record) and ShareGPT: assistant turns are marked as the persona, system prompts left out', async () => {
   const openai = await parseSource(fixture('finetune.jsonl'));

@@ -49,12 +49,18 @@ test('a folder of every format: one result per file, samples from each, refs rel
   assert.deepEqual(discord.drafts[0].context, [{ speaker: 'Charles', text: 'Has anyone seen @Ada Lovelace?' }]);
   assert.deepEqual(discord.redactions, { email: 1, mention: 1 });
   assert.equal(discord.messages, 7);
+  assert.ok(discord.drafts.every((d) => d.source.type === 'discord' && d.source.ref === 'discord:900/901'), 'exports use the live-capture ref');
 
   const slack = results['slack-export'];
   assert.deepEqual(slack.drafts.map((d) => d.text), ['Yes & I replied there.', 'The one about the notes.', 'Always, Charles.']);
   assert.deepEqual(slack.drafts[0].context, [{ speaker: 'Charles Babbage', text: 'Morning @Ada! Did you see #random?' }]);
   assert.equal(slack.duplicates, 0, 'a thread parent seen in its channel and its thread is one sample');
   assert.equal(slack.messages, 7);
+  assert.deepEqual(slack.drafts.map((d) => `${d.source.ref} ${d.source.position}`), [
+    'slack:T0ENGINE/C0GEN 1704103290.000300',
+    'slack:T0ENGINE/C0GEN 1704103500.000500',
+    'slack:T0ENGINE/C0RND 1704110030.000200',
+  ]);
 
   const script = results['dialogue.txt'];
   assert.deepEqual(script.drafts.map((d) => [d.speaker, d.context.length]), [['ADA', 1], ['ADA', 3]]);

@@ -134,6 +134,9 @@ test('draftFromChat: a live message of the persona with its context, or a reason
   const alone = draftFromChat(persona, target, [], live);
   assert.ok('id' in alone && alone.id === draft.id, 'the id depends on the source only');
 
+  const exported = buildSamples(persona, [...context, target], { type: 'discord', ref: 'discord:900/901' });
+  assert.equal(exported[0].id, draft.id, 'an export of the same message gets the id of its live capture');
+
   assert.deepEqual(draftFromChat(persona, { ...target, speakerId: '222', speaker: 'Charles' }, [], live), { dropped: 'not_a_voice' });
   assert.deepEqual(draftFromChat(persona, { ...target, isBot: true }, [], live), { dropped: 'bot' });
   assert.deepEqual(draftFromChat(adaPersona({ block_list: ['mail'] }), target, [], live), { dropped: 'blocked' });

@@ -26,7 +26,7 @@ interface DceMessage {
 const SPOKEN_TYPES = new Set(['Default', 'Reply']);
 
 export function parseDiscord(text: string): ParsedSource {
-  const data = parseJson(text, 'the DiscordChatExporter file') as { channel?: { id?: string; name?: string }; messages?: DceMessage[] };
+  const data = parseJson(text, 'the DiscordChatExporter file') as { guild?: { id?: string }; channel?: { id?: string; name?: string }; messages?: DceMessage[] };
   if (!data || !Array.isArray(data.messages)) throw malformed('a DiscordChatExporter file needs a "messages" array');
   const source = emptySource('discord');
   if (data.channel?.id && data.channel.name) source.channels[data.channel.id] = data.channel.name;
@@ -54,5 +54,7 @@ export function parseDiscord(text: string): ParsedSource {
     conversation.push(message);
   }
   source.conversations = [conversation];
+  // Message ids are Discord's own, so the live-capture ref makes the ids of both agree.
+  if (data.guild?.id && data.channel?.id) source.platformSources = [{ type: 'discord', ref: `discord:${data.guild.id}/${data.channel.id}` }];
   return source;
 }

@@ -13,6 +13,7 @@ import { emptySource, malformed, parseJson, tooLarge } from './common.js';
 
 interface SlackUser {
   id?: string;
+  team_id?: string;
   name?: string;
   real_name?: string;
   is_bot?: boolean;
@@ -21,6 +22,7 @@ interface SlackUser {
 
 interface SlackMessage {
   type?: string;
+  team?: string;
   subtype?: string;
   user?: string;
   username?: string;
@@ -104,7 +106,7 @@ function displayName(user: SlackUser): string | undefined {
   return user.profile?.display_name || user.profile?.real_name || user.real_name || user.name;
 }
 
-function toMessage(m: SlackMessage, channel: string, users: Record<string, string>): Message | null {
+function toMessage(m: SlackMessage, position: string, users: Record<string, string>): Message | null {
   if (m.type !== undefined && m.type !== 'message') return null;
   if (!SPOKEN_SUBTYPES.has(m.subtype) || !m.text || !m.ts) return null;
   if (m.user && !(m.user in users)) {
@@ -115,56 +117,85 @@ function toMessage(m: SlackMessage, channel: string, users: Record<string, strin
     speaker: (m.user && users[m.user]) || m.username || m.user || 'unknown',
     text: m.text,
     timestamp: slackTsToMs(m.ts),
-    position: `${channel}/${m.ts}`,
+    position,
   };
   if (m.user) message.speakerId = m.user;
   if (m.subtype === 'bot_message' || m.bot_id) message.isBot = true;
   return message;
 }
 
-/** Channel and thread conversations of one export. */
+/** Reads users.json, channels.json & co. into the name maps; returns the workspace (team) id if any. */
+function readMeta(source: ParsedSource, name: string, data: unknown): string | undefined {
+  if (!Array.isArray(data)) throw malformed(`${name} should be a JSON array`);
+  let team: string | undefined;
+  for (const item of data as SlackUser[]) {
+    if (!item?.id) continue;
+    if (name === 'users.json') {
+      const shown = displayName(item);
+      if (shown) source.users[item.id] = shown;
+      team ??= item.team_id;
+    } else source.channels[item.id] = item.name || item.id;
+  }
+  return team;
+}
+
+/** One channel: the channel flow, then each thread (parent and replies) as its own conversation. */
+function channelConversations(raw: SlackMessage[], position: (ts: string) => string, users: Record<string, string>): Message[][] {
+  raw.sort((a, b) => Number.parseFloat(a.ts ?? '0') - Number.parseFloat(b.ts ?? '0'));
+  const main: Message[] = [];
+  const threads = new Map<string, Message[]>();
+  for (const m of raw) {
+    const message = toMessage(m, position(m.ts ?? ''), users);
+    if (!message) continue;
+    const isReply = m.thread_ts !== undefined && m.thread_ts !== m.ts;
+    if (!isReply || m.subtype === 'thread_broadcast') main.push(message);
+    if (m.thread_ts) {
+      const thread = threads.get(m.thread_ts) ?? [];
+      thread.push(message);
+      threads.set(m.thread_ts, thread);
+    }
+  }
+  return [main, ...[...threads.values()].filter((thread) => thread.length > 1)];
+}
+
+/**
+ * Channel and thread conversations of one export. When the workspace and channel ids are
+ * known, samples use the live-capture ref `slack:<team>/<channel>` with the message ts as
+ * position; otherwise the export file is the ref and `<channel folder>/<ts>` the position.
+ */
 export function parseSlackFiles(files: SlackFile[]): ParsedSource {
   const source = emptySource('slack');
   const byChannel = new Map<string, SlackMessage[]>();
+  let team: string | undefined;
   for (const file of files) {
     const name = basename(file.path);
     const data = parseJson(file.text, file.path);
     if (META_FILES.includes(name) && !file.path.includes('/')) {
-      if (!Array.isArray(data)) throw malformed(`${file.path} should be a JSON array`);
-      for (const item of data as Array<SlackUser & { name?: string }>) {
-        if (!item?.id) continue;
-        if (name === 'users.json') {
-          const shown = displayName(item);
-          if (shown) source.users[item.id] = shown;
-        } else if (item.name) source.channels[item.id] = item.name;
-      }
+      team ??= readMeta(source, name, data);
       continue;
     }
     if (!Array.isArray(data)) throw malformed(`${file.path} should be a JSON array of messages`);
     const channel = file.path.includes('/') ? dirname(file.path) : 'channel';
     const list = byChannel.get(channel) ?? [];
-    for (const m of data as SlackMessage[]) list.push(m);
+    for (const m of data as SlackMessage[]) {
+      list.push(m);
+      team ??= m.team;
+    }
     byChannel.set(channel, list);
   }
   if (byChannel.size === 0) throw malformed('the Slack export has no channel folders with message files');
 
+  // Channel folders are named after public channels and group DMs, or are the id of a DM.
+  const idOf = new Map(Object.entries(source.channels).map(([id, name]) => [name, id]));
+  source.platformSources = [];
   for (const [channel, raw] of [...byChannel].sort(([a], [b]) => a.localeCompare(b))) {
-    raw.sort((a, b) => Number.parseFloat(a.ts ?? '0') - Number.parseFloat(b.ts ?? '0'));
-    const main: Message[] = [];
-    const threads = new Map<string, Message[]>();
-    for (const m of raw) {
-      const message = toMessage(m, channel, source.users);
-      if (!message) continue;
-      const isReply = m.thread_ts !== undefined && m.thread_ts !== m.ts;
-      if (!isReply || m.subtype === 'thread_broadcast') main.push(message);
-      if (m.thread_ts) {
-        const thread = threads.get(m.thread_ts) ?? [];
-        thread.push(message);
-        threads.set(m.thread_ts, thread);
-      }
+    const channelId = idOf.get(channel) ?? (channel in source.channels ? channel : undefined);
+    const platform = team && channelId ? { type: 'slack' as const, ref: `slack:${team}/${channelId}` } : undefined;
+    const position = platform ? (ts: string) => ts : (ts: string) => `${channel}/${ts}`;
+    for (const conversation of channelConversations(raw, position, source.users)) {
+      source.conversations.push(conversation);
+      source.platformSources.push(platform);
     }
-    source.conversations.push(main);
-    for (const thread of threads.values()) if (thread.length > 1) source.conversations.push(thread);
   }
   return source;
 }
@@ -172,12 +203,4 @@ export function parseSlackFiles(files: SlackFile[]): ParsedSource {
 /** A lone channel day file (`2024-01-31.json`): the channel is named after its folder. */
 export function slackChannelFile(path: string, text: string): SlackFile[] {
   return [{ path: `${basename(dirname(path)) || 'channel'}/${basename(path)}`, text }];
-}
-
-export function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }
