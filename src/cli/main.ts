@@ -5,6 +5,9 @@
 import { Command } from 'commander';
 import { registerPersonaCommands } from './commands/personas.js';
 import { registerChatCommands } from './commands/chat.js';
+import { registerTrainCommands } from './commands/train.js';
+import { registerModelCommands } from './commands/models.js';
+import { registerServeCommands } from './commands/serve.js';
 
 const program = new Command('persona')
   .description('Build character bots that talk like a real person: ingest, curate, fine-tune, chat and serve.')
@@ -13,5 +16,8 @@ const program = new Command('persona')
 
 registerPersonaCommands(program);
 registerChatCommands(program);
+registerTrainCommands(program);
+registerModelCommands(program);
+registerServeCommands(program);
 
 await program.parseAsync(process.argv);

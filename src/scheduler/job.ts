@@ -34,6 +34,8 @@ export interface JobDeps {
   /** Told when a job starts and ends (Slack notifications, studio progress). */
   onJob?: (record: JobRecord) => void | Promise<void>;
   onTrainingEvent?: (persona: string, event: TrainingEvent) => void;
+  /** Aborts running trainings (server shutdown): they checkpoint and resume next time. */
+  signal?: AbortSignal;
   /** Told before each phase starts (progress displays; tests use it to crash at a phase). */
   onPhase?: (persona: string, phase: JobPhase) => void;
 }
@@ -78,7 +80,7 @@ export async function runTrainingJob(deps: JobDeps, personaId: string, options: 
     }
 
     await phase('train');
-    const report = await trainPersona({ config: deps.config, persona, dataset, overrides: options.overrides, signal: options.signal, onEvent: (event) => deps.onTrainingEvent?.(persona.id, event) });
+    const report = await trainPersona({ config: deps.config, persona, dataset, overrides: options.overrides, signal: options.signal ?? deps.signal, onEvent: (event) => deps.onTrainingEvent?.(persona.id, event) });
     await history.update(record, { version: report.version });
     await deps.registry.register({
       persona: persona.id,

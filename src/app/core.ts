@@ -1,0 +1,48 @@
+/**
+ * The composition root shared by `persona serve` and the CLI commands that need more than
+ * one module: the store, the model registry, and an inference engine whose "current model"
+ * for a persona is the registry's champion (the base model until one is promoted). Promoting
+ * in any process hot-swaps the engines that see the change.
+ */
+import { join } from 'node:path';
+import type { Config } from '../config/config.js';
+import { InferenceEngine } from '../inference/engine.js';
+import { baseModelChoice } from '../inference/model-location.js';
+import { loadPersona } from '../personas/load.js';
+import { ModelRegistry } from '../registry/registry.js';
+import { openStore, type Store } from '../store/index.js';
+
+export interface Core {
+  config: Config;
+  store: Store;
+  registry: ModelRegistry;
+  engine: InferenceEngine;
+  close(): Promise<void>;
+}
+
+export async function openCore(config: Config): Promise<Core> {
+  const store = await openStore(config.storeUrl);
+  let registry!: ModelRegistry;
+  const engine = new InferenceEngine(config, {
+    resolveCurrent: async (persona) => {
+      const champion = await registry.champion(persona.id);
+      return champion ? { version: champion.version, dir: champion.dir } : baseModelChoice(config, persona);
+    },
+  });
+  registry = new ModelRegistry(store, join(config.DATA_DIR, 'models'), (dir) => engine.verifyModelFolder(dir));
+  registry.on('champion', (change) => {
+    if (!change.version || !change.dir) return;
+    const persona = loadPersona(config.PERSONAS_DIR, change.persona);
+    engine.swapTo(persona, { version: change.version, dir: change.dir }).catch(() => undefined);
+  });
+  return {
+    config,
+    store,
+    registry,
+    engine,
+    async close() {
+      await engine.dispose();
+      await store.close();
+    },
+  };
+}
