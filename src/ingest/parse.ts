@@ -4,6 +4,7 @@
  * is one sentence naming the file; `details.reason` holds the same reason without the path.
  */
 import { readFile, stat } from 'node:fs/promises';
+import { extname } from 'node:path';
 import { PersonaError } from '../errors.js';
 import { HEAD_BYTES, detectFormat, isZip } from './detect.js';
 import { malformed, tooLarge } from './formats/common.js';
@@ -89,8 +90,8 @@ export async function parseSource(path: string, options: ParseOptions = {}): Pro
     }
     if (info.size > limit) throw tooLarge(info.size, limit);
     const bytes = await readFile(path);
-    if (isZip(bytes)) {
-      format = 'slack';
+    if (isZip(bytes) && extname(path).toLowerCase() === '.zip') {
+      format = 'slack'; // other zip-based files (.docx, .xlsx) are refused below as binary
       return parseSlackFiles(readSlackZip(bytes, limit));
     }
     const decoded = decodeText(bytes);

@@ -73,6 +73,7 @@ test('bad input is skipped with a reason and the batch goes on', async () => {
   writeFileSync(join(dir, 'image.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]));
   writeFileSync(join(dir, 'latin1.txt'), Buffer.from('caf\xe9 au lait\n', 'latin1'));
   writeFileSync(join(dir, 'broken.zip'), Buffer.from([0x50, 0x4b, 3, 4, 1, 2, 3]));
+  writeFileSync(join(dir, 'letter.docx'), zipSync({ 'word/document.xml': new Uint8Array(64) }));
   writeFileSync(join(dir, 'big.txt'), 'x'.repeat(2048));
   writeFileSync(join(dir, 'good.txt'), 'A perfectly good paragraph.\n');
   const bomb = zipSync({ 'users.json': new TextEncoder().encode(`[${' '.repeat(200_000)}]`) });
@@ -86,6 +87,7 @@ test('bad input is skipped with a reason and the batch goes on', async () => {
   assert.match(reasons['image.png']!, /binary file/);
   assert.match(reasons['latin1.txt']!, /not UTF-8 text/);
   assert.match(reasons['broken.zip']!, /zip archive is corrupt or truncated/);
+  assert.match(reasons['letter.docx']!, /binary file/);
   assert.match(reasons['big.txt']!, /too large \(0\.0 MB, the limit is 0\.0 MB\)/);
   assert.match(reasons['bomb.zip']!, /too large \(0\.2 MB, the limit is 0\.0 MB\)/, 'the unpacked size of a zip counts');
   assert.match(reasons['file.srt']!, /no such file or folder/);
