@@ -34,6 +34,7 @@ test('formats are detected by content and extension', () => {
     'lecture-transcript.txt': 'transcript',
     'interview.srt': 'srt',
     'captions.vtt': 'vtt',
+    'dialogue.vtt': 'vtt',
     'notes.md': 'markdown',
     'dialogue.txt': 'script',
     'discord-export.json': 'discord',
@@ -73,6 +74,17 @@ test('SRT: cue numbers, timings, tags and repeated lines are removed', async () 
 test('WebVTT: header, NOTE and STYLE blocks, inline tags and rolling captions are cleaned up', async () => {
   const parsed = await parseSource(fixture('captions.vtt'));
   assert.deepEqual(texts(parsed.passages), ['the science of operations is a science of its own.', 'Imagination is the discovering faculty.']);
+});
+
+test('WebVTT with voice tags is a dialogue: one message per line, with its speaker', async () => {
+  const parsed = await parseSource(fixture('dialogue.vtt'));
+  assert.deepEqual(parsed.passages, []);
+  assert.deepEqual(parsed.conversations[0].map((m) => [m.position, m.speaker, m.text]), [
+    ['c1', 'Charles Babbage', 'Have you finished the notes?'],
+    ['c2', 'Ada Lovelace', 'Almost.'],
+    ['c2.1', 'Ada Lovelace', 'They are longer than your paper.'],
+    ['c3', 'Charles Babbage', 'Splendid.'],
+  ]);
 });
 
 test('plain text and Markdown become paragraphs without markup, code or headings', async () => {

@@ -25,6 +25,7 @@ test('a folder of every format: one result per file, samples from each, refs rel
     'bad/truncated-export.json': 'discord',
     'captions.vtt': 'vtt',
     'dialogue.txt': 'script',
+    'dialogue.vtt': 'vtt',
     'discord-export.json': 'discord',
     'finetune.jsonl': 'openai',
     'interview.srt': 'srt',
@@ -34,8 +35,8 @@ test('a folder of every format: one result per file, samples from each, refs rel
     'slack-export': 'slack',
     'talk-transcript.txt': 'transcript',
   });
-  assert.equal(progress.length, 13);
-  assert.deepEqual(progress[0], { file: 'test/fixtures/ingest/bad/empty.txt', index: 0, total: 13 });
+  assert.equal(progress.length, 14);
+  assert.deepEqual(progress[0], { file: 'test/fixtures/ingest/bad/empty.txt', index: 0, total: 14 });
   for (const [file, result] of Object.entries(results)) {
     if (!file.startsWith('bad/')) assert.ok(result.drafts.length > 0 && !result.skipped, `${file} gave samples`);
   }
@@ -62,6 +63,7 @@ test('a folder of every format: one result per file, samples from each, refs rel
     'slack:T0ENGINE/C0RND 1704110030.000200',
   ]);
 
+  assert.deepEqual(results['dialogue.vtt'].drafts.map((d) => [d.kind, d.text, d.context.length]), [['conversation', 'Almost.\nThey are longer than your paper.', 1]]);
   const script = results['dialogue.txt'];
   assert.deepEqual(script.drafts.map((d) => [d.speaker, d.context.length]), [['ADA', 1], ['ADA', 3]]);
   assert.deepEqual(results['finetune.jsonl'].drafts.map((d) => d.source.type), ['import', 'import', 'import']);

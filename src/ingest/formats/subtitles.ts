@@ -24,28 +24,42 @@ class RollingDedupe {
   }
 }
 
+/** A WebVTT voice span (`<v Ada>` or `<v.loud Ada>`): who speaks the cue line. */
+const VOICE = /<v(?:\.[\w.-]+)*\s+([^>]+)>/;
+
+interface Line extends Fragment {
+  speaker?: string;
+}
+
 export function parseSubtitles(text: string, format: 'srt' | 'vtt'): ParsedSource {
   const blocks = text.split(/\n[ \t]*\n/);
-  const fragments: Fragment[] = [];
+  const lines: Line[] = [];
   const rolling = new RollingDedupe();
   let cue = 0;
   for (const block of blocks) {
-    const lines = block.split('\n');
-    const timingAt = lines.findIndex((line) => line.includes('-->'));
+    const rows = block.split('\n');
+    const timingAt = rows.findIndex((row) => row.includes('-->'));
     if (timingAt < 0) continue; // WEBVTT header, NOTE, STYLE, REGION, stray text
-    const timing = TIMING.exec(lines[timingAt]);
-    if (!timing) throw malformed(`cue ${cue + 1} has an unreadable timing line "${lines[timingAt].trim()}"`);
+    const timing = TIMING.exec(rows[timingAt]);
+    if (!timing) throw malformed(`cue ${cue + 1} has an unreadable timing line "${rows[timingAt].trim()}"`);
     cue++;
     const start = clockToMs(timing[1]);
     const end = clockToMs(timing[2]);
-    for (const raw of lines.slice(timingAt + 1)) {
+    rows.slice(timingAt + 1).forEach((raw, k) => {
+      const speaker = VOICE.exec(raw)?.[1].trim();
       const { text: line, breakBefore } = fragmentText(raw.replace(TAG, '').replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>'));
       const added = line && rolling.novel(line);
-      if (added) fragments.push({ text: added, start, end, position: `c${cue}`, breakBefore });
-    }
+      if (added) lines.push({ text: added, start, end, position: k === 0 ? `c${cue}` : `c${cue}.${k}`, breakBefore, speaker });
+    });
   }
   if (cue === 0 && text.trim()) throw malformed(`no ${format === 'srt' ? 'SRT' : 'WebVTT'} cues (timing lines with "-->") found`);
   const source = emptySource(format);
-  source.passages = joinFragments(fragments, { pauseMs: SUBTITLE_PAUSE_MS });
+  if (lines.some((line) => line.speaker)) {
+    // Voice-tagged captions are a dialogue: one message per line, a line without a tag continues the last voice.
+    let speaker = 'unknown';
+    source.conversations = [lines.map((line) => ({ speaker: (speaker = line.speaker ?? speaker), text: line.text, timestamp: line.start, position: line.position }))];
+  } else {
+    source.passages = joinFragments(lines, { pauseMs: SUBTITLE_PAUSE_MS });
+  }
   return source;
 }
