@@ -57,7 +57,8 @@ export async function expandPaths(paths: string[], root: string): Promise<Entry[
 /** Project-relative path with forward slashes: the stable `ref` of a file's samples. */
 export function sourceRef(path: string, root: string): string {
   const rel = relative(root, path);
-  return rel.startsWith('..') || isAbsolute(rel) ? path.split(sep).join('/') : rel.split(sep).join('/');
+  const outside = rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel);
+  return (outside ? path : rel).split(sep).join('/');
 }
 
 function emptyResult(file: string, format: FormatId | null): FileResult {

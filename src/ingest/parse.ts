@@ -7,7 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { PersonaError } from '../errors.js';
 import { HEAD_BYTES, detectFormat, isZip } from './detect.js';
-import { malformed, tooLarge } from './formats/common.js';
+import { inputError, malformed, tooLarge } from './formats/common.js';
 import { parseOpenAiJsonl, parseShareGpt } from './formats/datasets.js';
 import { parseDiscord } from './formats/discord.js';
 import { isSlackExportDir, parseSlackFiles, readSlackDir, readSlackZip, slackChannelFile } from './formats/slack.js';
@@ -27,18 +27,14 @@ export interface ParseOptions {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-function refuse(code: 'input_not_found' | 'input_unsupported' | 'input_malformed', reason: string): PersonaError {
-  return new PersonaError(code, reason, { reason });
-}
-
 function decodeText(bytes: Uint8Array): string {
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes.subarray(2));
   if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes.subarray(2));
-  if (bytes.includes(0)) throw refuse('input_unsupported', 'a binary file (it contains NUL bytes), not text');
+  if (bytes.includes(0)) throw inputError('input_unsupported', 'a binary file (it contains NUL bytes), not text');
   try {
     return utf8.decode(bytes).replace(/^\ufeff/, '');
   } catch {
-    throw refuse('input_unsupported', 'not UTF-8 text (binary or another encoding)');
+    throw inputError('input_unsupported', 'not UTF-8 text (binary or another encoding)');
   }
 }
 
@@ -81,11 +77,11 @@ export async function parseSource(path: string, options: ParseOptions = {}): Pro
   const limit = options.maxBytes ?? DEFAULT_MAX_BYTES;
   try {
     const info = await stat(path).catch(() => {
-      throw refuse('input_not_found', 'no such file or folder');
+      throw inputError('input_not_found', 'no such file or folder');
     });
     if (info.isDirectory()) {
       format = 'slack';
-      if (!isSlackExportDir(path)) throw refuse('input_unsupported', 'a folder that is not a Slack export (no users.json or channels.json)');
+      if (!isSlackExportDir(path)) throw inputError('input_unsupported', 'a folder that is not a Slack export (no users.json or channels.json)');
       return parseSlackFiles(readSlackDir(path, limit));
     }
     if (info.size > limit) throw tooLarge(info.size, limit);
@@ -100,7 +96,7 @@ export async function parseSource(path: string, options: ParseOptions = {}): Pro
     const utf16 = bytes[0] === 0xff || bytes[0] === 0xfe;
     format ??= detectFormat(path, utf16 ? new TextEncoder().encode(text.slice(0, HEAD_BYTES)) : bytes.subarray(0, HEAD_BYTES));
     if (!format) {
-      throw refuse('input_unsupported', 'unknown format (expected a transcript, SRT/WebVTT subtitles, text, Markdown, a script, a Discord/Slack export, OpenAI JSONL or ShareGPT JSON)');
+      throw inputError('input_unsupported', 'unknown format (expected a transcript, SRT/WebVTT subtitles, text, Markdown, a script, a Discord/Slack export, OpenAI JSONL or ShareGPT JSON)');
     }
     return parseText(text, format, path);
   } catch (error) {

@@ -4,7 +4,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
-import { ingestPaths, type FileResult, type IngestOptions, type IngestProgress } from '../../src/ingest/index.ts';
+import { isPersonaError } from '../../src/errors.ts';
+import { ingestPaths, parseSource, type FileResult, type IngestOptions, type IngestProgress } from '../../src/ingest/index.ts';
 import { FIXTURES, ROOT, adaPersona } from './helpers.ts';
 
 async function ingest(paths: string[], options: Partial<IngestOptions> = {}, persona = adaPersona()): Promise<FileResult[]> {
@@ -97,6 +98,11 @@ test('bad input is skipped with a reason and the batch goes on', async () => {
   assert.equal(reasons['good.txt'], undefined);
   assert.deepEqual(results['good.txt'].drafts.map((d) => d.text), ['A perfectly good paragraph.']);
   for (const r of Object.values(results)) if (r.skipped) assert.equal(r.drafts.length, 0);
+
+  // parseSource itself throws one sentence naming the file, with a stable code.
+  await assert.rejects(parseSource(join(dir, 'gone.txt')), (e) => isPersonaError(e, 'input_not_found') && e.message === `${join(dir, 'gone.txt')}: no such file or folder.`);
+  await assert.rejects(parseSource(join(FIXTURES, 'bad/scores.csv')), (e) => isPersonaError(e, 'input_unsupported') && /scores\.csv: unknown format/.test(e.message));
+  await assert.rejects(parseSource(join(FIXTURES, 'bad/truncated-export.json')), (e) => isPersonaError(e, 'input_malformed'));
 });
 
 test('ingesting the same material twice yields the same ids; duplicates in a batch are dropped and counted', async () => {

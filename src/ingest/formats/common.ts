@@ -6,15 +6,19 @@ export function emptySource(format: FormatId, sourceType: ParsedSource['sourceTy
   return { format, sourceType, conversations: [], passages: [], users: {}, channels: {} };
 }
 
-/** A file that claims a format but breaks it; `reason` is one sentence without the path. */
+/** Refused input; `reason` is one sentence without the path (parseSource adds it). */
+export function inputError(code: 'input_not_found' | 'input_unsupported' | 'input_malformed', reason: string): PersonaError {
+  return new PersonaError(code, reason, { reason });
+}
+
+/** A file that claims a format but breaks it. */
 export function malformed(reason: string): PersonaError {
-  return new PersonaError('input_malformed', reason, { reason });
+  return inputError('input_malformed', reason);
 }
 
 /** Input over the size limit (a file, or the unpacked JSON of a Slack export). */
 export function tooLarge(bytes: number, limit: number): PersonaError {
-  const reason = `too large (${(bytes / 1e6).toFixed(1)} MB, the limit is ${(limit / 1e6).toFixed(1)} MB)`;
-  return new PersonaError('input_unsupported', reason, { reason });
+  return inputError('input_unsupported', `too large (${(bytes / 1e6).toFixed(1)} MB, the limit is ${(limit / 1e6).toFixed(1)} MB)`);
 }
 
 /** JSON.parse with a reason a user understands (truncated files are the common case). */
