@@ -27,7 +27,7 @@ function escapeRegex(text: string): string {
 }
 
 /** Whole-word, case-insensitive matcher for the block list (phrases are NFKC-normalised too). */
-export function compileBlockList(phrases: string[]): RegExp | null {
+function compileBlockList(phrases: string[]): RegExp | null {
   const cached = blockCache.get(phrases);
   if (cached !== undefined) return cached;
   const parts = phrases.map((p) => p.normalize('NFKC').trim()).filter(Boolean).map(escapeRegex);

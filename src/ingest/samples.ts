@@ -40,7 +40,7 @@ interface Turn {
   persona: boolean;
 }
 
-export const normaliseName = (name: string) => name.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
+const normaliseName = (name: string) => name.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
 
 /** True for messages whose words are the persona's: its voices, or `speaker` when given. */
 export function voiceMatcher(persona: Persona, speaker?: string): (message: Message) => boolean {
