@@ -13,9 +13,12 @@ import { TrainingScheduler } from '../scheduler/scheduler.js';
 import { openCore, type Core } from './core.js';
 import { startHealthServer } from './health.js';
 import { startAdapters, type RunningAdapter } from './adapters.js';
+import { AppEvents } from './events.js';
+import { ensureExampleTranscripts } from '../datasets/examples.js';
 
 export interface Server {
   core: Core;
+  events: AppEvents;
   scheduler: TrainingScheduler;
   adapters: RunningAdapter[];
   healthPort?: number;
@@ -30,10 +33,26 @@ export async function serve(config: Config): Promise<Server> {
     const fixed = [...(await core.registry.recover(persona.id)), ...(await jobHistory(core.store).recover(persona.id)).map((j) => `job ${j.id} marked interrupted`)];
     if (fixed.length) log.warn({ persona: persona.id, fixed }, 'recovered from an earlier crash');
   }
+  // First run: the example personas' public-domain transcripts, written and ingested once.
+  await ensureExampleTranscripts(config, core.store);
+  const events = new AppEvents();
+  core.registry.on('champion', (change) => events.emit('champion', change));
   const training = new AbortController();
-  const scheduler = new TrainingScheduler({ config, store: core.store, registry: core.registry, engine: core.engine, signal: training.signal }, new NodeCronDriver());
+  const scheduler = new TrainingScheduler(
+    {
+      config,
+      store: core.store,
+      registry: core.registry,
+      engine: core.engine,
+      signal: training.signal,
+      onJob: (record) => void events.emit('job', record),
+      onPhase: (persona, phase) => events.emit('phase', { persona, phase }),
+      onTrainingEvent: (persona, event) => events.emit('training', { persona, event }),
+    },
+    new NodeCronDriver(),
+  );
   scheduler.schedule(personas);
-  const adapters = await startAdapters(core, scheduler);
+  const adapters = await startAdapters(core, scheduler, events);
   const health = config.HEALTH_PORT !== undefined
     ? await startHealthServer(config.HEALTH_PORT, '127.0.0.1', () => ({ adapters: adapters.map((a) => a.name), training: scheduler.status, models: core.engine.loadedModels }))
     : undefined;
@@ -42,6 +61,7 @@ export async function serve(config: Config): Promise<Server> {
   let stopping: Promise<void> | undefined;
   return {
     core,
+    events,
     scheduler,
     adapters,
     healthPort: health?.port,

@@ -12,6 +12,8 @@ export function registerServeCommands(program: Command): void {
         const server = await serve(cliConfig());
         const names = server.adapters.map((a) => a.name);
         console.log(`persona serve: ${names.length ? names.join(', ') : 'no adapters configured'}; scheduled retraining for ${server.scheduler.status.scheduled.join(', ') || 'no personas'}.`);
+        const studio = server.adapters.find((a) => a.name === 'studio');
+        if (studio?.url) console.log(`Persona Studio: ${studio.url}`);
         if (server.healthPort) console.log(`health: http://127.0.0.1:${server.healthPort}/health`);
         await new Promise<void>((resolve) => {
           const stop = (signal: string) => {

@@ -1,0 +1,110 @@
+/**
+ * Personas: list, read, create and edit persona files (validated exactly like the CLI
+ * reads them), and upload transcripts or chat exports into a persona's dataset through the
+ * same ingest as `persona ingest`.
+ */
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { stringify } from 'yaml';
+import { countSamples, runIngest } from '../../../curation/index.js';
+import { PersonaError } from '../../../errors.js';
+import { listPersonaIds, loadPersona, parsePersona, personaPath } from '../../../personas/load.js';
+import type { StudioDeps } from '../deps.js';
+
+/** Uploads larger than this are refused before they are read. */
+export const MAX_UPLOAD_BYTES = 50 * 2 ** 20;
+
+function writeAtomically(file: string, text: string): void {
+  const temp = `${file}.tmp-${process.pid}`;
+  writeFileSync(temp, text);
+  renameSync(temp, file);
+}
+
+/** A persona file from the create form: the form's fields, everything else defaulted. */
+function personaYamlFromForm(body: Record<string, unknown>): string {
+  const names = String(body.voices ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const id = String(body.id ?? '').trim();
+  return stringify({
+    id,
+    name: String(body.name ?? '').trim(),
+    description: String(body.description ?? ''),
+    system_prompt: String(body.system_prompt ?? ''),
+    voices: { names },
+    sources: [`transcripts/${id}/**/*`],
+  });
+}
+
+export function personaRoutes({ core }: StudioDeps): Hono {
+  const { config, registry, store } = core;
+  const app = new Hono();
+
+  app.get('/', async (c) => {
+    const personas = await Promise.all(
+      listPersonaIds(config.PERSONAS_DIR).map(async (id) => {
+        try {
+          const persona = loadPersona(config.PERSONAS_DIR, id);
+          const champion = await registry.champion(id);
+          return { id, name: persona.name, description: persona.description, champion: champion?.version ?? null, counts: await countSamples(store, id) };
+        } catch (error) {
+          return { id, error: (error as Error).message };
+        }
+      }),
+    );
+    return c.json(personas);
+  });
+
+  app.get('/:id', (c) => {
+    const persona = loadPersona(config.PERSONAS_DIR, c.req.param('id'));
+    return c.json({ persona, yaml: readFileSync(personaPath(config.PERSONAS_DIR, persona.id), 'utf8') });
+  });
+
+  app.post('/', async (c) => {
+    const body = await c.req.json<Record<string, unknown>>();
+    const yaml = typeof body.yaml === 'string' ? body.yaml : personaYamlFromForm(body);
+    const persona = parsePersona(yaml, 'the new persona');
+    const file = personaPath(config.PERSONAS_DIR, persona.id);
+    if (existsSync(file)) throw new PersonaError('invalid_argument', `A persona "${persona.id}" already exists (${file}); choose another id.`, { id: persona.id });
+    mkdirSync(config.PERSONAS_DIR, { recursive: true });
+    writeAtomically(file, yaml);
+    return c.json({ persona }, 201);
+  });
+
+  app.put('/:id', async (c) => {
+    const id = c.req.param('id');
+    loadPersona(config.PERSONAS_DIR, id);
+    const { yaml } = await c.req.json<{ yaml: string }>();
+    const file = personaPath(config.PERSONAS_DIR, id);
+    const persona = parsePersona(yaml, file);
+    if (persona.id !== id) throw new PersonaError('persona_invalid', `${file}: field "id" cannot change from "${id}" to "${persona.id}"; create a new persona instead.`, { field: 'id' });
+    writeAtomically(file, yaml);
+    return c.json({ persona });
+  });
+
+  app.post(
+    '/:id/uploads',
+    bodyLimit({ maxSize: MAX_UPLOAD_BYTES, onError: (c) => c.json({ error: `That file is larger than ${MAX_UPLOAD_BYTES / 2 ** 20} MB; split it or use \`persona ingest\`.` }, 413) }),
+    async (c) => {
+      const persona = loadPersona(config.PERSONAS_DIR, c.req.param('id'));
+      const name = basename(c.req.query('filename') ?? '').replace(/[^\w.\- ]+/g, '_');
+      if (!name || name.startsWith('.')) throw new PersonaError('invalid_argument', 'The upload needs a file name (?filename=…).');
+      const dir = join(config.TRANSCRIPTS_DIR, persona.id, 'uploads');
+      mkdirSync(dir, { recursive: true });
+      const file = join(dir, name);
+      writeFileSync(file, Buffer.from(await c.req.arrayBuffer()));
+      const summary = await runIngest(store, persona, [file], { root: config.root, speaker: c.req.query('speaker') || undefined, trusted: c.req.query('trusted') === 'true' });
+      const skipped = summary.skipped.find((s) => s.file === file || relative(config.root, file) === s.file || s.file.endsWith(name));
+      if (skipped && summary.added + summary.existing === 0) {
+        rmSync(file, { force: true });
+        throw new PersonaError('input_unsupported', `${name} was not imported: ${skipped.reason}.`, { file: name });
+      }
+      return c.json(summary);
+    },
+  );
+
+  return app;
+}
