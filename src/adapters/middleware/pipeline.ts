@@ -50,7 +50,7 @@ export class ChatMiddleware {
   private readonly limiter: RateLimiter;
 
   constructor(
-    private readonly services: ChatServices,
+    readonly services: ChatServices,
     private readonly options: ChatMiddlewareOptions = {},
   ) {
     this.state = new AdapterState(services.state);

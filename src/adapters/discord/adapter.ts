@@ -1,0 +1,146 @@
+/**
+ * The Discord character bot: logs in, registers the slash commands, and turns every message,
+ * reaction and command in the allowed guilds/channels into calls of the shared middleware.
+ * This module (with its siblings) is the only one that imports discord.js. A failure while
+ * handling one event is logged; the bot stays up.
+ */
+import { Events, type Client, type GuildTextBasedChannel, type Message, type SendableChannels } from 'discord.js';
+import { once } from 'node:events';
+import type { Config } from '../../config/config.js';
+import { PersonaError } from '../../errors.js';
+import { logger } from '../../log.js';
+import type { Persona } from '../../personas/schema.js';
+import type { ChatMiddleware } from '../middleware/index.js';
+import type { ReplyChannel } from '../types.js';
+import { createDiscordClient } from './client.js';
+import { registerCommands } from './commands.js';
+import { DiscordTranslator } from './events.js';
+import { handleCommand } from './interactions.js';
+import { DiscordReply, plainTarget, webhookTarget } from './reply.js';
+import { WebhookPool } from './webhooks.js';
+
+export interface DiscordServices {
+  /** The process's one chat middleware (shared with Slack and the studio: one reply queue). */
+  chat: ChatMiddleware;
+}
+
+export interface DiscordAdapterOptions {
+  /** Minimum time between two edits of a streamed reply (default 1 s). */
+  editIntervalMs?: number;
+  /** Recent channel messages offered as memory (default 20). */
+  historyLimit?: number;
+  /** Ready within this long or fail (default 30 s). */
+  readyTimeoutMs?: number;
+}
+
+export interface DiscordAdapter {
+  client: Client<true>;
+  stop(): Promise<void>;
+}
+
+type ConfigPart = Pick<Config, 'DISCORD_TOKEN' | 'DISCORD_API_URL' | 'DISCORD_ALLOWED_GUILDS' | 'DISCORD_ALLOWED_CHANNELS' | 'DISCORD_ADMIN_ROLE'>;
+
+export async function startDiscordAdapter(config: ConfigPart, services: DiscordServices, options: DiscordAdapterOptions = {}): Promise<DiscordAdapter> {
+  if (!config.DISCORD_TOKEN) throw new PersonaError('config_invalid', 'DISCORD_TOKEN is not set: add the bot token from the Discord developer portal to .env.', { field: 'DISCORD_TOKEN' });
+  const log = logger('discord');
+  const client = createDiscordClient(config.DISCORD_API_URL);
+  const ready = once(client, Events.ClientReady, { signal: AbortSignal.timeout(options.readyTimeoutMs ?? 30_000) });
+  client.on(Events.Error, (error) => log.error({ err: error }, 'discord client error'));
+  await client.login(config.DISCORD_TOKEN);
+  try {
+    await ready;
+  } catch (error) {
+    await client.destroy();
+    throw new PersonaError('config_invalid', 'Discord did not become ready: check DISCORD_TOKEN and DISCORD_API_URL.', { field: 'DISCORD_TOKEN' }, { cause: error });
+  }
+  const bot = new DiscordBot(client as Client<true>, config, services.chat, options);
+  await bot.start();
+  return { client: client as Client<true>, stop: () => bot.stop() };
+}
+
+class DiscordBot {
+  private readonly webhooks: WebhookPool;
+  private readonly translator: DiscordTranslator;
+  private readonly editIntervalMs: number;
+  private readonly log = logger('discord');
+
+  constructor(
+    private readonly client: Client<true>,
+    private readonly config: ConfigPart,
+    private readonly chat: ChatMiddleware,
+    options: DiscordAdapterOptions,
+  ) {
+    this.webhooks = new WebhookPool(client);
+    this.translator = new DiscordTranslator({ selfId: client.user.id, ownWebhookIds: this.webhooks.ownIds, historyLimit: options.historyLimit ?? 20 });
+    this.editIntervalMs = options.editIntervalMs ?? 1000;
+  }
+
+  async start(): Promise<void> {
+    const personas = this.chat.services.personas.list();
+    try {
+      await registerCommands(this.client, personas, this.config.DISCORD_ALLOWED_GUILDS);
+    } catch (error) {
+      // Chat still works without slash commands; say why they are missing.
+      this.log.error({ err: error }, 'registering slash commands failed (does the bot have the applications.commands scope?)');
+    }
+    this.client.on(Events.MessageCreate, (message) => void this.guard('message', () => this.onMessage(message)));
+    this.client.on(Events.InteractionCreate, (interaction) =>
+      void this.guard('interaction', async () => {
+        if (!interaction.isChatInputCommand()) return;
+        if (!this.allowed(interaction.guildId, interaction.channelId)) {
+          await interaction.reply({ content: 'I am not enabled in this channel.', flags: 64 });
+          return;
+        }
+        await handleCommand(interaction, { chat: this.chat, translator: this.translator, adminRole: this.config.DISCORD_ADMIN_ROLE, editIntervalMs: this.editIntervalMs });
+      }),
+    );
+    for (const [event, added] of [[Events.MessageReactionAdd, true], [Events.MessageReactionRemove, false]] as const) {
+      this.client.on(event, (reaction, user) =>
+        void this.guard('reaction', async () => {
+          if (!this.allowed(reaction.message.guildId, reaction.message.channelId)) return;
+          await this.chat.handleReaction(this.translator.reactionEvent(reaction, user, added));
+        }),
+      );
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.client.removeAllListeners();
+    await this.client.destroy();
+  }
+
+  private async onMessage(message: Message): Promise<void> {
+    // Bots (this one included) never get an answer; skip the translation work too.
+    if (message.author.bot || message.system || !this.allowed(message.guildId, message.channelId)) return;
+    const event = await this.translator.chatEvent(message);
+    await this.chat.handleChat(event, (persona) => this.openReply(persona, message));
+  }
+
+  private openReply(persona: Persona, message: Message): ReplyChannel {
+    const channel = message.channel as SendableChannels;
+    const plain = plainTarget(persona, channel, message);
+    return new DiscordReply(
+      async () => {
+        const webhook = message.inGuild() ? await this.webhooks.forChannel(message.channel as GuildTextBasedChannel) : null;
+        return webhook ? webhookTarget(persona, webhook, plain) : plain;
+      },
+      channel,
+      this.editIntervalMs,
+    );
+  }
+
+  /** DISCORD_ALLOWED_GUILDS / _CHANNELS (empty: everywhere). DMs pass unless channels are restricted. */
+  private allowed(guildId: string | null, channelId: string): boolean {
+    const { DISCORD_ALLOWED_GUILDS: guilds, DISCORD_ALLOWED_CHANNELS: channels } = this.config;
+    if (guildId && guilds.length > 0 && !guilds.includes(guildId)) return false;
+    return channels.length === 0 || channels.includes(channelId);
+  }
+
+  private async guard(what: string, handle: () => Promise<void>): Promise<void> {
+    try {
+      await handle();
+    } catch (error) {
+      this.log.error({ err: error }, `handling a Discord ${what} failed`);
+    }
+  }
+}
