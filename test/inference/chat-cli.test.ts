@@ -1,7 +1,7 @@
 /**
  * `persona chat --prompt` end to end in a child process: the base answers (its ONNX graph
- * exported on first use and cached in the folder), a trained version can be chosen, and bad
- * input exits 1 with one sentence saying what is allowed.
+ * exported on first use and cached in the folder) until a version is promoted, a trained
+ * version can be chosen, and bad input exits 1 with one sentence saying what is allowed.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -26,9 +26,11 @@ test('persona chat --prompt replies from the base or a chosen version and reject
     const fromBase = chat('--model', 'base', '--prompt', 'Hello there', '--max-new-tokens', '6', '--temperature', '0');
     assert.equal(fromBase.status, 0, fromBase.stderr);
     assert.ok(existsSync(join(base, 'onnx', 'model.onnx')), 'the ONNX graph was exported next to the weights');
-    const fromVersion = chat('--prompt', 'Hello there', '--max-new-tokens', '6', '--temperature', '0');
+    const byDefault = chat('--prompt', 'Hello there', '--max-new-tokens', '6', '--temperature', '0');
+    assert.equal(byDefault.stdout, fromBase.stdout, 'an unpromoted version does not answer by default: the base does');
+    const fromVersion = chat('--model', 'v1', '--prompt', 'Hello there', '--max-new-tokens', '6', '--temperature', '0');
     assert.equal(fromVersion.status, 0, fromVersion.stderr);
-    assert.notEqual(fromVersion.stdout, fromBase.stdout, 'the newest version answers by default');
+    assert.notEqual(fromVersion.stdout, fromBase.stdout, 'a chosen version answers');
 
     const badTemperature = chat('--prompt', 'Hi', '--temperature', '-1');
     assert.equal(badTemperature.status, 1);

@@ -2,10 +2,12 @@
  * `persona chat <persona>`: talk to a persona in the terminal. Interactive by default (a
  * streaming REPL on node:readline; Ctrl-C stops a reply, /reset forgets the conversation,
  * /exit or Ctrl-D quits); with --prompt it prints one reply and exits, for scripts.
+ * The persona's champion answers (the base until a version is promoted), as in the bots.
  */
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { InferenceEngine, type ReplyOptions } from '../../inference/engine.js';
+import { openCore } from '../../app/core.js';
+import type { InferenceEngine, ReplyOptions } from '../../inference/engine.js';
 import type { Turn } from '../../inference/context.js';
 import type { GenerationParams } from '../../inference/generation-params.js';
 import { loadPersona } from '../../personas/load.js';
@@ -70,7 +72,7 @@ export function registerChatCommands(program: Command): void {
     .command('chat')
     .description('chat with a persona in the terminal (streaming); --prompt prints one reply and exits')
     .argument('<persona>', 'persona id')
-    .option('--model <version>', 'model version to use, or "base" (default: the newest trained version, else base)')
+    .option('--model <version>', 'model version to use, or "base" (default: the champion, else base)')
     .option('--prompt <text>', 'reply to this one message and exit')
     .option('--max-new-tokens <n>', 'longest reply, in tokens', Number)
     .option('--temperature <x>', 'sampling temperature (0 = greedy)', Number)
@@ -79,13 +81,13 @@ export function registerChatCommands(program: Command): void {
       action(async (id: string, options: ChatOptions) => {
         const config = cliConfig();
         const persona = loadPersona(config.PERSONAS_DIR, id);
-        const engine = new InferenceEngine(config);
+        const core = await openCore(config);
         const replyOptions: ReplyOptions = { model: options.model, overrides: overridesFrom(options) };
         try {
-          if (options.prompt !== undefined) await replyStreaming(engine, persona, [{ speaker: USER, text: options.prompt }], replyOptions);
-          else await interactive(engine, persona, replyOptions);
+          if (options.prompt !== undefined) await replyStreaming(core.engine, persona, [{ speaker: USER, text: options.prompt }], replyOptions);
+          else await interactive(core.engine, persona, replyOptions);
         } finally {
-          await engine.dispose();
+          await core.close();
         }
       }),
     );
