@@ -1,12 +1,13 @@
 /**
- * Writes `onnx/model.onnx` into a model folder (config.json + safetensors weights) when it is
- * not there yet, so any folder a persona points at can be served. The file is written to a
+ * Writes `onnx/model.onnx` into a model folder (config.json + safetensors weights, single or
+ * sharded) when it is not there yet, so any folder a persona points at can be served.
+ * Adapter-only PEFT folders are not exported here: the trainer writes merged weights. The file is written to a
  * temporary name and renamed, so an interrupted export never leaves a half-written model.
  */
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readLlamaConfig } from '../config.js';
-import { readSafetensors } from '../safetensors.js';
+import { readLlamaWeights } from '../weights.js';
 import { exportInferenceOnnx, type ExportOnnxOptions } from './export.js';
 
 export const INFERENCE_ONNX_PATH = join('onnx', 'model.onnx');
@@ -22,7 +23,7 @@ export function ensureInferenceOnnx(modelDir: string, options: ExportOnnxOptions
 /** (Re)exports the folder's weights to onnx/model.onnx. */
 export function writeInferenceOnnx(modelDir: string, options: ExportOnnxOptions = {}): string {
   const config = readLlamaConfig(modelDir);
-  const weights = new Map([...readSafetensors(modelDir)].map(([name, tensor]) => [name, tensor.data]));
+  const weights = readLlamaWeights(modelDir, config);
   const bytes = exportInferenceOnnx(config, weights, options);
   const target = join(modelDir, INFERENCE_ONNX_PATH);
   mkdirSync(join(modelDir, 'onnx'), { recursive: true });
