@@ -80,6 +80,8 @@ export class DiscordTranslator {
   }
 
   private turn(message: Message): ChatTurn | null {
+    // A reaction on an uncached message leaves a partial in the cache: no author, no content.
+    if (message.partial) return null;
     const own = this.isOwn(message);
     let name = displayName(message);
     let text = own ? message.content : this.cleanText(message);

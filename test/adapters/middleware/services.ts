@@ -18,6 +18,8 @@ import {
   type PromptTurn,
   type ReplyEngine,
   type ReplyOptions,
+  type TrainingControl,
+  type TrainingStatus,
 } from '../../../src/adapters/middleware/index.ts';
 import type { SampleDraft } from '../../../src/ingest/types.ts';
 
@@ -122,6 +124,18 @@ export class SetConsent implements ConsentRegistry {
   }
 }
 
+/** Queues nothing: remembers which personas were asked to train. */
+export class RecordingTraining implements TrainingControl {
+  readonly started: string[] = [];
+  async status(personaId?: string): Promise<TrainingStatus[]> {
+    return [{ personaId: personaId ?? 'ada', summary: `base model, ${this.started.length} run(s) queued` }];
+  }
+  async trainNow(personaId: string) {
+    this.started.push(personaId);
+    return `Training of ${personaId} is queued.`;
+  }
+}
+
 export function testServices(personas: Persona[], engine: ReplyEngine = new ScriptedEngine()) {
   const candidates = new ListCandidates();
   const services = {
@@ -131,6 +145,7 @@ export function testServices(personas: Persona[], engine: ReplyEngine = new Scri
     candidates,
     feedback: new ListFeedback(),
     consent: new SetConsent(candidates),
+    training: new RecordingTraining(),
   } satisfies ChatServices;
   return services;
 }

@@ -42,7 +42,7 @@ export class FakeDiscord {
   readonly webhooks = new Map<string, Webhook>();
   /** Slash commands the bot registered, by name. */
   readonly commands = new Map<string, any>();
-  readonly interactionReplies = new Map<string, { callbacks: any[]; original?: ApiMessage; followUps: ApiMessage[] }>();
+  readonly interactionReplies = new Map<string, { channelId: string; callbacks: any[]; original?: ApiMessage; followUps: ApiMessage[] }>();
   readonly gateway: FakeGateway;
   private readonly failures: InjectedFailure[] = [];
   private readonly server = createServer((req, res) => void this.handle(req, res));
@@ -117,7 +117,7 @@ export class FakeDiscord {
   command(user: ApiUser, channel: FakeChannel, name: string, options: { name: string; type: number; value?: unknown; options?: unknown[] }[], member: { permissions?: bigint; roles?: string[] } = {}): string {
     const id = snowflake();
     const token = `itoken-${id}`;
-    this.interactionReplies.set(id, { callbacks: [], followUps: [] });
+    this.interactionReplies.set(id, { channelId: channel.id, callbacks: [], followUps: [] });
     this.gateway.dispatch('INTERACTION_CREATE', {
       id,
       application_id: this.bot.id,
@@ -180,7 +180,7 @@ export class FakeDiscord {
       });
     }
     for (const [method, pattern, handler] of this.routes) {
-      const match = url.pathname.match(pattern);
+      const match = decodeURIComponent(url.pathname).match(pattern);
       if (match && method === request.method) {
         const { status, body } = handler(request, match);
         return send(res, status, body);
@@ -279,10 +279,10 @@ export class FakeDiscord {
 
   /** An interaction's reply message (stored so edits find it; not dispatched to the bot). */
   private interactionMessage(interactionId: string, content: string): ApiMessage {
-    const message = apiMessage({ channelId: '0', guildId: this.guildId, author: this.bot, content });
+    const channelId = this.interactionReplies.get(interactionId)?.channelId ?? '0';
+    const message = apiMessage({ channelId, guildId: this.guildId, author: this.bot, content });
     message.type = 20;
     this.messages.set(message.id, message);
-    void interactionId;
     return message;
   }
 
@@ -292,6 +292,7 @@ export class FakeDiscord {
 }
 
 function send(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  // Discord sends 204 without a body or content type; discord.js would try to parse JSON otherwise.
+  res.writeHead(status, body === undefined ? headers : { 'content-type': 'application/json', ...headers });
   res.end(body === undefined ? undefined : JSON.stringify(body));
 }
