@@ -4,6 +4,9 @@
  */
 import { Command } from 'commander';
 import { registerPersonaCommands } from './commands/personas.js';
+import { registerIngestCommands } from './commands/ingest.js';
+import { registerDatasetCommands } from './commands/dataset.js';
+import { registerReviewCommands } from './commands/review.js';
 import { registerChatCommands } from './commands/chat.js';
 import { registerTrainCommands } from './commands/train.js';
 import { registerModelCommands } from './commands/models.js';
@@ -15,6 +18,9 @@ const program = new Command('persona')
   .enablePositionalOptions();
 
 registerPersonaCommands(program);
+registerIngestCommands(program);
+registerDatasetCommands(program);
+registerReviewCommands(program);
 registerChatCommands(program);
 registerTrainCommands(program);
 registerModelCommands(program);

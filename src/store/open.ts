@@ -64,3 +64,13 @@ async function openRedis(url: string): Promise<Store> {
   }
   return new KeyvStore('redis', keyv, new RedisNative(adapter), where);
 }
+
+/** Opens the store, runs `use`, and closes the store whatever happens (CLI commands, scripts). */
+export async function withStore<T>(url: string, use: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(url);
+  try {
+    return await use(store);
+  } finally {
+    await store.close();
+  }
+}
