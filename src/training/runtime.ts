@@ -16,6 +16,7 @@ export interface RunnerOptions {
   profilePrefix?: string;
   optimization?: 'disabled' | 'basic' | 'extended' | 'all';
   memArena?: boolean;
+  memPattern?: boolean;
 }
 
 export class GraphRunner {
@@ -28,6 +29,7 @@ export class GraphRunner {
       executionMode: 'sequential',
       graphOptimizationLevel: options.optimization ?? 'all',
       enableCpuMemArena: options.memArena ?? true,
+      enableMemPattern: options.memPattern ?? true,
       enableProfiling: options.profilePrefix !== undefined,
       profileFilePrefix: options.profilePrefix,
     });

@@ -50,6 +50,13 @@ export interface StepModelOptions {
   attentionBlocks?: number;
   /** Write an ONNX Runtime per-op profile of the training session with this prefix. */
   profilePrefix?: string;
+  /** ONNX Runtime's CPU memory arena (default on). */
+  memArena?: boolean;
+  /**
+   * ONNX Runtime's memory pattern (default off: measured at 135M LoRA, the pattern's one
+   * big block raised peak RSS from 2.6 to 4.4 GiB at no measurable speed gain).
+   */
+  memPattern?: boolean;
 }
 
 const IGNORE = -100n;
@@ -70,7 +77,7 @@ export async function createStepModel(config: LlamaConfig, options: StepModelOpt
   const frozenShapes = lora ? llamaParameterShapes(config) : new Map<string, number[]>();
 
   const train = buildTrainGraph(config, graphOptions);
-  const runner = await GraphRunner.create(train.bytes, { threads: options.threads, profilePrefix: options.profilePrefix });
+  const runner = await GraphRunner.create(train.bytes, { threads: options.threads, profilePrefix: options.profilePrefix, memArena: options.memArena, memPattern: options.memPattern ?? false });
   let evalRunner: GraphRunner | undefined;
 
   const feedsFor = (batch: TokenBatch, frozen: Params, trainable: Params): Map<string, Feed> => {

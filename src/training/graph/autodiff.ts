@@ -21,6 +21,24 @@ export function unbroadcast(dx: Tensor, shape: number[]): Tensor {
 }
 
 /**
+ * previous + g; when either is a plain Gemm (no C), the sum rides in its C input instead of
+ * an Add pass (dX of q/k/v, gate/up and LoRA paths all sum this way).
+ */
+function accumulate(previous: Tensor, g: Tensor): Tensor {
+  for (const [gemm, other] of [
+    [g, previous],
+    [previous, g],
+  ]) {
+    const n = gemm.node;
+    if (n.op === 'Gemm' && n.inputs.length === 2 && sameShape(gemm.shape, other.shape)) {
+      const a = n.attrs as { transA: number; transB: number; alpha: number };
+      return T.gemm(n.inputs[0], n.inputs[1], { transA: a.transA === 1, transB: a.transB === 1, alpha: a.alpha, c: other });
+    }
+  }
+  return T.add(previous, g);
+}
+
+/**
  * d loss / d t for every tensor in `wrt` (zeros where the loss does not depend on it).
  * `loss` must be a scalar; its seed gradient is the constant 1.
  */
@@ -48,7 +66,7 @@ export function gradients(loss: Tensor, wrt: Tensor[]): Tensor[] {
       if (!dx || !x.requiresGrad) return;
       const g = unbroadcast(dx, x.shape);
       const previous = grads.get(x);
-      grads.set(x, previous ? T.add(previous, g) : g);
+      grads.set(x, previous ? accumulate(previous, g) : g);
     });
   }
   return wrt.map((t) => grads.get(t) ?? T.zeros(t));

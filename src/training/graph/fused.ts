@@ -36,9 +36,11 @@ export function rmsNorm(x: Tensor, w: Tensor, eps: number): Tensor {
   const y = T.mul(xhat, w);
   return T.customGrad(y, [x, w], (dy) => {
     const rows = x.shape.slice(0, -1).map((_, i) => i);
-    const dw = T.reshape(T.reduceSum(T.mul(dy, xhat), rows, false), w.shape);
+    const dyXhat = T.mul(dy, xhat);
+    const dw = T.reshape(T.reduceSum(dyXhat, rows, false), w.shape);
     const g = T.mul(dy, w);
-    const dot = T.reduceMean(T.mul(g, xhat), [-1]); // (…, 1)
+    // mean(g · xhat) = (dy · xhat) @ w / d: a matrix-vector product instead of a multiply pass and a reduction.
+    const dot = T.mul(T.matmul(dyXhat, T.reshape(w, [d, 1])), 1 / d); // (…, 1)
     const dx = T.mul(T.sub(g, T.mul(xhat, dot)), r);
     return [dx, dw];
   });
