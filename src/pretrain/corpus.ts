@@ -3,13 +3,15 @@
  * (running text, plus fiction dialogue as speaker turns), WordNet glosses and examples (as
  * dictionary text, plus question/answer turns) and State of the Union addresses up to 1932.
  * Chat-shaped documents are rendered with the bundled chat template, so the base model has
- * seen `<|im_start|>name … <|im_end|>` before any persona fine-tuning. A fixed ~2% of
+ * seen `<|im_start|>name … <|im_end|>` before any persona fine-tuning. Documents quoting
+ * 1933+ addresses are dropped (see decontaminate.ts). A fixed ~2% of
  * documents (chosen by a hash of their id) is held out for perplexity.
  */
 import { createHash } from 'node:crypto';
 import { BASE_CHAT_TEMPLATE } from '../modelfmt/chat-template.js';
 import { renderChat, type ChatMessage } from '../modelfmt/chat.js';
 import { extractDialogues, FICTION_CATEGORIES, paragraphText, readBrown, type DialogueTurn } from './brown.js';
+import { evaluationDecontaminator } from './decontaminate.js';
 import { readPretrainingSotu } from './sotu.js';
 import { readWordnet, type WordnetEntry } from './wordnet.js';
 
@@ -22,11 +24,13 @@ export interface CorpusDocument {
 export interface Corpus {
   train: CorpusDocument[];
   heldOut: CorpusDocument[];
+  /** Ids of documents dropped because they quote 1933+ State of the Union addresses. */
+  decontaminated: string[];
 }
 
 const HELD_OUT_PERCENT = 2;
 const WORDNET_ENTRIES_PER_DOCUMENT = 40;
-const QA_TURNS_PER_CONVERSATION = 4;
+const QA_TURNS_PER_CONVERSATION = 6;
 const chatConfig = { chat_template: BASE_CHAT_TEMPLATE };
 
 export function isHeldOut(id: string): boolean {
@@ -104,9 +108,11 @@ function sotuDocuments(): CorpusDocument[] {
 }
 
 export function buildCorpus(): Corpus {
-  const corpus: Corpus = { train: [], heldOut: [] };
+  const corpus: Corpus = { train: [], heldOut: [], decontaminated: [] };
+  const decontaminator = evaluationDecontaminator();
   for (const document of [...brownDocuments(), ...wordnetDocuments(), ...sotuDocuments()]) {
-    (isHeldOut(document.id) ? corpus.heldOut : corpus.train).push(document);
+    if (decontaminator.isContaminated(document.text)) corpus.decontaminated.push(document.id);
+    else (isHeldOut(document.id) ? corpus.heldOut : corpus.train).push(document);
   }
   return corpus;
 }
