@@ -172,9 +172,10 @@ export async function runTrainingLoop(options: LoopOptions): Promise<LoopResult>
     const started = performance.now();
     const { loss, tokens, grads } = await accumulatedStep(options, state, rng);
     const gradNorm = hyper.gradClip > 0 ? clipGradients(grads, hyper.gradClip) : globalNorm(grads);
-    state.firstLoss ??= loss;
-    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm) || loss > DIVERGENCE_FACTOR * state.firstLoss) {
-      throw diverged(`loss ${loss.toPrecision(4)} (first step ${state.firstLoss.toPrecision(4)}), gradient norm ${gradNorm.toPrecision(4)}`, state.step + 1);
+    if (tokens > 0) state.firstLoss ??= loss;
+    const exploded = state.firstLoss !== null && loss > DIVERGENCE_FACTOR * state.firstLoss;
+    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm) || exploded) {
+      throw diverged(`loss ${loss.toPrecision(4)} (first step ${state.firstLoss?.toPrecision(4)}), gradient norm ${gradNorm.toPrecision(4)}`, state.step + 1);
     }
     const learningRate = learningRateAt(schedule, state.step);
     if (tokens > 0) optimizer.step(trainable, grads, learningRate);
