@@ -3,7 +3,7 @@ import { dedupeKey, sampleId } from '../../src/ingest/index.ts';
 import type { CandidateDraft } from '../../src/curation/index.ts';
 import type { ContextTurn } from '../../src/ingest/types.ts';
 
-export function draft(persona: string, position: string, text: string, extra: { context?: ContextTurn[]; ref?: string; author?: CandidateDraft['author'] } = {}): CandidateDraft {
+export function draft(persona: string, position: string, text: string, extra: { context?: ContextTurn[]; ref?: string; speaker?: string; author?: CandidateDraft['author'] } = {}): CandidateDraft {
   const ref = extra.ref ?? 'transcripts/test.txt';
   const out: CandidateDraft = {
     id: sampleId(persona, ref, position),
@@ -11,7 +11,7 @@ export function draft(persona: string, position: string, text: string, extra: { 
     kind: extra.context?.length ? 'conversation' : 'monologue',
     context: extra.context ?? [],
     text,
-    speaker: 'Test Speaker',
+    speaker: extra.speaker ?? 'Test Speaker',
     source: { type: extra.author ? 'discord' : 'file', ref, position },
     dedupeKey: dedupeKey(text),
     redactions: {},
