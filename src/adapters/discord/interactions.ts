@@ -58,7 +58,7 @@ async function answerFor(interaction: ChatInputCommandInteraction, { chat, admin
       return { text: await commands.trainStatus(interaction.options.getString('persona') ?? undefined), private: true };
     case 'train now':
       if (!isAdmin(interaction, adminRole)) return { text: `Only ${adminRole ? `members with the ${adminRole} role` : 'administrators'} can start training.`, private: true };
-      return { text: await commands.trainNow(persona()), private: false };
+      return { text: await commands.trainNow(persona(), 'discord'), private: false };
     case 'privacy optout':
       return { text: await commands.optOut(context), private: true };
     case 'privacy optin':

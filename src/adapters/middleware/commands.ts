@@ -53,10 +53,10 @@ export class BotCommands {
     return statuses.length ? statuses.map((status) => `• \`${status.personaId}\`: ${status.summary}`).join('\n') : 'No personas to train.';
   }
 
-  async trainNow(personaId: string): Promise<string> {
+  async trainNow(personaId: string, origin?: Platform): Promise<string> {
     const training = this.requireTraining();
     this.services.personas.get(personaId);
-    return training.trainNow(personaId);
+    return training.trainNow(personaId, origin);
   }
 
   async optOut(context: CommandContext): Promise<string> {

@@ -2,6 +2,8 @@
  * Shared adapter middleware: what Discord, Slack and the studio all use. Start from
  * `ChatMiddleware` (one per process) and `ChatServices` (ports.ts); `StreamRenderer` and
  * `splitMessage` help an adapter render a streamed reply within its length limit.
+ * The real implementations of the ports are in './services.js' (imported on its own, so
+ * that importing the middleware does not load curation, ingest and the store).
  */
 export * from './ports.js';
 export { ChatMiddleware, USER_MESSAGES, type ChatMiddlewareOptions, type ChatOutcome, type OpenReply } from './pipeline.js';

@@ -112,7 +112,7 @@ export interface TrainingStatus {
 export interface TrainingControl {
   status(personaId?: string): Promise<TrainingStatus[]>;
   /** Queues a training run; resolves when it is queued (not when it finishes). Returns a sentence. */
-  trainNow(personaId: string): Promise<string>;
+  trainNow(personaId: string, origin?: Platform): Promise<string>;
 }
 
 /** Everything the middleware needs; one object per process, shared by every adapter. */
