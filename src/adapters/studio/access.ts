@@ -1,18 +1,21 @@
 /**
  * Who may use the studio. By default it listens on 127.0.0.1 and answers only connections
- * from this computer. With STUDIO_TOKEN set it may listen elsewhere, and every request must
- * carry the token (a `studio_token` cookie, set by opening `/?token=…` once, or an
- * `Authorization: Bearer …` header). Host headers are checked too, so a web page on another
- * site cannot reach a local studio through DNS rebinding.
+ * from this computer whose Host header names this computer, so a web page on another site
+ * cannot reach a local studio through DNS rebinding. With STUDIO_TOKEN set it may listen
+ * elsewhere, and every request must carry the token: a `studio_token` cookie (set by opening
+ * `/?token=…` once) or an `Authorization: Bearer …` header. In both modes a state-changing
+ * request sent by another web site (cross-site form posts) is refused.
  */
 import { getConnInfo } from '@hono/node-server/conninfo';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { timingSafeEqual } from 'node:crypto';
 import { PersonaError } from '../../errors.js';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
 const LOCAL_HOSTS = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/;
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const COOKIE = 'studio_token';
 
 export function isLoopbackHost(host: string): boolean {
   return LOOPBACK.test(host) || host === 'localhost';
@@ -32,21 +35,48 @@ function sameToken(given: string | undefined, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** Browsers say where a request comes from: Sec-Fetch-Site, or at least Origin on POSTs. */
+function crossSite(c: Context): boolean {
+  if (SAFE_METHODS.has(c.req.method)) return false;
+  const site = c.req.header('sec-fetch-site');
+  if (site) return site !== 'same-origin' && site !== 'none';
+  const origin = c.req.header('origin');
+  if (!origin) return false; // not a browser (curl, scripts): nothing to forge
+  try {
+    return new URL(origin).host !== c.req.header('host');
+  } catch {
+    return true;
+  }
+}
+
+function localOnly(c: Context): Response | undefined {
+  const remote = getConnInfo(c).remote.address ?? '';
+  if (!LOOPBACK.test(remote)) return c.json({ error: 'The studio only accepts connections from this computer (set STUDIO_TOKEN to allow others).', code: 'forbidden' }, 403);
+  if (!LOCAL_HOSTS.test(c.req.header('host') ?? '')) return c.json({ error: 'Unexpected Host header: open the studio at http://127.0.0.1.', code: 'forbidden' }, 403);
+  return undefined;
+}
+
+/** A valid `?token=` sets the cookie; a page load is then redirected so the token leaves the address bar. */
+function tokenOnly(c: Context, token: string): Response | undefined | 'set' {
+  if (sameToken(c.req.query('token'), token)) {
+    setCookie(c, COOKIE, token, { httpOnly: true, sameSite: 'Strict', path: '/' });
+    return 'set';
+  }
+  const bearer = c.req.header('authorization')?.replace(/^Bearer /, '');
+  if (sameToken(getCookie(c, COOKIE), token) || sameToken(bearer, token)) return undefined;
+  return c.json({ error: 'This studio needs its token: open it once as /?token=YOUR_STUDIO_TOKEN.', code: 'forbidden' }, 401);
+}
+
 export function accessControl(token: string | undefined): MiddlewareHandler {
   return async (c, next) => {
-    const remote = getConnInfo(c).remote.address ?? '';
-    if (!token) {
-      if (!LOOPBACK.test(remote)) return c.json({ error: 'The studio only accepts connections from this computer (set STUDIO_TOKEN to allow others).' }, 403);
-      if (!LOCAL_HOSTS.test(c.req.header('host') ?? '')) return c.json({ error: 'Unexpected Host header: open the studio at http://127.0.0.1.' }, 403);
-      return next();
+    const decision = token ? tokenOnly(c, token) : localOnly(c);
+    if (decision instanceof Response) return decision;
+    if (crossSite(c)) return c.json({ error: 'Requests sent by other web sites are refused.', code: 'forbidden' }, 403);
+    if (decision === 'set' && c.req.method === 'GET' && !c.req.path.startsWith('/api/')) {
+      const url = new URL(c.req.url);
+      url.searchParams.delete('token');
+      return c.redirect(`${url.pathname}${url.search}`, 302);
     }
-    const fromQuery = c.req.query('token');
-    if (sameToken(fromQuery, token)) {
-      setCookie(c, 'studio_token', token, { httpOnly: true, sameSite: 'Strict', path: '/' });
-      return next();
-    }
-    const bearer = c.req.header('authorization')?.replace(/^Bearer /, '');
-    if (sameToken(getCookie(c, 'studio_token'), token) || sameToken(bearer, token)) return next();
-    return c.json({ error: 'This studio needs its token: open it once as /?token=YOUR_STUDIO_TOKEN.' }, 401);
+    return next();
   };
 }

@@ -11,7 +11,7 @@ import type { StudioDeps } from './deps.js';
 import { handleError } from './errors.js';
 import { chatRoutes } from './routes/chat.js';
 import { datasetRoutes } from './routes/dataset.js';
-import { personaRoutes } from './routes/personas.js';
+import { MAX_UPLOAD_BYTES, personaRoutes } from './routes/personas.js';
 import { reviewRoutes } from './routes/review.js';
 import { trainingRoutes } from './routes/training.js';
 import { staticRoutes } from './static.js';
@@ -26,6 +26,7 @@ export function studioApp(deps: StudioDeps): Hono {
   const app = new Hono();
   app.use('*', accessControl(deps.core.config.STUDIO_TOKEN));
   app.onError(handleError);
+  app.get('/api/info', (c) => c.json({ maxUploadBytes: MAX_UPLOAD_BYTES }));
   app.route('/api/personas', personaRoutes(deps));
   app.route('/api/dataset', datasetRoutes(deps));
   app.route('/api/review', reviewRoutes(deps));

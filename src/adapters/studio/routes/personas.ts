@@ -4,7 +4,7 @@
  * same ingest as `persona ingest`.
  */
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
-import { basename, join, relative } from 'node:path';
+import { basename, join } from 'node:path';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { stringify } from 'yaml';
@@ -29,11 +29,12 @@ function personaYamlFromForm(body: Record<string, unknown>): string {
     .map((s) => s.trim())
     .filter(Boolean);
   const id = String(body.id ?? '').trim();
+  const optional = (field: string) => String(body[field] ?? '').trim() || undefined; // empty fields stay out of the file
   return stringify({
     id,
     name: String(body.name ?? '').trim(),
-    description: String(body.description ?? ''),
-    system_prompt: String(body.system_prompt ?? ''),
+    description: optional('description'),
+    system_prompt: optional('system_prompt'),
     voices: { names },
     sources: [`transcripts/${id}/**/*`],
   });
@@ -95,13 +96,18 @@ export function personaRoutes({ core }: StudioDeps): Hono {
       const dir = join(config.TRANSCRIPTS_DIR, persona.id, 'uploads');
       mkdirSync(dir, { recursive: true });
       const file = join(dir, name);
+      // An earlier upload of the same name stays until this one is known to be readable.
+      const previous = existsSync(file) ? `${file}.previous-${process.pid}-${Date.now()}` : undefined;
+      if (previous) renameSync(file, previous);
       writeFileSync(file, Buffer.from(await c.req.arrayBuffer()));
-      const summary = await runIngest(store, persona, [file], { root: config.root, speaker: c.req.query('speaker') || undefined, trusted: c.req.query('trusted') === 'true' });
-      const skipped = summary.skipped.find((s) => s.file === file || relative(config.root, file) === s.file || s.file.endsWith(name));
+      const summary = await runIngest(store, persona, [file], { root: config.root, speaker: c.req.query('speaker') || undefined, trusted: c.req.query('trusted') === 'true', maxBytes: MAX_UPLOAD_BYTES });
+      const skipped = summary.skipped[0];
       if (skipped && summary.added + summary.existing === 0) {
         rmSync(file, { force: true });
+        if (previous) renameSync(previous, file);
         throw new PersonaError('input_unsupported', `${name} was not imported: ${skipped.reason}.`, { file: name });
       }
+      if (previous) rmSync(previous, { force: true });
       return c.json(summary);
     },
   );

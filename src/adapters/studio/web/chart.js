@@ -3,12 +3,19 @@ import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import { html } from './html.js';
 
-export function LossChart({ points, label }) {
+/** uPlot wants one sorted x array: a step's training and validation loss share one x. */
+function seriesByStep(points) {
+  const byStep = new Map();
+  for (const p of points) byStep.set(p.step, { ...byStep.get(p.step), ...p });
+  const rows = [...byStep.values()].sort((a, b) => a.step - b.step);
+  return [rows.map((r) => r.step), rows.map((r) => r.loss ?? null), rows.map((r) => r.validationLoss ?? null)];
+}
+
+export function LossChart({ points, label, empty = 'No steps yet.' }) {
   const box = useRef(null);
   const plot = useRef(null);
   useEffect(() => {
-    const steps = points.map((p) => p.step);
-    const data = [steps, points.map((p) => p.loss ?? null), points.map((p) => p.validationLoss ?? null)];
+    const data = seriesByStep(points);
     if (!plot.current) {
       plot.current = new uPlot(
         {
@@ -16,7 +23,8 @@ export function LossChart({ points, label }) {
           height: 260,
           scales: { x: { time: false } },
           series: [{ label: 'step' }, { label: 'training loss', stroke: '#2563eb', spanGaps: true }, { label: 'validation loss', stroke: '#dc2626', spanGaps: true, points: { show: true } }],
-          axes: [{ label: 'step' }, { label: 'loss' }],
+          // Steps are whole numbers: no ticks at 0.5.
+          axes: [{ label: 'step', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000] }, { label: 'loss' }],
         },
         data,
         box.current,
@@ -24,5 +32,8 @@ export function LossChart({ points, label }) {
     } else plot.current.setData(data);
   }, [points]);
   useEffect(() => () => plot.current?.destroy(), []);
-  return html`<figure class="chart"><div ref=${box} role="img" aria-label=${label}></div><figcaption>${label}</figcaption></figure>`;
+  // data-points tells tests (and curious users in devtools) how many points are drawn.
+  return html`<figure class="chart" data-points=${points.length}>
+    <div ref=${box} role="img" aria-label=${label}></div>
+    <figcaption>${points.length ? label : empty}</figcaption></figure>`;
 }

@@ -3,6 +3,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { html } from './html.js';
 import { api } from './api.js';
+import { navigate, parseHash } from './route.js';
 import { PersonasPage } from './pages/personas.js';
 import { ChatPage } from './pages/chat.js';
 import { ReviewPage } from './pages/review.js';
@@ -17,20 +18,18 @@ const PAGES = [
   ['dataset', 'Dataset', DatasetPage],
 ];
 
-function parseHash() {
-  const [page = 'personas', persona = ''] = location.hash.replace(/^#\/?/, '').split('/');
-  return { page, persona: decodeURIComponent(persona) };
-}
-
-export function navigate(page, persona) {
-  location.hash = `#/${page}${persona ? `/${encodeURIComponent(persona)}` : ''}`;
-}
-
 function App() {
   const [route, setRoute] = useState(parseHash());
   const [personas, setPersonas] = useState([]);
   const [error, setError] = useState('');
-  const reload = () => api('/personas').then(setPersonas, (e) => setError(e.message));
+  const reload = () =>
+    api('/personas').then(
+      (list) => {
+        setPersonas(list);
+        setError('');
+      },
+      (e) => setError(e.message),
+    );
   useEffect(() => {
     const onHash = () => setRoute(parseHash());
     addEventListener('hashchange', onHash);
@@ -38,7 +37,10 @@ function App() {
     return () => removeEventListener('hashchange', onHash);
   }, []);
   const persona = route.persona || personas.find((p) => !p.error)?.id || '';
-  const Page = (PAGES.find(([key]) => key === route.page) ?? PAGES[0])[2];
+  const [, title, Page] = PAGES.find(([key]) => key === route.page) ?? PAGES[0];
+  useEffect(() => {
+    document.title = `${title} · Persona Studio`;
+  }, [title]);
   return html`
     <header>
       <h1>Persona Studio</h1>
@@ -52,8 +54,10 @@ function App() {
       </label>
     </header>
     ${error && html`<p role="alert" class="error">${error}</p>`}
-    <main><${Page} persona=${persona} personas=${personas} reload=${reload} /></main>
+    <main><${Page} persona=${persona} mode=${route.mode} personas=${personas} reload=${reload} /></main>
   `;
 }
 
-render(html`<${App} />`, document.getElementById('app'));
+const root = document.getElementById('app');
+root.textContent = ''; // the "Loading…" line; Preact appends rather than replacing foreign nodes
+render(html`<${App} />`, root);

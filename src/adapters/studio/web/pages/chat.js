@@ -1,105 +1,132 @@
 // Chat: talk to a persona with any model version (or the base), streamed; compare two
-// versions side by side on the same conversation; rate replies 👍/👎.
+// versions side by side on the same conversation (#/chat/<persona>/compare opens the
+// champion next to the base: the before/after of training); rate replies 👍/👎.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api, postStream } from '../api.js';
 
 const USER = 'You';
 
-function Pane({ persona, personaName, model, turns, pending, onDone, label }) {
+/** This pane's conversation: the user's turns and this pane's own replies. */
+const paneTurns = (turns, label) => turns.map((t, index) => ({ ...t, index })).filter((t) => t.speaker === USER || t.pane === label);
+
+function Pane({ persona, personaName, model, turns, round, onDone, label }) {
   const [text, setText] = useState('');
+  const [streaming, setStreaming] = useState(false);
   const [error, setError] = useState('');
   const [rated, setRated] = useState({});
-  const busy = useRef(null);
+  // A pane that appears mid-conversation (compare turned on) must not answer an old round.
+  const answered = useRef(round);
   useEffect(() => {
-    if (!pending) return;
+    if (round === answered.current) return;
+    answered.current = round;
     const controller = new AbortController();
-    busy.current = controller;
+    const finish = (reply) => {
+      setStreaming(false);
+      onDone(reply);
+    };
+    let sofar = '';
     setText('');
     setError('');
-    let sofar = '';
-    // Each pane continues its own conversation: the user's turns and this model's replies.
-    const context = turns.filter((t) => t.speaker === USER || t.pane === label).map(({ speaker, text }) => ({ speaker, text }));
+    setStreaming(true);
+    const context = paneTurns(turns, label).map(({ speaker, text }) => ({ speaker, text }));
     postStream(`/chat/${persona}`, { turns: context, model }, (event, data) => {
       if (event === 'delta') setText((sofar += data.text));
-      if (event === 'done') onDone(data.text);
-      if (event === 'error') setError(data.error);
-    }, controller.signal).catch((e) => e.name !== 'AbortError' && setError(e.message));
+      if (event === 'done') finish({ text: data.text, tokens: data.tokens, stoppedBy: data.stoppedBy });
+      if (event === 'error') {
+        setError(data.error);
+        finish(null);
+      }
+    }, controller.signal).catch((e) => {
+      if (e.name === 'AbortError') return;
+      setError(e.message);
+      finish(null);
+    });
     return () => controller.abort();
-  }, [pending]);
-  async function rate(index, reply, rating) {
-    await api(`/chat/${persona}/feedback`, { method: 'POST', body: { messageId: `${model}-${index}-${Date.now()}`, rating, reply, context: turns.slice(0, index) } });
-    setRated({ ...rated, [index]: rating });
+  }, [round]);
+  async function rate(turn, rating) {
+    const context = paneTurns(turns, label).filter((t) => t.index < turn.index).map(({ speaker, text }) => ({ speaker, text }));
+    try {
+      await api(`/chat/${persona}/feedback`, { method: 'POST', body: { messageId: `studio-${model}-${turn.index}-${turn.at}`, rating, reply: turn.text, context } });
+      setRated({ ...rated, [turn.index]: rating });
+    } catch (e) {
+      setError(e.message);
+    }
   }
-  const replies = turns.map((t, i) => ({ ...t, index: i })).filter((t) => t.pane === label || t.speaker === USER);
   return html`
-    <section class="chat-pane" aria-label=${`replies from ${model}`}>
-      <h3>${personaName} · ${model}</h3>
+    <section class="chat-pane card" aria-label=${`replies from ${model}`}>
+      <h3>${personaName} · ${model === 'base' ? 'base model' : model}</h3>
       <ol class="messages">
-        ${replies.map((t) => html`<li class=${t.speaker === USER ? 'user' : 'bot'}>
+        ${paneTurns(turns, label).map((t) => html`<li class=${t.speaker === USER ? 'user' : 'bot'}>
           <strong>${t.speaker}</strong> ${t.text}
           ${t.speaker !== USER && html`<span class="rate">
-            <button aria-label="good reply" aria-pressed=${rated[t.index] === 'up'} onClick=${() => rate(t.index, t.text, 'up')}>👍</button>
-            <button aria-label="bad reply" aria-pressed=${rated[t.index] === 'down'} onClick=${() => rate(t.index, t.text, 'down')}>👎</button></span>`}
+            <button aria-label="good reply" aria-pressed=${rated[t.index] === 'up'} onClick=${() => rate(t, 'up')}>👍</button>
+            <button aria-label="bad reply" aria-pressed=${rated[t.index] === 'down'} onClick=${() => rate(t, 'down')}>👎</button></span>
+            <span class="muted"> ${t.tokens} tokens${t.stoppedBy === 'max_new_tokens' ? ' (length limit)' : ''}</span>`}
         </li>`)}
-        ${pending && html`<li class="bot streaming" aria-live="polite"><strong>${personaName}</strong> ${text}<span class="cursor">▍</span></li>`}
+        ${streaming && html`<li class="bot streaming" aria-live="polite" aria-busy="true"><strong>${personaName}</strong> ${text}<span class="cursor" aria-hidden="true">▍</span></li>`}
       </ol>
       ${error && html`<p role="alert" class="error">${error}</p>`}
     </section>`;
 }
 
-export function ChatPage({ persona, personas }) {
+export function ChatPage({ persona, personas, mode }) {
   const info = personas.find((p) => p.id === persona);
-  const [versions, setVersions] = useState([]);
+  const [models, setModels] = useState({ champion: null, versions: [] });
   const [left, setLeft] = useState('');
   const [right, setRight] = useState('');
   const [turns, setTurns] = useState([]);
-  const [pending, setPending] = useState(null);
+  const [round, setRound] = useState(0);
+  const [conversation, setConversation] = useState(0);
   const [waiting, setWaiting] = useState(0);
   const [input, setInput] = useState('');
   useEffect(() => {
     if (!persona) return;
-    setTurns([]);
+    newConversation();
     api(`/training/${persona}/models`).then((m) => {
-      setVersions(m.versions.map((v) => v.version));
-      setLeft(m.champion ?? 'base');
-      setRight('');
+      setModels(m);
+      const trained = m.champion ?? m.versions.at(-1)?.version;
+      setLeft(trained ?? 'base');
+      setRight(mode === 'compare' && trained ? 'base' : '');
     });
-  }, [persona]);
+  }, [persona, mode]);
   if (!info) return html`<p>Choose a persona.</p>`;
-  const models = ['base', ...versions];
+  const choices = ['base', ...models.versions.map((v) => v.version)];
+  function newConversation() {
+    setTurns([]);
+    setWaiting(0);
+    setConversation((n) => n + 1); // new panes: any reply still streaming is cancelled
+  }
   function send(event) {
     event.preventDefault();
     if (!input.trim() || waiting) return;
-    const next = [...turns, { speaker: USER, text: input.trim() }];
-    setTurns(next);
+    setTurns([...turns, { speaker: USER, text: input.trim() }]);
     setInput('');
     setWaiting(right ? 2 : 1);
-    setPending(Date.now());
+    setRound((r) => r + 1);
   }
-  const done = (pane) => (text) => {
-    setTurns((t) => [...t, { speaker: info.name, text, pane }]);
-    setWaiting((w) => {
-      if (w <= 1) setPending(null);
-      return w - 1;
-    });
+  const done = (pane) => (reply) => {
+    if (reply) setTurns((t) => [...t, { speaker: info.name, pane, at: Date.now(), ...reply }]);
+    setWaiting((w) => Math.max(0, w - 1));
   };
-  const select = (value, set, label, allowNone) => html`<label>${label}
-    <select value=${value} onChange=${(e) => set(e.target.value)}>
+  const label = (version) => (version === 'base' ? 'base model' : `${version}${version === models.champion ? ' (champion)' : ''}`);
+  const select = (value, set, text, allowNone) => html`<label>${text}
+    <select value=${value} onChange=${(e) => set(e.target.value)} disabled=${!!waiting}>
       ${allowNone && html`<option value="">(no comparison)</option>`}
-      ${models.map((m) => html`<option value=${m}>${m}</option>`)}
+      ${choices.map((m) => html`<option value=${m}>${label(m)}</option>`)}
     </select></label>`;
   return html`
     <h2>Chat with ${info.name}</h2>
     <div class="toolbar">${select(left, setLeft, 'Model', false)} ${select(right, setRight, 'Compare with', true)}
-      <button onClick=${() => setTurns([])}>New conversation</button></div>
-    <div class=${right ? 'columns' : ''}>
-      <${Pane} label="left" persona=${persona} personaName=${info.name} model=${left} turns=${turns} pending=${pending} onDone=${done('left')} />
-      ${right && html`<${Pane} label="right" persona=${persona} personaName=${info.name} model=${right} turns=${turns} pending=${pending} onDone=${done('right')} />`}
+      <button onClick=${newConversation}>New conversation</button></div>
+    ${mode === 'compare' && models.versions.length === 0 && html`<p class="muted">${info.name} has no trained version yet: train one on the Training page to compare it with the base.</p>`}
+    <div class=${right ? 'columns' : ''} key=${conversation}>
+      <${Pane} label="left" persona=${persona} personaName=${info.name} model=${left} turns=${turns} round=${round} onDone=${done('left')} />
+      ${right && html`<${Pane} label="right" persona=${persona} personaName=${info.name} model=${right} turns=${turns} round=${round} onDone=${done('right')} />`}
     </div>
     <form class="composer" onSubmit=${send}>
       <label for="message">Message</label>
       <input id="message" value=${input} onInput=${(e) => setInput(e.target.value)} autocomplete="off" placeholder=${`Say something to ${info.name}…`} />
-      <button type="submit" disabled=${!!waiting}>Send</button>
+      <button type="submit" disabled=${!!waiting}>${waiting ? 'Replying…' : 'Send'}</button>
     </form>`;
 }

@@ -12,6 +12,7 @@ export function DatasetPage({ persona }) {
   const [page, setPage] = useState({ total: 0, samples: [] });
   const [error, setError] = useState('');
   useEffect(() => {
+    setError('');
     if (persona) api(`/dataset/${persona}/stats`).then(setStats, (e) => setError(e.message));
   }, [persona]);
   useEffect(() => {

@@ -1,114 +1,163 @@
 // Personas: the list, a form to create one, the persona file editor, and uploads into its dataset.
 import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
-import { api } from '../api.js';
-import { navigate } from '../main.js';
+import { api, upload } from '../api.js';
+import { navigate } from '../route.js';
+import { Status } from '../status.js';
 
 function CreateForm({ reload }) {
-  const [status, setStatus] = useState('');
+  const [message, setMessage] = useState(null);
   async function submit(event) {
     event.preventDefault();
     const form = Object.fromEntries(new FormData(event.target));
     try {
       const { persona } = await api('/personas', { method: 'POST', body: form });
-      setStatus(`Created ${persona.name}.`);
+      setMessage({ text: `Created ${persona.name} (personas/${persona.id}.yaml).` });
       event.target.reset();
       await reload();
       navigate('personas', persona.id);
     } catch (error) {
-      setStatus(error.message);
+      setMessage({ text: error.message, error: true });
     }
   }
   return html`
     <form class="card" onSubmit=${submit} aria-labelledby="create-title">
       <h2 id="create-title">New persona</h2>
-      <label>Id <input name="id" required pattern="[a-z0-9][a-z0-9-]*" placeholder="ada" /></label>
+      <label>Id <input name="id" required pattern="[a-z0-9]([a-z0-9]|-){0,62}" title="lower-case letters, digits and dashes" placeholder="ada" /></label>
       <label>Name <input name="name" required placeholder="Ada Lovelace" /></label>
       <label>Description <input name="description" /></label>
       <label>System prompt <textarea name="system_prompt" rows="3"></textarea></label>
       <label>Voices (speaker names, comma-separated) <input name="voices" placeholder="Ada, Ada Lovelace" /></label>
       <button type="submit">Create persona</button>
-      <p role="status">${status}</p>
+      <${Status} message=${message} />
     </form>`;
 }
 
-function Upload({ persona, reload }) {
-  const [status, setStatus] = useState('');
-  const [busy, setBusy] = useState(false);
+const MB = 2 ** 20;
+const megabytes = (bytes) => `${(bytes / MB).toFixed(bytes < 10 * MB ? 1 : 0)} MB`;
+const counted = (record) => Object.entries(record).map(([k, n]) => `${k} ${n}`).join(', ');
+
+function summaryText(name, summary, trusted) {
+  const redacted = Object.values(summary.redactions).reduce((a, b) => a + b, 0);
+  const dropped = Object.values(summary.dropped).reduce((a, b) => a + b, 0);
+  const parts = [
+    `${summary.added} samples added ${trusted ? '(approved)' : 'to the review queue'}`,
+    `${summary.existing} already known`,
+    `${summary.duplicates} duplicates`,
+    `${redacted} redactions${redacted ? ` (${counted(summary.redactions)})` : ''}`,
+  ];
+  if (dropped) parts.push(`${dropped} dropped (${counted(summary.dropped)})`);
+  const format = Object.keys(summary.formats).join(', ');
+  const hint = summary.added + summary.existing + summary.duplicates + dropped === 0 && summary.messages > 0 ? ` None of its ${summary.messages} messages is by the persona's voices: check voices.names in the persona file, or fill in Speaker.` : '';
+  return `${name}${format ? ` (${format})` : ''}: ${parts.join(', ')}.${hint}`;
+}
+
+const ACCEPT = '.txt,.text,.md,.log,.transcript,.srt,.vtt,.json,.jsonl,.zip';
+
+function Upload({ persona, name, reload }) {
+  const [message, setMessage] = useState(null);
+  const [progress, setProgress] = useState(null); // null: idle; 0..1: sending; 1: the server imports
+  const [limit, setLimit] = useState(null);
+  const [review, setReview] = useState(false);
+  useEffect(() => {
+    api('/info').then((info) => setLimit(info.maxUploadBytes), () => undefined);
+  }, []);
   async function submit(event) {
     event.preventDefault();
     const data = new FormData(event.target);
     const file = data.get('file');
-    if (!file || !file.name) return setStatus('Choose a file first.');
-    setBusy(true);
-    setStatus(`Importing ${file.name}…`);
+    const trusted = Boolean(data.get('trusted'));
+    setReview(false);
+    if (!file || !file.name) return setMessage({ text: 'Choose a file first.', error: true });
+    // Refused here, before a byte is sent: the server would refuse it anyway.
+    if (limit && file.size > limit) {
+      return setMessage({ text: `${file.name} is ${megabytes(file.size)}; the studio accepts files up to ${megabytes(limit)}. Split it, or import it with \`persona ingest\`.`, error: true });
+    }
+    setProgress(0);
+    setMessage({ text: `Sending ${file.name}…` });
     try {
-      const params = new URLSearchParams({ filename: file.name, trusted: data.get('trusted') ? 'true' : 'false', speaker: data.get('speaker') ?? '' });
-      const summary = await api(`/personas/${persona}/uploads?${params}`, { method: 'POST', raw: file });
-      const redacted = Object.values(summary.redactions).reduce((a, b) => a + b, 0);
-      setStatus(`${file.name}: ${summary.added} samples added, ${summary.existing} already known, ${summary.duplicates} duplicates, ${redacted} redactions${summary.skipped.length ? `; skipped: ${summary.skipped.map((s) => s.reason).join('; ')}` : ''}.`);
+      const params = new URLSearchParams({ filename: file.name, trusted: String(trusted), speaker: data.get('speaker') ?? '' });
+      const summary = await upload(`/personas/${persona}/uploads?${params}`, file, (fraction) => {
+        setProgress(fraction);
+        if (fraction >= 1) setMessage({ text: `Importing ${file.name}: reading, cleaning and removing duplicates…` });
+      });
+      setMessage({ text: summaryText(file.name, summary, trusted) });
+      setReview(!trusted && summary.added > 0);
+      event.target.reset();
       await reload();
     } catch (error) {
-      setStatus(error.message);
+      setMessage({ text: error.message, error: true });
     } finally {
-      setBusy(false);
+      setProgress(null);
     }
   }
+  const busy = progress !== null;
   return html`
     <form class="card" onSubmit=${submit} aria-labelledby="upload-title">
       <h2 id="upload-title">Upload transcripts or chat exports</h2>
-      <p class="muted">Subtitles (SRT, WebVTT), timestamped transcripts, scripts, text, Discord or Slack exports, OpenAI JSONL, ShareGPT.</p>
-      <label>File <input type="file" name="file" /></label>
+      <p>Into ${name}'s dataset.</p>
+      <p class="muted">Subtitles (SRT, WebVTT), timestamped transcripts, scripts, text, Discord or Slack exports, OpenAI JSONL, ShareGPT${limit ? `; up to ${megabytes(limit)} per file` : ''}.</p>
+      <label>File <input type="file" name="file" accept=${ACCEPT} /></label>
       <label>Speaker (when the file has no names) <input name="speaker" /></label>
       <label class="inline"><input type="checkbox" name="trusted" /> These are the persona's own words: approve without review</label>
-      <button type="submit" disabled=${busy}>Upload</button>
-      <p role="status" aria-live="polite">${busy ? html`<progress aria-label="importing"></progress> ` : ''}${status}</p>
+      <div><button type="submit" disabled=${busy}>Upload</button></div>
+      ${busy && html`<progress class="upload" aria-label="upload progress" max="1" value=${progress < 1 ? progress : undefined}></progress>`}
+      <${Status} message=${message} />
+      ${review && html`<p><a href=${`#/review/${persona}`}>Review the new candidates</a></p>`}
     </form>`;
 }
 
-function Editor({ persona }) {
+function Editor({ persona, reload }) {
   const [yaml, setYaml] = useState('');
-  const [status, setStatus] = useState('');
+  const [message, setMessage] = useState(null);
   useEffect(() => {
-    if (persona) api(`/personas/${persona}`).then((d) => setYaml(d.yaml), (e) => setStatus(e.message));
+    setMessage(null);
+    if (persona) api(`/personas/${persona}`).then((d) => setYaml(d.yaml), (e) => setMessage({ text: e.message, error: true }));
   }, [persona]);
   async function save(event) {
     event.preventDefault();
     try {
       await api(`/personas/${persona}`, { method: 'PUT', body: { yaml } });
-      setStatus('Saved.');
+      setMessage({ text: 'Saved.' });
+      await reload();
     } catch (error) {
-      setStatus(error.message);
+      setMessage({ text: error.message, error: true });
     }
   }
   return html`
     <form class="card" onSubmit=${save} aria-labelledby="edit-title">
       <h2 id="edit-title">Persona file: personas/${persona}.yaml</h2>
-      <textarea class="code" rows="16" aria-label="persona file" value=${yaml} onInput=${(e) => setYaml(e.target.value)}></textarea>
+      <textarea class="code" rows="16" aria-label="persona file" spellcheck="false" value=${yaml} onInput=${(e) => setYaml(e.target.value)}></textarea>
       <button type="submit">Save</button>
-      <p role="status">${status}</p>
+      <${Status} message=${message} />
     </form>`;
 }
 
-export function PersonasPage({ persona, personas, reload }) {
-  const [status, setStatus] = useState('');
-  const untrained = personas.find((p) => !p.error && !p.champion && p.counts?.approved > 0);
-  async function trainExample(id) {
+/** First run: a persona with approved data and no trained model yet is offered a training run. */
+function TrainOffer({ persona }) {
+  const [message, setMessage] = useState(null);
+  async function train() {
     try {
-      await api(`/training/${id}/start`, { method: 'POST', body: {} });
-      navigate('training', id);
+      await api(`/training/${persona.id}/start`, { method: 'POST', body: {} });
+      navigate('training', persona.id);
     } catch (error) {
-      setStatus(error.message);
+      setMessage({ text: error.message, error: true });
     }
   }
+  return html`<section class="card highlight" aria-label="first training">
+    <p><strong>${persona.name}</strong> has ${persona.counts.approved} approved samples and no trained model yet: its replies come from the base model.</p>
+    <div class="next-step"><button class="primary" onClick=${train}>Train ${persona.name} now</button>
+      <span class="muted">A short run on this computer; afterwards the Chat page compares the base and the trained replies side by side.</span></div>
+    <${Status} message=${message} />
+  </section>`;
+}
+
+export function PersonasPage({ persona, personas, reload }) {
+  const untrained = personas.find((p) => !p.error && !p.champion && p.counts?.approved > 0);
   return html`
     <section aria-labelledby="list-title">
       <h2 id="list-title">Personas</h2>
-      ${untrained && html`<div class="card highlight">
-        <p><strong>${untrained.name}</strong> has ${untrained.counts.approved} approved samples from its bundled public-domain transcripts and no trained model yet.</p>
-        <button onClick=${() => trainExample(untrained.id)}>Train ${untrained.name} now</button> <span class="muted">then compare base and trained replies on the Chat page.</span>
-      </div>`}
-      <p role="status">${status}</p>
+      ${untrained && html`<${TrainOffer} persona=${untrained} />`}
       <table>
         <thead><tr><th>Persona</th><th>Model</th><th>Pending</th><th>Approved</th><th>Rejected</th></tr></thead>
         <tbody>
@@ -122,7 +171,7 @@ export function PersonasPage({ persona, personas, reload }) {
       </table>
     </section>
     <div class="columns">
-      ${persona && html`<div><${Upload} persona=${persona} reload=${reload} /><${Editor} persona=${persona} /></div>`}
+      ${persona && html`<div><${Upload} persona=${persona} name=${personas.find((p) => p.id === persona)?.name ?? persona} reload=${reload} /><${Editor} persona=${persona} reload=${reload} /></div>`}
       <${CreateForm} reload=${reload} />
     </div>`;
 }

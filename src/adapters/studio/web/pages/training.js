@@ -1,9 +1,11 @@
 // Training: start a run and watch it live (loss chart, tokens/s, ETA), past runs with their
-// curves and the gate's decision, model versions with promote and roll back.
+// curves and the gate's decision, model versions with promote and roll back; after a
+// promotion, a link to the chat's before/after comparison.
 import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api, subscribe } from '../api.js';
 import { LossChart } from '../chart.js';
+import { Status } from '../status.js';
 
 const fmt = (x, digits = 4) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(digits) : '–');
 
@@ -13,31 +15,80 @@ function eta(event) {
   return seconds < 90 ? `${Math.round(seconds)} s` : `${Math.round(seconds / 60)} min`;
 }
 
+const IDLE = { phase: '', points: [], last: null, job: null, running: false };
+
+function liveText(live) {
+  if (live.running) return `Running: ${live.phase || 'starting'}`;
+  if (live.job) return `Last run: ${live.job.status}${live.job.message ? ` — ${live.job.message}` : ''}`;
+  return 'No run in progress.';
+}
+
+function Live({ live, persona }) {
+  const step = live.last;
+  return html`<section class="card" aria-labelledby="live-title">
+    <h3 id="live-title">Live</h3>
+    <p aria-live="polite" class="live-status">${liveText(live)}
+      ${step && html` · step ${step.step}/${step.totalSteps} · loss ${fmt(step.loss)} · ${Math.round(step.tokensPerSecond)} tokens/s${live.running ? ` · ETA ${eta(step)}` : ''}`}</p>
+    ${!live.running && live.job?.status === 'promoted' && html`<p class="next-step">
+      <a class="button primary" href=${`#/chat/${persona}/compare`}>Compare before and after in Chat</a>
+      <span class="muted">the new champion ${live.job.version} next to the base model, on the same prompt.</span></p>`}
+    <${LossChart} points=${live.points} label="loss of the current run" empty="The chart fills in as soon as a run reports its first step." />
+  </section>`;
+}
+
+function PastRuns({ jobs }) {
+  const [selected, setSelected] = useState(null);
+  return html`<section class="card" aria-labelledby="runs-title">
+    <h3 id="runs-title">Past runs</h3>
+    ${jobs.length === 0 ? html`<p class="muted">No runs yet.</p>` : html`
+    <table><thead><tr><th>Started</th><th>Status</th><th>Version</th><th>Validation loss before → after</th><th>Gate's decision</th></tr></thead>
+      <tbody>${jobs.map((j) => html`<tr>
+        <td class="nowrap"><button class="link" aria-label=${`show the loss curve of the run started ${new Date(j.startedAt).toLocaleString()}`} onClick=${() => setSelected(j)}>${new Date(j.startedAt).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}</button></td>
+        <td class=${`status-${j.status}`}>${j.status}</td><td class="nowrap">${j.version ?? ''}</td>
+        <td>${fmt(j.metrics.validation_loss_before)} → ${fmt(j.metrics.validation_loss_after)}</td><td class="gate">${j.message ?? ''}</td></tr>`)}</tbody></table>`}
+    ${selected && html`<${LossChart} points=${selected.curve} label=${`loss curve of ${selected.version ?? selected.id}`} empty="This run left no loss curve (its version was pruned, or it never trained)." />`}
+  </section>`;
+}
+
+function Versions({ persona, models, act }) {
+  return html`<section class="card" aria-labelledby="models-title">
+    <h3 id="models-title">Model versions</h3>
+    <p>Champion: <strong class="champion">${models.champion ?? 'base model'}</strong>
+      ${models.champion && html` <button onClick=${() => act(`/training/${persona}/rollback`, 'Rolled back.')}>Roll back</button>
+        <span class="muted">to the previous champion, or the base model when there is none</span>`}</p>
+    ${models.versions.length === 0 ? html`<p class="muted">No trained versions yet.</p>` : html`
+    <table><thead><tr><th>Version</th><th>Status</th><th>Method</th><th>Validation loss</th><th><span class="visually-hidden">Actions</span></th></tr></thead>
+      <tbody>${models.versions.map((v) => html`<tr>
+        <td>${v.version}</td><td>${v.status}</td><td>${v.method}</td><td>${fmt(v.metrics.validation_loss_after)}</td>
+        <td>${v.status !== 'champion' && html`<button aria-label=${`promote ${v.version}`} onClick=${() => act(`/training/${persona}/models/${v.version}/promote`, `Promoted ${v.version}.`)}>Promote</button>`}</td></tr>`)}</tbody></table>`}
+  </section>`;
+}
+
 export function TrainingPage({ persona, reload }) {
-  const [live, setLive] = useState({ phase: '', points: [], last: null, job: null });
+  const [live, setLive] = useState(IDLE);
   const [jobs, setJobs] = useState([]);
   const [models, setModels] = useState({ champion: null, versions: [] });
-  const [selected, setSelected] = useState(null);
-  const [status, setStatus] = useState('');
+  const [message, setMessage] = useState(null);
   const refresh = () => {
     if (!persona) return;
-    api(`/training/${persona}/jobs`).then(setJobs);
-    api(`/training/${persona}/models`).then(setModels);
+    api(`/training/${persona}/jobs`).then(setJobs, (e) => setMessage({ text: e.message, error: true }));
+    api(`/training/${persona}/models`).then(setModels, (e) => setMessage({ text: e.message, error: true }));
   };
   useEffect(() => {
-    setLive({ phase: '', points: [], last: null, job: null });
+    setLive(IDLE);
+    setMessage(null);
     refresh();
     return subscribe((name, data) => {
-      if (data?.persona !== persona && name !== 'hello') return;
-      if (name === 'phase') setLive((l) => ({ ...l, phase: data.phase, points: data.phase === 'train' ? [] : l.points }));
+      // The first message says what the queue is doing: a run started from another page shows as running.
+      if (name === 'hello') return setLive((l) => ({ ...l, running: data.running.includes(persona) || data.waiting.includes(persona), phase: data.waiting.includes(persona) ? 'queued' : l.phase }));
+      if (data?.persona !== persona) return;
+      if (name === 'phase') setLive((l) => ({ ...l, running: data.phase !== 'done', phase: data.phase, points: data.phase === 'train' ? [] : l.points, last: data.phase === 'train' ? null : l.last }));
       if (name === 'training' && data.event.type === 'step') setLive((l) => ({ ...l, last: data.event, points: [...l.points, { step: data.event.step, loss: data.event.loss }] }));
       if (name === 'training' && data.event.type === 'eval') setLive((l) => ({ ...l, points: [...l.points, { step: data.event.step, validationLoss: data.event.validationLoss }] }));
       if (name === 'job') {
-        setLive((l) => ({ ...l, job: data }));
-        if (data.status !== 'running') {
-          refresh();
-          reload();
-        }
+        setLive((l) => ({ ...l, job: data, running: data.status === 'running' }));
+        refresh();
+        if (data.status !== 'running') reload();
       }
       if (name === 'champion') refresh();
     });
@@ -48,52 +99,31 @@ export function TrainingPage({ persona, reload }) {
     const form = Object.fromEntries([...new FormData(event.target)].filter(([, v]) => v !== ''));
     try {
       await api(`/training/${persona}/start`, { method: 'POST', body: { ...form, epochs: form.epochs && Number(form.epochs), maxSteps: form.maxSteps && Number(form.maxSteps) } });
-      setStatus('Queued; progress appears below.');
+      setLive((l) => ({ ...l, running: true, phase: 'queued' }));
     } catch (error) {
-      setStatus(error.message);
+      setMessage({ text: error.message, error: true });
     }
   }
   async function act(path, done) {
     try {
       await api(path, { method: 'POST' });
-      setStatus(done);
+      setMessage({ text: done });
     } catch (error) {
-      setStatus(error.message);
+      setMessage({ text: error.message, error: true });
     }
     refresh();
     reload();
   }
-  const running = live.job && live.job.status === 'running';
   return html`
     <h2>Training</h2>
     <form class="card toolbar" onSubmit=${start} aria-label="start a training run">
       <label>Method <select name="method"><option value="">(persona file)</option><option value="lora">LoRA</option><option value="full">full</option></select></label>
-      <label>Epochs <input name="epochs" type="number" min="1" step="1" size="4" /></label>
-      <label>Max steps <input name="maxSteps" type="number" min="1" step="1" size="5" /></label>
-      <button type="submit">Start training</button>
+      <label>Epochs <input name="epochs" type="number" min="1" step="1" placeholder="(file)" /></label>
+      <label>Max steps <input name="maxSteps" type="number" min="1" step="1" placeholder="(all)" /></label>
+      <button type="submit" class="primary" disabled=${live.running}>Start training</button>
     </form>
-    <p role="status" aria-live="polite">${status}</p>
-    <section class="card" aria-label="live progress">
-      <h3>Live</h3>
-      <p>${running ? `Running: ${live.phase || 'starting'}` : live.job ? `Last run: ${live.job.status} — ${live.job.message ?? ''}` : 'No run in progress.'}
-        ${live.last && html` · step ${live.last.step}/${live.last.totalSteps} · loss ${fmt(live.last.loss)} · ${Math.round(live.last.tokensPerSecond)} tokens/s · ETA ${eta(live.last)}`}</p>
-      <${LossChart} points=${live.points} label="loss of the current run" />
-    </section>
-    <section class="card" aria-labelledby="runs-title">
-      <h3 id="runs-title">Past runs</h3>
-      <table><thead><tr><th>Started</th><th>Status</th><th>Version</th><th>Validation loss before → after</th><th>Gate</th></tr></thead>
-        <tbody>${jobs.map((j) => html`<tr>
-          <td><button class="link" onClick=${() => setSelected(j)}>${new Date(j.startedAt).toLocaleString()}</button></td>
-          <td>${j.status}</td><td>${j.version ?? ''}</td>
-          <td>${fmt(j.metrics.validation_loss_before)} → ${fmt(j.metrics.validation_loss_after)}</td><td>${j.message ?? ''}</td></tr>`)}</tbody></table>
-      ${selected && html`<${LossChart} points=${selected.curve} label=${`loss curve of ${selected.version ?? selected.id}`} />`}
-    </section>
-    <section class="card" aria-labelledby="models-title">
-      <h3 id="models-title">Model versions</h3>
-      <p>Champion: <strong>${models.champion ?? 'base model'}</strong> ${models.champion && html`<button onClick=${() => act(`/training/${persona}/rollback`, 'Rolled back.')}>Roll back</button>`}</p>
-      <table><thead><tr><th>Version</th><th>Status</th><th>Method</th><th>Validation loss</th><th></th></tr></thead>
-        <tbody>${models.versions.map((v) => html`<tr>
-          <td>${v.version}</td><td>${v.status}</td><td>${v.method}</td><td>${fmt(v.metrics.validation_loss_after)}</td>
-          <td>${v.status !== 'champion' && html`<button onClick=${() => act(`/training/${persona}/models/${v.version}/promote`, `Promoted ${v.version}.`)}>Promote</button>`}</td></tr>`)}</tbody></table>
-    </section>`;
+    <${Status} message=${message} />
+    <${Live} live=${live} persona=${persona} />
+    <${PastRuns} jobs=${jobs} />
+    <${Versions} persona=${persona} models=${models} act=${act} />`;
 }
