@@ -15,7 +15,7 @@
  *   npm run bench:generate -- --no-write   do not update docs/benchmarks.md
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { AutoModelForCausalLM, Tensor, env as tjsEnv } from '@huggingface/transformers';
@@ -58,6 +58,9 @@ interface Result {
   name: string;
   ttftMs: number;
   decodeTps: number;
+  /** ms per generated token spent outside InferenceSession.run. */
+  overheadMs: number;
+  tjsOverheadMs: number;
   tjsTtftMs: number;
   tjsDecodeTps: number;
   identical: boolean;
@@ -133,19 +136,39 @@ function writeFolder(dir: string, config: LlamaConfig, onnx: Uint8Array): void {
   writeFileSync(join(dir, 'onnx', 'model.onnx'), onnx);
 }
 
+/**
+ * Time spent inside InferenceSession.run, for both generators (transformers.js uses this same
+ * onnxruntime-node instance): total minus this is each generator's own per-token overhead,
+ * a figure that machine load inflates far less than the session time itself.
+ */
+let sessionMs = 0;
+// The typings describe a factory; at run time InferenceSession is the class both generators instantiate.
+const sessionClass = ort.InferenceSession as unknown as { prototype: ort.InferenceSession };
+const originalRun = sessionClass.prototype.run;
+sessionClass.prototype.run = async function (this: ort.InferenceSession, ...args: Parameters<typeof originalRun>) {
+  const start = performance.now();
+  try {
+    return await originalRun.apply(this, args);
+  } finally {
+    sessionMs += performance.now() - start;
+  }
+} as typeof originalRun;
+
+/** Runs `generate` and returns its tokens, TTFT, decode rate and ms/token spent outside session.run. */
+async function timed<T extends { tokens: number[] }>(newTokens: number, run: (markFirst: () => void) => Promise<T>) {
+  sessionMs = 0;
+  let first = 0;
+  const start = performance.now();
+  const result = await run(() => (first ||= performance.now()));
+  const end = performance.now();
+  return { tokens: result.tokens, ttft: first - start, tps: (newTokens - 1) / ((end - first) / 1000), overheadMs: (end - start - sessionMs) / newTokens };
+}
+
 async function runOurs(session: DecoderSession, prompt: number[], newTokens: number, decode: (ids: number[]) => string) {
   const params = mergeGenerationParams({ temperature: 0, repetition_penalty: 1, max_new_tokens: newTokens });
-  const start = performance.now();
-  let first = 0;
-  const result = await generate(session, prompt, {
-    params,
-    tokenizer: { decode },
-    eosTokenIds: [],
-    stopStrings: new StopStrings([]),
-    onDelta: () => (first ||= performance.now()),
-  });
-  const end = performance.now();
-  return { tokens: result.tokens, ttft: first - start, tps: (newTokens - 1) / ((end - first) / 1000) };
+  return timed(newTokens, (markFirst) =>
+    generate(session, prompt, { params, tokenizer: { decode }, eosTokenIds: [], stopStrings: new StopStrings([]), onDelta: markFirst }),
+  );
 }
 
 async function loadTransformersJs(dir: string) {
@@ -157,14 +180,13 @@ async function loadTransformersJs(dir: string) {
 async function runTransformersJs(model: Awaited<ReturnType<typeof loadTransformersJs>>, prompt: number[], newTokens: number) {
   const input_ids = new Tensor('int64', BigInt64Array.from(prompt, BigInt), [1, prompt.length]);
   const attention_mask = new Tensor('int64', new BigInt64Array(prompt.length).fill(1n), [1, prompt.length]);
-  const puts: number[] = [];
-  const streamer = { put: () => void puts.push(performance.now()), end: () => undefined };
-  const start = performance.now();
-  const output = (await model.generate({ input_ids, attention_mask, max_new_tokens: newTokens, min_new_tokens: newTokens, do_sample: false, streamer } as never)) as Tensor;
-  const end = performance.now();
-  // The streamer sees the prompt first, then one put per new token.
-  const first = puts[puts.length - newTokens];
-  return { tokens: (output.tolist() as bigint[][])[0].slice(prompt.length).map(Number), ttft: first - start, tps: (newTokens - 1) / ((end - first) / 1000) };
+  return timed(newTokens, async (markFirst) => {
+    let puts = 0;
+    // The streamer sees the prompt first, then one put per new token.
+    const streamer = { put: () => void (++puts === 2 && markFirst()), end: () => undefined };
+    const output = (await model.generate({ input_ids, attention_mask, max_new_tokens: newTokens, min_new_tokens: newTokens, do_sample: false, streamer } as never)) as Tensor;
+    return { tokens: (output.tolist() as bigint[][])[0].slice(prompt.length).map(Number) };
+  });
 }
 
 function perplexity(logits: Float32Array, ids: number[], vocab: number): number {
@@ -224,12 +246,14 @@ async function runCase(c: Case, bandwidth: number, decode: (ids: number[]) => st
       await reference.release();
     }
     await session.release();
-    const tjs = { tokens: tjsRuns[0].tokens, ttft: median(tjsRuns.map((r) => r.ttft)), tps: median(tjsRuns.map((r) => r.tps)) };
+    const tjs = { tokens: tjsRuns[0].tokens, ttft: median(tjsRuns.map((r) => r.ttft)), tps: median(tjsRuns.map((r) => r.tps)), overheadMs: median(tjsRuns.map((r) => r.overheadMs)) };
     const weightBytes = weightBytesPerToken(config, c.quantize === 'int8');
     return {
       name: c.name,
       ttftMs: median(ours.map((r) => r.ttft)),
       decodeTps: median(ours.map((r) => r.tps)),
+      overheadMs: median(ours.map((r) => r.overheadMs)),
+      tjsOverheadMs: tjs.overheadMs,
       tjsTtftMs: tjs.ttft,
       tjsDecodeTps: tjs.tps,
       identical: JSON.stringify(ours[0].tokens) === JSON.stringify(tjs.tokens),
@@ -246,13 +270,13 @@ function report(results: Result[], bandwidth: number): string {
   const f = (x: number, digits = 1) => x.toFixed(digits);
   const rows = results.map(
     (r) =>
-      `| ${r.name} | ${f(r.ttftMs)} | ${f(r.decodeTps, 0)} | ${f(r.tjsTtftMs)} | ${f(r.tjsDecodeTps, 0)} | ${f(r.decodeTps / r.tjsDecodeTps, 2)}× | ${r.identical ? 'yes' : '**NO**'} | ${f(r.weightMb, 0)} | ${f(r.boundTps, 0)} | ${f((100 * r.decodeTps) / r.boundTps, 0)}% |`,
+      `| ${r.name} | ${f(r.ttftMs)} | ${f(r.decodeTps, 0)} | ${f(r.tjsTtftMs)} | ${f(r.tjsDecodeTps, 0)} | ${f(r.decodeTps / r.tjsDecodeTps, 2)}× | ${f(r.overheadMs, 3)} / ${f(r.tjsOverheadMs, 3)} | ${r.identical ? 'yes' : '**NO**'} | ${f(r.weightMb, 0)} | ${f(r.boundTps, 0)} | ${f((100 * r.decodeTps) / r.boundTps, 0)}% |`,
   );
   return [
-    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${threads || 'all'} ORT threads; read bandwidth ${f(bandwidth / 1e9)} GB/s (ONNX ReduceSum, 256 MB). Prompt ${PROMPT_TOKENS} random tokens, greedy decoding.`,
+    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} cores, ${threads || 'all'} ORT threads, load average ${f(loadAtStart)} when the run started (other processes compete for cores and memory bandwidth; compare ratios, which are measured under the same load). Read bandwidth ${f(bandwidth / 1e9)} GB/s (ONNX ReduceSum, 256 MB). Prompt ${PROMPT_TOKENS} random tokens, greedy decoding; our runs alternate with transformers.js runs.`,
     '',
-    '| case | TTFT(256) ms | decode tok/s | transformers.js TTFT ms | transformers.js tok/s | decode vs transformers.js | same tokens | weight MB read/token | bandwidth bound tok/s | of bound |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| case | TTFT(256) ms | decode tok/s | transformers.js TTFT ms | transformers.js tok/s | decode vs transformers.js | ms/token outside session.run, ours / transformers.js | same tokens | weight MB read/token | bandwidth bound tok/s | of bound |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
     'int8 weights (symmetric per output column; DynamicQuantizeLinear + MatMulInteger, fused by ONNX Runtime at load) against fp32 on the same weights, scored on a public-domain English paragraph:',
@@ -276,6 +300,7 @@ function writeDocs(table: string): void {
   writeFileSync(file, next);
 }
 
+const loadAtStart = loadavg()[0];
 const tokenizer = loadTokenizer(BASE_DIR);
 // Random 135M-shaped weights produce ids beyond the bundled 8192-token vocabulary: fold them in so detokenization still runs.
 const decode = (ids: number[]) => tokenizer.decode(ids.map((id) => id % tokenizer.vocabSize));
