@@ -145,5 +145,8 @@ function describeMismatch(session: ort.InferenceSession, shape: DecoderShape): s
       return `past_key_values shape [batch, ${kv}, past, ${hd}] does not match config.json (${shape.kvHeads} kv heads, head_dim ${shape.headDim})`;
     }
   }
+  const logits = session.outputMetadata.find((m) => m.name === 'logits');
+  const vocab = logits?.isTensor ? logits.shape.at(-1) : undefined;
+  if (typeof vocab === 'number' && vocab !== shape.vocabSize) return `logits have ${vocab} entries per token but config.json's vocab_size is ${shape.vocabSize}`;
   return undefined;
 }

@@ -81,5 +81,9 @@ test('a graph that does not match config.json is refused as model_corrupt', asyn
     DecoderSession.load(bytes, { ...shape, layers: 2, kvHeads: 4 }, { threads: 1 }, 'model.onnx'),
     (e) => isPersonaError(e, 'model_corrupt') && /does not match config\.json/.test(e.message),
   );
+  await assert.rejects(
+    DecoderSession.load(bytes, { ...shape, layers: 2, vocabSize: 512 }, { threads: 1 }, 'model.onnx'),
+    (e) => isPersonaError(e, 'model_corrupt') && /vocab_size is 512/.test(e.message),
+  );
   await assert.rejects(DecoderSession.load(new Uint8Array([1, 2, 3]), shape, { threads: 1 }, 'model.onnx'), (e) => isPersonaError(e, 'model_corrupt'));
 });
