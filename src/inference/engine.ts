@@ -1,7 +1,8 @@
 /**
  * The one entry point bots, the studio and `persona chat` call: `engine.replyAs(persona,
- * turns, options)`. It picks the persona's model (newest version, a pinned one, or base),
- * leases it from the cache, fits the conversation into the context window, waits for the
+ * turns, options)`. It picks the persona's model (its current one — the registry's champion
+ * as wired in src/app/core.ts, by default the newest version folder — a pinned version, or
+ * base), leases it from the cache, fits the conversation into the context window, waits for the
  * model's queue, and generates an in-character reply with the persona's sampling settings.
  *
  * Hot swap: when the persona's current model changes (a new version was trained or promoted),
