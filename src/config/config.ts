@@ -33,6 +33,7 @@ export const configSchema = z.object({
   DISCORD_ALLOWED_GUILDS: csv,
   DISCORD_ALLOWED_CHANNELS: csv,
   DISCORD_ADMIN_ROLE: z.string().optional(),
+  DISCORD_EDIT_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
   SLACK_BOT_TOKEN: z.string().optional(),
   SLACK_APP_TOKEN: z.string().optional(),
   SLACK_SIGNING_SECRET: z.string().optional(),

@@ -25,7 +25,7 @@ export interface DiscordServices {
 }
 
 export interface DiscordAdapterOptions {
-  /** Minimum time between two edits of a streamed reply (default 1 s). */
+  /** Minimum time between two edits of a streamed reply (default DISCORD_EDIT_INTERVAL_MS, 1 s). */
   editIntervalMs?: number;
   /** Recent channel messages offered as memory (default 20). */
   historyLimit?: number;
@@ -38,7 +38,8 @@ export interface DiscordAdapter {
   stop(): Promise<void>;
 }
 
-type ConfigPart = Pick<Config, 'DISCORD_TOKEN' | 'DISCORD_API_URL' | 'DISCORD_ALLOWED_GUILDS' | 'DISCORD_ALLOWED_CHANNELS' | 'DISCORD_ADMIN_ROLE'>;
+type ConfigPart = Pick<Config, 'DISCORD_TOKEN' | 'DISCORD_API_URL' | 'DISCORD_ALLOWED_GUILDS' | 'DISCORD_ALLOWED_CHANNELS' | 'DISCORD_ADMIN_ROLE'> &
+  Partial<Pick<Config, 'DISCORD_EDIT_INTERVAL_MS'>>;
 
 export async function startDiscordAdapter(config: ConfigPart, services: DiscordServices, options: DiscordAdapterOptions = {}): Promise<DiscordAdapter> {
   if (!config.DISCORD_TOKEN) throw new PersonaError('config_invalid', 'DISCORD_TOKEN is not set: add the bot token from the Discord developer portal to .env.', { field: 'DISCORD_TOKEN' });
@@ -72,7 +73,7 @@ class DiscordBot {
   ) {
     this.webhooks = new WebhookPool(client);
     this.translator = new DiscordTranslator({ selfId: client.user.id, ownWebhookIds: this.webhooks.ownIds, historyLimit: options.historyLimit ?? 20 });
-    this.editIntervalMs = options.editIntervalMs ?? 1000;
+    this.editIntervalMs = options.editIntervalMs ?? config.DISCORD_EDIT_INTERVAL_MS ?? 1000;
   }
 
   async start(): Promise<void> {
