@@ -13,7 +13,7 @@ import { loadInferenceModel, type LoadedModel } from '../../src/inference/loaded
 import { StopStrings } from '../../src/inference/stop-strings.ts';
 import { TextStream } from '../../src/inference/text-stream.ts';
 import { isPersonaError } from '../../src/errors.ts';
-import { writeTinyModelFolder } from './tiny-folder.ts';
+import { writeScriptedModelFolder, writeTinyModelFolder } from './tiny-folder.ts';
 
 let model: LoadedModel;
 let dir: string;
@@ -111,4 +111,31 @@ test('an AbortSignal stops generation with generation_aborted and no further del
   );
   assert.equal(deltas, 3);
   assert.equal(afterAbort, 0);
+});
+
+test('a scripted model: the emoji streams whole, and the other speaker\'s line is cut and never shown', async () => {
+  const cue = 'Hello there, how are you today?';
+  const scripted = writeScriptedModelFolder(cue, 'Sure 😀\nAlice: no');
+  const speaker = await loadInferenceModel(scripted.dir, { threads: 1 });
+  try {
+    const deltas: string[] = [];
+    const result = await generate(speaker.session, speaker.tokenizer.encode(cue), {
+      params: greedy(40),
+      tokenizer: speaker.tokenizer,
+      eosTokenIds: speaker.eosTokenIds,
+      stopStrings: new StopStrings([], ['Alice', 'Bob']),
+      onDelta: (d) => deltas.push(d.text),
+    });
+    assert.equal(result.text, 'Sure 😀');
+    assert.equal(result.stoppedBy, 'stop_string');
+    assert.equal(deltas.join(''), 'Sure 😀');
+    assert.ok(deltas.includes(' 😀'), 'the emoji arrives in one delta');
+    assert.ok(deltas.every((d) => !d.includes('\uFFFD') && !d.includes('Ali')));
+    const unstopped = await generate(speaker.session, speaker.tokenizer.encode(cue), { params: greedy(40), tokenizer: speaker.tokenizer, eosTokenIds: speaker.eosTokenIds, stopStrings: new StopStrings([]) });
+    assert.equal(unstopped.text, 'Sure 😀\nAlice: no');
+    assert.equal(unstopped.stoppedBy, 'eos');
+  } finally {
+    await speaker.dispose();
+    rmSync(scripted.dir, { recursive: true, force: true });
+  }
 });
