@@ -48,11 +48,29 @@ export function isPersonaSpeaker(persona: PersonaVoice, speaker: string): boolea
   return name === persona.name.toLowerCase() || (persona.voices?.names ?? []).some((n) => n.toLowerCase() === name);
 }
 
-function toMessages(persona: PersonaVoice, turns: Turn[]): ChatMessage[] {
+const namesShown = new WeakMap<TokenizerConfig, boolean>();
+
+/**
+ * Whether the chat template renders a message's `name` (ours does; ChatML/SmolLM2/Llama 3
+ * templates of downloaded models do not). Without it, speakers would be lost in a group chat.
+ */
+function templateShowsNames(config: TokenizerConfig): boolean {
+  let shows = namesShown.get(config);
+  if (shows === undefined) {
+    const probe = 'Zqx Speaker';
+    shows = renderChat(config, [{ role: 'user', name: probe, content: 'hi' }], { addGenerationPrompt: false }).includes(probe);
+    namesShown.set(config, shows);
+  }
+  return shows;
+}
+
+function toMessages(persona: PersonaVoice, turns: Turn[], showsNames: boolean): ChatMessage[] {
   const messages: ChatMessage[] = persona.system_prompt ? [{ role: 'system', content: persona.system_prompt }] : [];
   for (const turn of turns) {
     const own = isPersonaSpeaker(persona, turn.speaker);
-    messages.push({ role: own ? 'assistant' : 'user', name: own ? persona.name : turn.speaker, content: turn.text });
+    // A template that drops names gets "Alice: text" in the content, so who said what survives.
+    const content = own || showsNames ? turn.text : `${turn.speaker}: ${turn.text}`;
+    messages.push({ role: own ? 'assistant' : 'user', name: own ? persona.name : turn.speaker, content });
   }
   return messages;
 }
@@ -79,8 +97,9 @@ export function buildPrompt(model: PromptModel, persona: PersonaVoice, turns: Tu
       { field: 'max_new_tokens' },
     );
   }
+  const showsNames = templateShowsNames(model.tokenizerConfig);
   const encode = (kept: Turn[]) =>
-    model.tokenizer.encode(renderChat(model.tokenizerConfig, toMessages(persona, kept), { addGenerationPrompt: true, generationName: persona.name }));
+    model.tokenizer.encode(renderChat(model.tokenizerConfig, toMessages(persona, kept, showsNames), { addGenerationPrompt: true, generationName: persona.name }));
   const otherSpeakers = [...new Set(turns.filter((t) => !isPersonaSpeaker(persona, t.speaker)).map((t) => t.speaker.trim()))];
 
   // Largest suffix of turns that fits (token count grows with every turn kept: binary search).

@@ -68,3 +68,13 @@ test('empty, enormous and unfittable prompts are rejected with what is allowed',
   rejects(() => buildPrompt(model(100), persona, turns, 95), /use at most 92/);
   rejects(() => buildPrompt(model(60), { ...persona, system_prompt: 'long '.repeat(200) }, turns, 10), /system_prompt/);
 });
+
+test('a downloaded template without speaker names gets the names in the message text', () => {
+  const chatml = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+  const base = model(4096);
+  const prompt = buildPrompt({ ...base, tokenizerConfig: { ...base.tokenizerConfig, chat_template: chatml } }, persona, turns.slice(-3), 50);
+  const rendered = text(prompt.ids);
+  assert.ok(rendered.includes('<|im_start|>user\nBob: second message'));
+  assert.ok(rendered.includes('<|im_start|>assistant\nlet us go'), "the persona's own turns stay unprefixed");
+  assert.ok(rendered.endsWith('<|im_start|>assistant\n'));
+});
