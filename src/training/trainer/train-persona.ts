@@ -83,6 +83,11 @@ export async function trainPersona(options: TrainPersonaOptions): Promise<TrainR
     const file = join(baseDir, 'tokenizer.json');
     throw new PersonaError('tokenizer_mismatch', `${file}: the tokenizer has ${tokenizer.vocabSize} tokens but config.json's vocab_size is ${modelConfig.vocab_size}.`, { file });
   }
+  if (hyper.seqLen > modelConfig.max_position_embeddings) {
+    throw new PersonaError('invalid_argument', `--seq-len ${hyper.seqLen} exceeds the base model's max_position_embeddings (${modelConfig.max_position_embeddings}, ${join(baseDir, 'config.json')}).`, {
+      field: 'seq_len',
+    });
+  }
   if (dataset.train.length === 0) {
     throw new PersonaError('dataset_empty', `Persona "${persona.id}" has no approved training samples in dataset ${dataset.version}; ingest or approve some first.`, { persona: persona.id });
   }
