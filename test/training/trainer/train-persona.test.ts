@@ -96,3 +96,18 @@ test('a diverging run stops with training_diverged and leaves the previous versi
   assert.ok(readFileSync(join(previous.dir, 'model.safetensors')).equals(before));
   assert.equal(existsSync(trainingPaths(config, 'fdr').checkpoint), false);
 });
+
+test('the same seed gives identical step losses on the ONNX step model; another seed does not', async (t) => {
+  const { config, persona } = setup(t, { method: 'lora', max_steps: 5 });
+  const stepLosses = (dir: string) =>
+    readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('"type":"step"'))
+      .map((line) => JSON.parse(line).loss as number);
+  const a = await trainPersona({ config, persona, dataset, version: 'a' });
+  const b = await trainPersona({ config, persona, dataset, version: 'b' });
+  const c = await trainPersona({ config, persona, dataset, version: 'c', overrides: { seed: 6 } });
+  assert.equal(stepLosses(a.dir).length, 5);
+  assert.deepEqual(stepLosses(a.dir), stepLosses(b.dir));
+  assert.notDeepEqual(stepLosses(a.dir), stepLosses(c.dir));
+});
