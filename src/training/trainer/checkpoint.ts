@@ -6,10 +6,11 @@
  * the old checkpoint or the new one, never a torn file.
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { PersonaError } from '../../errors.js';
 import { encodeSafetensors, readSafetensors, readSafetensorsMetadata, type TensorToWrite } from '../../modelfmt/safetensors.js';
 import type { OptimizerName, Params } from './optimizers.js';
+import { removeStaleTemps } from './stale-temps.js';
 
 export interface EvalRecord {
   step: number;
@@ -58,6 +59,7 @@ export function writeCheckpoint(path: string, checkpoint: Checkpoint): void {
   add(PREFIX.best, checkpoint.best);
   const bytes = encodeSafetensors(tensors, { dtype: 'F32', metadata: { state: JSON.stringify(checkpoint.state) } });
   mkdirSync(dirname(path), { recursive: true });
+  removeStaleTemps(dirname(path), `${basename(path)}.tmp-`);
   const temp = `${path}.tmp-${process.pid}`;
   const fd = openSync(temp, 'w');
   try {

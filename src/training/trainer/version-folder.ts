@@ -4,8 +4,8 @@
  * tokenizer files, model.safetensors (full or LoRA-merged weights, float32), for LoRA also
  * PEFT's adapter_config.json + adapter_model.safetensors, onnx/model.onnx when the exporter
  * exists, and training.json. Built in a hidden temp folder beside the target and renamed
- * into place, so a crash leaves either no version or a complete one, and earlier versions
- * are never touched.
+ * into place, so a crash leaves either no version or a complete one (its temp folder is
+ * removed by the next write), and earlier versions are never touched.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { writeSafetensors, type TensorToWrite } from '../../modelfmt/safetensors
 import { adapterConfig, type LoraSettings } from './lora.js';
 import { exportInferenceOnnxHook } from './onnx-hook.js';
 import type { Params } from './optimizers.js';
+import { removeStaleTemps } from './stale-temps.js';
 
 /** Tokenizer files of the common HF layouts; whichever the base has are copied. */
 const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.json', 'merges.txt', 'tokenizer.model', 'added_tokens.json'];
@@ -41,6 +42,7 @@ export interface WrittenVersion {
 export async function writeVersionFolder(input: VersionFolderInput): Promise<WrittenVersion> {
   const finalDir = join(input.personaModelsDir, input.version);
   if (existsSync(finalDir)) throw new PersonaError('invalid_argument', `Model version ${finalDir} already exists; versions are never overwritten.`, { dir: finalDir });
+  removeStaleTemps(input.personaModelsDir, '.tmp-');
   const temp = join(input.personaModelsDir, `.tmp-${input.version}-${process.pid}`);
   rmSync(temp, { recursive: true, force: true });
   mkdirSync(temp, { recursive: true });

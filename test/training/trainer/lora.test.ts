@@ -1,7 +1,7 @@
 // LoRA merge math and the version folder layout written for a LoRA run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mergeLora } from '../../../src/training/trainer/lora.ts';
@@ -37,6 +37,7 @@ test('a LoRA version folder has HF + PEFT files, is written atomically and never
   const adapterParams = initLoraParams(config, settings, 1);
   for (const [key, data] of adapterParams) data.fill(key.includes('lora_A') ? 0.1 : 0.2);
   const adapterShapes = loraParameterShapes(config, settings);
+  mkdirSync(join(out, '.tmp-crashed-4194305'), { recursive: true }); // left by a writer that was killed
   const written = await writeVersionFolder({
     personaModelsDir: out,
     version: 'v1',
@@ -50,7 +51,7 @@ test('a LoRA version folder has HF + PEFT files, is written atomically and never
   for (const file of ['adapter_config.json', 'adapter_model.safetensors', 'config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'training.json']) {
     assert.ok(files.includes(file), `${file} in ${files.join(', ')}`);
   }
-  assert.deepEqual(readdirSync(out), ['v1'], 'no temp folder is left behind');
+  assert.deepEqual(readdirSync(out), ['v1'], 'no temp folder is left behind, nor one of a dead writer');
   const adapterConfig = JSON.parse(readFileSync(join(written.dir, 'adapter_config.json'), 'utf8'));
   assert.equal(adapterConfig.peft_type, 'LORA');
   assert.equal(adapterConfig.task_type, 'CAUSAL_LM');
