@@ -6,7 +6,7 @@
  * is interrupted writes no version, so the previous ones stay exactly as they were.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from '../../config/config.js';
 import { PersonaError } from '../../errors.js';
@@ -98,14 +98,13 @@ export async function trainPersona(options: TrainPersonaOptions): Promise<TrainR
   const validationRows = packSamples(dataset.validation.map((s) => tokenizeSample(s, render)), { seqLen: hyper.seqLen, padId, seed: hyper.seed + 1, ignoreWeights: true });
 
   const base = loadBaseWeights(baseDir, modelConfig);
-  const loraOptions = { r: settings.lora.r, alpha: settings.lora.alpha, dropout: settings.lora.dropout, targetModules: settings.lora.targetModules };
   const threads = config.ORT_THREADS > 0 ? config.ORT_THREADS : undefined;
-  const model: StepModel = await createStepModel(modelConfig, { method, lora: loraOptions, batchSize: hyper.batchSize, seqLen: hyper.seqLen, threads, seed: hyper.seed });
+  const model: StepModel = await createStepModel(modelConfig, { method, lora: settings.lora, batchSize: hyper.batchSize, seqLen: hyper.seqLen, threads, seed: hyper.seed });
   const frozen: Params = method === 'full' ? new Map() : base;
-  const trainable: Params = method === 'full' ? base : initLoraParams(modelConfig, loraOptions, hyper.seed);
+  const trainable: Params = method === 'full' ? base : initLoraParams(modelConfig, settings.lora, hyper.seed);
 
   const paths = trainingPaths(config, persona.id);
-  const fingerprint = runFingerprint({ dataset: dataset.version, baseDir, method, hyper, lora: method === 'lora' ? settings.lora : null, rows: trainRows.length });
+  const fingerprint = runFingerprint({ dataset: dataset.version, base: baseStamp(baseDir), method, hyper, lora: method === 'lora' ? settings.lora : null, rows: trainRows.length });
   const log = metricsLog(paths.metrics, !checkpointMatches(paths.checkpoint, fingerprint));
   let result: LoopResult;
   try {
@@ -170,6 +169,16 @@ export async function trainPersona(options: TrainPersonaOptions): Promise<TrainR
 /** Same dataset, base, method and hyperparameters → same fingerprint → the checkpoint resumes. */
 function runFingerprint(parts: Record<string, unknown>): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
+}
+
+/** The base folder's path plus size and mtime of its weight files: a replaced base starts a fresh run. */
+function baseStamp(baseDir: string): string[] {
+  return ['config.json', 'model.safetensors', 'model.safetensors.index.json']
+    .filter((name) => existsSync(join(baseDir, name)))
+    .map((name) => {
+      const stat = statSync(join(baseDir, name));
+      return `${join(baseDir, name)}:${stat.size}:${stat.mtimeMs}`;
+    });
 }
 
 function checkpointMatches(path: string, fingerprint: string): boolean {
