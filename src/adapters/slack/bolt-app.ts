@@ -86,7 +86,9 @@ export function createSlackApp(config: Config, once: OnceGuard, retryConfig: Ret
       const address = server.address();
       return typeof address === 'object' && address ? address.port : config.SLACK_PORT;
     },
-    stop: () => app.stop(),
+    stop: async () => {
+      await app.stop();
+    },
   };
 }
 

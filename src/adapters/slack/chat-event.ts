@@ -66,12 +66,19 @@ export class ChatEventBuilder {
   }
 
   private async history(message: SlackMessage, inThread: boolean): Promise<ChatTurn[]> {
-    const answer = inThread
-      ? await this.client.conversations.replies({ channel: message.channel, ts: message.thread_ts ?? message.ts, limit: 200 })
-      : await this.client.conversations.history({ channel: message.channel, latest: message.ts, inclusive: false, limit: HISTORY_LIMIT });
-    const before = ((answer.messages ?? []) as HistoryMessage[]).filter((turn) => turn.ts && Number(turn.ts) < Number(message.ts) && turn.text);
+    const before = (await this.fetchHistory(message, inThread)).filter((turn) => turn.ts && Number(turn.ts) < Number(message.ts) && turn.text);
     before.sort((a, b) => Number(a.ts) - Number(b.ts));
     return Promise.all(before.slice(-HISTORY_LIMIT).map((turn) => this.turn(turn)));
+  }
+
+  /** Narrowed through `unknown` on purpose: comparing the two Web API response unions exhausts tsc's memory. */
+  private async fetchHistory(message: SlackMessage, inThread: boolean): Promise<HistoryMessage[]> {
+    if (inThread) {
+      const replies: { messages?: unknown[] } = await this.client.conversations.replies({ channel: message.channel, ts: message.thread_ts ?? message.ts, limit: 200 });
+      return (replies.messages ?? []) as HistoryMessage[];
+    }
+    const history: { messages?: unknown[] } = await this.client.conversations.history({ channel: message.channel, latest: message.ts, inclusive: false, limit: HISTORY_LIMIT });
+    return (history.messages ?? []) as HistoryMessage[];
   }
 
   private async turn(message: HistoryMessage): Promise<ChatTurn> {

@@ -81,7 +81,7 @@ export function describeCounts(counts: DatasetCounts): string {
 
 async function queue(services: SlackServices): Promise<string> {
   const counts = await services.review.counts();
-  const unposted = (await services.review.unposted(1000)).length;
+  const unposted = (await services.review.unposted(1000, services.personas.list().map((persona) => persona.id))).length;
   const waiting = unposted >= 1000 ? '1000+' : String(unposted);
   return `${counts.pending} candidate(s) pending review; ${waiting} not yet posted to the review channel.`;
 }

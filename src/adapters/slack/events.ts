@@ -32,14 +32,22 @@ export interface EventDeps {
   personaName: (personaId: string) => string | undefined;
 }
 
-export function registerEvents(app: BoltApp, deps: EventDeps): void {
+/** Returns a function that resolves once the events being handled now are done (for a clean stop). */
+export function registerEvents(app: BoltApp, deps: EventDeps): () => Promise<void> {
+  const inFlight = new Set<Promise<void>>();
   app.use(async ({ body, next }) => {
     const eventId = (body as { event_id?: string }).event_id;
     if (eventId && !(await deps.once.claim(`slack:event:${eventId}`, EVENT_ONCE_TTL_MS))) {
       log.info({ eventId }, 'ignored a redelivered Slack event');
       return;
     }
-    await next();
+    const handled = next();
+    inFlight.add(handled);
+    try {
+      await handled;
+    } finally {
+      inFlight.delete(handled);
+    }
   });
 
   const builder = new ChatEventBuilder(deps.client, deps.bot, async (ts) => {
@@ -83,4 +91,7 @@ export function registerEvents(app: BoltApp, deps: EventDeps): void {
   };
   app.event('reaction_added', async ({ event, body }) => onReaction(event, true, body.event_id));
   app.event('reaction_removed', async ({ event, body }) => onReaction(event, false, body.event_id));
+  return async () => {
+    await Promise.allSettled([...inFlight]);
+  };
 }

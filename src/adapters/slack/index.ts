@@ -47,16 +47,17 @@ export async function startSlackAdapter(config: Config, services: SlackServices,
   const bot = { userId: auth.user_id ?? '', teamId: auth.team_id ?? '' };
   const curators = new Curators(config.SLACK_CURATORS, client, services.now);
   if (!curators.configured) log.warn('SLACK_CURATORS is empty: review reactions will be ignored until curators are configured');
-  const personaName = (id: string) => services.personas.list().find((persona) => persona.id === id)?.name;
-  const decisions = new ReviewDecisions(client, services.review, curators, (id) => personaName(id) ?? id, services.now);
-  registerEvents(app, { client, bot, once: services.once, review: services.review, decisions, chat: services.chat, personaName });
+  const personaNames = () => new Map(services.personas.list().map((persona) => [persona.id, persona.name]));
+  const personaName = (id: string) => personaNames().get(id);
+  const decisions = new ReviewDecisions(client, services.review, curators, personaName, services.now);
+  const eventsSettled = registerEvents(app, { client, bot, once: services.once, review: services.review, decisions, chat: services.chat, personaName });
   registerCommands(app, services, curators);
   app.error(async (error) => {
     log.error({ err: error }, 'Slack listener failed');
   });
 
   const reviewChannel = config.SLACK_REVIEW_CHANNEL;
-  const poster = reviewChannel ? new ReviewPoster(client, services.review, { channel: reviewChannel, personaName: (id) => personaName(id) ?? id, ...options.queue }) : undefined;
+  const poster = reviewChannel ? new ReviewPoster(client, services.review, { channel: reviewChannel, personaNames, ...options.queue }) : undefined;
   if (!poster) log.warn('SLACK_REVIEW_CHANNEL is not set: candidates are not posted for review in Slack');
 
   const port = await slack.start();
@@ -75,6 +76,7 @@ export async function startSlackAdapter(config: Config, services: SlackServices,
     stop: async () => {
       await poster?.stop();
       await slack.stop();
+      await eventsSettled();
     },
   };
 }

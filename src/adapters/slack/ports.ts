@@ -56,8 +56,8 @@ export interface DatasetCounts {
 
 /** The curation side of the review channel. */
 export interface ReviewStore {
-  /** Pending candidates not yet posted to the review channel, oldest first. */
-  unposted(limit: number): Promise<ReviewCandidate[]>;
+  /** Pending candidates of these personas not yet posted to the review channel, oldest first. */
+  unposted(limit: number, personaIds: string[]): Promise<ReviewCandidate[]>;
   /** Remembers the Slack message that shows the candidate. */
   markPosted(candidateId: string, message: { channel: string; ts: string }): Promise<void>;
   byReviewMessage(channel: string, ts: string): Promise<ReviewCandidate | undefined>;

@@ -46,7 +46,8 @@ export class ReviewDecisions {
     private readonly client: SlackClient,
     private readonly review: ReviewStore,
     private readonly curators: Curators,
-    private readonly personaName: (personaId: string) => string,
+    /** Undefined for a persona that no longer exists: its candidates are not decided here. */
+    private readonly personaName: (personaId: string) => string | undefined,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -57,6 +58,7 @@ export class ReviewDecisions {
     if (!action) return false;
     const candidate = await this.review.byReviewMessage(reaction.channel, reaction.ts);
     if (!candidate) return false;
+    if (this.isOrphan(candidate)) return true;
     if (!(await this.curators.isCurator(reaction.user))) {
       this.ignoredReactions += 1;
       log.info({ user: reaction.user, reaction: reaction.reaction, candidate: candidate.id, ignored: this.ignoredReactions }, 'ignored a review reaction by a non-curator');
@@ -81,7 +83,7 @@ export class ReviewDecisions {
   /** A curator's thread reply under a candidate they marked ✏️ is the corrected text. */
   async onThreadReply(reply: ThreadReply): Promise<void> {
     const candidate = await this.review.byReviewMessage(reply.channel, reply.threadTs);
-    if (!candidate || !reply.text.trim()) return;
+    if (!candidate || !reply.text.trim() || this.isOrphan(candidate)) return;
     if (!(await this.curators.isCurator(reply.user))) return;
     if (this.isRejected(candidate)) return;
     if (!(await this.hasReacted(reply.channel, reply.threadTs, reply.user, 'pencil2'))) {
@@ -106,6 +108,12 @@ export class ReviewDecisions {
     await this.render(result.candidate, message.channel, message.ts);
   }
 
+  private isOrphan(candidate: ReviewCandidate): boolean {
+    if (this.personaName(candidate.persona) !== undefined) return false;
+    log.warn({ candidate: candidate.id, persona: candidate.persona }, 'ignored a review event for an unknown persona');
+    return true;
+  }
+
   private isRejected(candidate: ReviewCandidate): boolean {
     if (candidate.status !== 'rejected') return false;
     log.info({ candidate: candidate.id }, 'ignored an edit of a rejected candidate');
@@ -113,7 +121,7 @@ export class ReviewDecisions {
   }
 
   private async render(candidate: ReviewCandidate, channel: string, ts: string, note?: string): Promise<void> {
-    const message = renderReviewMessage(candidate, this.personaName(candidate.persona), note);
+    const message = renderReviewMessage(candidate, this.personaName(candidate.persona) ?? candidate.persona, note);
     try {
       await this.client.chat.update({ channel, ts, text: message.text, blocks: message.blocks });
     } catch (error) {

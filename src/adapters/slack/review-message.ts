@@ -4,6 +4,7 @@
  * message is always rendered from the candidate's state, so posting and marking an outcome
  * (chat.update) are the same function.
  */
+import type { types } from '@slack/bolt';
 import type { ContextTurn } from '../../ingest/types.js';
 import type { ReviewCandidate } from './ports.js';
 
@@ -15,12 +16,12 @@ export const REVIEW_HELP = 'React ✅ approve · ❌ reject · ✏️ edit (repl
 
 export interface RenderedMessage {
   text: string;
-  blocks: Record<string, unknown>[];
+  blocks: types.KnownBlock[];
 }
 
 export function renderReviewMessage(candidate: ReviewCandidate, personaName: string, note?: string): RenderedMessage {
   const outcome = outcomeLine(candidate);
-  const blocks: Record<string, unknown>[] = [
+  const blocks: types.KnownBlock[] = [
     section(`*${escape(personaName)}* (\`${candidate.persona}\`) · candidate \`${candidate.id}\``),
   ];
   if (candidate.context.length > 0) blocks.push(section(contextText(candidate.context)));
@@ -52,11 +53,11 @@ function sourceLine(candidate: ReviewCandidate): string {
   return `Source: ${source.type} \`${escape(source.ref)}\` (${escape(source.position)})${link}`;
 }
 
-function section(text: string): Record<string, unknown> {
+function section(text: string): types.SectionBlock {
   return { type: 'section', text: { type: 'mrkdwn', text: truncate(text, SECTION_LIMIT) } };
 }
 
-function contextBlock(text: string): Record<string, unknown> {
+function contextBlock(text: string): types.ContextBlock {
   return { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(text, SECTION_LIMIT) }] };
 }
 

@@ -20,7 +20,8 @@ export interface ReviewPosterOptions {
   minIntervalMs?: number;
   /** How often to look for new candidates (default 15 s). */
   pollMs?: number;
-  personaName: (personaId: string) => string;
+  /** Known personas by id → name; candidates of personas that no longer exist are not posted. */
+  personaNames: () => Map<string, string>;
 }
 
 export class ReviewPoster {
@@ -64,12 +65,13 @@ export class ReviewPoster {
     let posted = 0;
     try {
       while (!this.stopped) {
-        const batch = await this.review.unposted(this.batchSize);
+        const names = this.options.personaNames();
+        const batch = await this.review.unposted(this.batchSize, [...names.keys()]);
         if (batch.length === 0) break;
         for (const candidate of batch) {
           if (this.stopped) break;
           await this.pace();
-          const message = renderReviewMessage(candidate, this.options.personaName(candidate.persona));
+          const message = renderReviewMessage(candidate, names.get(candidate.persona) ?? candidate.persona);
           const answer = await this.client.chat.postMessage({ channel: this.options.channel, text: message.text, blocks: message.blocks, unfurl_links: false });
           this.lastPostAt = performance.now();
           await this.review.markPosted(candidate.id, { channel: answer.channel ?? this.options.channel, ts: answer.ts ?? '' });

@@ -4,11 +4,11 @@
  * a review channel, a chat channel and a DM. `deliver` sends an event the way the mode
  * does (a Socket Mode envelope, or a signed POST); `waitFor` polls for an outcome.
  */
+import './quiet-logs.ts';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../../src/config/config.ts';
-import { configureLogger } from '../../../src/log.ts';
 import { ChatMiddleware, InMemoryState, type PersonaDirectory, type ReplyEngine, type TrainingControl } from '../../../src/adapters/middleware/index.ts';
 import { startSlackAdapter, type SlackAdapter } from '../../../src/adapters/slack/index.ts';
 import type { OnceGuard } from '../../../src/adapters/slack/ports.ts';
@@ -80,7 +80,6 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   if (options.mode === 'socket') env.SLACK_APP_TOKEN = 'xapp-test';
   else Object.assign(env, { SLACK_SIGNING_SECRET: SECRET, SLACK_PORT: '0' });
   const config = loadConfig({ root, env });
-  configureLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 
   const store = await openStore('sqlite::memory:');
   const once: OnceGuard = { claim: (key, ttlMs) => store.setIfAbsent(key, true, ttlMs) };
@@ -118,7 +117,9 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
         await fake.sendEnvelope('events_api', callback, retryNum);
         return { status: 200 };
       }
-      return send(url, signedEvent(callback, { secret: SECRET, retryNum }));
+      // Slack signs each redelivery anew, at a later time: a different timestamp, so a different signature.
+      const timestamp = Math.floor(Date.now() / 1000) + (retryNum ?? 0);
+      return send(url, signedEvent(callback, { secret: SECRET, retryNum, timestamp }));
     },
     command: async (text, user) => {
       const fields = commandFields(text, user);

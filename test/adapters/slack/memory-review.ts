@@ -53,9 +53,9 @@ export class MemoryReview implements ReviewStore, CandidateSink {
     return draft;
   }
 
-  async unposted(limit: number): Promise<ReviewCandidate[]> {
+  async unposted(limit: number, personaIds: string[]): Promise<ReviewCandidate[]> {
     return [...this.entries.values()]
-      .filter((entry) => !entry.posted && entry.candidate.status === 'pending')
+      .filter((entry) => !entry.posted && entry.candidate.status === 'pending' && personaIds.includes(entry.candidate.persona))
       .sort((a, b) => a.createdAt - b.createdAt)
       .slice(0, limit)
       .map((entry) => entry.candidate);
@@ -90,7 +90,7 @@ export class MemoryReview implements ReviewStore, CandidateSink {
     const entry = this.entries.get(decision.candidateId);
     if (!entry) return { applied: false, reason: 'not_found' };
     if (this.appliedEvents.has(decision.eventId)) return { applied: false, reason: 'duplicate', candidate: entry.candidate };
-    const index = entry.history.findLastIndex((step) => step.action === decision.action && step.by === decision.by);
+    const index = entry.history.map((step) => step.action === decision.action && step.by === decision.by).lastIndexOf(true);
     if (index < 0) return { applied: false, reason: 'conflict', candidate: entry.candidate };
     this.appliedEvents.add(decision.eventId);
     entry.candidate = entry.history[index].before;
