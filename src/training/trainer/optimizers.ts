@@ -66,7 +66,7 @@ export class AdamW implements Optimizer {
     this.t += 1;
     const { beta1, beta2, eps } = this;
     const bias1 = 1 - beta1 ** this.t;
-    const bias2Sqrt = Math.sqrt(1 - beta2 ** this.t);
+    const invBias2Sqrt = 1 / Math.sqrt(1 - beta2 ** this.t);
     const stepSize = lr / bias1;
     const oneMinusBeta1 = 1 - beta1;
     const oneMinusBeta2 = 1 - beta2;
@@ -81,7 +81,7 @@ export class AdamW implements Optimizer {
         const vi = beta2 * v[i] + oneMinusBeta2 * gi * gi;
         m[i] = mi;
         v[i] = vi;
-        p[i] = p[i] * decay - (stepSize * mi) / (Math.sqrt(vi) / bias2Sqrt + eps);
+        p[i] = p[i] * decay - (stepSize * mi) / (Math.sqrt(vi) * invBias2Sqrt + eps);
       }
     }
   }
