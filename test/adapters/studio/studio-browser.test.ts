@@ -136,7 +136,7 @@ test('Persona Studio in Chromium: a first session, page by page', { timeout: 180
     await page.keyboard.press('a');
     await page.getByRole('status').getByText(/^Approved: .* is now approved\.$/).waitFor();
     await other.keyboard.press('a');
-    await other.getByRole('alert').getByText(/already approved by studio/).waitFor();
+    await other.getByRole('alert').getByText(/^This candidate was already approved in the studio \(another tab or window\)\.$/).waitFor();
     await other.close();
 
     await candidate.getByText(`1 of ${before.pending - 1}`).waitFor();
@@ -161,35 +161,34 @@ test('Persona Studio in Chromium: a first session, page by page', { timeout: 180
     await shot('chat-base');
   });
 
-  let version = '';
-  await t.test("training: a short run draws the live chart and is listed with the gate's decision", async () => {
-    await page.goto(`${project.url}#/training/${PERSONA}`);
-    await page.getByRole('spinbutton', { name: 'Max steps' }).fill('6');
-    await page.getByRole('button', { name: 'Start training' }).click();
-    const chart = page.locator('figure.chart').first();
-    await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('figure.chart')?.dataset.points) >= 1, undefined, { timeout: 60_000 });
-    await page.getByText(/step \d\/6 · loss \d+\.\d{4} · \d+ tokens\/s/).waitFor();
-    await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('figure.chart')?.dataset.points) >= 4, undefined, { timeout: 60_000 });
-    await chart.locator('canvas').waitFor();
+  /** The newest run in the Past runs table, once it has finished: its version. */
+  async function finishedRun(): Promise<string> {
     const run = page.getByRole('region', { name: 'Past runs' }).getByRole('row').nth(1);
     await run.getByRole('cell', { name: /^(promoted|kept)$/ }).waitFor({ timeout: 60_000 });
-    version = (await run.getByRole('cell').nth(2).innerText()).trim();
+    const version = (await run.getByRole('cell').nth(2).innerText()).trim();
     assert.match(version, /^\d{8}-\d{6}/, 'the run names the version it trained');
     assert.match(await run.locator('td.gate').innerText(), /\w+/, "the gate's reason is shown");
-    await page.getByText(/^Last run: (promoted|kept)/).waitFor();
-    await shot('training');
-  });
+    await page.getByText(/^Last run: (promoted|kept) — /).waitFor();
+    return version;
+  }
+  const chartPoints = (atLeast: number) => page.waitForFunction((n) => Number(document.querySelector<HTMLElement>('figure.chart')?.dataset.points) >= n, atLeast, { timeout: 60_000 });
 
-  await t.test('before/after: the chat compares the new champion with the base on the same prompt', async () => {
-    if ((await personas()).find((p) => p.id === PERSONA)!.champion !== version) {
-      await page.getByRole('button', { name: `promote ${version}` }).click();
-      await page.locator('strong.champion').getByText(version).waitFor();
-    }
-    await page.goto(`${project.url}#/chat/${PERSONA}/compare`);
-    const after = page.getByRole('region', { name: `replies from ${version}` });
+  let first = '';
+  await t.test("first run: the offer trains FDR, the live chart grows, the run shows the gate's decision, then before/after in the chat", async () => {
+    await page.goto(`${project.url}#/personas/${PERSONA}`);
+    await page.getByRole('button', { name: 'Train FDR now' }).click();
+    await page.waitForURL(/#\/training\/tiny$/);
+    await chartPoints(1);
+    await page.getByText(/step \d+\/\d+ · loss \d+\.\d{4} · \d+ tokens\/s/).waitFor();
+    await chartPoints(4);
+    await page.locator('figure.chart canvas').first().waitFor();
+    first = await finishedRun();
+    await shot('training');
+
+    await page.getByRole('link', { name: 'Compare before and after in Chat' }).click();
+    await page.waitForURL(new RegExp(`#/chat/tiny/compare/${first}$`));
+    const after = page.getByRole('region', { name: `replies from ${first}` });
     const before = page.getByRole('region', { name: 'replies from base' });
-    await after.waitFor();
-    await before.waitFor();
     await page.getByRole('textbox', { name: 'Message' }).fill('How is the weather by the lake?');
     await page.getByRole('button', { name: 'Send' }).click();
     await after.getByRole('button', { name: 'good reply' }).waitFor({ timeout: 30_000 });
@@ -197,16 +196,29 @@ test('Persona Studio in Chromium: a first session, page by page', { timeout: 180
     await shot('chat-compare');
   });
 
-  await t.test('promote and roll back', async () => {
+  await t.test('a short run from the training form (max steps 3), then promote and roll back', async () => {
     await page.goto(`${project.url}#/training/${PERSONA}`);
+    await page.getByRole('spinbutton', { name: 'Max steps' }).fill('3');
+    await page.getByRole('button', { name: 'Start training' }).click();
+    await page.getByText(/step \d\/3 · loss/).waitFor({ timeout: 60_000 });
+    await page.getByText(/^Last run: (promoted|kept) — /).or(page.getByText(/^Running: /)).first().waitFor();
+    await page.waitForFunction((v) => !document.querySelector('[aria-labelledby="runs-title"] tbody tr td:nth-child(3)')?.textContent?.includes(v), first, { timeout: 60_000 });
+    const second = await finishedRun();
+    assert.notEqual(second, first);
+
     const champion = page.locator('strong.champion');
-    await champion.getByText(version).waitFor();
+    const registry = project.server.core.registry;
+    if ((await registry.champion(PERSONA))?.version !== second) await page.getByRole('button', { name: `promote ${second}` }).click();
+    await champion.getByText(second, { exact: true }).waitFor();
+    assert.equal((await registry.champion(PERSONA))?.version, second);
     await page.getByRole('button', { name: 'Roll back' }).click();
-    await champion.getByText('base model').waitFor();
-    assert.equal(await project.server.core.registry.champion(PERSONA), null);
-    await page.getByRole('button', { name: `promote ${version}` }).click();
-    await champion.getByText(version).waitFor();
-    assert.equal((await project.server.core.registry.champion(PERSONA))?.version, version);
+    await page.getByRole('status').getByText('Rolled back.').waitFor();
+    const previous = (await registry.champion(PERSONA))?.version ?? 'base model';
+    assert.notEqual(previous, second);
+    await champion.getByText(previous, { exact: true }).waitFor();
+    await page.getByRole('button', { name: `promote ${second}` }).click();
+    await champion.getByText(second, { exact: true }).waitFor();
+    assert.equal((await registry.champion(PERSONA))?.version, second);
     await shot('training-promoted');
   });
 

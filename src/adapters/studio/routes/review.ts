@@ -5,10 +5,15 @@
  * nothing is counted twice.
  */
 import { Hono } from 'hono';
-import { decide, listSamples, requireSample, DECISION_ACTIONS, effectiveText, type DecisionAction } from '../../../curation/index.js';
+import { decide, listSamples, requireSample, DECISION_ACTIONS, effectiveText, type DecisionAction, type SampleRecord } from '../../../curation/index.js';
 import { PersonaError } from '../../../errors.js';
 import { loadPersona } from '../../../personas/load.js';
 import type { StudioDeps } from '../deps.js';
+
+function whoDecided(sample: SampleRecord): string {
+  if (sample.decidedVia === 'studio' && (!sample.decidedBy || sample.decidedBy === 'studio')) return 'in the studio (another tab or window)';
+  return `by ${sample.decidedBy ?? 'someone'}${sample.decidedVia ? ` via ${sample.decidedVia}` : ''}`;
+}
 
 export function reviewRoutes({ core }: StudioDeps): Hono {
   const { config, store } = core;
@@ -30,14 +35,14 @@ export function reviewRoutes({ core }: StudioDeps): Hono {
       throw new PersonaError('invalid_argument', `action must be one of ${DECISION_ACTIONS.join(', ')}.`, { field: 'action' });
     }
     const sample = await requireSample(store, c.req.param('sampleId'), persona.id);
-    if (body.expectedState && sample.state !== body.expectedState) {
-      return c.json({ error: `This candidate was already ${sample.state} by ${sample.decidedBy ?? 'someone'} (${sample.decidedVia ?? 'elsewhere'}).`, code: 'decision_conflict', state: sample.state }, 409);
-    }
-    // Two tabs that saw the same history and took the same decision send the same event id,
-    // so the store applies it once even when both requests pass the check above together.
-    const eventId = `studio:${sample.id}:${body.action}:${sample.history.length}`;
+    const conflict = (decided: SampleRecord) => c.json({ error: `This candidate was already ${decided.state} ${whoDecided(decided)}.`, code: 'decision_conflict', state: decided.state }, 409);
+    if (body.expectedState && sample.state !== body.expectedState) return conflict(sample);
+    // The event id names the history this decision was made on, whatever the action: when two
+    // tabs pass the check above together, the store applies the first and drops the second.
+    const eventId = `studio:${sample.id}:${sample.history.length}`;
     const outcome = await decide(store, { sampleId: sample.id, action: body.action, text: body.text, by: body.by || 'studio', via: 'studio', where: 'studio', eventId });
-    return c.json({ applied: outcome.applied, state: outcome.sample.state, exemplary: outcome.sample.exemplary, text: effectiveText(outcome.sample) });
+    if (!outcome.applied) return conflict(outcome.sample);
+    return c.json({ applied: true, state: outcome.sample.state, exemplary: outcome.sample.exemplary, text: effectiveText(outcome.sample) });
   });
 
   return app;

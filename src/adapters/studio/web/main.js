@@ -1,4 +1,4 @@
-// Persona Studio: navigation and routing (#/page/persona). Each page lives in pages/.
+// Persona Studio: navigation and routing (#/page/persona, see route.js). Each page lives in pages/.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { html } from './html.js';
@@ -54,7 +54,7 @@ function App() {
       </label>
     </header>
     ${error && html`<p role="alert" class="error">${error}</p>`}
-    <main><${Page} persona=${persona} mode=${route.mode} personas=${personas} reload=${reload} /></main>
+    <main><${Page} persona=${persona} mode=${route.mode} arg=${route.arg} personas=${personas} reload=${reload} /></main>
   `;
 }
 

@@ -1,9 +1,11 @@
 // Chat: talk to a persona with any model version (or the base), streamed; compare two
-// versions side by side on the same conversation (#/chat/<persona>/compare opens the
-// champion next to the base: the before/after of training); rate replies 👍/👎.
+// versions side by side on the same conversation (#/chat/<persona>/compare[/<version>] opens
+// that version, or the champion, next to the base: the before/after of training); rate
+// replies 👍/👎.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api, postStream } from '../api.js';
+import { Thumb } from '../icons.js';
 
 const USER = 'You';
 
@@ -60,8 +62,8 @@ function Pane({ persona, personaName, model, turns, round, onDone, label }) {
         ${paneTurns(turns, label).map((t) => html`<li class=${t.speaker === USER ? 'user' : 'bot'}>
           <strong>${t.speaker}</strong> ${t.text}
           ${t.speaker !== USER && html`<span class="rate">
-            <button aria-label="good reply" aria-pressed=${rated[t.index] === 'up'} onClick=${() => rate(t, 'up')}>👍</button>
-            <button aria-label="bad reply" aria-pressed=${rated[t.index] === 'down'} onClick=${() => rate(t, 'down')}>👎</button></span>
+            <button aria-label="good reply" title="good reply (👍)" aria-pressed=${rated[t.index] === 'up'} onClick=${() => rate(t, 'up')}><${Thumb} direction="up" /></button>
+            <button aria-label="bad reply" title="bad reply (👎)" aria-pressed=${rated[t.index] === 'down'} onClick=${() => rate(t, 'down')}><${Thumb} direction="down" /></button></span>
             <span class="muted"> ${t.tokens} tokens${t.stoppedBy === 'max_new_tokens' ? ' (length limit)' : ''}</span>`}
         </li>`)}
         ${streaming && html`<li class="bot streaming" aria-live="polite" aria-busy="true"><strong>${personaName}</strong> ${text}<span class="cursor" aria-hidden="true">▍</span></li>`}
@@ -70,7 +72,7 @@ function Pane({ persona, personaName, model, turns, round, onDone, label }) {
     </section>`;
 }
 
-export function ChatPage({ persona, personas, mode }) {
+export function ChatPage({ persona, personas, mode, arg }) {
   const info = personas.find((p) => p.id === persona);
   const [models, setModels] = useState({ champion: null, versions: [] });
   const [left, setLeft] = useState('');
@@ -85,11 +87,12 @@ export function ChatPage({ persona, personas, mode }) {
     newConversation();
     api(`/training/${persona}/models`).then((m) => {
       setModels(m);
-      const trained = m.champion ?? m.versions.at(-1)?.version;
+      const asked = m.versions.some((v) => v.version === arg) ? arg : undefined;
+      const trained = asked ?? m.champion ?? m.versions.at(-1)?.version;
       setLeft(trained ?? 'base');
       setRight(mode === 'compare' && trained ? 'base' : '');
     });
-  }, [persona, mode]);
+  }, [persona, mode, arg]);
   if (!info) return html`<p>Choose a persona.</p>`;
   const choices = ['base', ...models.versions.map((v) => v.version)];
   function newConversation() {

@@ -147,13 +147,14 @@ function TrainOffer({ persona }) {
   return html`<section class="card highlight" aria-label="first training">
     <p><strong>${persona.name}</strong> has ${persona.counts.approved} approved samples and no trained model yet: its replies come from the base model.</p>
     <div class="next-step"><button class="primary" onClick=${train}>Train ${persona.name} now</button>
-      <span class="muted">A short run on this computer; afterwards the Chat page compares the base and the trained replies side by side.</span></div>
+      <span class="muted">It trains on this computer (the Training page shows its progress); afterwards the Chat page compares the base and the trained replies side by side.</span></div>
     <${Status} message=${message} />
   </section>`;
 }
 
 export function PersonasPage({ persona, personas, reload }) {
-  const untrained = personas.find((p) => !p.error && !p.champion && p.counts?.approved > 0);
+  const trainable = personas.filter((p) => !p.error && !p.champion && p.counts?.approved > 0);
+  const untrained = trainable.find((p) => p.id === persona) ?? trainable[0];
   return html`
     <section aria-labelledby="list-title">
       <h2 id="list-title">Personas</h2>

@@ -17,21 +17,22 @@ function eta(event) {
 
 const IDLE = { phase: '', points: [], last: null, job: null, running: false };
 
-function liveText(live) {
+function liveText(live, latest) {
   if (live.running) return `Running: ${live.phase || 'starting'}`;
-  if (live.job) return `Last run: ${live.job.status}${live.job.message ? ` — ${live.job.message}` : ''}`;
-  return 'No run in progress.';
+  if (latest) return `Last run: ${latest.status}${latest.message ? ` — ${latest.message}` : ''}`;
+  return 'No run yet.';
 }
 
-function Live({ live, persona }) {
+/** latest: the run this page saw finish, or else the newest in the history. */
+function Live({ live, latest, persona }) {
   const step = live.last;
   return html`<section class="card" aria-labelledby="live-title">
     <h3 id="live-title">Live</h3>
-    <p aria-live="polite" class="live-status">${liveText(live)}
+    <p aria-live="polite" class="live-status">${liveText(live, latest)}
       ${step && html` · step ${step.step}/${step.totalSteps} · loss ${fmt(step.loss)} · ${Math.round(step.tokensPerSecond)} tokens/s${live.running ? ` · ETA ${eta(step)}` : ''}`}</p>
-    ${!live.running && live.job?.status === 'promoted' && html`<p class="next-step">
-      <a class="button primary" href=${`#/chat/${persona}/compare`}>Compare before and after in Chat</a>
-      <span class="muted">the new champion ${live.job.version} next to the base model, on the same prompt.</span></p>`}
+    ${!live.running && latest?.version && html`<p class="next-step">
+      <a class="button primary" href=${`#/chat/${persona}/compare/${latest.version}`}>Compare before and after in Chat</a>
+      <span class="muted">${latest.version} (${latest.status === 'promoted' ? 'the new champion' : 'kept, not promoted'}) next to the base model, on the same prompt.</span></p>`}
     <${LossChart} points=${live.points} label="loss of the current run" empty="The chart fills in as soon as a run reports its first step." />
   </section>`;
 }
@@ -55,7 +56,7 @@ function Versions({ persona, models, act }) {
     <h3 id="models-title">Model versions</h3>
     <p>Champion: <strong class="champion">${models.champion ?? 'base model'}</strong>
       ${models.champion && html` <button onClick=${() => act(`/training/${persona}/rollback`, 'Rolled back.')}>Roll back</button>
-        <span class="muted">to the previous champion, or the base model when there is none</span>`}</p>
+        <span class="muted">${' '}to the previous champion, or the base model when there is none</span>`}</p>
     ${models.versions.length === 0 ? html`<p class="muted">No trained versions yet.</p>` : html`
     <table><thead><tr><th>Version</th><th>Status</th><th>Method</th><th>Validation loss</th><th><span class="visually-hidden">Actions</span></th></tr></thead>
       <tbody>${models.versions.map((v) => html`<tr>
@@ -123,7 +124,7 @@ export function TrainingPage({ persona, reload }) {
       <button type="submit" class="primary" disabled=${live.running}>Start training</button>
     </form>
     <${Status} message=${message} />
-    <${Live} live=${live} persona=${persona} />
+    <${Live} live=${live} latest=${live.job ?? jobs[0]} persona=${persona} />
     <${PastRuns} jobs=${jobs} />
     <${Versions} persona=${persona} models=${models} act=${act} />`;
 }
