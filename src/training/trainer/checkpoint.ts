@@ -1,14 +1,19 @@
 /**
  * Training checkpoints: trainable params, optimizer state, the best params so far, and the
- * loop state (step, epoch, data order, RNG state, early-stopping counters) in ONE
- * safetensors file, the loop state as JSON in its `__metadata__`. Written to a temp file,
- * fsynced and renamed over the previous checkpoint, so a crash at any moment leaves either
- * the old checkpoint or the new one, never a torn file.
+ * loop state (step, epoch, data order, RNG state, early-stopping counters).
+ *
+ * Layout, in the checkpoint folder of a persona:
+ *   checkpoint.json        { dir, state }: the loop state and which tensor folder goes with it
+ *   step-<n>-<pid>/        one safetensors file per tensor group (params, best, optimizer m, v…)
+ * A new checkpoint writes and fsyncs a fresh tensor folder, then replaces checkpoint.json
+ * by rename (atomic), then deletes the older tensor folders. A crash at any moment leaves a
+ * checkpoint.json that points at a complete folder. One file per group keeps the write
+ * buffer to one group (540 MB at 135M parameters) instead of all of them at once.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { PersonaError } from '../../errors.js';
-import { encodeSafetensors, readSafetensors, readSafetensorsMetadata, type TensorToWrite } from '../../modelfmt/safetensors.js';
+import { encodeSafetensors, readSafetensors } from '../../modelfmt/safetensors.js';
 import type { OptimizerName, Params } from './optimizers.js';
 import { removeStaleTemps } from './stale-temps.js';
 
@@ -42,67 +47,113 @@ export interface LoopState {
 export interface Checkpoint {
   state: LoopState;
   params: Params;
+  /** Optimizer state by key (`m.<name>`, `v.<name>`, `momentum.<name>`). */
   optimizerTensors: Params;
   /** Params at the best validation loss so far (absent without validation data). */
   best: Params | null;
 }
 
-const PREFIX = { params: 'params/', optimizer: 'optimizer/', best: 'best/' } as const;
+interface Pointer {
+  dir: string;
+  state: LoopState;
+}
 
+/** `path` is the checkpoint.json file; its tensor folders live beside it. */
 export function writeCheckpoint(path: string, checkpoint: Checkpoint): void {
-  const tensors = new Map<string, TensorToWrite>();
-  const add = (prefix: string, params: Params | null) => {
-    for (const [name, data] of params ?? []) tensors.set(prefix + name, { shape: [data.length], data });
-  };
-  add(PREFIX.params, checkpoint.params);
-  add(PREFIX.optimizer, checkpoint.optimizerTensors);
-  add(PREFIX.best, checkpoint.best);
-  const bytes = encodeSafetensors(tensors, { dtype: 'F32', metadata: { state: JSON.stringify(checkpoint.state) } });
-  mkdirSync(dirname(path), { recursive: true });
-  removeStaleTemps(dirname(path), `${basename(path)}.tmp-`);
-  const temp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(temp, 'w');
-  try {
-    writeSync(fd, bytes);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, path);
+  const root = dirname(path);
+  mkdirSync(root, { recursive: true });
+  removeStaleTemps(root, `${basename(path)}.tmp-`);
+  const dirName = `step-${checkpoint.state.step}-${process.pid}`;
+  const dir = join(root, dirName);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir);
+  writeGroup(join(dir, 'params.safetensors'), checkpoint.params);
+  if (checkpoint.best) writeGroup(join(dir, 'best.safetensors'), checkpoint.best);
+  for (const [group, tensors] of groupByPrefix(checkpoint.optimizerTensors)) writeGroup(join(dir, `optimizer-${group}.safetensors`), tensors);
+  syncPath(dir);
+  writeDurably(path, JSON.stringify({ dir: dirName, state: checkpoint.state } satisfies Pointer));
+  for (const name of readdirSync(root)) if (name.startsWith('step-') && name !== dirName) rmSync(join(root, name), { recursive: true, force: true });
 }
 
 /** The checkpoint at `path`, or null when there is none. */
 export function readCheckpoint(path: string): Checkpoint | null {
-  if (!existsSync(path)) return null;
-  let state: LoopState;
-  try {
-    state = JSON.parse(readSafetensorsMetadata(path).state ?? 'null') as LoopState;
-  } catch (error) {
-    throw new PersonaError('model_corrupt', `${path}: checkpoint state is not valid JSON (${(error as Error).message}); delete it to start afresh.`, { file: path });
-  }
-  if (!state || typeof state.step !== 'number') {
-    throw new PersonaError('model_corrupt', `${path}: not a training checkpoint (no loop state); delete it to start afresh.`, { file: path });
-  }
-  const params: Params = new Map();
+  const pointer = readPointer(path);
+  if (!pointer) return null;
+  const dir = join(dirname(path), pointer.dir);
+  const read = (file: string): Params | null => {
+    const full = join(dir, file);
+    return existsSync(full) ? new Map([...readSafetensors(full)].map(([name, tensor]) => [name, tensor.data])) : null;
+  };
+  const params = read('params.safetensors');
+  if (!params) throw new PersonaError('model_corrupt', `${dir}: the checkpoint's params.safetensors is missing; delete ${path} to start afresh.`, { file: dir });
   const optimizerTensors: Params = new Map();
-  let best: Params | null = null;
-  for (const [key, tensor] of readSafetensors(path)) {
-    if (key.startsWith(PREFIX.params)) params.set(key.slice(PREFIX.params.length), tensor.data);
-    else if (key.startsWith(PREFIX.optimizer)) optimizerTensors.set(key.slice(PREFIX.optimizer.length), tensor.data);
-    else if (key.startsWith(PREFIX.best)) (best ??= new Map()).set(key.slice(PREFIX.best.length), tensor.data);
+  for (const file of readdirSync(dir).filter((name) => name.startsWith('optimizer-')).sort()) {
+    const group = file.slice('optimizer-'.length, -'.safetensors'.length);
+    for (const [name, data] of read(file)!) optimizerTensors.set(`${group}.${name}`, data);
   }
-  return { state, params, optimizerTensors, best };
+  return { state: pointer.state, params, optimizerTensors, best: read('best.safetensors') };
 }
 
 /** The fingerprint of the run that wrote the checkpoint, without reading its tensors. */
 export function readCheckpointFingerprint(path: string): string | undefined {
-  try {
-    return (JSON.parse(readSafetensorsMetadata(path).state ?? '{}') as Partial<LoopState>).fingerprint;
-  } catch {
-    return undefined;
-  }
+  return readPointer(path)?.state.fingerprint;
 }
 
 export function removeCheckpoint(path: string): void {
+  const root = dirname(path);
   rmSync(path, { force: true });
+  if (existsSync(root)) for (const name of readdirSync(root)) if (name.startsWith('step-')) rmSync(join(root, name), { recursive: true, force: true });
+}
+
+function readPointer(path: string): Pointer | null {
+  if (!existsSync(path)) return null;
+  let pointer: Partial<Pointer>;
+  try {
+    pointer = JSON.parse(readFileSync(path, 'utf8')) as Partial<Pointer>;
+  } catch (error) {
+    throw new PersonaError('model_corrupt', `${path}: not valid JSON (${(error as Error).message}); delete it to start afresh.`, { file: path });
+  }
+  if (typeof pointer.dir !== 'string' || typeof pointer.state?.step !== 'number') {
+    throw new PersonaError('model_corrupt', `${path}: not a training checkpoint (no loop state); delete it to start afresh.`, { file: path });
+  }
+  return pointer as Pointer;
+}
+
+/** `m.model.norm.weight` → group `m`, name `model.norm.weight`. */
+function groupByPrefix(tensors: Params): Map<string, Params> {
+  const groups = new Map<string, Params>();
+  for (const [key, data] of tensors) {
+    const dot = key.indexOf('.');
+    const group = key.slice(0, dot);
+    if (!groups.has(group)) groups.set(group, new Map());
+    groups.get(group)!.set(key.slice(dot + 1), data);
+  }
+  return groups;
+}
+
+function writeGroup(file: string, tensors: Params): void {
+  const withShapes = new Map([...tensors].map(([name, data]) => [name, { shape: [data.length], data }]));
+  writeDurably(file, encodeSafetensors(withShapes, { dtype: 'F32' }), false);
+}
+
+/** Writes and fsyncs `file`; `atomic` goes through a temp file + rename (files inside a fresh folder need not). */
+function writeDurably(file: string, data: string | Uint8Array, atomic = true): void {
+  const target = atomic ? `${file}.tmp-${process.pid}` : file;
+  const fd = openSync(target, 'w');
+  try {
+    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  if (atomic) renameSync(target, file);
+}
+
+function syncPath(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }

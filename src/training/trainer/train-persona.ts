@@ -16,7 +16,7 @@ import { createTokenizer, readTokenizerFiles } from '../../modelfmt/tokenizer.js
 import type { Persona } from '../../personas/schema.js';
 import { createStepModel, initLoraParams, type StepModel } from '../step-model.js';
 import { loadBaseWeights } from './base-weights.js';
-import { readCheckpointFingerprint } from './checkpoint.js';
+import { readCheckpointFingerprint, removeCheckpoint } from './checkpoint.js';
 import { runTrainingLoop, type LoopResult, type TrainingEvent } from './loop.js';
 import { mergeLora } from './lora.js';
 import type { Params } from './optimizers.js';
@@ -67,7 +67,7 @@ export function baseModelDir(config: Config, persona: Persona): string {
 
 export function trainingPaths(config: Config, personaId: string) {
   const dir = join(config.DATA_DIR, 'checkpoints', personaId);
-  return { checkpoint: join(dir, 'checkpoint.safetensors'), metrics: join(dir, 'metrics.jsonl'), models: join(config.DATA_DIR, 'models', personaId) };
+  return { checkpoint: join(dir, 'checkpoint.json'), metrics: join(dir, 'metrics.jsonl'), models: join(config.DATA_DIR, 'models', personaId) };
 }
 
 export async function trainPersona(options: TrainPersonaOptions): Promise<TrainReport> {
@@ -160,7 +160,7 @@ export async function trainPersona(options: TrainPersonaOptions): Promise<TrainR
     training: { ...report, dir: undefined, onnx: undefined },
     extraFiles: existsSync(paths.metrics) ? { 'metrics.jsonl': paths.metrics } : {},
   });
-  rmSync(paths.checkpoint, { force: true });
+  removeCheckpoint(paths.checkpoint);
   rmSync(paths.metrics, { force: true });
   logger('trainer').info({ persona: persona.id, version: report.version, steps: result.steps, bestValidationLoss: result.bestValidationLoss }, 'training finished');
   return { ...report, dir: written.dir, onnx: written.onnx };

@@ -91,7 +91,7 @@ test('Ctrl-C checkpoints and exits 1; the same command resumes from the checkpoi
   child.kill('SIGINT');
   assert.equal(await exited, 1, stderr);
   assert.match(stderr, /interrupted at step \d+ of 200; run the same command again to resume/);
-  assert.ok(existsSync(join(dataDir, 'checkpoints', 'fdr', 'checkpoint.safetensors')));
+  assert.ok(existsSync(join(dataDir, 'checkpoints', 'fdr', 'checkpoint.json')));
 
   const resumed = spawnSync(process.execPath, [...cli, '--json', '--max-steps', '200'], { env, encoding: 'utf8', timeout: 120_000 });
   assert.equal(resumed.status, 0, resumed.stderr);
@@ -99,5 +99,5 @@ test('Ctrl-C checkpoints and exits 1; the same command resumes from the checkpoi
   assert.ok(report.metrics.resumedFromStep >= 3, `resumed from ${report.metrics.resumedFromStep}`);
   assert.ok(report.metrics.steps > report.metrics.resumedFromStep);
   assert.ok(existsSync(join(report.dir, 'model.safetensors')));
-  assert.equal(existsSync(join(dataDir, 'checkpoints', 'fdr', 'checkpoint.safetensors')), false, 'a finished run removes its checkpoint');
+  assert.equal(existsSync(join(dataDir, 'checkpoints', 'fdr', 'checkpoint.json')), false, 'a finished run removes its checkpoint');
 });

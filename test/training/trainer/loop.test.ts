@@ -1,7 +1,7 @@
 // The training loop on a tiny bigram step model: determinism, resume, divergence, early stopping, accumulation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runTrainingLoop, type LoopOptions, type TrainingEvent, type TrainingHyperparameters } from '../../../src/training/trainer/loop.ts';
@@ -70,7 +70,7 @@ test('training lowers the validation loss and the same seed gives identical loss
 test('interrupted after k steps and resumed, the run ends bit-identical to an uninterrupted one', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'trainer-resume-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const checkpoint = { path: join(dir, 'checkpoint.safetensors'), fingerprint: 'run-1', everySteps: 5 };
+  const checkpoint = { path: join(dir, 'checkpoint.json'), fingerprint: 'run-1', everySteps: 5 };
   const straightRun = run();
   const straight = await straightRun.promise;
 
@@ -84,6 +84,7 @@ test('interrupted after k steps and resumed, the run ends bit-identical to an un
   });
   await assert.rejects(first.promise, (error) => isPersonaError(error, 'training_interrupted'));
   assert.ok(existsSync(checkpoint.path));
+  assert.deepEqual(readdirSync(dir).filter((name) => name.startsWith('step-')), [`step-7-${process.pid}`], 'older tensor folders are removed');
 
   const resumed = run({ checkpoint });
   const result = await resumed.promise;
@@ -100,7 +101,7 @@ test('interrupted after k steps and resumed, the run ends bit-identical to an un
 test('an exploding loss stops with training_diverged and removes the checkpoint', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'trainer-diverge-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const checkpoint = { path: join(dir, 'checkpoint.safetensors'), fingerprint: 'x', everySteps: 1 };
+  const checkpoint = { path: join(dir, 'checkpoint.json'), fingerprint: 'x', everySteps: 1 };
   const { promise } = run({ checkpoint }, { optimizer: 'sgd', learningRate: 1e4, gradClip: 0, warmupRatio: 0 });
   await assert.rejects(promise, (error) => isPersonaError(error, 'training_diverged') && /lower learning rate/.test((error as Error).message));
   assert.equal(existsSync(checkpoint.path), false);

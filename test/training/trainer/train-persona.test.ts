@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { loadConfig } from '../../../src/config/config.ts';
 import { personaSchema } from '../../../src/personas/schema.ts';
 import { readSafetensors } from '../../../src/modelfmt/safetensors.ts';
@@ -58,7 +58,8 @@ test('LoRA run writes a complete version folder and lowers the validation loss',
   assert.ok(training.startedAt <= training.finishedAt);
   const adapterKeys = [...readSafetensors(join(report.dir, 'adapter_model.safetensors')).keys()];
   assert.ok(adapterKeys.includes('base_model.model.model.layers.1.mlp.down_proj.lora_B.weight'), adapterKeys.join(', '));
-  assert.equal(existsSync(trainingPaths(config, 'fdr').checkpoint), false, 'the checkpoint is removed after success');
+  const checkpointDir = dirname(trainingPaths(config, 'fdr').checkpoint);
+  assert.deepEqual(readdirSync(checkpointDir), [], 'the checkpoint, its tensors and the metrics log are removed after success');
 });
 
 test('interrupted full fine-tuning resumes to the same weights as an uninterrupted run', async (t) => {
