@@ -18,6 +18,7 @@ import { ReviewPoster, type ReviewPosterOptions } from './review-poster.js';
 export type { SlackServices, ReviewStore, ReviewCandidate, ReviewDecision, DecisionResult, DatasetCounts, OnceGuard } from './ports.js';
 export type { TrainingNotice } from './notifications.js';
 export { renderTrainingNotice } from './notifications.js';
+export { StoreReview, storeOnceGuard } from './store-review.js';
 
 const log = logger('slack');
 

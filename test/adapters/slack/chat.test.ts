@@ -41,10 +41,10 @@ describe('Slack chat, capture and queue pacing (Socket Mode)', () => {
     h.fake.workspace.post(OTHER, GENERAL, 'Mr President, how do we get through this winter?');
     const spoken = h.fake.workspace.post(VOICE, GENERAL, 'Together, and with courage.');
     await h.deliver(spoken);
-    const candidate = await waitFor(() => [...h.review.entries.values()].find((entry) => entry.candidate.text === 'Together, and with courage.'), 'capture');
-    assert.equal(candidate.candidate.status, 'pending');
-    assert.equal(candidate.candidate.persona, 'fdr');
-    assert.ok(candidate.candidate.context.some((turn) => turn.text.includes('how do we get through this winter')));
+    const candidate = await waitFor(async () => (await h.pending()).find((sample) => sample.text === 'Together, and with courage.'), 'capture');
+    assert.equal(candidate.persona, 'fdr');
+    assert.equal(candidate.source.type, 'slack');
+    assert.ok(candidate.context.some((turn) => turn.text.includes('how do we get through this winter')));
     assert.equal(botReplies(GENERAL).filter((reply) => reply.threadTs === spoken.ts).length, 0, 'a voice speaking is not a question to answer');
     await h.adapter.postReviewQueue();
     const posted = h.fake.workspace.messagesIn(REVIEW).find((message) => JSON.stringify(message.blocks).includes('Together, and with courage.'));
@@ -54,19 +54,17 @@ describe('Slack chat, capture and queue pacing (Socket Mode)', () => {
 
   it('ignores deleted and edited messages', async () => {
     const spoken = h.fake.workspace.post(VOICE, GENERAL, 'Words I take back.');
-    const before = h.review.entries.size;
+    const before = (await h.pending()).length;
     await h.deliver(h.fake.workspace.remove(GENERAL, spoken.ts));
     await h.deliver({ type: 'message', subtype: 'message_changed', channel: GENERAL, ts: spoken.ts, message: { text: 'changed', user: VOICE } });
     await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.equal(h.review.entries.size, before);
+    assert.equal((await h.pending()).length, before);
   });
 
   it('posts a backlog oldest first, paced, waiting out a 429 Retry-After without losing or doubling a post', async () => {
     await h.adapter.postReviewQueue();
     const texts = ['Backlog one.', 'Backlog two.', 'Backlog three.'];
-    for (const [index, text] of texts.entries()) {
-      h.review.add({ id: `backlog-${index}`, persona: 'fdr', context: [], text, source: { type: 'file', ref: 'transcripts/fdr.txt', position: `b${index}` } });
-    }
+    for (const text of texts) await h.addCandidate(text, []);
     h.fake.rateLimit('chat.postMessage', 1);
     const started = performance.now();
     assert.equal(await h.adapter.postReviewQueue(), 3);

@@ -17,13 +17,13 @@ describe('/persona and training notices (Socket Mode)', () => {
     assert.equal(before.responseType, 'ephemeral');
     assert.match(before.text, /0 approved .* 1 pending/);
     await h.deliver(h.fake.workspace.react(CURATOR, REVIEW, ts, 'white_check_mark'));
-    await waitFor(() => h.review.get(id)?.status === 'approved', 'approval');
+    await waitFor(async () => (await h.sample(id))?.state === 'approved', 'approval');
     assert.match((await h.command('stats fdr', OTHER)).text, /1 approved \(0 exemplary, 0 edited\) · 0 rejected · 0 pending/);
   });
 
   it('status and queue', async () => {
     assert.match((await h.command('status', OTHER)).text, /Franklin D\. Roosevelt.*champion v3/);
-    h.review.add({ id: 'queued-1', persona: 'fdr', context: [], text: 'Not posted yet.', source: { type: 'file', ref: 'x.txt', position: '1' } });
+    await h.addCandidate('Not posted yet.');
     assert.match((await h.command('queue', OTHER)).text, /1 candidate\(s\) pending review; 1 not yet posted/);
   });
 
@@ -79,7 +79,7 @@ describe('/persona in HTTP mode, curators from a user group, no training runner'
   it('group members decide by reaction', async () => {
     const { id, ts } = await postCandidate(h);
     await h.deliver(h.fake.workspace.react(CURATOR, REVIEW, ts, 'x'));
-    await waitFor(() => h.review.get(id)?.status === 'rejected', 'rejection by a group member');
+    await waitFor(async () => (await h.sample(id))?.state === 'rejected', 'rejection by a group member');
     await waitFor(() => h.fake.workspace.find(REVIEW, ts)?.text.includes('Rejected by'), 'the outcome on the message');
   });
 });

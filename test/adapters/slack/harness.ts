@@ -9,16 +9,16 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../../src/config/config.ts';
-import { ChatMiddleware, InMemoryState, type PersonaDirectory, type ReplyEngine, type TrainingControl } from '../../../src/adapters/middleware/index.ts';
-import { startSlackAdapter, type SlackAdapter } from '../../../src/adapters/slack/index.ts';
-import type { OnceGuard } from '../../../src/adapters/slack/ports.ts';
-import { loadAllPersonas, loadPersona } from '../../../src/personas/load.ts';
+import { ChatMiddleware, type ReplyEngine, type TrainingControl } from '../../../src/adapters/middleware/index.ts';
+import { CurationCandidates, PersonaFiles, StoreState } from '../../../src/adapters/middleware/services.ts';
+import { startSlackAdapter, StoreReview, storeOnceGuard, type SlackAdapter } from '../../../src/adapters/slack/index.ts';
+import { addDrafts, getSample, listSamples, type SampleRecord } from '../../../src/curation/index.ts';
+import { datasetStats, type DatasetStats } from '../../../src/datasets/index.ts';
 import { openStore } from '../../../src/store/index.ts';
 import type { Store } from '../../../src/store/index.ts';
 import { FakeSlack } from '../../fakes/slack/fake-slack.ts';
 import { send, signedCommand, signedEvent, type SignedPostOptions } from '../../fakes/slack/signed-requests.ts';
 import type { SlackEvent } from '../../fakes/slack/workspace.ts';
-import { MemoryReview } from './memory-review.ts';
 
 export const SECRET = 'test-signing-secret';
 export const REVIEW = 'CREVIEW';
@@ -31,8 +31,16 @@ export const REPLY_TEXT = 'My friends, the only thing we have to fear is fear it
 
 export interface Harness {
   fake: FakeSlack;
-  review: MemoryReview;
+  review: StoreReview;
   store: Store;
+  /** The stored curation sample, as `persona dataset stats` and training see it. */
+  sample(id: string): Promise<SampleRecord | undefined>;
+  /** What `persona dataset stats fdr` prints. */
+  datasetStats(): Promise<DatasetStats>;
+  /** Pending samples of the persona, oldest first. */
+  pending(): Promise<SampleRecord[]>;
+  /** Adds a pending candidate (as untrusted ingest would) and returns its id. */
+  addCandidate(text: string, context?: { speaker: string; text: string }[]): Promise<string>;
   adapter: SlackAdapter;
   mode: 'socket' | 'http';
   trainingRequests: string[];
@@ -82,10 +90,9 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const config = loadConfig({ root, env });
 
   const store = await openStore('sqlite::memory:');
-  const once: OnceGuard = { claim: (key, ttlMs) => store.setIfAbsent(key, true, ttlMs) };
-  const personasDir = join(root, 'personas');
-  const personas: PersonaDirectory = { list: () => loadAllPersonas(personasDir), get: (id) => loadPersona(personasDir, id) };
-  const review = new MemoryReview();
+  const once = storeOnceGuard(store);
+  const personas = new PersonaFiles(join(root, 'personas'), 0);
+  const review = new StoreReview(store, personas);
   const engine: ReplyEngine = { reply: async (_persona, _turns, { onText }) => (onText?.(REPLY_TEXT), { text: REPLY_TEXT }) };
   const trainingRequests: string[] = [];
   const training: TrainingControl = {
@@ -95,7 +102,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       return `Training of ${id} queued.`;
     },
   };
-  const chat = new ChatMiddleware({ personas, engine, state: new InMemoryState(), candidates: review });
+  const chat = new ChatMiddleware({ personas, engine, state: new StoreState(store), candidates: new CurationCandidates(store) });
   const adapter = await startSlackAdapter(
     config,
     { personas, review, once, chat, training: options.withTraining === false ? undefined : training },
@@ -103,11 +110,33 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   );
   if (options.mode === 'socket') await fake.waitForSocket();
   const url = `http://127.0.0.1:${adapter.port}/slack/events`;
+  let candidateSeq = 0;
 
   return {
     fake,
     review,
     store,
+    sample: (id) => getSample(store, id),
+    pending: () => listSamples(store, 'fdr', 'pending'),
+    datasetStats: () => datasetStats(store, personas.get('fdr')),
+    addCandidate: async (text, context = [{ speaker: 'Reporter', text: 'Mr President, what now?' }]) => {
+      candidateSeq += 1;
+      const id = `file-fdr-${candidateSeq}`;
+      await addDrafts(store, [
+        {
+          id,
+          persona: 'fdr',
+          kind: 'conversation',
+          context,
+          text,
+          speaker: 'Franklin D. Roosevelt',
+          source: { type: 'file', ref: 'transcripts/fdr.txt', position: String(candidateSeq) },
+          dedupeKey: `${candidateSeq}:${text}`,
+          redactions: {},
+        },
+      ]);
+      return id;
+    },
     adapter,
     mode: options.mode,
     trainingRequests,
@@ -173,16 +202,9 @@ export async function waitFor<T>(check: () => T | Promise<T>, what: string, time
 
 /** Adds a pending candidate and posts the review queue; returns the candidate id and its review message ts. */
 export async function postCandidate(harness: Harness, text = 'We shall overcome this, together.'): Promise<{ id: string; ts: string }> {
-  const id = `file:transcripts/fdr.txt:${harness.review.entries.size + 1}`;
-  harness.review.add({
-    id,
-    persona: 'fdr',
-    context: [{ speaker: 'Reporter', text: 'Mr President, what now?' }],
-    text,
-    source: { type: 'file', ref: 'transcripts/fdr.txt', position: String(harness.review.entries.size + 1) },
-  });
+  const id = await harness.addCandidate(text);
   await harness.adapter.postReviewQueue();
-  const entry = harness.review.entries.get(id);
-  if (!entry?.posted) throw new Error('candidate was not posted');
-  return { id, ts: entry.posted.ts };
+  const posted = harness.fake.workspace.messagesIn(REVIEW).find((message) => JSON.stringify(message.blocks ?? []).includes(`\`${id}\``));
+  if (!posted) throw new Error('candidate was not posted');
+  return { id, ts: posted.ts };
 }

@@ -16,13 +16,13 @@ describe('Slack adapter in HTTP mode', () => {
   });
   after(async () => h.close());
 
-  const status = (id: string) => h.review.get(id)?.status;
+  const status = async (id: string) => (await h.sample(id))?.state;
 
   it('applies a correctly signed reaction', async () => {
     const { id, ts } = await postCandidate(h);
     const answer = await h.deliver(h.fake.workspace.react(CURATOR, REVIEW, ts, 'white_check_mark'));
     assert.equal(answer.status, 200);
-    await waitFor(() => status(id) === 'approved', 'approval');
+    await waitFor(async () => (await status(id)) === 'approved', 'approval');
   });
 
   it('refuses a bad signature with 401 and changes nothing', async () => {
@@ -33,7 +33,7 @@ describe('Slack adapter in HTTP mode', () => {
     assert.equal(forged.status, 401);
     assert.equal(garbage.status, 401);
     await settle();
-    assert.equal(status(id), 'pending');
+    assert.equal(await status(id), 'pending');
   });
 
   it('refuses a timestamp older than 5 minutes with 401 and changes nothing', async () => {
@@ -42,32 +42,32 @@ describe('Slack adapter in HTTP mode', () => {
     const stale = await send(url, signedEvent(callback, { secret: SECRET, timestamp: Math.floor(Date.now() / 1000) - 6 * 60 }));
     assert.equal(stale.status, 401);
     await settle();
-    assert.equal(status(id), 'pending');
+    assert.equal(await status(id), 'pending');
   });
 
   it('refuses a replayed request with 401 and changes nothing', async () => {
     const { id, ts } = await postCandidate(h);
     const approve = signedEvent(h.fake.eventCallback(h.fake.workspace.react(CURATOR, REVIEW, ts, 'white_check_mark')), { secret: SECRET });
     assert.equal((await send(url, approve)).status, 200);
-    await waitFor(() => status(id) === 'approved', 'approval');
+    await waitFor(async () => (await status(id)) === 'approved', 'approval');
     await h.deliver(h.fake.workspace.unreact(CURATOR, REVIEW, ts, 'white_check_mark'));
-    await waitFor(() => status(id) === 'pending', 'revert');
+    await waitFor(async () => (await status(id)) === 'pending', 'revert');
     assert.equal((await send(url, approve)).status, 401);
     await settle();
-    assert.equal(status(id), 'pending');
+    assert.equal(await status(id), 'pending');
   });
 
   it("counts Slack's redelivery (re-signed, X-Slack-Retry-Num, same event_id) once", async () => {
     const { id, ts } = await postCandidate(h);
     const event = h.fake.workspace.react(CURATOR, REVIEW, ts, 'x');
     await h.deliver(event, { eventId: 'EvHTTPRETRY' });
-    await waitFor(() => status(id) === 'rejected', 'rejection');
+    await waitFor(async () => (await status(id)) === 'rejected', 'rejection');
     await h.deliver(h.fake.workspace.unreact(CURATOR, REVIEW, ts, 'x'));
-    await waitFor(() => status(id) === 'pending', 'revert');
+    await waitFor(async () => (await status(id)) === 'pending', 'revert');
     const retry = await h.deliver(event, { eventId: 'EvHTTPRETRY', retryNum: 1 });
     assert.equal(retry.status, 200, 'a redelivery is acknowledged, so Slack stops retrying');
     await settle();
-    assert.equal(status(id), 'pending');
+    assert.equal(await status(id), 'pending');
   });
 
   it('answers /persona over HTTP in the response, ephemeral; a forged command gets 401', async () => {

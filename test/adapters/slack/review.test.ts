@@ -11,7 +11,7 @@ describe('Slack review channel (Socket Mode)', () => {
   });
   after(async () => h.close());
 
-  const status = (id: string) => h.review.get(id)?.status;
+  const status = async (id: string) => (await h.sample(id))?.state;
   const shown = (ts: string) => JSON.stringify(h.fake.workspace.find(REVIEW, ts)?.blocks ?? []);
 
   it('posts pending candidates oldest first, one message each, with persona, context, reply and source', async () => {
@@ -27,20 +27,23 @@ describe('Slack review channel (Socket Mode)', () => {
 
   it('✅ by a curator approves, marks the message, and shows in the dataset stats at once', async () => {
     const { id, ts } = await postCandidate(h);
-    const before = await h.review.counts('fdr');
+    const before = await h.datasetStats();
     await h.deliver(h.fake.workspace.react(CURATOR, REVIEW, ts, 'white_check_mark'));
-    await waitFor(() => status(id) === 'approved', 'approval');
-    assert.equal((await h.review.counts('fdr')).approved, before.approved + 1);
+    await waitFor(async () => (await status(id)) === 'approved', 'approval');
+    const after = await h.datasetStats();
+    assert.equal(after.states.approved, before.states.approved + 1, '`persona dataset stats` counts it');
+    assert.equal(after.train + after.validation, before.train + before.validation + 1, 'the next training snapshot includes it');
+    assert.notEqual(after.version, before.version);
     await waitFor(() => shown(ts).includes(`Approved by <@${CURATOR}>`), 'outcome on the message');
   });
 
   it('❌ rejects; removing the reaction reverts to pending', async () => {
     const { id, ts } = await postCandidate(h);
     await h.deliver(h.fake.workspace.react(CURATOR, REVIEW, ts, 'x'));
-    await waitFor(() => status(id) === 'rejected', 'rejection');
+    await waitFor(async () => (await status(id)) === 'rejected', 'rejection');
     await waitFor(() => shown(ts).includes('Rejected'), 'rejection shown');
     await h.deliver(h.fake.workspace.unreact(CURATOR, REVIEW, ts, 'x'));
-    await waitFor(() => status(id) === 'pending', 'revert');
+    await waitFor(async () => (await status(id)) === 'pending', 'revert');
     await waitFor(() => shown(ts).includes('Pending'), 'pending shown again');
   });
 
@@ -48,28 +51,28 @@ describe('Slack review channel (Socket Mode)', () => {
     const { id, ts } = await postCandidate(h, 'We hav nothing to fear.');
     await h.deliver(h.fake.workspace.react(CURATOR, REVIEW, ts, 'pencil2'));
     await waitFor(() => shown(ts).includes('reply in this thread'), 'request for the corrected text');
-    assert.equal(status(id), 'pending');
+    assert.equal(await status(id), 'pending');
     await h.deliver(h.fake.workspace.post(CURATOR, REVIEW, 'We have nothing to fear.', ts));
-    await waitFor(() => status(id) === 'approved', 'edit applied');
-    assert.equal(h.review.get(id)?.editedText, 'We have nothing to fear.');
-    assert.equal(h.review.get(id)?.text, 'We hav nothing to fear.');
+    await waitFor(async () => (await status(id)) === 'approved', 'edit applied');
+    assert.equal((await h.sample(id))?.editedText, 'We have nothing to fear.');
+    assert.equal((await h.sample(id))?.text, 'We hav nothing to fear.');
     await waitFor(() => shown(ts).includes('Corrected'), 'correction shown');
   });
 
   it('a thread reply first, then ✏️, also takes the reply as the correction', async () => {
     const { id, ts } = await postCandidate(h, 'Speak softly.');
     await h.deliver(h.fake.workspace.post(CURATOR, REVIEW, 'Speak softly and carry a big stick.', ts));
-    assert.equal(status(id), 'pending', 'a thread reply alone is discussion');
+    assert.equal(await status(id), 'pending', 'a thread reply alone is discussion');
     await h.deliver(h.fake.workspace.react(CURATOR, REVIEW, ts, 'pencil2'));
-    await waitFor(() => h.review.get(id)?.editedText === 'Speak softly and carry a big stick.', 'edit applied');
+    await waitFor(async () => (await h.sample(id))?.editedText === 'Speak softly and carry a big stick.', 'edit applied');
   });
 
   it('⭐ marks a candidate exemplary; removing it takes that back', async () => {
     const { id, ts } = await postCandidate(h);
     await h.deliver(h.fake.workspace.react(CURATOR, REVIEW, ts, 'star'));
-    await waitFor(() => h.review.get(id)?.exemplary === true, 'exemplary');
+    await waitFor(async () => (await h.sample(id))?.exemplary === true, 'exemplary');
     await h.deliver(h.fake.workspace.unreact(CURATOR, REVIEW, ts, 'star'));
-    await waitFor(() => h.review.get(id)?.exemplary === false, 'exemplary withdrawn');
+    await waitFor(async () => (await h.sample(id))?.exemplary === false, 'exemplary withdrawn');
   });
 
   it("ignores and counts a non-curator's reactions", async () => {
@@ -79,7 +82,7 @@ describe('Slack review channel (Socket Mode)', () => {
     await h.deliver(h.fake.workspace.react(OTHER, REVIEW, ts, 'white_check_mark'));
     await h.deliver(h.fake.workspace.react(OTHER, REVIEW, ts, 'x'));
     await waitFor(() => h.adapter.ignoredReactions() === ignoredBefore + 2, 'ignored reactions counted');
-    assert.equal(status(id), 'pending');
+    assert.equal(await status(id), 'pending');
     assert.equal(h.fake.callsTo('chat.update').length, updatesBefore, 'the message is not marked');
   });
 
@@ -87,27 +90,27 @@ describe('Slack review channel (Socket Mode)', () => {
     const { id, ts } = await postCandidate(h);
     const approve = h.fake.workspace.react(CURATOR, REVIEW, ts, 'white_check_mark');
     await h.deliver(approve, { eventId: 'EvAPPROVE1' });
-    await waitFor(() => status(id) === 'approved', 'approval');
+    await waitFor(async () => (await status(id)) === 'approved', 'approval');
     await h.deliver(h.fake.workspace.unreact(CURATOR, REVIEW, ts, 'white_check_mark'));
-    await waitFor(() => status(id) === 'pending', 'revert');
+    await waitFor(async () => (await status(id)) === 'pending', 'revert');
     await h.deliver(approve, { eventId: 'EvAPPROVE1', retryNum: 1 });
     await h.deliver(h.fake.workspace.react(OTHER, REVIEW, ts, 'eyes'));
     // Events on one connection are handled in order: the marker after the retry proves it was seen.
     await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.equal(status(id), 'pending', 'the redelivered approval was not applied again');
+    assert.equal(await status(id), 'pending', 'the redelivered approval was not applied again');
   });
 
   it('ignores an edit of a rejected candidate, deleted messages and reactions on unknown messages', async () => {
     const { id, ts } = await postCandidate(h, 'Original words.');
     await h.deliver(h.fake.workspace.react(CURATOR, REVIEW, ts, 'x'));
-    await waitFor(() => status(id) === 'rejected', 'rejection');
+    await waitFor(async () => (await status(id)) === 'rejected', 'rejection');
     await h.deliver(h.fake.workspace.post(CURATOR, REVIEW, 'Sneaky correction.', ts));
     await h.deliver(h.fake.workspace.react(CURATOR, REVIEW, ts, 'pencil2'));
     await h.deliver(h.fake.workspace.post(CURATOR, REVIEW, 'Another correction.', ts));
     await h.deliver(h.fake.workspace.react(CURATOR, REVIEW, '1600000000.000001', 'white_check_mark'));
     await h.deliver(h.fake.workspace.remove(REVIEW, ts));
     await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.equal(status(id), 'rejected');
-    assert.equal(h.review.get(id)?.editedText, undefined);
+    assert.equal(await status(id), 'rejected');
+    assert.equal((await h.sample(id))?.editedText, undefined);
   });
 });
