@@ -53,3 +53,18 @@ test('two tabs deciding the same candidate at once: one decision counts, the oth
   assert.equal(decided.length, 1, 'the candidate is in exactly one state');
   assert.equal(decided[0].history.length, 1, 'one decision in its history');
 });
+
+test('editing a persona file: a bad cron is refused naming the field, a good schedule applies at once', async () => {
+  const file = join(project.root, 'personas', `${PERSONA}.yaml`);
+  const original = readFileSync(file, 'utf8');
+  const put = (yaml: string) => fetch(`${project.url}api/personas/${PERSONA}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ yaml }) });
+  const bad = await put(`${original}schedule:\n  cron: "every day at 3"\n`);
+  assert.equal(bad.status, 400);
+  assert.match((await bad.json()).error, /field schedule\.cron: cron expression "every day at 3" is invalid/);
+  assert.equal(readFileSync(file, 'utf8'), original, 'the file was left as it was');
+  assert.deepEqual(project.server.scheduler.status.scheduled, []);
+
+  const good = await put(`${original}schedule:\n  cron: "0 3 * * *"\n`);
+  assert.equal(good.status, 200);
+  assert.deepEqual(project.server.scheduler.status.scheduled, [PERSONA]);
+});

@@ -10,7 +10,10 @@ import { bodyLimit } from 'hono/body-limit';
 import { stringify } from 'yaml';
 import { countSamples, runIngest } from '../../../curation/index.js';
 import { PersonaError } from '../../../errors.js';
-import { listPersonaIds, loadPersona, parsePersona, personaPath } from '../../../personas/load.js';
+import { logger } from '../../../log.js';
+import { listPersonaIds, loadAllPersonas, loadPersona, parsePersona, personaPath } from '../../../personas/load.js';
+import type { Persona } from '../../../personas/schema.js';
+import { validateCron } from '../../../scheduler/cron.js';
 import type { StudioDeps } from '../deps.js';
 
 /** Uploads larger than this are refused before they are read. */
@@ -40,9 +43,22 @@ function personaYamlFromForm(body: Record<string, unknown>): string {
   });
 }
 
-export function personaRoutes({ core }: StudioDeps): Hono {
+export function personaRoutes({ core, scheduler }: StudioDeps): Hono {
   const { config, registry, store } = core;
   const app = new Hono();
+
+  /** Writes a validated persona file and reinstalls the retraining schedules, so a new or changed `schedule:` applies now. */
+  function save(file: string, yaml: string, persona: Persona): void {
+    const { cron, timezone } = persona.schedule;
+    if (cron) validateCron(cron, timezone, `${file} field schedule.cron`);
+    mkdirSync(config.PERSONAS_DIR, { recursive: true });
+    writeAtomically(file, yaml);
+    try {
+      scheduler.schedule(loadAllPersonas(config.PERSONAS_DIR));
+    } catch (error) {
+      logger('studio').warn({ err: (error as Error).message }, 'schedules not reinstalled: another persona file is invalid');
+    }
+  }
 
   app.get('/', async (c) => {
     const personas = await Promise.all(
@@ -70,8 +86,7 @@ export function personaRoutes({ core }: StudioDeps): Hono {
     const persona = parsePersona(yaml, 'the new persona');
     const file = personaPath(config.PERSONAS_DIR, persona.id);
     if (existsSync(file)) throw new PersonaError('invalid_argument', `A persona "${persona.id}" already exists (${file}); choose another id.`, { id: persona.id });
-    mkdirSync(config.PERSONAS_DIR, { recursive: true });
-    writeAtomically(file, yaml);
+    save(file, yaml, persona);
     return c.json({ persona }, 201);
   });
 
@@ -82,7 +97,7 @@ export function personaRoutes({ core }: StudioDeps): Hono {
     const file = personaPath(config.PERSONAS_DIR, id);
     const persona = parsePersona(yaml, file);
     if (persona.id !== id) throw new PersonaError('persona_invalid', `${file}: field "id" cannot change from "${id}" to "${persona.id}"; create a new persona instead.`, { field: 'id' });
-    writeAtomically(file, yaml);
+    save(file, yaml, persona);
     return c.json({ persona });
   });
 
