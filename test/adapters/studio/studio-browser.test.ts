@@ -222,11 +222,16 @@ test('Persona Studio in Chromium: a first session, page by page', { timeout: 180
     await shot('training-promoted');
   });
 
-  await t.test('dataset: counts, histogram and samples', async () => {
+  await t.test('dataset: counts, histogram, samples and an export download', async () => {
     await page.goto(`${project.url}#/dataset/${PERSONA}`);
     await page.getByText('approved: 12').waitFor();
     await page.getByRole('heading', { name: 'Samples (12)' }).waitFor();
     await shot('dataset');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'OpenAI JSONL' }).click()]);
+    assert.match(download.suggestedFilename(), /^tiny-.+-all\.jsonl$/);
+    const lines = readFileSync((await download.path())!, 'utf8').trim().split('\n');
+    assert.equal(lines.length, 12, 'every approved sample is exported');
+    assert.ok(lines.every((line) => Array.isArray(JSON.parse(line).messages)));
   });
 
   assert.deepEqual(problems, [], 'no errors in the page');

@@ -1,7 +1,9 @@
-// Dataset: counts by state and source, a length histogram, a sample browser and export.
+// Dataset: counts by state and source, a length histogram, a paged sample browser and export.
 import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api } from '../api.js';
+
+const PAGE = 50;
 
 const entries = (record) => Object.entries(record ?? {}).map(([k, v]) => html`<li>${k}: <strong>${v}</strong></li>`);
 
@@ -10,14 +12,16 @@ export function DatasetPage({ persona }) {
   const [state, setState] = useState('approved');
   const [query, setQuery] = useState('');
   const [page, setPage] = useState({ total: 0, samples: [] });
+  const [offset, setOffset] = useState(0);
   const [error, setError] = useState('');
   useEffect(() => {
     setError('');
     if (persona) api(`/dataset/${persona}/stats`).then(setStats, (e) => setError(e.message));
   }, [persona]);
+  useEffect(() => setOffset(0), [persona, state, query]);
   useEffect(() => {
-    if (persona) api(`/dataset/${persona}/samples?${new URLSearchParams({ state, q: query })}`).then(setPage, (e) => setError(e.message));
-  }, [persona, state, query]);
+    if (persona) api(`/dataset/${persona}/samples?${new URLSearchParams({ state, q: query, offset: String(offset), limit: String(PAGE) })}`).then(setPage, (e) => setError(e.message));
+  }, [persona, state, query, offset]);
   const peak = Math.max(1, ...(stats?.histogram ?? []).map((b) => b.count));
   return html`
     <h2>Dataset</h2>
@@ -30,7 +34,8 @@ export function DatasetPage({ persona }) {
     </div>`}
     <section class="card">
       <h3>Export</h3>
-      ${['openai', 'sharegpt', 'text'].map((f) => html`<a class="button" href=${`/api/dataset/${persona}/export?format=${f}`} download>${f}</a> `)}
+      <p class="muted">The approved samples as training files (train and validation together), in the formats of <code>persona dataset export</code>.</p>
+      ${[['openai', 'OpenAI JSONL'], ['sharegpt', 'ShareGPT JSON'], ['text', 'plain text']].map(([f, label]) => html`<a class="button" href=${`/api/dataset/${persona}/export?format=${f}`} download>${label}</a> `)}
     </section>
     <section class="card" aria-labelledby="browse-title">
       <h3 id="browse-title">Samples (${page.total})</h3>
@@ -38,9 +43,13 @@ export function DatasetPage({ persona }) {
         <label>State <select value=${state} onChange=${(e) => setState(e.target.value)}><option>approved</option><option>pending</option><option>rejected</option></select></label>
         <label>Search <input value=${query} onInput=${(e) => setQuery(e.target.value)} /></label>
       </div>
-      <ol class="samples">${page.samples.map((s) => html`<li>
+      <ol class="samples" start=${offset + 1}>${page.samples.map((s) => html`<li>
         ${s.context.map((t) => html`<div class="muted"><strong>${t.speaker}</strong> ${t.text}</div>`)}
         <div><strong>${s.speaker}</strong> ${s.text} ${s.exemplary ? '⭐' : ''}</div>
         <div class="muted">${s.kind} · ${s.source.type} ${s.source.ref}${s.decidedBy ? ` · decided by ${s.decidedBy} (${s.decidedVia})` : ''}</div></li>`)}</ol>
+      ${page.total > PAGE && html`<div class="actions" aria-label="pages">
+        <button onClick=${() => setOffset(Math.max(0, offset - PAGE))} disabled=${offset === 0}>Previous</button>
+        <span class="muted">${offset + 1}–${Math.min(offset + PAGE, page.total)} of ${page.total}</span>
+        <button onClick=${() => setOffset(offset + PAGE)} disabled=${offset + PAGE >= page.total}>Next</button></div>`}
     </section>`;
 }
