@@ -14,6 +14,8 @@ export interface RecordedRequest {
   path: string;
   body: any;
   at: number;
+  /** What the fake answered (e.g. the created message, with its id). */
+  response?: any;
 }
 
 interface InjectedFailure {
@@ -183,6 +185,7 @@ export class FakeDiscord {
       const match = decodeURIComponent(url.pathname).match(pattern);
       if (match && method === request.method) {
         const { status, body } = handler(request, match);
+        request.response = body;
         return send(res, status, body);
       }
     }

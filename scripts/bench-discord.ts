@@ -1,0 +1,177 @@
+/**
+ * `npm run bench:discord`: the Discord bot under load, end to end. The real discord.js client
+ * talks to the protocol-level fake Discord (test/fakes/discord) on 127.0.0.1; 20 simulated
+ * users in 10 channels each mention the bot a few times, waiting for the answer and a short
+ * think time in between (a closed loop, like people chatting). Replies come from the bundled
+ * base model through the real middleware, inference engine and SQLite store.
+ *
+ * Reported per message: time from the message reaching the bot's gateway to the first
+ * streamed content (the reply's first POST) and to the final edit, p50 and p99.
+ * Target: p50 to first content < 500 ms with nothing else running.
+ *
+ * When models/base has no weights yet, a random-weight model with the bundled base's shapes
+ * (vocab 8192, hidden 256, intermediate 688, 6 layers, 8 heads, 4 kv heads, tied) is built in
+ * a temp folder with models/base's tokenizer; the words are noise, the timings are real.
+ *
+ *   npm run bench:discord                    20 users × 2 messages (and 1 user alone)
+ *   npm run bench:discord -- --messages 1    a quick run
+ *   npm run bench:discord -- --no-write      do not update docs/benchmarks.md
+ */
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { startDiscordAdapter } from '../src/adapters/discord/adapter.js';
+import { ChatMiddleware } from '../src/adapters/middleware/index.js';
+import { createChatServices } from '../src/adapters/middleware/services.js';
+import { loadConfig } from '../src/config/config.js';
+import { InferenceEngine } from '../src/inference/engine.js';
+import { llamaParameterShapes, parseLlamaConfig } from '../src/modelfmt/config.js';
+import { writeSafetensors } from '../src/modelfmt/safetensors.js';
+import { openStore } from '../src/store/index.js';
+import { initLlamaParams } from '../src/training/step-model.js';
+import { FakeDiscord } from '../test/fakes/discord/server.js';
+import type { ApiMessage } from '../test/fakes/discord/payloads.js';
+
+const USERS = 20;
+const CHANNELS = 10;
+const THINK_MS: [number, number] = [3000, 8000];
+const TARGET_FIRST_MS = 500;
+const BASE_DIR = 'models/base';
+const BASE_SHAPES = { model_type: 'llama', vocab_size: 8192, hidden_size: 256, intermediate_size: 688, num_hidden_layers: 6, num_attention_heads: 8, num_key_value_heads: 4, max_position_embeddings: 1024, rope_theta: 10000, rms_norm_eps: 1e-5, tie_word_embeddings: true };
+const QUESTIONS = ['How are you today?', 'What do you think about the weather?', 'Tell me about your work.', 'Any plans for the weekend?', 'What is the best book you read?'];
+
+const args = process.argv.slice(2);
+const messagesPerUser = Number(args[args.indexOf('--messages') + 1]) || 2;
+
+/** models/base when it has weights, else a random-weight folder with its shapes and tokenizer. */
+function baseModelDir(scratch: string): { dir: string; weights: string } {
+  if (existsSync(join(BASE_DIR, 'model.safetensors')) || existsSync(join(BASE_DIR, 'onnx', 'model.onnx'))) return { dir: BASE_DIR, weights: 'models/base (trained)' };
+  const dir = join(scratch, 'base');
+  mkdirSync(dir, { recursive: true });
+  for (const file of ['tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(BASE_DIR, file), join(dir, file));
+  const config = parseLlamaConfig(BASE_SHAPES);
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...BASE_SHAPES, architectures: ['LlamaForCausalLM'] }, null, 2));
+  writeFileSync(join(dir, 'generation_config.json'), JSON.stringify({}, null, 2));
+  const shapes = llamaParameterShapes(config);
+  const params = initLlamaParams(config, 1);
+  writeSafetensors(join(dir, 'model.safetensors'), new Map([...params].map(([name, data]) => [name, { shape: shapes.get(name)!, data }])), { dtype: 'F32' });
+  return { dir, weights: 'random (models/base has no weights yet), bundled base shapes' };
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+interface Timing {
+  firstMs: number;
+  finalMs: number;
+}
+
+/** The reply to `asked`: its first POST (first content) and the last request that changed it. */
+function timingOf(fake: FakeDiscord, asked: ApiMessage, sentAt: number): Timing | undefined {
+  const first = fake.requests.find((r) => r.method === 'POST' && r.body?.message_reference?.message_id === asked.id);
+  if (!first?.response?.id) return undefined;
+  const edits = fake.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith(`/messages/${first.response.id}`));
+  const last = edits.at(-1) ?? first;
+  return { firstMs: first.at - sentAt, finalMs: last.at - sentAt };
+}
+
+async function simulateUser(fake: FakeDiscord, user: ReturnType<FakeDiscord['addUser']>, channel: ReturnType<FakeDiscord['addChannel']>, index: number, spreadStartMs: number): Promise<Timing[]> {
+  const timings: Timing[] = [];
+  // Users do not all start typing at the same instant.
+  await sleep(Math.random() * spreadStartMs);
+  for (let i = 0; i < messagesPerUser; i += 1) {
+    const sentAt = Date.now();
+    const asked = fake.say(user, channel, QUESTIONS[(index + i) % QUESTIONS.length], { mention: true });
+    const timing = await waitForReply(fake, asked, sentAt);
+    if (timing) timings.push(timing);
+    await sleep(THINK_MS[0] + Math.random() * (THINK_MS[1] - THINK_MS[0]));
+  }
+  return timings;
+}
+
+async function waitForReply(fake: FakeDiscord, asked: ApiMessage, sentAt: number): Promise<Timing | undefined> {
+  const deadline = Date.now() + 120_000;
+  let previous: Timing | undefined;
+  while (Date.now() < deadline) {
+    const timing = timingOf(fake, asked, sentAt);
+    // The final edit is the last change; wait until nothing changed for 1.5 edit intervals.
+    if (timing && previous && timing.finalMs === previous.finalMs && Date.now() - sentAt - timing.finalMs > 1500) return timing;
+    previous = timing;
+    await sleep(50);
+  }
+  return previous;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function writeDocs(rows: string[], weights: string, loadAtStart: number, tokensPerSecond: number): void {
+  const file = 'docs/benchmarks.md';
+  const start = '<!-- bench:discord:start -->';
+  const end = '<!-- bench:discord:end -->';
+  const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
+  const section = [
+    start,
+    '## bench:discord',
+    '',
+    `\`npm run bench:discord\` (scripts/bench-discord.ts): the real discord.js client on the fake Discord (127.0.0.1), ${USERS} simulated users in ${CHANNELS} channels, each mentioning the bot ${messagesPerUser} times with ${THINK_MS[0] / 1000}–${THINK_MS[1] / 1000} s of think time after each answer; replies from the base model (persona default sampling, max_new_tokens 120) through the shared middleware, one generation at a time, edits at most every 1 s. Time is measured from the message's gateway dispatch. Target: p50 to first content < ${TARGET_FIRST_MS} ms.`,
+    '',
+    `Measured ${when} UTC with node ${process.version} on ${cpus().length} cores (${cpus()[0].model.trim()}), load average ${loadAtStart.toFixed(1)} at start (the machine is shared). Weights: ${weights}. Decode speed in the same run: ${tokensPerSecond.toFixed(0)} tokens/s (120-token reply). Replies are generated one at a time, so with many users the time to first content is mostly waiting in the reply queue: it scales with reply length ÷ decode speed.`,
+    '',
+    '| case | replies | p50 first content | p99 first content | p50 final edit | p99 final edit |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+    end,
+  ].join('\n');
+  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
+  const next = current.includes(start) ? current.replace(new RegExp(`${start}[\\s\\S]*?${end}`), section) : `${current.trimEnd()}\n\n${section}\n`;
+  mkdirSync('docs', { recursive: true });
+  writeFileSync(file, next);
+}
+
+const loadAtStart = loadavg()[0];
+const scratch = mkdtempSync(join(tmpdir(), 'bench-discord-'));
+const base = baseModelDir(scratch);
+const config = loadConfig({ env: { DATA_DIR: join(scratch, 'data'), PERSONAS_DIR: join(scratch, 'personas'), BASE_MODEL_DIR: base.dir, LOG_LEVEL: 'error' } });
+mkdirSync(config.PERSONAS_DIR, { recursive: true });
+writeFileSync(join(config.PERSONAS_DIR, 'ada.yaml'), stringify({ id: 'ada', name: 'Ada', system_prompt: 'You are Ada, a friendly mathematician.' }));
+
+const fake = new FakeDiscord();
+const channels = Array.from({ length: CHANNELS }, (_, i) => fake.addChannel(`room-${i}`));
+const users = Array.from({ length: USERS }, (_, i) => fake.addUser(`user-${i}`));
+const store = await openStore(config.storeUrl);
+const engine = new InferenceEngine(config);
+const chat = new ChatMiddleware(createChatServices({ personasDir: config.PERSONAS_DIR, store, engine }));
+const { apiUrl } = await fake.start();
+const bot = await startDiscordAdapter({ ...config, DISCORD_TOKEN: 'bench-token', DISCORD_API_URL: apiUrl }, { chat });
+try {
+  // Load the model once before timing (a running bot has it loaded), and measure decode speed in this run.
+  const ada = chat.services.personas.get('ada');
+  await engine.replyAs(ada, [{ speaker: 'warm-up', text: 'hello' }]);
+  const started = Date.now();
+  const probe = await engine.replyAs(ada, [{ speaker: 'warm-up', text: 'How are you today?' }], { overrides: { max_new_tokens: 120 } });
+  const tokensPerSecond = (probe.tokens.length / (Date.now() - started)) * 1000;
+  const ms = (values: number[], p: number) => `${Math.round(percentile(values, p))} ms`;
+  const rowOf = (label: string, timings: Timing[], asked: number) => {
+    const first = timings.map((t) => t.firstMs);
+    const final = timings.map((t) => t.finalMs);
+    console.log(`${label}: first content p50 ${ms(first, 50)}, p99 ${ms(first, 99)}; final edit p50 ${ms(final, 50)}, p99 ${ms(final, 99)} (${timings.length} replies)`);
+    return { first, row: `| ${label} | ${timings.length} of ${asked} | ${ms(first, 50)} | ${ms(first, 99)} | ${ms(final, 50)} | ${ms(final, 99)} |` };
+  };
+  // The floor: one user at a time, nothing queued.
+  const alone = rowOf('1 user, nothing queued', await simulateUser(fake, users[0], channels[0], 0, 0), messagesPerUser);
+  const crowd = rowOf(`${USERS} users in ${CHANNELS} channels`, (await Promise.all(users.map((user, i) => simulateUser(fake, user, channels[i % CHANNELS], i, THINK_MS[1])))).flat(), USERS * messagesPerUser);
+  console.log(`decode ${tokensPerSecond.toFixed(0)} tokens/s in this run; target p50 first content < ${TARGET_FIRST_MS} ms with ${USERS} users: ${percentile(crowd.first, 50) < TARGET_FIRST_MS ? 'met' : 'NOT met'}`);
+  if (!args.includes('--no-write')) writeDocs([alone.row, crowd.row], base.weights, loadAtStart, tokensPerSecond);
+} finally {
+  chat.close();
+  await bot.stop();
+  await fake.stop();
+  await engine.dispose();
+  await store.close();
+  rmSync(scratch, { recursive: true, force: true });
+}
