@@ -7,10 +7,13 @@ import type { Command } from 'commander';
 import { PersonaError } from '../../errors.js';
 import { loadPersona } from '../../personas/load.js';
 import { loadDatasetSnapshot } from '../../datasets/snapshot.js';
+import { acquireLock, lockHolder } from '../../scheduler/lock.js';
 import { openStore } from '../../store/index.js';
+import type { Config } from '../../config/config.js';
+import type { Persona } from '../../personas/schema.js';
 import { progressBar } from '../../training/trainer/reporters.js';
 import type { TrainingOverrides } from '../../training/trainer/settings.js';
-import { trainPersona, type TrainReport } from '../../training/trainer/train-persona.js';
+import { trainPersona, type DatasetSnapshot, type TrainReport } from '../../training/trainer/train-persona.js';
 import { action, cliConfig } from '../context.js';
 
 interface TrainFlags {
@@ -47,22 +50,41 @@ export function registerTrainCommands(program: Command): void {
         const persona = loadPersona(config.PERSONAS_DIR, id);
         const overrides = toOverrides(flags);
         const store = await openStore(config.storeUrl);
-        const dataset = await loadDatasetSnapshot(store, persona).finally(() => store.close());
-
-        const controller = new AbortController();
-        const interrupt = () => controller.abort();
-        process.once('SIGINT', interrupt);
-        const bar = flags.json ? undefined : progressBar();
         let report: TrainReport;
         try {
-          report = await trainPersona({ config, persona, dataset, overrides, signal: controller.signal, onEvent: bar });
+          // The scheduler's lock: `persona serve` never trains this persona at the same time.
+          const lock = await acquireLock(store, `lock:train:${persona.id}`);
+          if (!lock) {
+            const holder = await lockHolder(store, `lock:train:${persona.id}`);
+            throw new PersonaError('training_locked', `Persona "${persona.id}" is being trained by another process${holder ? ` (pid ${holder.pid} on ${holder.host} since ${holder.since})` : ''}; try again when it has finished.`, {
+              persona: persona.id,
+            });
+          }
+          try {
+            report = await trainWithCtrlC(config, persona, await loadDatasetSnapshot(store, persona), overrides, !flags.json);
+          } finally {
+            await lock.release();
+          }
         } finally {
-          bar?.stop();
-          process.off('SIGINT', interrupt);
+          await store.close();
         }
         console.log(flags.json ? JSON.stringify(report, null, 2) : summary(report));
       }),
     );
+}
+
+/** Ctrl-C finishes the current step, checkpoints and stops (a second Ctrl-C kills at once). */
+async function trainWithCtrlC(config: Config, persona: Persona, dataset: DatasetSnapshot, overrides: TrainingOverrides, showProgress: boolean): Promise<TrainReport> {
+  const controller = new AbortController();
+  const interrupt = () => controller.abort();
+  process.once('SIGINT', interrupt);
+  const bar = showProgress ? progressBar() : undefined;
+  try {
+    return await trainPersona({ config, persona, dataset, overrides, signal: controller.signal, onEvent: bar });
+  } finally {
+    bar?.stop();
+    process.off('SIGINT', interrupt);
+  }
 }
 
 function toOverrides(flags: TrainFlags): TrainingOverrides {

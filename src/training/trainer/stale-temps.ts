@@ -5,21 +5,14 @@
  */
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { processAlive } from '../../util/process.js';
 
 export function removeStaleTemps(dir: string, prefix: string): void {
   if (!existsSync(dir)) return;
   for (const name of readdirSync(dir)) {
     if (!name.startsWith(prefix)) continue;
     const pid = Number(/-(\d+)$/.exec(name)?.[1]);
-    if (Number.isInteger(pid) && pid > 0 && !alive(pid)) rmSync(join(dir, name), { recursive: true, force: true });
+    if (Number.isInteger(pid) && pid > 0 && !processAlive(pid)) rmSync(join(dir, name), { recursive: true, force: true });
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

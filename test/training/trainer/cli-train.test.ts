@@ -1,7 +1,8 @@
 /**
  * `persona train` end to end in a child process, on a tiny random Llama and a tiny approved
  * dataset in a SQLite store: it writes a version folder and lowers the validation loss;
- * Ctrl-C checkpoints and the same command resumes; bad flags exit 1 naming the choices.
+ * Ctrl-C checkpoints and the same command resumes; bad flags and a held training lock exit 1
+ * with one sentence.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../../src/store/index.ts';
 import { addDrafts } from '../../../src/curation/index.ts';
+import { acquireLock } from '../../../src/scheduler/lock.ts';
 import { TINY_TEXTS, writeTinyModelFolder } from './tiny-model-folder.ts';
 
 const PERSONA = `id: fdr
@@ -73,6 +75,18 @@ test('persona train writes a version folder that lowers the validation loss; bad
   const badNumber = spawnSync(process.execPath, [...cli, '--epochs', 'two'], { env, encoding: 'utf8', timeout: 60_000 });
   assert.equal(badNumber.status, 1);
   assert.match(badNumber.stderr, /--epochs must be a positive number/);
+
+  // While another process (here: this test) holds the persona's training lock, nothing trains.
+  const store = await openStore(`sqlite://${join(dataDir, 'persona.sqlite')}`);
+  const lock = (await acquireLock(store, 'lock:train:fdr'))!;
+  try {
+    const locked = spawnSync(process.execPath, [...cli, '--max-steps', '2'], { env, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(locked.status, 1);
+    assert.match(locked.stderr, new RegExp(`being trained by another process \\(pid ${process.pid}`));
+  } finally {
+    await lock.release();
+    await store.close();
+  }
 });
 
 test('Ctrl-C checkpoints and exits 1; the same command resumes from the checkpoint', async (t) => {
