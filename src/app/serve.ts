@@ -52,7 +52,16 @@ export async function serve(config: Config): Promise<Server> {
     new NodeCronDriver(),
   );
   scheduler.schedule(personas);
-  const adapters = await startAdapters(core, scheduler, events);
+  let adapters: RunningAdapter[];
+  try {
+    adapters = await startAdapters(core, scheduler, events);
+  } catch (error) {
+    // e.g. the studio refusing an unprotected non-local address: stop what started, or its cron timers keep the process alive
+    training.abort();
+    await scheduler.stop();
+    await core.close();
+    throw error;
+  }
   const health = config.HEALTH_PORT !== undefined
     ? await startHealthServer(config.HEALTH_PORT, '127.0.0.1', () => ({ adapters: adapters.map((a) => a.name), training: scheduler.status, models: core.engine.loadedModels }))
     : undefined;
