@@ -6,6 +6,7 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { AddressInfo } from 'node:net';
+import { PersonaError } from '../../errors.js';
 import { accessControl, checkStudioBinding } from './access.js';
 import type { StudioDeps } from './deps.js';
 import { handleError } from './errors.js';
@@ -42,7 +43,10 @@ export async function startStudio(deps: StudioDeps): Promise<Studio> {
   const app = studioApp(deps);
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(s));
-    s.once('error', reject);
+    s.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EADDRINUSE') return reject(error);
+      reject(new PersonaError('config_invalid', `Port ${port} on ${host} is already in use (another persona serve?): stop that program or set STUDIO_PORT to a free port.`, { field: 'STUDIO_PORT' }));
+    });
   });
   const actualPort = (server.address() as AddressInfo).port;
   const shownHost = host.includes(':') ? `[${host}]` : host;

@@ -65,6 +65,10 @@ test('the studio refuses to start on an address other computers can reach unless
   });
 });
 
+test('a studio port already in use is reported with the setting to change', async () => {
+  await assert.rejects(startStudio(withConfig({ STUDIO_PORT: local.port })), /^PersonaError: Port \d+ on 127\.0\.0\.1 is already in use \(another persona serve\?\): stop that program or set STUDIO_PORT to a free port\.$/);
+});
+
 test('without a token, a connection from another computer is refused and this computer is served', async () => {
   const app = studioApp(deps);
   if (OUTSIDE) {
