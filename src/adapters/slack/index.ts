@@ -10,14 +10,15 @@ import { createSlackApp, type RetryConfig, type SlackMode } from './bolt-app.js'
 import { registerCommands } from './commands.js';
 import { Curators } from './curators.js';
 import { registerEvents } from './events.js';
-import { postTrainingNotice, type TrainingNotice } from './notifications.js';
+import type { JobRecord } from '../../scheduler/history.js';
+import { noticeFromJob, postTrainingNotice, type TrainingNotice } from './notifications.js';
 import type { SlackServices } from './ports.js';
 import { ReviewDecisions } from './review-decisions.js';
 import { ReviewPoster, type ReviewPosterOptions } from './review-poster.js';
 
 export type { SlackServices, ReviewStore, ReviewCandidate, ReviewDecision, DecisionResult, DatasetCounts, OnceGuard } from './ports.js';
 export type { TrainingNotice } from './notifications.js';
-export { renderTrainingNotice } from './notifications.js';
+export { renderTrainingNotice, noticeFromJob } from './notifications.js';
 export { StoreReview, storeOnceGuard } from './store-review.js';
 
 const log = logger('slack');
@@ -33,6 +34,11 @@ export interface SlackAdapter {
   port?: number;
   /** Posts a training start/end notice to SLACK_REVIEW_CHANNEL (no-op without one). */
   notifyTraining(notice: TrainingNotice): Promise<void>;
+  /**
+   * Posts the notice a scheduler job record calls for (see noticeFromJob), once per job and
+   * phase however often the record is reported. Never throws: a notice is not worth a failed job.
+   */
+  notifyJob(job: JobRecord): Promise<void>;
   /** Posts pending candidates now (the poster also polls); resolves with how many were posted. */
   postReviewQueue(): Promise<number>;
   /** Decision reactions ignored because their author is not a curator. */
@@ -65,12 +71,22 @@ export async function startSlackAdapter(config: Config, services: SlackServices,
   poster?.start();
   log.info({ mode: slack.mode, port, bot: bot.userId }, 'Slack adapter started');
 
+  const notifyTraining = async (notice: TrainingNotice) => {
+    if (!reviewChannel) return;
+    await postTrainingNotice(client, reviewChannel, { ...notice, personaName: notice.personaName ?? personaName(notice.personaId) });
+  };
+
   return {
     mode: slack.mode,
     port,
-    notifyTraining: async (notice) => {
-      if (!reviewChannel) return;
-      await postTrainingNotice(client, reviewChannel, { ...notice, personaName: notice.personaName ?? personaName(notice.personaId) });
+    notifyTraining,
+    notifyJob: async (job) => {
+      const notice = noticeFromJob(job);
+      try {
+        if (notice && (await services.once.claim(`slack:notice:${job.id}:${notice.phase}`, 7 * 24 * 3600 * 1000))) await notifyTraining(notice);
+      } catch (error) {
+        log.warn({ err: error, job: job.id }, 'could not post the training notice to Slack');
+      }
     },
     postReviewQueue: () => poster?.drain() ?? Promise.resolve(0),
     ignoredReactions: () => decisions.ignoredReactions,

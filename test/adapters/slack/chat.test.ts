@@ -17,7 +17,7 @@ describe('Slack chat, capture and queue pacing (Socket Mode)', () => {
   it('answers a mention in a channel in character, in the thread, under the persona name', async () => {
     const mention = h.fake.workspace.mention(OTHER, GENERAL, 'what do you think of the economy?');
     await h.deliver(mention);
-    const [reply] = await waitFor(() => botReplies(GENERAL).length && botReplies(GENERAL), 'a reply');
+    const [reply] = await waitFor(() => (botReplies(GENERAL).length ? botReplies(GENERAL) : undefined), 'a reply');
     assert.equal(reply.threadTs, mention.ts);
     const post = h.fake.callsTo('chat.postMessage').find((call) => call.params.text === REPLY_TEXT);
     assert.equal(post?.params.username, 'Franklin D. Roosevelt');

@@ -2,6 +2,7 @@
 // to the review channel.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { JobRecord } from '../../../src/scheduler/history.ts';
 import { CURATOR, OTHER, REVIEW, postCandidate, startHarness, waitFor, type Harness } from './harness.ts';
 
 describe('/persona and training notices (Socket Mode)', () => {
@@ -39,25 +40,51 @@ describe('/persona and training notices (Socket Mode)', () => {
     assert.match((await h.command('', OTHER)).text, /Usage: `\/persona status/);
   });
 
-  it('posts training start and end notices with dataset size, losses, style metrics and the promotion verdict', async () => {
-    await h.adapter.notifyTraining({ personaId: 'fdr', phase: 'started', runId: 'r7', dataset: { train: 1800, validation: 200, version: 'v12' } });
-    await h.adapter.notifyTraining({
-      personaId: 'fdr',
-      phase: 'finished',
-      runId: 'r7',
-      dataset: { train: 1800, validation: 200 },
-      validationLoss: { before: 2.91234, after: 2.71002 },
-      styleMetrics: { distinct_2: 0.4123, avg_words: 17 },
-      outcome: { promoted: false, reason: 'validation loss improved by 6.9% but the style distance grew' },
-      durationMs: 754_000,
+  it('posts training start and end notices from job records: dataset size, losses, style metrics, the verdict', async () => {
+    const job: JobRecord = {
+      id: 'j20261127-7',
+      persona: 'fdr',
+      reason: 'schedule',
+      status: 'running',
+      phase: 'train',
+      host: 'test',
+      pid: 1,
+      startedAt: '2026-11-27T03:00:00.000Z',
+      datasetVersion: 'v12',
+      metrics: { approved_samples: 2000, new_samples: 120 },
+    };
+    const before = h.fake.workspace.messagesIn(REVIEW).length;
+    await h.adapter.notifyJob({ ...job, status: 'running', phase: 'queued' });
+    await h.adapter.notifyJob(job);
+    await h.adapter.notifyJob(job);
+    await h.adapter.notifyJob({ ...job, id: 'j-skipped', status: 'skipped', phase: 'done', message: 'only 3 new approved samples' });
+    await h.adapter.notifyJob({
+      ...job,
+      status: 'kept',
+      phase: 'done',
+      finishedAt: '2026-11-27T03:12:34.000Z',
+      version: 'v4',
+      message: 'validation loss improved by 0.3%, less than the required 0.5%',
+      metrics: { ...job.metrics, validation_loss_before: 2.91234, validation_loss_after: 2.90302, style_distinct_2_after: 0.4123, style_avg_words_after: 17, style_avg_words_before: 15 },
+      train: { data: { trainSamples: 1800, validationSamples: 200, trainRows: 900, validationRows: 100, trainTargetTokens: 1 }, steps: 50, elapsedSeconds: 700, tokensPerSecond: 900 } as JobRecord['train'],
     });
-    const [started, finished] = h.fake.workspace.messagesIn(REVIEW).slice(-2).map((message) => message.text);
-    assert.match(started, /Training started for \*Franklin D\. Roosevelt\*.*r7/);
-    assert.match(started, /1800 training \+ 200 validation/);
-    assert.match(finished, /validation loss: 2\.9123 → 2\.7100/);
-    assert.match(finished, /distinct_2 0\.412, avg_words 17/);
-    assert.match(finished, /kept the current model: validation loss improved by 6\.9% but the style distance grew/);
+    const notices = h.fake.workspace.messagesIn(REVIEW).slice(before).map((message) => message.text);
+    assert.equal(notices.length, 2, 'one start and one end notice: no queued, duplicate or skipped noise');
+    const [started, finished] = notices;
+    assert.match(started, /Training started for \*Franklin D\. Roosevelt\*.*j20261127-7/);
+    assert.match(started, /dataset v12: 2000 approved samples/);
+    assert.match(finished, /2000 approved samples \(1800 training \+ 200 validation\)/);
+    assert.match(finished, /validation loss: 2\.9123 → 2\.9030/);
+    assert.match(finished, /style: distinct_2 0\.412, avg_words 17/);
+    assert.match(finished, /kept the current model: validation loss improved by 0\.3%, less than the required 0\.5%/);
     assert.match(finished, /in 13 min/);
+  });
+
+  it('says when a new model was promoted, and when a run failed', async () => {
+    await h.adapter.notifyTraining({ personaId: 'fdr', phase: 'finished', outcome: { promoted: true, reason: 'validation loss 2.7 < 2.9', version: 'v5' } });
+    assert.match(h.fake.workspace.messagesIn(REVIEW).at(-1)?.text ?? '', /promoted v5: validation loss 2\.7 &lt; 2\.9/);
+    await h.adapter.notifyTraining({ personaId: 'fdr', phase: 'failed', error: 'out of memory' });
+    assert.match(h.fake.workspace.messagesIn(REVIEW).at(-1)?.text ?? '', /Training failed.*out of memory\nThe current model stays in use/);
   });
 });
 

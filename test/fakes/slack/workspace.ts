@@ -74,7 +74,7 @@ export class FakeWorkspace {
   }
 
   /** A person posts; returns the `message` event Slack would deliver. */
-  post(user: string, channel: string, text: string, threadTs?: string): SlackEvent {
+  post(user: string, channel: string, text: string, threadTs?: string): SlackEvent & { ts: string } {
     const message: FakeMessage = { channel, ts: this.nextTs(), user, text, threadTs, reactions: new Map() };
     this.messages.push(message);
     const channelType = this.channels.get(channel)?.isIm ? 'im' : 'channel';
@@ -91,7 +91,7 @@ export class FakeWorkspace {
   }
 
   /** A person mentions the bot; Slack delivers both `message` and `app_mention`: this returns the latter. */
-  mention(user: string, channel: string, text: string): SlackEvent {
+  mention(user: string, channel: string, text: string): SlackEvent & { ts: string } {
     const event = this.post(user, channel, `<@${this.botUserId}> ${text}`);
     return { ...event, type: 'app_mention' };
   }
