@@ -20,6 +20,7 @@ export type { SlackServices, ReviewStore, ReviewCandidate, ReviewDecision, Decis
 export type { TrainingNotice } from './notifications.js';
 export { renderTrainingNotice, noticeFromJob } from './notifications.js';
 export { StoreReview, storeOnceGuard } from './store-review.js';
+export { followTrainingJobs, type TrainingEventSource } from './training-notices.js';
 
 const log = logger('slack');
 

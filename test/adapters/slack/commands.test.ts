@@ -2,7 +2,9 @@
 // to the review channel.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { JobRecord } from '../../../src/scheduler/history.ts';
+import { AppEvents } from '../../../src/app/events.ts';
+import { followTrainingJobs } from '../../../src/adapters/slack/index.ts';
+import { jobHistory, type JobRecord } from '../../../src/scheduler/history.ts';
 import { CURATOR, OTHER, REVIEW, postCandidate, startHarness, waitFor, type Harness } from './harness.ts';
 
 describe('/persona and training notices (Socket Mode)', () => {
@@ -78,6 +80,23 @@ describe('/persona and training notices (Socket Mode)', () => {
     assert.match(finished, /style: distinct_2 0\.412, avg_words 17/);
     assert.match(finished, /kept the current model: validation loss improved by 0\.3%, less than the required 0\.5%/);
     assert.match(finished, /in 13 min/);
+  });
+
+  it("follows persona serve's training events: a start notice at the train phase, an end notice when the job ends", async () => {
+    const events = new AppEvents();
+    followTrainingJobs(events, h.store, h.adapter.notifyJob);
+    const history = jobHistory(h.store);
+    const before = h.fake.workspace.messagesIn(REVIEW).length;
+    const record = await history.start('fdr', 'slack');
+    events.emit('job', record);
+    await history.update(record, { phase: 'train', datasetVersion: 'v13', metrics: { approved_samples: 42 } });
+    events.emit('phase', { persona: 'fdr', phase: 'train' });
+    const started = await waitFor(() => h.fake.workspace.messagesIn(REVIEW).slice(before).find((message) => message.text.includes('Training started')), 'start notice');
+    assert.match(started.text, /dataset v13: 42 approved samples/);
+    events.emit('job', await history.finish(record, 'promoted', 'validation loss 2.1 beats the base model 2.4'));
+    const finished = await waitFor(() => h.fake.workspace.messagesIn(REVIEW).slice(before).find((message) => message.text.includes('Training finished')), 'end notice');
+    assert.match(finished.text, /promoted.*validation loss 2\.1 beats the base model 2\.4/);
+    assert.equal(h.fake.workspace.messagesIn(REVIEW).length - before, 2);
   });
 
   it('says when a new model was promoted, and when a run failed', async () => {
