@@ -13,6 +13,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { parseLlamaConfig, type LlamaConfig } from '../src/modelfmt/config.js';
 import { createStepModel, initLlamaParams, initLoraParams, type TokenBatch } from '../src/training/step-model.js';
 import { measureMatMulPeak } from '../src/training/bench/peak.js';
@@ -44,6 +45,8 @@ interface CaseResult {
   stepSeconds: number;
   tokensPerSecond: number;
   gflops: number;
+  /** GFLOP per CPU-second of the median step (see PeakResult.cpuGflops). */
+  cpuGflops: number;
   peakRssMiB: number;
   sessionSeconds: number;
   profile?: string;
@@ -71,21 +74,25 @@ async function runCase(c: Case, profile: boolean): Promise<CaseResult> {
   const inputIds = BigInt64Array.from({ length: n }, (_, i) => BigInt((i * 7919) % config.vocab_size));
   const batch: TokenBatch = { inputIds, labels: inputIds, batchSize: c.batchSize, seqLen: c.seqLen };
   const times: number[] = [];
+  const cpuTimes: number[] = [];
   for (let i = 0; i < c.steps + 2; i++) {
-    const t0 = performance.now();
+    const [t0, cpu0] = [performance.now(), process.cpuUsage()];
     await model.step(batch, frozen, trainable);
-    if (i >= 2) times.push((performance.now() - t0) / 1000);
+    const cpu = process.cpuUsage(cpu0);
+    if (i >= 2) times.push((performance.now() - t0) / 1000), cpuTimes.push((cpu.user + cpu.system) / 1e6);
   }
   await model.dispose();
-  times.sort((a, b) => a - b);
-  const stepSeconds = times[Math.floor(times.length / 2)];
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const stepSeconds = median(times);
   const tokensPerSecond = n / stepSeconds;
+  const flops = flopsPerToken(config, c.method, c.seqLen);
   const result: CaseResult = {
     name: c.name,
     tokensPerStep: n,
     stepSeconds,
     tokensPerSecond,
-    gflops: (tokensPerSecond * flopsPerToken(config, c.method, c.seqLen)) / 1e9,
+    gflops: (tokensPerSecond * flops) / 1e9,
+    cpuGflops: (n * flops) / median(cpuTimes) / 1e9,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
     sessionSeconds,
   };
@@ -122,7 +129,10 @@ if (value('--child')) {
   const cases = only ? CASES.filter((c) => c.name === only) : CASES;
   if (cases.length === 0) throw new Error(`--case must be one of ${CASES.map((c) => c.name).join(', ')}`);
   const peak = await measureMatMulPeak();
-  if (!flag('--json')) console.log(`MatMul peak: ${peak.gflops.toFixed(1)} GFLOPS (best of square ${peak.sizes.map((s) => `${s.n}: ${s.gflops.toFixed(0)}`).join(', ')})`);
+  if (!flag('--json')) {
+    console.log(`MatMul peak: ${peak.gflops.toFixed(1)} GFLOPS (best of square ${peak.sizes.map((s) => `${s.n}: ${s.gflops.toFixed(0)}`).join(', ')}); ${peak.cpuGflops.toFixed(1)} GFLOP per CPU-second`);
+    console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} CPUs (a shared machine makes wall-clock ratios low; the per-CPU-second ratio is less sensitive)`);
+  }
   const results = [];
   for (const c of cases) {
     const r = runChild(c.name, flag('--profile'));
@@ -131,10 +141,10 @@ if (value('--child')) {
     if ('error' in r) console.log(`${c.name}: failed: ${r.error}`);
     else {
       console.log(
-        `${r.name}: ${r.tokensPerSecond.toFixed(0)} tokens/s, ${r.gflops.toFixed(1)} GFLOPS = ${((100 * r.gflops) / peak.gflops).toFixed(1)}% of peak, step ${r.stepSeconds.toFixed(3)} s (${r.tokensPerStep} tokens), peak RSS ${r.peakRssMiB.toFixed(0)} MiB, session ${r.sessionSeconds.toFixed(1)} s`,
+        `${r.name}: ${r.tokensPerSecond.toFixed(0)} tokens/s, ${r.gflops.toFixed(1)} GFLOPS = ${((100 * r.gflops) / peak.gflops).toFixed(1)}% of peak (${((100 * r.cpuGflops) / peak.cpuGflops).toFixed(1)}% per CPU-second), step ${r.stepSeconds.toFixed(3)} s (${r.tokensPerStep} tokens), peak RSS ${r.peakRssMiB.toFixed(0)} MiB, session ${r.sessionSeconds.toFixed(1)} s`,
       );
       if (r.profile) console.log(r.profile);
     }
   }
-  if (flag('--json')) console.log(JSON.stringify({ date: new Date().toISOString(), peak, results }, null, 2));
+  if (flag('--json')) console.log(JSON.stringify({ date: new Date().toISOString(), loadavg: loadavg(), peak, results }, null, 2));
 }

@@ -77,7 +77,8 @@ export async function createStepModel(config: LlamaConfig, options: StepModelOpt
   const frozenShapes = lora ? llamaParameterShapes(config) : new Map<string, number[]>();
 
   const train = buildTrainGraph(config, graphOptions);
-  const runner = await GraphRunner.create(train.bytes, { threads: options.threads, profilePrefix: options.profilePrefix, memArena: options.memArena, memPattern: options.memPattern ?? false });
+  const runnerOptions = { threads: options.threads, memArena: options.memArena, memPattern: options.memPattern ?? false };
+  const runner = await GraphRunner.create(train.bytes, { ...runnerOptions, profilePrefix: options.profilePrefix });
   let evalRunner: GraphRunner | undefined;
 
   const feedsFor = (batch: TokenBatch, frozen: Params, trainable: Params): Map<string, Feed> => {
@@ -100,7 +101,7 @@ export async function createStepModel(config: LlamaConfig, options: StepModelOpt
       return { loss: (out.get('loss') as Float32Array)[0], tokens: countTargets(feeds), grads };
     },
     async evalLoss(batch, frozen, trainable) {
-      evalRunner ??= await GraphRunner.create(buildEvalGraph(config, { ...graphOptions, dropout: false }), { threads: options.threads });
+      evalRunner ??= await GraphRunner.create(buildEvalGraph(config, { ...graphOptions, dropout: false }), runnerOptions);
       const feeds = feedsFor(batch, frozen, trainable);
       const out = await evalRunner.run(feeds, ['loss']);
       return { loss: (out.get('loss') as Float32Array)[0], tokens: countTargets(feeds) };
