@@ -55,6 +55,8 @@ test('Persona Studio in Chromium: a first session, page by page', { timeout: 180
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   // Refusals (409, 413, 415…) are expected answers; Chromium logs each as a failed resource.
   page.on('console', (message) => message.type() === 'error' && !message.text().startsWith('Failed to load resource') && problems.push(`console: ${message.text()}`));
+  // Everything the page loads comes from the studio itself: no CDN, no network.
+  page.on('request', (request) => !request.url().startsWith(project.url) && !request.url().startsWith('data:') && problems.push(`off-site request: ${request.url()}`));
   const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
   const personas = async () => (await (await fetch(`${project.url}api/personas`)).json()) as Array<{ id: string; champion: string | null; counts: Record<string, number> }>;
 
@@ -234,5 +236,5 @@ test('Persona Studio in Chromium: a first session, page by page', { timeout: 180
     assert.ok(lines.every((line) => Array.isArray(JSON.parse(line).messages)));
   });
 
-  assert.deepEqual(problems, [], 'no errors in the page');
+  assert.deepEqual(problems, [], 'no errors in the page and no request leaves the studio');
 });
