@@ -6,7 +6,7 @@
  * which looks like a hang. SLACK_API_URL moves the Web API for both the bot client and the
  * Socket Mode `apps.connections.open` call.
  */
-import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger as BoltLogger } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi, type Logger as BoltLogger } from '@slack/bolt';
 import type { Config } from '../../config/config.js';
 import { PersonaError } from '../../errors.js';
 import { logger } from '../../log.js';
@@ -28,9 +28,19 @@ export interface RetryConfig {
 
 export const DEFAULT_RETRY_CONFIG: RetryConfig = { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5000 };
 
+/**
+ * For `apps.connections.open` only. Socket Mode reconnects by itself after a dropped socket,
+ * and when that call finally fails the client rejects with nobody listening (an unhandled
+ * rejection ends the process), so it keeps trying through an outage of many minutes. Start-up
+ * still fails fast: `auth.test` on the bot client (DEFAULT_RETRY_CONFIG) runs first.
+ */
+const SOCKET_CONNECT_RETRY_CONFIG: RetryConfig = { retries: 100, factor: 1.3, minTimeout: 1000, maxTimeout: 30_000 };
+
 export interface SlackApp {
   app: BoltApp;
   mode: SlackMode;
+  /** From auth.test: the bot's user id and its workspace. */
+  bot: { userId: string; teamId: string };
   /** Starts receiving; resolves with the HTTP port in HTTP mode. */
   start(): Promise<number | undefined>;
   stop(): Promise<void>;
@@ -46,23 +56,34 @@ export function slackMode(config: Config): SlackMode {
   );
 }
 
-export function createSlackApp(config: Config, once: OnceGuard, retryConfig: RetryConfig = DEFAULT_RETRY_CONFIG): SlackApp {
-  if (!config.SLACK_BOT_TOKEN) {
+export async function createSlackApp(config: Config, once: OnceGuard, retryConfig: RetryConfig = DEFAULT_RETRY_CONFIG): Promise<SlackApp> {
+  const token = config.SLACK_BOT_TOKEN;
+  if (!token) {
     throw new PersonaError('config_invalid', 'SLACK_BOT_TOKEN is not set: the Slack adapter needs the bot token (xoxb-…).', { field: 'SLACK_BOT_TOKEN' });
   }
   const mode = slackMode(config);
   const boltLogger = pinoBridge();
-  const clientOptions = { retryConfig, ...(config.SLACK_API_URL ? { slackApiUrl: withSlash(config.SLACK_API_URL) } : {}) };
+  const apiUrl = config.SLACK_API_URL ? { slackApiUrl: withSlash(config.SLACK_API_URL) } : {};
+  const clientOptions = { retryConfig, ...apiUrl };
+  // auth.test runs here, awaited, and its answer is handed to the App: left to Bolt, a refused
+  // token rejects a promise nobody awaits until the first event (an unhandled rejection).
+  const auth = await new webApi.WebClient(token, { ...clientOptions, logger: boltLogger }).auth.test().catch((error: unknown) => {
+    const where = config.SLACK_API_URL ?? 'https://slack.com/api/';
+    throw new PersonaError('config_invalid', `Slack did not accept SLACK_BOT_TOKEN at ${where} (${(error as Error).message}).`, { field: 'SLACK_BOT_TOKEN' }, { cause: error });
+  });
+  const bot = { userId: auth.user_id ?? '', teamId: auth.team_id ?? '' };
+  const appOptions = { token, botId: auth.bot_id, botUserId: auth.user_id, logger: boltLogger, clientOptions };
   if (mode === 'socket') {
     const receiver = new SocketModeReceiver({
       appToken: config.SLACK_APP_TOKEN ?? '',
       logger: boltLogger,
-      installerOptions: { clientOptions },
+      installerOptions: { clientOptions: { retryConfig: SOCKET_CONNECT_RETRY_CONFIG, ...apiUrl } },
     });
-    const app = new App({ token: config.SLACK_BOT_TOKEN, receiver, logger: boltLogger, clientOptions });
+    const app = new App({ ...appOptions, receiver });
     return {
       app,
       mode,
+      bot,
       start: async () => {
         await app.start();
         return undefined;
@@ -77,10 +98,11 @@ export function createSlackApp(config: Config, once: OnceGuard, retryConfig: Ret
   }
   const receiver = new HTTPReceiver({ signingSecret: config.SLACK_SIGNING_SECRET ?? '', logger: boltLogger, port: config.SLACK_PORT });
   guardReplays(receiver, once);
-  const app = new App({ token: config.SLACK_BOT_TOKEN, receiver, logger: boltLogger, clientOptions });
+  const app = new App({ ...appOptions, receiver });
   return {
     app,
     mode,
+    bot,
     start: async () => {
       const server = (await app.start(config.SLACK_PORT)) as { address(): { port: number } | string | null };
       const address = server.address();

@@ -6,23 +6,30 @@
  */
 import type { Config } from '../../config/config.js';
 import { logger } from '../../log.js';
+import type { JobRecord } from '../../scheduler/history.js';
+import type { Store } from '../../store/index.js';
+import type { ChatMiddleware, ChatServices } from '../middleware/index.js';
 import { createSlackApp, type RetryConfig, type SlackMode } from './bolt-app.js';
 import { registerCommands } from './commands.js';
 import { Curators } from './curators.js';
 import { registerEvents } from './events.js';
-import type { JobRecord } from '../../scheduler/history.js';
 import { noticeFromJob, postTrainingNotice, type TrainingNotice } from './notifications.js';
 import type { SlackServices } from './ports.js';
 import { ReviewDecisions } from './review-decisions.js';
 import { ReviewPoster, type ReviewPosterOptions } from './review-poster.js';
+import { StoreReview, storeOnceGuard } from './store-review.js';
 
 export type { SlackServices, ReviewStore, ReviewCandidate, ReviewDecision, DecisionResult, DatasetCounts, OnceGuard } from './ports.js';
-export type { TrainingNotice } from './notifications.js';
-export { renderTrainingNotice, noticeFromJob } from './notifications.js';
+export { renderTrainingNotice, noticeFromJob, type TrainingNotice } from './notifications.js';
 export { StoreReview, storeOnceGuard } from './store-review.js';
 export { followTrainingJobs, type TrainingEventSource } from './training-notices.js';
 
 const log = logger('slack');
+
+/** The Slack services of `persona serve`: the review channel and once-only guard over the store, the shared chat middleware. */
+export function slackServices(store: Store, chat: ChatMiddleware, shared: Pick<ChatServices, 'personas' | 'training'>): SlackServices {
+  return { personas: shared.personas, review: new StoreReview(store, shared.personas), once: storeOnceGuard(store), chat, training: shared.training };
+}
 
 export interface SlackAdapterOptions {
   retryConfig?: RetryConfig;
@@ -48,11 +55,9 @@ export interface SlackAdapter {
 }
 
 export async function startSlackAdapter(config: Config, services: SlackServices, options: SlackAdapterOptions = {}): Promise<SlackAdapter> {
-  const slack = createSlackApp(config, services.once, options.retryConfig);
-  const { app } = slack;
+  const slack = await createSlackApp(config, services.once, options.retryConfig);
+  const { app, bot } = slack;
   const client = app.client;
-  const auth = await client.auth.test();
-  const bot = { userId: auth.user_id ?? '', teamId: auth.team_id ?? '' };
   const curators = new Curators(config.SLACK_CURATORS, client, services.now);
   if (!curators.configured) log.warn('SLACK_CURATORS is empty: review reactions will be ignored until curators are configured');
   const personaNames = () => new Map(services.personas.list().map((persona) => [persona.id, persona.name]));

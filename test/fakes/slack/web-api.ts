@@ -13,7 +13,7 @@ export function webApiMethods(workspace: FakeWorkspace, socketUrl: () => string)
   const fail = (error: string): ApiResult => ({ ok: false, error });
   const channelOf = (params: Params) => workspace.resolveChannel(params.channel ?? '');
   return {
-    'auth.test': () => ({
+    'auth.test': () => workspace.authError ? fail(workspace.authError) : ({
       ok: true,
       url: 'https://fake.slack.test/',
       team: 'Fake',

@@ -33,6 +33,8 @@ export class FakeWorkspace {
   readonly users = new Map<string, FakeUser>();
   readonly userGroups = new Map<string, string[]>();
   readonly messages: FakeMessage[] = [];
+  /** When set, auth.test answers `{ ok: false, error: authError }` (e.g. 'invalid_auth'). */
+  authError?: string;
   private clock = 1_700_000_000;
   private seq = 0;
 
