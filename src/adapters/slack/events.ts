@@ -8,7 +8,7 @@
  * - deleted and edited messages, bot messages → logged and ignored.
  */
 import { logger } from '../../log.js';
-import type { ChatMiddleware } from '../middleware/index.js';
+import { boundChannels, voiceIds, type ChatMiddleware, type PersonaDirectory } from '../middleware/index.js';
 import type { BoltApp, SlackClient } from './bolt-app.js';
 import { ChatEventBuilder, type SlackMessage } from './chat-event.js';
 import type { OnceGuard, ReviewStore } from './ports.js';
@@ -29,7 +29,19 @@ export interface EventDeps {
   review: ReviewStore;
   decisions: ReviewDecisions;
   chat?: ChatMiddleware;
+  personas: PersonaDirectory;
   personaName: (personaId: string) => string | undefined;
+}
+
+/**
+ * Whether the middleware could act on a message: it addresses the bot (DM, mention, a
+ * thread), its author is a persona's voice, or a persona answers everything in its channel.
+ * Anything else is ignored there anyway; skipping it here saves the history, names and
+ * permalink calls a ChatEvent costs (Slack rate-limits conversations.history).
+ */
+function mayConcernPersonas(message: SlackMessage, botUserId: string, personas: PersonaDirectory): boolean {
+  if (message.channel_type === 'im' || message.thread_ts || message.text?.includes(`<@${botUserId}>`)) return true;
+  return personas.list().some((persona) => voiceIds(persona, 'slack').includes(message.user ?? '') || boundChannels(persona, 'slack').includes(message.channel));
 }
 
 /** Returns a function that resolves once the events being handled now are done (for a clean stop). */
@@ -66,7 +78,8 @@ export function registerEvents(app: BoltApp, deps: EventDeps): () => Promise<voi
       return;
     }
     // `message` and `app_mention` describe the same post: answer it once.
-    if (!deps.chat || !(await deps.once.claim(`slack:message:${message.channel}:${message.ts}`, EVENT_ONCE_TTL_MS))) return;
+    if (!deps.chat || !mayConcernPersonas(message, deps.bot.userId, deps.personas)) return;
+    if (!(await deps.once.claim(`slack:message:${message.channel}:${message.ts}`, EVENT_ONCE_TTL_MS))) return;
     const event = await builder.build(message);
     const threadTs = event.isDirect ? message.thread_ts : (message.thread_ts ?? message.ts);
     await deps.chat.handleChat(event, (persona) => slackReplyChannel(deps.client, persona, { channel: message.channel, threadTs }));

@@ -52,6 +52,13 @@ describe('Slack chat, capture and queue pacing (Socket Mode)', () => {
     assert.ok(JSON.stringify(posted.blocks).includes('fake.slack.test/archives'), 'with a link to the message');
   });
 
+  it('does not spend Web API calls on chatter no persona could act on', async () => {
+    const before = h.fake.calls.length;
+    await h.deliver(h.fake.workspace.post(OTHER, GENERAL, 'lunch anyone?'));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(h.fake.calls.slice(before).map((call) => call.method), []);
+  });
+
   it('ignores deleted and edited messages', async () => {
     const spoken = h.fake.workspace.post(VOICE, GENERAL, 'Words I take back.');
     const before = (await h.pending()).length;
