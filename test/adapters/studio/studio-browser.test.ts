@@ -126,7 +126,7 @@ test('Persona Studio in Chromium: a first session, page by page', { timeout: 180
     await shot('personas-upload-refused');
   });
 
-  await t.test('review queue: approve and reject by keyboard; two tabs deciding one candidate count once', async () => {
+  await t.test('review queue by keyboard: approve, reject, edit; two tabs deciding one candidate count once', async () => {
     const before = (await personas()).find((p) => p.id === 'ada')!.counts;
     await page.goto(`${project.url}#/review/ada`);
     const candidate = page.getByRole('article', { name: 'candidate' });
@@ -144,8 +144,19 @@ test('Persona Studio in Chromium: a first session, page by page', { timeout: 180
     await candidate.getByText(`1 of ${before.pending - 1}`).waitFor();
     await page.keyboard.press('r');
     await page.getByRole('status').getByText(/^Rejected: .* is now rejected\.$/).waitFor();
+
+    await candidate.getByText(`1 of ${before.pending - 2}`).waitFor();
+    await page.keyboard.press('e');
+    const editor = candidate.getByRole('textbox', { name: 'Corrected text' });
+    await page.waitForFunction(() => document.activeElement?.tagName === 'TEXTAREA');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('Imagination is the discovering faculty.');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.getByRole('status').getByText('Edited and approved: “Imagination is the discovering faculty.” is now approved.').waitFor();
+    assert.equal(await editor.count(), 0);
     const after = (await personas()).find((p) => p.id === 'ada')!.counts;
-    assert.deepEqual([after.approved, after.rejected, after.pending], [before.approved + 1, before.rejected + 1, before.pending - 2]);
+    assert.deepEqual([after.approved, after.rejected, after.pending], [before.approved + 2, before.rejected + 1, before.pending - 3]);
     await shot('review');
   });
 

@@ -35,7 +35,7 @@ export function ReviewPage({ persona, reload }) {
     setBusy(true);
     try {
       const result = await api(`/review/${persona}/samples/${encodeURIComponent(current.id)}`, { method: 'POST', body: { action, text, expectedState: 'pending' } });
-      setMessage({ text: `${DONE[action]}: “${current.text.slice(0, 60)}${current.text.length > 60 ? '…' : ''}” is now ${result.state}.` });
+      setMessage({ text: `${DONE[action]}: “${result.text.slice(0, 60)}${result.text.length > 60 ? '…' : ''}” is now ${result.state}.` });
     } catch (error) {
       setMessage({ text: error.message, error: true });
     }
@@ -65,7 +65,7 @@ export function ReviewPage({ persona, reload }) {
     <${Status} message=${message} />
     ${!current ? html`<p>Nothing waits for review.</p>` : html`
       <article class="card candidate" aria-label="candidate" aria-busy=${busy}>
-        <p class="muted">${index + 1} of ${queue.samples.length} · ${current.source.type} ${current.source.ref}</p>
+        <p class="muted">${index + 1} of ${queue.samples.length} · ${current.source.type} ${current.source.ref} · the marked line is the candidate, the lines above its context</p>
         <ol class="messages">${current.context.map((t) => html`<li><strong>${t.speaker}</strong> ${t.text}</li>`)}
           <li class="bot"><strong>${current.speaker}</strong> ${editing === null ? current.text : ''}</li></ol>
         ${editing !== null && html`<form onSubmit=${(e) => { e.preventDefault(); decide('edit', editing); }}>
