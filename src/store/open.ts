@@ -49,7 +49,10 @@ function openSqlite(path: string): Store {
 
 async function openRedis(url: string): Promise<Store> {
   const where = url.replace(/\/\/[^@/]*@/, '//***@');
-  const adapter = new KeyvRedis(url, {
+  // Fail fast when the server is not there at start-up; once connected, reconnect with backoff.
+  let connected = false;
+  const reconnectStrategy = (retries: number, cause: Error) => (connected ? Math.min(2 ** retries * 100, 2000) : cause);
+  const adapter = new KeyvRedis({ url, socket: { connectTimeout: REDIS_CONNECT_TIMEOUT_MS, reconnectStrategy } }, {
     namespace: REDIS_NAMESPACE,
     throwOnConnectError: true,
     throwOnErrors: true,
@@ -58,6 +61,7 @@ async function openRedis(url: string): Promise<Store> {
   const keyv = new Keyv({ store: adapter, useKeyPrefix: false, namespace: REDIS_NAMESPACE, ...keyvOptions });
   try {
     await adapter.getClient();
+    connected = true;
   } catch (error) {
     await adapter.disconnect().catch(() => undefined);
     throw new PersonaError('store_unavailable', `Cannot connect to the Redis store ${where}: ${(error as Error).message}.`, { store: where }, { cause: error });
