@@ -49,10 +49,17 @@ function crossSite(c: Context): boolean {
   }
 }
 
+/** A refusal as JSON for the API, as a short page for someone who opened the address in a browser. */
+function refuse(c: Context, status: 401 | 403, sentence: string): Response {
+  if (c.req.path.startsWith('/api/')) return c.json({ error: sentence, code: 'forbidden' }, status);
+  const text = sentence.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  return c.html(`<!doctype html><html lang="en"><meta charset="utf-8"><title>Persona Studio</title><p>${text}</p></html>`, status);
+}
+
 function localOnly(c: Context): Response | undefined {
   const remote = getConnInfo(c).remote.address ?? '';
-  if (!LOOPBACK.test(remote)) return c.json({ error: 'The studio only accepts connections from this computer (set STUDIO_TOKEN to allow others).', code: 'forbidden' }, 403);
-  if (!LOCAL_HOSTS.test(c.req.header('host') ?? '')) return c.json({ error: 'Unexpected Host header: open the studio at http://127.0.0.1.', code: 'forbidden' }, 403);
+  if (!LOOPBACK.test(remote)) return refuse(c, 403, 'The studio only accepts connections from this computer (set STUDIO_TOKEN to allow others).');
+  if (!LOCAL_HOSTS.test(c.req.header('host') ?? '')) return refuse(c, 403, 'Unexpected Host header: open the studio at http://127.0.0.1.');
   return undefined;
 }
 
@@ -64,14 +71,14 @@ function tokenOnly(c: Context, token: string): Response | undefined | 'set' {
   }
   const bearer = c.req.header('authorization')?.replace(/^Bearer /, '');
   if (sameToken(getCookie(c, COOKIE), token) || sameToken(bearer, token)) return undefined;
-  return c.json({ error: 'This studio needs its token: open it once as /?token=YOUR_STUDIO_TOKEN.', code: 'forbidden' }, 401);
+  return refuse(c, 401, 'This studio needs its token: open it once as /?token=YOUR_STUDIO_TOKEN.');
 }
 
 export function accessControl(token: string | undefined): MiddlewareHandler {
   return async (c, next) => {
     const decision = token ? tokenOnly(c, token) : localOnly(c);
     if (decision instanceof Response) return decision;
-    if (crossSite(c)) return c.json({ error: 'Requests sent by other web sites are refused.', code: 'forbidden' }, 403);
+    if (crossSite(c)) return refuse(c, 403, 'Requests sent by other web sites are refused.');
     if (decision === 'set' && c.req.method === 'GET' && !c.req.path.startsWith('/api/')) {
       const url = new URL(c.req.url);
       url.searchParams.delete('token');

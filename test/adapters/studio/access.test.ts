@@ -120,7 +120,9 @@ test('with STUDIO_TOKEN it listens everywhere and every request needs the token;
     const bare = await get(from, studio.port, '/api/personas');
     assert.equal(bare.status, 401);
     assert.match(JSON.parse(bare.body).error, /needs its token: open it once as \/\?token=YOUR_STUDIO_TOKEN/);
-    assert.equal((await get(from, studio.port, '/?token=wrong')).status, 401);
+    const page = await get(from, studio.port, '/?token=wrong');
+    assert.equal(page.status, 401);
+    assert.match(page.body, /<p>This studio needs its token: open it once as \/\?token=YOUR_STUDIO_TOKEN\.<\/p>/, 'a browser shows a sentence, not JSON');
 
     const opened = await get(from, studio.port, '/?token=' + TOKEN);
     assert.equal(opened.status, 302, 'the token leaves the address bar');
