@@ -164,7 +164,7 @@ export function PersonasPage({ persona, personas, reload }) {
         <tbody>
           ${personas.map((p) => p.error
             ? html`<tr><td>${p.id}</td><td colspan="4" class="error">${p.error}</td></tr>`
-            : html`<tr aria-selected=${p.id === persona}>
+            : html`<tr aria-current=${p.id === persona ? 'true' : undefined}>
                 <td><a href=${`#/personas/${p.id}`}>${p.name}</a><div class="muted">${p.description}</div></td>
                 <td>${p.champion ?? 'base'}</td><td>${p.counts.pending}</td><td>${p.counts.approved}</td><td>${p.counts.rejected}</td>
               </tr>`)}
