@@ -14,7 +14,7 @@ const log = logger('slack');
 
 export interface ReviewPosterOptions {
   channel: string;
-  /** Candidates fetched per batch (default 20). */
+  /** Candidates fetched per batch (default 100). */
   batchSize?: number;
   /** Minimum time between two posts (default 1,100 ms). */
   minIntervalMs?: number;
@@ -37,7 +37,7 @@ export class ReviewPoster {
     private readonly review: ReviewStore,
     private readonly options: ReviewPosterOptions,
   ) {
-    this.batchSize = options.batchSize ?? 20;
+    this.batchSize = options.batchSize ?? 100;
     this.minIntervalMs = options.minIntervalMs ?? 1100;
   }
 

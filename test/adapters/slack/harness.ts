@@ -40,7 +40,9 @@ export interface Harness {
   /** Pending samples of the persona, oldest first. */
   pending(): Promise<SampleRecord[]>;
   /** Adds a pending candidate (as untrusted ingest would) and returns its id. */
-  addCandidate(text: string, context?: { speaker: string; text: string }[]): Promise<string>;
+  addCandidate(text: string, context?: { speaker: string; text: string }[], persona?: string): Promise<string>;
+  /** The folder of persona files (re-read on every lookup). */
+  personasDir: string;
   adapter: SlackAdapter;
   mode: 'socket' | 'http';
   trainingRequests: string[];
@@ -119,13 +121,14 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     sample: (id) => getSample(store, id),
     pending: () => listSamples(store, 'fdr', 'pending'),
     datasetStats: () => datasetStats(store, personas.get('fdr')),
-    addCandidate: async (text, context = [{ speaker: 'Reporter', text: 'Mr President, what now?' }]) => {
+    personasDir: join(root, 'personas'),
+    addCandidate: async (text, context = [{ speaker: 'Reporter', text: 'Mr President, what now?' }], persona = 'fdr') => {
       candidateSeq += 1;
-      const id = `file-fdr-${candidateSeq}`;
+      const id = `file-${persona}-${candidateSeq}`;
       await addDrafts(store, [
         {
           id,
-          persona: 'fdr',
+          persona,
           kind: 'conversation',
           context,
           text,

@@ -2,6 +2,8 @@
 // approve, reject, correct and star candidates in the store; taking a reaction back reverts.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CURATOR, OTHER, REVIEW, postCandidate, startHarness, waitFor, type Harness } from './harness.ts';
 
 describe('Slack review channel (Socket Mode)', () => {
@@ -98,6 +100,22 @@ describe('Slack review channel (Socket Mode)', () => {
     // Events on one connection are handled in order: the marker after the retry proves it was seen.
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(await status(id), 'pending', 'the redelivered approval was not applied again');
+  });
+
+  it('ignores review events for a persona that no longer exists, and does not post its candidates', async () => {
+    const ghostFile = join(h.personasDir, 'ghost.yaml');
+    writeFileSync(ghostFile, 'id: ghost\nname: Ghost\n');
+    const id = await h.addCandidate('Boo.', [], 'ghost');
+    await h.adapter.postReviewQueue();
+    const posted = h.fake.workspace.messagesIn(REVIEW).find((message) => JSON.stringify(message.blocks ?? []).includes(`\`${id}\``));
+    assert.ok(posted);
+    rmSync(ghostFile);
+    await h.deliver(h.fake.workspace.react(CURATOR, REVIEW, posted.ts, 'white_check_mark'));
+    const later = await h.addCandidate('Boo again.', [], 'ghost');
+    assert.equal(await h.adapter.postReviewQueue(), 0);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(await status(id), 'pending');
+    assert.equal(await status(later), 'pending');
   });
 
   it('ignores an edit of a rejected candidate, deleted messages and reactions on unknown messages', async () => {
