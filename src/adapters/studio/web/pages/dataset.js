@@ -35,7 +35,9 @@ export function DatasetPage({ persona }) {
     <section class="card">
       <h3>Export</h3>
       <p class="muted">The approved samples as training files (train and validation together), in the formats of <code>persona dataset export</code>.</p>
-      ${[['openai', 'OpenAI JSONL'], ['sharegpt', 'ShareGPT JSON'], ['text', 'plain text']].map(([f, label]) => html`<a class="button" href=${`/api/dataset/${persona}/export?format=${f}`} download>${label}</a> `)}
+      ${stats?.states?.approved === 0
+        ? html`<p>Nothing is approved yet, so there is nothing to export.</p>`
+        : [['openai', 'OpenAI JSONL'], ['sharegpt', 'ShareGPT JSON'], ['text', 'plain text']].map(([f, label]) => html`<a class="button" href=${`/api/dataset/${persona}/export?format=${f}`} download>${label}</a> `)}
     </section>
     <section class="card" aria-labelledby="browse-title">
       <h3 id="browse-title">Samples (${page.total})</h3>
