@@ -4,7 +4,7 @@
  * This module (with its siblings) is the only one that imports discord.js. A failure while
  * handling one event is logged; the bot stays up.
  */
-import { Events, type Client, type GuildTextBasedChannel, type Message, type SendableChannels } from 'discord.js';
+import { Events, MessageFlags, type Client, type GuildTextBasedChannel, type Message, type SendableChannels } from 'discord.js';
 import { once } from 'node:events';
 import type { Config } from '../../config/config.js';
 import { PersonaError } from '../../errors.js';
@@ -89,7 +89,7 @@ class DiscordBot {
       void this.guard('interaction', async () => {
         if (!interaction.isChatInputCommand()) return;
         if (!this.allowed(interaction.guildId, interaction.channelId)) {
-          await interaction.reply({ content: 'I am not enabled in this channel.', flags: 64 });
+          await interaction.reply({ content: 'I am not enabled in this channel.', flags: MessageFlags.Ephemeral });
           return;
         }
         await handleCommand(interaction, { chat: this.chat, translator: this.translator, adminRole: this.config.DISCORD_ADMIN_ROLE, editIntervalMs: this.editIntervalMs });

@@ -4,7 +4,7 @@
  * falls back to a plain reply with a name prefix. A refusal is remembered for a while so a
  * busy channel does not ask Discord again on every message.
  */
-import { PermissionFlagsBits, type Client, type GuildTextBasedChannel, type Webhook } from 'discord.js';
+import { ChannelType, PermissionFlagsBits, type Client, type GuildTextBasedChannel, type NewsChannel, type TextChannel, type Webhook } from 'discord.js';
 import { logger } from '../../log.js';
 
 const WEBHOOK_NAME = 'Persona builder';
@@ -21,7 +21,8 @@ export class WebhookPool {
 
   /** The channel's webhook, or null when plain replies must be used. */
   async forChannel(channel: GuildTextBasedChannel): Promise<Webhook | null> {
-    if (channel.isThread() || !('fetchWebhooks' in channel)) return null;
+    // Threads and voice-channel chats would need thread ids / other endpoints: plain replies there.
+    if (channel.type !== ChannelType.GuildText && channel.type !== ChannelType.GuildAnnouncement) return null;
     if (!channel.permissionsFor(this.client.user)?.has(PermissionFlagsBits.ManageWebhooks)) return null;
     if (Date.now() - (this.refusedAt.get(channel.id) ?? -Infinity) < RETRY_REFUSED_AFTER_MS) return null;
     let pending = this.byChannel.get(channel.id);
@@ -34,7 +35,7 @@ export class WebhookPool {
     return webhook;
   }
 
-  private async findOrCreate(channel: GuildTextBasedChannel & { fetchWebhooks: () => Promise<Map<string, Webhook>>; createWebhook: (options: { name: string }) => Promise<Webhook> }): Promise<Webhook | null> {
+  private async findOrCreate(channel: TextChannel | NewsChannel): Promise<Webhook | null> {
     try {
       const existing = [...(await channel.fetchWebhooks()).values()].find((hook) => hook.owner?.id === this.client.user.id && hook.token);
       const webhook = existing ?? (await channel.createWebhook({ name: WEBHOOK_NAME }));

@@ -64,6 +64,12 @@ test('a channel bound to a persona is answered without a mention; a webhook carr
   await h.fake.waitFor(() => botMessages(h.channels.hooks.id).some((m) => m.content === 'Ada says: and again?'), 5000, 'answer to a reply to the webhook message');
 });
 
+test('a direct message is answered without a mention', async () => {
+  const dm = h.fake.addDirectChannel(h.users.vic);
+  h.fake.say(h.users.vic, dm, 'just between us');
+  await h.fake.waitFor(() => h.fake.channelMessages(dm.id).some((m) => m.content === '**Ada:** Ada says: just between us'), 5000, 'DM answer');
+});
+
 test('unaddressed chatter in an unbound channel gets no answer', async () => {
   const before = engine.calls.length;
   h.fake.say(h.users.vic, h.channels.general, 'just talking among ourselves');
@@ -81,9 +87,9 @@ test('the rate limit answers once with a friendly message', async () => {
 
 test('a failed generation answers with a short apology and the bot keeps answering', async () => {
   engine.failures.push(new Error('the model fell over'));
-  h.fake.say(h.users.vic, h.channels.hooks, 'break please', { mention: true });
+  h.fake.say(h.users.voice, h.channels.hooks, 'break please', { mention: true });
   await h.fake.waitFor(() => botMessages(h.channels.hooks.id).some((m) => m.content === USER_MESSAGES.apology), 5000, 'apology');
-  h.fake.say(h.users.vic, h.channels.hooks, 'still there?', { mention: true });
+  h.fake.say(h.users.voice, h.channels.hooks, 'still there?', { mention: true });
   await h.fake.waitFor(() => botMessages(h.channels.hooks.id).some((m) => m.content === 'Ada says: still there?'), 5000, 'next answer');
 });
 

@@ -10,7 +10,7 @@ import { startHarness, type Harness } from './harness.ts';
 
 let h: Harness;
 before(async () => {
-  h = await startHarness({ env: { DISCORD_ADMIN_ROLE: 'trainers' } });
+  h = await startHarness({ env: () => ({ DISCORD_ADMIN_ROLE: 'trainers' }) });
 });
 after(() => h.stop());
 

@@ -19,7 +19,7 @@ export interface Harness {
 }
 
 export async function startHarness(
-  options: { engine?: ReplyEngine; personas?: (ids: { voice: string; bound: string }) => Persona[]; middleware?: ChatMiddlewareOptions; adapter?: DiscordAdapterOptions; env?: Record<string, string[] | string> } = {},
+  options: { engine?: ReplyEngine; personas?: (ids: { voice: string; bound: string }) => Persona[]; middleware?: ChatMiddlewareOptions; adapter?: DiscordAdapterOptions; env?: (channels: Harness['channels']) => Record<string, string[] | string> } = {},
 ): Promise<Harness> {
   const fake = new FakeDiscord();
   const channels = { general: fake.addChannel('general'), hooks: fake.addChannel('with-webhooks', { webhooks: true }), bound: fake.addChannel('ada-lounge') };
@@ -31,7 +31,7 @@ export async function startHarness(
   const services = testServices(personas, options.engine ?? new ScriptedEngine());
   const chat = new ChatMiddleware(services, options.middleware);
   const { apiUrl } = await fake.start();
-  const config = { DISCORD_TOKEN: 'fake-token', DISCORD_API_URL: apiUrl, DISCORD_ALLOWED_GUILDS: [], DISCORD_ALLOWED_CHANNELS: [], DISCORD_ADMIN_ROLE: undefined, ...options.env } as const;
+  const config = { DISCORD_TOKEN: 'fake-token', DISCORD_API_URL: apiUrl, DISCORD_ALLOWED_GUILDS: [], DISCORD_ALLOWED_CHANNELS: [], DISCORD_ADMIN_ROLE: undefined, ...options.env?.(channels) } as const;
   const bot = await startDiscordAdapter(config as any, { chat }, { editIntervalMs: 50, ...options.adapter });
   return {
     fake,

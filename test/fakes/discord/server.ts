@@ -163,7 +163,9 @@ export class FakeDiscord {
 
   private post(message: ApiMessage): void {
     this.messages.set(message.id, message);
-    this.gateway.dispatch('MESSAGE_CREATE', { ...message, ...(message.guild_id ? { member: { roles: [], joined_at: message.timestamp, deaf: false, mute: false, flags: 0 } } : {}) });
+    // Discord adds channel_type (1 = DM) and, in guilds, the author's member to MESSAGE_CREATE.
+    const inGuild = message.guild_id ? { channel_type: 0, member: { roles: [], joined_at: message.timestamp, deaf: false, mute: false, flags: 0 } } : { channel_type: 1 };
+    this.gateway.dispatch('MESSAGE_CREATE', { ...message, ...inGuild });
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
