@@ -1,8 +1,10 @@
 /**
- * Packing: tokenized samples → fixed-length rows for the step model. Short samples share a
- * row (best fit by remaining space, so little is padding); long samples are split into
- * pieces of seq_len tokens. Every row keeps a per-token target mask: the loss is taken only
- * where the mask is 1 (the persona's own tokens), never on other speakers or padding.
+ * Packing: tokenized samples → fixed-length rows for the step model. Conversation samples
+ * stay whole where they fit and share rows (best fit by remaining space); longer ones are
+ * split into pieces of seq_len tokens. Monologue passages are poured into the space left and
+ * then into new rows, cut anywhere, so rows are nearly full. Every row keeps a per-token
+ * target mask: the loss is taken only where the mask is 1 (the persona's own tokens), never
+ * on other speakers or padding.
  *
  * Sample weight (exemplary samples) is applied by repetition, not by loss weighting: a
  * sample of weight w appears round(w) times per epoch (at least once; weight ≤ 0 drops it).
@@ -20,6 +22,8 @@ export interface TokenizedSample {
   /** 1 where the token is a training target (the persona's words and its end-of-turn token). */
   targets: Uint8Array;
   weight: number;
+  /** Monologue passages: may be cut at any token and continued in another row (see fillWithStream). */
+  splittable?: boolean;
 }
 
 export interface PackedRow {
@@ -67,29 +71,37 @@ function hasTarget(targets: Uint8Array): boolean {
 
 /** Packs samples into rows; the same samples and seed give the same rows. */
 export function packSamples(samples: readonly TokenizedSample[], options: PackOptions): PackedRow[] {
-  const { seqLen, padId } = options;
-  const pieces: { ids: number[]; targets: Uint8Array }[] = [];
+  const { seqLen } = options;
+  const whole: Piece[] = [];
+  const streamed: Piece[] = [];
   for (const sample of samples) {
     const copies = options.ignoreWeights ? (sample.weight > 0 ? 1 : 0) : copiesFor(sample.weight);
-    const split = splitSample(sample.ids, sample.targets, seqLen);
-    for (let c = 0; c < copies; c++) pieces.push(...split);
+    const pieces = sample.splittable ? [{ ids: sample.ids, targets: sample.targets }] : splitSample(sample.ids, sample.targets, seqLen);
+    for (let c = 0; c < copies; c++) (sample.splittable ? streamed : whole).push(...pieces);
   }
-  const order = new Rng(options.seed).shuffle(pieces);
-
+  const rng = new Rng(options.seed);
   const rows: PackedRow[] = [];
+  packWhole(rng.shuffle(whole), rows, options);
+  fillWithStream(rng.shuffle(streamed), rows, options);
+  return rows;
+}
+
+type Piece = { ids: number[]; targets: Uint8Array };
+
+function newRow({ seqLen, padId }: PackOptions): PackedRow {
+  return { ids: new Int32Array(seqLen).fill(padId), targets: new Uint8Array(seqLen), used: 0 };
+}
+
+/** Best fit: each piece goes to the row with the least free space that still holds it. */
+function packWhole(pieces: Piece[], rows: PackedRow[], options: PackOptions): void {
+  const { seqLen } = options;
   // byRoom[r] holds indices of rows with exactly r free tokens: best fit is the smallest r ≥ length.
   const byRoom: number[][] = Array.from({ length: seqLen + 1 }, () => []);
-  for (const piece of order) {
+  for (const piece of pieces) {
     const length = piece.ids.length;
     let room = length;
     while (room <= seqLen && byRoom[room].length === 0) room++;
-    let rowIndex: number;
-    if (room > seqLen) {
-      rowIndex = rows.length;
-      rows.push({ ids: new Int32Array(seqLen).fill(padId), targets: new Uint8Array(seqLen), used: 0 });
-    } else {
-      rowIndex = byRoom[room].shift()!;
-    }
+    const rowIndex = room > seqLen ? rows.push(newRow(options)) - 1 : byRoom[room].shift()!;
     const row = rows[rowIndex];
     row.ids.set(piece.ids, row.used);
     row.targets.set(piece.targets, row.used);
@@ -97,7 +109,34 @@ export function packSamples(samples: readonly TokenizedSample[], options: PackOp
     const left = seqLen - row.used;
     if (left > 0) byRoom[left].push(rowIndex);
   }
-  return rows;
+}
+
+/**
+ * Monologue passages may be cut anywhere, as in language-model pretraining: they are
+ * concatenated and poured into the free space of the rows, then into new rows. Each
+ * continuation starts with the token before the cut, masked off, so every target is
+ * predicted once and with context from its own passage.
+ */
+function fillWithStream(pieces: Piece[], rows: PackedRow[], options: PackOptions): void {
+  const ids = pieces.flatMap((piece) => piece.ids);
+  const targets = new Uint8Array(ids.length);
+  let offset = 0;
+  for (const piece of pieces) {
+    targets.set(piece.targets, offset);
+    offset += piece.ids.length;
+  }
+  let pos = 0;
+  const pour = (row: PackedRow) => {
+    const overlap = pos > 0 ? 1 : 0;
+    const take = Math.min(options.seqLen - row.used - overlap, ids.length - pos);
+    if (take <= 0) return;
+    row.ids.set(ids.slice(pos - overlap, pos + take), row.used);
+    row.targets.set(targets.subarray(pos, pos + take), row.used + overlap);
+    row.used += overlap + take;
+    pos += take;
+  };
+  for (const row of rows) if (pos < ids.length && options.seqLen - row.used >= 2) pour(row);
+  while (pos < ids.length) pour(rows[rows.push(newRow(options)) - 1]);
 }
 
 /** Number of target tokens in rows (what the loss is averaged over). */

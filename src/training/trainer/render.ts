@@ -54,5 +54,5 @@ export function tokenizeSample(sample: TrainableSample, context: RenderContext):
     const target = monologue || segment.train ? 1 : 0;
     for (let i = 0; i < segmentIds.length; i++) targets.push(target);
   }
-  return { ids, targets: Uint8Array.from(targets), weight: sample.weight ?? 1 };
+  return { ids, targets: Uint8Array.from(targets), weight: sample.weight ?? 1, splittable: monologue };
 }

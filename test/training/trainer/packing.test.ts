@@ -63,3 +63,24 @@ test('the same seed packs the same rows; another seed shuffles differently', () 
   assert.deepEqual(flat(11), flat(11));
   assert.notDeepEqual(flat(11), flat(12));
 });
+
+test('monologue passages are poured into the free space and new rows, cut with one token of overlap', () => {
+  const conversation = sample(9, 6, 3); // 9 tokens, stays whole
+  const passages: TokenizedSample[] = [1, 2, 3].map((tag) => ({
+    ids: Array.from({ length: 10 }, (_, i) => tag * 100 + i + 1),
+    targets: new Uint8Array(10).fill(1),
+    weight: 1,
+    splittable: true,
+  }));
+  const rows = packSamples([conversation, ...passages], { seqLen: 12, padId: PAD, seed: 4 });
+  // 9 + 30 tokens (+ one repeated token per cut) fill 4 rows of 12, all but the last full.
+  assert.equal(rows.length, 4);
+  assert.deepEqual(rows.slice(0, 3).map((r) => r.used), [12, 12, 12]);
+  assert.equal(countTargets(rows), 3 + 30);
+  const batch = rowsToBatch(rows, rows.length, 12, PAD);
+  const labelled = [...batch.labels].filter((l) => l !== -100n).map(Number);
+  const expected = [...conversation.ids.slice(6), ...passages.flatMap((p) => p.ids)];
+  assert.deepEqual(labelled.sort(), expected.sort(), 'every persona token is a label exactly once');
+  // A continuation row starts with the token before the cut, not a target.
+  for (const row of rows.slice(1)) if (row.ids[0] > 100 && row.ids[0] % 100 !== 1) assert.equal(row.targets[0], 0);
+});
