@@ -7,7 +7,7 @@
  * Without a trained base in models/base yet, a random model of the base shape with the
  * bundled tokenizer stands in: the cost does not depend on the weights.
  *
- *   npx tsx src/training/trainer/bench/persona-50k.ts [--method lora|full] [--words 50000] [--epochs 2]
+ *   npm run bench:persona-train [-- --method lora|full] [--words 50000] [--epochs 2]
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
