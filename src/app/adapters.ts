@@ -1,11 +1,16 @@
 /**
- * Starts the platform adapters the configuration asks for: the local studio always, and
- * Discord / Slack when their tokens are set. Each adapter translates its platform's events
- * into the shared middleware; this file only decides which ones run and hands them the
- * shared services.
+ * Starts the platform adapters the configuration asks for: the local studio always, Discord
+ * when DISCORD_TOKEN is set, Slack when SLACK_BOT_TOKEN is set. Discord and Slack share one
+ * chat middleware (one reply queue, one set of rate limits) built over the real services;
+ * this file only decides which adapters run and hands them those services.
  */
+import { startDiscordAdapter } from '../adapters/discord/adapter.js';
+import { ChatMiddleware } from '../adapters/middleware/index.js';
+import { createChatServices } from '../adapters/middleware/services.js';
+import { followTrainingJobs, slackServices, startSlackAdapter } from '../adapters/slack/index.js';
 import { startStudio } from '../adapters/studio/server.js';
 import type { TrainingScheduler } from '../scheduler/scheduler.js';
+import { isPersonaError, PersonaError } from '../errors.js';
 import type { Core } from './core.js';
 import type { AppEvents } from './events.js';
 
@@ -17,13 +22,40 @@ export interface RunningAdapter {
 }
 
 export async function startAdapters(core: Core, scheduler: TrainingScheduler, events: AppEvents): Promise<RunningAdapter[]> {
+  const { config } = core;
   const running: RunningAdapter[] = [];
   try {
     const studio = await startStudio({ core, scheduler, events });
     running.push({ name: 'studio', url: studio.url, stop: studio.stop });
+
+    if (config.DISCORD_TOKEN || config.SLACK_BOT_TOKEN) {
+      const services = createChatServices({ personasDir: config.PERSONAS_DIR, store: core.store, engine: core.engine, scheduler, registry: core.registry });
+      const chat = new ChatMiddleware(services);
+      if (config.DISCORD_TOKEN) {
+        const discord = await starting('Discord', 'DISCORD_TOKEN and DISCORD_API_URL', () => startDiscordAdapter(config, { chat }));
+        running.push({ name: 'discord', stop: discord.stop });
+      }
+      if (config.SLACK_BOT_TOKEN) {
+        const slack = await starting('Slack', 'SLACK_BOT_TOKEN, SLACK_APP_TOKEN / SLACK_SIGNING_SECRET and SLACK_API_URL', () =>
+          startSlackAdapter(config, slackServices(core.store, chat, services)),
+        );
+        followTrainingJobs(events, core.store, slack.notifyJob);
+        running.push({ name: `slack (${slack.mode})`, stop: slack.stop });
+      }
+    }
   } catch (error) {
     await Promise.allSettled(running.map((adapter) => adapter.stop()));
     throw error;
   }
   return running;
+}
+
+/** An adapter that cannot start stops `persona serve` with one sentence naming what to check. */
+async function starting<T>(name: string, variables: string, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    if (isPersonaError(error)) throw error;
+    throw new PersonaError('config_invalid', `${name} did not start: ${(error as Error).message} (check ${variables}).`, { adapter: name }, { cause: error });
+  }
 }
