@@ -218,6 +218,11 @@ test('Persona Studio in Chromium: a first session, page by page', { timeout: 180
     await page.waitForFunction((v) => !document.querySelector('[aria-labelledby="runs-title"] tbody tr td:nth-child(3)')?.textContent?.includes(v), first, { timeout: 60_000 });
     const second = await finishedRun();
     assert.notEqual(second, first);
+    await page.getByRole('region', { name: 'Past runs' }).getByRole('row').nth(1).getByRole('button').click();
+    const curve = page.locator(`figure.chart:has([aria-label="loss curve of ${second}"])`);
+    await curve.waitFor();
+    assert.ok(Number(await curve.getAttribute('data-points')) >= 3, 'the past run shows its 3 steps');
+    await page.getByRole('table', { name: `Evaluation of ${second}` }).getByRole('row', { name: /^validation loss \d+\.\d{4} \d+\.\d{4}$/ }).waitFor();
 
     const champion = page.locator('strong.champion');
     const registry = project.server.core.registry;

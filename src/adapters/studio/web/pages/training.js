@@ -37,6 +37,31 @@ function Live({ live, latest, persona }) {
   </section>`;
 }
 
+/** The job's metrics as rows: x_before and x_after side by side (incumbent vs candidate), the rest alone. */
+function reportRows(metrics) {
+  const rows = new Map();
+  for (const [key, value] of Object.entries(metrics).sort(([a], [b]) => a.localeCompare(b))) {
+    const paired = /^(.*)_(before|after)$/.exec(key);
+    const name = (paired ? paired[1] : key).replace(/^style_/, '').replace(/_/g, ' ');
+    rows.set(name, { name, ...rows.get(name), [paired ? paired[2] : 'value']: value });
+  }
+  return [...rows.values()];
+}
+
+const number = (value) => (Number.isInteger(value) ? String(value) : fmt(value));
+
+/** One past run: its loss curve and every number the evaluation recorded. */
+function RunReport({ job }) {
+  const name = job.version ?? job.id;
+  return html`<div class="columns run-report">
+    <${LossChart} points=${job.curve} label=${`loss curve of ${name}`} empty="This run left no loss curve (its version was pruned, or it never trained)." />
+    <table><caption>Evaluation of ${name}</caption>
+      <thead><tr><th>Measure</th><th>Before (incumbent)</th><th>After (this run)</th></tr></thead>
+      <tbody>${reportRows(job.metrics).map((row) => html`<tr><th scope="row">${row.name}</th>
+        ${'value' in row ? html`<td colspan="2">${number(row.value)}</td>` : html`<td>${number(row.before)}</td><td>${number(row.after)}</td>`}</tr>`)}</tbody></table>
+  </div>`;
+}
+
 function PastRuns({ jobs }) {
   const [selected, setSelected] = useState(null);
   return html`<section class="card" aria-labelledby="runs-title">
@@ -47,7 +72,7 @@ function PastRuns({ jobs }) {
         <td class="nowrap"><button class="link" aria-label=${`show the loss curve of the run started ${new Date(j.startedAt).toLocaleString()}`} onClick=${() => setSelected(j)}>${new Date(j.startedAt).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}</button></td>
         <td class=${`status-${j.status}`}>${j.status}</td><td class="nowrap">${j.version ?? ''}</td>
         <td>${fmt(j.metrics.validation_loss_before)} → ${fmt(j.metrics.validation_loss_after)}</td><td class="gate">${j.message ?? ''}</td></tr>`)}</tbody></table>`}
-    ${selected && html`<${LossChart} points=${selected.curve} label=${`loss curve of ${selected.version ?? selected.id}`} empty="This run left no loss curve (its version was pruned, or it never trained)." />`}
+    ${selected && html`<${RunReport} job=${selected} />`}
   </section>`;
 }
 
