@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { loadPersona } from '../../../src/personas/load.ts';
 import { makeProject, PERSONA } from '../../scheduler/job-fixture.ts';
 
 test('persona serve refuses an unprotected studio on a non-local address and exits', () => {
@@ -20,6 +21,7 @@ test('persona serve refuses an unprotected studio on a non-local address and exi
     assert.equal(run.status, 1);
     assert.match(run.stderr, /STUDIO_HOST is 0\.0\.0\.0, which other computers can reach: set STUDIO_TOKEN too, or keep STUDIO_HOST=127\.0\.0\.1\./);
   } finally {
+    rmSync(loadPersona(join(root, 'personas'), PERSONA).base!, { recursive: true, force: true });
     rmSync(root, { recursive: true, force: true });
   }
 });

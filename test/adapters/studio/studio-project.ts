@@ -7,6 +7,7 @@
 import { rmSync } from 'node:fs';
 import { loadConfig } from '../../../src/config/config.ts';
 import { serve, type Server } from '../../../src/app/serve.ts';
+import { loadPersona } from '../../../src/personas/load.ts';
 import { approveSamples, makeProject, openProject, PERSONA } from '../../scheduler/job-fixture.ts';
 
 export { PERSONA };
@@ -25,6 +26,7 @@ export async function startStudioProject(env: Record<string, string> = {}): Prom
   await seeded.engine.dispose();
   await seeded.store.close();
   const config = loadConfig({ root, env: { ORT_THREADS: '1', LOG_LEVEL: 'silent', STUDIO_PORT: '0', ...env } });
+  const baseDir = loadPersona(config.PERSONAS_DIR, PERSONA).base!; // the tiny model, in its own temp folder
   const server = await serve(config);
   const url = server.adapters.find((adapter) => adapter.name === 'studio')?.url;
   if (!url) throw new Error('persona serve started no studio');
@@ -35,6 +37,7 @@ export async function startStudioProject(env: Record<string, string> = {}): Prom
     async close() {
       await server.stop();
       rmSync(root, { recursive: true, force: true });
+      rmSync(baseDir, { recursive: true, force: true });
     },
   };
 }
