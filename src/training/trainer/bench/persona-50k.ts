@@ -10,7 +10,7 @@
  *   npm run bench:persona-train [-- --method lora|full] [--words 50000] [--epochs 2]
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../../config/config.js';
@@ -31,9 +31,12 @@ try {
   const samples = fdrParagraphs(Number(values.words));
   const dataset = { version: 'bench', train: samples.filter((_, i) => i % 10 !== 9), validation: samples.filter((_, i) => i % 10 === 9) };
   const persona = personaSchema.parse({ id: 'fdr', name: 'Franklin D. Roosevelt', training: { method: values.method, epochs: Number(values.epochs) } });
+  const load = loadavg()[0];
+  const cpuStart = process.cpuUsage();
   const started = performance.now();
   const report = await trainPersona({ config, persona, dataset });
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuStart);
   const m = report.metrics;
   console.log(
     JSON.stringify(
@@ -48,6 +51,8 @@ try {
         tokensPerSecond: Math.round(m.tokensPerSecond),
         validationLoss: [m.initialValidationLoss, m.bestValidationLoss],
         wallSeconds: +seconds.toFixed(1),
+        cpuSeconds: +((cpu.user + cpu.system) / 1e6).toFixed(1),
+        loadAverageAtStart: +load.toFixed(1),
         targetSeconds: 120,
       },
       null,
