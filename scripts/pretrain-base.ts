@@ -12,9 +12,10 @@
  * The tokenizer must exist first (scripts/train-tokenizer.ts writes it into models/base).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
+import { isPersonaError } from '../src/errors.js';
 import { parseLlamaConfig, llamaParameterShapes } from '../src/modelfmt/config.js';
 import { saveModelFolder } from '../src/modelfmt/folder.js';
 import { loadTokenizer, readTokenizerFiles } from '../src/modelfmt/tokenizer.js';
@@ -23,6 +24,7 @@ import { buildCorpus, countWords, type Corpus } from '../src/pretrain/corpus.js'
 import { lossCurve, renderModelCard } from '../src/pretrain/model-card.js';
 import { cachedTokenStream, streamToRows, tokenizeDocuments } from '../src/pretrain/token-rows.js';
 import { createStepModel, initLlamaParams } from '../src/training/step-model.js';
+import { readCheckpointFingerprint, removeCheckpoint } from '../src/training/trainer/checkpoint.js';
 import { runTrainingLoop, type TrainingEvent } from '../src/training/trainer/loop.js';
 import { metricsLog } from '../src/training/trainer/reporters.js';
 
@@ -64,11 +66,11 @@ const parameters = [...llamaParameterShapes(config).values()].reduce((sum, shape
 log(`model: ${parameters} parameters; ${recipe.steps} steps of ${recipe.batchSize}×${recipe.seqLen} tokens`);
 const model = await createStepModel(config, { method: 'full', batchSize: recipe.batchSize, seqLen: recipe.seqLen, threads: Number(options.threads), seed: recipe.seed });
 const params = initLlamaParams(config, recipe.seed);
-const checkpointPath = join(workDir, 'checkpoint.safetensors');
-if (!options.resume) rmSync(checkpointPath, { force: true });
+const checkpointPath = join(workDir, 'checkpoint.json');
+if (!options.resume) removeCheckpoint(checkpointPath);
 const fingerprint = createHash('sha1').update(JSON.stringify({ config: BASE_MODEL_CONFIG, recipe, tokenizerHash, rows: trainRows.length })).digest('hex');
 const metricsFile = join(workDir, 'metrics.jsonl');
-const writeMetric = metricsLog(metricsFile, !existsSync(checkpointPath));
+const writeMetric = metricsLog(metricsFile, readCheckpointFingerprint(checkpointPath) !== fingerprint);
 const abort = new AbortController();
 process.once('SIGINT', () => {
   log('interrupted: finishing this step and writing a checkpoint…');
@@ -109,6 +111,11 @@ const result = await runTrainingLoop({
   checkpoint: { path: checkpointPath, fingerprint, everySeconds: Number(options.checkpointSeconds) },
   signal: abort.signal,
   onEvent,
+}).catch(async (error) => {
+  await model.dispose();
+  if (!isPersonaError(error, 'training_interrupted')) throw error;
+  log(`${error.message}`);
+  process.exit(130);
 });
 await model.dispose();
 
@@ -130,7 +137,7 @@ const cardInput = {
     words: countWords(finalCorpus.train),
     tokens: trainStream.length,
     heldOutDocuments: finalCorpus.heldOut.length,
-    heldOutTokens: heldOutStream.length,
+    heldOutTokens: validationRows.length * recipe.seqLen,
     bySource,
     decontaminated: finalCorpus.decontaminated,
   },

