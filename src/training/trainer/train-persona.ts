@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Config } from '../../config/config.js';
 import { PersonaError } from '../../errors.js';
@@ -98,7 +99,8 @@ export async function trainPersona(options: TrainPersonaOptions): Promise<TrainR
   const validationRows = packSamples(dataset.validation.map((s) => tokenizeSample(s, render)), { seqLen: hyper.seqLen, padId, seed: hyper.seed + 1, ignoreWeights: true });
 
   const base = loadBaseWeights(baseDir, modelConfig);
-  const threads = config.ORT_THREADS > 0 ? config.ORT_THREADS : undefined;
+  // ORT_THREADS=0 means one thread per core (the engine's own default is 2, the development machines' count).
+  const threads = config.ORT_THREADS > 0 ? config.ORT_THREADS : availableParallelism();
   const model: StepModel = await createStepModel(modelConfig, { method, lora: settings.lora, batchSize: hyper.batchSize, seqLen: hyper.seqLen, threads, seed: hyper.seed });
   const frozen: Params = method === 'full' ? new Map() : base;
   const trainable: Params = method === 'full' ? base : initLoraParams(modelConfig, settings.lora, hyper.seed);
