@@ -24,7 +24,8 @@ export interface JobRecord {
   version?: string;
   metrics: Record<string, number>;
   message?: string;
-  train?: Pick<TrainReport, 'data' | 'hyperparameters' | 'method'> & { steps: number; elapsedSeconds: number; tokensPerSecond: number };
+  /** The trainer's report of this run (hyperparameters, data sizes, losses, throughput). */
+  train?: TrainReport;
 }
 
 const jobKey = (persona: string, id: string) => `job:${persona}:${id}`;
@@ -47,16 +48,7 @@ export function jobHistory(store: Store) {
     },
     async finish(record: JobRecord, status: JobStatus, message: string, report?: TrainReport): Promise<JobRecord> {
       Object.assign(record, { status, message, phase: 'done', finishedAt: new Date().toISOString() });
-      if (report) {
-        record.train = {
-          data: report.data,
-          hyperparameters: report.hyperparameters,
-          method: report.method,
-          steps: report.metrics.steps,
-          elapsedSeconds: report.metrics.elapsedSeconds,
-          tokensPerSecond: report.metrics.tokensPerSecond,
-        };
-      }
+      if (report) record.train = report;
       return save(record);
     },
     /** Newest first. */

@@ -7,7 +7,7 @@
  * record that says where it died; `recoverJobs` marks those as interrupted on the next start.
  */
 import type { Config } from '../config/config.js';
-import { isPersonaError } from '../errors.js';
+import { isPersonaError, PersonaError } from '../errors.js';
 import { logger } from '../log.js';
 import { loadDatasetSnapshot } from '../datasets/snapshot.js';
 import { decidePromotion, type Evaluation } from '../evaluation/gate.js';
@@ -22,7 +22,7 @@ import type { Store } from '../store/index.js';
 import { trainPersona, type TrainReport } from '../training/trainer/train-persona.js';
 import type { TrainingOverrides } from '../training/trainer/settings.js';
 import type { TrainingEvent } from '../training/trainer/loop.js';
-import { acquireLock } from './lock.js';
+import { acquireLock, lockHolder } from './lock.js';
 import { jobHistory, type JobPhase, type JobRecord } from './history.js';
 
 export interface JobDeps {
@@ -48,6 +48,8 @@ export interface JobOptions {
   noPromote?: boolean;
   overrides?: TrainingOverrides;
   signal?: AbortSignal;
+  /** When another process holds the persona's training lock: record a skip (scheduled runs) or throw training_locked (a person asked). */
+  whenLocked?: 'skip' | 'error';
 }
 
 /** How many versions besides the champion the registry keeps per persona. */
@@ -62,8 +64,17 @@ export async function runTrainingJob(deps: JobDeps, personaId: string, options: 
     await history.update(record, { phase: name });
     deps.onPhase?.(persona.id, name);
   };
-  const lock = await acquireLock(deps.store, `lock:train:${persona.id}`);
-  if (!lock) return finish(deps, record, 'skipped', 'another process is training this persona');
+  const lockKey = `lock:train:${persona.id}`;
+  const lock = await acquireLock(deps.store, lockKey);
+  if (!lock) {
+    const holder = await lockHolder(deps.store, lockKey);
+    const who = holder ? ` (pid ${holder.pid} on ${holder.host} since ${holder.since})` : '';
+    await finish(deps, record, 'skipped', `another process is training this persona${who}`);
+    if (options.whenLocked === 'error') {
+      throw new PersonaError('training_locked', `Persona "${persona.id}" is being trained by another process${who}; try again when it has finished.`, { persona: persona.id });
+    }
+    return record;
+  }
   try {
     await notify(deps, record);
     await phase('dataset');

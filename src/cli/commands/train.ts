@@ -1,19 +1,18 @@
 /**
- * `persona train <persona>`: fine-tune the persona's model on its approved dataset snapshot
- * and write a new model version folder. Flags override the persona file's `training:`
- * section. Ctrl-C checkpoints and stops; running the same command again resumes.
+ * `persona train <persona>`: the same job as a scheduled retraining, started by hand —
+ * fine-tune on the approved dataset, evaluate the new version against the champion (or the
+ * base), promote it if it is better (unless --no-promote), and record the job. Flags
+ * override the persona file's `training:` section. Ctrl-C checkpoints and stops; running the
+ * same command again resumes.
  */
 import type { Command } from 'commander';
+import { openCore } from '../../app/core.js';
 import { PersonaError } from '../../errors.js';
 import { loadPersona } from '../../personas/load.js';
-import { loadDatasetSnapshot } from '../../datasets/snapshot.js';
-import { acquireLock, lockHolder } from '../../scheduler/lock.js';
-import { openStore } from '../../store/index.js';
-import type { Config } from '../../config/config.js';
-import type { Persona } from '../../personas/schema.js';
+import type { JobRecord } from '../../scheduler/history.js';
+import { runTrainingJob } from '../../scheduler/job.js';
 import { progressBar } from '../../training/trainer/reporters.js';
 import type { TrainingOverrides } from '../../training/trainer/settings.js';
-import { trainPersona, type DatasetSnapshot, type TrainReport } from '../../training/trainer/train-persona.js';
 import { action, cliConfig } from '../context.js';
 
 interface TrainFlags {
@@ -26,6 +25,7 @@ interface TrainFlags {
   optimizer?: string;
   seed?: number;
   json?: boolean;
+  promote: boolean;
 }
 
 const number = (value: string) => Number(value);
@@ -43,48 +43,34 @@ export function registerTrainCommands(program: Command): void {
     .option('--seq-len <n>', 'tokens per packed row', number)
     .option('--optimizer <name>', 'adamw | sgd')
     .option('--seed <n>', 'seed for data order and initialisation', number)
-    .option('--json', 'print the final report as JSON')
+    .option('--no-promote', 'keep the new version as a candidate even if it beats the champion')
+    .option('--json', 'print the job record (training report, evaluation, gate decision) as JSON')
     .action(
       action(async (id: string, flags: TrainFlags) => {
         const config = cliConfig();
         const persona = loadPersona(config.PERSONAS_DIR, id);
         const overrides = toOverrides(flags);
-        const store = await openStore(config.storeUrl);
-        let report: TrainReport;
+        const core = await openCore(config);
+        // Ctrl-C finishes the current step, checkpoints and stops (a second Ctrl-C kills at once).
+        const controller = new AbortController();
+        const interrupt = () => controller.abort();
+        process.once('SIGINT', interrupt);
+        const bar = flags.json ? undefined : progressBar();
+        let record: JobRecord;
         try {
-          // The scheduler's lock: `persona serve` never trains this persona at the same time.
-          const lock = await acquireLock(store, `lock:train:${persona.id}`);
-          if (!lock) {
-            const holder = await lockHolder(store, `lock:train:${persona.id}`);
-            throw new PersonaError('training_locked', `Persona "${persona.id}" is being trained by another process${holder ? ` (pid ${holder.pid} on ${holder.host} since ${holder.since})` : ''}; try again when it has finished.`, {
-              persona: persona.id,
-            });
-          }
-          try {
-            report = await trainWithCtrlC(config, persona, await loadDatasetSnapshot(store, persona), overrides, !flags.json);
-          } finally {
-            await lock.release();
-          }
+          record = await runTrainingJob(
+            { config, store: core.store, registry: core.registry, onTrainingEvent: (_persona, event) => bar?.(event), onPhase: (_p, phase) => phase === 'evaluate' && bar?.stop() },
+            persona.id,
+            { reason: 'cli', force: true, noPromote: !flags.promote, overrides, signal: controller.signal, whenLocked: 'error' },
+          );
         } finally {
-          await store.close();
+          bar?.stop();
+          process.off('SIGINT', interrupt);
+          await core.close();
         }
-        console.log(flags.json ? JSON.stringify(report, null, 2) : summary(report));
+        console.log(flags.json ? JSON.stringify(record, null, 2) : summary(record));
       }),
     );
-}
-
-/** Ctrl-C finishes the current step, checkpoints and stops (a second Ctrl-C kills at once). */
-async function trainWithCtrlC(config: Config, persona: Persona, dataset: DatasetSnapshot, overrides: TrainingOverrides, showProgress: boolean): Promise<TrainReport> {
-  const controller = new AbortController();
-  const interrupt = () => controller.abort();
-  process.once('SIGINT', interrupt);
-  const bar = showProgress ? progressBar() : undefined;
-  try {
-    return await trainPersona({ config, persona, dataset, overrides, signal: controller.signal, onEvent: bar });
-  } finally {
-    bar?.stop();
-    process.off('SIGINT', interrupt);
-  }
 }
 
 function toOverrides(flags: TrainFlags): TrainingOverrides {
@@ -106,12 +92,15 @@ function toOverrides(flags: TrainFlags): TrainingOverrides {
   };
 }
 
-function summary(report: TrainReport): string {
+function summary(record: JobRecord): string {
+  const report = record.train;
+  if (!report) return `${record.persona}: ${record.status} — ${record.message ?? ''}`;
   const m = report.metrics;
   const loss = m.initialValidationLoss !== null && m.bestValidationLoss !== null ? `validation loss ${m.initialValidationLoss.toFixed(3)} → ${m.bestValidationLoss.toFixed(3)}` : `train loss ${m.finalTrainLoss?.toFixed(3)}`;
   const stopped = m.stopReason === 'early_stopping' ? ' (stopped early)' : '';
   return [
     `trained ${report.persona} ${report.version}: ${report.method}, ${m.steps} steps${stopped}, ${loss}, ${Math.round(m.tokensPerSecond)} tokens/s, ${m.elapsedSeconds.toFixed(1)} s`,
+    `  ${record.status === 'promoted' ? 'promoted to champion' : 'kept as a candidate'}: ${record.message}`,
     `  ${report.dir}`,
   ].join('\n');
 }

@@ -1,6 +1,7 @@
 /**
  * `persona train` end to end in a child process, on a tiny random Llama and a tiny approved
- * dataset in a SQLite store: it writes a version folder and lowers the validation loss;
+ * dataset in a SQLite store: it writes and registers a version folder that lowers the
+ * validation loss and goes through the promotion gate;
  * Ctrl-C checkpoints and the same command resumes; bad flags and a held training lock exit 1
  * with one sentence.
  */
@@ -60,7 +61,10 @@ test('persona train writes a version folder that lowers the validation loss; bad
   t.after(cleanup);
   const run = spawnSync(process.execPath, [...cli, '--json', '--max-steps', '12'], { env, encoding: 'utf8', timeout: 120_000 });
   assert.equal(run.status, 0, run.stderr);
-  const report = JSON.parse(run.stdout);
+  const record = JSON.parse(run.stdout);
+  assert.ok(['promoted', 'kept'].includes(record.status), `${record.status}: ${record.message}`);
+  assert.ok(record.metrics.validation_loss_after < record.metrics.validation_loss_before, record.message);
+  const report = record.train;
   assert.equal(report.method, 'lora');
   assert.equal(report.metrics.steps, 12);
   assert.ok(report.data.validationSamples > 0 && report.data.trainSamples > 0);
@@ -109,7 +113,7 @@ test('Ctrl-C checkpoints and exits 1; the same command resumes from the checkpoi
 
   const resumed = spawnSync(process.execPath, [...cli, '--json', '--max-steps', '200'], { env, encoding: 'utf8', timeout: 120_000 });
   assert.equal(resumed.status, 0, resumed.stderr);
-  const report = JSON.parse(resumed.stdout);
+  const report = JSON.parse(resumed.stdout).train;
   assert.ok(report.metrics.resumedFromStep >= 3, `resumed from ${report.metrics.resumedFromStep}`);
   assert.ok(report.metrics.steps > report.metrics.resumedFromStep);
   assert.ok(existsSync(join(report.dir, 'model.safetensors')));
