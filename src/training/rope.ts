@@ -32,6 +32,7 @@ export function ropeTables(g: Graph, config: LlamaConfig, seqLen: number): RopeT
     throw new PersonaError('invalid_argument', `seqLen ${seqLen} exceeds max_position_embeddings ${config.max_position_embeddings} of the model.`, { field: 'seqLen' });
   }
   const hd = config.head_dim;
+  if (hd % 2 !== 0) throw new PersonaError('model_unsupported', `config.json: field "head_dim" is ${hd}; rotary embeddings need an even head dimension.`, { field: 'head_dim' });
   const half = hd / 2;
   const scale = 1 / Math.sqrt(hd);
   const cos = new Float64Array(seqLen * hd);
