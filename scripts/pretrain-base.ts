@@ -7,7 +7,7 @@
  * Resumable: the checkpoint and metrics log live in --work (default runs/pretrain-base/);
  * rerunning the same command continues where it stopped (Ctrl-C checkpoints first).
  *
- * Usage: npx tsx scripts/pretrain-base.ts [--steps N] [--out models/base] [--work runs/pretrain-base]
+ * Usage: npx tsx scripts/pretrain-base.ts [--steps N | --hours H] [--out models/base] [--work runs/pretrain-base]
  *        [--no-resume] [--threads 2] [--eval-every 250] [--eval-rows N]
  * The tokenizer must exist first (scripts/train-tokenizer.ts writes it into models/base).
  */
@@ -22,8 +22,10 @@ import { loadTokenizer, readTokenizerFiles } from '../src/modelfmt/tokenizer.js'
 import { BASE_GENERATION_CONFIG, BASE_MODEL_CONFIG, BASE_SPECIAL, DEFAULT_RECIPE, type PretrainRecipe } from '../src/pretrain/base-model.js';
 import { buildCorpus, countWords, type Corpus } from '../src/pretrain/corpus.js';
 import { lossCurve, renderModelCard } from '../src/pretrain/model-card.js';
+import { stepPlan, timeSteps } from '../src/pretrain/step-budget.js';
 import { cachedTokenStream, streamToRows, tokenizeDocuments } from '../src/pretrain/token-rows.js';
 import { createStepModel, initLlamaParams } from '../src/training/step-model.js';
+import { rowsToBatch } from '../src/training/trainer/batches.js';
 import { readCheckpointFingerprint, removeCheckpoint } from '../src/training/trainer/checkpoint.js';
 import { runTrainingLoop, type TrainingEvent } from '../src/training/trainer/loop.js';
 import { metricsLog } from '../src/training/trainer/reporters.js';
@@ -32,19 +34,20 @@ const options = new Command()
   .option('--out <dir>', 'model folder to write', 'models/base')
   .option('--tokenizer <dir>', 'folder holding tokenizer.json + tokenizer_config.json (default: --out)')
   .option('--work <dir>', 'checkpoints, token cache and metrics log', 'runs/pretrain-base')
-  .option('--steps <n>', 'optimizer steps', String(DEFAULT_RECIPE.steps))
+  .option('--steps <n>', `optimizer steps (default ${DEFAULT_RECIPE.steps})`)
+  .option('--hours <h>', 'instead of --steps: time a few steps on this machine and size the run to this budget')
   .option('--no-resume', 'ignore an existing checkpoint and start afresh')
   .option('--threads <n>', 'ONNX Runtime intra-op threads', '2')
   .option('--eval-every <n>', 'steps between held-out evaluations', String(DEFAULT_RECIPE.evalEvery))
   .option('--eval-rows <n>', 'held-out rows to evaluate (default: all)')
   .option('--checkpoint-seconds <n>', 'seconds between checkpoints', '180')
   .parse()
-  .opts<{ out: string; tokenizer?: string; work: string; steps: string; resume: boolean; threads: string; evalEvery: string; evalRows?: string; checkpointSeconds: string }>();
+  .opts<{ out: string; tokenizer?: string; work: string; steps?: string; hours?: string; resume: boolean; threads: string; evalEvery: string; evalRows?: string; checkpointSeconds: string }>();
 
 const outDir = resolve(options.out);
 const tokenizerDir = resolve(options.tokenizer ?? options.out);
 const workDir = resolve(options.work);
-const recipe: PretrainRecipe = { ...DEFAULT_RECIPE, steps: Number(options.steps), evalEvery: Number(options.evalEvery) };
+const recipe: PretrainRecipe = { ...DEFAULT_RECIPE, steps: Number(options.steps ?? DEFAULT_RECIPE.steps), evalEvery: Number(options.evalEvery) };
 const config = parseLlamaConfig(BASE_MODEL_CONFIG);
 const log = (message: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
 
@@ -63,9 +66,15 @@ log(`tokens: ${trainStream.length} train (${trainRows.length} rows), ${heldOutSt
 
 // 2. Engine, parameters, loop.
 const parameters = [...llamaParameterShapes(config).values()].reduce((sum, shape) => sum + shape.reduce((a, b) => a * b, 1), 0);
-log(`model: ${parameters} parameters; ${recipe.steps} steps of ${recipe.batchSize}×${recipe.seqLen} tokens`);
 const model = await createStepModel(config, { method: 'full', batchSize: recipe.batchSize, seqLen: recipe.seqLen, threads: Number(options.threads), seed: recipe.seed });
 const params = initLlamaParams(config, recipe.seed);
+if (options.hours && !options.steps) {
+  const batch = rowsToBatch(trainRows.slice(0, recipe.batchSize), recipe.batchSize, recipe.seqLen, 0);
+  const plan = await stepPlan(join(workDir, 'plan.json'), Number(options.hours), recipe.batchSize * recipe.seqLen, options.resume, () => timeSteps(model, params, batch));
+  recipe.steps = plan.steps;
+  log(`budget ${plan.hours} h at ${Math.round(plan.tokensPerSecond)} tokens/s (${plan.secondsPerStep.toFixed(2)} s/step) → ${plan.steps} steps`);
+}
+log(`model: ${parameters} parameters; ${recipe.steps} steps of ${recipe.batchSize}×${recipe.seqLen} tokens`);
 const checkpointPath = join(workDir, 'checkpoint.json');
 if (!options.resume) removeCheckpoint(checkpointPath);
 const fingerprint = createHash('sha1').update(JSON.stringify({ config: BASE_MODEL_CONFIG, recipe, tokenizerHash, rows: trainRows.length })).digest('hex');

@@ -85,6 +85,7 @@ ${curveRows.join('\n')}
 \`\`\`sh
 npx tsx scripts/train-tokenizer.ts          # models/base/tokenizer.json + tokenizer_config.json
 npx tsx scripts/pretrain-base.ts            # resumable: rerun after an interruption to continue
+npx tsx scripts/pretrain-base.ts --hours 2  # or: time a few steps and size the run to 2 hours here
 \`\`\`
 
 Checkpoints and the metrics log go to \`runs/pretrain-base/\` (every few minutes);
