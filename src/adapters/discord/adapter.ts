@@ -4,7 +4,18 @@
  * This module (with its siblings) is the only one that imports discord.js. A failure while
  * handling one event is logged; the bot stays up.
  */
-import { Events, MessageFlags, type Client, type GuildTextBasedChannel, type Message, type SendableChannels } from 'discord.js';
+import {
+  Events,
+  MessageFlags,
+  type Client,
+  type GuildTextBasedChannel,
+  type Message,
+  type MessageReaction,
+  type PartialMessageReaction,
+  type PartialUser,
+  type SendableChannels,
+  type User,
+} from 'discord.js';
 import { once } from 'node:events';
 import type { Config } from '../../config/config.js';
 import { PersonaError } from '../../errors.js';
@@ -95,14 +106,13 @@ class DiscordBot {
         await handleCommand(interaction, { chat: this.chat, translator: this.translator, adminRole: this.config.DISCORD_ADMIN_ROLE, editIntervalMs: this.editIntervalMs });
       }),
     );
-    for (const [event, added] of [[Events.MessageReactionAdd, true], [Events.MessageReactionRemove, false]] as const) {
-      this.client.on(event, (reaction, user) =>
-        void this.guard('reaction', async () => {
-          if (!this.allowed(reaction.message.guildId, reaction.message.channelId)) return;
-          await this.chat.handleReaction(this.translator.reactionEvent(reaction, user, added));
-        }),
-      );
-    }
+    const onReaction = (added: boolean) => (reaction: MessageReaction | PartialMessageReaction, user: User | PartialUser) =>
+      void this.guard('reaction', async () => {
+        if (!this.allowed(reaction.message.guildId, reaction.message.channelId)) return;
+        await this.chat.handleReaction(this.translator.reactionEvent(reaction, user, added));
+      });
+    this.client.on(Events.MessageReactionAdd, onReaction(true));
+    this.client.on(Events.MessageReactionRemove, onReaction(false));
   }
 
   async stop(): Promise<void> {
