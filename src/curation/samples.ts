@@ -41,23 +41,21 @@ export async function addDrafts(store: Store, drafts: CandidateDraft[], options:
   const initialState: SampleState = options.trusted ? 'approved' : 'pending';
 
   const authors = [...new Set(drafts.filter((d) => d.author).map((d) => optOutKey(d.author!.platform, d.author!.id)))];
-  const lookups = await getManyChunked<unknown>(store, [
-    ...drafts.map((d) => sampleKey(d.id)),
-    ...drafts.map((d) => dedupeRecordKey(d.persona, d.dedupeKey)),
-    ...authors,
-  ]);
-  const optedOut = new Set(authors.filter((_, i) => lookups[2 * drafts.length + i] !== undefined));
+  // Existence only for samples (a re-ingest must not parse every stored record), values for dedupe owners and opt-outs.
+  const stored = await store.hasMany(drafts.map((d) => sampleKey(d.id)));
+  const lookups = await getManyChunked<unknown>(store, [...drafts.map((d) => dedupeRecordKey(d.persona, d.dedupeKey)), ...authors]);
+  const optedOut = new Set(authors.filter((_, i) => lookups[drafts.length + i] !== undefined));
 
   const batch: Required<Pick<WriteBatch, 'set' | 'add'>> = { set: [], add: [] };
   const seenIds = new Set<string>();
   const seenKeys = new Set<string>();
   for (const [i, draft] of drafts.entries()) {
     const dedupe = dedupeRecordKey(draft.persona, draft.dedupeKey);
-    if (lookups[i] !== undefined || seenIds.has(draft.id)) {
+    if (stored[i] || seenIds.has(draft.id)) {
       result.existing++;
       continue;
     }
-    const owner = lookups[drafts.length + i];
+    const owner = lookups[i];
     if ((owner !== undefined && owner !== draft.id) || seenKeys.has(dedupe)) {
       result.duplicates++;
       continue;

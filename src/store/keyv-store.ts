@@ -34,6 +34,11 @@ export class KeyvStore implements Store {
     return this.guard(() => this.keyv.getMany<T>(keys));
   }
 
+  hasMany(keys: string[]): Promise<boolean[]> {
+    if (keys.length === 0) return Promise.resolve([]);
+    return this.guard(() => this.keyv.hasMany(keys));
+  }
+
   async set<T>(key: string, value: T, ttl?: number): Promise<void> {
     await this.guard(() => this.keyv.set(key, value, ttl));
   }

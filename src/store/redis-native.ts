@@ -4,9 +4,36 @@
  * writes them (`persona::<key>`); sets live under `persona::set:<name>`.
  * A single Redis server (or a managed one) is assumed: MULTI across cluster slots is not.
  */
-import type KeyvRedis from '@keyv/redis';
-import type { RedisConnectionClientType } from '@keyv/redis';
 import type { NativeOps, RawBatch } from './native.js';
+
+/*
+ * The few commands used here, typed narrowly: checking calls against @redis/client's full
+ * generic command types makes tsc run out of memory (4 GB), so the client is cast to these.
+ */
+interface RedisMulti {
+  set(key: string, value: string, options?: { PX: number }): RedisMulti;
+  del(key: string): RedisMulti;
+  sAdd(key: string, member: string): RedisMulti;
+  sRem(key: string, member: string): RedisMulti;
+  exec(): Promise<unknown>;
+}
+
+interface RedisCommands {
+  multi(): RedisMulti;
+  set(key: string, value: string, options: { NX: true; PX?: number }): Promise<string | null>;
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  scan(cursor: string, options: { MATCH: string; COUNT: number; TYPE: string }): Promise<{ cursor: string | number; keys: string[] }>;
+  mGet(keys: string[]): Promise<Array<string | null>>;
+  sMembers(key: string): Promise<string[]>;
+  sCard(key: string): Promise<number>;
+}
+
+/** What this module needs of the @keyv/redis adapter. */
+export interface RedisAdapter {
+  namespace?: string;
+  createKeyPrefix(key: string, namespace?: string): string;
+  getClient(): Promise<unknown>;
+}
 
 const SCAN_BATCH = 1000;
 
@@ -22,7 +49,7 @@ function escapeGlob(text: string): string {
 }
 
 export class RedisNative implements NativeOps {
-  constructor(private readonly adapter: KeyvRedis<unknown>) {}
+  constructor(private readonly adapter: RedisAdapter) {}
 
   private key(key: string): string {
     return this.adapter.createKeyPrefix(key, this.adapter.namespace);
@@ -32,8 +59,8 @@ export class RedisNative implements NativeOps {
     return this.key(`set:${name}`);
   }
 
-  private async client(): Promise<RedisConnectionClientType> {
-    return (await this.adapter.getClient()) as RedisConnectionClientType;
+  private async client(): Promise<RedisCommands> {
+    return (await this.adapter.getClient()) as RedisCommands;
   }
 
   async write(batch: RawBatch): Promise<void> {

@@ -42,6 +42,7 @@ export class SqliteKeyvAdapter extends EventEmitter implements NativeOps {
     `);
     this.statements = {
       get: this.db.prepare<[string, number], { value: string }>('SELECT value FROM kv WHERE key = ? AND (expires IS NULL OR expires > ?)'),
+      has: this.db.prepare<[string, number], { found: number }>('SELECT 1 AS found FROM kv WHERE key = ? AND (expires IS NULL OR expires > ?)'),
       upsert: this.db.prepare<[string, string, number | null]>(
         'INSERT INTO kv (key, value, expires) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, expires = excluded.expires',
       ),
@@ -85,7 +86,12 @@ export class SqliteKeyvAdapter extends EventEmitter implements NativeOps {
   }
 
   async has(key: string): Promise<boolean> {
-    return (await this.get(key)) !== undefined;
+    return this.statements.has.get(key, Date.now()) !== undefined;
+  }
+
+  async hasMany(keys: string[]): Promise<boolean[]> {
+    const now = Date.now();
+    return keys.map((key) => this.statements.has.get(key, now) !== undefined);
   }
 
   async set(key: string, value: string, ttl?: number): Promise<void> {

@@ -34,6 +34,8 @@ export interface Store {
   readonly kind: 'sqlite' | 'redis';
   get<T>(key: string): Promise<T | undefined>;
   getMany<T>(keys: string[]): Promise<Array<T | undefined>>;
+  /** Whether each key holds a live value, without reading (or parsing) the values. */
+  hasMany(keys: string[]): Promise<boolean[]>;
   set<T>(key: string, value: T, ttl?: number): Promise<void>;
   setMany(entries: StoreEntry[]): Promise<void>;
   delete(key: string): Promise<boolean>;

@@ -28,7 +28,7 @@ it('a sample never changes split as the dataset grows, and the split follows the
   const p = persona('grow');
   await addDrafts(store, texts(200), { trusted: true });
   const small = await loadDatasetSnapshot(store, p);
-  const placed = new Map([...small.train.map((s) => [s.id, 'train']), ...small.validation.map((s) => [s.id, 'validation'])]);
+  const placed = new Map<string, string>([...small.train.map((s) => [s.id, 'train'] as const), ...small.validation.map((s) => [s.id, 'validation'] as const)]);
   assert.equal(placed.size, 200);
 
   await addDrafts(store, texts(800, 200), { trusted: true });

@@ -32,6 +32,8 @@ export function storeContract(label: string, open: (name: string) => Promise<Sto
       ]);
       assert.deepEqual(await store.getMany(['m:2', 'm:none', 'm:1']), [2, undefined, 'one']);
       assert.deepEqual(await store.getMany([]), []);
+      assert.deepEqual(await store.hasMany(['m:2', 'm:none', 'm:1']), [true, false, true]);
+      assert.deepEqual(await store.hasMany([]), []);
     });
 
     it('delete says whether something was there', async () => {
@@ -48,6 +50,7 @@ export function storeContract(label: string, open: (name: string) => Promise<Sto
       await sleep(150);
       assert.equal(await store.get('ttl:1'), undefined);
       assert.equal(await store.get('ttl:2'), undefined);
+      assert.deepEqual(await store.hasMany(['ttl:1', 'ttl:2']), [false, false]);
     });
 
     it('write applies sets, deletes and set-membership changes together', async () => {
