@@ -81,13 +81,16 @@ function splitQuotes(tokens: BrownToken[]): { quoted: BrownToken[][]; narration:
   return { quoted, narration };
 }
 
-/** A capitalized proper noun within two words of a speech verb in the narration, or null. */
+/**
+ * The speaker: a capitalized proper noun right next to a speech verb in the narration
+ * ("Clay said", "said Clay"), or null. Only adjacent words count: "said to Scotty" names
+ * the listener, not the speaker.
+ */
 function findSpeaker(narration: BrownToken[]): string | null {
   for (let i = 0; i < narration.length; i++) {
     if (!SPEECH_VERBS.test(narration[i].word)) continue;
-    for (let j = Math.max(0, i - 2); j <= Math.min(narration.length - 1, i + 2); j++) {
-      const t = narration[j];
-      if (t.tag.startsWith('np') && !t.tag.includes('$') && /^[A-Z][a-z]+$/.test(t.word)) return t.word;
+    for (const t of [narration[i - 1], narration[i + 1]]) {
+      if (t && t.tag.startsWith('np') && !t.tag.includes('$') && /^[A-Z][a-z]+$/.test(t.word)) return t.word;
     }
   }
   return null;
