@@ -20,7 +20,7 @@ import { parseLlamaConfig, llamaParameterShapes } from '../src/modelfmt/config.j
 import { saveModelFolder } from '../src/modelfmt/folder.js';
 import { loadTokenizer, readTokenizerFiles } from '../src/modelfmt/tokenizer.js';
 import { BASE_GENERATION_CONFIG, BASE_MODEL_CONFIG, BASE_SPECIAL, DEFAULT_RECIPE, type PretrainRecipe } from '../src/pretrain/base-model.js';
-import { buildCorpus, countWords, type Corpus } from '../src/pretrain/corpus.js';
+import { buildCorpus, countWords } from '../src/pretrain/corpus.js';
 import { lossCurve, renderModelCard } from '../src/pretrain/model-card.js';
 import { stepPlan, timeSteps } from '../src/pretrain/step-budget.js';
 import { cachedTokenStream, streamToRows, tokenizeDocuments } from '../src/pretrain/token-rows.js';
@@ -51,14 +51,16 @@ const recipe: PretrainRecipe = { ...DEFAULT_RECIPE, steps: Number(options.steps 
 const config = parseLlamaConfig(BASE_MODEL_CONFIG);
 const log = (message: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
 
-// 1. Corpus and tokens (the token streams are cached per tokenizer).
+// 1. Corpus and tokens (the token streams are cached per tokenizer and corpus content).
 const tokenizer = loadTokenizer(tokenizerDir);
-const tokenizerHash = createHash('sha1').update(readFileSync(join(tokenizerDir, 'tokenizer.json'))).digest('hex').slice(0, 12);
+const corpus = buildCorpus();
+const dataHash = createHash('sha1');
+dataHash.update(readFileSync(join(tokenizerDir, 'tokenizer.json')));
+for (const document of [...corpus.train, ...corpus.heldOut]) dataHash.update(document.id).update(document.text);
+const dataKey = dataHash.digest('hex').slice(0, 12);
 const endOfText = tokenizer.tokenToId(BASE_SPECIAL.endOfText)!;
-let corpus: Corpus | null = null;
-const getCorpus = () => (corpus ??= buildCorpus());
-const trainStream = cachedTokenStream(join(workDir, `train-${tokenizerHash}.i32`), () => tokenizeDocuments(getCorpus().train, tokenizer, endOfText));
-const heldOutStream = cachedTokenStream(join(workDir, `heldout-${tokenizerHash}.i32`), () => tokenizeDocuments(getCorpus().heldOut, tokenizer, endOfText));
+const trainStream = cachedTokenStream(join(workDir, `train-${dataKey}.i32`), () => tokenizeDocuments(corpus.train, tokenizer, endOfText));
+const heldOutStream = cachedTokenStream(join(workDir, `heldout-${dataKey}.i32`), () => tokenizeDocuments(corpus.heldOut, tokenizer, endOfText));
 const trainRows = streamToRows(trainStream, recipe.seqLen);
 const allHeldOutRows = streamToRows(heldOutStream, recipe.seqLen);
 const validationRows = options.evalRows ? allHeldOutRows.slice(0, Number(options.evalRows)) : allHeldOutRows;
@@ -77,7 +79,7 @@ if (options.hours && !options.steps) {
 log(`model: ${parameters} parameters; ${recipe.steps} steps of ${recipe.batchSize}×${recipe.seqLen} tokens`);
 const checkpointPath = join(workDir, 'checkpoint.json');
 if (!options.resume) removeCheckpoint(checkpointPath);
-const fingerprint = createHash('sha1').update(JSON.stringify({ config: BASE_MODEL_CONFIG, recipe, tokenizerHash, rows: trainRows.length })).digest('hex');
+const fingerprint = createHash('sha1').update(JSON.stringify({ config: BASE_MODEL_CONFIG, recipe, dataKey })).digest('hex');
 const metricsFile = join(workDir, 'metrics.jsonl');
 const writeMetric = metricsLog(metricsFile, readCheckpointFingerprint(checkpointPath) !== fingerprint);
 const abort = new AbortController();
@@ -134,21 +136,20 @@ const stepEvents = events.filter((e): e is Extract<TrainingEvent, { type: 'step'
 const medianTokensPerSecond = stepEvents.map((e) => e.tokensPerSecond).sort((a, b) => a - b)[Math.floor(stepEvents.length / 2)] ?? 0;
 const heldOutLoss = result.bestValidationLoss ?? Number.NaN;
 const { tokenizerJson, tokenizerConfig } = readTokenizerFiles(tokenizerDir);
-const finalCorpus = getCorpus();
 const bySource: Record<string, number> = {};
-for (const d of finalCorpus.train) bySource[d.source] = (bySource[d.source] ?? 0) + countWords([d]);
+for (const d of corpus.train) bySource[d.source] = (bySource[d.source] ?? 0) + countWords([d]);
 const cardInput = {
   parameters,
   config: BASE_MODEL_CONFIG,
   recipe: { ...recipe },
   corpus: {
-    documents: finalCorpus.train.length,
-    words: countWords(finalCorpus.train),
+    documents: corpus.train.length,
+    words: countWords(corpus.train),
     tokens: trainStream.length,
-    heldOutDocuments: finalCorpus.heldOut.length,
+    heldOutDocuments: corpus.heldOut.length,
     heldOutTokens: validationRows.length * recipe.seqLen,
     bySource,
-    decontaminated: finalCorpus.decontaminated,
+    decontaminated: corpus.decontaminated,
   },
   steps: result.steps,
   tokensSeen: result.tokensSeen,
