@@ -5,7 +5,10 @@
  * `persona serve` builds one `ChatServices` with `createChatServices` and one ChatMiddleware
  * from it, and hands that to every adapter.
  */
-import { addDrafts, countSamples, isOptedOut, optIn, optOut, recordFeedback } from '../../curation/index.js';
+// Curation's parts one by one: its index also loads the whole ingest pipeline (runIngest), not needed here.
+import { isOptedOut, optIn, optOut } from '../../curation/consent.js';
+import { recordFeedback } from '../../curation/feedback.js';
+import { addDrafts, countSamples } from '../../curation/samples.js';
 import type { InferenceEngine } from '../../inference/engine.js';
 import { draftFromChat } from '../../ingest/index.js';
 import type { Message, SampleDraft } from '../../ingest/types.js';

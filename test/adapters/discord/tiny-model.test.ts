@@ -15,7 +15,8 @@ import { startDiscordAdapter, type DiscordAdapter } from '../../../src/adapters/
 import { ChatMiddleware } from '../../../src/adapters/middleware/index.ts';
 import { createChatServices } from '../../../src/adapters/middleware/services.ts';
 import { loadConfig } from '../../../src/config/config.ts';
-import { listFeedback, listSamples } from '../../../src/curation/index.ts';
+import { listFeedback } from '../../../src/curation/feedback.ts';
+import { listSamples } from '../../../src/curation/samples.ts';
 import { InferenceEngine } from '../../../src/inference/engine.ts';
 import { openStore, type Store } from '../../../src/store/index.ts';
 import { FakeDiscord } from '../../fakes/discord/server.ts';
