@@ -14,7 +14,7 @@ test('a job trains, beats the base and is promoted; with nothing new the next on
   const { store, registry, engine, deps } = await openProject(root);
   await approveSamples(store, 12);
   const first = await runTrainingJob(deps, PERSONA, { reason: 'schedule' });
-  assert.equal(first.status, 'promoted', first.message);
+  assert.equal(first.status, 'promoted', first.message ?? '');
   assert.match(first.message!, /beats the base model/);
   assert.ok(first.metrics.validation_loss_after < first.metrics.validation_loss_before);
   const champion = await registry.champion(PERSONA);
@@ -34,10 +34,10 @@ test('a candidate that does not beat the champion is kept out, and the champion 
   const { store, registry, engine, deps } = await openProject(root);
   await approveSamples(store, 12);
   const first = await runTrainingJob(deps, PERSONA, { reason: 'manual' });
-  assert.equal(first.status, 'promoted', first.message);
+  assert.equal(first.status, 'promoted', first.message ?? '');
   await approveSamples(store, 2, 100);
   const second = await runTrainingJob(deps, PERSONA, { reason: 'manual', overrides: { maxSteps: 1, learningRate: 1e-9 } });
-  assert.equal(second.status, 'kept', second.message);
+  assert.equal(second.status, 'kept', second.message ?? '');
   assert.match(second.message!, /does not beat champion/);
   assert.equal((await registry.champion(PERSONA))?.version, first.version);
   assert.equal((await registry.get(PERSONA, second.version!)).status, 'rejected');
@@ -74,7 +74,7 @@ for (const phase of ['train', 'evaluate', 'promote']) {
     let project = await openProject(root);
     await approveSamples(project.store, 10);
     const first = await runTrainingJob(project.deps, PERSONA, { reason: 'manual', overrides: { maxSteps: 6 } });
-    assert.equal(first.status, 'promoted', first.message);
+    assert.equal(first.status, 'promoted', first.message ?? '');
     await approveSamples(project.store, 4, 50);
     await project.engine.dispose();
     await project.store.close();

@@ -36,7 +36,7 @@ test('an injected clock drives the persona schedule: trains when data is new, sk
   driver.advanceTo(new Date('2026-11-28T02:00:00Z'));
   await settle(scheduler);
   jobs = await jobHistory(store).list(PERSONA);
-  assert.equal(jobs[0].status, 'promoted', jobs[0].message);
+  assert.equal(jobs[0].status, 'promoted', jobs[0].message ?? '');
 
   await scheduler.stop();
   await engine.dispose();

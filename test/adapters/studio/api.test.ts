@@ -17,7 +17,7 @@ before(async () => {
 });
 after(() => project.close());
 
-const upload = (name: string, body: Buffer | string) => fetch(`${project.url}api/personas/${PERSONA}/uploads?filename=${encodeURIComponent(name)}`, { method: 'POST', body });
+const upload = (name: string, body: Buffer | string) => fetch(`${project.url}api/personas/${PERSONA}/uploads?filename=${encodeURIComponent(name)}`, { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body) });
 const uploaded = (name: string) => join(project.root, 'transcripts', PERSONA, 'uploads', name);
 
 test('uploads over the size limit are refused by the server with the limit', async () => {
