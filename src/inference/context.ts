@@ -64,13 +64,27 @@ function templateShowsNames(config: TokenizerConfig): boolean {
   return shows;
 }
 
+/**
+ * Chat users must not be able to type a control token (`<|im_start|>system`, Llama 3's
+ * `<|start_header_id|>`, `</s>`) and forge a turn: the tokenizer would encode it as the
+ * special token. A word joiner (U+2060, invisible) after `<` breaks the match and keeps the
+ * text readable.
+ */
+const CONTROL_MARKUP = /<(?=\|)|<(?=\/?s>)/g;
+
+export function neutralizeControlTokens(text: string): string {
+  return text.replace(CONTROL_MARKUP, '<\u2060');
+}
+
 function toMessages(persona: PersonaVoice, turns: Turn[], showsNames: boolean): ChatMessage[] {
   const messages: ChatMessage[] = persona.system_prompt ? [{ role: 'system', content: persona.system_prompt }] : [];
   for (const turn of turns) {
     const own = isPersonaSpeaker(persona, turn.speaker);
+    const speaker = neutralizeControlTokens(turn.speaker);
+    const text = neutralizeControlTokens(turn.text);
     // A template that drops names gets "Alice: text" in the content, so who said what survives.
-    const content = own || showsNames ? turn.text : `${turn.speaker}: ${turn.text}`;
-    messages.push({ role: own ? 'assistant' : 'user', name: own ? persona.name : turn.speaker, content });
+    const content = own || showsNames ? text : `${speaker}: ${text}`;
+    messages.push({ role: own ? 'assistant' : 'user', name: own ? persona.name : speaker, content });
   }
   return messages;
 }
