@@ -70,6 +70,8 @@ function percentile(values: number[], p: number): number {
 interface Timing {
   firstMs: number;
   finalMs: number;
+  /** Characters in the finished reply (without the name prefix). */
+  chars: number;
 }
 
 /** The reply to `asked`: its first POST (first content) and the last request that changed it. */
@@ -78,7 +80,8 @@ function timingOf(fake: FakeDiscord, asked: ApiMessage, sentAt: number): Timing 
   if (!first?.response?.id) return undefined;
   const edits = fake.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith(`/messages/${first.response.id}`));
   const last = edits.at(-1) ?? first;
-  return { firstMs: first.at - sentAt, finalMs: last.at - sentAt };
+  const content: string = last.body.content ?? '';
+  return { firstMs: first.at - sentAt, finalMs: last.at - sentAt, chars: content.replace(/^\*\*[^*]+:\*\* /, '').length };
 }
 
 async function simulateUser(fake: FakeDiscord, user: ReturnType<FakeDiscord['addUser']>, channel: ReturnType<FakeDiscord['addChannel']>, index: number, spreadStartMs: number): Promise<Timing[]> {
@@ -123,10 +126,10 @@ function writeDocs(rows: string[], weights: string, loadAtStart: number, tokensP
     '',
     `\`npm run bench:discord\` (scripts/bench-discord.ts): the real discord.js client on the fake Discord (127.0.0.1), ${USERS} simulated users in ${CHANNELS} channels, joining over ${START_SPREAD_MS / 1000} s and each mentioning the bot ${messagesPerUser} times with ${THINK_MS[0] / 1000}–${THINK_MS[1] / 1000} s of think time after each answer; replies from the base model (persona default sampling, max_new_tokens 120) through the shared middleware, one generation at a time, edits at most every 1 s. Time is measured from the message's gateway dispatch. Target: p50 to first content < ${TARGET_FIRST_MS} ms.`,
     '',
-    `Measured ${when} UTC with node ${process.version} on ${cpus().length} cores (${cpus()[0].model.trim()}), load average ${loadAtStart.toFixed(1)} at start (the machine is shared). Weights: ${weights}. Decode speed in the same run: ${tokensPerSecond.toFixed(0)} tokens/s (120-token reply). Replies are generated one at a time, so with many users the time to first content is mostly waiting in the reply queue: it scales with reply length ÷ decode speed.`,
+    `Measured ${when} UTC with node ${process.version} on ${cpus().length} cores (${cpus()[0].model.trim()}), load average ${loadAtStart.toFixed(1)} at start (the machine is shared). Weights: ${weights}. Decode speed in the same run: ${tokensPerSecond.toFixed(0)} tokens/s (120-token reply). Replies are generated one at a time, so with many users the time to first content is mostly waiting in the reply queue: it scales with reply length ÷ decode speed (random weights seldom produce an end token, so their replies run to max_new_tokens; a trained model's chat replies are shorter).`,
     '',
-    '| case | replies | p50 first content | p99 first content | p50 final edit | p99 final edit |',
-    '|---|---|---|---|---|---|',
+    '| case | replies | mean reply chars | p50 first content | p99 first content | p50 final edit | p99 final edit |',
+    '|---|---|---|---|---|---|---|',
     ...rows,
     end,
   ].join('\n');
@@ -163,7 +166,8 @@ try {
     const first = timings.map((t) => t.firstMs);
     const final = timings.map((t) => t.finalMs);
     console.log(`${label}: first content p50 ${ms(first, 50)}, p99 ${ms(first, 99)}; final edit p50 ${ms(final, 50)}, p99 ${ms(final, 99)} (${timings.length} replies)`);
-    return { first, row: `| ${label} | ${timings.length} of ${asked} | ${ms(first, 50)} | ${ms(first, 99)} | ${ms(final, 50)} | ${ms(final, 99)} |` };
+    const chars = Math.round(timings.reduce((sum, t) => sum + t.chars, 0) / Math.max(1, timings.length));
+    return { first, row: `| ${label} | ${timings.length} of ${asked} | ${chars} | ${ms(first, 50)} | ${ms(first, 99)} | ${ms(final, 50)} | ${ms(final, 99)} |` };
   };
   // The floor: one user at a time, nothing queued.
   const alone = rowOf('1 user, nothing queued', await simulateUser(fake, users[0], channels[0], 0, 0), messagesPerUser);
