@@ -12,6 +12,7 @@
  *   npm run bench:ingest -- 20000           another count
  *   npm run bench:ingest -- --no-write      do not update docs/benchmarks.md
  */
+import { Rng } from '../src/util/random.js';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,14 +27,10 @@ const TARGET = 20_000;
 const WORDS = 'the a we our nation people will must shall freedom work peace today time great new hope plan world help river city morning letter friend'.split(' ');
 const EXTRAS = [' mail me at ada@example.com', ' call +1 555 123 4567', ' hey <@1000000000000000003>', ' see https://example.com/x?y=1', '', '', '', '', '', ''];
 
-/** mulberry32: deterministic, so every run measures the same messages. */
+/** Deterministic, so every run measures the same messages. */
 function generator(seed: number): (n: number) => number {
-  return (n) => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) % n;
-  };
+  const rng = new Rng(seed);
+  return (n) => rng.int(n);
 }
 
 function discordExport(n: number, speakers: number): string {

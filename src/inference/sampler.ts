@@ -1,22 +1,13 @@
 /**
  * Picks the next token from processed logits: argmax when greedy, otherwise a draw from the
  * softmax with a seeded generator so a test (or a user with --seed) gets the same reply twice.
- * The generator is mulberry32: tiny, fast and good enough for sampling; Math.random cannot
- * be seeded and a library would add a dependency for ten lines.
+ * The generator is the project's mulberry32 (src/util/random.ts).
  */
 
 export type Random = () => number;
 
-export function seededRandom(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded generator (src/util/random.ts) under the name sampling code uses. */
+export { mulberry32 as seededRandom } from '../util/random.js';
 
 export function argmax(logits: Float32Array): number {
   let best = 0;

@@ -1,16 +1,6 @@
 /** Small seeded generators for weight initialisation (deterministic given a seed). */
 
-/** mulberry32: a fast 32-bit PRNG, uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../util/random.js';
 
 /** Fills `out` with N(0, std²) samples (Box–Muller, two per uniform pair). */
 export function fillNormal(out: Float32Array, std: number, random: () => number): Float32Array {

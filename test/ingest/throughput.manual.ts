@@ -9,18 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanRules, cleanText, ingestPaths } from '../../src/ingest/index.ts';
 import { parsePersona } from '../../src/personas/load.ts';
+import { Rng } from '../../src/util/random.ts';
 
 const count = Number(process.argv[2] ?? 100_000);
 const words = 'the a we our nation people will must shall freedom work peace today time great new hope plan world help'.split(' ');
 const extras = [' mail me at ada@example.com', ' call +1 555 123 4567', ' hey <@1000000000000000003>', ' see https://example.com/x?y=1', ' 4111 1111 1111 1111', '', '', '', '', ''];
-let seed = 42;
-/** mulberry32: a deterministic generator, so every run measures the same messages. */
-function random(n: number): number {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return (((t ^ (t >>> 14)) >>> 0) % n);
-}
+/** Deterministic, so every run measures the same messages. */
+const rng = new Rng(42);
+const random = (n: number) => rng.int(n);
 
 const messages = Array.from({ length: count }, (_, i) => {
   const author = random(10);

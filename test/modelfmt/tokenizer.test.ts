@@ -12,21 +12,15 @@ import { BYTE_TO_CHAR, preTokenize } from '../../src/modelfmt/tokenizer/byte-lev
 import { countWords, trainBpe } from '../../src/modelfmt/tokenizer/train-bpe.ts';
 import { trainAndWriteTokenizer } from '../../src/modelfmt/tokenizer/write.ts';
 import { SPECIAL_TOKEN_LIST } from '../../src/modelfmt/chat-template.ts';
+import { mulberry32 } from '../../src/util/random.ts';
 
 const BASE = resolve('models/base');
 const tokenizer = loadTokenizer(BASE);
 const tokenizerJson = JSON.parse(readFileSync(join(BASE, 'tokenizer.json'), 'utf8'));
 const tokenizerConfig = JSON.parse(readFileSync(join(BASE, 'tokenizer_config.json'), 'utf8'));
 
-/** Deterministic PRNG (mulberry32) so a failing case can be reproduced. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic, so a failing case can be reproduced. */
+const rng = mulberry32;
 
 /** Random text mixing ASCII words, whitespace, Latin-1, CJK, emoji (with modifiers and ZWJ) and combining marks. */
 function randomText(random: () => number): string {

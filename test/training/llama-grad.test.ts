@@ -29,7 +29,7 @@ async function checkLlama(config: LlamaConfig, lora?: LoraOptions) {
   const random = rng(5);
   // Larger-than-default weights so every path contributes visibly to the loss.
   const params = new Map([...initLlamaParams(config, 3)].map(([k, v]) => [k, v.map((x) => (v.length === config.hidden_size ? 1 + 0.2 * (random() - 0.5) : x * 20))]));
-  if (lora) for (const [k, v] of initLoraParams(config, lora, 4)) params.set(k, k.includes('lora_B') ? v.map(() => 0.3 * (random() - 0.5)) : v);
+  if (lora) for (const [k, v] of initLoraParams(config, lora, 4)) params.set(k, (k.includes('lora_B') ? v.map(() => 0.3 * (random() - 0.5)) : v) as Float32Array<ArrayBuffer>);
   const feeds = new Map<string, Feed>([
     ['input_ids', { dtype: 'int64', dims: [B, SEQ], data: BigInt64Array.from(IDS.map(BigInt)) }],
     ['targets', { dtype: 'int64', dims: [B * SEQ], data: BigInt64Array.from(TARGETS.map(BigInt)) }],

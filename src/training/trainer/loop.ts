@@ -16,7 +16,7 @@ import { readCheckpoint, removeCheckpoint, writeCheckpoint, type EvalRecord, typ
 import { accumulateInto, clipGradients, globalNorm, scaleInPlace } from './gradients.js';
 import { createOptimizer, type OptimizerName, type Params } from './optimizers.js';
 import type { PackedRow } from './packing.js';
-import { Rng } from './rng.js';
+import { Rng } from '../../util/random.js';
 import { learningRateAt, warmupStepsFor } from './schedule.js';
 
 export interface TrainingHyperparameters {

@@ -14,7 +14,7 @@
  * Face's packing without attention reset); every sample starts with its template's
  * start-of-turn tokens, so the boundary is visible to the model.
  */
-import { Rng } from './rng.js';
+import { Rng } from '../../util/random.js';
 
 /** A sample after chat-template rendering and tokenization. */
 export interface TokenizedSample {

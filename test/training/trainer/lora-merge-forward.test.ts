@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createStepModel, initLoraParams } from '../../../src/training/step-model.ts';
 import { mergeLora } from '../../../src/training/trainer/lora.ts';
 import { rowsToBatch } from '../../../src/training/trainer/batches.ts';
-import { Rng } from '../../../src/training/trainer/rng.ts';
+import { Rng } from '../../../src/util/random.ts';
 import { randomWeights, tinyConfig } from '../../modelfmt/onnx/tiny-model.ts';
 
 test('W + (alpha/r)·B·A gives the same loss as the LoRA forward pass', async () => {

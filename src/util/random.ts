@@ -1,12 +1,15 @@
 /**
- * A seeded PRNG whose whole state is one 32-bit number, so a checkpoint can save it and a
- * resumed run continues the exact same sequence. Hand-written (mulberry32, ~10 lines)
- * because libraries such as seedrandom or pure-rand keep their state in version-specific
- * shapes that we would otherwise have to persist across upgrades.
+ * The project's one seeded PRNG (mulberry32): deterministic sampling, initialisation, data
+ * order and synthetic test data. Its whole state is one 32-bit number, so a training
+ * checkpoint can save it and a resumed run continues the exact same sequence. Hand-written
+ * (ten lines) because Math.random cannot be seeded and libraries such as seedrandom keep
+ * their state in version-specific shapes we would have to persist across upgrades.
  */
 export class Rng {
-  constructor(private state: number) {
-    this.state = state >>> 0;
+  private state: number;
+
+  constructor(seed: number) {
+    this.state = seed >>> 0;
   }
 
   /** Uniform in [0, 1). */
@@ -40,4 +43,10 @@ export class Rng {
   static fromState(state: number): Rng {
     return new Rng(state);
   }
+}
+
+/** A seeded uniform [0, 1) generator as a plain function. */
+export function mulberry32(seed: number): () => number {
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
