@@ -17,7 +17,8 @@
  *   npm run bench:discord -- --messages 1    a quick run
  *   npm run bench:discord -- --no-write      do not update docs/benchmarks.md
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { writeBenchmarkSection } from './lib/benchmarks-doc.js';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -116,12 +117,8 @@ function sleep(ms: number): Promise<void> {
 }
 
 function writeDocs(rows: string[], weights: string, loadAtStart: number, tokensPerSecond: number): void {
-  const file = 'docs/benchmarks.md';
-  const start = '<!-- bench:discord:start -->';
-  const end = '<!-- bench:discord:end -->';
   const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
-  const section = [
-    start,
+  writeBenchmarkSection('discord', [
     '## bench:discord',
     '',
     `\`npm run bench:discord\` (scripts/bench-discord.ts): the real discord.js client on the fake Discord (127.0.0.1), ${USERS} simulated users in ${CHANNELS} channels, joining over ${START_SPREAD_MS / 1000} s and each mentioning the bot ${messagesPerUser} times with ${THINK_MS[0] / 1000}–${THINK_MS[1] / 1000} s of think time after each answer; replies from the base model (persona default sampling, max_new_tokens 120) through the shared middleware, one generation at a time, edits at most every 1 s. Time is measured from the message's gateway dispatch. Target: p50 to first content < ${TARGET_FIRST_MS} ms.`,
@@ -131,12 +128,7 @@ function writeDocs(rows: string[], weights: string, loadAtStart: number, tokensP
     '| case | replies | mean reply chars | p50 first content | p99 first content | p50 final edit | p99 final edit |',
     '|---|---|---|---|---|---|---|',
     ...rows,
-    end,
-  ].join('\n');
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const next = current.includes(start) ? current.replace(new RegExp(`${start}[\\s\\S]*?${end}`), section) : `${current.trimEnd()}\n\n${section}\n`;
-  mkdirSync('docs', { recursive: true });
-  writeFileSync(file, next);
+  ]);
 }
 
 const loadAtStart = loadavg()[0];

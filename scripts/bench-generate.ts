@@ -14,7 +14,8 @@
  *   npm run bench:generate -- --quick   base cases only, fewer runs
  *   npm run bench:generate -- --no-write   do not update docs/benchmarks.md
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { writeBenchmarkSection } from './lib/benchmarks-doc.js';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
@@ -292,14 +293,15 @@ function report(results: Result[], bandwidth: number): string {
 const READING_NOTE = 'How to read it: both generators run the same session, and decode time is almost all inside `session.run` (the weights are read once per token), so on one ONNX file the decode ratio can only come from the time spent outside it (the ms/token column: ours is the smaller one wherever machine load lets it show). Under heavy load these figures mostly measure contention: the read bandwidth above was 1.5–2.3 GB/s in these runs, against ~34 GB/s measured on an idle machine of this kind, so the absolute targets (base TTFT < 50 ms, ≥ 400 tok/s) need a re-run on an idle machine.';
 
 function writeDocs(table: string): void {
-  const file = 'docs/benchmarks.md';
-  const start = '<!-- bench:generate:start -->';
-  const end = '<!-- bench:generate:end -->';
-  const section = `${start}\n## bench:generate\n\n\`npm run bench:generate\` (scripts/bench-generate.ts): our generator vs transformers.js on the same ONNX file, and decode vs the memory-bandwidth bound. Targets: decode ≥ 1.3× transformers.js; 135M decode ≥ 50% of the bound; base TTFT(256) < 50 ms and decode ≥ 400 tok/s.\n\n${table}\n\n${READING_NOTE}\n${end}`;
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const next = current.includes(start) ? current.replace(new RegExp(`${start}[\\s\\S]*?${end}`), section) : `${current.trimEnd()}\n\n${section}\n`;
-  mkdirSync('docs', { recursive: true });
-  writeFileSync(file, next);
+  writeBenchmarkSection('generate', [
+    '## bench:generate',
+    '',
+    '`npm run bench:generate` (scripts/bench-generate.ts): our generator vs transformers.js on the same ONNX file, and decode vs the memory-bandwidth bound. Targets: decode ≥ 1.3× transformers.js; 135M decode ≥ 50% of the bound; base TTFT(256) < 50 ms and decode ≥ 400 tok/s.',
+    '',
+    table,
+    '',
+    READING_NOTE,
+  ]);
 }
 
 const loadAtStart = loadavg()[0];

@@ -12,8 +12,9 @@
  *   npm run bench:ingest -- 20000           another count
  *   npm run bench:ingest -- --no-write      do not update docs/benchmarks.md
  */
+import { writeBenchmarkSection } from './lib/benchmarks-doc.js';
 import { Rng } from '../src/util/random.js';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runIngest } from '../src/curation/index.js';
@@ -104,12 +105,8 @@ if (!args.includes('--no-write')) writeDocs(results);
 
 function writeDocs(results: Figures[]): void {
   const [f] = results;
-  const file = 'docs/benchmarks.md';
-  const start = '<!-- bench:ingest:start -->';
-  const end = '<!-- bench:ingest:end -->';
   const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
-  const section = [
-    start,
+  writeBenchmarkSection('ingest', [
     '## bench:ingest',
     '',
     `\`npm run bench:ingest\` (scripts/bench-ingest.ts): ${f.messages.toLocaleString('en')} synthetic DiscordChatExporter messages (e-mails, phones, mentions and URLs sprinkled in) parsed, cleaned, built into samples and stored in a fresh SQLite store through \`runIngest\`, as \`persona ingest\` runs it. Case "10 speakers": one of them is the persona; case "2 speakers": every other message is the persona's, so half the messages become stored samples with context. Target: ≥ ${TARGET.toLocaleString('en')} messages/s on 2 cores.`,
@@ -121,10 +118,5 @@ function writeDocs(results: Figures[]): void {
     ...results.map((r) => `| ${r.speakers} speakers | ${r.messages} | ${r.samplesStored} | ${r.duplicates} | ${r.redactions} | ${r.seconds} | ${r.messagesPerSecond} | ${r.messagesPerCpuSecond} | ${r.storeMB} |`),
     '',
     ...results.map((r) => `- ${r.speakers} speakers: target ${r.messagesPerSecond >= TARGET ? 'met' : 'missed'} by wall clock, ${r.messagesPerCpuSecond >= TARGET ? 'met' : 'missed'} per CPU-second (ingest is one thread: on an idle machine wall clock ≈ CPU time).`),
-    end,
-  ].join('\n');
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const next = current.includes(start) ? current.replace(new RegExp(`${start}[\\s\\S]*?${end}`), section) : `${current.trimEnd()}\n\n${section}\n`;
-  mkdirSync('docs', { recursive: true });
-  writeFileSync(file, next);
+  ]);
 }

@@ -12,8 +12,9 @@
  *   npm run bench:train -- --json            machine-readable results
  *   npm run bench:train -- --record          also rewrite the bench:train section of docs/benchmarks.md
  */
+import { writeBenchmarkSection } from './lib/benchmarks-doc.js';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseLlamaConfig, type LlamaConfig } from '../src/modelfmt/config.js';
 import { createStepModel, initLlamaParams, initLoraParams, type TokenBatch } from '../src/training/step-model.js';
@@ -168,8 +169,7 @@ function recordSection(peak: PeakResult, results: (CaseResult | { name: string; 
       ? `| ${r.name} | failed: ${r.error} | | | | | | |`
       : `| ${r.name} | ${r.tokensPerStep} | ${r.tokensPerSecond.toFixed(0)} | ${r.gflops.toFixed(1)} | ${pct(r.gflops, peak.gflops)} | ${pct(r.cpuGflops, peak.cpuGflops)} | ${r.peakRssMiB.toFixed(0)} | ${r.sessionSeconds.toFixed(1)} |`,
   );
-  const section = [
-    '<!-- bench:train:start -->',
+  writeBenchmarkSection('train', [
     '## bench:train',
     '',
     "`npm run bench:train` (scripts/bench-train.ts): one training step (forward + backward, gradients out; the optimizer runs in the trainer) per ONNX Runtime `session.run`, 2 intra-op threads, median step after 2 warm-ups, each case in its own process (peak RSS is that case\'s). FLOPs: 6·N per token full, 4·N LoRA (N = matmul parameters incl. lm_head) + 12·L·T·d attention. Targets: base full ≥ 85% of the MatMul peak; 135M LoRA ≥ 70% with peak RSS < 4 GiB. LoRA: r 16, alpha 32, all 7 linear modules (the persona defaults).",
@@ -183,12 +183,5 @@ function recordSection(peak: PeakResult, results: (CaseResult | { name: string; 
     'Cases: base = vocab 8192, d 256, 6 layers, ffn 688, 8 heads / 4 kv, tied, B 16 × T 256; 135m = SmolLM2-135M shapes (vocab 49152, d 576, 30 layers, ffn 1536, 9 heads / 3 kv, tied), random weights, B 4 × T 256.',
     '',
     ...NOTES,
-    '<!-- bench:train:end -->',
-  ].join('\n');
-  const file = 'docs/benchmarks.md';
-  const text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const start = text.indexOf('<!-- bench:train:start -->');
-  const end = text.indexOf('<!-- bench:train:end -->');
-  const next = start >= 0 && end > start ? text.slice(0, start) + section + text.slice(end + '<!-- bench:train:end -->'.length) : `${text.trimEnd()}\n\n${section}\n`;
-  writeFileSync(file, next);
+  ]);
 }
