@@ -11,6 +11,7 @@ import { registerChatCommands } from './commands/chat.js';
 import { registerTrainCommands } from './commands/train.js';
 import { registerModelCommands } from './commands/models.js';
 import { registerServeCommands } from './commands/serve.js';
+import { registerExportCommands } from './commands/export.js';
 
 const program = new Command('persona')
   .description('Build character bots that talk like a real person: ingest, curate, fine-tune, chat and serve.')
@@ -25,5 +26,6 @@ registerChatCommands(program);
 registerTrainCommands(program);
 registerModelCommands(program);
 registerServeCommands(program);
+registerExportCommands(program);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,45 @@
+/**
+ * `persona export` (through bin/persona.js, as `npx persona` runs it): a persona's model (here its base, then its trained champion) as a
+ * self-contained HF folder with onnx/model.onnx that our inference engine loads; an existing
+ * non-empty folder is refused and left alone.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runTrainingJob } from '../../src/scheduler/job.ts';
+import { approveSamples, makeProject, openProject, PERSONA } from '../scheduler/job-fixture.ts';
+
+const exportCli = (root: string, ...args: string[]) =>
+  spawnSync(process.execPath, [join(process.cwd(), 'bin/persona.js'), 'export', PERSONA, ...args], { cwd: root, encoding: 'utf8', timeout: 120_000, env: { ...process.env, LOG_LEVEL: 'silent', ORT_THREADS: '1' } });
+
+test('persona export writes a loadable HF folder of the champion, else the base; a non-empty target is refused', async () => {
+  const root = makeProject(0);
+  const base = exportCli(root, '--out', 'out-base');
+  assert.equal(base.status, 0, base.stderr);
+  assert.match(base.stdout, /Exported tiny base/);
+  for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors', 'onnx/model.onnx']) assert.ok(existsSync(join(root, 'out-base', file)), file);
+
+  const project = await openProject(root);
+  await approveSamples(project.store, 10);
+  const job = await runTrainingJob(project.deps, PERSONA, { reason: 'manual', overrides: { maxSteps: 6 } });
+  assert.equal(job.status, 'promoted', job.message ?? '');
+  await project.engine.dispose();
+  await project.store.close();
+
+  const trained = exportCli(root, '--out', 'out-champion', '--int8');
+  assert.equal(trained.status, 0, trained.stderr);
+  assert.match(trained.stdout, new RegExp(`Exported tiny ${job.version} .*int8`));
+  const onnx = join(root, 'out-champion', 'onnx', 'model.onnx');
+  assert.ok(readFileSync(onnx).length < readFileSync(join(root, 'out-base', 'onnx', 'model.onnx')).length, 'int8 is smaller');
+  const reopened = await openProject(root);
+  await reopened.engine.verifyModelFolder(join(root, 'out-champion'));
+  await reopened.engine.dispose();
+  await reopened.store.close();
+
+  const again = exportCli(root, '--out', 'out-base');
+  assert.equal(again.status, 1);
+  assert.match(again.stderr, /already exists and is not empty/);
+  assert.ok(readdirSync(join(root, 'out-base')).includes('model.safetensors'), 'left alone');
+});
