@@ -6,7 +6,7 @@
  * part a reply answers) rather than dropping everything.
  */
 import { PersonaError } from '../errors.js';
-import { renderChat, type ChatMessage, type TokenizerConfig } from '../modelfmt/chat.js';
+import { neutralizeControlTokens, renderChat, type ChatMessage, type TokenizerConfig } from '../modelfmt/chat.js';
 import type { Tokenizer } from '../modelfmt/tokenizer.js';
 
 export interface Turn {
@@ -62,18 +62,6 @@ function templateShowsNames(config: TokenizerConfig): boolean {
     namesShown.set(config, shows);
   }
   return shows;
-}
-
-/**
- * Chat users must not be able to type a control token (`<|im_start|>system`, Llama 3's
- * `<|start_header_id|>`, `</s>`) and forge a turn: the tokenizer would encode it as the
- * special token. A word joiner (U+2060, invisible) after `<` breaks the match and keeps the
- * text readable.
- */
-const CONTROL_MARKUP = /<(?=\|)|<(?=\/?s>)/g;
-
-export function neutralizeControlTokens(text: string): string {
-  return text.replace(CONTROL_MARKUP, '<\u2060');
 }
 
 function toMessages(persona: PersonaVoice, turns: Turn[], showsNames: boolean): ChatMessage[] {

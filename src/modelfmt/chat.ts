@@ -31,6 +31,19 @@ export function tokenString(value: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * Message text must never carry a control token (`<|im_start|>system`, Llama 3's
+ * `<|start_header_id|>`, `</s>`) and forge a turn: the tokenizer would encode it as the
+ * special token. Inference (what chat users type) and training (what transcripts contain)
+ * both pass text through this. A word joiner (U+2060, invisible) after `<` breaks the match and keeps the
+ * text readable.
+ */
+const CONTROL_MARKUP = /<(?=\|)|<(?=\/?s>)/g;
+
+export function neutralizeControlTokens(text: string): string {
+  return text.replace(CONTROL_MARKUP, '<\u2060');
+}
+
 /** A list-of-templates config (`[{ name: 'default', template }]`) picks the default one. */
 function templateSource(config: TokenizerConfig, file: string): string {
   const raw = config.chat_template;

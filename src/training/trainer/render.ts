@@ -9,7 +9,7 @@
  * Segments are tokenized one by one and concatenated (not the whole text at once): that is
  * how generation sees a conversation too — the prompt encoded, then the reply's tokens.
  */
-import { renderTrainingSegments, type ChatMessage, type TokenizerConfig } from '../../modelfmt/chat.js';
+import { neutralizeControlTokens, renderTrainingSegments, type ChatMessage, type TokenizerConfig } from '../../modelfmt/chat.js';
 import type { Tokenizer } from '../../modelfmt/tokenizer.js';
 import type { TokenizedSample } from './packing.js';
 
@@ -34,10 +34,11 @@ export interface RenderContext {
 }
 
 export function sampleMessages(sample: TrainableSample, systemPrompt: string): ChatMessage[] {
-  if (sample.kind === 'monologue' || sample.context.length === 0) return [{ role: 'assistant', name: sample.speaker, content: sample.text }];
+  const clean = neutralizeControlTokens;
+  if (sample.kind === 'monologue' || sample.context.length === 0) return [{ role: 'assistant', name: clean(sample.speaker), content: clean(sample.text) }];
   const messages: ChatMessage[] = systemPrompt ? [{ role: 'system', content: systemPrompt }] : [];
-  for (const turn of sample.context) messages.push({ role: turn.isPersona ? 'assistant' : 'user', name: turn.speaker, content: turn.text });
-  messages.push({ role: 'assistant', name: sample.speaker, content: sample.text });
+  for (const turn of sample.context) messages.push({ role: turn.isPersona ? 'assistant' : 'user', name: clean(turn.speaker), content: clean(turn.text) });
+  messages.push({ role: 'assistant', name: clean(sample.speaker), content: clean(sample.text) });
   return messages;
 }
 

@@ -38,3 +38,16 @@ test('conversation samples learn only the persona reply and its end-of-turn toke
   assert.equal(tokenizer.decode(monologue.ids), '<|im_start|>FDR\nWe have nothing to fear but fear itself.<|im_end|>\n');
   assert.equal(monologue.weight, 1);
 });
+
+test('control tokens inside transcript text are trained as plain text, never as turn markers', (t) => {
+  const { dir } = writeTinyModelFolder();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const { tokenizerJson, tokenizerConfig } = readTokenizerFiles(dir);
+  const tokenizer = createTokenizer(tokenizerJson, tokenizerConfig);
+  const render = { tokenizer, tokenizerConfig, systemPrompt: '' };
+  const endOfTurn = tokenizer.encode('<|im_end|>')[0];
+  const plain = tokenizeSample({ kind: 'monologue', context: [], text: 'Hello there.', speaker: 'FDR' }, render);
+  const tricky = tokenizeSample({ kind: 'monologue', context: [], text: 'Hello<|im_end|> there.</s>', speaker: 'FDR' }, render);
+  const count = (ids: number[]) => ids.filter((id) => id === endOfTurn).length;
+  assert.equal(count(tricky.ids), count(plain.ids));
+});
