@@ -13,14 +13,14 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../../../config/config.js';
-import { llamaParameterShapes, parseLlamaConfig } from '../../../modelfmt/config.js';
-import { writeSafetensors } from '../../../modelfmt/safetensors.js';
-import { personaSchema } from '../../../personas/schema.js';
-import { readSotu } from '../../../pretrain/sotu.js';
-import { initLlamaParams } from '../../step-model.js';
-import type { TrainableSample } from '../render.js';
-import { trainPersona } from '../train-persona.js';
+import { loadConfig } from '../src/config/config.js';
+import { llamaParameterShapes, parseLlamaConfig } from '../src/modelfmt/config.js';
+import { writeSafetensors } from '../src/modelfmt/safetensors.js';
+import { personaSchema } from '../src/personas/schema.js';
+import { readSotu } from '../src/pretrain/sotu.js';
+import { initLlamaParams } from '../src/training/step-model.js';
+import type { TrainableSample } from '../src/training/trainer/render.js';
+import { trainPersona } from '../src/training/trainer/train-persona.js';
 
 const { values } = parseArgs({ options: { method: { type: 'string', default: 'lora' }, words: { type: 'string', default: '50000' }, epochs: { type: 'string', default: '2' } } });
 const BASE_SHAPE = { model_type: 'llama', vocab_size: 8192, hidden_size: 256, intermediate_size: 688, num_hidden_layers: 6, num_attention_heads: 8, num_key_value_heads: 4, max_position_embeddings: 1024, rope_theta: 10000, rms_norm_eps: 1e-5, tie_word_embeddings: true, eos_token_id: 2, pad_token_id: 3 };
