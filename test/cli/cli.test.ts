@@ -28,7 +28,7 @@ interface Run {
 function run(script: string, args: string[]): Promise<Run> {
   const env = { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'silent' };
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', join(repo, 'node_modules/tsx/dist/esm/index.mjs'), join(repo, script), ...args], { cwd: root, env, timeout: 60_000 }, (error, stdout, stderr) =>
+    execFile(process.execPath, ['--import', join(repo, 'node_modules/tsx/dist/esm/index.mjs'), join(repo, script), ...args], { cwd: root, env, timeout: 120_000 }, (error, stdout, stderr) =>
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -55,7 +55,7 @@ before(() => {
 });
 after(() => rmSync(root, { recursive: true, force: true }));
 
-it('fresh clone: setup writes and ingests the example transcripts, then an example persona exports', { timeout: 120_000 }, async () => {
+it('fresh clone: setup writes and ingests the example transcripts, then an example persona exports', { timeout: 300_000 }, async () => {
   const setup = await run('scripts/setup.ts', []);
   assert.equal(setup.code, 0, setup.stderr);
   assert.match(setup.stdout, /fdr\s+12 transcripts/);
@@ -75,7 +75,7 @@ it('fresh clone: setup writes and ingests the example transcripts, then an examp
   assert.match(JSON.parse(lines[0]).messages.at(-1).content, /\w+/);
 });
 
-it('ingest → review → stats: a chat export becomes pending candidates curated from the terminal', { timeout: 120_000 }, async () => {
+it('ingest → review → stats: a chat export becomes pending candidates curated from the terminal', { timeout: 300_000 }, async () => {
   const first = JSON.parse((await persona('ingest', 'tess', 'chat.json', '--json')).stdout);
   assert.deepEqual([first.files, first.added, first.formats], [1, 3, { discord: 1 }]);
   assert.equal(first.redactions.email, 1);
@@ -105,7 +105,7 @@ it('ingest → review → stats: a chat export becomes pending candidates curate
   assert.doesNotMatch(exported, /tess@example\.com/);
 });
 
-it('bad input: one sentence on stderr and a non-zero exit', { timeout: 120_000 }, async () => {
+it('bad input: one sentence on stderr and a non-zero exit', { timeout: 300_000 }, async () => {
   const [badId, unknownPersona, missing, binary, badFormat] = await Promise.all([
     persona('ingest', 'Not-OK!', 'chat.json'),
     persona('dataset', 'stats', 'nobody'),

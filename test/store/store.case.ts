@@ -71,12 +71,12 @@ export function storeContract(label: string, open: (name: string) => Promise<Sto
     });
 
     it('setIfAbsent lets exactly one of many concurrent callers win, and again after the TTL', async () => {
-      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => store.setIfAbsent('lock:train:p', `owner-${i}`, 80)));
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => store.setIfAbsent('lock:train:p', `owner-${i}`, 1000)));
       assert.equal(results.filter(Boolean).length, 1);
       const owner = await store.get<string>('lock:train:p');
       assert.equal(owner, `owner-${results.indexOf(true)}`);
       assert.equal(await store.setIfAbsent('lock:train:p', 'late'), false);
-      await sleep(150);
+      await sleep(1100);
       assert.equal(await store.setIfAbsent('lock:train:p', 'after-expiry', 1000), true);
       assert.equal(await store.get('lock:train:p'), 'after-expiry');
     });
