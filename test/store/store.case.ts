@@ -44,10 +44,10 @@ export function storeContract(label: string, open: (name: string) => Promise<Sto
     });
 
     it('values with a TTL disappear after it', async () => {
-      await store.set('ttl:1', 'short', 60);
-      await store.write({ set: [{ key: 'ttl:2', value: 'short too', ttl: 60 }] });
+      await store.set('ttl:1', 'short', 600);
+      await store.write({ set: [{ key: 'ttl:2', value: 'short too', ttl: 600 }] });
       assert.equal(await store.get('ttl:1'), 'short');
-      await sleep(150);
+      await sleep(750);
       assert.equal(await store.get('ttl:1'), undefined);
       assert.equal(await store.get('ttl:2'), undefined);
       assert.deepEqual(await store.hasMany(['ttl:1', 'ttl:2']), [false, false]);
