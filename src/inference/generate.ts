@@ -75,6 +75,8 @@ export async function generate(session: DecoderSession, promptIds: readonly numb
   for (;;) {
     throwIfAborted(signal);
     for (const process of processors) process(logits, ids);
+    // HF's min_new_tokens: no end of turn before the reply has begun (an empty reply is useless).
+    if (generated.length < params.min_new_tokens) for (const id of eos) logits[id] = -Infinity;
     const token = params.temperature === 0 ? argmax(logits) : sampleToken(logits, random);
     if (eos.has(token)) return finish('eos');
     ids.push(token);

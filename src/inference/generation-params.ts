@@ -8,6 +8,8 @@ import { PersonaError } from '../errors.js';
 
 export interface GenerationParams {
   max_new_tokens: number;
+  /** End-of-turn tokens are banned until this many tokens are generated (HF semantics): no empty replies. */
+  min_new_tokens: number;
   /** 0 means greedy decoding (HF's do_sample=False). */
   temperature: number;
   top_k: number;
@@ -24,6 +26,7 @@ export interface GenerationParams {
 
 export const DEFAULT_GENERATION_PARAMS: GenerationParams = {
   max_new_tokens: 120,
+  min_new_tokens: 1,
   temperature: 0.8,
   top_k: 40,
   top_p: 0.95,
@@ -47,6 +50,7 @@ interface Range {
 
 const RANGES: Record<string, Range> = {
   max_new_tokens: { min: 1, max: MAX_NEW_TOKENS_LIMIT, integer: true },
+  min_new_tokens: { min: 0, max: MAX_NEW_TOKENS_LIMIT, integer: true },
   temperature: { min: 0, max: 5 },
   top_k: { min: 0, max: 1_000_000, integer: true },
   top_p: { min: 0, max: 1, exclusiveMin: true },
@@ -83,7 +87,7 @@ export function checkGenerationParams(params: GenerationParams, source = 'sampli
 /** Picks the fields we use from generation_config.json (HF writes many others). */
 export function fromGenerationConfig(json: Record<string, unknown>): Partial<GenerationParams> {
   const out: Partial<GenerationParams> = {};
-  for (const key of ['max_new_tokens', 'temperature', 'top_k', 'top_p', 'min_p', 'repetition_penalty', 'no_repeat_ngram_size'] as const) {
+  for (const key of ['max_new_tokens', 'min_new_tokens', 'temperature', 'top_k', 'top_p', 'min_p', 'repetition_penalty', 'no_repeat_ngram_size'] as const) {
     if (typeof json[key] === 'number') out[key] = json[key] as number;
   }
   if (json.do_sample === false) out.temperature = 0;

@@ -62,6 +62,15 @@ test('eos ends the reply without being part of it', async () => {
   assert.deepEqual(result.tokens, first.slice(0, 2));
 });
 
+test('min_new_tokens: the end of turn is banned until the reply has begun (no empty replies)', async () => {
+  const first = (await run(greedy(5))).tokens;
+  const empty = await run(mergeGenerationParams({ temperature: 0, repetition_penalty: 1, max_new_tokens: 5, min_new_tokens: 0 }), { eosTokenIds: [first[0]] });
+  assert.deepEqual(empty.tokens, [], 'with min_new_tokens 0 the greedy first token ends the reply at once');
+  const begun = await run(greedy(5), { eosTokenIds: [first[0]] });
+  assert.ok(begun.tokens.length > 0, 'the default (1) forces a first token');
+  assert.ok(!begun.tokens.slice(0, 1).includes(first[0]));
+});
+
 test('a stop string ends the reply, is trimmed, and is never streamed', async () => {
   const free = await run(greedy(40));
   const text = free.text;
