@@ -9,7 +9,7 @@ import { PersonaError } from '../errors.js';
 import { readLlamaConfig } from '../modelfmt/config.js';
 import { createTokenizer, readTokenizerFiles } from '../modelfmt/tokenizer.js';
 import { createStepModel } from '../training/step-model.js';
-import { loadBaseWeights } from '../training/trainer/base-weights.js';
+import { readLlamaWeights } from '../modelfmt/weights.js';
 import { validationLoss } from '../training/trainer/loop.js';
 import { countTargets, packSamples } from '../training/trainer/packing.js';
 import { tokenizeSample, type TrainableSample } from '../training/trainer/render.js';
@@ -45,7 +45,7 @@ export async function evaluateLoss(options: LossOptions): Promise<LossReport> {
     samples.map((sample) => tokenizeSample(sample, render)),
     { seqLen, padId, seed: 0, ignoreWeights: true },
   );
-  const weights = loadBaseWeights(modelDir, config);
+  const weights = readLlamaWeights(modelDir, config);
   const model = await createStepModel(config, { method: 'full', batchSize, seqLen, threads: options.threads });
   try {
     const loss = await validationLoss(model, new Map(), weights, rows, { batchSize, seqLen }, padId);

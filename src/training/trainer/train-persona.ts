@@ -16,7 +16,7 @@ import { llamaParameterShapes, readLlamaConfig } from '../../modelfmt/config.js'
 import { createTokenizer, readTokenizerFiles } from '../../modelfmt/tokenizer.js';
 import type { Persona } from '../../personas/schema.js';
 import { createStepModel, initLoraParams, type StepModel } from '../step-model.js';
-import { loadBaseWeights } from './base-weights.js';
+import { readLlamaWeights } from '../../modelfmt/weights.js';
 import { readCheckpointFingerprint, removeCheckpoint } from './checkpoint.js';
 import { runTrainingLoop, type LoopResult, type TrainingEvent } from './loop.js';
 import { mergeLora } from './lora.js';
@@ -98,7 +98,7 @@ export async function trainPersona(options: TrainPersonaOptions): Promise<TrainR
   const trainRows = packSamples(dataset.train.map((s) => tokenizeSample(s, render)), { seqLen: hyper.seqLen, padId, seed: hyper.seed });
   const validationRows = packSamples(dataset.validation.map((s) => tokenizeSample(s, render)), { seqLen: hyper.seqLen, padId, seed: hyper.seed + 1, ignoreWeights: true });
 
-  const base = loadBaseWeights(baseDir, modelConfig);
+  const base = readLlamaWeights(baseDir, modelConfig);
   // ORT_THREADS=0 means one thread per core (the engine's own default is 2, the development machines' count).
   const threads = config.ORT_THREADS > 0 ? config.ORT_THREADS : availableParallelism();
   const model: StepModel = await createStepModel(modelConfig, { method, lora: settings.lora, batchSize: hyper.batchSize, seqLen: hyper.seqLen, threads, seed: hyper.seed });
