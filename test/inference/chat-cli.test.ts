@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeTinyModelFolder } from './tiny-folder.ts';
+import { writeTinyModelFolder } from '../fixtures/tiny-model-folder.ts';
 
 test('persona chat --prompt replies from the base or a chosen version and rejects bad input', () => {
   const root = mkdtempSync(join(tmpdir(), 'chat-cli-'));

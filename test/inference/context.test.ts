@@ -5,7 +5,7 @@ import { rmSync } from 'node:fs';
 import { buildPrompt, MAX_TURN_CHARS, type PromptModel, type Turn } from '../../src/inference/context.ts';
 import { createTokenizer, readTokenizerFiles, type Tokenizer } from '../../src/modelfmt/tokenizer.ts';
 import { isPersonaError } from '../../src/errors.ts';
-import { writeTinyModelFolder } from './tiny-folder.ts';
+import { writeTinyModelFolder } from '../fixtures/tiny-model-folder.ts';
 
 let dir: string;
 let tokenizer: Tokenizer;

@@ -13,7 +13,7 @@ import { loadConfig } from '../../src/config/config.ts';
 import { InferenceEngine } from '../../src/inference/engine.ts';
 import { personaSchema } from '../../src/personas/schema.ts';
 import { isPersonaError } from '../../src/errors.ts';
-import { writeTinyModelFolder } from './tiny-folder.ts';
+import { writeTinyModelFolder } from '../fixtures/tiny-model-folder.ts';
 
 const persona = personaSchema.parse({ id: 'tess', name: 'Tess', system_prompt: 'You are Tess.', sampling: { temperature: 0, repetition_penalty: 1, max_new_tokens: 12 } });
 const turns = [{ speaker: 'Alice', text: 'Hello there, how are you today?' }];

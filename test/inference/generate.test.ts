@@ -13,7 +13,7 @@ import { loadInferenceModel, type LoadedModel } from '../../src/inference/loaded
 import { StopStrings } from '../../src/inference/stop-strings.ts';
 import { TextStream } from '../../src/inference/text-stream.ts';
 import { isPersonaError } from '../../src/errors.ts';
-import { writeScriptedModelFolder, writeTinyModelFolder } from './tiny-folder.ts';
+import { writeScriptedModelFolder, writeTinyModelFolder } from '../fixtures/tiny-model-folder.ts';
 
 let model: LoadedModel;
 let dir: string;

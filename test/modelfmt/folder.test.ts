@@ -9,12 +9,12 @@ import { loadModelFolder, saveModelFolder } from '../../src/modelfmt/folder.ts';
 import { writeSafetensors } from '../../src/modelfmt/safetensors.ts';
 import { llamaParameterShapes } from '../../src/modelfmt/config.ts';
 import { isPersonaError, type ErrorCode } from '../../src/errors.ts';
-import { writeTinyLlamaFolder } from './tiny-llama-folder.ts';
+import { writeTinyModelFolder } from '../fixtures/tiny-model-folder.ts';
 
 const cleanup: string[] = [];
 test.after(() => cleanup.forEach((d) => rmSync(d, { recursive: true, force: true })));
-function tiny(options: Parameters<typeof writeTinyLlamaFolder>[0] = {}) {
-  const folder = writeTinyLlamaFolder(options);
+function tiny(options: Parameters<typeof writeTinyModelFolder>[0] = {}) {
+  const folder = writeTinyModelFolder({ flavour: 'hub', ...options });
   cleanup.push(folder.dir);
   return folder;
 }
@@ -46,7 +46,7 @@ test('a BF16 folder loads', () => {
 });
 
 test('tied embeddings may omit lm_head; untied ones may not', () => {
-  loadModelFolder(tiny({ tie: true }).dir);
+  loadModelFolder(tiny({ config: { tie_word_embeddings: true } }).dir);
   const { dir, weights, config } = tiny();
   weights.delete('lm_head.weight');
   const shapes = llamaParameterShapes(config);

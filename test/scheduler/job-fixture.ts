@@ -14,13 +14,13 @@ import type { SampleDraft } from '../../src/ingest/types.ts';
 import { InferenceEngine } from '../../src/inference/engine.ts';
 import { ModelRegistry } from '../../src/registry/registry.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
-import { TINY_TEXTS, writeTinyModelFolder } from '../training/trainer/tiny-model-folder.ts';
+import { TINY_TEXTS, writeTinyModelFolder } from '../fixtures/tiny-model-folder.ts';
 
 export const PERSONA = 'tiny';
 
 export function makeProject(minNewSamples = 4): string {
   const root = mkdtempSync(join(tmpdir(), 'job-'));
-  const base = writeTinyModelFolder();
+  const base = writeTinyModelFolder({ flavour: 'base' });
   mkdirSync(join(root, 'personas'));
   writeFileSync(
     join(root, 'personas', `${PERSONA}.yaml`),

@@ -20,7 +20,7 @@ import { listSamples } from '../../../src/curation/samples.ts';
 import { InferenceEngine } from '../../../src/inference/engine.ts';
 import { openStore, type Store } from '../../../src/store/index.ts';
 import { FakeDiscord } from '../../fakes/discord/server.ts';
-import { writeTinyModelFolder } from '../../inference/tiny-folder.ts';
+import { writeTinyModelFolder } from '../../fixtures/tiny-model-folder.ts';
 
 const SPECIAL = ['<|endoftext|>', '<|im_start|>', '<|im_end|>', '<|pad|>'];
 let fake: FakeDiscord;

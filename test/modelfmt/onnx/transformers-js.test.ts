@@ -12,7 +12,7 @@ import { generate } from '../../../src/inference/generate.ts';
 import { mergeGenerationParams } from '../../../src/inference/generation-params.ts';
 import { loadInferenceModel } from '../../../src/inference/loaded-model.ts';
 import { StopStrings } from '../../../src/inference/stop-strings.ts';
-import { writeTinyModelFolder } from '../../inference/tiny-folder.ts';
+import { writeTinyModelFolder } from '../../fixtures/tiny-model-folder.ts';
 
 test('transformers.js loads our folder and continues greedily with the same tokens', async () => {
   const { dir } = writeTinyModelFolder({ seed: 11, config: { tie_word_embeddings: false } });

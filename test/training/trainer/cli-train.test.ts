@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { openStore } from '../../../src/store/index.ts';
 import { addDrafts } from '../../../src/curation/index.ts';
 import { acquireLock } from '../../../src/scheduler/lock.ts';
-import { TINY_TEXTS, writeTinyModelFolder } from './tiny-model-folder.ts';
+import { TINY_TEXTS, writeTinyModelFolder } from '../../fixtures/tiny-model-folder.ts';
 
 const PERSONA = `id: fdr
 name: FDR
@@ -26,7 +26,7 @@ dataset: { validation_fraction: 0.3 }
 
 async function setup() {
   const root = mkdtempSync(join(tmpdir(), 'cli-train-'));
-  const base = writeTinyModelFolder();
+  const base = writeTinyModelFolder({ flavour: 'base' });
   mkdirSync(join(root, 'personas'));
   writeFileSync(join(root, 'personas', 'fdr.yaml'), PERSONA);
   const dataDir = join(root, 'data');

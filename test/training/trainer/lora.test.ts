@@ -11,7 +11,7 @@ import { writeVersionFolder } from '../../../src/training/trainer/version-folder
 import { readSafetensors } from '../../../src/modelfmt/safetensors.ts';
 import { llamaParameterShapes } from '../../../src/modelfmt/config.ts';
 import { isPersonaError } from '../../../src/errors.ts';
-import { writeTinyModelFolder } from './tiny-model-folder.ts';
+import { writeTinyModelFolder } from '../../fixtures/tiny-model-folder.ts';
 
 test('merge adds (alpha / r) · B · A to the base weight (hand-computed)', () => {
   const name = 'model.layers.0.mlp.up_proj.weight';
@@ -28,7 +28,7 @@ test('merge adds (alpha / r) · B · A to the base weight (hand-computed)', () =
 });
 
 test('a LoRA version folder has HF + PEFT files, is written atomically and never overwrites', async (t) => {
-  const { dir: baseDir, config } = writeTinyModelFolder();
+  const { dir: baseDir, config } = writeTinyModelFolder({ flavour: 'base' });
   const out = mkdtempSync(join(tmpdir(), 'versions-'));
   t.after(() => [baseDir, out].forEach((d) => rmSync(d, { recursive: true, force: true })));
   const target = 'model.layers.0.self_attn.q_proj.weight';

@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { createTokenizer, readTokenizerFiles } from '../../../src/modelfmt/tokenizer.ts';
 import { tokenizeSample } from '../../../src/training/trainer/render.ts';
-import { writeTinyModelFolder } from './tiny-model-folder.ts';
+import { writeTinyModelFolder } from '../../fixtures/tiny-model-folder.ts';
 
 test('conversation samples learn only the persona reply and its end-of-turn token', (t) => {
-  const { dir } = writeTinyModelFolder();
+  const { dir } = writeTinyModelFolder({ flavour: 'base' });
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const { tokenizerJson, tokenizerConfig } = readTokenizerFiles(dir);
   const tokenizer = createTokenizer(tokenizerJson, tokenizerConfig);
@@ -40,7 +40,7 @@ test('conversation samples learn only the persona reply and its end-of-turn toke
 });
 
 test('control tokens inside transcript text are trained as plain text, never as turn markers', (t) => {
-  const { dir } = writeTinyModelFolder();
+  const { dir } = writeTinyModelFolder({ flavour: 'base' });
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const { tokenizerJson, tokenizerConfig } = readTokenizerFiles(dir);
   const tokenizer = createTokenizer(tokenizerJson, tokenizerConfig);

@@ -11,7 +11,7 @@ import { readSafetensors } from '../../../src/modelfmt/safetensors.ts';
 import { isPersonaError } from '../../../src/errors.ts';
 import { trainPersona, trainingPaths, type DatasetSnapshot } from '../../../src/training/trainer/train-persona.ts';
 import type { TrainingEvent } from '../../../src/training/trainer/loop.ts';
-import { TINY_TEXTS, writeTinyModelFolder } from './tiny-model-folder.ts';
+import { TINY_TEXTS, writeTinyModelFolder } from '../../fixtures/tiny-model-folder.ts';
 
 const dataset: DatasetSnapshot = {
   version: 'ds-test-1',
@@ -27,7 +27,7 @@ const dataset: DatasetSnapshot = {
 };
 
 function setup(t: { after(fn: () => void): void }, training: Record<string, unknown> = {}) {
-  const base = writeTinyModelFolder();
+  const base = writeTinyModelFolder({ flavour: 'base' });
   const root = mkdtempSync(join(tmpdir(), 'train-persona-'));
   t.after(() => [base.dir, root].forEach((dir) => rmSync(dir, { recursive: true, force: true })));
   const config = loadConfig({ root, env: { DATA_DIR: 'data', BASE_MODEL_DIR: base.dir, ORT_THREADS: '1' } });
