@@ -9,6 +9,7 @@
  *   npm run bench:train                      all cases (~4 minutes on 2 cores)
  *   npm run bench:train -- --case base-full  one case
  *   npm run bench:train -- --case base-full --profile   plus ONNX Runtime's per-op profile
+ *   npm run bench:train -- --gemm-ceiling    plus the Gemm-only ceiling of base-full (every matmul of its step timed alone)
  *   npm run bench:train -- --json            machine-readable results
  *   npm run bench:train -- --record          also rewrite the bench:train section of docs/benchmarks.md
  */
@@ -20,6 +21,7 @@ import { parseLlamaConfig, type LlamaConfig } from '../src/modelfmt/config.js';
 import { createStepModel, initLlamaParams, initLoraParams, type TokenBatch } from '../src/training/step-model.js';
 import { measureMatMulPeak, type PeakResult } from '../src/training/bench/peak.js';
 import { summarizeProfile } from '../src/training/bench/profile.js';
+import { formatGemmCeiling, measureGemmCeiling, type GemmCeiling } from '../src/training/bench/gemm-shapes.js';
 
 const BASE = { vocab_size: 8192, hidden_size: 256, intermediate_size: 688, num_hidden_layers: 6, num_attention_heads: 8, num_key_value_heads: 4, max_position_embeddings: 1024, rope_theta: 10000, rms_norm_eps: 1e-5, tie_word_embeddings: true };
 const SMOL135 = { vocab_size: 49152, hidden_size: 576, intermediate_size: 1536, num_hidden_layers: 30, num_attention_heads: 9, num_key_value_heads: 3, max_position_embeddings: 2048, rope_theta: 100000, rms_norm_eps: 1e-5, tie_word_embeddings: true };
@@ -145,6 +147,15 @@ if (value('--child')) {
     console.log(`MatMul peak: ${peak.gflops.toFixed(1)} GFLOPS (best of square ${peak.sizes.map((s) => `${s.n}: ${s.gflops.toFixed(0)}`).join(', ')}); ${peak.cpuGflops.toFixed(1)} GFLOP per CPU-second`);
     console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} CPUs (a shared machine makes wall-clock ratios low; the per-CPU-second ratio is less sensitive)`);
   }
+  let ceiling: { text: string; data: GemmCeiling; pct: number } | undefined;
+  if (flag('--gemm-ceiling') || flag('--record')) {
+    const c = CASES[0];
+    const config = parseLlamaConfig(c.config);
+    const data = await measureGemmCeiling(config, { method: c.method, batchSize: c.batchSize, seqLen: c.seqLen, dropout: true, seed: 0 }, { threads: 2, memPattern: false });
+    const modelFlops = flopsPerToken(config, c.method, c.seqLen) * c.batchSize * c.seqLen;
+    ceiling = { text: formatGemmCeiling(data, modelFlops, peak.gflops), data, pct: (100 * modelFlops) / data.seconds / 1e9 / peak.gflops };
+    if (!flag('--json')) console.log(`${c.name} ${ceiling.text}`);
+  }
   const results = [];
   for (const c of cases) {
     const r = runChild(c.name, flag('--profile'));
@@ -158,11 +169,11 @@ if (value('--child')) {
       if (r.profile) console.log(r.profile);
     }
   }
-  if (flag('--json')) console.log(JSON.stringify({ date: new Date().toISOString(), loadavg: loadavg(), peak, results }, null, 2));
-  if (flag('--record')) recordSection(peak, results, startLoad);
+  if (flag('--json')) console.log(JSON.stringify({ date: new Date().toISOString(), loadavg: loadavg(), peak, gemmCeiling: ceiling?.data, results }, null, 2));
+  if (flag('--record')) recordSection(peak, results, startLoad, ceiling?.text);
 }
 
-function recordSection(peak: PeakResult, results: (CaseResult | { name: string; error: string })[], load: number): void {
+function recordSection(peak: PeakResult, results: (CaseResult | { name: string; error: string })[], load: number, ceiling?: string): void {
   const pct = (x: number, of: number) => `${((100 * x) / of).toFixed(1)}%`;
   const rows = results.map((r) =>
     'error' in r
@@ -182,6 +193,7 @@ function recordSection(peak: PeakResult, results: (CaseResult | { name: string; 
     '',
     'Cases: base = vocab 8192, d 256, 6 layers, ffn 688, 8 heads / 4 kv, tied, B 16 × T 256; 135m = SmolLM2-135M shapes (vocab 49152, d 576, 30 layers, ffn 1536, 9 heads / 3 kv, tied), random weights, B 4 × T 256.',
     '',
+    ...(ceiling ? ['base-full, every matmul of one step timed alone (same session settings, kernel time from the profiler, median; `--gemm-ceiling`):', '', '```', `base-full ${ceiling}`, '```', ''] : []),
     ...NOTES,
   ]);
 }

@@ -13,7 +13,7 @@ import type { LlamaConfig } from '../modelfmt/config.js';
 import { llamaParameterShapes } from '../modelfmt/config.js';
 import { gradients } from './graph/autodiff.js';
 import { emitOnnx } from './graph/emit.js';
-import { Graph } from './graph/ir.js';
+import { Graph, type Tensor } from './graph/ir.js';
 import { buildLlama, llamaLogits, llamaLoss, type LlamaGraphOptions } from './llama.js';
 import { loraParameterShapes, validateLora, type LoraOptions } from './lora.js';
 import { fillNormal, mulberry32 } from './random.js';
@@ -115,14 +115,19 @@ export async function createStepModel(config: LlamaConfig, options: StepModelOpt
   };
 }
 
-function buildTrainGraph(config: LlamaConfig, options: LlamaGraphOptions): { bytes: Uint8Array; outputs: string[] } {
+/** The training step as IR: the loss and the gradient of every trainable parameter, by output name. */
+export function buildTrainIR(config: LlamaConfig, options: LlamaGraphOptions): { graph: Graph; outputs: { name: string; tensor: Tensor }[] } {
   const g = new Graph('float32');
   const model = buildLlama(g, config, options);
   const loss = llamaLoss(model, config, options.lossChunkRows);
   const names = [...model.trainable.keys()];
   const grads = gradients(loss, names.map((n) => model.trainable.get(n)!));
-  const outputs = [{ name: 'loss', tensor: loss }, ...names.map((n, i) => ({ name: GRAD_PREFIX + n, tensor: grads[i] }))];
-  return { bytes: emitOnnx(g, outputs).bytes, outputs: outputs.map((o) => o.name) };
+  return { graph: g, outputs: [{ name: 'loss', tensor: loss }, ...names.map((n, i) => ({ name: GRAD_PREFIX + n, tensor: grads[i] }))] };
+}
+
+function buildTrainGraph(config: LlamaConfig, options: LlamaGraphOptions): { bytes: Uint8Array; outputs: string[] } {
+  const { graph, outputs } = buildTrainIR(config, options);
+  return { bytes: emitOnnx(graph, outputs).bytes, outputs: outputs.map((o) => o.name) };
 }
 
 function buildEvalGraph(config: LlamaConfig, options: LlamaGraphOptions): Uint8Array {

@@ -37,6 +37,19 @@ function typedData(dtype: DType, values: ArrayLike<number> | BigInt64Array | Uin
 /** The tensor a CustomGrad alias stands for. */
 const resolve = (t: Tensor): Tensor => (t.node.op === 'CustomGrad' ? resolve(t.node.inputs[0]) : t);
 
+/** Ids of the nodes the given tensors depend on (what emitOnnx emits, CustomGrad aliases resolved). */
+export function liveNodes(outputs: Tensor[]): Set<number> {
+  const live = new Set<number>();
+  const stack = outputs.map((t) => resolve(t).node);
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (live.has(node.id)) continue;
+    live.add(node.id);
+    for (const t of node.inputs) stack.push(resolve(t).node);
+  }
+  return live;
+}
+
 export function emitOnnx(graph: Graph, outputs: { name: string; tensor: Tensor }[], modelName = 'training_graph'): EmittedModel {
   const b = new OnnxGraphBuilder(modelName);
   const names = new Map<Tensor, string>();
@@ -63,14 +76,7 @@ export function emitOnnx(graph: Graph, outputs: { name: string; tensor: Tensor }
     else names.set(r, name);
   }
 
-  const live = new Set<number>();
-  const stack = outputs.map((o) => resolve(o.tensor).node);
-  while (stack.length) {
-    const node = stack.pop()!;
-    if (live.has(node.id)) continue;
-    live.add(node.id);
-    for (const t of node.inputs) stack.push(resolve(t).node);
-  }
+  const live = liveNodes(outputs.map((o) => o.tensor));
 
   const usedInputs: string[] = [];
   for (const node of graph.nodes) {
