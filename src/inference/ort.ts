@@ -2,9 +2,18 @@
  * The only inference module that imports onnxruntime-node. It loads a decoder exported with
  * Optimum-style names, checks that its inputs/outputs are what generation needs, and runs one
  * forward step at a time with batch size 1. Everything above talks to `DecoderSession`, whose
- * KV cache is an opaque value: the `present` tensors of one step are handed straight back as
- * the next step's `past` (no copies, no reshaping in JavaScript).
+ * KV cache is an opaque value.
+ *
+ * The cache lives in JavaScript buffers with spare rows. onnxruntime-node reads inputs in
+ * place but copies every fetched output into a fresh buffer, so fetching the grown
+ * `present.*` tensors each step would copy the whole cache per token (~20% of a decode step
+ * of the bundled base at 300 tokens). Graphs we export also output each step's new rows
+ * (`new_key_values.N.key|value`); we fetch only those and the logits, append the rows in
+ * place, and feed the buffers back whole as `past_key_values` with the spare rows masked
+ * out by attention_mask (position_ids carry the true positions). Other Optimum-style graphs
+ * (no such outputs) get the plain present → past hand-over.
  */
+import { statSync } from 'node:fs';
 import ort from 'onnxruntime-node';
 import { PersonaError } from '../errors.js';
 
@@ -16,14 +25,29 @@ export interface DecoderShape {
 }
 
 export interface SessionSettings {
-  /** Intra-op threads; 0 lets ONNX Runtime use one per core. */
+  /** Intra-op threads; 0 picks them from the model's size (`automaticThreads`). */
   threads: number;
 }
 
-/** The KV cache between steps: the previous step's present.* tensors, in input order. */
+/**
+ * Below this many bytes of weights a decode step runs on one intra-op thread. Each step reads
+ * every weight once and runs ~10 operators per layer; for a small model an operator is a few
+ * microseconds of work, and splitting it across threads costs more in synchronisation than it
+ * saves (bundled base, 25 MB: 1 thread decodes ~1.3× faster than 2), while a larger model's
+ * matrix-vector products are long enough to gain from every core (135M int8, 128 MB: 2
+ * threads ~1.3× faster; 135M fp32, 513 MB: ~1.5×). Measured on 2 cores, see docs/benchmarks.md.
+ */
+export const SINGLE_THREAD_MAX_WEIGHT_BYTES = 64 * 2 ** 20;
+
+/** Intra-op threads for a model file of `modelBytes`: the configured count, or 0 (one per core) / 1 by size. */
+export function automaticThreads(configured: number, modelBytes: number): number {
+  if (configured > 0) return configured;
+  return modelBytes < SINGLE_THREAD_MAX_WEIGHT_BYTES ? 1 : 0;
+}
+
+/** The KV cache between steps: `length` positions, behind an opaque handle. */
 export interface KvCache {
   readonly length: number;
-  readonly tensors: Record<string, ort.Tensor>;
 }
 
 export interface StepResult {
@@ -32,37 +56,81 @@ export interface StepResult {
   cache: KvCache;
 }
 
+/** A cache as the previous step's present.* tensors (graphs without new_key_values outputs). */
+interface PresentCache extends KvCache {
+  readonly tensors: Record<string, ort.Tensor>;
+}
+
+/**
+ * Growable cache buffers, one [kvHeads, capacity, headDim] array per past input. Rows at and
+ * beyond `length` are zero or stale and masked out. Several KvCache handles may share a store;
+ * only the one whose length equals the store's may append in place (others copy first).
+ */
+interface KvStore {
+  capacity: number;
+  length: number;
+  buffers: Float32Array[];
+  /** The past_key_values feeds: the buffers whole, [1, kvHeads, capacity, headDim]. */
+  feeds: Record<string, ort.Tensor>;
+  /** attention_mask for a one-token step: ones for the cache's rows and the new token, zeros for spare rows. */
+  decodeMask: ort.Tensor;
+}
+
+interface StoreCache extends KvCache {
+  readonly store: KvStore;
+}
+
+/** Spare rows added whenever the cache grows; copying the cache on growth is then rare. */
+const CACHE_GROWTH_ROWS = 64;
+
 function pastName(layer: number, kind: 'key' | 'value'): string {
   return `past_key_values.${layer}.${kind}`;
 }
 
+function newRowsName(layer: number, kind: 'key' | 'value'): string {
+  return `new_key_values.${layer}.${kind}`;
+}
+
+const KINDS = ['key', 'value'] as const;
+
 export class DecoderSession {
-  private readonly emptyCache: KvCache;
+  private readonly emptyCache: PresentCache;
   private readonly keepsLogits: boolean;
   private readonly hasPositionIds: boolean;
+  /** Outputs fetched per step when the graph reports each step's new rows; undefined otherwise. */
+  private readonly appendFetches: string[] | undefined;
 
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly shape: DecoderShape,
     readonly source: string,
+    /** Intra-op threads the session runs with (0 = one per core). */
+    readonly threads: number,
   ) {
     this.keepsLogits = session.inputNames.includes('num_logits_to_keep');
     this.hasPositionIds = session.inputNames.includes('position_ids');
     const tensors: Record<string, ort.Tensor> = {};
+    const newRows = ['logits'];
     for (let i = 0; i < shape.layers; i++) {
-      for (const kind of ['key', 'value'] as const) tensors[pastName(i, kind)] = new ort.Tensor('float32', new Float32Array(0), [1, shape.kvHeads, 0, shape.headDim]);
+      for (const kind of KINDS) {
+        tensors[pastName(i, kind)] = new ort.Tensor('float32', new Float32Array(0), [1, shape.kvHeads, 0, shape.headDim]);
+        newRows.push(newRowsName(i, kind));
+      }
     }
     this.emptyCache = { length: 0, tensors };
+    // Appending needs explicit positions: the spare rows would otherwise shift them.
+    this.appendFetches = this.hasPositionIds && newRows.every((name) => session.outputNames.includes(name)) ? newRows : undefined;
   }
 
   /** Loads and checks a decoder; any failure is `model_corrupt` naming `source`. */
   static async load(model: string | Uint8Array, shape: DecoderShape, settings: SessionSettings, source = typeof model === 'string' ? model : 'model bytes'): Promise<DecoderSession> {
     let session: ort.InferenceSession;
+    const threads = automaticThreads(settings.threads, typeof model === 'string' ? fileSize(model) : model.byteLength);
     const options: ort.InferenceSession.SessionOptions = {
       graphOptimizationLevel: 'all',
       executionMode: 'sequential',
       interOpNumThreads: 1,
-      ...(settings.threads > 0 ? { intraOpNumThreads: settings.threads } : {}),
+      ...(threads > 0 ? { intraOpNumThreads: threads } : {}),
     };
     try {
       session = typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
@@ -74,7 +142,7 @@ export class DecoderSession {
       await session.release();
       throw new PersonaError('model_corrupt', `${source}: not a decoder with a KV cache as expected (${problem}).`, { file: source });
     }
-    return new DecoderSession(session, shape, source);
+    return new DecoderSession(session, shape, source, threads);
   }
 
   get empty(): KvCache {
@@ -83,42 +151,129 @@ export class DecoderSession {
 
   /**
    * Runs `ids` (new tokens, batch 1) on top of `cache`; returns the last position's logits and
-   * the grown cache. Positions continue from cache.length; no padding, so the mask is all ones.
+   * the grown cache. Positions continue from cache.length; the caller's tokens are unpadded.
    */
   async step(ids: readonly number[], cache: KvCache): Promise<StepResult> {
-    const total = cache.length + ids.length;
+    if (!this.appendFetches) return this.stepWithPresent(ids, cache as PresentCache);
+    const past = cache.length;
+    const store = 'store' in cache ? ownStore(cache as StoreCache) : undefined;
+    let mask: ort.Tensor;
+    if (!store) mask = onesMask(ids.length);
+    else if (ids.length === 1) mask = store.decodeMask;
+    else {
+      const data = new BigInt64Array(store.capacity + ids.length).fill(1n);
+      data.fill(0n, past, store.capacity);
+      mask = new ort.Tensor('int64', data, [1, data.length]);
+    }
     const feeds: Record<string, ort.Tensor> = {
-      ...cache.tensors,
-      input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]),
-      attention_mask: new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
+      ...(store ? store.feeds : this.emptyCache.tensors),
+      input_ids: idsTensor(ids),
+      attention_mask: mask,
+      position_ids: new ort.Tensor('int64', BigInt64Array.from(ids, (_, i) => BigInt(past + i)), [1, ids.length]),
     };
+    if (this.keepsLogits) feeds.num_logits_to_keep = new ort.Tensor('int64', BigInt64Array.of(1n), []);
+    const out = await this.session.run(feeds, this.appendFetches);
+    const target = store && store.capacity >= past + ids.length ? store : this.grownStore(store, past, past + ids.length);
+    const { kvHeads, headDim } = this.shape;
+    const rowFloats = ids.length * headDim;
+    for (let i = 0, b = 0; i < this.shape.layers; i++) {
+      for (const kind of KINDS) {
+        const rows = out[newRowsName(i, kind)].data as Float32Array; // [1, kvHeads, ids.length, headDim]
+        const buffer = target.buffers[b++];
+        for (let h = 0; h < kvHeads; h++) buffer.set(rows.subarray(h * rowFloats, (h + 1) * rowFloats), (h * target.capacity + past) * headDim);
+      }
+    }
+    (target.decodeMask.data as BigInt64Array).fill(1n, past, past + ids.length);
+    target.length = past + ids.length;
+    const newCache: StoreCache = { length: target.length, store: target };
+    return { logits: this.lastLogits(out.logits.data as Float32Array), cache: newCache };
+  }
+
+  /** A store holding `keep` rows of `from` (if any) with room for at least `needed` rows. */
+  private grownStore(from: KvStore | undefined, keep: number, needed: number): KvStore {
+    const { kvHeads, headDim, layers } = this.shape;
+    const capacity = needed + CACHE_GROWTH_ROWS;
+    const buffers: Float32Array[] = [];
+    const feeds: Record<string, ort.Tensor> = {};
+    for (let i = 0, b = 0; i < layers; i++) {
+      for (const kind of KINDS) {
+        const buffer = new Float32Array(kvHeads * capacity * headDim);
+        const old = from?.buffers[b];
+        if (from && old) for (let h = 0; h < kvHeads; h++) buffer.set(old.subarray(h * from.capacity * headDim, (h * from.capacity + keep) * headDim), h * capacity * headDim);
+        buffers[b++] = buffer;
+        feeds[pastName(i, kind)] = new ort.Tensor('float32', buffer, [1, kvHeads, capacity, headDim]);
+      }
+    }
+    const mask = new BigInt64Array(capacity + 1);
+    mask.fill(1n, 0, keep);
+    mask[capacity] = 1n;
+    return { capacity, length: keep, buffers, feeds, decodeMask: new ort.Tensor('int64', mask, [1, capacity + 1]) };
+  }
+
+  private async stepWithPresent(ids: readonly number[], cache: PresentCache): Promise<StepResult> {
+    const total = cache.length + ids.length;
+    const feeds: Record<string, ort.Tensor> = { ...cache.tensors, input_ids: idsTensor(ids), attention_mask: onesMask(total) };
     if (this.hasPositionIds) feeds.position_ids = new ort.Tensor('int64', BigInt64Array.from(ids, (_, i) => BigInt(cache.length + i)), [1, ids.length]);
     if (this.keepsLogits) feeds.num_logits_to_keep = new ort.Tensor('int64', BigInt64Array.of(1n), []);
     const out = await this.session.run(feeds);
     const tensors: Record<string, ort.Tensor> = {};
     for (let i = 0; i < this.shape.layers; i++) {
-      for (const kind of ['key', 'value'] as const) tensors[pastName(i, kind)] = out[`present.${i}.${kind}`] as ort.Tensor;
+      for (const kind of KINDS) tensors[pastName(i, kind)] = out[`present.${i}.${kind}`] as ort.Tensor;
     }
-    const logits = out.logits.data as Float32Array;
+    const next: PresentCache = { length: total, tensors };
+    return { logits: this.lastLogits(out.logits.data as Float32Array), cache: next };
+  }
+
+  private lastLogits(logits: Float32Array): Float32Array {
     const V = this.shape.vocabSize;
-    return { logits: logits.length === V ? logits : logits.subarray(logits.length - V), cache: { length: total, tensors } };
+    return logits.length === V ? logits : logits.subarray(logits.length - V);
   }
 
   /** All-position logits [seq, vocab] for a prompt (scoring and the train/inference agreement test). */
   async scoreAll(ids: readonly number[]): Promise<Float32Array> {
-    const feeds: Record<string, ort.Tensor> = {
-      ...this.emptyCache.tensors,
-      input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]),
-      attention_mask: new ort.Tensor('int64', new BigInt64Array(ids.length).fill(1n), [1, ids.length]),
-    };
+    const feeds: Record<string, ort.Tensor> = { ...this.emptyCache.tensors, input_ids: idsTensor(ids), attention_mask: onesMask(ids.length) };
     if (this.hasPositionIds) feeds.position_ids = new ort.Tensor('int64', BigInt64Array.from(ids, (_, i) => BigInt(i)), [1, ids.length]);
     if (this.keepsLogits) feeds.num_logits_to_keep = new ort.Tensor('int64', BigInt64Array.of(0n), []);
-    const out = await this.session.run(feeds);
+    const out = await this.session.run(feeds, ['logits']);
     return out.logits.data as Float32Array;
   }
 
   async release(): Promise<void> {
     await this.session.release();
+  }
+}
+
+function idsTensor(ids: readonly number[]): ort.Tensor {
+  return new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]);
+}
+
+function onesMask(length: number): ort.Tensor {
+  return new ort.Tensor('int64', new BigInt64Array(length).fill(1n), [1, length]);
+}
+
+/**
+ * The store `cache` may append to: its own when it is the store's newest handle; otherwise
+ * (an older handle stepped again) a copy of its rows, so the newer handle stays valid.
+ */
+function ownStore(cache: StoreCache): KvStore {
+  const { store } = cache;
+  if (store.length === cache.length) return store;
+  const buffers = store.buffers.map((b) => b.slice());
+  const feeds: Record<string, ort.Tensor> = {};
+  let b = 0;
+  for (const [name, tensor] of Object.entries(store.feeds)) feeds[name] = new ort.Tensor('float32', buffers[b++], tensor.dims);
+  const mask = new BigInt64Array(store.capacity + 1);
+  mask.fill(1n, 0, cache.length);
+  mask[store.capacity] = 1n;
+  return { capacity: store.capacity, length: cache.length, buffers, feeds, decodeMask: new ort.Tensor('int64', mask, [1, store.capacity + 1]) };
+}
+
+/** Size of a model file, or 0 when it cannot be read (ONNX Runtime then reports the real problem). */
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
   }
 }
 

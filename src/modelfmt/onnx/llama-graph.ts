@@ -5,7 +5,8 @@
  *   input_ids [batch, sequence_length] int64, attention_mask [batch, total_sequence_length] int64,
  *   position_ids [batch, sequence_length] int64, past_key_values.N.key|value
  *   [batch, kv_heads, past_sequence_length, head_dim] float32, num_logits_to_keep [] int64
- *   → logits [batch, kept, vocab], present.N.key|value [batch, kv_heads, total_sequence_length, head_dim]
+ *   → logits [batch, kept, vocab], present.N.key|value [batch, kv_heads, total_sequence_length, head_dim],
+ *     new_key_values.N.key|value [batch, kv_heads, sequence_length, head_dim] (this step's rows of present)
  *
  * num_logits_to_keep follows transformers.js: 0 = logits for every position (scoring), k = the
  * last k positions (generation passes 1, so prefill skips the prompt's lm_head work).
@@ -142,11 +143,11 @@ class LlamaGraphWriter {
     const perHead = this.b.op('Reshape', [fused, this.i64('qkv_heads', [0, 0, H + 2 * KV, hd])]); // (B, S, H+2KV, hd)
     const [qk, v] = this.b.node('Split', [perHead, this.i64('qk_v_heads', [H + KV, KV])], { axis: 2 }, 2);
     const [q, k] = this.b.node('Split', [this.rope(qk, cos, sinSigned), this.i64('q_k_heads', [H, KV])], { axis: 2 }, 2);
-    const headsFirst = (t: string) => this.b.op('Transpose', [t], { perm: [0, 2, 1, 3] }); // (B, heads, S, hd)
+    const headsFirst = (t: string, output?: string) => this.b.op('Transpose', [t], { perm: [0, 2, 1, 3] }, output); // (B, heads, S, hd)
     const qRot = headsFirst(q);
-    const kRot = headsFirst(k);
+    const kRot = headsFirst(k, `new_key_values.${layer}.key`);
     const presentKey = this.b.op('Concat', [`past_key_values.${layer}.key`, kRot], { axis: 2 }, `present.${layer}.key`); // (B, KV, T, hd)
-    const presentValue = this.b.op('Concat', [`past_key_values.${layer}.value`, headsFirst(v)], { axis: 2 }, `present.${layer}.value`);
+    const presentValue = this.b.op('Concat', [`past_key_values.${layer}.value`, headsFirst(v, `new_key_values.${layer}.value`)], { axis: 2 }, `present.${layer}.value`);
     const qGrouped = this.b.op('Reshape', [qRot, this.i64('q_grouped', [0, KV, -1, hd])]); // (B, KV, G*S, hd)
     const scores = this.b.op('MatMul', [qGrouped, this.b.op('Transpose', [presentKey], { perm: [0, 1, 3, 2] })]); // (B, KV, G*S, T)
     const masked = this.b.op('Where', [mask, scores, this.f32('masked_score', MASKED_SCORE)]);
@@ -206,6 +207,11 @@ class LlamaGraphWriter {
     b.output('logits', 'float32', ['batch_size', 'logits_length', config.vocab_size]);
     for (let i = 0; i < config.num_hidden_layers; i++) {
       for (const kind of ['key', 'value']) b.output(`present.${i}.${kind}`, 'float32', ['batch_size', KV, 'total_sequence_length', hd]);
+    }
+    // This step's rows of the cache alone: our generator appends them to its own buffers
+    // instead of fetching the whole present (see src/inference/ort.ts). Other runtimes ignore them.
+    for (let i = 0; i < config.num_hidden_layers; i++) {
+      for (const kind of ['key', 'value']) b.output(`new_key_values.${i}.${kind}`, 'float32', ['batch_size', KV, 'sequence_length', hd]);
     }
     return b.toBytes();
   }
