@@ -76,8 +76,8 @@ export async function loadInferenceModel(dir: string, settings: SessionSettings)
     contextWindow: Math.min(config.max_position_embeddings, modelMax),
     session,
     // Weights dominate: ONNX Runtime keeps the initializers plus prepacked MatMul copies
-    // (resident growth measured at 2.1× the file for fp32, 1.25× for int8).
-    bytes: Math.round(statSync(onnxPath).size * 2),
+    // (resident growth measured at 2.1× the file for fp32, 1.25× for int8), per session.
+    bytes: Math.round(statSync(onnxPath).size * 2 * session.sessionCount),
     dispose: () => session.release(),
   };
 }

@@ -14,6 +14,7 @@
  * (no such outputs) get the plain present → past hand-over.
  */
 import { statSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
 import ort from 'onnxruntime-node';
 import { PersonaError } from '../errors.js';
 
@@ -25,24 +26,55 @@ export interface DecoderShape {
 }
 
 export interface SessionSettings {
-  /** Intra-op threads; 0 picks them from the model's size (`automaticThreads`). */
+  /** Intra-op threads; 0 chooses automatically (see `threadPlan`). */
   threads: number;
 }
 
 /**
- * Below this many bytes of weights a decode step runs on one intra-op thread. Each step reads
- * every weight once and runs ~10 operators per layer; for a small model an operator is a few
- * microseconds of work, and splitting it across threads costs more in synchronisation than it
- * saves (bundled base, 25 MB: 1 thread decodes ~1.3× faster than 2), while a larger model's
- * matrix-vector products are long enough to gain from every core (135M int8, 128 MB: 2
- * threads ~1.3× faster; 135M fp32, 513 MB: ~1.5×). Measured on 2 cores, see docs/benchmarks.md.
+ * Models under this many bytes of weights get a second, single-threaded session. A decode step
+ * reads every weight once through ~10 operators per layer; for a small model each operator is
+ * a few microseconds of work, so a multi-threaded step only wins while the other cores are
+ * idle: ONNX Runtime's pool threads spin between operators, and one that loses its core to
+ * another process stalls every operator. Measured on 2 cores (bundled base, 25 MB, fp32): idle
+ * machine, 2 threads 725 tok/s vs 1 thread 575; with other work running, 2 threads 80–170 vs
+ * 1 thread 300–440. Larger models run long enough matrix-vector products that all cores pay
+ * off (135M fp32, 513 MB: 33 vs 22 tok/s; int8, 128 MB: 62–74 vs 56), so they get one session.
  */
 export const SINGLE_THREAD_MAX_WEIGHT_BYTES = 64 * 2 ** 20;
 
-/** Intra-op threads for a model file of `modelBytes`: the configured count, or 0 (one per core) / 1 by size. */
-export function automaticThreads(configured: number, modelBytes: number): number {
-  if (configured > 0) return configured;
-  return modelBytes < SINGLE_THREAD_MAX_WEIGHT_BYTES ? 1 : 0;
+/**
+ * The other processes' CPU use (in cores) above which a small model steps on its
+ * single-threaded session. Sampled at most every `LOAD_SAMPLE_MS`.
+ */
+export const BUSY_OTHER_CORES = 0.25;
+const LOAD_SAMPLE_MS = 250;
+
+/** Which sessions a model gets: its configured thread count, or all cores plus (small models) a single-threaded one. */
+export function threadPlan(configured: number, modelBytes: number): { threads: number; alsoSingle: boolean } {
+  if (configured > 0) return { threads: configured, alsoSingle: false };
+  return { threads: 0, alsoSingle: modelBytes < SINGLE_THREAD_MAX_WEIGHT_BYTES && availableParallelism() > 1 };
+}
+
+/** CPU time used by other processes, in cores, over the time since the previous sample. */
+class OtherProcessesLoad {
+  private last = this.read();
+  private value = 0;
+
+  busyCores(): number {
+    if (performance.now() - this.last.wallMs < LOAD_SAMPLE_MS) return this.value;
+    const now = this.read();
+    this.value = Math.max(0, (now.busyMs - this.last.busyMs - (now.ownMs - this.last.ownMs)) / (now.wallMs - this.last.wallMs));
+    this.last = now;
+    return this.value;
+  }
+
+  private read() {
+    // Niced processes count too: measured, they still slow a spinning thread pool down at times.
+    let busyMs = 0;
+    for (const { times } of cpus()) busyMs += times.user + times.nice + times.sys + times.irq;
+    const own = process.cpuUsage();
+    return { wallMs: performance.now(), busyMs, ownMs: (own.user + own.system) / 1000 };
+  }
 }
 
 /** The KV cache between steps: `length` positions, behind an opaque handle. */
@@ -100,11 +132,18 @@ export class DecoderSession {
   /** Outputs fetched per step when the graph reports each step's new rows; undefined otherwise. */
   private readonly appendFetches: string[] | undefined;
 
+  /** Steps run on each session so far (the single-threaded one exists for small models only). */
+  readonly stepsOn = { parallel: 0, single: 0 };
+  private readonly load = new OtherProcessesLoad();
+
   private constructor(
+    /** All cores (or the configured thread count). */
     private readonly session: ort.InferenceSession,
+    /** One thread, for steps while other processes keep the cores busy. */
+    private readonly single: ort.InferenceSession | undefined,
     readonly shape: DecoderShape,
     readonly source: string,
-    /** Intra-op threads the session runs with (0 = one per core). */
+    /** Intra-op threads of the main session (0 = one per core). */
     readonly threads: number,
   ) {
     this.keepsLogits = session.inputNames.includes('num_logits_to_keep');
@@ -124,25 +163,30 @@ export class DecoderSession {
 
   /** Loads and checks a decoder; any failure is `model_corrupt` naming `source`. */
   static async load(model: string | Uint8Array, shape: DecoderShape, settings: SessionSettings, source = typeof model === 'string' ? model : 'model bytes'): Promise<DecoderSession> {
-    let session: ort.InferenceSession;
-    const threads = automaticThreads(settings.threads, typeof model === 'string' ? fileSize(model) : model.byteLength);
-    const options: ort.InferenceSession.SessionOptions = {
-      graphOptimizationLevel: 'all',
-      executionMode: 'sequential',
-      interOpNumThreads: 1,
-      ...(threads > 0 ? { intraOpNumThreads: threads } : {}),
-    };
-    try {
-      session = typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
-    } catch (error) {
-      throw new PersonaError('model_corrupt', `${source}: ONNX Runtime could not load the model (${(error as Error).message.split('\n')[0]}).`, { file: source }, { cause: error });
-    }
+    const plan = threadPlan(settings.threads, typeof model === 'string' ? fileSize(model) : model.byteLength);
+    const session = await createSession(model, plan.threads, source);
     const problem = describeMismatch(session, shape);
     if (problem) {
       await session.release();
       throw new PersonaError('model_corrupt', `${source}: not a decoder with a KV cache as expected (${problem}).`, { file: source });
     }
-    return new DecoderSession(session, shape, source, threads);
+    const single = plan.alsoSingle ? await createSession(model, 1, source) : undefined;
+    return new DecoderSession(session, single, shape, source, plan.threads);
+  }
+
+  /** How many sessions hold the weights (for memory accounting). */
+  get sessionCount(): number {
+    return this.single ? 2 : 1;
+  }
+
+  /** The session for the next step: the single-threaded one while other processes are busy. */
+  private pick(): ort.InferenceSession {
+    if (this.single && this.load.busyCores() >= BUSY_OTHER_CORES) {
+      this.stepsOn.single++;
+      return this.single;
+    }
+    this.stepsOn.parallel++;
+    return this.session;
   }
 
   get empty(): KvCache {
@@ -172,7 +216,7 @@ export class DecoderSession {
       position_ids: new ort.Tensor('int64', BigInt64Array.from(ids, (_, i) => BigInt(past + i)), [1, ids.length]),
     };
     if (this.keepsLogits) feeds.num_logits_to_keep = new ort.Tensor('int64', BigInt64Array.of(1n), []);
-    const out = await this.session.run(feeds, this.appendFetches);
+    const out = await this.pick().run(feeds, this.appendFetches);
     const target = store && store.capacity >= past + ids.length ? store : this.grownStore(store, past, past + ids.length);
     const { kvHeads, headDim } = this.shape;
     const rowFloats = ids.length * headDim;
@@ -215,7 +259,7 @@ export class DecoderSession {
     const feeds: Record<string, ort.Tensor> = { ...cache.tensors, input_ids: idsTensor(ids), attention_mask: onesMask(total) };
     if (this.hasPositionIds) feeds.position_ids = new ort.Tensor('int64', BigInt64Array.from(ids, (_, i) => BigInt(cache.length + i)), [1, ids.length]);
     if (this.keepsLogits) feeds.num_logits_to_keep = new ort.Tensor('int64', BigInt64Array.of(1n), []);
-    const out = await this.session.run(feeds);
+    const out = await this.pick().run(feeds);
     const tensors: Record<string, ort.Tensor> = {};
     for (let i = 0; i < this.shape.layers; i++) {
       for (const kind of KINDS) tensors[pastName(i, kind)] = out[`present.${i}.${kind}`] as ort.Tensor;
@@ -239,6 +283,7 @@ export class DecoderSession {
   }
 
   async release(): Promise<void> {
+    await this.single?.release();
     await this.session.release();
   }
 }
@@ -266,6 +311,20 @@ function ownStore(cache: StoreCache): KvStore {
   mask.fill(1n, 0, cache.length);
   mask[store.capacity] = 1n;
   return { capacity: store.capacity, length: cache.length, buffers, feeds, decodeMask: new ort.Tensor('int64', mask, [1, store.capacity + 1]) };
+}
+
+async function createSession(model: string | Uint8Array, threads: number, source: string): Promise<ort.InferenceSession> {
+  const options: ort.InferenceSession.SessionOptions = {
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    interOpNumThreads: 1,
+    ...(threads > 0 ? { intraOpNumThreads: threads } : {}),
+  };
+  try {
+    return typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
+  } catch (error) {
+    throw new PersonaError('model_corrupt', `${source}: ONNX Runtime could not load the model (${(error as Error).message.split('\n')[0]}).`, { file: source }, { cause: error });
+  }
 }
 
 /** Size of a model file, or 0 when it cannot be read (ONNX Runtime then reports the real problem). */
