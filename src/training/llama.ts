@@ -15,7 +15,7 @@ import * as T from './graph/api.js';
 import { attentionBlocks, groupedCausalAttention } from './attention.js';
 import { lmHeadCrossEntropy, rmsNorm, swiglu } from './graph/fused.js';
 import type { Graph, Tensor } from './graph/ir.js';
-import { loraName, type LoraOptions } from './lora.js';
+import { loraGraph, type LoraOptions } from './lora.js';
 import { ropeTables } from './rope.js';
 
 export interface LlamaGraphOptions {
@@ -58,7 +58,6 @@ export function buildLlama(g: Graph, config: LlamaConfig, options: LlamaGraphOpt
   const G = H / KV;
   const N = B * Tn;
   const lora = options.method === 'lora' ? options.lora : undefined;
-  let dropoutSeed = options.seed;
 
   const inputIds = g.input('input_ids', [B, Tn], { dtype: 'int64' });
   const targets = g.input('targets', [N], { dtype: 'int64' });
@@ -71,18 +70,10 @@ export function buildLlama(g: Graph, config: LlamaConfig, options: LlamaGraphOpt
   }
   const W = (name: string) => weights.get(name)!;
 
+  const adapter = lora ? loraGraph(g, config, lora, { dropout: options.dropout, seed: options.seed }, (name, t) => (trainable.set(name, t), weights.set(name, t))) : undefined;
   /** x (N, in) · Wᵀ (+ residual, through Gemm's C input: no separate Add), plus the LoRA path when this module is targeted. */
-  const linear = (x: Tensor, name: string, residual?: Tensor): Tensor => {
-    const base = T.gemm(x, W(name), { transB: true, c: residual });
-    if (!lora || !lora.targetModules.some((m) => name.endsWith(`.${m}.weight`))) return base;
-    const [out, inp] = W(name).shape;
-    const a = g.input(loraName(name, 'A'), [lora.r, inp], { trainable: true });
-    const b = g.input(loraName(name, 'B'), [out, lora.r], { trainable: true });
-    for (const t of [a, b]) trainable.set(t.node.attrs.name as string, t), weights.set(t.node.attrs.name as string, t);
-    const xd = options.dropout ? T.dropout(x, lora.dropout, dropoutSeed++) : x;
-    // The base output rides in Gemm's C input: no separate Add over (N, out).
-    return T.gemm(T.gemm(xd, a, { transB: true }), b, { transB: true, alpha: lora.alpha / lora.r, c: base });
-  };
+  const linear = (x: Tensor, name: string, residual?: Tensor): Tensor =>
+    adapter?.targets(name) ? adapter.linear(x, name, W(name), residual) : T.gemm(x, W(name), { transB: true, c: residual });
 
   const rope = ropeTables(g, config, Tn);
   const blocks = options.attentionBlocks ?? attentionBlocks(Tn);

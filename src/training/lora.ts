@@ -3,10 +3,15 @@
  * `base_model.model.<prefix>.<module>.lora_A.weight` [r, in] and `…lora_B.weight` [out, r],
  * y = x·Wᵀ + (alpha / r) · dropout(x)·Aᵀ·Bᵀ. A starts kaiming-uniform and B at zero, so a
  * fresh adapter leaves the model unchanged (PEFT's defaults).
+ *
+ * Also the adapter's part of the training graph (`loraGraph`, called by llama.ts for every
+ * Linear).
  */
 import type { LlamaConfig } from '../modelfmt/config.js';
 import { PersonaError } from '../errors.js';
 import { llamaParameterShapes } from '../modelfmt/config.js';
+import * as T from './graph/api.js';
+import type { Graph, Tensor } from './graph/ir.js';
 import { mulberry32 } from './random.js';
 
 export interface LoraOptions {
@@ -63,4 +68,99 @@ export function initLoraParams(config: LlamaConfig, lora: LoraOptions, seed: num
     params.set(name, data);
   }
   return params;
+}
+
+/** Modules that read the same input: their A matrices run as one Gemm (x·[A_q; A_k; A_v]ᵀ). */
+const SHARED_INPUT: Record<string, string> = { q_proj: 'qkv', k_proj: 'qkv', v_proj: 'qkv', gate_proj: 'gate_up', up_proj: 'gate_up' };
+/**
+ * Modules whose merged weight W + s·B·A stays alive until the backward, so dx = dy·W′ is one
+ * Gemm. The others recompute dx as dy·W + dxa·A and keep only W: keeping all of them raised
+ * 135M peak RSS from 2.9 to 3.9 GiB (ORT's arena growth) for ~1% more speed.
+ */
+const KEEP_MERGED = new Set(['gate_proj', 'up_proj', 'down_proj']);
+
+const moduleOf = (weight: string) => weight.replace(/\.weight$/, '').split('.').pop()!;
+
+export interface LoraGraphOptions {
+  /** Training graph with lora.dropout > 0: the LoRA input is dropout(x). */
+  dropout: boolean;
+  /** Seed of the first Dropout node (one per module). */
+  seed: number;
+}
+
+export interface LoraLinear {
+  targets(weight: string): boolean;
+  /** x·Wᵀ (+ residual) plus the adapter's path for the targeted base weight `name` (tensor w). */
+  linear(x: Tensor, name: string, w: Tensor, residual?: Tensor): Tensor;
+}
+
+/**
+ * The adapter in the graph. `register` receives every adapter input (PEFT names) as it is
+ * created. Without dropout the adapter is merged into the weight each step,
+ * W′ = W + s·B·A (a rank-r Gemm over [out, in], cheaper than the (rows, out) pass of adding
+ * s·(x·Aᵀ)·Bᵀ to the output), and the backward is written by hand: dB = s·dyᵀ·xa,
+ * dxa = s·dy·B, dA = dxaᵀ·x, with xa = x·Aᵀ computed once per group of modules sharing x.
+ * With dropout (training only) each module keeps its own path on dropout(x).
+ */
+export function loraGraph(g: Graph, config: LlamaConfig, lora: LoraOptions, options: LoraGraphOptions, register: (name: string, t: Tensor) => void): LoraLinear {
+  const scale = lora.alpha / lora.r;
+  const masked = options.dropout && lora.dropout > 0;
+  let seed = options.seed;
+  const targets = new Map(loraTargets(config, lora));
+  const adapter = new Map<string, { a: Tensor; b: Tensor }>();
+  const adapterOf = (name: string) => {
+    let found = adapter.get(name);
+    if (!found) {
+      const [out, inp] = targets.get(name)!;
+      found = { a: g.input(loraName(name, 'A'), [lora.r, inp], { trainable: true }), b: g.input(loraName(name, 'B'), [out, lora.r], { trainable: true }) };
+      register(loraName(name, 'A'), found.a);
+      register(loraName(name, 'B'), found.b);
+      adapter.set(name, found);
+    }
+    return found;
+  };
+  /** `model.layers.N.mlp.gate_up` for gate_proj and up_proj, `….o_proj` for o_proj. */
+  const groupOf = (name: string) => {
+    const module = moduleOf(name);
+    return name.slice(0, name.length - `${module}.weight`.length) + (SHARED_INPUT[module] ?? module);
+  };
+  /** xa = x·Aᵀ of every targeted module of a group (one Gemm), by weight name. */
+  const groups = new Map<string, { x: Tensor; xa: Map<string, Tensor> }>();
+  const groupXa = (x: Tensor, name: string): Tensor => {
+    const key = groupOf(name);
+    let group = groups.get(key);
+    if (!group) {
+      const members = [...targets.keys()].filter((t) => groupOf(t) === key);
+      const as = members.map((m) => adapterOf(m).a);
+      const aCat = as.length === 1 ? as[0] : T.concat(as, 0);
+      let xa = T.gemm(x, aCat, { transB: true }); // (rows, k·r)
+      // With the merged weight kept, dx comes whole from dy·W′: xa passes a gradient to A only.
+      if (KEEP_MERGED.has(moduleOf(name))) xa = T.customGrad(xa, [aCat], (dxa) => [T.gemm(dxa, x, { transA: true })]);
+      const parts = members.length === 1 ? [xa] : T.split(xa, 1, members.map(() => lora.r));
+      group = { x, xa: new Map(members.map((m, i) => [m, parts[i]])) };
+      groups.set(key, group);
+    }
+    if (group.x !== x) throw new Error(`loraGraph: ${name} reads another input than the rest of ${key}`);
+    return group.xa.get(name)!;
+  };
+
+  return {
+    targets: (name) => targets.has(name),
+    linear(x, name, w, residual) {
+      const { a, b } = adapterOf(name);
+      if (masked) {
+        const xa = T.gemm(T.dropout(x, lora.dropout, seed++), a, { transB: true });
+        const base = T.gemm(x, w, { transB: true, c: residual });
+        return T.gemm(xa, b, { transB: true, alpha: scale, c: base });
+      }
+      const xa = groupXa(x, name);
+      const merged = T.gemm(b, a, { alpha: scale, c: w }); // W + s·B·A, [out, in]
+      const y = T.gemm(x, merged, { transB: true, c: residual });
+      const keep = KEEP_MERGED.has(moduleOf(name));
+      return T.customGrad(y, residual ? [x, xa, b, residual] : [x, xa, b], (dy) => {
+        const grads = [T.gemm(dy, keep ? merged : w), T.gemm(dy, b, { alpha: scale }), T.gemm(dy, xa, { transA: true, alpha: scale })];
+        return residual ? [...grads, dy] : grads;
+      });
+    },
+  };
 }
