@@ -24,9 +24,10 @@ export interface LlamaGraphOptions {
   /** 'full': every base weight is trainable; 'lora': base weights frozen, adapters trainable. */
   method: 'full' | 'lora';
   lora?: LoraOptions;
-  /** Dropout on the LoRA inputs (0 for evaluation graphs). */
+  /** LoRA dropout (training graphs): the keep-masks are graph inputs (see LoraDropoutMasks). */
   dropout: boolean;
-  seed: number;
+  /** Unused (dropout masks are drawn outside the graph); accepted until callers stop passing it. */
+  seed?: number;
   /** Rows of logits computed at a time by the loss (bounds the (rows, V) temporaries). */
   lossChunkRows?: number;
   /** Causal query blocks per sequence (default: attentionBlocks(seqLen)). */
@@ -70,7 +71,7 @@ export function buildLlama(g: Graph, config: LlamaConfig, options: LlamaGraphOpt
   }
   const W = (name: string) => weights.get(name)!;
 
-  const adapter = lora ? loraGraph(g, config, lora, { dropout: options.dropout, seed: options.seed }, (name, t) => (trainable.set(name, t), weights.set(name, t))) : undefined;
+  const adapter = lora ? loraGraph(g, config, lora, { dropout: options.dropout, rows: N }, (name, t) => (trainable.set(name, t), weights.set(name, t))) : undefined;
   /** x (N, in) · Wᵀ (+ residual, through Gemm's C input: no separate Add), plus the LoRA path when this module is targeted. */
   const linear = (x: Tensor, name: string, residual?: Tensor): Tensor =>
     adapter?.targets(name) ? adapter.linear(x, name, W(name), residual) : T.gemm(x, W(name), { transB: true, c: residual });

@@ -15,7 +15,7 @@ import { gradients } from './graph/autodiff.js';
 import { emitOnnx } from './graph/emit.js';
 import { Graph, type Tensor } from './graph/ir.js';
 import { buildLlama, llamaLogits, llamaLoss, type LlamaGraphOptions } from './llama.js';
-import { loraParameterShapes, validateLora, type LoraOptions } from './lora.js';
+import { LoraDropoutMasks, loraParameterShapes, validateLora, type LoraOptions } from './lora.js';
 import { fillNormal, mulberry32 } from './random.js';
 import { GraphRunner, type Feed } from './runtime.js';
 
@@ -32,7 +32,12 @@ export type Params = Map<string, Float32Array>;
 export interface StepModel {
   readonly config: LlamaConfig;
   readonly trainableShapes: Map<string, number[]>;
-  step(batch: TokenBatch, frozen: Params, trainable: Params): Promise<{ loss: number; tokens: number; grads: Params }>;
+  /**
+   * One forward + backward. `draw` picks the LoRA dropout masks: they depend on (seed, draw)
+   * only, so the trainer passes one number per step and micro-batch and a resumed run
+   * repeats them (default: the number of earlier step calls).
+   */
+  step(batch: TokenBatch, frozen: Params, trainable: Params, draw?: number): Promise<{ loss: number; tokens: number; grads: Params }>;
   evalLoss(batch: TokenBatch, frozen: Params, trainable: Params): Promise<{ loss: number; tokens: number }>;
   dispose(): Promise<void>;
 }
@@ -74,7 +79,7 @@ export async function createStepModel(config: LlamaConfig, options: StepModelOpt
     }
   }
   const lora = options.method === 'lora' ? validateLora(options.lora) : undefined;
-  const graphOptions: LlamaGraphOptions = { ...options, lora, dropout: true, seed: options.seed ?? 0 };
+  const graphOptions: LlamaGraphOptions = { ...options, lora, dropout: true };
   const trainableShapes = lora ? loraParameterShapes(config, lora) : llamaParameterShapes(config);
   const frozenShapes = lora ? llamaParameterShapes(config) : new Map<string, number[]>();
 
@@ -82,6 +87,8 @@ export async function createStepModel(config: LlamaConfig, options: StepModelOpt
   const runnerOptions = { threads: options.threads, memArena: options.memArena, memPattern: options.memPattern ?? false, spinning: options.spinning };
   const runner = await GraphRunner.create(train.bytes, { ...runnerOptions, profilePrefix: options.profilePrefix });
   let evalRunner: GraphRunner | undefined;
+  const masks = lora && lora.dropout > 0 ? new LoraDropoutMasks(config, lora, options.batchSize * options.seqLen) : undefined;
+  let draws = 0;
 
   const feedsFor = (batch: TokenBatch, frozen: Params, trainable: Params): Map<string, Feed> => {
     const feeds = new Map<string, Feed>();
@@ -95,8 +102,10 @@ export async function createStepModel(config: LlamaConfig, options: StepModelOpt
   return {
     config,
     trainableShapes,
-    async step(batch, frozen, trainable) {
+    async step(batch, frozen, trainable, draw = draws) {
       const feeds = feedsFor(batch, frozen, trainable);
+      draws = draw + 1;
+      if (masks) for (const m of masks.fill(options.seed ?? 0, draw).masks) feeds.set(m.name, { dtype: 'bool', dims: m.dims, data: m.data });
       const out = await runner.run(feeds, train.outputs);
       const grads: Params = new Map();
       for (const name of trainableShapes.keys()) grads.set(name, out.get(GRAD_PREFIX + name) as Float32Array);
@@ -197,7 +206,7 @@ export function initLlamaParams(config: LlamaConfig, seed: number): Params {
 /** Logits (B·T·V, row-major (B, T, V)) from the same forward graph code as training. */
 export async function forwardLogits(config: LlamaConfig, params: Params, inputIds: BigInt64Array, batchSize: number, seqLen: number): Promise<Float32Array> {
   const g = new Graph('float32');
-  const model = buildLlama(g, config, { batchSize, seqLen, method: 'full', dropout: false, seed: 0 });
+  const model = buildLlama(g, config, { batchSize, seqLen, method: 'full', dropout: false });
   const runner = await GraphRunner.create(emitOnnx(g, [{ name: 'logits', tensor: llamaLogits(model) }]).bytes);
   try {
     const feeds = new Map<string, Feed>();

@@ -1,14 +1,15 @@
 /**
  * A whole tiny Llama's loss gradients against central finite differences (float64
  * graphs): grouped-query attention, tied and untied lm_head, masked targets (-100) and
- * LoRA adapters, sampled coordinates of every trainable tensor.
+ * LoRA adapters (merged path, and per-module paths on dropout-masked inputs), sampled
+ * coordinates of every trainable tensor.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseLlamaConfig, type LlamaConfig } from '../../src/modelfmt/config.ts';
 import { Graph } from '../../src/training/graph/ir.ts';
 import { buildLlama, llamaLoss } from '../../src/training/llama.ts';
-import { initLoraParams, type LoraOptions } from '../../src/training/lora.ts';
+import { initLoraParams, LoraDropoutMasks, type LoraOptions } from '../../src/training/lora.ts';
 import { initLlamaParams } from '../../src/training/step-model.ts';
 import type { Feed } from '../../src/training/runtime.ts';
 import { checkGraph, rng } from './gradcheck.ts';
@@ -24,7 +25,8 @@ const TARGETS = [1, -100, 1, 5, -100, 2, 6, -100, 3, -100];
 
 async function checkLlama(config: LlamaConfig, lora?: LoraOptions) {
   const g = new Graph('float64');
-  const model = buildLlama(g, config, { batchSize: B, seqLen: SEQ, method: lora ? 'lora' : 'full', lora, dropout: false, seed: 0, lossChunkRows: 3 });
+  const dropout = (lora?.dropout ?? 0) > 0;
+  const model = buildLlama(g, config, { batchSize: B, seqLen: SEQ, method: lora ? 'lora' : 'full', lora, dropout, lossChunkRows: 3 });
   const loss = llamaLoss(model, config, 3);
   const random = rng(5);
   // Larger-than-default weights so every path contributes visibly to the loss.
@@ -35,6 +37,7 @@ async function checkLlama(config: LlamaConfig, lora?: LoraOptions) {
     ['targets', { dtype: 'int64', dims: [B * SEQ], data: BigInt64Array.from(TARGETS.map(BigInt)) }],
   ]);
   for (const [name, t] of model.weights) feeds.set(name, { dtype: 'float64', dims: t.shape, data: Float64Array.from(params.get(name)!) });
+  if (lora && dropout) for (const m of new LoraDropoutMasks(config, lora, B * SEQ).fill(3, 0).masks) feeds.set(m.name, { dtype: 'bool', dims: m.dims, data: m.data });
   return checkGraph(g, loss, model.trainable, feeds, { samples: 4 });
 }
 
@@ -44,6 +47,7 @@ for (const [name, config, lora] of [
   ['full fine-tuning, tied embeddings, GQA', tiny(true), undefined],
   ['full fine-tuning, untied lm_head', tiny(false), undefined],
   ['LoRA on every linear module', tiny(true), LORA],
+  ['LoRA with dropout masks', tiny(true), { ...LORA, dropout: 0.3 }],
 ] as const) {
   test(`tiny Llama gradients match finite differences: ${name}`, async () => {
     const { maxError, scale, worst } = await checkLlama(config, lora);

@@ -2,12 +2,14 @@
  * The StepModel contract as the trainer uses it (float32, ONNX Runtime's full optimizer):
  * a tiny model overfits a few sentences with a plain AdamW loop, the chunked training loss
  * equals the cross-entropy of the logits graph, fresh LoRA adapters leave the loss
- * unchanged, dropout only affects training steps, and bad input fails naming the field.
+ * unchanged, dropout only affects training steps and its masks depend on (seed, draw)
+ * alone, and bad input fails naming the field.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseLlamaConfig } from '../../src/modelfmt/config.ts';
 import { createStepModel, forwardLogits, initLlamaParams, initLoraParams, type Params, type TokenBatch } from '../../src/training/step-model.ts';
+import { LoraDropoutMasks } from '../../src/training/lora.ts';
 
 const config = parseLlamaConfig({ vocab_size: 32, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, tie_word_embeddings: true, max_position_embeddings: 64 });
 const SENTENCES = ['the cat sat on the mat', 'a dog ran in the park', 'hello there my friend'];
@@ -108,8 +110,36 @@ test('fresh LoRA adapters leave the loss unchanged; dropout changes only trainin
   const evalLoss = (await withLora.evalLoss(batch, base, adapters)).loss;
   assert.notEqual(stepLosses[0], evalLoss);
   assert.notEqual(stepLosses[0], stepLosses[1], 'each step draws a new dropout mask');
+  // The masks depend on (seed, draw) only: another step model with the same seed repeats draw 1.
+  const again = await createStepModel(config, { method: 'lora', lora, batchSize: 3, seqLen: SEQ, seed: 9 });
+  assert.equal((await again.step(batch, base, adapters, 1)).loss, stepLosses[1]);
+  assert.notEqual((await again.step(batch, base, adapters, 1)).loss, (await again.step(batch, base, adapters, 2)).loss);
   await full.dispose();
   await withLora.dispose();
+  await again.dispose();
+});
+
+test('LoRA dropout masks: a fraction p dropped, the same for the same (seed, draw) and fresh for another', () => {
+  const lora = { r: 4, alpha: 8, dropout: 0.1, targetModules: ['q_proj', 'down_proj'] };
+  const masks = (seed: number, draw: number) => new LoraDropoutMasks(config, lora, 300).fill(seed, draw).masks.map((m) => ({ ...m, data: m.data.slice() }));
+  const a = masks(1, 7);
+  assert.deepEqual(a.map((m) => [m.name, m.dims]), [
+    ['lora_dropout_mask:model.layers.0.self_attn.q_proj.weight', [300, 32]],
+    ['lora_dropout_mask:model.layers.0.mlp.down_proj.weight', [300, 64]],
+    ['lora_dropout_mask:model.layers.1.self_attn.q_proj.weight', [300, 32]],
+    ['lora_dropout_mask:model.layers.1.mlp.down_proj.weight', [300, 64]],
+  ]);
+  const all = a.flatMap((m) => [...m.data]);
+  const dropped = all.filter((v) => v === 0).length / all.length;
+  assert.ok(Math.abs(dropped - 0.1) < 0.01, `dropped ${dropped}`);
+  for (const p of [0.003, 0.6]) {
+    const data = new LoraDropoutMasks(config, { ...lora, dropout: p }, 3000).fill(1, 7).masks.flatMap((m) => [...m.data]);
+    const fraction = data.filter((v) => v === 0).length / data.length;
+    assert.ok(Math.abs(fraction - p) < 5 * Math.sqrt((p * (1 - p)) / data.length), `p ${p}: dropped ${fraction}`);
+  }
+  assert.deepEqual(masks(1, 7), a);
+  assert.notDeepEqual(masks(1, 8)[0].data, a[0].data);
+  assert.notDeepEqual(masks(2, 7)[0].data, a[0].data);
 });
 
 test('bad input fails naming the field; a NaN loss is returned to the caller', async () => {

@@ -6,8 +6,8 @@
  * files besides its checkpoint, so the scheduler, the CLI and the tests drive it alike.
  *
  * Determinism: the row order of every epoch comes from one seeded Rng whose state is
- * checkpointed, so a run interrupted at any step and resumed ends bit-identical to an
- * uninterrupted one (given a deterministic step model).
+ * checkpointed, and the step model's dropout masks from (seed, step, micro-batch), so a run
+ * interrupted at any step and resumed ends bit-identical to an uninterrupted one.
  */
 import { PersonaError } from '../../errors.js';
 import type { StepModel } from '../step-model.js';
@@ -266,7 +266,8 @@ async function accumulatedStep(options: LoopOptions, state: LoopState, rng: Rng,
   let tokens = 0;
   for (let micro = 0; micro < hyper.gradAccumulation; micro++) {
     const rows = takeRows(state, rng, trainRows, hyper.batchSize);
-    const result = await model.step(rowsToBatch(rows, hyper.batchSize, hyper.seqLen, padId), frozen, trainable);
+    // Dropout masks are a function of (seed, step, micro-batch), so a resumed run draws the same ones.
+    const result = await model.step(rowsToBatch(rows, hyper.batchSize, hyper.seqLen, padId), frozen, trainable, state.step * hyper.gradAccumulation + micro);
     if (result.tokens === 0) continue;
     if (hyper.gradAccumulation === 1) return result;
     accumulateInto(sum, result.grads, result.tokens);

@@ -62,8 +62,8 @@ test('LoRA run writes a complete version folder and lowers the validation loss',
   assert.deepEqual(readdirSync(checkpointDir), [], 'the checkpoint, its tensors and the metrics log are removed after success');
 });
 
-test('interrupted full fine-tuning resumes to the same weights as an uninterrupted run', async (t) => {
-  const { config, persona } = setup(t, { method: 'full', epochs: 2 });
+async function interruptedEqualsStraight(t: { after(fn: () => void): void }, training: Record<string, unknown>, files: string[]) {
+  const { config, persona } = setup(t, training);
   const straight = await trainPersona({ config, persona, dataset, version: 'straight' });
 
   const controller = new AbortController();
@@ -77,12 +77,27 @@ test('interrupted full fine-tuning resumes to the same weights as an uninterrupt
   assert.equal(resumed.metrics.resumedFromStep, 3);
   assert.deepEqual(resumed.metrics.evals, straight.metrics.evals);
 
-  const a = readSafetensors(join(straight.dir, 'model.safetensors'));
-  const b = readSafetensors(join(resumed.dir, 'model.safetensors'));
-  for (const [name, tensor] of a) {
-    const other = b.get(name)!.data;
-    tensor.data.forEach((x, i) => assert.ok(Math.abs(x - other[i]) <= 1e-6, `${name}[${i}]: ${x} vs ${other[i]}`));
+  for (const file of files) {
+    const a = readSafetensors(join(straight.dir, file));
+    const b = readSafetensors(join(resumed.dir, file));
+    for (const [name, tensor] of a) {
+      const other = b.get(name)!.data;
+      tensor.data.forEach((x, i) => assert.ok(Math.abs(x - other[i]) <= 1e-6, `${file} ${name}[${i}]: ${x} vs ${other[i]}`));
+    }
   }
+  return straight;
+}
+
+test('interrupted full fine-tuning resumes to the same weights as an uninterrupted run', async (t) => {
+  await interruptedEqualsStraight(t, { method: 'full', epochs: 2 }, ['model.safetensors']);
+});
+
+test('interrupted LoRA with dropout resumes to the same adapter as an uninterrupted run', async (t) => {
+  const straight = await interruptedEqualsStraight(t, { method: 'lora', epochs: 2, learning_rate: 1e-2, grad_accumulation: 2, lora: { r: 4, alpha: 8, dropout: 0.2 } }, [
+    'adapter_model.safetensors',
+    'model.safetensors',
+  ]);
+  assert.equal(straight.lora?.dropout, 0.2);
 });
 
 test('a diverging run stops with training_diverged and leaves the previous version untouched', async (t) => {
