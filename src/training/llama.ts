@@ -26,8 +26,6 @@ export interface LlamaGraphOptions {
   lora?: LoraOptions;
   /** LoRA dropout (training graphs): the keep-masks are graph inputs (see LoraDropoutMasks). */
   dropout: boolean;
-  /** Unused (dropout masks are drawn outside the graph); accepted until callers stop passing it. */
-  seed?: number;
   /** Rows of logits computed at a time by the loss (bounds the (rows, V) temporaries). */
   lossChunkRows?: number;
   /** Causal query blocks per sequence (default: attentionBlocks(seqLen)). */
