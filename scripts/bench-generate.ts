@@ -102,13 +102,18 @@ function modelWeights(config: LlamaConfig, useBase: boolean): Map<string, Float3
   return weights;
 }
 
-/** Bytes of weights one decode step reads: every Linear (lm_head = the embedding when tied) and the norms. */
+/**
+ * Bytes of weights one decode step reads: every Linear (lm_head = the embedding when tied), with
+ * int8 one float32 scale per output row, and the norms. The embedding lookup reads one row.
+ * This is the sum of the exported graph's initializers other than the embedding (135M int8:
+ * 129.2 MiB = 128.3 int8 + 0.8 scales + 0.1 norms).
+ */
 function weightBytesPerToken(config: LlamaConfig, quantized: boolean): number {
+  const linear = (shape: number[]) => (quantized ? shape[0] * shape[1] + 4 * shape[0] : 4 * shape[0] * shape[1]);
   let bytes = 0;
   for (const [name, shape] of llamaParameterShapes(config)) {
-    const n = shape.reduce((a, b) => a * b, 1);
-    if (name === 'model.embed_tokens.weight') bytes += config.tie_word_embeddings ? n * (quantized ? 1 : 4) : 4 * config.hidden_size;
-    else bytes += n * (quantized && shape.length === 2 ? 1 : 4);
+    if (name === 'model.embed_tokens.weight') bytes += config.tie_word_embeddings ? linear(shape) : 4 * config.hidden_size;
+    else bytes += shape.length === 2 ? linear(shape) : 4 * shape[0];
   }
   return bytes;
 }
@@ -326,7 +331,9 @@ function report(results: Result[], bandwidth: number): string {
 const READING_NOTE = [
   'How to read it: both generators run the same ONNX file in the same onnxruntime-node, so the decode ratio comes from what each does around `session.run` and with which session settings. Ours: (1) the KV cache stays in our own buffers with spare rows, and each step fetches only the logits and its new cache rows (`new_key_values.*`, an extra output of our graphs that transformers.js ignores) — onnxruntime-node copies every fetched output into a fresh buffer, so fetching the grown `present.*` each step, as transformers.js does, copies the whole cache per token; (2) thread choice (src/inference/ort.ts): models under 64 MB of weights also get a single-threaded session and step on it while other processes use the CPU, because an all-cores step of a small model collapses when a spinning pool thread loses its core (base fp32, 2 cores: 2 threads ~700 tok/s idle but 80–400 under other load, 1 thread 550–580 either way); larger models use all cores (135M: 2 threads 1.1–1.5× faster than 1). transformers.js runs with ORT_THREADS (0 = ONNX Runtime\'s default, all cores, spinning).',
   '',
-  'The bandwidth bound uses a probe that reads a 512 MB matrix the way decode reads weights (a matrix-vector MatMul, all cores); the base models (6–25 MB) stay in this machine\'s 260 MB L3 cache, so their "of bound" is not a DRAM figure, and the 135M int8 weights (128 MB) fit in L3 as well.',
+  'The bandwidth bound uses a probe that reads a 512 MB matrix the way decode reads weights (a matrix-vector MatMul, all cores); the base models (6–25 MB) stay in this machine\'s 260 MB L3 cache, so their "of bound" is not a DRAM figure, and the 135M int8 weights (129 MB) fit in L3 as well.',
+  '',
+  'Weight-only int8 (com.microsoft MatMulNBits, bits 8, a float32 scale per 32 weights along K, float32 activations) was tried on 2026-11-27 and not kept: it is more accurate (135M top-1 agreement 92.2% against 87.9%; base 100% against 96.6%, perplexity 116.06 against 115.88, fp32 116.25) but slower. In ONNX Runtime 1.30\'s CPU provider only accuracy_level 4 has a fast 8-bit kernel (it quantizes the activations per block inside the kernel); levels 0–3 dequantize the weights on every call (the 135M lm_head alone: 185 ms against 1.3 ms). At level 4, in one bench run (load 1.6, two rounds interleaved): 135M decode 69 and 69 tok/s against 89 and 80 for DynamicQuantizeLinear + MatMulInteger, TTFT 402–410 against 206–217 ms; base decode 602 against 593 tok/s but TTFT 51.5 against 39.7 ms. A 135M decode step alone (256 cached positions) took 12.2–12.7 ms against 10.5 ms; under the profiler its 121 quantized MatMuls took 9.6 ms as MatMulNBits against 6.9 ms as the fused DynamicQuantizeMatMul. transformers.js loaded the file and gave the same greedy tokens. In that profile the KV-cache Concats were the next largest cost (2.4 of 15 ms of profiled kernel time): each step copies the whole cache into `present.*` (~24 MB of memory traffic at 256 positions, not counted in the bound), and ONNX Runtime runs them even when `present.*` is not fetched.',
   '',
   'Where decode time goes (ONNX Runtime profile, base fp32, 1 thread, before these changes): of 2.2 ms of kernel time per token, the weight MatMuls/Gemm took 1.2 ms (25 MB read at ~21 GB/s from L3), the cache Concats 0.27 ms, and ~190 small operators the rest; fetching the grown cache added ~0.4 ms per token at 320 positions. Replacing attention by the com.microsoft GroupQueryAttention operator (77 instead of 224 nodes per step) did not help: its kernel took ~90 µs per layer, and unprofiled decode was 2–4% slower.',
 ].join('\n');
