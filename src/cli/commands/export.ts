@@ -22,7 +22,7 @@ export function registerExportCommands(program: Command): void {
     .argument('<persona>', 'persona id')
     .requiredOption('--out <dir>', 'folder to create (must not exist or be empty)')
     .option('--version <version>', 'a version id or "base" (default: the champion, else base)')
-    .option('--int8', 'quantize the ONNX weights to int8 (about 4× smaller)')
+    .option('--int8', 'quantize the linear layers and lm_head to int8 (the file is about half the size: the embedding table stays float32)')
     .action(
       action(async (id: string, options: { out: string; version?: string; int8?: boolean }) => {
         const config = cliConfig();
