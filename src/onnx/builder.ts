@@ -71,6 +71,9 @@ function attribute(name: string, value: AttrValue): onnxProto.onnx.IAttributePro
   return { name, type: A.TENSOR, t: tensorProto('', value) };
 }
 
+/** ModelProto.producer_name of every graph this project writes. */
+export const PRODUCER_NAME = 'persona-builder';
+
 export class OnnxGraphBuilder {
   private readonly nodes: onnxProto.onnx.INodeProto[] = [];
   private readonly inputs: onnxProto.onnx.IValueInfoProto[] = [];
@@ -137,10 +140,12 @@ export class OnnxGraphBuilder {
     return this.nodes.length;
   }
 
-  toBytes(opset = OPSET): Uint8Array {
+  /** The serialized model; `producerVersion` tags what wrote it (e.g. the inference exporter's format). */
+  toBytes(opset = OPSET, producerVersion = ''): Uint8Array {
     const model = onnx.ModelProto.create({
       irVersion: IR_VERSION,
-      producerName: 'persona-builder',
+      producerName: PRODUCER_NAME,
+      producerVersion,
       opsetImport: [{ domain: '', version: opset }],
       graph: {
         name: this.name,

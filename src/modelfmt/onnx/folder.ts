@@ -1,23 +1,75 @@
 /**
  * Writes `onnx/model.onnx` into a model folder (config.json + safetensors weights, single or
- * sharded) when it is not there yet, so any folder a persona points at can be served.
+ * sharded) when it is not there yet, so any folder a persona points at can be served, and
+ * replaces one that an older version of our exporter wrote (its producer_version says which;
+ * files from other tools are never touched), keeping its int8 quantization.
  * Adapter-only PEFT folders are not exported here: the trainer writes merged weights. The file is written to a
  * temporary name and renamed, so an interrupted export never leaves a half-written model.
  */
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readLlamaConfig } from '../config.js';
 import { readLlamaWeights } from '../weights.js';
+import { PRODUCER_NAME } from '../../onnx/builder.js';
 import { exportInferenceOnnx, type ExportOnnxOptions } from './export.js';
+import { inferenceGraphFormat } from './llama-graph.js';
 
 export const INFERENCE_ONNX_PATH = join('onnx', 'model.onnx');
 
-/** Path of the folder's inference graph, exporting it first if missing. */
+/** Path of the folder's inference graph, exporting it first if missing or written by an older exporter. */
 export function ensureInferenceOnnx(modelDir: string, options: ExportOnnxOptions = {}): string {
   const target = join(modelDir, INFERENCE_ONNX_PATH);
-  if (existsSync(target)) return target;
-  writeInferenceOnnx(modelDir, options);
+  if (!existsSync(target)) {
+    writeInferenceOnnx(modelDir, options);
+    return target;
+  }
+  const header = readProducer(target);
+  if (header?.name !== PRODUCER_NAME) return target;
+  // Before format tags, int8 exports were recognisable by their MatMulInteger nodes.
+  const quantized = header.version ? header.version.endsWith('+int8') : readFileSync(target).includes('MatMulInteger');
+  const current: ExportOnnxOptions = quantized ? { quantize: 'int8' } : {};
+  if (header.version === inferenceGraphFormat(current)) return target;
+  try {
+    writeInferenceOnnx(modelDir, current);
+  } catch {
+    // No readable weights beside it (an ONNX-only folder): the older graph still serves.
+  }
   return target;
+}
+
+/**
+ * ModelProto's producer_name (field 2) and producer_version (field 3), read from the first
+ * bytes of the file: protobuf writers emit fields in number order, so they precede the graph.
+ * Undefined when the file does not start like an ONNX model.
+ */
+export function readProducer(file: string): { name: string; version: string } | undefined {
+  const bytes = Buffer.alloc(1024);
+  const fd = openSync(file, 'r');
+  const length = readSync(fd, bytes, 0, bytes.length, 0);
+  closeSync(fd);
+  const fields: Record<number, string> = {};
+  let at = 0;
+  const varint = () => {
+    let value = 0;
+    for (let shift = 0; at < length && shift < 35; shift += 7) {
+      const byte = bytes[at++];
+      value += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return value;
+    }
+    return undefined;
+  };
+  while (at < length) {
+    const tag = varint();
+    if (tag === undefined) return undefined;
+    const [field, wire] = [Math.floor(tag / 8), tag & 7];
+    if (field > 6) break; // the graph (7) and later fields
+    if (wire === 0 && varint() !== undefined) continue;
+    const size = wire === 2 ? varint() : undefined;
+    if (size === undefined || at + size > length) return undefined;
+    fields[field] = bytes.toString('utf8', at, at + size);
+    at += size;
+  }
+  return fields[2] === undefined ? undefined : { name: fields[2], version: fields[3] ?? '' };
 }
 
 /** (Re)exports the folder's weights to onnx/model.onnx. */

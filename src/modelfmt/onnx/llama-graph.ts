@@ -213,8 +213,19 @@ class LlamaGraphWriter {
     for (let i = 0; i < config.num_hidden_layers; i++) {
       for (const kind of ['key', 'value']) b.output(`new_key_values.${i}.${kind}`, 'float32', ['batch_size', KV, 'sequence_length', hd]);
     }
-    return b.toBytes();
+    return b.toBytes(undefined, inferenceGraphFormat(this.options));
   }
+}
+
+/**
+ * ModelProto.producer_version of the graphs this exporter writes. Bump the number whenever a
+ * change makes earlier exports worth replacing (2: new_key_values outputs); model folders'
+ * onnx/model.onnx files with an older tag are re-exported when next loaded (onnx/folder.ts).
+ */
+export const INFERENCE_GRAPH_FORMAT = 2;
+
+export function inferenceGraphFormat(options: InferenceGraphOptions): string {
+  return `llama-decoder/${INFERENCE_GRAPH_FORMAT}${options.quantize ? `+${options.quantize}` : ''}`;
 }
 
 export function buildLlamaInferenceGraph(config: LlamaConfig, weights: Map<string, Float32Array>, options: InferenceGraphOptions = {}): Uint8Array {
