@@ -173,6 +173,9 @@ sessionClass.prototype.run = async function (this: ort.InferenceSession, ...args
   }
 } as typeof originalRun;
 
+/** Lets the previous run's spinning ORT pool threads go idle before the next generator starts. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 200));
+
 /** Runs `generate` and returns its tokens, TTFT, decode rate and ms/token spent outside session.run. */
 async function timed<T extends { tokens: number[] }>(newTokens: number, run: (markFirst: () => void) => Promise<T>) {
   sessionMs = 0;
@@ -251,11 +254,17 @@ async function runCase(c: Case, bandwidth: number, decode: (ids: number[]) => st
     await runOurs(session, prompt, 8, decode); // warm-ups
     session.stepsOn.single = session.stepsOn.parallel = 0;
     await runTransformersJs(tjsModel, prompt, 8);
-    // Alternate the two generators so that load from other processes hits both alike.
+    // Alternate the two generators so that load from other processes hits both alike, with a
+    // pause between them: ONNX Runtime's pool threads spin on for a moment after a run, and the
+    // other session's prefill would otherwise share the cores with them (measured: a 256-token
+    // prefill of the base takes ~21 ms right after a run on the same session, 37–40 ms right
+    // after one on another session).
     const ours = [];
     const tjsRuns = [];
     for (let run = 0; run < c.runs; run++) {
+      await settle();
       ours.push(await runOurs(session, prompt, c.newTokens, decode));
+      await settle();
       tjsRuns.push(await runTransformersJs(tjsModel, prompt, c.newTokens));
     }
     await tjsModel.dispose();
@@ -336,6 +345,8 @@ const READING_NOTE = [
   'Weight-only int8 (com.microsoft MatMulNBits, bits 8, a float32 scale per 32 weights along K, float32 activations) was tried on 2026-11-27 and not kept: it is more accurate (135M top-1 agreement 92.2% against 87.9%; base 100% against 96.6%, perplexity 116.06 against 115.88, fp32 116.25) but slower. In ONNX Runtime 1.30\'s CPU provider only accuracy_level 4 has a fast 8-bit kernel (it quantizes the activations per block inside the kernel); levels 0–3 dequantize the weights on every call (the 135M lm_head alone: 185 ms against 1.3 ms). At level 4, in one bench run (load 1.6, two rounds interleaved): 135M decode 69 and 69 tok/s against 89 and 80 for DynamicQuantizeLinear + MatMulInteger, TTFT 402–410 against 206–217 ms; base decode 602 against 593 tok/s but TTFT 51.5 against 39.7 ms. A 135M decode step alone (256 cached positions) took 12.2–12.7 ms against 10.5 ms; under the profiler its 121 quantized MatMuls took 9.6 ms as MatMulNBits against 6.9 ms as the fused DynamicQuantizeMatMul. transformers.js loaded the file and gave the same greedy tokens. In that profile the KV-cache Concats were the next largest cost (2.4 of 15 ms of profiled kernel time): each step copies the whole cache into `present.*` (~24 MB of memory traffic at 256 positions, not counted in the bound), and ONNX Runtime runs them even when `present.*` is not fetched.',
   '',
   'Where decode time goes (ONNX Runtime profile, base fp32, 1 thread, before these changes): of 2.2 ms of kernel time per token, the weight MatMuls/Gemm took 1.2 ms (25 MB read at ~21 GB/s from L3), the cache Concats 0.27 ms, and ~190 small operators the rest; fetching the grown cache added ~0.4 ms per token at 320 positions. Replacing attention by the com.microsoft GroupQueryAttention operator (77 instead of 224 nodes per step) did not help: its kernel took ~90 µs per layer, and unprofiled decode was 2–4% slower.',
+  '',
+  'Run to run: the bench pauses 200 ms before each generator\'s run (since 2026-11-27 14:36 UTC). Without it each run started while the other session\'s ONNX Runtime pool threads were still spinning, which cost both sides: base TTFT(256) read ~40–47 ms instead of ~23 ms. transformers.js\'s decode rate is the most variable figure (base fp32 300–550 tok/s across runs that day, ours 600–720), so the base ratio has ranged 1.3–2.2×; 135M fp32 has stayed at 1.32–1.36×.',
 ].join('\n');
 
 function writeDocs(table: string): void {
