@@ -11,7 +11,7 @@
 import type { LlamaConfig } from '../modelfmt/config.js';
 import { PersonaError } from '../errors.js';
 import { llamaParameterShapes } from '../modelfmt/config.js';
-import { Rng } from '../util/random.js';
+import { StreamRng } from '../util/random.js';
 import * as T from './graph/api.js';
 import type { Graph, Tensor } from './graph/ir.js';
 import { mulberry32 } from './random.js';
@@ -200,7 +200,7 @@ export class LoraDropoutMasks {
   }
 
   fill(seed: number, draw: number): this {
-    const rng = new Rng(mix((mix(seed) ^ draw) >>> 0));
+    const rng = new StreamRng(seed, draw);
     const { cdf, first, logKeep } = this;
     /** Kept positions before the next dropped one: the smallest k with u < cdf[k]. */
     const gap = () => {
@@ -224,5 +224,3 @@ export class LoraDropoutMasks {
 const BUCKETS = 4096;
 const TAIL_BUCKETS = 16;
 
-/** A 32-bit hash: the first output of the generator seeded with x. */
-const mix = (x: number) => Math.floor(new Rng(x).next() * 2 ** 32);

@@ -50,3 +50,55 @@ export function mulberry32(seed: number): () => number {
   const rng = new Rng(seed);
   return () => rng.next();
 }
+
+/**
+ * Independent random streams keyed by (seed, stream): xoshiro128** (128-bit state, period
+ * 2¹²⁸ − 1) started from a bijective hash of each key, for long draws such as a training
+ * step's dropout masks. `Rng`'s single 32-bit state cannot serve these: keys hashed into 32
+ * bits collide, and million-number draws from one 2³² cycle overlap each other.
+ */
+export class StreamRng {
+  private s0: number;
+  private s1: number;
+  private s2: number;
+  private s3: number;
+
+  constructor(seed: number, stream: number) {
+    // (s0, s1) is a bijection of (seed, stream), so distinct keys start in distinct states.
+    this.s0 = fmix32(seed >>> 0);
+    this.s1 = fmix32(stream >>> 0);
+    this.s2 = fmix32((this.s0 ^ 0x9e3779b9) >>> 0);
+    this.s3 = fmix32((this.s1 ^ 0x7f4a7c15) >>> 0) | 1;
+    for (let i = 0; i < 8; i++) this.next32(); // let the words mix before the first output
+  }
+
+  /** Uniform 32-bit unsigned integer. */
+  next32(): number {
+    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
+    const t = this.s1 << 9;
+    this.s2 ^= this.s0;
+    this.s3 ^= this.s1;
+    this.s1 ^= this.s2;
+    this.s0 ^= this.s3;
+    this.s2 ^= t;
+    this.s3 = rotl(this.s3, 11);
+    return result;
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    return this.next32() / 4294967296;
+  }
+}
+
+const rotl = (x: number, k: number) => (x << k) | (x >>> (32 - k));
+
+/** MurmurHash3's 32-bit finalizer: a bijection that spreads every input bit. */
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}

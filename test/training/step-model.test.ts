@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { parseLlamaConfig } from '../../src/modelfmt/config.ts';
 import { createStepModel, forwardLogits, initLlamaParams, initLoraParams, type Params, type TokenBatch } from '../../src/training/step-model.ts';
 import { LoraDropoutMasks } from '../../src/training/lora.ts';
+import { StreamRng } from '../../src/util/random.ts';
 
 const config = parseLlamaConfig({ vocab_size: 32, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, tie_word_embeddings: true, max_position_embeddings: 64 });
 const SENTENCES = ['the cat sat on the mat', 'a dog ran in the park', 'hello there my friend'];
@@ -140,6 +141,21 @@ test('LoRA dropout masks: a fraction p dropped, the same for the same (seed, dra
   assert.deepEqual(masks(1, 7), a);
   assert.notDeepEqual(masks(1, 8)[0].data, a[0].data);
   assert.notDeepEqual(masks(2, 7)[0].data, a[0].data);
+});
+
+test('LoRA dropout: every (seed, draw) gets its own random stream (no repeats over thousands of steps)', () => {
+  for (const seed of [0, 1, 7, 42]) {
+    const starts = new Set<string>();
+    for (let draw = 0; draw < 5000; draw++) {
+      const rng = new StreamRng(seed, draw);
+      starts.add(`${rng.next32()},${rng.next32()}`);
+    }
+    assert.equal(starts.size, 5000, `seed ${seed}`);
+  }
+  // Seed 42's draws 142 and 372 produced identical masks with a 32-bit hashed seed.
+  const lora = { r: 4, alpha: 8, dropout: 0.1, targetModules: ['q_proj'] };
+  const mask = (draw: number) => new LoraDropoutMasks(config, lora, 300).fill(42, draw).masks[0].data.slice();
+  assert.notDeepEqual(mask(142), mask(372));
 });
 
 test('bad input fails naming the field; a NaN loss is returned to the caller', async () => {
