@@ -17,6 +17,7 @@ import { statSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import ort from 'onnxruntime-node';
 import { PersonaError } from '../errors.js';
+import { claimedCores } from '../util/cpu-claims.js';
 
 export interface DecoderShape {
   layers: number;
@@ -55,17 +56,21 @@ export function threadPlan(configured: number, modelBytes: number): { threads: n
   return { threads: 0, alsoSingle: modelBytes < SINGLE_THREAD_MAX_WEIGHT_BYTES && availableParallelism() > 1 };
 }
 
-/** CPU time used by other processes, in cores, over the time since the previous sample. */
-class OtherProcessesLoad {
+/**
+ * How busy the rest of the machine is, in cores: other processes' CPU time since the previous
+ * sample, plus cores claimed by long-running work in this process (a training session: see
+ * src/util/cpu-claims.ts), which `process.cpuUsage()` cannot tell apart from our own steps.
+ */
+class OtherLoad {
   private last = this.read();
   private value = 0;
 
   busyCores(): number {
-    if (performance.now() - this.last.wallMs < LOAD_SAMPLE_MS) return this.value;
+    if (performance.now() - this.last.wallMs < LOAD_SAMPLE_MS) return this.value + claimedCores();
     const now = this.read();
     this.value = Math.max(0, (now.busyMs - this.last.busyMs - (now.ownMs - this.last.ownMs)) / (now.wallMs - this.last.wallMs));
     this.last = now;
-    return this.value;
+    return this.value + claimedCores();
   }
 
   private read() {
@@ -112,7 +117,7 @@ interface StoreCache extends KvCache {
   readonly store: KvStore;
 }
 
-/** Spare rows added whenever the cache grows; copying the cache on growth is then rare. */
+/** Spare rows added whenever the cache grows (at least; it also grows by half its size, so a long reply copies the cache O(log n) times). */
 const CACHE_GROWTH_ROWS = 64;
 
 function pastName(layer: number, kind: 'key' | 'value'): string {
@@ -134,7 +139,7 @@ export class DecoderSession {
 
   /** Steps run on each session so far (the single-threaded one exists for small models only). */
   readonly stepsOn = { parallel: 0, single: 0 };
-  private readonly load = new OtherProcessesLoad();
+  private readonly load = new OtherLoad();
 
   private constructor(
     /** All cores (or the configured thread count). */
@@ -170,7 +175,13 @@ export class DecoderSession {
       await session.release();
       throw new PersonaError('model_corrupt', `${source}: not a decoder with a KV cache as expected (${problem}).`, { file: source });
     }
-    const single = plan.alsoSingle ? await createSession(model, 1, source) : undefined;
+    let single: ort.InferenceSession | undefined;
+    try {
+      single = plan.alsoSingle ? await createSession(model, 1, source) : undefined;
+    } catch (error) {
+      await session.release();
+      throw error;
+    }
     return new DecoderSession(session, single, shape, source, plan.threads);
   }
 
@@ -179,14 +190,13 @@ export class DecoderSession {
     return this.single ? 2 : 1;
   }
 
-  /** The session for the next step: the single-threaded one while other processes are busy. */
-  private pick(): ort.InferenceSession {
-    if (this.single && this.load.busyCores() >= BUSY_OTHER_CORES) {
-      this.stepsOn.single++;
-      return this.single;
-    }
-    this.stepsOn.parallel++;
-    return this.session;
+  /** Runs one step on the single-threaded session while other work keeps the cores busy, else on the main one. */
+  private async run(feeds: Record<string, ort.Tensor>, fetches?: string[]): Promise<ort.InferenceSession.ReturnType> {
+    const single = this.single !== undefined && this.load.busyCores() >= BUSY_OTHER_CORES;
+    const session = single ? this.single! : this.session;
+    if (single) this.stepsOn.single++;
+    else this.stepsOn.parallel++;
+    return fetches ? session.run(feeds, fetches) : session.run(feeds);
   }
 
   get empty(): KvCache {
@@ -196,6 +206,8 @@ export class DecoderSession {
   /**
    * Runs `ids` (new tokens, batch 1) on top of `cache`; returns the last position's logits and
    * the grown cache. Positions continue from cache.length; the caller's tokens are unpadded.
+   * One step per cache chain at a time: the newest handle appends in place, so two overlapping
+   * steps on it would write the same rows (generate() awaits each step before the next).
    */
   async step(ids: readonly number[], cache: KvCache): Promise<StepResult> {
     if (!this.appendFetches) return this.stepWithPresent(ids, cache as PresentCache);
@@ -216,7 +228,7 @@ export class DecoderSession {
       position_ids: new ort.Tensor('int64', BigInt64Array.from(ids, (_, i) => BigInt(past + i)), [1, ids.length]),
     };
     if (this.keepsLogits) feeds.num_logits_to_keep = new ort.Tensor('int64', BigInt64Array.of(1n), []);
-    const out = await this.pick().run(feeds, this.appendFetches);
+    const out = await this.run(feeds, this.appendFetches);
     const target = store && store.capacity >= past + ids.length ? store : this.grownStore(store, past, past + ids.length);
     const { kvHeads, headDim } = this.shape;
     const rowFloats = ids.length * headDim;
@@ -236,7 +248,7 @@ export class DecoderSession {
   /** A store holding `keep` rows of `from` (if any) with room for at least `needed` rows. */
   private grownStore(from: KvStore | undefined, keep: number, needed: number): KvStore {
     const { kvHeads, headDim, layers } = this.shape;
-    const capacity = needed + CACHE_GROWTH_ROWS;
+    const capacity = Math.max(needed + CACHE_GROWTH_ROWS, Math.ceil((from?.capacity ?? 0) * 1.5));
     const buffers: Float32Array[] = [];
     const feeds: Record<string, ort.Tensor> = {};
     for (let i = 0, b = 0; i < layers; i++) {
@@ -259,7 +271,7 @@ export class DecoderSession {
     const feeds: Record<string, ort.Tensor> = { ...cache.tensors, input_ids: idsTensor(ids), attention_mask: onesMask(total) };
     if (this.hasPositionIds) feeds.position_ids = new ort.Tensor('int64', BigInt64Array.from(ids, (_, i) => BigInt(cache.length + i)), [1, ids.length]);
     if (this.keepsLogits) feeds.num_logits_to_keep = new ort.Tensor('int64', BigInt64Array.of(1n), []);
-    const out = await this.pick().run(feeds);
+    const out = await this.run(feeds);
     const tensors: Record<string, ort.Tensor> = {};
     for (let i = 0; i < this.shape.layers; i++) {
       for (const kind of KINDS) tensors[pastName(i, kind)] = out[`present.${i}.${kind}`] as ort.Tensor;
@@ -283,8 +295,11 @@ export class DecoderSession {
   }
 
   async release(): Promise<void> {
-    await this.single?.release();
-    await this.session.release();
+    try {
+      await this.single?.release();
+    } finally {
+      await this.session.release();
+    }
   }
 }
 

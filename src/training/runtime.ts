@@ -4,6 +4,7 @@
  * inputs wrapping the caller's Float32Arrays (no copy on the way in).
  */
 import ort from 'onnxruntime-node';
+import { claimCores } from '../util/cpu-claims.js';
 import type { DType } from './graph/ir.js';
 
 export type Feed = { dtype: DType; dims: number[]; data: Float32Array | Float64Array | BigInt64Array | Uint8Array };
@@ -26,7 +27,11 @@ export interface RunnerOptions {
 }
 
 export class GraphRunner {
-  private constructor(private readonly session: ort.InferenceSession) {}
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    /** Ends this session's claim on the cores (inference then steps small models single-threaded). */
+    private readonly unclaim: () => void,
+  ) {}
 
   static async create(bytes: Uint8Array, options: RunnerOptions = {}): Promise<GraphRunner> {
     const session = await ort.InferenceSession.create(bytes, {
@@ -40,7 +45,7 @@ export class GraphRunner {
       profileFilePrefix: options.profilePrefix,
       extra: { session: { intra_op: { allow_spinning: options.spinning ? '1' : '0' } } },
     });
-    return new GraphRunner(session);
+    return new GraphRunner(session, claimCores(options.threads ?? 2));
   }
 
   get inputNames(): readonly string[] {
@@ -63,6 +68,7 @@ export class GraphRunner {
   }
 
   async release(): Promise<void> {
+    this.unclaim();
     await this.session.release();
   }
 }

@@ -9,6 +9,9 @@ import { availableParallelism } from 'node:os';
 import { DecoderSession, SINGLE_THREAD_MAX_WEIGHT_BYTES, threadPlan } from '../../src/inference/ort.ts';
 import { exportInferenceOnnx } from '../../src/modelfmt/onnx/export.ts';
 import { randomWeights, tinyConfig } from '../modelfmt/onnx/tiny-model.ts';
+import { OnnxGraphBuilder } from '../../src/onnx/builder.ts';
+import { GraphRunner } from '../../src/training/runtime.ts';
+import { claimedCores } from '../../src/util/cpu-claims.ts';
 
 test('thread plan: a configured count wins; otherwise small models also get a single-threaded session', () => {
   assert.deepEqual(threadPlan(3, 1000), { threads: 3, alsoSingle: false });
@@ -38,5 +41,23 @@ test('stepping an older cache handle again does not disturb the newer one', asyn
   }
   assert.equal(cache.length, ids.length);
   assert.ok(close(logits, await scored(ids)));
+  await session.release();
+});
+
+test('while a training session in this process is open, a small model steps on its single-threaded session', async (t) => {
+  if (availableParallelism() < 2) return t.skip('one core: there is no single-threaded session');
+  const config = tinyConfig();
+  const shape = { layers: config.num_hidden_layers, kvHeads: config.num_key_value_heads, headDim: config.head_dim, vocabSize: config.vocab_size };
+  const session = await DecoderSession.load(exportInferenceOnnx(config, randomWeights(config, 5)), shape, { threads: 0 });
+  const b = new OnnxGraphBuilder('training_stand_in');
+  b.input('x', 'float32', [1]);
+  b.op('Neg', ['x'], {}, 'y');
+  b.output('y', 'float32', [1]);
+  const training = await GraphRunner.create(b.toBytes(), { threads: 2 });
+  assert.equal(claimedCores(), 2);
+  await session.step([5, 17, 200], session.empty);
+  assert.deepEqual(session.stepsOn, { parallel: 0, single: 1 });
+  await training.release();
+  assert.equal(claimedCores(), 0);
   await session.release();
 });
