@@ -6,7 +6,7 @@
  * Adapter-only PEFT folders are not exported here: the trainer writes merged weights. The file is written to a
  * temporary name and renamed, so an interrupted export never leaves a half-written model.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readLlamaConfig } from '../config.js';
 import { readLlamaWeights } from '../weights.js';
@@ -28,13 +28,22 @@ export function ensureInferenceOnnx(modelDir: string, options: ExportOnnxOptions
   // Before format tags, int8 exports were recognisable by their MatMulInteger nodes.
   const quantized = header.version ? header.version.endsWith('+int8') : readFileSync(target).includes('MatMulInteger');
   const current: ExportOnnxOptions = quantized ? { quantize: 'int8' } : {};
-  if (header.version === inferenceGraphFormat(current)) return target;
+  if (header.version === inferenceGraphFormat(current) || refreshFailed.has(target) || !hasWeights(modelDir)) return target;
   try {
     writeInferenceOnnx(modelDir, current);
   } catch {
-    // No readable weights beside it (an ONNX-only folder): the older graph still serves.
+    // A read-only folder, a full disk, unreadable weights: the older graph still serves, and
+    // this process does not try again (re-exporting is seconds of synchronous work).
+    refreshFailed.add(target);
   }
   return target;
+}
+
+/** Outdated exports this process could not replace. */
+const refreshFailed = new Set<string>();
+
+function hasWeights(modelDir: string): boolean {
+  return existsSync(join(modelDir, 'model.safetensors')) || existsSync(join(modelDir, 'model.safetensors.index.json'));
 }
 
 /**
@@ -44,9 +53,17 @@ export function ensureInferenceOnnx(modelDir: string, options: ExportOnnxOptions
  */
 export function readProducer(file: string): { name: string; version: string } | undefined {
   const bytes = Buffer.alloc(1024);
-  const fd = openSync(file, 'r');
-  const length = readSync(fd, bytes, 0, bytes.length, 0);
-  closeSync(fd);
+  let length: number;
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      length = readSync(fd, bytes, 0, bytes.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined; // unreadable: ONNX Runtime reports the real problem when it loads the file
+  }
   const fields: Record<number, string> = {};
   let at = 0;
   const varint = () => {
@@ -80,7 +97,12 @@ export function writeInferenceOnnx(modelDir: string, options: ExportOnnxOptions 
   const target = join(modelDir, INFERENCE_ONNX_PATH);
   mkdirSync(join(modelDir, 'onnx'), { recursive: true });
   const temporary = `${target}.${process.pid}.tmp`;
-  writeFileSync(temporary, bytes);
-  renameSync(temporary, target);
+  try {
+    writeFileSync(temporary, bytes);
+    renameSync(temporary, target);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
   return target;
 }
