@@ -7,7 +7,7 @@
  * decode tokens/s (tokens after the first ÷ their time), for our generate() — processors,
  * detokenization and stop checks included — and for transformers.js's model.generate(); the
  * two greedy token sequences must be identical. The bandwidth bound is weight bytes read per
- * decoded token ÷ read bandwidth (an ONNX MatMul of a vector with a 512 MB matrix, all cores).
+ * decoded token ÷ read bandwidth (an ONNX MatMul of a vector with a 512 MB matrix, with the threads inference uses: ORT_THREADS, 0 = all cores).
  * Weights are random unless models/base has real ones (base case only).
  *
  *   npm run bench:generate              all cases (~3 minutes on 2 cores)

@@ -35,7 +35,7 @@ export interface StepModel {
   /**
    * One forward + backward. `draw` picks the LoRA dropout masks: they depend on (seed, draw)
    * only, so the trainer passes one number per step and micro-batch and a resumed run
-   * repeats them (default: the number of earlier step calls).
+   * repeats them (default: the previous draw + 1).
    */
   step(batch: TokenBatch, frozen: Params, trainable: Params, draw?: number): Promise<{ loss: number; tokens: number; grads: Params }>;
   evalLoss(batch: TokenBatch, frozen: Params, trainable: Params): Promise<{ loss: number; tokens: number }>;

@@ -117,11 +117,6 @@ export const scatterRowsAdd = (data: Tensor, ids: Tensor, updates: Tensor) => on
 
 export const zeros = (ref: Tensor, shape: number[] = ref.shape) => one('Zeros', [ref], { shape });
 
-/** Inverted dropout (ONNX Dropout in training mode); the seed makes the mask sequence reproducible. */
-export function dropout(x: Tensor, ratio: number, seed: number): Tensor {
-  return ratio > 0 ? apply('Dropout', [x], { ratio, seed })[0] : x;
-}
-
 /**
  * A fused piece with a hand-written backward: `y` is computed from primitives, and its
  * gradient with respect to `inputs` is `backward(dy)` instead of the reverse walk through

@@ -222,17 +222,6 @@ export const RULES: Record<string, OpRule> = {
     },
     nondiff: true,
   },
-  Dropout: {
-    infer: ([x]) => [
-      { shape: x.shape, dtype: x.dtype },
-      { shape: x.shape, dtype: 'bool' },
-    ],
-    emit: (e, ins, outs, a, [x]) => {
-      const ratio = e.constant(x.dtype, [], [a.ratio as number]);
-      e.node('Dropout', [ins[0], ratio, e.constant('bool', [], [1])], { seed: a.seed as number }, outs);
-    },
-    grad: ([dy], [x], [, mask], a) => [T.mul(T.mul(dy!, T.cast(mask, x.dtype)), 1 / (1 - (a.ratio as number)))],
-  },
   CustomGrad: { infer: ([y]) => [{ shape: y.shape, dtype: y.dtype }] },
 };
 
