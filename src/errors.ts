@@ -27,6 +27,8 @@ export const ERROR_CODES = [
   'invalid_argument',
   'rate_limited',
   'forbidden',
+  'hub_access_denied',
+  'hub_unreachable',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -4,7 +4,8 @@
  * Every variable is documented in .env.example.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { PersonaError } from '../errors.js';
@@ -15,6 +16,12 @@ const csv = z
   .transform((value) => (value ? value.split(',').map((part) => part.trim()).filter(Boolean) : []));
 
 const port = z.coerce.number().int().min(0).max(65535);
+
+/** huggingface_hub's reading of boolean variables such as HF_HUB_OFFLINE. */
+const hfFlag = z
+  .string()
+  .optional()
+  .transform((value) => ['1', 'on', 'yes', 'true'].includes((value ?? '').trim().toLowerCase()));
 
 export const configSchema = z.object({
   DATA_DIR: z.string().default('data'),
@@ -45,6 +52,10 @@ export const configSchema = z.object({
   STUDIO_HOST: z.string().default('127.0.0.1'),
   STUDIO_TOKEN: z.string().optional(),
   HEALTH_PORT: port.optional(),
+  HF_HOME: z.string().default(join(homedir(), '.cache', 'huggingface')),
+  HF_TOKEN: z.string().regex(/^hf_/, 'a Hugging Face access token starts with "hf_"').optional(),
+  HF_ENDPOINT: z.string().url().default('https://huggingface.co'),
+  HF_HUB_OFFLINE: hfFlag,
 });
 
 type RawConfig = z.infer<typeof configSchema>;
@@ -86,6 +97,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     PERSONAS_DIR: at(raw.PERSONAS_DIR),
     TRANSCRIPTS_DIR: at(raw.TRANSCRIPTS_DIR),
     BASE_MODEL_DIR: at(raw.BASE_MODEL_DIR),
+    HF_HOME: at(raw.HF_HOME.replace(/^~(?=$|\/)/, homedir())),
+    HF_ENDPOINT: raw.HF_ENDPOINT.replace(/\/+$/, ''),
     storeUrl: raw.STORE_URL ?? `sqlite://${at(raw.DATA_DIR)}/persona.sqlite`,
   };
 }
