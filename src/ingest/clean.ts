@@ -1,5 +1,5 @@
 /**
- * Cleaning one text: Unicode NFKC, platform markup and mentions, redaction of personal
+ * Cleaning one text: Unicode NFKC, line endings and invisible characters, platform markup and mentions, redaction of personal
  * data and secrets, whitespace, then the persona's block list and length limits.
  * Rules are compiled once per persona (`cleanRules`); `cleanText` is the hot path.
  */
@@ -17,7 +17,9 @@ export interface CleanRules extends NameMaps {
 }
 
 const NON_ASCII = /[^\x00-\x7f]/;
-const INVISIBLE = /[\u200b-\u200d\u2060\ufeff\x00-\x08\x0e-\x1f\x7f]/g;
+/** Zero-width and format characters, C0 controls but tab and line breaks, C1 controls. */
+const INVISIBLE = /[\u200b-\u200d\u2060\ufeff\x00-\x08\x0e-\x1f\x7f-\x9f]/g;
+const HIDDEN_OR_CR = /[\u200b-\u200d\u2060\ufeff\x00-\x08\x0e-\x1f\x7f-\x9f\r]/;
 const EMPTY_COUNTS: Record<string, number> = Object.freeze({}) as Record<string, number>;
 
 const blockCache = new WeakMap<string[], RegExp | null>();
@@ -48,10 +50,18 @@ export function cleanRules(persona: Pick<Persona, 'dataset'>, names: Partial<Nam
   };
 }
 
+/**
+ * Line endings folded to `\n` and invisible characters removed, before anything reads the
+ * text: a zero-width space inside a key or an e-mail would otherwise hide it from the
+ * redactor, and removing it afterwards would put the secret back together.
+ */
+function normalise(text: string): string {
+  if (!HIDDEN_OR_CR.test(text)) return text;
+  return text.replace(/\r\n?/g, '\n').replace(INVISIBLE, '');
+}
+
 function tidyWhitespace(text: string): string {
   return text
-    .replace(/\r\n?/g, '\n')
-    .replace(INVISIBLE, '')
     .replace(/[ \t\v\f\u00a0]+/g, ' ')
     .replace(/ ?\n ?/g, '\n')
     .replace(/\n{3,}/g, '\n\n')
@@ -63,7 +73,7 @@ function tidyWhitespace(text: string): string {
  * mention); the record is shared and frozen when nothing was, so copy it before mutating.
  */
 export function cleanText(text: string, rules: CleanRules): CleanResult {
-  let out = NON_ASCII.test(text) ? text.normalize('NFKC') : text;
+  let out = normalise(NON_ASCII.test(text) ? text.normalize('NFKC') : text);
   const marked = replaceMarkup(out, rules, undefined);
   const flags = scanText(marked.text);
   const redacted = redact(marked.text, marked.counts, flags);

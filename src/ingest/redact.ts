@@ -1,21 +1,23 @@
 /**
- * Redaction of personal data and secrets: e-mail addresses, phone numbers, payment cards
- * (Luhn-checked), IPv4/IPv6 addresses and API keys / tokens (known prefixes, JWTs, long
- * high-entropy strings). Hand-written rather than a library because it sits on the ingest
- * hot path (≥ 60,000 messages/s): every pattern is compiled once and guarded by a cheap
- * character test, so a message without digits never meets the number patterns.
+ * Redaction of personal data and secrets: e-mail addresses (internationalised too), phone
+ * numbers (with or without separators), payment cards (Luhn-checked), IBANs (mod-97
+ * checked), IPv4/IPv6 addresses, API keys / tokens (known prefixes, JWTs, AWS secret keys,
+ * long high-entropy strings) and the phrases in redact-phrases.ts (passwords, dates of
+ * birth, street addresses). Hand-written rather than a library because it sits on the
+ * ingest hot path (≥ 60,000 messages/s): every pattern is compiled once and guarded by a
+ * cheap character test, so a message without digits never meets the number patterns.
+ *
+ * The text must already be normalised (cleanText strips invisible characters and folds
+ * line endings first), or a zero-width space splits a key in two and both halves pass.
+ * Every quantifier over a character class is bounded: V8 overflows its stack on a
+ * `{20,}` run of millions of characters (a 20 MB line without spaces).
  */
 import { isIPv6 } from 'node:net';
+import { bump, type Counts } from './redact-counts.js';
+import { redactPhrases } from './redact-phrases.js';
 import { HAS_AT, HAS_COLON, HAS_DIGIT, HAS_DOT, LONG_RUN, scanText } from './scan.js';
 
-export type Counts = Record<string, number>;
-
-/** Adds one `kind` to `counts`, creating the record on first use (most texts need none). */
-export function bump(counts: Counts | undefined, kind: string, by = 1): Counts {
-  const out = counts ?? {};
-  out[kind] = (out[kind] ?? 0) + by;
-  return out;
-}
+export { bump, type Counts } from './redact-counts.js';
 
 /** Keys with a known shape, searched only inside long runs of token characters. */
 const KNOWN_SECRET = new RegExp(
@@ -28,19 +30,29 @@ const KNOWN_SECRET = new RegExp(
     String.raw`|[MN][A-Za-z\d_-]{23,27}\.[A-Za-z\d_-]{6,7}\.[A-Za-z\d_-]{27,40})`,
   'g',
 );
-/** Runs of token characters long enough to hold a key; ordinary prose has none. */
-const TOKEN_RUN = /[A-Za-z0-9_+=./-]{20,}/g;
+/** Runs of token characters long enough to hold a key (longer runs are taken in slices). */
+const TOKEN_RUN = /[A-Za-z0-9_+=./-]{20,4096}/g;
 /** The parts of a run that the entropy test looks at (dots separate JWT parts, domains). */
-const LONG_PART = /[A-Za-z0-9_+=/-]{24,}/g;
-const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g;
-const WEBHOOK = /https:\/\/(?:hooks\.slack\.com\/services\/[A-Za-z0-9/_-]+|(?:canary\.|ptb\.)?discord(?:app)?\.com\/api\/webhooks\/\d+\/[\w-]+)/g;
-// Bounded like RFC 5321 (64-character local part, 63-character labels) so a long blob stays linear.
-const EMAIL = /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}\b/g;
+const LONG_PART = /[A-Za-z0-9_+=/-]{24,4096}/g;
+/** AWS secret access keys: 40 characters of base64 (checked by looksAwsSecret). */
+const AWS_SECRET = /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])/g;
+const PRIVATE_KEY_BEGIN = /-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----/g;
+const PRIVATE_KEY_END = /-----END [A-Z ]{0,40}PRIVATE KEY-----/g;
+const WEBHOOK = /https:\/\/(?:hooks\.slack\.com\/services\/[A-Za-z0-9/_-]{1,512}|(?:canary\.|ptb\.)?discord(?:app)?\.com\/api\/webhooks\/\d{1,30}\/[\w-]{1,512})/g;
+// Bounded like RFC 5321 (64-character local part, 63-character labels) so a long blob stays
+// linear; letters and digits of any script (RFC 6531: `mära@exämple.de`).
+const EMAIL = /(?<![\p{L}\p{N}._%+-])[\p{L}\p{N}._%+-]{1,64}@[\p{L}\p{N}-]{1,63}(?:\.[\p{L}\p{N}-]{1,63}){0,8}\.\p{L}{2,24}(?![\p{L}\p{N}_])/gu;
+/** ISO 13616: country, check digits, 11–30 letters and digits, grouped by four or not (mod-97 checked). */
+const IBAN = /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![A-Za-z0-9])/g;
 const IPV4 = /(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?!\d|\.\d)/g;
 const IPV6_CANDIDATE = /(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:%\w+)?(?![\w:])/g;
 const IPV6_HINT = /::|[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:/;
-const CARD = /(?<![\d-])\d(?:[ -]?\d){12,18}(?!\d)/g;
-const PHONE = /(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]\d{2,4}){1,5}(?![\w])|\+\d{8,15}(?!\w)/g;
+const CARD = /(?<![\d+-])\d(?:[ -]?\d){12,18}(?!\d)/g;
+// International numbers (`+49 30 901820`, `+4915112345678`) take groups of any size; local
+// ones need separators (`415-555-0134`), except a bare North American number (BARE_PHONE).
+const PHONE = /(?<![\w+])(?:\+\d{1,3}(?:[ .-]?(?:\(\d{1,4}\)|\d{1,6})){1,6}|(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]\d{2,4}){1,5})(?!\w)/g;
+/** `4155550134`, `14155550134`: area codes start at 2, so Unix times (1…) and ids stay. */
+const BARE_PHONE = /(?<![\w.,+-])1?[2-9]\d{9}(?!\w|[.,]\d)/g;
 const DATE_LIKE = /^(?:\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4})$/;
 
 /** Luhn checksum: true for numbers that can be payment cards. */
@@ -57,6 +69,19 @@ function luhnValid(digits: string): boolean {
     double = !double;
   }
   return sum % 10 === 0;
+}
+
+/** ISO 7064 mod 97-10, the IBAN check: true for the number of a real account. */
+function ibanValid(compact: string): boolean {
+  if (compact.length < 15 || compact.length > 34) return false;
+  const rearranged = compact.slice(4) + compact.slice(0, 4);
+  let rest = 0;
+  for (const ch of rearranged) {
+    const c = ch.charCodeAt(0);
+    const value = c <= 57 ? c - 48 : c - 55; // A = 10 … Z = 35
+    rest = (value > 9 ? rest * 100 + value : rest * 10 + value) % 97;
+  }
+  return rest === 1;
 }
 
 /** Shannon entropy in bits per character. */
@@ -97,6 +122,11 @@ function looksSecret(token: string): boolean {
   return digits >= 2 && switches >= Math.max(4, token.length / 6) && entropy(token) >= 3.5;
 }
 
+/** A 40-character base64 run with both cases, a `/` or `+`, and no word-like regularity. */
+function looksAwsSecret(token: string): boolean {
+  return /[/+]/.test(token) && /[a-z]/.test(token) && /[A-Z]/.test(token) && entropy(token) >= 4;
+}
+
 function looksPhone(candidate: string): boolean {
   const digits = candidate.replace(/\D/g, '').length;
   if (digits < 7 || digits > 15) return false;
@@ -122,6 +152,9 @@ const toIp = replaceWith('ip', '[ip]');
 const toCard = replaceWith('card', '[card]');
 const toPhone = replaceWith('phone', '[phone]');
 const ifSecret = (part: string) => (looksSecret(part) ? toSecret() : part);
+const ifAwsSecret = (part: string) => (looksAwsSecret(part) ? toSecret() : part);
+const toIban = replaceWith('iban', '[iban]');
+const ifIban = (cand: string) => (ibanValid(cand.replace(/ /g, '')) ? toIban() : cand);
 const ifIpv6 = (cand: string) => (cand.length >= 6 && isIPv6(cand.split('%')[0]) ? toIp() : cand);
 const ifPhone = (cand: string) => (looksPhone(cand) ? toPhone() : cand);
 const ifCard = (cand: string) => {
@@ -131,27 +164,47 @@ const ifCard = (cand: string) => {
   return issuer && digits.length >= 13 && digits.length <= 19 && luhnValid(digits) ? toCard() : cand;
 };
 const inTokenRun = (run: string) => {
-  const out = run.replace(KNOWN_SECRET, toSecret);
+  let out = run.replace(KNOWN_SECRET, toSecret);
+  if (out.length >= 40) out = out.replace(AWS_SECRET, ifAwsSecret);
   return out.length >= 24 ? out.replace(LONG_PART, ifSecret) : out;
 };
 
+/** Private key blocks, to their END line or the end of the text (found by index: no regex over the body). */
+function redactPrivateKeys(text: string): string {
+  let out = '';
+  let at = 0;
+  PRIVATE_KEY_BEGIN.lastIndex = 0;
+  for (let begin = PRIVATE_KEY_BEGIN.exec(text); begin; begin = PRIVATE_KEY_BEGIN.exec(text)) {
+    PRIVATE_KEY_END.lastIndex = begin.index + begin[0].length;
+    const end = PRIVATE_KEY_END.exec(text);
+    out += `${text.slice(at, begin.index)}${toSecret()}`;
+    at = end ? end.index + end[0].length : text.length;
+    PRIVATE_KEY_BEGIN.lastIndex = at;
+  }
+  return at === 0 ? text : out + text.slice(at);
+}
+
 /**
- * Redacts secrets, e-mails, IP addresses, cards and phones; returns the text and what was
- * replaced. `flags` (from scanText) rules out patterns that cannot match.
+ * Redacts secrets, e-mails, IP addresses, cards, IBANs, phones and the phrases of
+ * redact-phrases.ts; returns the text and what was replaced. `flags` (from scanText) rules
+ * out patterns that cannot match.
  */
 export function redact(text: string, counts: Counts | undefined, flags = scanText(text)): { text: string; counts: Counts | undefined } {
   found = counts;
   let out = text;
   if (flags & LONG_RUN) {
     out = out.replace(TOKEN_RUN, inTokenRun);
-    if (out.includes('-----BEGIN')) out = out.replace(PRIVATE_KEY, toSecret);
+    if (out.includes('-----BEGIN')) out = redactPrivateKeys(out);
     if (out.includes('https://')) out = out.replace(WEBHOOK, toSecret);
   }
   if (flags & HAS_AT) out = out.replace(EMAIL, toEmail);
   if (flags & HAS_COLON && IPV6_HINT.test(out)) out = out.replace(IPV6_CANDIDATE, ifIpv6);
+  const phrases = redactPhrases(out, flags & HAS_DIGIT, found);
+  out = phrases.text;
+  found = phrases.counts;
   if (flags & HAS_DIGIT) {
     if (flags & HAS_DOT) out = out.replace(IPV4, toIp);
-    out = out.replace(CARD, ifCard).replace(PHONE, ifPhone);
+    out = out.replace(IBAN, ifIban).replace(CARD, ifCard).replace(PHONE, ifPhone).replace(BARE_PHONE, toPhone);
   }
   const result = { text: out, counts: found };
   found = undefined;
