@@ -6,10 +6,11 @@
  */
 import type { Config } from '../config/config.js';
 import { logger } from '../log.js';
-import { loadAllPersonas } from '../personas/load.js';
-import { NodeCronDriver } from '../scheduler/cron.js';
+import { readPersonaDir } from '../personas/load.js';
 import { jobHistory } from '../scheduler/history.js';
-import { TrainingScheduler } from '../scheduler/scheduler.js';
+import type { TrainingScheduler } from '../scheduler/scheduler.js';
+import { serveRoles, type Role } from './roles.js';
+import { startTraining } from './training.js';
 import { openCore, type Core } from './core.js';
 import { startHealthServer } from './health.js';
 import { startAdapters, type RunningAdapter } from './adapters.js';
@@ -22,48 +23,50 @@ export interface Server {
   scheduler: TrainingScheduler;
   adapters: RunningAdapter[];
   healthPort?: number;
+  roles: ReadonlySet<Role>;
   stop(): Promise<void>;
 }
 
-export async function serve(config: Config): Promise<Server> {
+export interface ServeOptions {
+  /** Overrides PERSONA_ROLES (`persona worker --role trainer`). */
+  roles?: readonly string[];
+}
+
+export async function serve(config: Config, options: ServeOptions = {}): Promise<Server> {
   const log = logger('serve');
+  const roles = serveRoles(config, options.roles);
   const core = await openCore(config);
-  const personas = loadAllPersonas(config.PERSONAS_DIR);
+  // Every file is validated (schedule included) before anything is scheduled; broken ones are reported, the rest serve.
+  const { personas, broken } = readPersonaDir(config.PERSONAS_DIR);
+  for (const { id, file, error } of broken) log.error({ persona: id, file, code: error.code, err: error.message }, 'persona file skipped: fix it and restart');
   for (const persona of personas) {
     const fixed = [...(await core.registry.recover(persona.id)), ...(await jobHistory(core.store).recover(persona.id)).map((j) => `job ${j.id} marked interrupted`)];
     if (fixed.length) log.warn({ persona: persona.id, fixed }, 'recovered from an earlier crash');
   }
   // First run: the example personas' public-domain transcripts, written and ingested once.
-  await ensureExampleTranscripts(config, core.store);
+  if (roles.has('bots')) await ensureExampleTranscripts(config, core.store);
   const events = new AppEvents();
   core.registry.on('champion', (change) => events.emit('champion', change));
   const training = new AbortController();
-  const scheduler = new TrainingScheduler(
-    {
-      config,
-      store: core.store,
-      registry: core.registry,
-      engine: core.engine,
-      signal: training.signal,
-      onJob: (record) => void events.emit('job', record),
-      onPhase: (persona, phase) => events.emit('phase', { persona, phase }),
-      onTrainingEvent: (persona, event) => events.emit('training', { persona, event }),
-    },
-    new NodeCronDriver(),
-  );
-  scheduler.schedule(personas);
+  const trainingRun = startTraining(core, events, roles, personas, training.signal);
+  const { scheduler } = trainingRun;
   let adapters: RunningAdapter[];
   try {
-    adapters = await startAdapters(core, scheduler, events);
+    adapters = roles.has('bots') ? await startAdapters(core, scheduler, events) : [];
   } catch (error) {
     // e.g. the studio refusing an unprotected non-local address: stop what started, or its cron timers keep the process alive
     training.abort();
-    await scheduler.stop();
+    await trainingRun.stop();
     await core.close();
     throw error;
   }
   const health = config.HEALTH_PORT !== undefined
-    ? await startHealthServer(config.HEALTH_PORT, '127.0.0.1', () => ({ adapters: adapters.map((a) => a.name), training: scheduler.status, models: core.engine.loadedModels }))
+    ? await startHealthServer(config.HEALTH_PORT, '127.0.0.1', () => ({
+        adapters: adapters.map((a) => a.name),
+        training: scheduler.status,
+        models: core.engine.loadedModels,
+        personas: { serving: personas.map((p) => p.id), broken: broken.map(({ id, file, error }) => ({ id, file, code: error.code, error: error.message })) },
+      }))
     : undefined;
   log.info({ adapters: adapters.map((a) => a.name), scheduled: scheduler.status.scheduled }, 'persona serve is running');
 
@@ -73,12 +76,13 @@ export async function serve(config: Config): Promise<Server> {
     events,
     scheduler,
     adapters,
+    roles,
     healthPort: health?.port,
     stop() {
       stopping ??= (async () => {
         await Promise.allSettled(adapters.map((adapter) => adapter.stop()));
         training.abort();
-        await scheduler.stop();
+        await trainingRun.stop();
         await health?.close();
         await core.close();
       })();

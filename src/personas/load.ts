@@ -56,6 +56,30 @@ export function listPersonaIds(personasDir: string): string[] {
     .sort();
 }
 
+/** A persona file that did not load: shown as an error row (CLI, studio) and in serve's log and health report. */
+export interface BrokenPersonaFile {
+  id: string;
+  file: string;
+  error: PersonaError;
+}
+
+/** Every persona file in the folder, valid ones and broken ones apart, so that one bad file never hides the rest. */
+export function readPersonaDir(personasDir: string): { personas: Persona[]; broken: BrokenPersonaFile[] } {
+  const personas: Persona[] = [];
+  const broken: BrokenPersonaFile[] = [];
+  for (const id of listPersonaIds(personasDir)) {
+    const file = personaPath(personasDir, id);
+    try {
+      personas.push(loadPersona(personasDir, id));
+    } catch (error) {
+      const reason = error instanceof PersonaError ? error : new PersonaError('persona_invalid', `${file}: ${(error as Error).message}`, { file }, { cause: error });
+      broken.push({ id, file, error: reason });
+    }
+  }
+  return { personas, broken };
+}
+
+/** The valid personas; `readPersonaDir` also says which files are broken and why. */
 export function loadAllPersonas(personasDir: string): Persona[] {
-  return listPersonaIds(personasDir).map((id) => loadPersona(personasDir, id));
+  return readPersonaDir(personasDir).personas;
 }

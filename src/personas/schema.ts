@@ -3,9 +3,44 @@
  * where its material comes from, and how it is trained, scheduled and sampled.
  * Written by hand, so every field has a default where a sensible one exists.
  */
+import cron from 'node-cron';
 import { z } from 'zod';
 
 export const PERSONA_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** Whether `timeZone` is an IANA zone this runtime knows (what node-cron hands to Intl when it schedules). */
+export function isTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Checked when the file is read, so a bad schedule is reported with its file before anything is
+ * scheduled (node-cron's own validator: the expressions it accepts are the ones it runs).
+ */
+const scheduleSchema = z
+  .object({
+    cron: z
+      .string()
+      .optional()
+      .superRefine((expression, context) => {
+        if (expression === undefined) return;
+        const result = cron.validateDetailed(expression);
+        if (!result.valid) context.addIssue({ code: 'custom', message: `"${expression}" is not a valid cron expression (${result.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}); e.g. "0 3 * * *" is every day at 03:00` });
+      }),
+    timezone: z
+      .string()
+      .default('UTC')
+      .superRefine((zone, context) => {
+        if (!isTimeZone(zone)) context.addIssue({ code: 'custom', message: `"${zone}" is not an IANA time zone (e.g. UTC, Europe/Paris, America/New_York)` });
+      }),
+    enabled: z.boolean().default(true),
+  })
+  .strict();
 
 const trainingSchema = z
   .object({
@@ -35,6 +70,8 @@ const trainingSchema = z
     min_new_samples: z.number().int().min(0).default(20),
     /** Promotion gate: required relative improvement of validation loss over the champion. */
     min_improvement: z.number().min(0).default(0.005),
+    /** Promotion gate: fewer held-out tokens of the persona's words than this never promote automatically. */
+    min_validation_tokens: z.number().int().min(0).default(2000),
   })
   .strict();
 
@@ -59,6 +96,21 @@ export const personaSchema = z
     description: z.string().default(''),
     system_prompt: z.string().default(''),
     avatar_url: z.string().url().optional(),
+    /** Image file beside the persona file (e.g. `ada.png`, written by `persona import card.png`). */
+    avatar: z.string().regex(/^[\w.-]+\.(png|jpe?g|webp|gif)$/i, 'an image file name in the personas folder, e.g. ada.png').optional(),
+    /** Shown when a conversation starts (studio, Discord): `greeting`, or one of the alternates (pickGreeting). */
+    greeting: z.string().optional(),
+    alternate_greetings: z.array(z.string()).default([]),
+    /** Character card fields (Character Card V2/V3), kept so a card round-trips. */
+    personality: z.string().default(''),
+    scenario: z.string().default(''),
+    post_history_instructions: z.string().default(''),
+    /** Example dialogues in the card format (`<START>` blocks of `{{user}}:` / `{{char}}:` lines). */
+    example_dialogues: z.string().default(''),
+    tags: z.array(z.string()).default([]),
+    creator: z.string().default(''),
+    creator_notes: z.string().default(''),
+    character_version: z.string().default(''),
     voices: z
       .object({
         names: z.array(z.string().min(1)).default([]),
@@ -72,14 +124,7 @@ export const personaSchema = z
     /** Model folder to fine-tune from; default is the bundled base model. */
     base: z.string().optional(),
     training: trainingSchema.prefault({}),
-    schedule: z
-      .object({
-        cron: z.string().optional(),
-        timezone: z.string().default('UTC'),
-        enabled: z.boolean().default(true),
-      })
-      .strict()
-      .prefault({}),
+    schedule: scheduleSchema.prefault({}),
     sampling: samplingSchema.prefault({}),
     channels: z
       .object({

@@ -22,7 +22,7 @@ import type { Store } from '../store/index.js';
 import { trainPersona, type TrainReport } from '../training/trainer/train-persona.js';
 import type { TrainingOverrides } from '../training/trainer/settings.js';
 import type { TrainingEvent } from '../training/trainer/loop.js';
-import { acquireLock, lockHolder } from './lock.js';
+import { acquireLock, lockHolder, trainingLockKey } from './lock.js';
 import { jobHistory, type JobPhase, type JobRecord } from './history.js';
 
 export interface JobDeps {
@@ -64,7 +64,7 @@ export async function runTrainingJob(deps: JobDeps, personaId: string, options: 
     await history.update(record, { phase: name });
     deps.onPhase?.(persona.id, name);
   };
-  const lockKey = `lock:train:${persona.id}`;
+  const lockKey = trainingLockKey(persona.id);
   const lock = await acquireLock(deps.store, lockKey);
   if (!lock) {
     const holder = await lockHolder(deps.store, lockKey);

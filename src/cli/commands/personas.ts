@@ -1,7 +1,7 @@
 /** `persona list` and `persona show <id>`: what personas exist and how they are configured. */
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { loadAllPersonas, loadPersona } from '../../personas/load.js';
+import { loadPersona, readPersonaDir } from '../../personas/load.js';
 import { action, cliConfig } from '../context.js';
 
 export function registerPersonaCommands(program: Command): void {
@@ -11,13 +11,21 @@ export function registerPersonaCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action((options: { json?: boolean }) => {
-        const personas = loadAllPersonas(cliConfig().PERSONAS_DIR);
+        // One broken file is an error row, not a failed command: the other personas still list.
+        const { personas, broken } = readPersonaDir(cliConfig().PERSONAS_DIR);
+        const rows = [
+          ...personas.map(({ id, name, description }) => ({ id, name, description })),
+          ...broken.map(({ id, error }) => ({ id, error: error.message })),
+        ].sort((a, b) => a.id.localeCompare(b.id));
         if (options.json) {
-          console.log(JSON.stringify(personas.map(({ id, name, description }) => ({ id, name, description }))));
+          console.log(JSON.stringify(rows));
           return;
         }
-        if (personas.length === 0) console.log(`no personas in ${cliConfig().PERSONAS_DIR}`);
-        for (const persona of personas) console.log(`${persona.id.padEnd(20)} ${persona.name}${persona.description ? ` — ${persona.description}` : ''}`);
+        if (rows.length === 0) console.log(`no personas in ${cliConfig().PERSONAS_DIR}`);
+        for (const row of rows) {
+          const text = 'error' in row ? `error: ${row.error}` : `${row.name}${row.description ? ` — ${row.description}` : ''}`;
+          console.log(`${row.id.padEnd(20)} ${text}`);
+        }
       }),
     );
 
