@@ -1,12 +1,13 @@
 /**
- * Builds the prompt for a reply: the persona's system prompt plus the recent conversation
- * (speaker-named turns) rendered with the model's chat template, fitted to the context window
+ * Builds the prompt for a reply with the one prompt renderer training uses too
+ * (src/modelfmt/prompt.ts): the persona's system prompt plus the recent conversation, fitted to the context window
  * minus the room reserved for the reply. The oldest turns go first; the system prompt is never
  * dropped; when even the newest turn alone is too long it is truncated (its end is kept, the
  * part a reply answers) rather than dropping everything.
  */
 import { PersonaError } from '../errors.js';
-import { neutralizeControlTokens, renderChat, type ChatMessage, type TokenizerConfig } from '../modelfmt/chat.js';
+import type { TokenizerConfig } from '../modelfmt/chat.js';
+import { renderPersonaPrompt, type PersonaPromptInput } from '../modelfmt/prompt.js';
 import type { Tokenizer } from '../modelfmt/tokenizer.js';
 
 export interface Turn {
@@ -48,33 +49,12 @@ export function isPersonaSpeaker(persona: PersonaVoice, speaker: string): boolea
   return name === persona.name.toLowerCase() || (persona.voices?.names ?? []).some((n) => n.toLowerCase() === name);
 }
 
-const namesShown = new WeakMap<TokenizerConfig, boolean>();
-
-/**
- * Whether the chat template renders a message's `name` (ours does; ChatML/SmolLM2/Llama 3
- * templates of downloaded models do not). Without it, speakers would be lost in a group chat.
- */
-function templateShowsNames(config: TokenizerConfig): boolean {
-  let shows = namesShown.get(config);
-  if (shows === undefined) {
-    const probe = 'Zqx Speaker';
-    shows = renderChat(config, [{ role: 'user', name: probe, content: 'hi' }], { addGenerationPrompt: false }).includes(probe);
-    namesShown.set(config, shows);
-  }
-  return shows;
-}
-
-function toMessages(persona: PersonaVoice, turns: Turn[], showsNames: boolean): ChatMessage[] {
-  const messages: ChatMessage[] = persona.system_prompt ? [{ role: 'system', content: persona.system_prompt }] : [];
-  for (const turn of turns) {
-    const own = isPersonaSpeaker(persona, turn.speaker);
-    const speaker = neutralizeControlTokens(turn.speaker);
-    const text = neutralizeControlTokens(turn.text);
-    // A template that drops names gets "Alice: text" in the content, so who said what survives.
-    const content = own || showsNames ? text : `${speaker}: ${text}`;
-    messages.push({ role: own ? 'assistant' : 'user', name: own ? persona.name : speaker, content });
-  }
-  return messages;
+function promptInput(persona: PersonaVoice, turns: Turn[]): PersonaPromptInput {
+  return {
+    systemPrompt: persona.system_prompt,
+    personaName: persona.name,
+    context: turns.map((turn) => ({ speaker: turn.speaker, text: turn.text, own: isPersonaSpeaker(persona, turn.speaker) })),
+  };
 }
 
 function checkTurns(turns: Turn[]): void {
@@ -99,9 +79,7 @@ export function buildPrompt(model: PromptModel, persona: PersonaVoice, turns: Tu
       { field: 'max_new_tokens' },
     );
   }
-  const showsNames = templateShowsNames(model.tokenizerConfig);
-  const encode = (kept: Turn[]) =>
-    model.tokenizer.encode(renderChat(model.tokenizerConfig, toMessages(persona, kept, showsNames), { addGenerationPrompt: true, generationName: persona.name }));
+  const encode = (kept: Turn[]) => model.tokenizer.encode(renderPersonaPrompt(model.tokenizerConfig, promptInput(persona, kept)));
   const otherSpeakers = [...new Set(turns.filter((t) => !isPersonaSpeaker(persona, t.speaker)).map((t) => t.speaker.trim()))];
 
   // Largest suffix of turns that fits (token count grows with every turn kept: binary search).

@@ -1,15 +1,16 @@
 /**
- * Dataset samples → token ids with a target mask, through the base model's own chat
- * template (src/modelfmt/chat.ts) so that training sees exactly the format inference
- * renders. Conversation samples: the persona's system prompt, the context turns under their
- * speakers' names (earlier persona turns as assistant turns) and the reply as the persona's
- * turn; only the reply and its end-of-turn token are targets. Monologue samples (passages
- * of the persona's own text) are one persona turn whose every token is a target.
+ * Dataset samples → token ids with a target mask, through the one prompt renderer of the
+ * model-format layer (src/modelfmt/prompt.ts), so training sees exactly the prompt serving
+ * builds: the persona's system prompt, the context turns, the persona's opened turn. Only the
+ * persona's words and the end-of-turn token are training targets; evaluation (`score`) takes
+ * the words alone, so a perplexity measures the voice, not the chat format.
  *
- * Segments are tokenized one by one and concatenated (not the whole text at once): that is
- * how generation sees a conversation too — the prompt encoded, then the reply's tokens.
+ * The three parts (prompt, words, end) are tokenized one by one and concatenated, not the
+ * whole text at once: that is how generation sees a conversation too — the prompt encoded,
+ * then the reply's tokens.
  */
-import { neutralizeControlTokens, renderTrainingSegments, type ChatMessage, type TokenizerConfig } from '../../modelfmt/chat.js';
+import { renderPersonaTurn, type PromptTurn } from '../../modelfmt/prompt.js';
+import type { TokenizerConfig } from '../../modelfmt/chat.js';
 import type { Tokenizer } from '../../modelfmt/tokenizer.js';
 import type { TokenizedSample } from './packing.js';
 
@@ -26,34 +27,32 @@ export interface TrainableSample {
 }
 
 export interface RenderContext {
-  tokenizer: Tokenizer;
+  tokenizer: Pick<Tokenizer, 'encode'>;
   tokenizerConfig: TokenizerConfig;
   systemPrompt: string;
+  /** The name serving opens the persona's turn with; without it, each sample's speaker. */
+  personaName?: string;
   /** Path of tokenizer_config.json, for error messages. */
   file?: string;
 }
 
-export function sampleMessages(sample: TrainableSample, systemPrompt: string): ChatMessage[] {
-  const clean = neutralizeControlTokens;
-  if (sample.kind === 'monologue' || sample.context.length === 0) return [{ role: 'assistant', name: clean(sample.speaker), content: clean(sample.text) }];
-  const messages: ChatMessage[] = systemPrompt ? [{ role: 'system', content: systemPrompt }] : [];
-  for (const turn of sample.context) messages.push({ role: turn.isPersona ? 'assistant' : 'user', name: clean(turn.speaker), content: clean(turn.text) });
-  messages.push({ role: 'assistant', name: clean(sample.speaker), content: clean(sample.text) });
-  return messages;
+export interface TokenizeOptions {
+  /** Targets are the persona's words only (no end-of-turn): what a perplexity is taken over. */
+  score?: boolean;
 }
 
-export function tokenizeSample(sample: TrainableSample, context: RenderContext): TokenizedSample {
-  const messages = sampleMessages(sample, context.systemPrompt);
-  const monologue = messages.length === 1;
-  const reply = messages[messages.length - 1];
-  const segments = renderTrainingSegments(context.tokenizerConfig, messages, (m) => m === reply, context.file);
-  const ids: number[] = [];
-  const targets: number[] = [];
-  for (const segment of segments) {
-    const segmentIds = context.tokenizer.encode(segment.text);
-    ids.push(...segmentIds);
-    const target = monologue || segment.train ? 1 : 0;
-    for (let i = 0; i < segmentIds.length; i++) targets.push(target);
-  }
-  return { ids, targets: Uint8Array.from(targets), weight: sample.weight ?? 1, splittable: monologue };
+export function promptTurns(sample: TrainableSample): PromptTurn[] {
+  if (sample.kind === 'monologue') return [];
+  return sample.context.map((turn) => ({ speaker: turn.speaker, text: turn.text, own: turn.isPersona === true }));
+}
+
+export function tokenizeSample(sample: TrainableSample, context: RenderContext, options: TokenizeOptions = {}): TokenizedSample {
+  const input = { systemPrompt: context.systemPrompt, personaName: context.personaName ?? sample.speaker, context: promptTurns(sample) };
+  const turn = renderPersonaTurn(context.tokenizerConfig, input, sample.text, context.file);
+  const prompt = context.tokenizer.encode(turn.prompt);
+  const words = context.tokenizer.encode(turn.target);
+  const end = context.tokenizer.encode(turn.end);
+  const targets = new Uint8Array(prompt.length + words.length + end.length);
+  targets.fill(1, prompt.length, prompt.length + words.length + (options.score ? 0 : end.length));
+  return { ids: [...prompt, ...words, ...end], targets, weight: sample.weight ?? 1, splittable: false };
 }
