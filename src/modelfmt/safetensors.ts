@@ -133,6 +133,18 @@ export function readSafetensorsMetadata(file: string): Record<string, string> {
   }
 }
 
+/** dtype and shape of every tensor of one file, from its header alone (no tensor data is read). */
+export function readSafetensorsShapes(file: string): Map<string, { dtype: string; shape: number[] }> {
+  const fd = openSync(file, 'r');
+  try {
+    const { header } = readHeader(file, fd, statSync(file).size);
+    const entries = Object.entries(header).filter(([name]) => name !== '__metadata__') as [string, HeaderEntry][];
+    return new Map(entries.map(([name, entry]) => [name, { dtype: String(entry?.dtype), shape: Array.isArray(entry?.shape) ? entry.shape : [] }]));
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** A model folder holds either `model.safetensors` or an index plus shards. */
 function readSafetensorsFolder(dir: string): Map<string, LoadedTensor> {
   const single = join(dir, 'model.safetensors');

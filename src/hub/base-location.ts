@@ -1,0 +1,67 @@
+/**
+ * The one answer to "which folder is this persona's base": no `base:` means the bundled
+ * BASE_MODEL_DIR; a path (absolute, `./…`, `~/…`, or any folder that exists relative to the
+ * project) is that folder; otherwise a Hub id `org/name[@revision]` is the cached snapshot
+ * that `persona base pull` wrote. Nothing here touches the network: a base missing from
+ * the cache is an error quoting the exact pull command. Training, serving, evaluation and
+ * export all ask this module.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { Config } from '../config/config.js';
+import { PersonaError } from '../errors.js';
+import { missingBaseFiles } from './base-files.js';
+import { readRef, repoFolder, snapshotDir } from './cache.js';
+import { formatHubId, parseHubId, pullCommand, type HubId } from './hub-id.js';
+
+/** Title of the bundled base's model card (written by src/pretrain/model-card.ts); it identifies the demo base. */
+const DEMO_BASE_CARD_TITLE = '# persona-builder base';
+
+export function resolveBaseDir(config: Config, base: string | undefined): string {
+  if (!base) return config.BASE_MODEL_DIR;
+  const asPath = resolve(config.root, base.replace(/^~(?=$|[\\/])/, homedir()));
+  if (looksLikePath(base) || existsSync(asPath)) return asPath;
+  const id = parseHubId(base);
+  return id ? cachedSnapshotDir(config, id) : asPath;
+}
+
+function looksLikePath(base: string): boolean {
+  return isAbsolute(base) || /^(\.{1,2}|~)([\\/]|$)/.test(base) || base.includes('\\');
+}
+
+/** The complete snapshot folder of a pulled base, or an error saying how to pull it. */
+export function cachedSnapshotDir(config: Config, id: HubId, offline = false): string {
+  const dir = snapshotDirOf(config, id, offline);
+  const missing = missingBaseFiles(dir);
+  if (missing.length > 0) {
+    throw new PersonaError('model_not_found', `${formatHubId(id)} is only partly in the cache (${dir} lacks ${missing.join(', ')}): run ${pullAdvice(id, offline)} to finish it.`, {
+      repo: id.repo,
+      revision: id.revision,
+    });
+  }
+  return dir;
+}
+
+/** The snapshot folder `id` points at in the cache, complete or not, or an error saying how to pull it. */
+export function snapshotDirOf(config: Config, id: HubId, offline = false): string {
+  const commit = readRef(config, id);
+  const dir = commit ? snapshotDir(config, id.repo, commit) : undefined;
+  if (!dir || !existsSync(dir)) {
+    throw new PersonaError('model_not_found', `${formatHubId(id)} is not in the Hugging Face cache (${repoFolder(config, id.repo)}): run ${pullAdvice(id, offline)} first.`, {
+      repo: id.repo,
+      revision: id.revision,
+    });
+  }
+  return dir;
+}
+
+function pullAdvice(id: HubId, offline: boolean): string {
+  return `\`${pullCommand(id)}\`${offline ? ' with HF_HUB_OFFLINE unset' : ''}`;
+}
+
+/** Whether a model folder is the small offline demo base bundled with the project (its model card says so). */
+export function isBundledDemoBase(dir: string): boolean {
+  const card = join(dir, 'README.md');
+  return existsSync(card) && readFileSync(card, 'utf8').startsWith(DEMO_BASE_CARD_TITLE);
+}
