@@ -1,31 +1,8 @@
 /**
- * The `persona` command. Each area registers its subcommands from src/cli/commands/;
- * this file only assembles them.
+ * The `persona` command. Command areas are listed in areas.ts and loaded by program.ts
+ * (only the one the arguments name, when the compiled CLI's command index is present).
  */
-import { Command } from 'commander';
-import { registerPersonaCommands } from './commands/personas.js';
-import { registerIngestCommands } from './commands/ingest.js';
-import { registerDatasetCommands } from './commands/dataset.js';
-import { registerReviewCommands } from './commands/review.js';
-import { registerChatCommands } from './commands/chat.js';
-import { registerTrainCommands } from './commands/train.js';
-import { registerModelCommands } from './commands/models.js';
-import { registerServeCommands } from './commands/serve.js';
-import { registerExportCommands } from './commands/export.js';
+import { AREAS } from './areas.js';
+import { runCli } from './program.js';
 
-const program = new Command('persona')
-  .description('Build character bots that talk like a real person: ingest, curate, fine-tune, chat and serve.')
-  .showHelpAfterError()
-  .enablePositionalOptions();
-
-registerPersonaCommands(program);
-registerIngestCommands(program);
-registerDatasetCommands(program);
-registerReviewCommands(program);
-registerChatCommands(program);
-registerTrainCommands(program);
-registerModelCommands(program);
-registerServeCommands(program);
-registerExportCommands(program);
-
-await program.parseAsync(process.argv);
+await runCli(AREAS, process.argv);
