@@ -1,13 +1,14 @@
 /**
- * Which model folder answers for a persona: `base` is the persona's `base:` folder or the
- * bundled BASE_MODEL_DIR; a version is DATA_DIR/models/<persona>/<version>/ as the trainer
- * writes it; with no choice, the newest version folder (version ids sort by creation time)
+ * Which model folder answers for a persona: `base` is the persona's `base:` (a folder or a
+ * cached Hub id, resolved by src/hub/base-location.ts) or the bundled BASE_MODEL_DIR; a
+ * version is DATA_DIR/models/<persona>/<version>/ as the trainer writes it; with no choice, the newest version folder (version ids sort by creation time)
  * or the base when the persona has never been trained.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Config } from '../config/config.js';
 import { PersonaError } from '../errors.js';
+import { resolveBaseDir } from '../hub/base-location.js';
 import type { Persona } from '../personas/schema.js';
 
 export interface ModelChoice {
@@ -31,8 +32,7 @@ export function listVersions(config: Config, personaId: string): string[] {
 }
 
 export function baseModelChoice(config: Config, persona: Pick<Persona, 'base'>): ModelChoice {
-  const dir = persona.base ? (isAbsolute(persona.base) ? persona.base : resolve(config.root, persona.base)) : config.BASE_MODEL_DIR;
-  return { version: 'base', dir };
+  return { version: 'base', dir: resolveBaseDir(config, persona.base) };
 }
 
 export function resolveModelChoice(config: Config, persona: Pick<Persona, 'id' | 'base'>, requested?: string): ModelChoice {

@@ -8,9 +8,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Config } from '../../config/config.js';
 import { PersonaError } from '../../errors.js';
+import { resolveBaseDir } from '../../hub/base-location.js';
 import { logger } from '../../log.js';
 import { llamaParameterShapes, readLlamaConfig } from '../../modelfmt/config.js';
 import { createTokenizer, readTokenizerFiles } from '../../modelfmt/tokenizer.js';
@@ -63,7 +64,7 @@ export interface TrainReport {
 }
 
 export function baseModelDir(config: Config, persona: Persona): string {
-  return persona.base ? resolve(config.root, persona.base) : config.BASE_MODEL_DIR;
+  return resolveBaseDir(config, persona.base);
 }
 
 export function trainingPaths(config: Config, personaId: string) {
