@@ -78,6 +78,12 @@ export async function renamePersona(deps: LifecycleDeps, id: string, change: { n
   });
 }
 
+/** What removing the persona would delete, for a confirmation question (CLI prompt, studio dialog). */
+export async function personaDataSummary(deps: LifecycleDeps, id: string): Promise<{ samples: number; versions: number }> {
+  const sizes = await Promise.all(SAMPLE_STATES.map((state) => deps.store.size(`idx:${id}:${state}`)));
+  return { samples: sizes.reduce((a, b) => a + b, 0), versions: await deps.store.size(`models:${id}`) };
+}
+
 export interface RemovalSummary {
   persona: string;
   samples: number;

@@ -29,7 +29,7 @@ async function project() {
   const config = loadConfig({ root, env: { LOG_LEVEL: 'silent' } });
   const store = await openStore(config.storeUrl);
   await addDrafts(store, [draft('ada', '1', 'first line'), draft('ada', '2', 'second line')], { trusted: true });
-  await addDrafts(store, [draft('ada', '3', 'a pending capture', { author: { platform: 'discord', id: '42', name: 'ann' } })]);
+  await addDrafts(store, [draft('ada', '3', 'a pending capture', { author: { platform: 'discord', id: '42' } })]);
   await addDrafts(store, [draft('bob', '1', 'bob speaks')], { trusted: true });
   const registry = new ModelRegistry(store, join(config.DATA_DIR, 'models'), async () => undefined);
   const versionDir = join(config.DATA_DIR, 'models', 'ada', 'v1');

@@ -1,8 +1,14 @@
-/** `persona list` and `persona show <id>`: what personas exist and how they are configured. */
+/**
+ * `persona list` and `persona show <id>`: what personas exist and how they are configured;
+ * with them the persona area's other commands: create/rename/copy/remove (manage.ts) and
+ * import of character cards (card.ts).
+ */
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { loadPersona, readPersonaDir } from '../../personas/load.js';
 import { action, cliConfig } from '../context.js';
+import { registerCardCommands } from './card.js';
+import { registerManageCommands } from './manage.js';
 
 export function registerPersonaCommands(program: Command): void {
   program
@@ -40,4 +46,6 @@ export function registerPersonaCommands(program: Command): void {
         console.log(options.json ? JSON.stringify(persona, null, 2) : stringify(persona));
       }),
     );
+  registerManageCommands(program);
+  registerCardCommands(program);
 }
