@@ -6,3 +6,4 @@ export { optOut, optIn, isOptedOut } from './consent.js';
 export { recordFeedback, listFeedback } from './feedback.js';
 export { runIngest, type IngestRunOptions, type IngestSummary } from './ingest-run.js';
 export { foldDecisions, effectiveText } from './review.js';
+export { repairIndexes, type RepairReport } from './repair.js';

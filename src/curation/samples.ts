@@ -3,10 +3,13 @@
  * stable id is already stored adds nothing; one whose dedupe key belongs to another stored
  * sample of the persona is a near-duplicate and is counted, not stored. Each call writes
  * everything (records, dedupe keys, index sets) in one atomic batch, so an interrupted
- * ingest leaves whole files or nothing and a re-run completes it.
+ * ingest leaves whole files or nothing and a re-run completes it. The store repeats the
+ * "not stored yet" check inside that write (one SQLite transaction, one Redis script): two
+ * ingests of the same file at once (a CLI ingest and a studio upload) would otherwise both
+ * find a sample new and file it under two states.
  */
 import { PersonaError } from '../errors.js';
-import type { Store, WriteBatch } from '../store/index.js';
+import type { ConditionalWrite, Store } from '../store/index.js';
 import { authorSet, dedupeRecordKey, exemplarySet, optOutKey, sampleKey, stateSet } from './keys.js';
 import { SAMPLE_STATES, type CandidateDraft, type SampleRecord, type SampleState } from './types.js';
 
@@ -19,6 +22,8 @@ export interface AddResult {
   duplicates: number;
   /** Drafts written by users who opted out of capture. */
   optedOut: number;
+  /** Stored samples that drafts matched (same id, or same text under another id), for `--trusted`. */
+  matched: string[];
 }
 
 export interface AddOptions {
@@ -34,8 +39,9 @@ export async function getManyChunked<T>(store: Store, keys: string[], chunk = 50
   return out;
 }
 
+/** Adds drafts; the existence checks are repeated inside the store's atomic write. */
 export async function addDrafts(store: Store, drafts: CandidateDraft[], options: AddOptions = {}): Promise<AddResult> {
-  const result: AddResult = { added: [], existing: 0, duplicates: 0, optedOut: 0 };
+  const result: AddResult = { added: [], existing: 0, duplicates: 0, optedOut: 0, matched: [] };
   if (drafts.length === 0) return result;
   const now = options.now ?? Date.now();
   const initialState: SampleState = options.trusted ? 'approved' : 'pending';
@@ -46,18 +52,21 @@ export async function addDrafts(store: Store, drafts: CandidateDraft[], options:
   const lookups = await getManyChunked<unknown>(store, [...drafts.map((d) => dedupeRecordKey(d.persona, d.dedupeKey)), ...authors]);
   const optedOut = new Set(authors.filter((_, i) => lookups[drafts.length + i] !== undefined));
 
-  const batch: Required<Pick<WriteBatch, 'set' | 'add'>> = { set: [], add: [] };
+  const inserts: ConditionalWrite[] = [];
+  const insertedIds: string[] = [];
   const seenIds = new Set<string>();
   const seenKeys = new Set<string>();
   for (const [i, draft] of drafts.entries()) {
     const dedupe = dedupeRecordKey(draft.persona, draft.dedupeKey);
     if (stored[i] || seenIds.has(draft.id)) {
       result.existing++;
+      if (stored[i]) result.matched.push(draft.id);
       continue;
     }
     const owner = lookups[i];
     if ((owner !== undefined && owner !== draft.id) || seenKeys.has(dedupe)) {
       result.duplicates++;
+      if (typeof owner === 'string' && owner !== draft.id) result.matched.push(owner);
       continue;
     }
     if (draft.author && optedOut.has(optOutKey(draft.author.platform, draft.author.id))) {
@@ -76,12 +85,20 @@ export async function addDrafts(store: Store, drafts: CandidateDraft[], options:
       updatedAt: now,
       history: [],
     };
-    batch.set.push({ key: sampleKey(draft.id), value: record }, { key: dedupe, value: draft.id });
-    batch.add.push({ set: stateSet(draft.persona, initialState), member: draft.id });
-    if (draft.author) batch.add.push({ set: authorSet(draft.author.platform, draft.author.id), member: draft.id });
-    result.added.push(draft.id);
+    const add = [{ set: stateSet(draft.persona, initialState), member: draft.id }];
+    if (draft.author) add.push({ set: authorSet(draft.author.platform, draft.author.id), member: draft.id });
+    // Another ingest may store the same sample or text between the reads above and this write.
+    inserts.push({ unlessExists: [sampleKey(draft.id), dedupe], set: [{ key: sampleKey(draft.id), value: record }, { key: dedupe, value: draft.id }], add });
+    insertedIds.push(draft.id);
   }
-  if (batch.set.length > 0) await store.write(batch);
+  const applied = await store.writeEachIfAbsent(inserts);
+  applied.forEach((done, k) => {
+    if (done) result.added.push(insertedIds[k]);
+    else {
+      result.existing++; // stored meanwhile by a concurrent ingest
+      result.matched.push(insertedIds[k]);
+    }
+  });
   return result;
 }
 

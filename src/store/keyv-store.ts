@@ -5,7 +5,7 @@
 import type { Keyv } from 'keyv';
 import { PersonaError } from '../errors.js';
 import { decodeValue, encodeValue, type NativeOps } from './native.js';
-import type { Store, StoreEntry, WriteBatch } from './types.js';
+import type { ConditionalWrite, Store, StoreEntry, WriteBatch } from './types.js';
 
 export class KeyvStore implements Store {
   constructor(
@@ -54,6 +54,12 @@ export class KeyvStore implements Store {
   async write(batch: WriteBatch): Promise<void> {
     const set = (batch.set ?? []).map(({ key, value, ttl }) => ({ key, raw: encodeValue(value, ttl), ttl }));
     await this.guard(() => this.native.write({ ...batch, set }));
+  }
+
+  writeEachIfAbsent(writes: ConditionalWrite[]): Promise<boolean[]> {
+    if (writes.length === 0) return Promise.resolve([]);
+    const raw = writes.map((w) => ({ ...w, set: w.set.map(({ key, value, ttl }) => ({ key, raw: encodeValue(value, ttl), ttl })) }));
+    return this.guard(() => this.native.writeEachIfAbsent(raw));
   }
 
   setIfAbsent<T>(key: string, value: T, ttl?: number): Promise<boolean> {

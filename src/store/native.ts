@@ -19,8 +19,15 @@ export interface RawBatch {
   remove?: SetMember[];
 }
 
+export interface RawConditionalWrite {
+  unlessExists: string[];
+  set: RawEntry[];
+  add?: SetMember[];
+}
+
 export interface NativeOps {
   write(batch: RawBatch): Promise<void>;
+  writeEachIfAbsent(writes: RawConditionalWrite[]): Promise<boolean[]>;
   setIfAbsent(key: string, raw: string, ttl?: number): Promise<boolean>;
   /** Compares the stored `value` (a string, e.g. a lock owner token) before deleting. */
   deleteIfEquals(key: string, value: string): Promise<boolean>;

@@ -4,7 +4,7 @@
  * writes them (`persona::<key>`); sets live under `persona::set:<name>`.
  * A single Redis server (or a managed one) is assumed: MULTI across cluster slots is not.
  */
-import type { NativeOps, RawBatch } from './native.js';
+import type { NativeOps, RawBatch, RawConditionalWrite } from './native.js';
 
 /*
  * The few commands used here, typed narrowly: checking calls against @redis/client's full
@@ -43,6 +43,28 @@ local raw = redis.call('GET', KEYS[1])
 if raw and cjson.decode(raw).value == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 
+/**
+ * writeEachIfAbsent in one script (Redis runs it atomically): ARGV[1] is a JSON list of
+ * `{ g: [guard keys], s: [[key, value, ttl ms or 0]], a: [[set key, member]] }`.
+ */
+const WRITE_EACH_IF_ABSENT = `
+local writes = cjson.decode(ARGV[1])
+local applied = {}
+for i, w in ipairs(writes) do
+  local free = true
+  for _, key in ipairs(w.g) do
+    if redis.call('EXISTS', key) == 1 then free = false break end
+  end
+  if free then
+    for _, e in ipairs(w.s) do
+      if e[3] > 0 then redis.call('SET', e[1], e[2], 'PX', e[3]) else redis.call('SET', e[1], e[2]) end
+    end
+    for _, m in ipairs(w.a) do redis.call('SADD', m[1], m[2]) end
+  end
+  applied[i] = free and 1 or 0
+end
+return applied`;
+
 /** Glob characters in a prefix must match literally in SCAN MATCH. */
 function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
@@ -70,6 +92,18 @@ export class RedisNative implements NativeOps {
     for (const { set, member } of batch.add ?? []) multi.sAdd(this.setKey(set), member);
     for (const { set, member } of batch.remove ?? []) multi.sRem(this.setKey(set), member);
     await multi.exec();
+  }
+
+  async writeEachIfAbsent(writes: RawConditionalWrite[]): Promise<boolean[]> {
+    const client = await this.client();
+    const encoded = writes.map((w) => ({
+      g: w.unlessExists.map((key) => this.key(key)),
+      s: w.set.map(({ key, raw, ttl }) => [this.key(key), raw, ttl ?? 0]),
+      a: (w.add ?? []).map(({ set, member }) => [this.setKey(set), member]),
+    }));
+    // Keys travel in ARGV (not KEYS): fine on the single server this module assumes.
+    const reply = (await client.eval(WRITE_EACH_IF_ABSENT, { keys: [], arguments: [JSON.stringify(encoded)] })) as unknown[];
+    return reply.map((flag) => Number(flag) === 1);
   }
 
   async setIfAbsent(key: string, raw: string, ttl?: number): Promise<boolean> {

@@ -14,7 +14,7 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { NativeOps, RawBatch, RawEntry } from './native.js';
+import type { NativeOps, RawBatch, RawConditionalWrite, RawEntry } from './native.js';
 
 /** The largest code point: `prefix + MAX_CHAR` bounds every key that starts with `prefix`. */
 const MAX_CHAR = '\u{10FFFF}';
@@ -25,6 +25,7 @@ export class SqliteKeyvAdapter extends EventEmitter implements NativeOps {
   private readonly db: Database.Database;
   private readonly statements;
   private readonly runBatch: (batch: RawBatch) => void;
+  private readonly runConditional: (writes: RawConditionalWrite[]) => boolean[];
 
   constructor(path: string) {
     super();
@@ -62,12 +63,22 @@ export class SqliteKeyvAdapter extends EventEmitter implements NativeOps {
       purgeExpired: this.db.prepare<[number]>('DELETE FROM kv WHERE expires IS NOT NULL AND expires <= ?'),
     };
     this.statements.purgeExpired.run(Date.now());
-    this.runBatch = this.db.transaction((batch: RawBatch) => {
+    const apply = (batch: RawBatch) => {
       for (const entry of batch.set ?? []) this.upsertRaw(entry);
       for (const key of batch.delete ?? []) this.statements.delete.run(key);
       for (const { set, member } of batch.add ?? []) this.statements.addMember.run(set, member);
       for (const { set, member } of batch.remove ?? []) this.statements.removeMember.run(set, member);
-    });
+    };
+    this.runBatch = this.db.transaction(apply);
+    // IMMEDIATE: take the write lock before reading, so another process cannot write between the check and the write.
+    this.runConditional = this.db.transaction((writes: RawConditionalWrite[]) => {
+      const now = Date.now();
+      return writes.map((w) => {
+        if (w.unlessExists.some((key) => this.statements.has.get(key, now) !== undefined)) return false;
+        apply({ set: w.set, add: w.add });
+        return true;
+      });
+    }).immediate;
   }
 
   private upsertRaw({ key, raw, ttl }: RawEntry): void {
@@ -123,6 +134,10 @@ export class SqliteKeyvAdapter extends EventEmitter implements NativeOps {
 
   async write(batch: RawBatch): Promise<void> {
     this.runBatch(batch);
+  }
+
+  async writeEachIfAbsent(writes: RawConditionalWrite[]): Promise<boolean[]> {
+    return this.runConditional(writes);
   }
 
   async setIfAbsent(key: string, raw: string, ttl?: number): Promise<boolean> {

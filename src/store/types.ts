@@ -29,6 +29,13 @@ export interface WriteBatch {
   remove?: SetMember[];
 }
 
+/** One write of `writeEachIfAbsent`: applied only while none of `unlessExists` holds a live value. */
+export interface ConditionalWrite {
+  unlessExists: string[];
+  set: StoreEntry[];
+  add?: SetMember[];
+}
+
 export interface Store {
   /** `sqlite` or `redis`, for logs and benchmark reports. */
   readonly kind: 'sqlite' | 'redis';
@@ -41,6 +48,11 @@ export interface Store {
   delete(key: string): Promise<boolean>;
   /** Applies every part of the batch atomically. */
   write(batch: WriteBatch): Promise<void>;
+  /**
+   * Applies each write whose `unlessExists` keys are all absent, checking and writing in one
+   * atomic step for the whole list (no other writer interleaves); true for each one applied.
+   */
+  writeEachIfAbsent(writes: ConditionalWrite[]): Promise<boolean[]>;
   /**
    * Sets `key` only when it is absent (or expired); true when this call set it. Atomic across
    * processes sharing the store: use it for locks and for applying a delivered event once.

@@ -36,6 +36,19 @@ export function storeContract(label: string, open: (name: string) => Promise<Sto
       assert.deepEqual(await store.hasMany([]), []);
     });
 
+    it('writeEachIfAbsent applies only the writes whose guard keys are all absent', async () => {
+      await store.set('w:taken', 'old');
+      const applied = await store.writeEachIfAbsent([
+        { unlessExists: ['w:new1'], set: [{ key: 'w:new1', value: { n: 1 } }], add: [{ set: 'w:set', member: 'new1' }] },
+        { unlessExists: ['w:new2', 'w:taken'], set: [{ key: 'w:new2', value: 2 }], add: [{ set: 'w:set', member: 'new2' }] },
+        { unlessExists: ['w:new1'], set: [{ key: 'w:new1', value: 'second' }] },
+      ]);
+      assert.deepEqual(applied, [true, false, false], 'the third write sees the first one');
+      assert.deepEqual(await store.getMany(['w:new1', 'w:new2', 'w:taken']), [{ n: 1 }, undefined, 'old']);
+      assert.deepEqual(await store.members('w:set'), ['new1']);
+      assert.deepEqual(await store.writeEachIfAbsent([]), []);
+    });
+
     it('delete says whether something was there', async () => {
       await store.set('d:1', 'x');
       assert.equal(await store.delete('d:1'), true);

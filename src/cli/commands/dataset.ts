@@ -4,6 +4,8 @@ import { resolve } from 'node:path';
 import { loadPersona } from '../../personas/load.js';
 import { withStore } from '../../store/index.js';
 import { datasetStats, exportDataset, parseExportFormat, parseExportSplit, type DatasetStats, EXPORT_FORMATS, EXPORT_SPLITS } from '../../datasets/index.js';
+import { repairIndexes } from '../../curation/index.js';
+import { baseTokenizer } from '../../evaluation/held-out.js';
 import { action, cliConfig } from '../context.js';
 
 function line(record: Record<string, number>): string {
@@ -16,7 +18,7 @@ export function formatStats(stats: DatasetStats): string {
     `Dataset of ${stats.persona} — version ${stats.version}`,
     `  samples:     ${line(stats.states)}`,
     `  approved by source: ${line(stats.sources)}; by kind: ${line(stats.kinds)}; edited ${stats.edited}`,
-    `  split:       train ${stats.train}, validation ${stats.validation}`,
+    `  split:       train ${stats.train}, validation ${stats.validation} samples; words ${stats.words.train} / ${stats.words.validation}${stats.tokens ? `; tokens ${stats.tokens.train} / ${stats.tokens.validation} held out` : ''}`,
     `  length:      min ${stats.length.min}, median ${stats.length.median}, mean ${stats.length.mean}, max ${stats.length.max} characters`,
     `  redactions:  ${line(stats.redactions)}`,
   ].join('\n');
@@ -34,8 +36,22 @@ export function registerDatasetCommands(program: Command): void {
       action(async (id: string, flags: { json?: boolean }) => {
         const config = cliConfig();
         const persona = loadPersona(config.PERSONAS_DIR, id);
-        const stats = await withStore(config.storeUrl, (store) => datasetStats(store, persona));
+        const stats = await withStore(config.storeUrl, (store) => datasetStats(store, persona, { tokenizer: baseTokenizer(config, persona) }));
         console.log(flags.json ? JSON.stringify(stats) : formatStats(stats));
+      }),
+    );
+
+  dataset
+    .command('repair')
+    .description('rebuild the persona’s state indexes and dedupe keys from its sample records')
+    .argument('<persona>', 'persona id')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (id: string, flags: { json?: boolean }) => {
+        const config = cliConfig();
+        const persona = loadPersona(config.PERSONAS_DIR, id);
+        const report = await withStore(config.storeUrl, (store) => repairIndexes(store, persona.id));
+        console.log(flags.json ? JSON.stringify(report) : `Checked ${report.samples} samples of ${report.persona}: ${report.added} index entries added, ${report.removed} removed, ${report.dedupeKeys} dedupe keys restored.`);
       }),
     );
 
