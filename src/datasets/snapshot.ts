@@ -1,6 +1,7 @@
 /**
  * A dataset snapshot: a persona's approved samples, edited text winning over the original,
- * sorted by id, split by id hash, versioned by a content hash. The trainer calls
+ * long monologue passages cut into windows (windows.ts), sorted by id, split by id hash,
+ * versioned by a content hash. The trainer calls
  * `loadDatasetSnapshot`; `persona dataset export|stats` read the same snapshot.
  */
 import { createHash } from 'node:crypto';
@@ -8,6 +9,7 @@ import type { Persona } from '../personas/schema.js';
 import type { Store } from '../store/index.js';
 import { effectiveText, listSamples, type SampleRecord } from '../curation/index.js';
 import { splitOf } from './split.js';
+import { windowSample } from './windows.js';
 import { EXEMPLARY_WEIGHT, type DatasetSnapshot, type TrainingSample } from './types.js';
 
 export function toTrainingSample(sample: SampleRecord): TrainingSample {
@@ -31,8 +33,11 @@ export function datasetVersion(samples: TrainingSample[], validationFraction: nu
 
 export async function loadDatasetSnapshot(store: Store, persona: Persona): Promise<DatasetSnapshot> {
   const fraction = persona.dataset.validation_fraction;
-  const samples = (await listSamples(store, persona.id, 'approved')).map(toTrainingSample).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const snapshot: DatasetSnapshot = { persona: persona.id, version: datasetVersion(samples, fraction), train: [], validation: [] };
+  const records = await listSamples(store, persona.id, 'approved');
+  const samples = records
+    .flatMap((record) => windowSample(toTrainingSample(record)))
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const snapshot: DatasetSnapshot = { persona: persona.id, version: datasetVersion(samples, fraction), approvedSamples: records.length, train: [], validation: [] };
   for (const sample of samples) snapshot[splitOf(sample.id, fraction)].push(sample);
   return snapshot;
 }

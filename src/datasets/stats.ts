@@ -1,8 +1,13 @@
-/** `persona dataset stats`: what a persona's dataset holds, by state, source and kind. */
+/**
+ * `persona dataset stats`: what a persona's dataset holds, by state, source and kind, and how
+ * much of the persona's own text each split holds (words; tokens when a tokenizer is given:
+ * the validation tokens are what every held-out perplexity and the promotion gate rest on).
+ */
 import type { Persona } from '../personas/schema.js';
 import type { Store } from '../store/index.js';
 import { countSamples, effectiveText, listSamples, SAMPLE_STATES, type SampleRecord } from '../curation/index.js';
 import { loadDatasetSnapshot } from './snapshot.js';
+import type { TrainingSample } from './types.js';
 
 export interface LengthStats {
   min: number;
@@ -20,8 +25,13 @@ export interface DatasetStats {
   sources: Record<string, number>;
   kinds: Record<string, number>;
   edited: number;
+  /** Samples per split (long passages count once per window). */
   train: number;
   validation: number;
+  /** The persona's words per split (what is learned from and what is held out). */
+  words: { train: number; validation: number };
+  /** The persona's tokens per split, by the base model's tokenizer (absent when none was given). */
+  tokens?: { train: number; validation: number };
   /** Characters of the approved texts (edited text where there is one). */
   length: LengthStats;
   /** Redactions applied to every stored sample, by kind. */
@@ -41,7 +51,18 @@ function tally(records: SampleRecord[], key: (r: SampleRecord) => string): Recor
   return out;
 }
 
-export async function datasetStats(store: Store, persona: Persona): Promise<DatasetStats> {
+export interface StatsOptions {
+  /** The base model's tokenizer, to count the persona's tokens per split. */
+  tokenizer?: { encode(text: string): number[] };
+}
+
+const countWords = (samples: readonly TrainingSample[]): number => samples.reduce((sum, s) => sum + (s.text.match(/\S+/g)?.length ?? 0), 0);
+
+export function splitTokens(samples: readonly TrainingSample[], tokenizer: { encode(text: string): number[] }): number {
+  return samples.reduce((sum, s) => sum + tokenizer.encode(s.text).length, 0);
+}
+
+export async function datasetStats(store: Store, persona: Persona, options: StatsOptions = {}): Promise<DatasetStats> {
   const [counts, snapshot, ...byState] = await Promise.all([
     countSamples(store, persona.id),
     loadDatasetSnapshot(store, persona),
@@ -59,6 +80,8 @@ export async function datasetStats(store: Store, persona: Persona): Promise<Data
     edited: approved.filter((r) => r.editedText !== undefined).length,
     train: snapshot.train.length,
     validation: snapshot.validation.length,
+    words: { train: countWords(snapshot.train), validation: countWords(snapshot.validation) },
+    ...(options.tokenizer ? { tokens: { train: splitTokens(snapshot.train, options.tokenizer), validation: splitTokens(snapshot.validation, options.tokenizer) } } : {}),
     length: lengths(approved.map(effectiveText)),
     redactions,
   };

@@ -21,6 +21,8 @@ export interface DatasetSnapshot {
   persona: string;
   /** Content hash of every sample (id, text, context, weight) and its split: same data, same version. */
   version: string;
+  /** Approved samples before long passages were cut into windows (what `min_new_samples` counts). */
+  approvedSamples?: number;
   train: TrainingSample[];
   validation: TrainingSample[];
 }

@@ -1,34 +1,54 @@
 /**
- * Validation loss and perplexity of a model folder on dataset samples, computed exactly the
- * way training computes its validation loss (same chat-template rendering, same packing,
- * loss only on the persona's tokens), so the numbers of the champion, the base and a new
- * candidate compare directly.
+ * Held-out loss and perplexity of a model folder over the persona's own words: each sample is
+ * rendered by the one prompt renderer (the prompt training and serving use) and only the
+ * persona's words are scored — turn headers, speaker names the template adds and the
+ * end-of-turn token are context, not part of the mean. Every sample (a validation window, a
+ * conversation reply, a passage of a --data file) is scored on its own, so the report keeps
+ * one (nll, tokens) pair per window: the gate's bootstrap resamples those, and two models
+ * scored on the same samples compare window by window.
  */
 import { join } from 'node:path';
 import { PersonaError } from '../errors.js';
 import { readLlamaConfig } from '../modelfmt/config.js';
 import { createTokenizer, readTokenizerFiles } from '../modelfmt/tokenizer.js';
-import { createStepModel } from '../training/step-model.js';
 import { readLlamaWeights } from '../modelfmt/weights.js';
-import { validationLoss } from '../training/trainer/loop.js';
-import { countTargets, packSamples } from '../training/trainer/packing.js';
+import { createStepModel } from '../training/step-model.js';
+import { rowsToBatch } from '../training/trainer/batches.js';
+import { splitSample } from '../training/trainer/packing.js';
 import { tokenizeSample, type TrainableSample } from '../training/trainer/render.js';
 
+export interface WindowLoss {
+  /** Summed negative log-likelihood of the window's scored tokens (nats). */
+  nll: number;
+  tokens: number;
+}
+
 export interface LossReport {
+  /** Mean loss per scored token of the persona's words. */
   loss: number;
   perplexity: number;
-  /** Target tokens the loss averages over. */
+  /** Tokens of the persona's words scored (formatting tokens are not counted). */
   tokens: number;
   samples: number;
+  /** Per sample, in the order given (samples without any scored token are left out). */
+  windows: WindowLoss[];
 }
 
 export interface LossOptions {
   modelDir: string;
   samples: readonly TrainableSample[];
   systemPrompt: string;
+  /** The persona's name: the turn serving opens for it. */
+  personaName?: string;
   seqLen?: number;
-  batchSize?: number;
   threads?: number;
+}
+
+export function summarize(windows: readonly WindowLoss[], samples: number): LossReport {
+  const nll = windows.reduce((sum, w) => sum + w.nll, 0);
+  const tokens = windows.reduce((sum, w) => sum + w.tokens, 0);
+  const loss = tokens === 0 ? Number.NaN : nll / tokens;
+  return { loss, perplexity: Math.exp(loss), tokens, samples, windows: [...windows] };
 }
 
 export async function evaluateLoss(options: LossOptions): Promise<LossReport> {
@@ -38,19 +58,27 @@ export async function evaluateLoss(options: LossOptions): Promise<LossReport> {
   const { tokenizerJson, tokenizerConfig } = readTokenizerFiles(modelDir);
   const tokenizer = createTokenizer(tokenizerJson, tokenizerConfig, join(modelDir, 'tokenizer.json'));
   const seqLen = Math.min(options.seqLen ?? 256, config.max_position_embeddings);
-  const batchSize = options.batchSize ?? 8;
-  const render = { tokenizer, tokenizerConfig, systemPrompt: options.systemPrompt, file: join(modelDir, 'tokenizer_config.json') };
+  const render = { tokenizer, tokenizerConfig, systemPrompt: options.systemPrompt, personaName: options.personaName, file: join(modelDir, 'tokenizer_config.json') };
   const padId = tokenizer.padTokenId ?? tokenizer.eosTokenId;
-  const rows = packSamples(
-    samples.map((sample) => tokenizeSample(sample, render)),
-    { seqLen, padId, seed: 0, ignoreWeights: true },
-  );
   const weights = readLlamaWeights(modelDir, config);
-  const model = await createStepModel(config, { method: 'full', batchSize, seqLen, threads: options.threads });
+  // One window per run: its loss is needed on its own (bootstrap), and batch 1 wastes no padding rows.
+  const model = await createStepModel(config, { method: 'full', batchSize: 1, seqLen, threads: options.threads });
+  const windows: WindowLoss[] = [];
   try {
-    const loss = await validationLoss(model, new Map(), weights, rows, { batchSize, seqLen }, padId);
-    return { loss, perplexity: Math.exp(loss), tokens: countTargets(rows), samples: samples.length };
+    for (const sample of samples) {
+      const tokenized = tokenizeSample(sample, render, { score: true });
+      const window: WindowLoss = { nll: 0, tokens: 0 };
+      for (const piece of splitSample(tokenized.ids, tokenized.targets, seqLen)) {
+        const row = { ids: Int32Array.from(piece.ids), targets: piece.targets, used: piece.ids.length };
+        const result = await model.evalLoss(rowsToBatch([row], 1, seqLen, padId), new Map(), weights);
+        if (result.tokens === 0) continue;
+        window.nll += result.loss * result.tokens;
+        window.tokens += result.tokens;
+      }
+      if (window.tokens > 0) windows.push(window);
+    }
   } finally {
     await model.dispose();
   }
+  return summarize(windows, samples.length);
 }

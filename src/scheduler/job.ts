@@ -10,8 +10,8 @@ import type { Config } from '../config/config.js';
 import { isPersonaError, PersonaError } from '../errors.js';
 import { logger } from '../log.js';
 import { loadDatasetSnapshot } from '../datasets/snapshot.js';
-import { decidePromotion, type Evaluation } from '../evaluation/gate.js';
-import { evaluateLoss } from '../evaluation/loss.js';
+import { decidePromotion, type Evaluation, type GateDecision } from '../evaluation/gate.js';
+import { evaluateLoss, summarize } from '../evaluation/loss.js';
 import { evaluateStyle } from '../evaluation/sample-replies.js';
 import type { InferenceEngine } from '../inference/engine.js';
 import { baseModelChoice } from '../inference/model-location.js';
@@ -24,6 +24,7 @@ import type { TrainingOverrides } from '../training/trainer/settings.js';
 import type { TrainingEvent } from '../training/trainer/loop.js';
 import { acquireLock, lockHolder, trainingLockKey } from './lock.js';
 import { jobHistory, type JobPhase, type JobRecord } from './history.js';
+import { cancelMessage, takeCancelRequest, watchCancel } from './cancel.js';
 
 export interface JobDeps {
   config: Config;
@@ -75,11 +76,14 @@ export async function runTrainingJob(deps: JobDeps, personaId: string, options: 
     }
     return record;
   }
+  let cancel: ReturnType<typeof watchCancel> | undefined;
   try {
     await notify(deps, record);
+    const cancelledWhileQueued = await takeCancelRequest(deps.store, persona.id);
+    if (cancelledWhileQueued) return await finish(deps, record, 'skipped', cancelMessage(cancelledWhileQueued));
     await phase('dataset');
     const dataset = await loadDatasetSnapshot(deps.store, persona);
-    const approved = dataset.train.length + dataset.validation.length;
+    const approved = dataset.approvedSamples ?? dataset.train.length + dataset.validation.length;
     const champion = await deps.registry.champion(persona.id);
     const newSamples = approved - (champion?.metrics.approved_samples ?? 0);
     await history.update(record, { datasetVersion: dataset.version, metrics: { approved_samples: approved, new_samples: newSamples } });
@@ -91,7 +95,10 @@ export async function runTrainingJob(deps: JobDeps, personaId: string, options: 
     }
 
     await phase('train');
-    const report = await trainPersona({ config: deps.config, persona, dataset, overrides: options.overrides, signal: options.signal ?? deps.signal, onEvent: (event) => deps.onTrainingEvent?.(persona.id, event) });
+    // A cancel request from any process aborts training as Ctrl-C does (checkpoint, no version).
+    cancel = watchCancel(deps.store, persona.id, options.signal ?? deps.signal);
+    const report = await trainPersona({ config: deps.config, persona, dataset, overrides: options.overrides, signal: cancel.signal, onEvent: (event) => deps.onTrainingEvent?.(persona.id, event) });
+    cancel.stop();
     await history.update(record, { version: report.version });
     await deps.registry.register({
       persona: persona.id,
@@ -106,15 +113,18 @@ export async function runTrainingJob(deps: JobDeps, personaId: string, options: 
     });
 
     await phase('evaluate');
-    const heldOut = dataset.validation.length > 0 ? dataset.validation : dataset.train;
+    // Only held-out text (the validation split) ever decides: too little of it and the gate says so.
+    const heldOut = dataset.validation;
     const incumbentChoice = champion ? { version: champion.version, dir: champion.dir } : baseModelChoice(deps.config, persona);
     const candidate = await evaluate(deps, persona, heldOut, report.version, report.dir);
     const incumbent = await evaluate(deps, persona, heldOut, incumbentChoice.version, incumbentChoice.dir);
     const incumbentName = champion ? `champion ${champion.version}` : 'the base model';
     const decision = decidePromotion(candidate, incumbent, incumbentName, {
       minImprovement: persona.training.min_improvement,
+      minValidationTokens: persona.training.min_validation_tokens,
+      seed: persona.training.seed,
     });
-    const metrics = evaluationMetrics(candidate, incumbent, heldOut === dataset.validation);
+    const metrics = evaluationMetrics(candidate, incumbent, decision);
     await history.update(record, { metrics: { ...record.metrics, ...metrics } });
     await deps.registry.addMetrics(persona.id, report.version, metrics);
 
@@ -129,28 +139,36 @@ export async function runTrainingJob(deps: JobDeps, personaId: string, options: 
     await deps.registry.prune(persona.id, KEEP_VERSIONS);
     return await finish(deps, record, 'kept', why, report);
   } catch (error) {
+    const cancelled = cancel?.request();
+    if (cancelled && isPersonaError(error, 'training_interrupted')) return await finish(deps, record, 'interrupted', cancelMessage(cancelled, error.details?.step as number | undefined));
     const status = isPersonaError(error, 'training_interrupted') ? 'interrupted' : 'failed';
     log.error({ err: error instanceof Error ? error.message : String(error), code: isPersonaError(error) ? error.code : undefined }, 'training job failed');
     await finish(deps, record, status, error instanceof Error ? error.message : String(error));
     throw error;
   } finally {
+    cancel?.stop();
+    // A request that arrived after training ended must not cancel the next run.
+    await takeCancelRequest(deps.store, persona.id).catch(() => undefined);
     await lock.release();
   }
 }
 
 async function evaluate(deps: JobDeps, persona: Persona, samples: Parameters<typeof evaluateLoss>[0]['samples'], version: string, dir: string): Promise<Evaluation> {
-  const loss = await evaluateLoss({ modelDir: dir, samples, systemPrompt: persona.system_prompt, seqLen: persona.training.seq_len, threads: deps.config.ORT_THREADS || undefined });
-  const style = deps.engine ? await evaluateStyle(deps.engine, persona, samples, { model: version }) : undefined;
-  return { validationLoss: loss.loss, style };
+  if (samples.length === 0) return { loss: summarize([], 0) };
+  const loss = await evaluateLoss({ modelDir: dir, samples, systemPrompt: persona.system_prompt, personaName: persona.name, seqLen: persona.training.seq_len, threads: deps.config.ORT_THREADS || undefined });
+  const style = deps.engine && loss.tokens >= persona.training.min_validation_tokens ? await evaluateStyle(deps.engine, persona, samples, { model: version }) : undefined;
+  return { loss, style };
 }
 
-function evaluationMetrics(candidate: Evaluation, incumbent: Evaluation, onValidation: boolean): Record<string, number> {
-  const out: Record<string, number> = {
-    validation_loss_before: incumbent.validationLoss,
-    validation_loss_after: candidate.validationLoss,
-    validation_perplexity_after: Math.exp(candidate.validationLoss),
-    evaluated_on_validation_split: onValidation ? 1 : 0,
-  };
+/** Losses are over the persona's held-out words only; absent when nothing was held out. */
+function evaluationMetrics(candidate: Evaluation, incumbent: Evaluation, decision: GateDecision): Record<string, number> {
+  const out: Record<string, number> = { validation_tokens: decision.heldOutTokens };
+  if (candidate.loss.tokens > 0) {
+    out.validation_loss_before = incumbent.loss.loss;
+    out.validation_loss_after = candidate.loss.loss;
+    out.validation_perplexity_after = candidate.loss.perplexity;
+  }
+  if (decision.band) Object.assign(out, { validation_gain: decision.band.gain, validation_gain_low: decision.band.low, validation_gain_high: decision.band.high });
   for (const [key, value] of Object.entries(candidate.style ?? {})) out[`style_${key}_after`] = value;
   for (const [key, value] of Object.entries(incumbent.style ?? {})) out[`style_${key}_before`] = value;
   return out;

@@ -5,15 +5,13 @@
 import type { Command } from 'commander';
 import { openCore, type Core } from '../../app/core.js';
 import { PersonaError } from '../../errors.js';
-import { loadDatasetSnapshot } from '../../datasets/snapshot.js';
+import { describeLoss, fileSamples, heldOutSamples } from '../../evaluation/held-out.js';
 import { evaluateLoss } from '../../evaluation/loss.js';
 import { evaluateStyle } from '../../evaluation/sample-replies.js';
-import { ingestPaths } from '../../ingest/index.js';
 import { resolveModelChoice } from '../../inference/model-location.js';
 import { loadPersona } from '../../personas/load.js';
 import type { Persona } from '../../personas/schema.js';
 import { jobHistory } from '../../scheduler/history.js';
-import type { TrainableSample } from '../../training/trainer/render.js';
 import { action, cliConfig } from '../context.js';
 
 async function withCore(run: (core: Core) => Promise<void>): Promise<void> {
@@ -131,35 +129,18 @@ export function registerModelCommands(program: Command): void {
           const persona = loadPersona(config.PERSONAS_DIR, id);
           const champion = await core.registry.champion(persona.id);
           const choice = options.model ? resolveModelChoice(config, persona, options.model) : champion ? { version: champion.version, dir: champion.dir } : resolveModelChoice(config, persona, 'base');
-          const samples = options.data ? await samplesFromFile(persona, options.data, config.root) : await validationSamples(core, persona);
-          const loss = await evaluateLoss({ modelDir: choice.dir, samples, systemPrompt: persona.system_prompt, seqLen: persona.training.seq_len });
+          const samples = options.data ? await fileSamples(persona, options.data, config.root) : await heldOutSamples(core.store, persona);
+          const loss = await evaluateLoss({ modelDir: choice.dir, samples, systemPrompt: persona.system_prompt, personaName: persona.name, seqLen: persona.training.seq_len });
           const style = options.style ? await evaluateStyle(core.engine, persona, samples, { model: choice.version }) : undefined;
-          const report = { persona: persona.id, model: choice.version, data: options.data ?? 'validation split', ...loss, style };
+          const { windows: _windows, ...scores } = loss;
+          const report = { persona: persona.id, model: choice.version, data: options.data ?? 'validation split', ...scores, scored: "the persona's words", style };
           print(options.json, report, () =>
             [
-              `${persona.id} @ ${choice.version} on ${report.data}: loss ${loss.loss.toFixed(4)}, perplexity ${loss.perplexity.toFixed(2)} over ${loss.tokens} tokens (${loss.samples} samples)`,
+              `${persona.id} @ ${choice.version} on ${report.data}: ${describeLoss(loss)}`,
               ...(style ? Object.entries(style).map(([k, v]) => `  ${k}: ${Number(v).toFixed(3)}`) : []),
             ].join('\n'),
           );
         }),
       ),
     );
-}
-
-async function validationSamples(core: Core, persona: Persona): Promise<TrainableSample[]> {
-  const snapshot = await loadDatasetSnapshot(core.store, persona);
-  const samples = snapshot.validation.length > 0 ? snapshot.validation : snapshot.train;
-  if (samples.length === 0) throw new PersonaError('dataset_empty', `Persona "${persona.id}" has no approved samples to evaluate on; use --data FILE or ingest some first.`, { persona: persona.id });
-  return samples;
-}
-
-/** Any file ingest can read becomes evaluation samples; every speaker's words count as the persona's here. */
-async function samplesFromFile(persona: Persona, file: string, root: string): Promise<TrainableSample[]> {
-  const samples: TrainableSample[] = [];
-  for await (const result of ingestPaths(persona, [file], { root })) {
-    if (result.skipped) throw new PersonaError('input_unsupported', `${file}: ${result.skipped}`, { file });
-    samples.push(...result.drafts.map((d) => ({ kind: d.kind, context: d.context, text: d.text, speaker: d.speaker })));
-  }
-  if (samples.length === 0) throw new PersonaError('input_malformed', `${file} has no text to evaluate (for a chat file, pass one whose speakers include the persona's voices).`, { file });
-  return samples;
 }

@@ -6,6 +6,7 @@ import { Hono } from 'hono';
 import { listSamples, SAMPLE_STATES, effectiveText, type SampleState } from '../../../curation/index.js';
 import { loadDatasetSnapshot } from '../../../datasets/snapshot.js';
 import { datasetStats } from '../../../datasets/stats.js';
+import { baseTokenizer } from '../../../evaluation/held-out.js';
 import { parseExportFormat } from '../../../datasets/export.js';
 import { renderDataset } from '../../../datasets/formats.js';
 import { PersonaError } from '../../../errors.js';
@@ -33,7 +34,7 @@ export function datasetRoutes({ core }: StudioDeps): Hono {
 
   app.get('/:id/stats', async (c) => {
     const persona = loadPersona(config.PERSONAS_DIR, c.req.param('id'));
-    const stats = await datasetStats(store, persona);
+    const stats = await datasetStats(store, persona, { tokenizer: baseTokenizer(config, persona) });
     const approved = await listSamples(store, persona.id, 'approved');
     return c.json({ ...stats, histogram: histogram(approved.map((s) => effectiveText(s).length)) });
   });
