@@ -1,0 +1,63 @@
+/**
+ * Cancelling training from another process (`persona jobs cancel`): the run stops after its
+ * current step, keeps its checkpoint, writes no version, and its record says who cancelled;
+ * a run cancelled while queued ends without training; with nothing running the command says so.
+ */
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cancelTraining } from '../../src/scheduler/cancel.ts';
+import { runTrainingJob } from '../../src/scheduler/job.ts';
+import { approveSamples, makeProject, openProject, PERSONA } from '../scheduler/job-fixture.ts';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+
+function persona(root: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'silent', ORT_THREADS: '1' };
+  return new Promise((resolve) =>
+    execFile(process.execPath, ['--import', join(repo, 'node_modules/tsx/dist/esm/index.mjs'), join(repo, 'src/cli/main.ts'), ...args], { cwd: root, env, timeout: 120_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    ),
+  );
+}
+
+it('persona jobs cancel stops a running training: checkpoint kept, no version, record says who', { timeout: 240_000 }, async () => {
+  const root = makeProject(0);
+  const { store, registry, engine, deps, config } = await openProject(root);
+  await approveSamples(store, 10);
+  let steps = 0;
+  let firstStep!: () => void;
+  const started = new Promise<void>((resolve) => (firstStep = resolve));
+  const job = runTrainingJob({ ...deps, onTrainingEvent: (_p, event) => event.type === 'step' && ++steps && firstStep() }, PERSONA, {
+    reason: 'manual',
+    force: true,
+    overrides: { maxSteps: 1_000_000 },
+  });
+  await started;
+  const cancel = await persona(root, 'jobs', 'cancel', PERSONA);
+  const record = await job;
+
+  assert.equal(cancel.code, 0, cancel.stderr);
+  assert.match(cancel.stdout, /cancel requested for job .* \(train phase\)/);
+  assert.match(cancel.stdout, /interrupted — cancelled by .* \(CLI\) at step \d+; the checkpoint is kept/);
+  assert.equal(record.status, 'interrupted');
+  assert.ok(steps < 1_000_000);
+  assert.ok(existsSync(join(config.DATA_DIR, 'checkpoints', PERSONA, 'checkpoint.json')), 'checkpoint kept');
+  assert.deepEqual(await registry.list(PERSONA), [], 'no version written');
+
+  const nothing = await persona(root, 'jobs', 'cancel', PERSONA);
+  assert.equal(nothing.code, 1);
+  assert.match(nothing.stderr, /Nothing to cancel: no training of tiny is running or queued/);
+
+  // Cancelled while waiting in a queue: the run ends before training, and the flag is used up.
+  assert.deepEqual(await cancelTraining(store, PERSONA, 'ada (studio)', true), { requested: true, job: undefined });
+  const queued = await runTrainingJob(deps, PERSONA, { reason: 'studio', force: true, overrides: { maxSteps: 1 } });
+  assert.deepEqual([queued.status, queued.message], ['skipped', 'cancelled by ada (studio) before training started']);
+  const next = await runTrainingJob(deps, PERSONA, { reason: 'manual', force: true, overrides: { maxSteps: 2 } });
+  assert.notEqual(next.status, 'skipped');
+  await engine.dispose();
+  await store.close();
+});
