@@ -13,6 +13,7 @@ import { loadPersona } from '../../personas/load.js';
 import type { Persona } from '../../personas/schema.js';
 import { jobHistory } from '../../scheduler/history.js';
 import { action, cliConfig } from '../context.js';
+import { registerJobsCancel } from './jobs-cancel.js';
 
 async function withCore(run: (core: Core) => Promise<void>): Promise<void> {
   const core = await openCore(cliConfig());
@@ -96,7 +97,7 @@ export function registerModelCommands(program: Command): void {
       ),
     );
 
-  program
+  const jobs = program
     .command('jobs')
     .argument('<persona>', 'persona id')
     .option('--limit <n>', 'how many', Number, 10)
@@ -113,6 +114,7 @@ export function registerModelCommands(program: Command): void {
         }),
       ),
     );
+  registerJobsCancel(jobs);
 
   program
     .command('eval')
