@@ -35,7 +35,8 @@ export function commandDefinitions(personas: Persona[]) {
       .setName('train')
       .setDescription('Training of the personas')
       .addSubcommand((sub) => sub.setName('status').setDescription('Models, last runs, pending samples').addStringOption(personaOption(personas, false)))
-      .addSubcommand((sub) => sub.setName('now').setDescription('Train a persona now (admins)').addStringOption(personaOption(personas, true))),
+      .addSubcommand((sub) => sub.setName('now').setDescription('Train a persona now (admins)').addStringOption(personaOption(personas, true)))
+      .addSubcommand((sub) => sub.setName('cancel').setDescription('Stop a persona’s queued or running training (admins)').addStringOption(personaOption(personas, true))),
     new SlashCommandBuilder()
       .setName('privacy')
       .setDescription('Whether your messages may become training data')

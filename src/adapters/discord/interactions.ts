@@ -1,6 +1,6 @@
 /**
  * Slash command handling: permission checks that only Discord can make (Manage Channels for
- * `/persona use`, the admin role for `/train now`), then the shared BotCommands. `/ask` is
+ * `/persona use`, the admin role for `/train now|cancel`), then the shared BotCommands. `/ask` is
  * a chat event with the persona set, answered in the interaction's own (deferred) reply.
  * Answers about settings are ephemeral (only the caller sees them).
  */
@@ -59,6 +59,9 @@ async function answerFor(interaction: ChatInputCommandInteraction, { chat, admin
     case 'train now':
       if (!isAdmin(interaction, adminRole)) return { text: `Only ${adminRole ? `members with the ${adminRole} role` : 'administrators'} can start training.`, private: true };
       return { text: await commands.trainNow(persona(), 'discord'), private: false };
+    case 'train cancel':
+      if (!isAdmin(interaction, adminRole)) return { text: `Only ${adminRole ? `members with the ${adminRole} role` : 'administrators'} can cancel training.`, private: true };
+      return { text: await commands.trainCancel(persona(), `${interaction.user.username} (Discord)`), private: false };
     case 'privacy optout':
       return { text: await commands.optOut(context), private: true };
     case 'privacy optin':

@@ -59,6 +59,12 @@ export class BotCommands {
     return training.trainNow(personaId, origin);
   }
 
+  async trainCancel(personaId: string, by: string): Promise<string> {
+    const training = this.requireTraining();
+    this.services.personas.get(personaId);
+    return training.cancel(personaId, by);
+  }
+
   async optOut(context: CommandContext): Promise<string> {
     const consent = this.requireConsent();
     const { removedCandidates } = await consent.optOut(context.platform, context.user.id);

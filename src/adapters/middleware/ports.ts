@@ -113,6 +113,8 @@ export interface TrainingControl {
   status(personaId?: string): Promise<TrainingStatus[]>;
   /** Queues a training run; resolves when it is queued (not when it finishes). Returns a sentence. */
   trainNow(personaId: string, origin?: Platform): Promise<string>;
+  /** Stops the persona's queued or running run (any process); `by` names who asked. Returns a sentence. */
+  cancel(personaId: string, by: string): Promise<string>;
 }
 
 /** Everything the middleware needs; one object per process, shared by every adapter. */

@@ -12,6 +12,7 @@ import { addDrafts, countSamples } from '../../curation/samples.js';
 import type { InferenceEngine } from '../../inference/engine.js';
 import { draftFromChat } from '../../ingest/index.js';
 import type { Message, SampleDraft } from '../../ingest/types.js';
+import { cancelTraining } from '../../scheduler/cancel.js';
 import { logger } from '../../log.js';
 import { loadAllPersonas, loadPersona } from '../../personas/load.js';
 import type { Persona } from '../../personas/schema.js';
@@ -171,6 +172,13 @@ export class SchedulerTraining implements TrainingControl {
     // Resolves when the run finishes (minutes); the command answers as soon as it is queued.
     this.scheduler.enqueue(personaId, { reason, force: true }).catch((error) => this.log.error({ err: error, persona: personaId }, 'training run failed'));
     return `Training of ${personaId} is queued; /train status shows its progress.`;
+  }
+
+  async cancel(personaId: string, by: string): Promise<string> {
+    const { waiting, running } = this.scheduler.status;
+    const outcome = await cancelTraining(this.store, personaId, by, waiting.includes(personaId) || running.includes(personaId));
+    if (!outcome.requested) return `Nothing to cancel: ${outcome.reason}.`;
+    return `Cancelling training of ${personaId}: it stops after the current step and keeps a checkpoint; no new version is written.`;
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * `/persona status|stats|queue|train <id>`: answers are ephemeral (only the caller sees
+ * `/persona status|stats|queue|train|cancel <id>`: answers are ephemeral (only the caller sees
  * them) and sent in the command's ack. Starting a training run is for curators only, and
  * says so when no training runner is wired into this process.
  */
@@ -13,7 +13,7 @@ import type { DatasetCounts, SlackServices } from './ports.js';
 const log = logger('slack');
 
 export const PERSONA_COMMAND = '/persona';
-export const COMMAND_USAGE = 'Usage: `/persona status [id]` · `/persona stats [id]` · `/persona queue` · `/persona train <id>`';
+export const COMMAND_USAGE = 'Usage: `/persona status [id]` · `/persona stats [id]` · `/persona queue` · `/persona train <id>` · `/persona cancel <id>`';
 export const TRAINING_UNAVAILABLE = 'Training is not available in this process yet: start it with `persona serve` once training is set up.';
 
 export interface CommandCall {
@@ -40,6 +40,8 @@ export async function answerCommand(call: CommandCall, services: SlackServices, 
         return await queue(services);
       case 'train':
         return await train(services, curators, call.userId, id);
+      case 'cancel':
+        return await cancel(services, curators, call.userId, id);
       default:
         return COMMAND_USAGE;
     }
@@ -92,4 +94,12 @@ async function train(services: SlackServices, curators: Curators, userId: string
   const persona = services.personas.get(id);
   if (!services.training) return TRAINING_UNAVAILABLE;
   return services.training.trainNow(persona.id);
+}
+
+async function cancel(services: SlackServices, curators: Curators, userId: string, id?: string): Promise<string> {
+  if (!id) return 'Which persona? `/persona cancel <id>`';
+  if (!(await curators.isCurator(userId))) return 'Only curators can cancel training.';
+  const persona = services.personas.get(id);
+  if (!services.training) return TRAINING_UNAVAILABLE;
+  return services.training.cancel(persona.id, `<@${userId}> (Slack)`);
 }

@@ -58,6 +58,11 @@ test('/train now is for the admin role; /train status for everyone', async () =>
   const admin = await callbackOf(h.fake.command(h.users.uma, h.channels.general, 'train', sub('now', [str('persona', 'ada')]), { permissions: PERMISSIONS.ADMINISTRATOR }));
   assert.match(admin.data.content, /queued/);
   assert.deepEqual(h.services.training.started, ['ada']);
+  const notAllowed = await callbackOf(h.fake.command(h.users.uma, h.channels.general, 'train', sub('cancel', [str('persona', 'ada')])));
+  assert.match(notAllowed.data.content, /can cancel training/);
+  const cancel = await callbackOf(h.fake.command(h.users.uma, h.channels.general, 'train', sub('cancel', [str('persona', 'ada')]), { permissions: PERMISSIONS.ADMINISTRATOR }));
+  assert.match(cancel.data.content, /Cancelling training of ada/);
+  assert.deepEqual(h.services.training.cancelled, [`ada by ${h.users.uma.username} (Discord)`]);
 });
 
 test('/forget: the channel’s earlier messages no longer reach the model', async () => {

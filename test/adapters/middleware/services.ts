@@ -134,6 +134,11 @@ export class RecordingTraining implements TrainingControl {
     this.started.push(personaId);
     return `Training of ${personaId} is queued.`;
   }
+  readonly cancelled: string[] = [];
+  async cancel(personaId: string, by: string) {
+    this.cancelled.push(`${personaId} by ${by}`);
+    return `Cancelling training of ${personaId}.`;
+  }
 }
 
 export function testServices(personas: Persona[], engine: ReplyEngine = new ScriptedEngine()) {

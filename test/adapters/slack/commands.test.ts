@@ -35,6 +35,9 @@ describe('/persona and training notices (Socket Mode)', () => {
     assert.deepEqual(h.trainingRequests, []);
     assert.match((await h.command('train fdr', CURATOR)).text, /queued/);
     assert.deepEqual(h.trainingRequests, ['fdr']);
+    assert.match((await h.command('cancel fdr', OTHER)).text, /Only curators can cancel/);
+    assert.match((await h.command('cancel fdr', CURATOR)).text, /Cancelling training of fdr/);
+    assert.deepEqual(h.trainingRequests, ['fdr', `cancel fdr by <@${CURATOR}> (Slack)`]);
   });
 
   it('names the known personas for an unknown id, and shows usage for anything else', async () => {

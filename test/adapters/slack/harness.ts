@@ -103,6 +103,10 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       trainingRequests.push(id);
       return `Training of ${id} queued.`;
     },
+    cancel: async (id, by) => {
+      trainingRequests.push(`cancel ${id} by ${by}`);
+      return `Cancelling training of ${id}.`;
+    },
   };
   const chat = new ChatMiddleware({ personas, engine, state: new StoreState(store), candidates: new CurationCandidates(store) });
   const adapter = await startSlackAdapter(
