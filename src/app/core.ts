@@ -17,6 +17,8 @@ export interface Core {
   store: Store;
   registry: ModelRegistry;
   engine: InferenceEngine;
+  /** Loads the persona's current champion ahead of the next reply (a promotion made by another process). */
+  preloadChampion(personaId: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -40,6 +42,11 @@ export async function openCore(config: Config): Promise<Core> {
     store,
     registry,
     engine,
+    async preloadChampion(personaId) {
+      const champion = await registry.champion(personaId);
+      if (!champion) return;
+      await engine.swapTo(loadPersona(config.PERSONAS_DIR, personaId), { version: champion.version, dir: champion.dir }).catch(() => undefined);
+    },
     async close() {
       await engine.dispose();
       await store.close();

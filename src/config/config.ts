@@ -52,6 +52,8 @@ export const configSchema = z.object({
   STUDIO_HOST: z.string().default('127.0.0.1'),
   STUDIO_TOKEN: z.string().optional(),
   HEALTH_PORT: port.optional(),
+  PERSONA_ROLES: csv,
+  TRAINING_JOB_LOCK_MS: z.coerce.number().int().min(1000).default(120000),
   HF_HOME: z.string().default(join(homedir(), '.cache', 'huggingface')),
   HF_TOKEN: z.string().regex(/^hf_/, 'a Hugging Face access token starts with "hf_"').optional(),
   HF_ENDPOINT: z.string().url().default('https://huggingface.co'),

@@ -1,26 +1,27 @@
 /**
  * Scheduled retraining: one cron schedule per persona (from its persona file), each firing
- * into the training queue, which runs jobs in order at most TRAINING_CONCURRENCY at once.
+ * into the training queue: in this process by default (at most TRAINING_CONCURRENCY at once),
+ * or the shared BullMQ queue that trainer workers on any machine take jobs from.
  * Whether a fired job actually trains (enough new data, lock free) is the job's decision,
  * recorded in the job history with the reason.
  */
 import type { Persona } from '../personas/schema.js';
 import { logger } from '../log.js';
 import { validateCron, type CronDriver } from './cron.js';
-import { runTrainingJob, type JobDeps, type JobOptions } from './job.js';
+import type { JobDeps, JobOptions } from './job.js';
 import type { JobRecord } from './history.js';
-import { TrainingQueue } from './queue.js';
+import { LocalJobQueue, type QueueStatus, type TrainingJobQueue } from './job-queue.js';
 
 export class TrainingScheduler {
-  private readonly queue: TrainingQueue<JobRecord>;
+  private readonly queue: TrainingJobQueue;
   private readonly log = logger('scheduler');
-  private pendingOptions = new Map<string, JobOptions>();
 
   constructor(
-    private readonly deps: JobDeps,
+    deps: JobDeps,
     private readonly driver: CronDriver,
+    queue?: TrainingJobQueue,
   ) {
-    this.queue = new TrainingQueue((personaId) => this.run(personaId), deps.config.TRAINING_CONCURRENCY);
+    this.queue = queue ?? new LocalJobQueue(deps);
   }
 
   /** (Re)installs the schedules of these personas; personas without `schedule.cron` get none. */
@@ -30,36 +31,26 @@ export class TrainingScheduler {
       const { cron, timezone, enabled } = persona.schedule;
       if (!cron || !enabled) continue;
       validateCron(cron, timezone, `persona "${persona.id}" field schedule.cron`);
-      this.driver.add({ key: persona.id, expression: cron, timezone }, () => {
+      this.driver.add({ key: persona.id, expression: cron, timezone }, (firedAt) => {
         this.log.info({ persona: persona.id }, 'scheduled training fired');
-        this.enqueue(persona.id, { reason: 'schedule' }).catch(() => undefined);
+        this.queue.enqueue(persona.id, { reason: 'schedule' }, firedAt).catch((error) => {
+          this.log.error({ persona: persona.id, err: (error as Error).message }, 'training job failed');
+        });
       });
     }
   }
 
   /** Queues a run now (a manual "train now"); resolves with its job record. */
   enqueue(personaId: string, options: JobOptions): Promise<JobRecord> {
-    if (!this.pendingOptions.has(personaId)) this.pendingOptions.set(personaId, options);
-    return this.queue.enqueue(personaId);
+    return this.queue.enqueue(personaId, options);
   }
 
-  get status(): { waiting: string[]; running: string[]; scheduled: string[] } {
-    return { ...this.queue.size, scheduled: this.driver.keys() };
+  get status(): QueueStatus & { scheduled: string[] } {
+    return { ...this.queue.status, scheduled: this.driver.keys() };
   }
 
   async stop(): Promise<void> {
     await this.driver.stop();
     await this.queue.close();
-  }
-
-  private async run(personaId: string): Promise<JobRecord> {
-    const options = this.pendingOptions.get(personaId) ?? { reason: 'schedule' };
-    this.pendingOptions.delete(personaId);
-    try {
-      return await runTrainingJob(this.deps, personaId, options);
-    } catch (error) {
-      this.log.error({ persona: personaId, err: (error as Error).message }, 'training job failed');
-      throw error;
-    }
   }
 }

@@ -29,7 +29,7 @@ export function makeProject(minNewSamples = 4): string {
       name: 'FDR',
       base: base.dir,
       voices: { names: ['FDR'] },
-      training: { method: 'full', epochs: 4, batch_size: 2, seq_len: 48, learning_rate: 0.01, eval_every: 4, min_new_samples: minNewSamples, min_improvement: 0.01 },
+      training: { method: 'full', epochs: 4, batch_size: 2, seq_len: 48, learning_rate: 0.01, eval_every: 4, min_new_samples: minNewSamples, min_improvement: 0.01, min_validation_tokens: 0 },
       dataset: { validation_fraction: 0.3 },
     }),
   );
@@ -49,13 +49,14 @@ export async function openProject(root: string) {
 }
 
 /** Approves `count` samples made from the tiny texts (distinct ids and texts). */
-export async function approveSamples(store: Store, count: number, offset = 0): Promise<void> {
+export async function approveSamples(store: Store, count: number, offset = 0, persona = PERSONA): Promise<void> {
   const drafts: SampleDraft[] = Array.from({ length: count }, (_, i) => {
     const n = offset + i;
     const text = `${TINY_TEXTS[n % TINY_TEXTS.length]} (${n})`;
     return {
-      id: `sample-${n}`,
-      persona: PERSONA,
+      // The default persona keeps its historical ids (the validation split is fixed by id).
+      id: persona === PERSONA ? `sample-${n}` : `${persona}-sample-${n}`,
+      persona,
       kind: n % 2 ? 'conversation' : 'monologue',
       context: n % 2 ? [{ speaker: 'Alice', text: TINY_TEXTS[(n + 1) % TINY_TEXTS.length] }] : [],
       text,

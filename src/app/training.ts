@@ -1,0 +1,67 @@
+/**
+ * Training for `persona serve` and `persona worker`: the scheduler (cron triggers) and where
+ * its jobs run. With the embedded store everything runs here; with a Redis store jobs go
+ * through the shared BullMQ queue, this process takes them only with the `trainer` role, and
+ * with the `bots` role it follows every worker's progress (studio chart, Slack notices, hot
+ * swap of a champion promoted elsewhere).
+ */
+import type { Config } from '../config/config.js';
+import type { Persona } from '../personas/schema.js';
+import { BullJobQueue, sharedQueueUrl, startTrainingWorker, type TrainingWorker } from '../scheduler/bullmq-queue.js';
+import { NodeCronDriver } from '../scheduler/cron.js';
+import type { JobDeps } from '../scheduler/job.js';
+import type { TrainingJobQueue } from '../scheduler/job-queue.js';
+import { TrainingScheduler } from '../scheduler/scheduler.js';
+import type { Core } from './core.js';
+import type { AppEvents } from './events.js';
+import type { Role } from './roles.js';
+
+export interface Training {
+  scheduler: TrainingScheduler;
+  /** The shared queue, when jobs go through Redis (metrics read its counts). */
+  shared?: BullJobQueue;
+  stop(): Promise<void>;
+}
+
+export function startTraining(core: Core, events: AppEvents, roles: ReadonlySet<Role>, personas: readonly Persona[], signal: AbortSignal): Training {
+  const { config } = core;
+  const listeners: Pick<JobDeps, 'onJob' | 'onPhase' | 'onTrainingEvent'> = {
+    onJob: (record) => void events.emit('job', record),
+    onPhase: (persona, phase) => events.emit('phase', { persona, phase }),
+    onTrainingEvent: (persona, event) => events.emit('training', { persona, event }),
+  };
+  const deps: JobDeps = { config, store: core.store, registry: core.registry, engine: core.engine, signal };
+  const url = sharedQueueUrl(config.storeUrl);
+  let shared: BullJobQueue | undefined;
+  let worker: TrainingWorker | undefined;
+  if (url) {
+    const options = { url, lockMs: config.TRAINING_JOB_LOCK_MS };
+    // With the bots role, every job's progress (this process's included) arrives through the queue.
+    shared = new BullJobQueue(options, roles.has('bots') ? listeners : {});
+    if (roles.has('bots')) followRemotePromotions(core, events);
+    if (roles.has('trainer')) worker = startTrainingWorker(roles.has('bots') ? deps : { ...deps, ...listeners }, { ...options, concurrency: config.TRAINING_CONCURRENCY });
+  }
+  const queue: TrainingJobQueue | undefined = shared;
+  const scheduler = new TrainingScheduler({ ...deps, ...listeners }, new NodeCronDriver(), queue);
+  if (roles.has('scheduler')) scheduler.schedule(personas);
+  return {
+    scheduler,
+    shared,
+    async stop() {
+      await worker?.close();
+      await scheduler.stop();
+    },
+  };
+}
+
+/** A champion promoted by a worker elsewhere is loaded here ahead of the next reply. */
+function followRemotePromotions(core: Core, events: AppEvents): void {
+  events.on('job', (record) => {
+    if (record.status !== 'promoted') return;
+    void core.preloadChampion(record.persona);
+  });
+}
+
+export function describeRoles(config: Config, roles: ReadonlySet<Role>): string {
+  return sharedQueueUrl(config.storeUrl) ? `roles ${[...roles].join(', ')} (shared queue on Redis)` : 'all roles in this process';
+}
