@@ -1,34 +1,51 @@
 /**
  * `persona export <persona> [--version V|base] --out DIR [--int8]`: writes a self-contained
- * Hugging Face model folder (config, tokenizer, chat template, safetensors, PEFT adapter files
- * when trained with LoRA, and onnx/model.onnx with a KV cache) that transformers.js and HF
- * tools load. Default: the persona's champion, else its base. The folder is built beside DIR
- * and renamed into place, so an existing DIR is never half-overwritten.
+ * Hugging Face model folder (config, tokenizer, chat template, merged safetensors, the PEFT
+ * adapter in adapter/ when trained with LoRA, and onnx/model.onnx with a KV cache) that
+ * transformers (with or without peft) and transformers.js load. `--format gguf [--quant Q]`
+ * writes one GGUF file for llama.cpp, Ollama and LM Studio, with an Ollama Modelfile beside
+ * it (src/app/model-export.ts). Default: the persona's champion, else its base.
  */
-import { cpSync, existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { openCore } from '../../app/core.js';
+import { exportGgufModel, exportHfFolder } from '../../app/model-export.js';
 import { PersonaError } from '../../errors.js';
 import { resolveModelChoice } from '../../inference/model-location.js';
-import { writeInferenceOnnx } from '../../modelfmt/onnx/folder.js';
+import { GGUF_QUANTS, type GgufQuant } from '../../modelfmt/gguf/export.js';
 import { loadPersona } from '../../personas/load.js';
 import { action, cliConfig } from '../context.js';
 
 export function registerExportCommands(program: Command): void {
   program
     .command('export')
-    .description("write a persona's model as a Hugging Face folder with onnx/model.onnx (loads in transformers.js)")
+    .description("write a persona's model as a Hugging Face folder with onnx/model.onnx (transformers, transformers.js) or as a GGUF file with an Ollama Modelfile (llama.cpp, Ollama, LM Studio)")
     .argument('<persona>', 'persona id')
-    .requiredOption('--out <dir>', 'folder to create (must not exist or be empty)')
+    .option('--out <dir>', 'folder to create (must not exist or be empty); with --format gguf also a FILE.gguf')
+    .option('--card <file>', 'instead of the model: write the persona as a Character Card (.png with the card inside, or .json)')
+    .option('--spec <spec>', 'card spec for --card: v2 or v3', 'v3')
     .option('--version <version>', 'a version id or "base" (default: the champion, else base)')
     .option('--int8', 'quantize the linear layers and lm_head to int8 (the file is about half the size: the embedding table stays float32)')
+    .option('--format <format>', 'hf (a Hugging Face folder with onnx/model.onnx) or gguf (one GGUF file for llama.cpp, Ollama, LM Studio, plus an Ollama Modelfile)', 'hf')
+    .option('--quant <type>', `GGUF weights: ${GGUF_QUANTS.join(', ')}`, 'q8_0')
     .action(
-      action(async (id: string, options: { out: string; version?: string; int8?: boolean }) => {
+      action(async (id: string, options: { out?: string; card?: string; spec: string; version?: string; int8?: boolean; format?: string; quant?: string }) => {
         const config = cliConfig();
+        if (options.card) {
+          if (options.spec !== 'v2' && options.spec !== 'v3') throw new PersonaError('invalid_argument', `--spec ${options.spec}: choose v2 or v3.`, { field: 'spec' });
+          const { exportCard } = await import('../../app/persona-card.js');
+          const written = exportCard(config, id, resolve(options.card), options.spec);
+          console.log(`Wrote ${id} as a Character Card ${written.spec.toUpperCase()} to ${written.file}.`);
+          return;
+        }
+        if (!options.out) throw new PersonaError('invalid_argument', 'Give --out <dir> for the model folder (or --card <file> for a character card).', { field: 'out' });
         const persona = loadPersona(config.PERSONAS_DIR, id);
         const out = resolve(options.out);
-        if (existsSync(out) && readdirSync(out).length > 0) throw new PersonaError('invalid_argument', `${out} already exists and is not empty; choose a new folder.`, { out });
+        const format = options.format ?? 'hf';
+        if (format !== 'hf' && format !== 'gguf') throw new PersonaError('invalid_argument', `--format ${format}: choose hf or gguf.`, { field: 'format' });
+        const quant = options.quant ?? 'q8_0';
+        if (!(GGUF_QUANTS as readonly string[]).includes(quant)) throw new PersonaError('invalid_argument', `--quant ${quant}: choose ${GGUF_QUANTS.join(', ')}.`, { field: 'quant' });
         const core = await openCore(config);
         let source: { version: string; dir: string };
         try {
@@ -38,17 +55,12 @@ export function registerExportCommands(program: Command): void {
           await core.close();
         }
         if (!existsSync(join(source.dir, 'config.json'))) throw new PersonaError('model_not_found', `${source.dir} is not a model folder (no config.json).`, { dir: source.dir });
-        const temp = join(dirname(out), `.tmp-export-${process.pid}`);
-        rmSync(temp, { recursive: true, force: true });
-        try {
-          cpSync(source.dir, temp, { recursive: true, filter: (path) => !path.endsWith('metrics.jsonl') });
-          writeInferenceOnnx(temp, options.int8 ? { quantize: 'int8' } : {});
-          rmSync(out, { recursive: true, force: true });
-          renameSync(temp, out);
-        } catch (error) {
-          rmSync(temp, { recursive: true, force: true });
-          throw error;
+        if (format === 'gguf') {
+          const file = exportGgufModel(config, { persona, ...source }, out, { quant: quant as GgufQuant });
+          console.log(`Exported ${persona.id} ${source.version} to ${file} (${quant}) with an Ollama Modelfile beside it: ollama create ${persona.id} -f ${join(dirname(file), 'Modelfile')}`);
+          return;
         }
+        exportHfFolder(config, { persona, ...source }, out, { int8: options.int8 });
         console.log(`Exported ${persona.id} ${source.version} to ${out}${options.int8 ? ' (int8 ONNX)' : ''}.`);
       }),
     );
