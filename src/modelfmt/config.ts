@@ -1,12 +1,25 @@
 /**
- * Hugging Face `config.json` for Llama-family models (LlamaConfig fields). Shared by the
+ * Hugging Face `config.json` of the decoder families we train and serve. Shared by the
  * trainer, the ONNX exporter and inference. Unknown fields are kept (HF configs carry many)
  * but the ones we compute with are validated, so a bad file fails here with its field name.
+ * A field a family's config class defaults (e.g. Gemma 3's head_dim 256) gets that default
+ * when config.json omits it, as transformers' own config classes do.
+ *
+ * What each family computes with these fields lives in ./arch/spec.ts; this file only
+ * parses and checks them.
  */
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { PersonaError } from '../errors.js';
+import { modelSpec } from './arch/spec.js';
+import { ROPE_SCALING_TYPES } from './arch/rope.js';
+
+/** The `model_type` values of config.json we support, training and serving alike. */
+export const SUPPORTED_MODEL_TYPES = ['llama', 'mistral', 'qwen2', 'qwen3', 'gemma3_text'] as const;
+export type ModelType = (typeof SUPPORTED_MODEL_TYPES)[number];
+
+const nullableNumber = z.number().positive().nullable().optional();
 
 export const llamaConfigSchema = z
   .object({
@@ -18,15 +31,25 @@ export const llamaConfigSchema = z
     num_hidden_layers: z.number().int().positive(),
     num_attention_heads: z.number().int().positive(),
     num_key_value_heads: z.number().int().positive().optional(),
-    head_dim: z.number().int().positive().optional(),
+    head_dim: z.number().int().positive().nullable().optional(),
     max_position_embeddings: z.number().int().positive().default(2048),
     rms_norm_eps: z.number().positive().default(1e-6),
     rope_theta: z.number().positive().default(10000),
-    rope_scaling: z.unknown().optional(),
+    rope_scaling: z.record(z.string(), z.unknown()).nullable().optional(),
     tie_word_embeddings: z.boolean().default(false),
     hidden_act: z.string().default('silu'),
+    hidden_activation: z.string().nullable().optional(),
     attention_bias: z.boolean().default(false),
     mlp_bias: z.boolean().default(false),
+    sliding_window: z.number().int().positive().nullable().optional(),
+    use_sliding_window: z.boolean().optional(),
+    max_window_layers: z.number().int().nonnegative().optional(),
+    layer_types: z.array(z.enum(['sliding_attention', 'full_attention'])).optional(),
+    sliding_window_pattern: z.number().int().positive().optional(),
+    rope_local_base_freq: z.number().positive().optional(),
+    query_pre_attn_scalar: z.number().positive().optional(),
+    attn_logit_softcapping: nullableNumber,
+    final_logit_softcapping: nullableNumber,
     bos_token_id: z.number().int().nullable().optional(),
     eos_token_id: z.union([z.number().int(), z.array(z.number().int())]).nullable().optional(),
     pad_token_id: z.number().int().nullable().optional(),
@@ -34,42 +57,78 @@ export const llamaConfigSchema = z
   })
   .passthrough();
 
-export type LlamaConfig = z.infer<typeof llamaConfigSchema> & { num_key_value_heads: number; head_dim: number };
+/** A parsed config.json of any supported family (the name predates the other families). */
+export type LlamaConfig = z.infer<typeof llamaConfigSchema> & { model_type: ModelType; num_key_value_heads: number; head_dim: number };
+export type ModelConfig = LlamaConfig;
 
-/** Architectures whose math is exactly Llama's (RMSNorm, RoPE rotate_half, GQA, SwiGLU). */
-const SUPPORTED_MODEL_TYPES = ['llama', 'mistral', 'qwen2'];
+/** transformers' config-class defaults for the fields a family's config.json may omit. */
+const FAMILY_DEFAULTS: Record<ModelType, Record<string, unknown>> = {
+  llama: {},
+  mistral: { sliding_window: 4096 },
+  qwen2: { use_sliding_window: false, sliding_window: 4096, max_window_layers: 28 },
+  qwen3: { use_sliding_window: false, sliding_window: 4096, max_window_layers: 28, head_dim: 128 },
+  gemma3_text: {
+    head_dim: 256,
+    hidden_activation: 'gelu_pytorch_tanh',
+    max_position_embeddings: 131072,
+    rope_theta: 1_000_000,
+    rope_local_base_freq: 10_000,
+    query_pre_attn_scalar: 256,
+    sliding_window: 4096,
+    sliding_window_pattern: 6,
+    tie_word_embeddings: true,
+  },
+};
+
+/** The activation each family's MLP may use (HF ACT2FN names). */
+const ACTIVATIONS: Record<ModelType, { field: 'hidden_act' | 'hidden_activation'; allowed: string[] }> = {
+  llama: { field: 'hidden_act', allowed: ['silu'] },
+  mistral: { field: 'hidden_act', allowed: ['silu'] },
+  qwen2: { field: 'hidden_act', allowed: ['silu'] },
+  qwen3: { field: 'hidden_act', allowed: ['silu'] },
+  gemma3_text: { field: 'hidden_activation', allowed: ['gelu_pytorch_tanh'] },
+};
+
+const unsupported = (file: string, field: string, message: string) => new PersonaError('model_unsupported', `${file}: ${message}`, { file, field });
+const corrupt = (file: string, field: string, message: string) => new PersonaError('model_corrupt', `${file}: ${message}`, { file, field });
 
 export function parseLlamaConfig(json: unknown, file = 'config.json'): LlamaConfig {
-  const parsed = llamaConfigSchema.safeParse(json);
+  const type = (json as { model_type?: unknown } | null)?.model_type ?? 'llama';
+  if (!(SUPPORTED_MODEL_TYPES as readonly unknown[]).includes(type)) {
+    throw unsupported(file, 'model_type', `model_type "${String(type)}" is not supported (supported: ${SUPPORTED_MODEL_TYPES.join(', ')}).`);
+  }
+  const family = type as ModelType;
+  const given = Object.fromEntries(Object.entries(json as Record<string, unknown>).filter(([, v]) => v !== undefined));
+  const parsed = llamaConfigSchema.safeParse({ ...FAMILY_DEFAULTS[family], ...given });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new PersonaError('model_corrupt', `${file}: field "${issue.path.join('.')}" is invalid: ${issue.message}.`, { file, field: issue.path.join('.') });
+    throw corrupt(file, issue.path.join('.'), `field "${issue.path.join('.')}" is invalid: ${issue.message}.`);
   }
   const raw = parsed.data;
-  if (!SUPPORTED_MODEL_TYPES.includes(raw.model_type)) {
-    throw new PersonaError('model_unsupported', `${file}: model_type "${raw.model_type}" is not supported (supported: ${SUPPORTED_MODEL_TYPES.join(', ')}).`, {
-      file,
-      field: 'model_type',
-    });
+  const activation = ACTIVATIONS[family];
+  const act = family === 'gemma3_text' ? (raw.hidden_activation ?? raw.hidden_act) : raw.hidden_act;
+  if (!activation.allowed.includes(act)) {
+    throw unsupported(file, activation.field, `${activation.field} "${act}" is not supported for ${family} (supported: ${activation.allowed.join(', ')}).`);
   }
-  if (raw.hidden_act !== 'silu') {
-    throw new PersonaError('model_unsupported', `${file}: hidden_act "${raw.hidden_act}" is not supported (supported: silu).`, { file, field: 'hidden_act' });
-  }
-  if (raw.attention_bias || raw.mlp_bias) {
-    throw new PersonaError('model_unsupported', `${file}: attention_bias/mlp_bias are not supported.`, { file, field: 'attention_bias' });
+  if (raw.mlp_bias && family !== 'llama') throw unsupported(file, 'mlp_bias', `mlp_bias is only supported for model_type llama.`);
+  const scaling = raw.rope_scaling;
+  if (scaling) {
+    const kind = String(scaling.rope_type ?? scaling.type ?? 'default');
+    if (!(ROPE_SCALING_TYPES as readonly string[]).includes(kind)) {
+      throw unsupported(file, 'rope_scaling', `rope_scaling type "${kind}" is not supported (supported: ${ROPE_SCALING_TYPES.join(', ')}).`);
+    }
+    if (kind !== 'default' && !(Number(scaling.factor) > 0)) throw corrupt(file, 'rope_scaling.factor', `rope_scaling.factor must be a positive number.`);
   }
   const numKv = raw.num_key_value_heads ?? raw.num_attention_heads;
   if (raw.num_attention_heads % numKv !== 0) {
-    throw new PersonaError('model_corrupt', `${file}: num_attention_heads (${raw.num_attention_heads}) must be a multiple of num_key_value_heads (${numKv}).`, {
-      file,
-      field: 'num_key_value_heads',
-    });
+    throw corrupt(file, 'num_key_value_heads', `num_attention_heads (${raw.num_attention_heads}) must be a multiple of num_key_value_heads (${numKv}).`);
   }
   const headDim = raw.head_dim ?? raw.hidden_size / raw.num_attention_heads;
-  if (!Number.isInteger(headDim)) {
-    throw new PersonaError('model_corrupt', `${file}: hidden_size must be divisible by num_attention_heads.`, { file, field: 'hidden_size' });
+  if (!Number.isInteger(headDim)) throw corrupt(file, 'hidden_size', `hidden_size must be divisible by num_attention_heads.`);
+  if (raw.layer_types && raw.layer_types.length !== raw.num_hidden_layers) {
+    throw corrupt(file, 'layer_types', `layer_types has ${raw.layer_types.length} entries but num_hidden_layers is ${raw.num_hidden_layers}.`);
   }
-  return { ...raw, num_key_value_heads: numKv, head_dim: headDim };
+  return { ...raw, model_type: family, num_key_value_heads: numKv, head_dim: headDim };
 }
 
 export function readLlamaConfig(modelDir: string): LlamaConfig {
@@ -84,24 +143,7 @@ export function readLlamaConfig(modelDir: string): LlamaConfig {
   return parseLlamaConfig(json, file);
 }
 
-/** Parameter names and shapes in Hugging Face's layout ([out, in] for Linear weights). */
+/** Parameter names and shapes in Hugging Face's layout ([out, in] for Linear weights), per family. */
 export function llamaParameterShapes(config: LlamaConfig): Map<string, number[]> {
-  const { hidden_size: d, intermediate_size: f, vocab_size: v, num_attention_heads: h, num_key_value_heads: kv, head_dim: hd } = config;
-  const shapes = new Map<string, number[]>();
-  shapes.set('model.embed_tokens.weight', [v, d]);
-  for (let i = 0; i < config.num_hidden_layers; i++) {
-    const p = `model.layers.${i}`;
-    shapes.set(`${p}.input_layernorm.weight`, [d]);
-    shapes.set(`${p}.self_attn.q_proj.weight`, [h * hd, d]);
-    shapes.set(`${p}.self_attn.k_proj.weight`, [kv * hd, d]);
-    shapes.set(`${p}.self_attn.v_proj.weight`, [kv * hd, d]);
-    shapes.set(`${p}.self_attn.o_proj.weight`, [d, h * hd]);
-    shapes.set(`${p}.post_attention_layernorm.weight`, [d]);
-    shapes.set(`${p}.mlp.gate_proj.weight`, [f, d]);
-    shapes.set(`${p}.mlp.up_proj.weight`, [f, d]);
-    shapes.set(`${p}.mlp.down_proj.weight`, [d, f]);
-  }
-  shapes.set('model.norm.weight', [d]);
-  if (!config.tie_word_embeddings) shapes.set('lm_head.weight', [v, d]);
-  return shapes;
+  return modelSpec(config).parameterShapes;
 }

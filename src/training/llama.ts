@@ -1,22 +1,26 @@
 /**
- * The Llama decoder as a tensor-expression graph (nanoGPT's model.py, in our IR): token
- * embedding, per layer RMSNorm → grouped-query attention with HF rotary embeddings
- * (rotate_half) → residual → RMSNorm → SwiGLU MLP → residual, final RMSNorm, lm_head
- * (tied to the embedding or not) and the masked cross-entropy. The same code builds the
- * training graph, the evaluation graph and the logits graph used by the agreement test.
+ * The decoder as a training graph: the training backend of the one forward in
+ * src/modelfmt/arch/decoder.ts, on our tensor-expression IR with static shapes (B·T rows).
+ * Family differences come from the ModelSpec (src/modelfmt/arch/spec.ts); this file only
+ * says how each primitive is computed for training: Gemm with transB on HF [out, in]
+ * weights (residuals through Gemm's C input), hand-fused RMSNorm / SwiGLU / GeGLU /
+ * attention backwards (graph/fused.ts), rotary tables with the attention scale folded in
+ * (rope.ts), blocked causal attention with sliding windows (attention.ts). The same code
+ * builds the training graph, the evaluation graph and the logits graph of the agreement tests.
  *
  * Weights are graph inputs named as in Hugging Face; LoRA adapters (PEFT names) are
- * extra inputs added beside the targeted Linear layers. Labels follow HF: aligned with
- * input_ids, shifted here (position t predicts labels[t + 1]).
+ * extra inputs added beside the targeted Linear layers; biases stay frozen under LoRA.
+ * Labels follow HF: aligned with input_ids, shifted here (position t predicts labels[t + 1]).
  */
 import type { LlamaConfig } from '../modelfmt/config.js';
-import { llamaParameterShapes } from '../modelfmt/config.js';
+import { decoderForward, type DecoderOps } from '../modelfmt/arch/decoder.js';
+import { modelSpec, type LinearSpec } from '../modelfmt/arch/spec.js';
 import * as T from './graph/api.js';
 import { attentionBlocks, groupedCausalAttention } from './attention.js';
-import { lmHeadCrossEntropy, rmsNorm, swiglu } from './graph/fused.js';
+import { crossEntropy, gegluTanh, lmHeadCrossEntropy, rmsNorm, softcap, swiglu } from './graph/fused.js';
 import type { Graph, Tensor } from './graph/ir.js';
 import { loraGraph, type LoraOptions } from './lora.js';
-import { ropeTables } from './rope.js';
+import { ropeTables, type RopeTables } from './rope.js';
 
 export interface LlamaGraphOptions {
   batchSize: number;
@@ -42,6 +46,8 @@ export interface LlamaGraph {
   /** Final hidden states after the last RMSNorm, (B·T, d). */
   hidden: Tensor;
   lmHead: Tensor;
+  /** Soft-cap of the final logits (Gemma when configured). */
+  finalSoftcap?: number;
 }
 
 /** Rows per lm_head chunk: about 8M logits at a time, dividing N evenly when possible. */
@@ -51,9 +57,15 @@ export function defaultLossChunkRows(rows: number, vocab: number): number {
   return Math.ceil(rows / chunks);
 }
 
+interface QK {
+  q: Tensor; // (B, T, KV, G, hd)
+  k: Tensor; // (B, T, KV, hd)
+}
+
 export function buildLlama(g: Graph, config: LlamaConfig, options: LlamaGraphOptions): LlamaGraph {
+  const spec = modelSpec(config);
   const { batchSize: B, seqLen: Tn } = options;
-  const { hidden_size: d, num_attention_heads: H, num_key_value_heads: KV, head_dim: hd, rms_norm_eps: eps } = config;
+  const { hidden: d, heads: H, kvHeads: KV, headDim: hd } = spec;
   const G = H / KV;
   const N = B * Tn;
   const lora = options.method === 'lora' ? options.lora : undefined;
@@ -62,47 +74,75 @@ export function buildLlama(g: Graph, config: LlamaConfig, options: LlamaGraphOpt
   const targets = g.input('targets', [N], { dtype: 'int64' });
   const weights = new Map<string, Tensor>();
   const trainable = new Map<string, Tensor>();
-  for (const [name, shape] of llamaParameterShapes(config)) {
+  for (const [name, shape] of spec.parameterShapes) {
     const t = g.input(name, shape, { trainable: options.method === 'full' });
     weights.set(name, t);
     if (options.method === 'full') trainable.set(name, t);
   }
   const W = (name: string) => weights.get(name)!;
-
   const adapter = lora ? loraGraph(g, config, lora, { dropout: options.dropout, rows: N }, (name, t) => (trainable.set(name, t), weights.set(name, t))) : undefined;
-  /** x (N, in) · Wᵀ (+ residual, through Gemm's C input: no separate Add), plus the LoRA path when this module is targeted. */
-  const linear = (x: Tensor, name: string, residual?: Tensor): Tensor =>
-    adapter?.targets(name) ? adapter.linear(x, name, W(name), residual) : T.gemm(x, W(name), { transB: true, c: residual });
 
-  const rope = ropeTables(g, config, Tn);
+  /** Gemma's (1 + w), formed once per norm weight. */
+  const normWeights = new Map<string, Tensor>();
+  const normWeight = (name: string) => {
+    let w = normWeights.get(name);
+    if (!w) normWeights.set(name, (w = spec.normOffset ? T.add(W(name), spec.normOffset) : W(name)));
+    return w;
+  };
+  const ropes = new Map<string, RopeTables>();
+  const ropeFor = (key: string, make: () => RopeTables) => ropes.get(key) ?? (ropes.set(key, make()), ropes.get(key)!);
   const blocks = options.attentionBlocks ?? attentionBlocks(Tn);
   const rotate = (x: Tensor, cos: Tensor, sinSigned: Tensor) => T.add(T.mul(x, cos), T.mul(T.reverse(x, -2), sinSigned));
 
-  let x = T.reshape(T.gather(W('model.embed_tokens.weight'), inputIds), [N, d]); // (N, d)
-  for (let i = 0; i < config.num_hidden_layers; i++) {
-    const p = `model.layers.${i}`;
-    const h = rmsNorm(x, W(`${p}.input_layernorm.weight`), eps);
-    const q = rotate(T.reshape(linear(h, `${p}.self_attn.q_proj.weight`), [B, Tn, KV, G, 2, hd / 2]), rope.cosQ, rope.sinQ);
-    const k = rotate(T.reshape(linear(h, `${p}.self_attn.k_proj.weight`), [B, Tn, KV, 2, hd / 2]), rope.cosK, rope.sinK);
-    const v = T.reshape(linear(h, `${p}.self_attn.v_proj.weight`), [B, Tn, KV, hd]);
-    const merged = groupedCausalAttention(T.reshape(q, [B, Tn, KV, G, hd]), T.reshape(k, [B, Tn, KV, hd]), v, blocks); // (N, H·hd)
-    x = linear(merged, `${p}.self_attn.o_proj.weight`, x);
-    const h2 = rmsNorm(x, W(`${p}.post_attention_layernorm.weight`), eps);
-    const act = swiglu(linear(h2, `${p}.mlp.gate_proj.weight`), linear(h2, `${p}.mlp.up_proj.weight`)); // (N, f)
-    x = linear(act, `${p}.mlp.down_proj.weight`, x);
-  }
-  const hidden = rmsNorm(x, W('model.norm.weight'), eps);
-  const lmHead = config.tie_word_embeddings ? W('model.embed_tokens.weight') : W('lm_head.weight');
-  return { inputIds, targets, weights, trainable, hidden, lmHead };
+  const ops: DecoderOps<Tensor, QK> = {
+    embed() {
+      const x = T.reshape(T.gather(W(spec.embedding), inputIds), [N, d]); // (N, d)
+      return spec.embedScale === 1 ? x : T.mul(x, spec.embedScale);
+    },
+    norm: (x, name) => rmsNorm(x, normWeight(name), spec.eps),
+    add: (a, b) => T.add(a, b),
+    linear(x: Tensor, lin: LinearSpec, residual?: Tensor) {
+      // x (N, in) · Wᵀ, the residual through Gemm's C input (no separate Add), plus the LoRA path when targeted.
+      if (adapter?.targets(lin.weight)) {
+        const y = adapter.linear(x, lin.weight, W(lin.weight), residual);
+        return lin.bias ? T.add(y, W(lin.bias)) : y;
+      }
+      if (lin.bias && !residual) return T.gemm(x, W(lin.weight), { transB: true, c: W(lin.bias) });
+      const y = T.gemm(x, W(lin.weight), { transB: true, c: residual });
+      return lin.bias ? T.add(y, W(lin.bias)) : y;
+    },
+    qkv(x, layer) {
+      const q = T.reshape(ops.linear(x, layer.q), [B, Tn, KV, G, hd]);
+      const k = T.reshape(ops.linear(x, layer.k), [B, Tn, KV, hd]);
+      return { qk: { q, k }, v: T.reshape(ops.linear(x, layer.v), [B, Tn, KV, hd]) };
+    },
+    qkNorm: ({ q, k }, layer) => ({ q: rmsNorm(q, normWeight(layer.qNorm!), spec.eps), k: rmsNorm(k, normWeight(layer.kNorm!), spec.eps) }),
+    attention({ q, k }, v, layer) {
+      const rope = ropeFor(layer.rope.key, () => ropeTables(g, spec, layer.rope, Tn));
+      const qRot = rotate(T.reshape(q, [B, Tn, KV, G, 2, hd / 2]), rope.cosQ, rope.sinQ);
+      const kRot = rotate(T.reshape(k, [B, Tn, KV, 2, hd / 2]), rope.cosK, rope.sinK);
+      const window = layer.window !== undefined && layer.window < Tn ? layer.window : undefined;
+      return groupedCausalAttention(T.reshape(qRot, [B, Tn, KV, G, hd]), T.reshape(kRot, [B, Tn, KV, hd]), v, { blocks, window, softcap: spec.attnSoftcap }); // (N, H·hd)
+    },
+    gatedMlp(x, layer) {
+      const act = spec.activation === 'gelu_tanh' ? gegluTanh : swiglu;
+      return act(ops.linear(x, layer.gate), ops.linear(x, layer.up)); // (N, f)
+    },
+  };
+
+  const hidden = decoderForward(spec, ops);
+  return { inputIds, targets, weights, trainable, hidden, lmHead: W(spec.lmHead), finalSoftcap: spec.finalSoftcap };
 }
 
 /** The mean cross-entropy over counted targets, lm_head chunked by rows. */
 export function llamaLoss(model: LlamaGraph, config: LlamaConfig, chunkRows?: number): Tensor {
+  if (model.finalSoftcap !== undefined) return crossEntropy(llamaLogits(model), model.targets);
   const rows = model.hidden.shape[0];
   return lmHeadCrossEntropy(model.hidden, model.lmHead, model.targets, chunkRows ?? defaultLossChunkRows(rows, config.vocab_size));
 }
 
 /** Logits (B·T, V) in one piece, for the agreement test and evaluation tools. */
 export function llamaLogits(model: LlamaGraph): Tensor {
-  return T.gemm(model.hidden, model.lmHead, { transB: true });
+  const logits = T.gemm(model.hidden, model.lmHead, { transB: true });
+  return model.finalSoftcap === undefined ? logits : softcap(logits, model.finalSoftcap);
 }

@@ -1,6 +1,8 @@
 /**
- * The Llama decoder as an ONNX inference graph with a KV cache and Optimum-style names, so
- * the same file serves our generator and transformers.js:
+ * The decoder as an ONNX inference graph with a KV cache and Optimum-style names: the
+ * inference backend of the one forward in ../arch/decoder.ts, family differences read
+ * from the ModelSpec (../arch/spec.ts). The same file serves our generator and
+ * transformers.js:
  *
  *   input_ids [batch, sequence_length] int64, attention_mask [batch, total_sequence_length] int64,
  *   position_ids [batch, sequence_length] int64, past_key_values.N.key|value
@@ -13,12 +15,15 @@
  *
  * Only default-domain ops; the RMSNorm is written as Pow/ReduceMean/Add/Sqrt/Div/Mul because
  * that is the pattern ONNX Runtime's SimplifiedLayerNormFusion recognizes at load. q/k/v and
- * gate/up are fused into one MatMul each (fewer kernel launches per decode step), and the
- * attention scale is folded into the q weights.
+ * gate/up are fused into one MatMul each (fewer kernel launches per decode step), the
+ * attention scale is folded into the q weights (or the q_norm weights when the family
+ * norms q), Gemma's (1 + w) into the norm weights, and RoPE runs on q and k together.
  */
 import { OnnxGraphBuilder, tensor } from '../../onnx/builder.js';
+import { decoderForward, type DecoderOps } from '../arch/decoder.js';
+import type { RopeSpec } from '../arch/rope.js';
+import { modelSpec, type LayerSpec, type LinearSpec, type ModelSpec } from '../arch/spec.js';
 import type { LlamaConfig } from '../config.js';
-import { ropeInverseFrequencies } from './rope.js';
 import { quantizedInt8, stackedRows, transposed, weightFor } from './weights.js';
 
 export interface InferenceGraphOptions {
@@ -31,23 +36,27 @@ const MASKED_SCORE = -3.4028234663852886e38;
 
 class LlamaGraphWriter {
   readonly b = new OnnxGraphBuilder('llama_decoder');
+  private readonly spec: ModelSpec;
   private readonly H: number;
   private readonly KV: number;
   private readonly hd: number;
   private readonly d: number;
+  private readonly constants = new Map<string, string>();
+  private inputIds = 'input_ids';
+  private attentionMaskInput = 'attention_mask';
+  private positionIds = 'position_ids';
 
   constructor(
     private readonly config: LlamaConfig,
     private readonly weights: Map<string, Float32Array>,
     private readonly options: InferenceGraphOptions,
   ) {
-    this.H = config.num_attention_heads;
-    this.KV = config.num_key_value_heads;
-    this.hd = config.head_dim;
-    this.d = config.hidden_size;
+    this.spec = modelSpec(config);
+    this.H = this.spec.heads;
+    this.KV = this.spec.kvHeads;
+    this.hd = this.spec.headDim;
+    this.d = this.spec.hidden;
   }
-
-  private readonly constants = new Map<string, string>();
 
   /** Small int64 constant, shared by every node that needs the same values. */
   i64(hint: string, values: number[], dims: number[] = [values.length]): string {
@@ -68,26 +77,39 @@ class LlamaGraphWriter {
     return weightFor(this.config, this.weights, name);
   }
 
-  /** x [.., in] × W^T where `hfWeight` is HF's [out, in] matrix (already stacked/scaled as needed). */
-  linear(x: string, name: string, hfWeight: Float32Array, outFeatures: number, inFeatures: number, output?: string): string {
+  /** x [.., in] × W^T (+ bias) where `hfWeight` is HF's [out, in] matrix (already stacked/scaled as needed). */
+  matmul(x: string, name: string, hfWeight: Float32Array, outFeatures: number, inFeatures: number, bias?: Float32Array, output?: string): string {
     const w = transposed(hfWeight, outFeatures, inFeatures); // (in, out)
-    if (this.options.quantize !== 'int8') return this.b.op('MatMul', [x, this.b.initializer(name, tensor('float32', [inFeatures, outFeatures], w))], {}, output);
-    const q = quantizedInt8(w, inFeatures, outFeatures);
-    const wq = this.b.initializer(`${name}_quantized`, tensor('int8', [inFeatures, outFeatures], q.values));
-    const ws = this.b.initializer(`${name}_scale`, tensor('float32', [outFeatures], q.scales));
-    // The exact chain ORT's DynamicQuantizeMatMulFusion turns into one fused kernel at load.
-    const [xq, xs, xzp] = this.b.node('DynamicQuantizeLinear', [x], {}, 3);
-    const acc = this.b.op('MatMulInteger', [xq, wq, xzp]);
-    const accF = this.b.op('Cast', [acc], { to: 1 });
-    return this.b.op('Mul', [accF, this.b.op('Mul', [xs, ws])], {}, output);
+    const out = bias ? undefined : output;
+    let y: string;
+    if (this.options.quantize !== 'int8') y = this.b.op('MatMul', [x, this.b.initializer(name, tensor('float32', [inFeatures, outFeatures], w))], {}, out);
+    else {
+      const q = quantizedInt8(w, inFeatures, outFeatures);
+      const wq = this.b.initializer(`${name}_quantized`, tensor('int8', [inFeatures, outFeatures], q.values));
+      const ws = this.b.initializer(`${name}_scale`, tensor('float32', [outFeatures], q.scales));
+      // The exact chain ORT's DynamicQuantizeMatMulFusion turns into one fused kernel at load.
+      const [xq, xs, xzp] = this.b.node('DynamicQuantizeLinear', [x], {}, 3);
+      const acc = this.b.op('MatMulInteger', [xq, wq, xzp]);
+      const accF = this.b.op('Cast', [acc], { to: 1 });
+      y = this.b.op('Mul', [accF, this.b.op('Mul', [xs, ws])], {}, out);
+    }
+    if (!bias) return y;
+    return this.b.op('Add', [y, this.b.initializer(name.replace(/\.weight$/, '.bias'), tensor('float32', [outFeatures], bias))], {}, output);
   }
 
-  rmsNorm(x: string, weightName: string): string {
-    const w = this.b.initializer(weightName, tensor('float32', [this.d], this.weight(weightName)));
+  /** An HF norm weight as the graph multiplies by it: (offset + w) · scale. */
+  normWeight(name: string, scale = 1): Float32Array {
+    const w = this.weight(name);
+    return this.spec.normOffset === 0 && scale === 1 ? w : w.map((v) => (v + this.spec.normOffset) * scale);
+  }
+
+  /** RMSNorm over the last axis; `w` broadcasts over it (a [d] vector, or [heads, hd] for q/k norms). */
+  rmsNorm(x: string, name: string, w: Float32Array, dims: number[]): string {
+    const weight = this.b.initializer(name, tensor('float32', dims, w));
     const squared = this.b.op('Pow', [x, this.f32('two', 2)]);
     const mean = this.b.op('ReduceMean', [squared, this.i64('last_axis', [-1])], { keepdims: 1 });
-    const rms = this.b.op('Sqrt', [this.b.op('Add', [mean, this.f32('rms_eps', this.config.rms_norm_eps)])]);
-    return this.b.op('Mul', [this.b.op('Div', [x, rms]), w]);
+    const rms = this.b.op('Sqrt', [this.b.op('Add', [mean, this.f32('rms_eps', this.spec.eps)])]);
+    return this.b.op('Mul', [this.b.op('Div', [x, rms]), weight]);
   }
 
   /**
@@ -102,107 +124,187 @@ class LlamaGraphWriter {
     return this.b.op('Add', [this.b.op('Mul', [x, cos]), this.b.op('Mul', [swapped, sinSigned])]);
   }
 
-  /** cos and sign-folded sin [B, S, 1, hd] from position_ids, in float32 like HF's LlamaRotaryEmbedding. */
-  ropeTables(positionIds: string): { cos: string; sinSigned: string } {
-    const inv = this.b.constant('rope_inv_freq', tensor('float32', [this.hd / 2], ropeInverseFrequencies(this.config)));
-    const pos = this.b.op('Unsqueeze', [this.b.op('Cast', [positionIds], { to: 1 }), this.i64('axes23', [2, 3])]); // (B, S, 1, 1)
+  private readonly ropes = new Map<string, { cos: string; sinSigned: string }>();
+
+  /** cos and sign-folded sin [B, S, 1, hd] from position_ids, in float32 like HF's rotary embedding; once per distinct rotation. */
+  ropeTables(rope: RopeSpec): { cos: string; sinSigned: string } {
+    const found = this.ropes.get(rope.key);
+    if (found) return found;
+    const inv = this.inverseFrequencies(rope);
+    const pos = this.b.op('Unsqueeze', [this.b.op('Cast', [this.positionIds], { to: 1 }), this.i64('axes23', [2, 3])]); // (B, S, 1, 1)
     const freqs = this.b.op('Mul', [pos, inv]); // (B, S, 1, hd/2)
     const cosHalf = this.b.op('Cos', [freqs]);
     const sinHalf = this.b.op('Sin', [freqs]);
-    return {
+    const tables = {
       cos: this.b.op('Concat', [cosHalf, cosHalf], { axis: -1 }), // (B, S, 1, hd)
       sinSigned: this.b.op('Concat', [this.b.op('Neg', [sinHalf]), sinHalf], { axis: -1 }),
     };
+    this.ropes.set(rope.key, tables);
+    return tables;
   }
 
   /**
-   * Boolean "may attend" mask [B, 1, G*S, T]: causal over absolute positions (queries sit at
-   * past..T-1) and the caller's attention_mask (padding). Rows repeat per query group because
-   * attention runs on q reshaped to [B, KV, G*S, hd].
+   * inv_freq [hd/2] as a constant, or for `dynamic` scaling computed from L = max(position_ids) + 1:
+   * base = θ·((factor·L / max) − (factor − 1))^(dim / (dim − 2)) once L passes max_position_embeddings.
    */
-  attentionMask(inputIds: string, attentionMask: string): string {
-    const zero = this.b.constant('zero_index', tensor('int64', [], BigInt64Array.of(0n)));
-    const one = this.b.constant('one_index', tensor('int64', [], BigInt64Array.of(1n)));
-    const total = this.b.op('Gather', [this.b.op('Shape', [attentionMask]), one]);
-    const seq = this.b.op('Gather', [this.b.op('Shape', [inputIds]), one]);
+  private inverseFrequencies(rope: RopeSpec): string {
+    const fixed = this.b.constant('rope_inv_freq', tensor('float32', [this.hd / 2], rope.invFreq));
+    if (!rope.dynamic) return fixed;
+    const { theta, factor, maxPositions, dim } = rope.dynamic;
+    const length = this.b.op('Add', [this.b.op('Cast', [this.b.op('ReduceMax', [this.positionIds], { keepdims: 0 })], { to: 1 }), this.f32('one', 1)]);
+    const ratio = this.b.op('Sub', [this.b.op('Mul', [length, this.f32('dyn_slope', factor / maxPositions)]), this.f32('dyn_offset', factor - 1)]);
+    const base = this.b.op('Mul', [this.f32('dyn_theta', theta), this.b.op('Pow', [ratio, this.f32('dyn_power', dim / (dim - 2))])]);
+    const exponents = this.b.constant('rope_exponents', tensor('float32', [dim / 2], Float32Array.from({ length: dim / 2 }, (_, i) => (2 * i) / dim)));
+    const scaled = this.b.op('Reciprocal', [this.b.op('Pow', [base, exponents])]);
+    return this.b.op('Where', [this.b.op('Greater', [length, this.f32('dyn_max', maxPositions)]), scaled, fixed]);
+  }
+
+  private readonly masks = new Map<number, string>();
+
+  /**
+   * Boolean "may attend" mask [B, 1, G*S, T]: causal over absolute positions (queries sit at
+   * past..T-1), within `window` attended tokens back for sliding layers, and the caller's
+   * attention_mask (padding). Rows repeat per query group because attention runs on q
+   * reshaped to [B, KV, G*S, hd]. One per distinct window.
+   */
+  attentionMask(window = Infinity): string {
+    const found = this.masks.get(window);
+    if (found) return found;
+    const zero = this.i64('zero_index', [0], []);
+    const one = this.i64('one_index', [1], []);
+    const total = this.b.op('Gather', [this.b.op('Shape', [this.attentionMaskInput]), one]);
+    const seq = this.b.op('Gather', [this.b.op('Shape', [this.inputIds]), one]);
     const past = this.b.op('Sub', [total, seq]);
     const keyIdx = this.b.op('Range', [zero, total, one]); // (T)
     const queryIdx = this.b.op('Unsqueeze', [this.b.op('Range', [past, total, one]), this.i64('axis1', [1])]); // (S, 1)
     const causal = this.b.op('LessOrEqual', [keyIdx, queryIdx]); // (S, T)
-    const padding = this.b.op('Unsqueeze', [this.b.op('Cast', [attentionMask], { to: 9 }), this.i64('axes12', [1, 2])]); // (B, 1, 1, T)
-    const allowed = this.b.op('And', [causal, padding]); // (B, 1, S, T)
-    return this.b.op('Tile', [allowed, this.i64('group_repeats', [1, 1, this.H / this.KV, 1])]); // (B, 1, G*S, T)
+    const padding = this.b.op('Unsqueeze', [this.b.op('Cast', [this.attentionMaskInput], { to: 9 }), this.i64('axes12', [1, 2])]); // (B, 1, 1, T)
+    let allowed = this.b.op('And', [causal, padding]); // (B, 1, S, T)
+    if (Number.isFinite(window)) {
+      // Distances count attended tokens only (the cumulative sum of attention_mask), so spare
+      // or padded cache rows between the past and this step's keys do not shrink the window.
+      const index = this.b.op('Sub', [this.b.op('CumSum', [this.attentionMaskInput, this.i64('axis1_scalar', [1], [])]), one]); // (B, T)
+      const keyPos = this.b.op('Unsqueeze', [index, this.i64('axes12', [1, 2])]); // (B, 1, 1, T)
+      const queryPos = this.b.op('Unsqueeze', [this.b.op('Slice', [index, this.b.op('Unsqueeze', [this.b.op('Neg', [seq]), this.i64('axis0', [0])]), this.i64('to_end', [Number.MAX_SAFE_INTEGER]), this.i64('axis1', [1])]), this.i64('axes13', [1, 3])]); // (B, 1, S, 1)
+      const recent = this.b.op('Less', [this.b.op('Sub', [queryPos, keyPos]), this.i64(`window_${window}`, [window], [])]);
+      allowed = this.b.op('And', [allowed, recent]);
+    }
+    const mask = this.b.op('Tile', [allowed, this.i64('group_repeats', [1, 1, this.H / this.KV, 1])]); // (B, 1, G*S, T)
+    this.masks.set(window, mask);
+    return mask;
   }
 
-  attention(layer: number, x: string, cos: string, sinSigned: string, mask: string): string {
-    const { H, KV, hd, d } = this;
-    const p = `model.layers.${layer}.self_attn`;
-    const qScale = 1 / Math.sqrt(hd);
-    const qkv = stackedRows([this.weight(`${p}.q_proj.weight`).map((v) => v * qScale), this.weight(`${p}.k_proj.weight`), this.weight(`${p}.v_proj.weight`)]);
-    const fused = this.linear(x, `${p}.qkv_proj.weight`, qkv, (H + 2 * KV) * hd, d); // (B, S, (H+2KV)*hd)
-    const perHead = this.b.op('Reshape', [fused, this.i64('qkv_heads', [0, 0, H + 2 * KV, hd])]); // (B, S, H+2KV, hd)
-    const [qk, v] = this.b.node('Split', [perHead, this.i64('qk_v_heads', [H + KV, KV])], { axis: 2 }, 2);
+  /** The attention scale goes into q's projection, or into q_norm's weight when q is normed after it. */
+  private qScale(layer: LayerSpec, where: 'projection' | 'norm'): number {
+    return (layer.qNorm ? 'norm' : 'projection') === where ? this.spec.attnScale : 1;
+  }
+
+  readonly ops: DecoderOps<string, string> = {
+    embed: () => {
+      const embed = this.b.initializer(this.spec.embedding, tensor('float32', [this.spec.vocab, this.d], this.weight(this.spec.embedding)));
+      const x = this.b.op('Gather', [embed, this.inputIds]); // (B, S, d)
+      return this.spec.embedScale === 1 ? x : this.b.op('Mul', [x, this.f32('embed_scale', this.spec.embedScale)]);
+    },
+    norm: (x, name) => this.rmsNorm(x, name, this.normWeight(name), [this.d]),
+    add: (a, b) => this.b.op('Add', [a, b]),
+    linear: (x, lin: LinearSpec, residual) => {
+      const y = this.matmul(x, lin.weight, this.weight(lin.weight), lin.out, lin.in, lin.bias ? this.weight(lin.bias) : undefined);
+      return residual ? this.b.op('Add', [residual, y]) : y;
+    },
+    qkv: (x, layer) => {
+      const { H, KV, hd, d } = this;
+      const s = this.qScale(layer, 'projection');
+      const p = `model.layers.${layer.index}.self_attn`;
+      const q = this.weight(layer.q.weight);
+      const qkv = stackedRows([s === 1 ? q : q.map((v) => v * s), this.weight(layer.k.weight), this.weight(layer.v.weight)]);
+      const biases = layer.q.bias ? stackedRows([this.weight(layer.q.bias).map((v) => v * s), this.weight(layer.k.bias!), this.weight(layer.v.bias!)]) : undefined;
+      const fused = this.matmul(x, `${p}.qkv_proj.weight`, qkv, (H + 2 * KV) * hd, d, biases); // (B, S, (H+2KV)*hd)
+      const perHead = this.b.op('Reshape', [fused, this.i64('qkv_heads', [0, 0, H + 2 * KV, hd])]); // (B, S, H+2KV, hd)
+      const [qk, v] = this.b.node('Split', [perHead, this.i64('qk_v_heads', [H + KV, KV])], { axis: 2 }, 2);
+      return { qk, v };
+    },
+    qkNorm: (qk, layer) => {
+      const { H, KV, hd } = this;
+      const s = this.qScale(layer, 'norm');
+      const rows = [...Array<Float32Array>(H).fill(this.normWeight(layer.qNorm!, s)), ...Array<Float32Array>(KV).fill(this.normWeight(layer.kNorm!))];
+      return this.rmsNorm(qk, `model.layers.${layer.index}.self_attn.qk_norm.weight`, stackedRows(rows), [H + KV, hd]);
+    },
+    attention: (qk, v, layer) => this.attention(layer, qk, v),
+    gatedMlp: (x, layer) => {
+      const f = layer.gate.out;
+      const bias = layer.gate.bias ? stackedRows([this.weight(layer.gate.bias), this.weight(layer.up.bias!)]) : undefined;
+      const weight = stackedRows([this.weight(layer.gate.weight), this.weight(layer.up.weight)]);
+      const gateUp = this.matmul(x, `model.layers.${layer.index}.mlp.gate_up_proj.weight`, weight, 2 * f, this.d, bias);
+      const [gate, up] = this.b.node('Split', [gateUp, this.i64('gate_up_sizes', [f, f])], { axis: -1 }, 2);
+      return this.b.op('Mul', [this.activation(gate), up]);
+    },
+  };
+
+  /** silu(x) = x·σ(x); gelu_pytorch_tanh(x) = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+  private activation(x: string): string {
+    if (this.spec.activation === 'silu') return this.b.op('Mul', [x, this.b.op('Sigmoid', [x])]);
+    const cubic = this.b.op('Mul', [this.b.op('Pow', [x, this.f32('three', 3)]), this.f32('gelu_a', 0.044715)]);
+    const inner = this.b.op('Mul', [this.b.op('Add', [x, cubic]), this.f32('gelu_k', Math.sqrt(2 / Math.PI))]);
+    const halfX = this.b.op('Mul', [x, this.f32('half', 0.5)]);
+    return this.b.op('Mul', [halfX, this.b.op('Add', [this.b.op('Tanh', [inner]), this.f32('one', 1)])]);
+  }
+
+  /** c·tanh(x / c). */
+  private softcap(x: string, c: number, output?: string): string {
+    return this.b.op('Mul', [this.b.op('Tanh', [this.b.op('Div', [x, this.f32(`softcap_${c}`, c)])]), this.f32(`softcap_${c}`, c)], {}, output);
+  }
+
+  attention(layer: LayerSpec, qk: string, v: string): string {
+    const { H, KV, hd } = this;
+    const i = layer.index;
+    const { cos, sinSigned } = this.ropeTables(layer.rope);
     const [q, k] = this.b.node('Split', [this.rope(qk, cos, sinSigned), this.i64('q_k_heads', [H, KV])], { axis: 2 }, 2);
     const headsFirst = (t: string, output?: string) => this.b.op('Transpose', [t], { perm: [0, 2, 1, 3] }, output); // (B, heads, S, hd)
     const qRot = headsFirst(q);
-    const kRot = headsFirst(k, `new_key_values.${layer}.key`);
-    const presentKey = this.b.op('Concat', [`past_key_values.${layer}.key`, kRot], { axis: 2 }, `present.${layer}.key`); // (B, KV, T, hd)
-    const presentValue = this.b.op('Concat', [`past_key_values.${layer}.value`, headsFirst(v, `new_key_values.${layer}.value`)], { axis: 2 }, `present.${layer}.value`);
+    const kRot = headsFirst(k, `new_key_values.${i}.key`);
+    const presentKey = this.b.op('Concat', [`past_key_values.${i}.key`, kRot], { axis: 2 }, `present.${i}.key`); // (B, KV, T, hd)
+    const presentValue = this.b.op('Concat', [`past_key_values.${i}.value`, headsFirst(v, `new_key_values.${i}.value`)], { axis: 2 }, `present.${i}.value`);
     const qGrouped = this.b.op('Reshape', [qRot, this.i64('q_grouped', [0, KV, -1, hd])]); // (B, KV, G*S, hd)
-    const scores = this.b.op('MatMul', [qGrouped, this.b.op('Transpose', [presentKey], { perm: [0, 1, 3, 2] })]); // (B, KV, G*S, T)
-    const masked = this.b.op('Where', [mask, scores, this.f32('masked_score', MASKED_SCORE)]);
+    let scores = this.b.op('MatMul', [qGrouped, this.b.op('Transpose', [presentKey], { perm: [0, 1, 3, 2] })]); // (B, KV, G*S, T)
+    if (this.spec.attnSoftcap !== undefined) scores = this.softcap(scores, this.spec.attnSoftcap);
+    const masked = this.b.op('Where', [this.attentionMask(layer.window), scores, this.f32('masked_score', MASKED_SCORE)]);
     const context = this.b.op('MatMul', [this.b.op('Softmax', [masked], { axis: -1 }), presentValue]); // (B, KV, G*S, hd)
     const contextPerHead = this.b.op('Transpose', [this.b.op('Reshape', [context, this.i64('heads_ungrouped', [0, H, -1, hd])])], { perm: [0, 2, 1, 3] }); // (B, S, H, hd)
-    const merged = this.b.op('Reshape', [contextPerHead, this.i64('merged_heads', [0, 0, H * hd])]);
-    return this.linear(merged, `${p}.o_proj.weight`, this.weight(`${p}.o_proj.weight`), d, H * hd);
-  }
-
-  mlp(layer: number, x: string): string {
-    const { d } = this;
-    const f = this.config.intermediate_size;
-    const p = `model.layers.${layer}.mlp`;
-    const gateUp = this.linear(x, `${p}.gate_up_proj.weight`, stackedRows([this.weight(`${p}.gate_proj.weight`), this.weight(`${p}.up_proj.weight`)]), 2 * f, d);
-    const [gate, up] = this.b.node('Split', [gateUp, this.i64('gate_up_sizes', [f, f])], { axis: -1 }, 2);
-    const silu = this.b.op('Mul', [gate, this.b.op('Sigmoid', [gate])]);
-    return this.linear(this.b.op('Mul', [silu, up]), `${p}.down_proj.weight`, this.weight(`${p}.down_proj.weight`), d, f);
+    return this.b.op('Reshape', [contextPerHead, this.i64('merged_heads', [0, 0, H * hd])]);
   }
 
   lmHead(x: string): string {
     const { d } = this;
-    const V = this.config.vocab_size;
-    if (!this.config.tie_word_embeddings || this.options.quantize === 'int8') {
-      const name = this.config.tie_word_embeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
-      return this.linear(x, 'lm_head.weight', this.weight(name), V, d, 'logits');
+    const V = this.spec.vocab;
+    const tied = this.config.tie_word_embeddings;
+    const output = this.spec.finalSoftcap === undefined ? 'logits' : undefined;
+    let logits: string;
+    if (!tied || this.options.quantize === 'int8') {
+      logits = this.matmul(x, 'lm_head.weight', this.weight(this.spec.lmHead), V, d, undefined, output);
+    } else {
+      // Tied fp32: reuse the embedding initializer through Gemm(transB) instead of storing a transposed copy.
+      const rows = this.b.op('Reshape', [x, this.i64('rows', [-1, d])]);
+      const flat = this.b.op('Gemm', [rows, this.spec.embedding], { transB: 1 });
+      const outShape = this.b.op('Concat', [this.b.op('Slice', [this.b.op('Shape', [x]), this.i64('s0', [0]), this.i64('s2', [2])]), this.i64('vocab', [V])], { axis: 0 });
+      logits = this.b.op('Reshape', [flat, outShape], {}, output);
     }
-    // Tied fp32: reuse the embedding initializer through Gemm(transB) instead of storing a transposed copy.
-    const rows = this.b.op('Reshape', [x, this.i64('rows', [-1, d])]);
-    const logits = this.b.op('Gemm', [rows, 'model.embed_tokens.weight'], { transB: 1 });
-    const outShape = this.b.op('Concat', [this.b.op('Slice', [this.b.op('Shape', [x]), this.i64('s0', [0]), this.i64('s2', [2])]), this.i64('vocab', [V])], { axis: 0 });
-    return this.b.op('Reshape', [logits, outShape], {}, 'logits');
+    return output ? logits : this.softcap(logits, this.spec.finalSoftcap!, 'logits');
   }
 
   build(): Uint8Array {
     const { b, config, KV, hd } = this;
-    const inputIds = b.input('input_ids', 'int64', ['batch_size', 'sequence_length']);
-    const attentionMask = b.input('attention_mask', 'int64', ['batch_size', 'total_sequence_length']);
-    const positionIds = b.input('position_ids', 'int64', ['batch_size', 'sequence_length']);
+    b.input(this.inputIds, 'int64', ['batch_size', 'sequence_length']);
+    b.input(this.attentionMaskInput, 'int64', ['batch_size', 'total_sequence_length']);
+    b.input(this.positionIds, 'int64', ['batch_size', 'sequence_length']);
     for (let i = 0; i < config.num_hidden_layers; i++) {
       for (const kind of ['key', 'value']) b.input(`past_key_values.${i}.${kind}`, 'float32', ['batch_size', KV, 'past_sequence_length', hd]);
     }
     const keep = b.input('num_logits_to_keep', 'int64', []);
-    const embed = b.initializer('model.embed_tokens.weight', tensor('float32', [config.vocab_size, this.d], this.weight('model.embed_tokens.weight')));
-
-    let h = b.op('Gather', [embed, inputIds]); // (B, S, d)
-    const { cos, sinSigned } = this.ropeTables(positionIds);
-    const mask = this.attentionMask(inputIds, attentionMask);
-    for (let i = 0; i < config.num_hidden_layers; i++) {
-      h = b.op('Add', [h, this.attention(i, this.rmsNorm(h, `model.layers.${i}.input_layernorm.weight`), cos, sinSigned, mask)]);
-      h = b.op('Add', [h, this.mlp(i, this.rmsNorm(h, `model.layers.${i}.post_attention_layernorm.weight`))]);
-    }
+    const h = decoderForward(this.spec, this.ops);
     // Keep the last num_logits_to_keep positions (Slice from -0 = 0 keeps them all).
     const start = b.op('Unsqueeze', [b.op('Neg', [keep]), this.i64('axis0', [0])]);
     const kept = b.op('Slice', [h, start, this.i64('to_end', [Number.MAX_SAFE_INTEGER]), this.i64('axis1', [1])]);
-    this.lmHead(this.rmsNorm(kept, 'model.norm.weight'));
+    this.lmHead(kept);
 
     b.output('logits', 'float32', ['batch_size', 'logits_length', config.vocab_size]);
     for (let i = 0; i < config.num_hidden_layers; i++) {
@@ -219,10 +321,11 @@ class LlamaGraphWriter {
 
 /**
  * ModelProto.producer_version of the graphs this exporter writes. Bump the number whenever a
- * change makes earlier exports worth replacing (2: new_key_values outputs); model folders'
- * onnx/model.onnx files with an older tag are re-exported when next loaded (onnx/folder.ts).
+ * change makes earlier exports worth replacing (2: new_key_values outputs; 3: one model
+ * definition, Qwen2 biases no longer dropped); model folders' onnx/model.onnx files with an
+ * older tag are re-exported when next loaded (onnx/folder.ts).
  */
-export const INFERENCE_GRAPH_FORMAT = 2;
+export const INFERENCE_GRAPH_FORMAT = 3;
 
 export function inferenceGraphFormat(options: InferenceGraphOptions): string {
   return `llama-decoder/${INFERENCE_GRAPH_FORMAT}${options.quantize ? `+${options.quantize}` : ''}`;

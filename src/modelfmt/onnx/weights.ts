@@ -10,7 +10,7 @@ import { llamaParameterShapes, type LlamaConfig } from '../config.js';
 export function weightFor(config: LlamaConfig, weights: Map<string, Float32Array>, name: string): Float32Array {
   const shape = llamaParameterShapes(config).get(name);
   const data = weights.get(name);
-  if (!shape) throw new PersonaError('model_corrupt', `Parameter "${name}" is not part of a Llama model with this config.`, { parameter: name });
+  if (!shape) throw new PersonaError('model_corrupt', `Parameter "${name}" is not part of a model with this config.`, { parameter: name });
   if (!data) throw new PersonaError('model_corrupt', `Model weights are missing parameter "${name}" (shape [${shape.join(', ')}]).`, { parameter: name });
   const expected = shape.reduce((a, b) => a * b, 1);
   if (data.length !== expected) {

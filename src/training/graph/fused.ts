@@ -30,6 +30,28 @@ export function silu(x: Tensor): Tensor {
   return T.customGrad(y, [x], (dy) => [T.mul(dy, T.sub(T.add(s, y), T.mul(y, s)))]);
 }
 
+/**
+ * Gemma's gated MLP activation, gelu_tanh(gate) · up, with GELU's tanh form written through
+ * the sigmoid (0.5·(1 + tanh(z)) = σ(2z)), so no Tanh op is needed:
+ * gelu(g) = g·σ(u), u = 2·√(2/π)·(g + 0.044715·g³). As in swiglu, what the backward needs,
+ * up · gelu'(g) = up · (s + g·s·(1 − s)·u'), is formed in the forward.
+ */
+export function gegluTanh(gate: Tensor, up: Tensor): Tensor {
+  const k = 2 * Math.sqrt(2 / Math.PI);
+  const g2 = T.mul(gate, gate);
+  const s = T.sigmoid(T.mul(T.mul(gate, T.add(T.mul(g2, 0.044715), 1)), k));
+  const gelu = T.mul(gate, s);
+  const h = T.mul(gelu, up);
+  const du = T.mul(T.add(T.mul(g2, 3 * 0.044715 * k), k), T.mul(gelu, T.sub(1, s))); // g·s·(1 − s)·u'
+  const upDgelu = T.mul(up, T.add(s, du));
+  return T.customGrad(h, [gate, up], (dh) => [T.mul(dh, upDgelu), T.mul(dh, gelu)]);
+}
+
+/** c·tanh(x / c) (Gemma's soft-capping) as c·(2σ(2x / c) − 1); the generic walk differentiates it. */
+export function softcap(x: Tensor, c: number): Tensor {
+  return T.sub(T.mul(T.sigmoid(T.mul(x, 2 / c)), 2 * c), c);
+}
+
 /** RMSNorm over the last axis: x / sqrt(mean(x²) + eps) · w. */
 export function rmsNorm(x: Tensor, w: Tensor, eps: number): Tensor {
   const d = x.shape[x.rank - 1];
