@@ -17,4 +17,5 @@ export const AREAS: Areas = {
   models: async () => (await import('./commands/models.js')).registerModelCommands,
   serve: async () => (await import('./commands/serve.js')).registerServeCommands,
   export: async () => (await import('./commands/export.js')).registerExportCommands,
+  base: async () => (await import('./commands/base.js')).registerBaseCommands,
 };
