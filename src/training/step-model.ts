@@ -11,8 +11,9 @@
 import { PersonaError } from '../errors.js';
 import type { LlamaConfig } from '../modelfmt/config.js';
 import { llamaParameterShapes } from '../modelfmt/config.js';
+import { checkFrozenType, narrowedNames, type FrozenDtype, type FrozenParams } from './frozen-weights.js';
 import { gradients } from './graph/autodiff.js';
-import { emitOnnx } from './graph/emit.js';
+import { emitOnnx, type EmittedModel } from './graph/emit.js';
 import { Graph, type Tensor } from './graph/ir.js';
 import { buildLlama, llamaLogits, llamaLoss, type LlamaGraphOptions } from './llama.js';
 import { LoraDropoutMasks, loraParameterShapes, validateLora, type LoraOptions } from './lora.js';
@@ -37,8 +38,8 @@ export interface StepModel {
    * only, so the trainer passes one number per step and micro-batch and a resumed run
    * repeats them (default: the previous draw + 1).
    */
-  step(batch: TokenBatch, frozen: Params, trainable: Params, draw?: number): Promise<{ loss: number; tokens: number; grads: Params }>;
-  evalLoss(batch: TokenBatch, frozen: Params, trainable: Params): Promise<{ loss: number; tokens: number }>;
+  step(batch: TokenBatch, frozen: FrozenParams, trainable: Params, draw?: number): Promise<{ loss: number; tokens: number; grads: Params }>;
+  evalLoss(batch: TokenBatch, frozen: FrozenParams, trainable: Params): Promise<{ loss: number; tokens: number }>;
   dispose(): Promise<void>;
 }
 
@@ -64,6 +65,11 @@ export interface StepModelOptions {
   memPattern?: boolean;
   /** Spin-waiting intra-op threads (default off, see runtime.ts). */
   spinning?: boolean;
+  /**
+   * Element type of the frozen matrices as fed (LoRA): 'float16' halves the base's memory,
+   * each matrix widened next to the operators that read it (see frozen-weights.ts).
+   */
+  frozenDtype?: FrozenDtype;
 }
 
 const IGNORE = -100n;
@@ -83,19 +89,22 @@ export async function createStepModel(config: LlamaConfig, options: StepModelOpt
   const trainableShapes = lora ? loraParameterShapes(config, lora) : llamaParameterShapes(config);
   const frozenShapes = lora ? llamaParameterShapes(config) : new Map<string, number[]>();
 
-  const train = buildTrainGraph(config, graphOptions);
+  const narrow = narrowedNames(frozenShapes, options.frozenDtype ?? 'float32');
+  const train = buildTrainGraph(config, graphOptions, narrow);
   const runnerOptions = { threads: options.threads, memArena: options.memArena, memPattern: options.memPattern ?? false, spinning: options.spinning };
   const runner = await GraphRunner.create(train.bytes, { ...runnerOptions, profilePrefix: options.profilePrefix });
   let evalRunner: GraphRunner | undefined;
   const masks = lora && lora.dropout > 0 ? new LoraDropoutMasks(config, lora, options.batchSize * options.seqLen) : undefined;
   let draws = 0;
 
-  const feedsFor = (batch: TokenBatch, frozen: Params, trainable: Params): Map<string, Feed> => {
+  let evalAliases = new Map<string, string>();
+  const feedsFor = (batch: TokenBatch, frozen: FrozenParams, trainable: Params, aliases: Map<string, string>): Map<string, Feed> => {
     const feeds = new Map<string, Feed>();
     feeds.set('input_ids', { dtype: 'int64', dims: [options.batchSize, options.seqLen], data: checkBatch(batch, options, config) });
     feeds.set('targets', { dtype: 'int64', dims: [batch.labels.length], data: shiftLabels(batch) });
-    addParams(feeds, frozenShapes, frozen, 'frozen');
+    addParams(feeds, frozenShapes, frozen, 'frozen', narrow);
     addParams(feeds, trainableShapes, trainable, 'trainable');
+    for (const [alias, name] of aliases) feeds.set(alias, feeds.get(name)!);
     return feeds;
   };
 
@@ -103,7 +112,7 @@ export async function createStepModel(config: LlamaConfig, options: StepModelOpt
     config,
     trainableShapes,
     async step(batch, frozen, trainable, draw = draws) {
-      const feeds = feedsFor(batch, frozen, trainable);
+      const feeds = feedsFor(batch, frozen, trainable, train.aliases);
       draws = draw + 1;
       if (masks) for (const m of masks.fill(options.seed ?? 0, draw).masks) feeds.set(m.name, { dtype: 'bool', dims: m.dims, data: m.data });
       const out = await runner.run(feeds, train.outputs);
@@ -112,8 +121,12 @@ export async function createStepModel(config: LlamaConfig, options: StepModelOpt
       return { loss: (out.get('loss') as Float32Array)[0], tokens: countTargets(feeds), grads };
     },
     async evalLoss(batch, frozen, trainable) {
-      evalRunner ??= await GraphRunner.create(buildEvalGraph(config, { ...graphOptions, dropout: false }), runnerOptions);
-      const feeds = feedsFor(batch, frozen, trainable);
+      if (!evalRunner) {
+        const emitted = buildEvalGraph(config, { ...graphOptions, dropout: false }, narrow);
+        evalAliases = emitted.aliases;
+        evalRunner = await GraphRunner.create(emitted.bytes, runnerOptions);
+      }
+      const feeds = feedsFor(batch, frozen, trainable, evalAliases);
       const out = await evalRunner.run(feeds, ['loss']);
       return { loss: (out.get('loss') as Float32Array)[0], tokens: countTargets(feeds) };
     },
@@ -134,15 +147,15 @@ export function buildTrainIR(config: LlamaConfig, options: LlamaGraphOptions): {
   return { graph: g, outputs: [{ name: 'loss', tensor: loss }, ...names.map((n, i) => ({ name: GRAD_PREFIX + n, tensor: grads[i] }))] };
 }
 
-function buildTrainGraph(config: LlamaConfig, options: LlamaGraphOptions): { bytes: Uint8Array; outputs: string[] } {
+function buildTrainGraph(config: LlamaConfig, options: LlamaGraphOptions, narrowInputs: Set<string>): EmittedModel & { outputs: string[] } {
   const { graph, outputs } = buildTrainIR(config, options);
-  return { bytes: emitOnnx(graph, outputs).bytes, outputs: outputs.map((o) => o.name) };
+  return { ...emitOnnx(graph, outputs, { narrowInputs }), outputs: outputs.map((o) => o.name) };
 }
 
-function buildEvalGraph(config: LlamaConfig, options: LlamaGraphOptions): Uint8Array {
+function buildEvalGraph(config: LlamaConfig, options: LlamaGraphOptions, narrowInputs: Set<string>): EmittedModel {
   const g = new Graph('float32');
   const model = buildLlama(g, config, options);
-  return emitOnnx(g, [{ name: 'loss', tensor: llamaLoss(model, config, options.lossChunkRows) }]).bytes;
+  return emitOnnx(g, [{ name: 'loss', tensor: llamaLoss(model, config, options.lossChunkRows) }], { narrowInputs });
 }
 
 function checkBatch(batch: TokenBatch, options: StepModelOptions, config: LlamaConfig): BigInt64Array {
@@ -182,23 +195,24 @@ function countTargets(feeds: Map<string, Feed>): number {
   return n;
 }
 
-function addParams(feeds: Map<string, Feed>, shapes: Map<string, number[]>, params: Params, role: 'frozen' | 'trainable'): void {
+function addParams(feeds: Map<string, Feed>, shapes: Map<string, number[]>, params: FrozenParams, role: 'frozen' | 'trainable', narrow = new Set<string>()): void {
   for (const [name, shape] of shapes) {
     const data = params.get(name);
     if (!data) throw new PersonaError('invalid_argument', `${role} parameters lack "${name}" [${shape}].`, { field: name });
     const size = shape.reduce((a, b) => a * b, 1);
     if (data.length !== size) throw new PersonaError('invalid_argument', `${role} parameter "${name}" has ${data.length} values, expected [${shape}] = ${size}.`, { field: name });
-    feeds.set(name, { dtype: 'float32', dims: shape, data });
+    checkFrozenType(name, data, narrow.has(name));
+    feeds.set(name, { dtype: data instanceof Uint16Array ? 'float16' : 'float32', dims: shape, data });
   }
 }
 
-/** HF-like initialisation: Linear and embedding weights N(0, 0.02²), norm weights 1. */
+/** HF-like initialisation: Linear and embedding weights N(0, 0.02²), norm weights 1, biases 0. */
 export function initLlamaParams(config: LlamaConfig, seed: number): Params {
   const random = mulberry32(seed);
   const params: Params = new Map();
   for (const [name, shape] of llamaParameterShapes(config)) {
     const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
-    params.set(name, shape.length === 1 ? data.fill(1) : fillNormal(data, 0.02, random));
+    params.set(name, shape.length === 1 ? data.fill(name.endsWith('.bias') ? 0 : 1) : fillNormal(data, 0.02, random));
   }
   return params;
 }

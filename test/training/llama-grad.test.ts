@@ -13,9 +13,10 @@ import { initLoraParams, LoraDropoutMasks, type LoraOptions } from '../../src/tr
 import { initLlamaParams } from '../../src/training/step-model.ts';
 import type { Feed } from '../../src/training/runtime.ts';
 import { checkGraph, rng } from './gradcheck.ts';
+import { TINY_ARCHITECTURES, type TinyArchitecture } from '../fixtures/tiny-model-folder.ts';
 
-const tiny = (tied: boolean): LlamaConfig =>
-  parseLlamaConfig({ vocab_size: 11, hidden_size: 8, intermediate_size: 12, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, tie_word_embeddings: tied, rms_norm_eps: 1e-5 });
+const tiny = (tied: boolean, family: Record<string, unknown> = {}): LlamaConfig =>
+  parseLlamaConfig({ vocab_size: 11, hidden_size: 8, intermediate_size: 12, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, tie_word_embeddings: tied, rms_norm_eps: 1e-5, ...family, head_dim: 4 });
 
 const B = 2;
 const SEQ = 5;
@@ -30,7 +31,9 @@ async function checkLlama(config: LlamaConfig, lora?: LoraOptions) {
   const loss = llamaLoss(model, config, 3);
   const random = rng(5);
   // Larger-than-default weights so every path contributes visibly to the loss.
-  const params = new Map([...initLlamaParams(config, 3)].map(([k, v]) => [k, v.map((x) => (v.length === config.hidden_size ? 1 + 0.2 * (random() - 0.5) : x * 20))]));
+  const params = new Map(
+    [...initLlamaParams(config, 3)].map(([k, v]) => [k, v.map((x) => (k.endsWith('.bias') ? 0.3 * (random() - 0.5) : k.endsWith('norm.weight') ? 1 + 0.2 * (random() - 0.5) : x * 20))]),
+  );
   if (lora) for (const [k, v] of initLoraParams(config, lora, 4)) params.set(k, (k.includes('lora_B') ? v.map(() => 0.3 * (random() - 0.5)) : v) as Float32Array<ArrayBuffer>);
   const feeds = new Map<string, Feed>([
     ['input_ids', { dtype: 'int64', dims: [B, SEQ], data: BigInt64Array.from(IDS.map(BigInt)) }],
@@ -48,8 +51,14 @@ for (const [name, config, lora] of [
   ['full fine-tuning, untied lm_head', tiny(false), undefined],
   ['LoRA on every linear module', tiny(true), LORA],
   ['LoRA with dropout masks', tiny(true), { ...LORA, dropout: 0.3 }],
+  // Every family's own pieces (biases, q/k norms, Gemma's offset norms, GeGLU, sandwich norms,
+  // sliding windows shorter than the sequence, soft-caps, rope_scaling), full and LoRA.
+  ...(Object.keys(TINY_ARCHITECTURES) as TinyArchitecture[]).flatMap((arch) => [
+    [`${arch}, full fine-tuning`, tiny(false, TINY_ARCHITECTURES[arch]), undefined],
+    [`${arch}, LoRA`, tiny(true, TINY_ARCHITECTURES[arch]), LORA],
+  ]),
 ] as const) {
-  test(`tiny Llama gradients match finite differences: ${name}`, async () => {
+  test(`tiny model gradients match finite differences: ${name}`, async () => {
     const { maxError, scale, worst } = await checkLlama(config, lora);
     assert.ok(maxError <= 1e-6 * Math.max(1, scale), `max error ${maxError} (${worst})`);
   });
