@@ -50,16 +50,26 @@ function latestMatching(history: Decision[], input: RevertInput): number {
   return -1;
 }
 
-/** Recomputes the review view and writes the record with its index sets in one batch. */
-async function save(store: Store, before: SampleRecord, history: Decision[], at: number): Promise<SampleRecord> {
+/**
+ * The record with this history (its review view recomputed), and the writes that store it with
+ * its index sets, appended to `batch` (many samples can share one batch: bulk decisions).
+ */
+export function withHistory(before: SampleRecord, history: Decision[], at: number, batch: Required<Pick<WriteBatch, 'set' | 'add' | 'remove'>>): SampleRecord {
   const view = foldDecisions(before.initialState, history);
   const after: SampleRecord = { ...before, editedText: undefined, decidedBy: undefined, decidedVia: undefined, decidedAt: undefined, ...view, history, updatedAt: at };
-  const batch: WriteBatch = { set: [{ key: sampleKey(after.id), value: after }], add: [], remove: [] };
+  batch.set.push({ key: sampleKey(after.id), value: after });
   if (after.state !== before.state) {
-    batch.remove!.push({ set: stateSet(after.persona, before.state), member: after.id });
-    batch.add!.push({ set: stateSet(after.persona, after.state), member: after.id });
+    batch.remove.push({ set: stateSet(after.persona, before.state), member: after.id });
+    batch.add.push({ set: stateSet(after.persona, after.state), member: after.id });
   }
-  if (after.exemplary !== before.exemplary) (after.exemplary ? batch.add! : batch.remove!).push({ set: exemplarySet(after.persona), member: after.id });
+  if (after.exemplary !== before.exemplary) (after.exemplary ? batch.add : batch.remove).push({ set: exemplarySet(after.persona), member: after.id });
+  return after;
+}
+
+/** Recomputes the review view and writes the record with its index sets in one batch. */
+async function save(store: Store, before: SampleRecord, history: Decision[], at: number): Promise<SampleRecord> {
+  const batch = { set: [], add: [], remove: [] };
+  const after = withHistory(before, history, at, batch);
   await store.write(batch);
   return after;
 }

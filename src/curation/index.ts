@@ -2,6 +2,7 @@
 export * from './types.js';
 export { addDrafts, getSample, requireSample, resolveSampleId, listSamples, sampleIds, countSamples, getManyChunked, type AddResult, type AddOptions } from './samples.js';
 export { decide, revertDecision, type DecisionInput, type RevertInput, type DecisionOutcome } from './decisions.js';
+export { decideMatching, matchingSamples, matchesFilter, undoLastDecision, type SampleFilter, type BulkAction, type BulkOutcome, type UndoOutcome } from './bulk.js';
 export { optOut, optIn, isOptedOut } from './consent.js';
 export { recordFeedback, listFeedback } from './feedback.js';
 export { runIngest, type IngestRunOptions, type IngestSummary } from './ingest-run.js';

@@ -123,7 +123,14 @@ export async function sampleIds(store: Store, persona: string, state: SampleStat
 export async function listSamples(store: Store, persona: string, state: SampleState): Promise<SampleRecord[]> {
   const ids = await sampleIds(store, persona, state);
   const records = (await getManyChunked<SampleRecord>(store, ids.map(sampleKey))).filter((r): r is SampleRecord => r !== undefined);
-  return records.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return records.sort(oldestFirst);
+}
+
+const naturally = new Intl.Collator('en', { numeric: true });
+
+/** Arrival order: one ingest stores a file's samples with one time, so ties go by file, then position in it. */
+export function oldestFirst(a: SampleRecord, b: SampleRecord): number {
+  return a.createdAt - b.createdAt || naturally.compare(a.source.ref, b.source.ref) || naturally.compare(a.source.position, b.source.position) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 export async function countSamples(store: Store, persona: string): Promise<Record<SampleState | 'exemplary', number>> {

@@ -9,6 +9,8 @@ import { loadPersona } from '../../personas/load.js';
 import { withStore, type Store } from '../../store/index.js';
 import { decide, listSamples, resolveSampleId, SAMPLE_STATES, type DecisionAction, type SampleRecord, type SampleState } from '../../curation/index.js';
 import { action, cliConfig } from '../context.js';
+import { wholeNumber } from '../options.js';
+import { registerReviewBulkCommands } from './review-bulk.js';
 
 const SHORT_ID = 12;
 
@@ -52,7 +54,7 @@ export function registerReviewCommands(program: Command): void {
     .description('list samples in a state (default: pending), oldest first')
     .argument('<persona>', 'persona id')
     .option('--state <state>', SAMPLE_STATES.join(' | '), 'pending')
-    .option('--limit <n>', 'show at most n samples', (value) => Number(value), 20)
+    .option('--limit <n>', 'show at most n samples', wholeNumber(), 20)
     .option('--json', 'print JSON (full records)')
     .action(
       action(async (id: string, flags: { state: string; limit: number; json?: boolean }) => {
@@ -92,4 +94,6 @@ export function registerReviewCommands(program: Command): void {
     .argument('<id>', 'sample id or unambiguous prefix')
     .argument('<text>', 'the corrected text')
     .action(action((persona: string, id: string, text: string) => decideAll(persona, [id], () => ({ action: 'edit', text }))));
+
+  registerReviewBulkCommands(review);
 }
