@@ -46,7 +46,7 @@ function persona(...args: string[]): Promise<{ status: number | null; stdout: st
 test('persona base pull, list and remove from the command line', async () => {
   const pulled = await persona('pull', 'org/tiny');
   assert.equal(pulled.status, 0, pulled.stderr);
-  assert.match(pulled.stdout, /^org\/tiny: downloaded [\d.]+ MB; llama, [\d.]+M parameters/);
+  assert.match(pulled.stdout, /^org\/tiny: downloaded [\d.]+ MB; llama, [\d.]+[KMB] parameters/);
   assert.match(pulled.stdout, /Use it with `base: org\/tiny` in a persona file/);
 
   const listed = await persona('list', '--json');
