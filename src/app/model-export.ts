@@ -20,6 +20,7 @@ import { ollamaModelfile } from '../modelfmt/gguf/modelfile.js';
 import { writeInferenceOnnx } from '../modelfmt/onnx/folder.js';
 import { loadTokenizer, readTokenizerFiles } from '../modelfmt/tokenizer.js';
 import type { Persona } from '../personas/schema.js';
+import { systemPromptOf } from '../personas/greeting.js';
 
 export interface ExportSource {
   persona: Persona;
@@ -145,7 +146,7 @@ export function exportGgufModel(config: Config, source: ExportSource, out: strin
   const modelfile = ollamaModelfile({
     ggufFile: ggufName,
     personaName: source.persona.name,
-    systemPrompt: source.persona.system_prompt,
+    systemPrompt: systemPromptOf(source.persona),
     tokenizerConfig: readTokenizerFiles(source.dir).tokenizerConfig,
     stopTokens: tokenizer.stopTokenIds.map((id) => tokenizer.idToToken(id)).filter((t): t is string => t !== undefined),
     sampling: source.persona.sampling,

@@ -6,6 +6,7 @@ import type { Persona } from '../personas/schema.js';
 import type { Store } from '../store/index.js';
 import { EXPORT_FORMATS, renderDataset, type ExportFormat } from './formats.js';
 import { loadDatasetSnapshot } from './snapshot.js';
+import { systemPromptOf } from '../personas/greeting.js';
 
 export const EXPORT_SPLITS = ['train', 'validation', 'all'] as const;
 export type ExportSplit = (typeof EXPORT_SPLITS)[number];
@@ -39,7 +40,7 @@ export async function exportDataset(store: Store, persona: Persona, options: { f
   mkdirSync(dirname(options.out), { recursive: true });
   // Write then rename, so an interrupted export never leaves half a file under the real name.
   const partial = `${options.out}.partial`;
-  writeFileSync(partial, renderDataset(options.format, samples, persona.system_prompt));
+  writeFileSync(partial, renderDataset(options.format, samples, systemPromptOf(persona)));
   renameSync(partial, options.out);
   return { file: options.out, version: snapshot.version, samples: samples.length, format: options.format, split: options.split };
 }

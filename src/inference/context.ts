@@ -6,6 +6,7 @@
  * part a reply answers) rather than dropping everything.
  */
 import { PersonaError } from '../errors.js';
+import { exampleTurns, systemPromptOf } from '../personas/greeting.js';
 import type { TokenizerConfig } from '../modelfmt/chat.js';
 import { renderPersonaPrompt, type PersonaPromptInput } from '../modelfmt/prompt.js';
 import type { Tokenizer } from '../modelfmt/tokenizer.js';
@@ -18,6 +19,8 @@ export interface Turn {
 export interface PersonaVoice {
   name: string;
   system_prompt: string;
+  /** Character-card example dialogues: few-shot turns before the conversation. */
+  example_dialogues?: string;
   /** Other names the persona appears under in transcripts (its own turns). */
   voices?: { names: string[] };
 }
@@ -51,7 +54,7 @@ export function isPersonaSpeaker(persona: PersonaVoice, speaker: string): boolea
 
 function promptInput(persona: PersonaVoice, turns: Turn[]): PersonaPromptInput {
   return {
-    systemPrompt: persona.system_prompt,
+    systemPrompt: systemPromptOf(persona),
     personaName: persona.name,
     context: turns.map((turn) => ({ speaker: turn.speaker, text: turn.text, own: isPersonaSpeaker(persona, turn.speaker) })),
   };
@@ -82,19 +85,21 @@ export function buildPrompt(model: PromptModel, persona: PersonaVoice, turns: Tu
   const encode = (kept: Turn[]) => model.tokenizer.encode(renderPersonaPrompt(model.tokenizerConfig, promptInput(persona, kept)));
   const otherSpeakers = [...new Set(turns.filter((t) => !isPersonaSpeaker(persona, t.speaker)).map((t) => t.speaker.trim()))];
 
+  // The persona's example dialogues come first, as the oldest turns: few-shot context that is the first to go when room is short.
+  const all = [...exampleTurns(persona), ...turns];
   // Largest suffix of turns that fits (token count grows with every turn kept: binary search).
   let low = 0;
-  let high = turns.length;
+  let high = all.length;
   let best: number[] | undefined;
   while (low < high) {
     const mid = Math.ceil((low + high) / 2);
-    const ids = encode(turns.slice(turns.length - mid));
+    const ids = encode(all.slice(all.length - mid));
     if (ids.length <= budget) {
       low = mid;
       best = ids;
     } else high = mid - 1;
   }
-  if (best && low > 0) return { ids: best, turnsKept: low, truncated: false, otherSpeakers };
+  if (best && low > 0) return { ids: best, turnsKept: Math.min(low, turns.length), truncated: false, otherSpeakers };
   return truncatedNewest(turns[turns.length - 1], encode, budget, otherSpeakers);
 }
 

@@ -16,6 +16,14 @@ export function fillMacros(text: string, { char, user = 'User' }: Speakers): str
   return text.replace(/\{\{char\}\}|<bot>|<char>/gi, char).replace(/\{\{user\}\}|<user>/gi, user);
 }
 
+/**
+ * The system prompt a model sees, in training and serving alike: the persona file's, with
+ * card macros filled in (`{{user}}` is "User": a prompt is shared by everyone in a channel).
+ */
+export function systemPromptOf(persona: { name: string; system_prompt: string }): string {
+  return fillMacros(persona.system_prompt, { char: persona.name });
+}
+
 /** Every greeting of the persona, `greeting` first, macros filled in; empty when it has none. */
 export function greetingsOf(persona: Pick<Persona, 'name' | 'greeting' | 'alternate_greetings'>, user?: string): string[] {
   return [persona.greeting ?? '', ...persona.alternate_greetings].filter((g) => g.trim()).map((g) => fillMacros(g, { char: persona.name, user }));
@@ -67,4 +75,13 @@ export function parseExampleDialogues(text: string, speakers: Speakers): Example
   }
   close();
   return dialogues;
+}
+
+/**
+ * The example dialogues as conversation turns, oldest first, to put before a conversation at
+ * serving time (few-shot context; the prompt builder drops them first when room is short).
+ */
+export function exampleTurns(persona: { name: string; example_dialogues?: string }, user?: string): Array<{ speaker: string; text: string }> {
+  if (!persona.example_dialogues?.trim()) return [];
+  return parseExampleDialogues(persona.example_dialogues, { char: persona.name, user }).flat().map(({ speaker, text }) => ({ speaker, text }));
 }

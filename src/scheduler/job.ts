@@ -25,6 +25,7 @@ import type { TrainingEvent } from '../training/trainer/loop.js';
 import { acquireLock, lockHolder, trainingLockKey } from './lock.js';
 import { jobHistory, type JobPhase, type JobRecord } from './history.js';
 import { cancelMessage, takeCancelRequest, watchCancel } from './cancel.js';
+import { systemPromptOf } from '../personas/greeting.js';
 
 export interface JobDeps {
   config: Config;
@@ -155,7 +156,7 @@ export async function runTrainingJob(deps: JobDeps, personaId: string, options: 
 
 async function evaluate(deps: JobDeps, persona: Persona, samples: Parameters<typeof evaluateLoss>[0]['samples'], version: string, dir: string): Promise<Evaluation> {
   if (samples.length === 0) return { loss: summarize([], 0) };
-  const loss = await evaluateLoss({ modelDir: dir, samples, systemPrompt: persona.system_prompt, personaName: persona.name, seqLen: persona.training.seq_len, threads: deps.config.ORT_THREADS || undefined });
+  const loss = await evaluateLoss({ modelDir: dir, samples, systemPrompt: systemPromptOf(persona), personaName: persona.name, seqLen: persona.training.seq_len, threads: deps.config.ORT_THREADS || undefined });
   const style = deps.engine && loss.tokens >= persona.training.min_validation_tokens ? await evaluateStyle(deps.engine, persona, samples, { model: version }) : undefined;
   return { loss, style };
 }

@@ -14,6 +14,7 @@ import type { Persona } from '../../personas/schema.js';
 import { jobHistory } from '../../scheduler/history.js';
 import { action, cliConfig } from '../context.js';
 import { registerJobsCancel } from './jobs-cancel.js';
+import { systemPromptOf } from '../../personas/greeting.js';
 
 async function withCore(run: (core: Core) => Promise<void>): Promise<void> {
   const core = await openCore(cliConfig());
@@ -132,7 +133,7 @@ export function registerModelCommands(program: Command): void {
           const champion = await core.registry.champion(persona.id);
           const choice = options.model ? resolveModelChoice(config, persona, options.model) : champion ? { version: champion.version, dir: champion.dir } : resolveModelChoice(config, persona, 'base');
           const samples = options.data ? await fileSamples(persona, options.data, config.root) : await heldOutSamples(core.store, persona);
-          const loss = await evaluateLoss({ modelDir: choice.dir, samples, systemPrompt: persona.system_prompt, personaName: persona.name, seqLen: persona.training.seq_len });
+          const loss = await evaluateLoss({ modelDir: choice.dir, samples, systemPrompt: systemPromptOf(persona), personaName: persona.name, seqLen: persona.training.seq_len });
           const style = options.style ? await evaluateStyle(core.engine, persona, samples, { model: choice.version }) : undefined;
           const { windows: _windows, ...scores } = loss;
           const report = { persona: persona.id, model: choice.version, data: options.data ?? 'validation split', ...scores, scored: "the persona's words", style };

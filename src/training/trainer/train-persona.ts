@@ -27,6 +27,7 @@ import { tokenizeSample, type TrainableSample } from './render.js';
 import { metricsLog } from './reporters.js';
 import { resolveTraining, type ResolvedTraining, type TrainingOverrides } from './settings.js';
 import { writeVersionFolder } from './version-folder.js';
+import { systemPromptOf } from '../../personas/greeting.js';
 
 export interface DatasetSnapshot {
   version: string;
@@ -94,7 +95,7 @@ export async function trainPersona(options: TrainPersonaOptions): Promise<TrainR
     throw new PersonaError('dataset_empty', `Persona "${persona.id}" has no approved training samples in dataset ${dataset.version}; ingest or approve some first.`, { persona: persona.id });
   }
 
-  const render = { tokenizer, tokenizerConfig, systemPrompt: persona.system_prompt, personaName: persona.name, file: join(baseDir, 'tokenizer_config.json') };
+  const render = { tokenizer, tokenizerConfig, systemPrompt: systemPromptOf(persona), personaName: persona.name, file: join(baseDir, 'tokenizer_config.json') };
   const padId = tokenizer.padTokenId ?? tokenizer.eosTokenId;
   const trainRows = packSamples(dataset.train.map((s) => tokenizeSample(s, render)), { seqLen: hyper.seqLen, padId, seed: hyper.seed });
   const validationRows = packSamples(dataset.validation.map((s) => tokenizeSample(s, render)), { seqLen: hyper.seqLen, padId, seed: hyper.seed + 1, ignoreWeights: true });

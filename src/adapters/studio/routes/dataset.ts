@@ -12,6 +12,7 @@ import { renderDataset } from '../../../datasets/formats.js';
 import { PersonaError } from '../../../errors.js';
 import { loadPersona } from '../../../personas/load.js';
 import type { StudioDeps } from '../deps.js';
+import { systemPromptOf } from '../../../personas/greeting.js';
 
 const HISTOGRAM_BINS = [0, 50, 100, 200, 400, 800, 1600, 3200, Infinity];
 
@@ -60,7 +61,7 @@ export function datasetRoutes({ core }: StudioDeps): Hono {
     const samples = split === 'train' ? snapshot.train : split === 'validation' ? snapshot.validation : [...snapshot.train, ...snapshot.validation];
     const extension = format === 'openai' ? 'jsonl' : format === 'sharegpt' ? 'json' : 'txt';
     c.header('content-disposition', `attachment; filename="${persona.id}-${snapshot.version}-${split}.${extension}"`);
-    return c.body(renderDataset(format, samples, persona.system_prompt), 200, { 'content-type': 'text/plain; charset=utf-8' });
+    return c.body(renderDataset(format, samples, systemPromptOf(persona)), 200, { 'content-type': 'text/plain; charset=utf-8' });
   });
 
   return app;
