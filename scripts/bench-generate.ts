@@ -13,6 +13,8 @@
  *   npm run bench:generate              all cases (~3 minutes on 2 cores)
  *   npm run bench:generate -- --quick   base cases only, fewer runs
  *   npm run bench:generate -- --no-write   do not update docs/benchmarks.md
+ *   npm run bench:generate -- --llama-cpp-only   only the llama.cpp comparison (scripts/lib/llama-cpp-compare.ts)
+ *   npm run bench:generate -- --no-llama-cpp     skip it
  */
 import { writeBenchmarkSection } from './lib/benchmarks-doc.js';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -366,13 +368,47 @@ const tokenizer = loadTokenizer(BASE_DIR);
 // Random 135M-shaped weights produce ids beyond the bundled 8192-token vocabulary: fold them in so detokenization still runs.
 const decode = (ids: number[]) => tokenizer.decode(ids.map((id) => id % tokenizer.vocabSize));
 const sampleIds = tokenizer.encode(SAMPLE_TEXT);
-const bandwidth = await measureReadBandwidth();
-const results: Result[] = [];
-for (const c of CASES) {
-  const result = await runCase(c, bandwidth, decode, sampleIds);
-  console.log(JSON.stringify(result));
-  results.push(result);
+if (!args.has('--llama-cpp-only')) {
+  const bandwidth = await measureReadBandwidth();
+  const results: Result[] = [];
+  for (const c of CASES) {
+    const result = await runCase(c, bandwidth, decode, sampleIds);
+    console.log(JSON.stringify(result));
+    results.push(result);
+  }
+  const table = report(results, bandwidth);
+  console.log(`\n${table}`);
+  if (!args.has('--no-write')) writeDocs(table);
 }
-const table = report(results, bandwidth);
-console.log(`\n${table}`);
-if (!args.has('--no-write')) writeDocs(table);
+if (!args.has('--no-llama-cpp')) await runLlamaCppComparison();
+
+/** Our generator against llama.cpp on the GGUF of the same weights (scripts/lib/llama-cpp-compare.ts). */
+async function runLlamaCppComparison(): Promise<void> {
+  const { compareWithLlamaCpp, llamaCppReport, LLAMA_CPP_THREADS } = await import('./lib/llama-cpp-compare.js');
+  const loadBefore = loadavg()[0];
+  const random = seededRandom(99);
+  const prompt = Array.from({ length: PROMPT_TOKENS }, () => 4 + Math.floor(random() * 8188));
+  const shapes = [
+    { shape: 'base', config: readLlamaConfig(BASE_DIR), useBase: true, newTokens: 96, runs: quick ? 2 : 3, pairs: [{ ours: 'fp32', gguf: 'f32' }, { ours: 'int8', gguf: 'q8_0' }] as const },
+    ...(quick ? [] : [{ shape: '135M', config: parseLlamaConfig(SMOL135), useBase: false, newTokens: 24, runs: 2, pairs: [{ ours: 'fp32', gguf: 'f32' }, { ours: 'fp32', gguf: 'f16' }, { ours: 'int8', gguf: 'q8_0' }] as const }]),
+  ];
+  const rows = [];
+  const top1 = [];
+  for (const s of shapes) {
+    const result = await compareWithLlamaCpp({ ...s, pairs: [...s.pairs], weights: modelWeights(s.config, s.useBase), tokenizerDir: BASE_DIR, prompt, sampleIds });
+    for (const row of result.rows) console.log(JSON.stringify(row));
+    rows.push(...result.rows);
+    top1.push(...result.top1);
+  }
+  const lines = [
+    '## bench:generate — llama.cpp',
+    '',
+    `\`npm run bench:generate\` (\`-- --llama-cpp-only\` for this part alone): our generator against llama.cpp (node-llama-cpp's prebuilt CPU binary, its default f16 KV cache) on the same weights, our ONNX export against the GGUF our exporter writes (\`persona export --format gguf\`), ${LLAMA_CPP_THREADS.join(' and ')} threads each, the engines alternating run by run. Prompt ${PROMPT_TOKENS} random tokens, greedy; medians. Base: models/base's weights; 135M: random weights of SmolLM2-135M's shape.`,
+    '',
+    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} cores shared with other work: load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end. Absolute rates move with that load; the ratios compare two engines under the same load.`,
+    '',
+    ...llamaCppReport(rows, top1),
+  ];
+  console.log(`\n${lines.join('\n')}`);
+  if (!args.has('--no-write')) writeBenchmarkSection('generate-llama-cpp', lines);
+}

@@ -1,0 +1,159 @@
+/**
+ * The llama.cpp part of `npm run bench:generate`: our generator against llama.cpp
+ * (node-llama-cpp's prebuilt CPU binary) on the same weights — our ONNX export and the GGUF
+ * our exporter writes — per precision class (fp32 vs f32, fp32 vs f16, int8 vs q8_0), at 1
+ * and 2 threads, the two engines interleaved run by run so machine load hits both alike.
+ * Also how often each 8-bit format keeps fp32's top token on a reference text.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generate } from '../../src/inference/generate.js';
+import { mergeGenerationParams } from '../../src/inference/generation-params.js';
+import { DecoderSession } from '../../src/inference/ort.js';
+import { argmax } from '../../src/inference/sampler.js';
+import { StopStrings } from '../../src/inference/stop-strings.js';
+import { llamaParameterShapes, type LlamaConfig } from '../../src/modelfmt/config.js';
+import { exportGguf, type GgufQuant } from '../../src/modelfmt/gguf/export.js';
+import { exportInferenceOnnx } from '../../src/modelfmt/onnx/export.js';
+import { writeSafetensors } from '../../src/modelfmt/safetensors.js';
+import { loadLlamaCpp, type LlamaCppModel } from '../../test/fixtures/llama-cpp.js';
+
+export const LLAMA_CPP_THREADS = [1, 2] as const;
+
+export interface PrecisionPair {
+  ours: 'fp32' | 'int8';
+  gguf: GgufQuant;
+}
+
+export interface EngineTiming {
+  ttftMs: number;
+  decodeTps: number;
+}
+
+export interface LlamaCppRow {
+  shape: string;
+  pair: PrecisionPair;
+  threads: number;
+  ours: EngineTiming;
+  llamaCpp: EngineTiming;
+}
+
+export interface Top1Row {
+  shape: string;
+  ours: string;
+  agreement: number;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const settle = () => new Promise((resolve) => setTimeout(resolve, 200));
+
+/** A model folder the GGUF exporter reads: config, the bundled tokenizer, float32 safetensors. */
+function writeSourceFolder(dir: string, config: LlamaConfig, weights: Map<string, Float32Array>, tokenizerDir: string): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, architectures: ['LlamaForCausalLM'] }));
+  for (const file of ['tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(tokenizerDir, file), join(dir, file));
+  const shapes = llamaParameterShapes(config);
+  writeSafetensors(join(dir, 'model.safetensors'), new Map([...weights].map(([name, data]) => [name, { shape: shapes.get(name)!, data }])), { dtype: 'F32' });
+}
+
+async function oursTimed(session: DecoderSession, prompt: number[], newTokens: number): Promise<EngineTiming> {
+  const params = mergeGenerationParams({ temperature: 0, repetition_penalty: 1, max_new_tokens: newTokens });
+  let first = 0;
+  const start = performance.now();
+  await generate(session, prompt, { params, tokenizer: { decode: () => '' }, eosTokenIds: [], stopStrings: new StopStrings([]), onDelta: () => void (first ||= performance.now()) });
+  const end = performance.now();
+  return { ttftMs: first - start, decodeTps: (newTokens - 1) / ((end - first) / 1000) };
+}
+
+async function llamaTimed(model: LlamaCppModel, prompt: number[], newTokens: number, threads: number): Promise<EngineTiming> {
+  const run = await model.run(prompt, newTokens, { threads, kvCache: 'F16' });
+  return { ttftMs: run.ttftMs, decodeTps: run.decodeTps };
+}
+
+export interface CompareInput {
+  shape: string;
+  config: LlamaConfig;
+  weights: Map<string, Float32Array>;
+  tokenizerDir: string;
+  pairs: PrecisionPair[];
+  prompt: number[];
+  newTokens: number;
+  runs: number;
+  /** Reference text ids for the top-1 agreement of the 8-bit formats with fp32. */
+  sampleIds: number[];
+}
+
+export async function compareWithLlamaCpp(input: CompareInput): Promise<{ rows: LlamaCppRow[]; top1: Top1Row[] }> {
+  const root = mkdtempSync(join(tmpdir(), 'bench-llama-cpp-'));
+  const { config } = input;
+  const shape = { layers: config.num_hidden_layers, kvHeads: config.num_key_value_heads, headDim: config.head_dim, vocabSize: config.vocab_size };
+  const rows: LlamaCppRow[] = [];
+  const top1: Top1Row[] = [];
+  try {
+    const source = join(root, 'model');
+    writeSourceFolder(source, config, input.weights, input.tokenizerDir);
+    const fp32Onnx = exportInferenceOnnx(config, input.weights);
+    const fp32Reference = await DecoderSession.load(fp32Onnx, shape, { threads: 1 });
+    const vocab = config.vocab_size;
+    const fp32Logits = await fp32Reference.scoreAll(input.sampleIds);
+    await fp32Reference.release();
+    const fp32Top = input.sampleIds.map((_, t) => argmax(fp32Logits.subarray(t * vocab, (t + 1) * vocab)));
+    const agreement = (top: number[]) => top.filter((t, i) => t === fp32Top[i]).length / top.length;
+
+    for (const pair of input.pairs) {
+      const onnx = pair.ours === 'fp32' ? fp32Onnx : exportInferenceOnnx(config, input.weights, { quantize: 'int8' });
+      const sessions = await Promise.all(LLAMA_CPP_THREADS.map((threads) => DecoderSession.load(onnx, shape, { threads })));
+      const ggufFile = join(root, `model-${pair.gguf}.gguf`);
+      exportGguf(source, ggufFile, { quant: pair.gguf, name: input.shape });
+      const cpp = await loadLlamaCpp(ggufFile);
+      try {
+        if (pair.ours === 'int8') {
+          const logits = await sessions[0].scoreAll(input.sampleIds);
+          top1.push({ shape: input.shape, ours: 'ours int8', agreement: agreement(input.sampleIds.map((_, t) => argmax(logits.subarray(t * vocab, (t + 1) * vocab)))) });
+        }
+        if (pair.gguf === 'q8_0') top1.push({ shape: input.shape, ours: 'llama.cpp q8_0', agreement: agreement(await cpp.topTokens(input.sampleIds)) });
+        // Warm-ups, then runs alternating engine and thread count.
+        for (const [i, threads] of LLAMA_CPP_THREADS.entries()) {
+          await oursTimed(sessions[i], input.prompt, 4);
+          await llamaTimed(cpp, input.prompt, 4, threads);
+        }
+        const samples = LLAMA_CPP_THREADS.map(() => ({ ours: [] as EngineTiming[], cpp: [] as EngineTiming[] }));
+        for (let run = 0; run < input.runs; run++) {
+          for (const [i, threads] of LLAMA_CPP_THREADS.entries()) {
+            await settle();
+            samples[i].ours.push(await oursTimed(sessions[i], input.prompt, input.newTokens));
+            await settle();
+            samples[i].cpp.push(await llamaTimed(cpp, input.prompt, input.newTokens, threads));
+          }
+        }
+        const summary = (xs: EngineTiming[]) => ({ ttftMs: median(xs.map((x) => x.ttftMs)), decodeTps: median(xs.map((x) => x.decodeTps)) });
+        for (const [i, threads] of LLAMA_CPP_THREADS.entries()) rows.push({ shape: input.shape, pair, threads, ours: summary(samples[i].ours), llamaCpp: summary(samples[i].cpp) });
+      } finally {
+        await cpp.dispose();
+        for (const session of sessions) await session.release();
+      }
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+  return { rows, top1 };
+}
+
+export function llamaCppReport(rows: LlamaCppRow[], top1: Top1Row[]): string[] {
+  const f = (x: number, digits = 1) => x.toFixed(digits);
+  return [
+    '| case | threads | ours TTFT(256) ms | ours tok/s | llama.cpp TTFT ms | llama.cpp tok/s | decode ratio (ours / llama.cpp) | TTFT ratio (ours / llama.cpp) |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows.map(
+      (r) =>
+        `| ${r.shape} ${r.pair.ours} vs ${r.pair.gguf} | ${r.threads} | ${f(r.ours.ttftMs)} | ${f(r.ours.decodeTps, 0)} | ${f(r.llamaCpp.ttftMs)} | ${f(r.llamaCpp.decodeTps, 0)} | ${f(r.ours.decodeTps / r.llamaCpp.decodeTps, 2)} | ${f(r.ours.ttftMs / r.llamaCpp.ttftMs, 2)} |`,
+    ),
+    '',
+    '8-bit formats against fp32 (ours) on the same weights: how often the top token stays the same at each position of the reference paragraph.',
+    '',
+    '| shape | 8-bit format | top-1 agreement with fp32 |',
+    '|---|---|---|',
+    ...top1.map((t) => `| ${t.shape} | ${t.ours} | ${f(100 * t.agreement, 1)}% |`),
+  ];
+}
