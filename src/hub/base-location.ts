@@ -65,3 +65,20 @@ export function isBundledDemoBase(dir: string): boolean {
   const card = join(dir, 'README.md');
   return existsSync(card) && readFileSync(card, 'utf8').startsWith(DEMO_BASE_CARD_TITLE);
 }
+
+/** Whether a persona's base: is the demo base (so its replies, trained or not, are demo quality). A base that cannot be resolved is not. */
+export function usesBundledDemoBase(config: Config, base: string | undefined): boolean {
+  try {
+    return isBundledDemoBase(resolveBaseDir(config, base));
+  } catch {
+    return false;
+  }
+}
+
+/** The base the notices suggest: small enough to train on a laptop CPU, and an instruct model. */
+export const SUGGESTED_BASE = 'HuggingFaceTB/SmolLM2-360M-Instruct';
+
+/** One line telling a user that a persona speaks through the demo base, and what to do about it. */
+export function demoBaseNotice(personaName: string): string {
+  return `${personaName} is built on the bundled demo base, a tiny offline model: expect rough replies. For a real one: \`${pullCommand({ repo: SUGGESTED_BASE, revision: 'main' })}\`, then \`base: ${SUGGESTED_BASE}\` in the persona file and train again (README: "Use a real base").`;
+}

@@ -10,10 +10,12 @@ import { openCore } from '../../app/core.js';
 import type { InferenceEngine, ReplyOptions } from '../../inference/engine.js';
 import type { Turn } from '../../inference/context.js';
 import type { GenerationParams } from '../../inference/generation-params.js';
+import { demoBaseNotice, usesBundledDemoBase } from '../../hub/base-location.js';
 import { loadPersona } from '../../personas/load.js';
 import type { Persona } from '../../personas/schema.js';
 import { isPersonaError } from '../../errors.js';
 import { action, cliConfig } from '../context.js';
+import { decimalNumber, wholeNumber } from '../options.js';
 
 interface ChatOptions {
   model?: string;
@@ -67,6 +69,24 @@ async function interactive(engine: InferenceEngine, persona: Persona, options: R
   }
 }
 
+/**
+ * Lines piped in (`persona chat fdr < questions.txt`): every line is a turn of one
+ * conversation, answered in order, one `Name> reply` line each. The line iterator buffers
+ * input that arrives while a reply is generated, where rl.question() would drop it.
+ */
+async function piped(engine: InferenceEngine, persona: Persona, options: ReplyOptions): Promise<void> {
+  const turns: Turn[] = [];
+  for await (const line of createInterface({ input: process.stdin, terminal: false })) {
+    const text = line.trim();
+    if (text === '/exit') return;
+    if (text === '/reset') turns.length = 0;
+    if (!text || text.startsWith('/')) continue;
+    turns.push({ speaker: USER, text });
+    process.stdout.write(`${persona.name}> `);
+    turns.push({ speaker: persona.name, text: await replyStreaming(engine, persona, turns, options) });
+  }
+}
+
 export function registerChatCommands(program: Command): void {
   program
     .command('chat')
@@ -74,18 +94,20 @@ export function registerChatCommands(program: Command): void {
     .argument('<persona>', 'persona id')
     .option('--model <version>', 'model version to use, or "base" (default: the champion, else base)')
     .option('--prompt <text>', 'reply to this one message and exit')
-    .option('--max-new-tokens <n>', 'longest reply, in tokens', Number)
-    .option('--temperature <x>', 'sampling temperature (0 = greedy)', Number)
-    .option('--seed <n>', 'seed for reproducible sampling', Number)
+    .option('--max-new-tokens <n>', 'longest reply, in tokens', wholeNumber(1))
+    .option('--temperature <x>', 'sampling temperature (0 = greedy)', decimalNumber())
+    .option('--seed <n>', 'seed for reproducible sampling', wholeNumber())
     .action(
       action(async (id: string, options: ChatOptions) => {
         const config = cliConfig();
         const persona = loadPersona(config.PERSONAS_DIR, id);
+        if (usesBundledDemoBase(config, persona.base)) process.stderr.write(`note: ${demoBaseNotice(persona.name)}\n`);
         const core = await openCore(config);
         const replyOptions: ReplyOptions = { model: options.model, overrides: overridesFrom(options) };
         try {
           if (options.prompt !== undefined) await replyStreaming(core.engine, persona, [{ speaker: USER, text: options.prompt }], replyOptions);
-          else await interactive(core.engine, persona, replyOptions);
+          else if (process.stdin.isTTY) await interactive(core.engine, persona, replyOptions);
+          else await piped(core.engine, persona, replyOptions);
         } finally {
           await core.close();
         }
