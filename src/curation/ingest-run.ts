@@ -7,6 +7,7 @@ import type { Persona } from '../personas/schema.js';
 import { ingestPaths, type IngestProgress } from '../ingest/index.js';
 import type { Store } from '../store/index.js';
 import { addDrafts } from './samples.js';
+import { approveTrustedMatches } from './trusted.js';
 import type { Author } from './types.js';
 
 export interface IngestRunOptions {
@@ -14,6 +15,8 @@ export interface IngestRunOptions {
   root: string;
   speaker?: string;
   trusted?: boolean;
+  /** Who runs a trusted ingest (recorded on the samples it approves); default "trusted ingest". */
+  by?: string;
   author?: Author;
   maxBytes?: number;
   onFile?: (progress: IngestProgress) => void;
@@ -32,13 +35,26 @@ export interface IngestSummary {
   /** Near-duplicates removed, within this run and against the store. */
   duplicates: number;
   optedOut: number;
+  /** `--trusted`: samples already stored and pending that this run approved. */
+  approvedPending: number;
+  /** `--trusted`: matching samples a curator had rejected, left rejected. */
+  keptRejected: number;
   skipped: Array<{ file: string; reason: string }>;
   redactions: Record<string, number>;
   /** Candidate samples refused by cleaning, by reason. */
   dropped: Record<string, number>;
+  /** Messages skipped for breaking their file's format (a wrong type, no text). */
+  invalidMessages: number;
+  /** The first of them with file, position and reason (at most MAX_LISTED). */
+  invalid: Array<{ file: string; position: string; reason: string }>;
+  /** Subtitle lines by how their speaker was decided (labelled, chosen_speaker, previous_label, unknown). */
+  attribution: Record<string, number>;
   formats: Record<string, number>;
   interrupted: boolean;
 }
+
+/** How many skipped messages the summary lists one by one (the count covers all). */
+const MAX_LISTED = 50;
 
 function addCounts(into: Record<string, number>, from: Record<string, number>): void {
   for (const [key, n] of Object.entries(from)) into[key] = (into[key] ?? 0) + n;
@@ -53,9 +69,14 @@ export async function runIngest(store: Store, persona: Persona, paths: string[],
     existing: 0,
     duplicates: 0,
     optedOut: 0,
+    approvedPending: 0,
+    keptRejected: 0,
     skipped: [],
     redactions: {},
     dropped: {},
+    invalidMessages: 0,
+    invalid: [],
+    attribution: {},
     formats: {},
     interrupted: false,
   };
@@ -72,8 +93,16 @@ export async function runIngest(store: Store, persona: Persona, paths: string[],
       summary.existing += added.existing;
       summary.duplicates += file.duplicates + added.duplicates;
       summary.optedOut += added.optedOut;
+      if (options.trusted && added.matched.length > 0) {
+        const approval = await approveTrustedMatches(store, added.matched, { by: options.by ?? 'trusted ingest', where: file.file });
+        summary.approvedPending += approval.approved;
+        summary.keptRejected += approval.keptRejected;
+      }
       addCounts(summary.redactions, file.redactions);
       addCounts(summary.dropped, file.dropped);
+      if (file.attribution) addCounts(summary.attribution, file.attribution);
+      summary.invalidMessages += file.invalid.length;
+      for (const item of file.invalid.slice(0, Math.max(0, MAX_LISTED - summary.invalid.length))) summary.invalid.push({ file: file.file, ...item });
       if (file.format) addCounts(summary.formats, { [file.format]: 1 });
     }
     if (options.signal?.aborted) {

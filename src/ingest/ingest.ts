@@ -11,7 +11,7 @@ import type { Persona } from '../personas/schema.js';
 import { cleanRules } from './clean.js';
 import { isSlackExportDir } from './formats/slack.js';
 import { parseSource } from './parse.js';
-import { buildMonologueSamples, buildSamples, type BuildStats } from './samples.js';
+import { buildMonologueSamples, buildSamples, voiceMatcher, type BuildStats } from './samples.js';
 import type { FileResult, FormatId, IngestOptions, ParsedSource, SampleDraft } from './types.js';
 
 interface Entry {
@@ -62,7 +62,7 @@ export function sourceRef(path: string, root: string): string {
 }
 
 function emptyResult(file: string, format: FormatId | null): FileResult {
-  return { file, format, drafts: [], messages: 0, redactions: {}, duplicates: 0, dropped: {} };
+  return { file, format, drafts: [], messages: 0, redactions: {}, duplicates: 0, dropped: {}, invalid: [] };
 }
 
 /** Distinct messages, by position: a Slack thread's parent sits in its channel and its thread. */
@@ -90,6 +90,8 @@ export async function* ingestPaths(persona: Persona, paths: string[], options: I
   const entries = await expandPaths(paths, root);
   const seenIds = new Set<string>();
   const seenKeys = new Set<string>();
+  const isVoiceMessage = voiceMatcher(persona, options.speaker);
+  const isVoice = (name: string) => isVoiceMessage({ speaker: name, text: '', position: '' });
   for (const [index, entry] of entries.entries()) {
     const file = entry.missing !== undefined ? entry.path : sourceRef(entry.path, root);
     options.onFile?.({ file, index, total: entries.length });
@@ -99,7 +101,7 @@ export async function* ingestPaths(persona: Persona, paths: string[], options: I
     }
     let parsed: ParsedSource;
     try {
-      parsed = await parseSource(entry.path, { maxBytes: options.maxBytes });
+      parsed = await parseSource(entry.path, { maxBytes: options.maxBytes, isVoice });
     } catch (error) {
       const details = error instanceof PersonaError ? error.details : {};
       const reason = String(details.reason ?? (error as Error).message);
@@ -108,7 +110,9 @@ export async function* ingestPaths(persona: Persona, paths: string[], options: I
     }
     const result = emptyResult(file, parsed.format);
     result.messages = countMessages(parsed);
-    const stats: BuildStats = { dropped: result.dropped, redactions: result.redactions };
+    result.invalid = parsed.invalid ?? [];
+    if (parsed.attribution) result.attribution = parsed.attribution;
+    const stats: BuildStats = { dropped: result.dropped, redactions: result.redactions, repeated: 0 };
     for (const draft of samplesOf(persona, parsed, file, options.speaker, stats)) {
       if (seenIds.has(draft.id)) continue; // the same message seen twice (a Slack thread parent)
       seenIds.add(draft.id);
@@ -119,6 +123,7 @@ export async function* ingestPaths(persona: Persona, paths: string[], options: I
       seenKeys.add(draft.dedupeKey);
       result.drafts.push(draft);
     }
+    result.duplicates += stats.repeated ?? 0;
     yield result;
   }
 }

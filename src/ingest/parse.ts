@@ -11,7 +11,7 @@ import { inputError, malformed, tooLarge } from './formats/common.js';
 import { parseOpenAiJsonl, parseShareGpt } from './formats/datasets.js';
 import { parseDiscord } from './formats/discord.js';
 import { isSlackExportDir, parseSlackFiles, readSlackDir, readSlackZip, slackChannelFile } from './formats/slack.js';
-import { parseSubtitles } from './formats/subtitles.js';
+import { parseSubtitles, type VoiceTest } from './formats/subtitles.js';
 import { parseMarkdown, parsePlainText, parseScript } from './formats/text.js';
 import { parseTranscript } from './formats/transcript.js';
 import type { FormatId, ParsedSource } from './types.js';
@@ -23,28 +23,54 @@ export interface ParseOptions {
   format?: FormatId;
   /** Larger files are refused (default 200 MB). */
   maxBytes?: number;
+  /** Whether a speaker label names the chosen voice (subtitles attribute unlabelled cues with it). */
+  isVoice?: VoiceTest;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-function decodeText(bytes: Uint8Array): string {
-  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes.subarray(2));
-  if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes.subarray(2));
+/**
+ * UTF-16 without a byte-order mark (Windows tools write it): Latin text has a zero high
+ * byte in most code units, so zeros fill one parity of byte positions and not the other.
+ */
+function utf16WithoutBom(bytes: Uint8Array): 'utf-16le' | 'utf-16be' | null {
+  const n = Math.min(bytes.length, 4096) & ~1;
+  if (n < 4) return null;
+  let even = 0;
+  let odd = 0;
+  for (let i = 0; i < n; i += 2) {
+    if (bytes[i] === 0) even++;
+    if (bytes[i + 1] === 0) odd++;
+  }
+  const units = n / 2;
+  if (odd >= units * 0.3 && even <= units * 0.02) return 'utf-16le';
+  if (even >= units * 0.3 && odd <= units * 0.02) return 'utf-16be';
+  return null;
+}
+
+function decodeText(bytes: Uint8Array): { text: string; utf16: boolean } {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return { text: new TextDecoder('utf-16le').decode(bytes.subarray(2)), utf16: true };
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return { text: new TextDecoder('utf-16be').decode(bytes.subarray(2)), utf16: true };
+  const utf16 = bytes.includes(0) ? utf16WithoutBom(bytes) : null;
+  if (utf16) {
+    const text = new TextDecoder(utf16).decode(bytes);
+    if (!text.includes('\0')) return { text, utf16: true };
+  }
   if (bytes.includes(0)) throw inputError('input_unsupported', 'a binary file (it contains NUL bytes), not text');
   try {
-    return utf8.decode(bytes).replace(/^\ufeff/, '');
+    return { text: utf8.decode(bytes).replace(/^\ufeff/, ''), utf16: false };
   } catch {
     throw inputError('input_unsupported', 'not UTF-8 text (binary or another encoding)');
   }
 }
 
-function parseText(text: string, format: FormatId, path: string): ParsedSource {
+function parseText(text: string, format: FormatId, path: string, isVoice: VoiceTest | undefined): ParsedSource {
   switch (format) {
     case 'transcript':
       return parseTranscript(text);
     case 'srt':
     case 'vtt':
-      return parseSubtitles(text, format);
+      return parseSubtitles(text, format, isVoice);
     case 'text':
       return parsePlainText(text);
     case 'markdown':
@@ -91,14 +117,17 @@ export async function parseSource(path: string, options: ParseOptions = {}): Pro
       return parseSlackFiles(readSlackZip(bytes, limit));
     }
     const decoded = decodeText(bytes);
-    const text = decoded.includes('\r') ? decoded.replace(/\r\n?/g, '\n') : decoded;
+    // Line endings are folded once, first: detection and every parser see `\n` only (an old-Mac
+    // CR-only script would otherwise be one long line, read as plain text).
+    const hasCr = decoded.text.includes('\r');
+    const text = hasCr ? decoded.text.replace(/\r\n?/g, '\n') : decoded.text;
     if (!text.trim()) throw malformed('an empty file');
-    const utf16 = bytes[0] === 0xff || bytes[0] === 0xfe;
-    format ??= detectFormat(path, utf16 ? new TextEncoder().encode(text.slice(0, HEAD_BYTES)) : bytes.subarray(0, HEAD_BYTES));
+    const normalised = decoded.utf16 || hasCr;
+    format ??= detectFormat(path, normalised ? new TextEncoder().encode(text.slice(0, HEAD_BYTES)) : bytes.subarray(0, HEAD_BYTES));
     if (!format) {
       throw inputError('input_unsupported', 'unknown format (expected a transcript, SRT/WebVTT subtitles, text, Markdown, a script, a Discord/Slack export, OpenAI JSONL or ShareGPT JSON)');
     }
-    return parseText(text, format, path);
+    return parseText(text, format, path, options.isVoice);
   } catch (error) {
     throw withPath(error, path, format);
   }

@@ -1,6 +1,6 @@
 /**
  * From messages to samples. Consecutive messages of one speaker within the merge gap become
- * one turn; each turn of the persona's voices becomes a target with up to `context_turns`
+ * one turn, each text once (a double-sent message is a repeat, counted, not merged twice); each turn of the persona's voices becomes a target with up to `context_turns`
  * earlier turns as context, stopping at a long silence. Monologue passages become
  * paragraph-sized style samples. Every text is cleaned (and redacted) exactly once.
  */
@@ -17,6 +17,8 @@ export interface BuildStats {
   dropped: Record<string, number>;
   /** Redactions applied, counting every cleaned message once. */
   redactions: Record<string, number>;
+  /** Repeated posts folded away: a message whose text its turn already holds (a double send). */
+  repeated?: number;
 }
 
 export interface BuildOptions {
@@ -38,7 +40,11 @@ interface Turn {
   position: string;
   target: boolean;
   persona: boolean;
+  /** Normalised texts of the messages merged into this turn, to catch repeats. */
+  seen?: Set<string>;
 }
+
+const repeatKey = (text: string) => text.trim().replace(/\s+/g, ' ').toLowerCase();
 
 const normaliseName = (name: string) => name.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
 
@@ -64,13 +70,21 @@ function sameSpeaker(turn: Turn, message: Message): boolean {
   return turn.speakerId !== undefined && message.speakerId !== undefined ? turn.speakerId === message.speakerId : turn.speaker === message.speaker;
 }
 
-function mergeTurns(messages: Message[], isVoice: (m: Message) => boolean, mergeGapMs: number, personaName: string): Turn[] {
+function mergeTurns(messages: Message[], isVoice: (m: Message) => boolean, mergeGapMs: number, personaName: string, stats?: BuildStats): Turn[] {
   const turns: Turn[] = [];
   for (const message of messages) {
     if (message.text.length === 0) continue;
     const last = turns[turns.length - 1];
     const close = last && (last.end === undefined || message.timestamp === undefined || message.timestamp - last.end <= mergeGapMs);
     if (last && close && sameSpeaker(last, message)) {
+      last.seen ??= new Set([repeatKey(last.text)]);
+      const key = repeatKey(message.text);
+      if (last.seen.has(key)) {
+        if (stats) stats.repeated = (stats.repeated ?? 0) + 1;
+        if (message.timestamp !== undefined) last.end = message.timestamp;
+        continue;
+      }
+      last.seen.add(key);
       last.text += `\n${message.text}`;
       if (message.timestamp !== undefined) last.end = message.timestamp;
       continue;
@@ -135,7 +149,7 @@ export function buildSamples(persona: Persona, conversation: Message[], source: 
   const { context_turns, merge_gap_seconds, silence_gap_seconds } = persona.dataset;
   const rules = options.rules ?? cleanRules(persona);
   const stats = options.stats;
-  const turns = mergeTurns(conversation, voiceMatcher(persona, options.speaker), merge_gap_seconds * 1000, persona.name);
+  const turns = mergeTurns(conversation, voiceMatcher(persona, options.speaker), merge_gap_seconds * 1000, persona.name, stats);
   const cleaned: CleanResult[] = new Array(turns.length);
   const clean = (i: number): CleanResult => {
     let result = cleaned[i];

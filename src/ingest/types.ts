@@ -81,6 +81,17 @@ export interface ParsedSource {
   users: Record<string, string>;
   /** Platform channel / role id → name, for `<#123>` and `<@&123>`. */
   channels: Record<string, string>;
+  /** Messages left out because they break the format (a wrong type, no text), each with why. */
+  invalid?: InvalidMessage[];
+  /** Subtitles: lines by how their speaker was decided (labelled, chosen_speaker, previous_label, unknown). */
+  attribution?: Record<string, number>;
+}
+
+/** A message of a file that was skipped (the rest of the file is read). */
+export interface InvalidMessage {
+  /** Where in the file: message id, index or line. */
+  position: string;
+  reason: string;
 }
 
 /** Why `cleanText` refused a text. */
@@ -101,8 +112,15 @@ export interface FileResult {
   messages: number;
   /** Redactions applied to the file's drafts, by kind (email, phone, card, ip, secret, mention). */
   redactions: Record<string, number>;
-  /** Samples dropped because an equal or near-equal sample was already in this batch. */
+  /**
+   * Samples dropped because an equal or near-equal sample was already in this batch, plus
+   * repeated posts (the same text sent again by the same author) folded into one message.
+   */
   duplicates: number;
+  /** Messages of the file skipped for breaking its format, each with its reason. */
+  invalid: InvalidMessage[];
+  /** Subtitles: lines by how their speaker was decided. */
+  attribution?: Record<string, number>;
   /** Candidate samples refused by cleaning, by reason (blocked, too_short, too_long, empty). */
   dropped: Record<string, number>;
 }

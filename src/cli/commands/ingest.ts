@@ -3,6 +3,7 @@
  * into the persona's candidates (approved at once with --trusted). One store batch per
  * file: Ctrl-C stops after the current file and a re-run finishes without duplicates.
  */
+import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { PersonaError } from '../../errors.js';
@@ -11,6 +12,7 @@ import { loadPersona } from '../../personas/load.js';
 import { withStore } from '../../store/index.js';
 import { runIngest, type IngestSummary } from '../../curation/index.js';
 import { action, cliConfig } from '../context.js';
+import { plural } from '../plural.js';
 
 interface IngestFlags {
   speaker?: string;
@@ -27,16 +29,20 @@ function counts(record: Record<string, number>): string {
 
 export function formatIngestSummary(summary: IngestSummary, trusted: boolean): string {
   const lines = [
-    `${summary.interrupted ? 'Interrupted after' : 'Ingested'} ${summary.files} file(s) for ${summary.persona} (${summary.messages} messages; new samples ${trusted ? 'approved' : 'pending review'})`,
+    `${summary.interrupted ? 'Interrupted after' : 'Ingested'} ${plural(summary.files, 'file')} for ${summary.persona} (${plural(summary.messages, 'message')}; new samples ${trusted ? 'approved' : 'pending review'})`,
     `  samples added:   ${summary.added}`,
     `  already stored:  ${summary.existing}`,
     `  duplicates:      ${summary.duplicates}`,
     `  redactions:      ${counts(summary.redactions)}`,
     `  dropped:         ${counts(summary.dropped)}`,
+    `  bad messages:    ${summary.invalidMessages}`,
+    ...summary.invalid.map(({ file, position, reason }) => `    ${file} ${position}: ${reason}`),
     `  skipped files:   ${summary.skipped.length}`,
     ...summary.skipped.map(({ file, reason }) => `    ${file}: ${reason}`),
   ];
+  if (Object.keys(summary.attribution).length > 0) lines.splice(lines.indexOf(`  dropped:         ${counts(summary.dropped)}`) + 1, 0, `  subtitle speakers: ${counts(summary.attribution)}`);
   if (summary.optedOut > 0) lines.splice(4, 0, `  opted out:       ${summary.optedOut}`);
+  if (trusted) lines.splice(3, 0, `  pending approved: ${summary.approvedPending} (already stored; ${summary.keptRejected} rejected left as they are)`);
   if (summary.interrupted) lines.push('Run the same command again to finish; stored files are not read twice.');
   return lines.join('\n');
 }
@@ -73,6 +79,7 @@ export function registerIngestCommands(program: Command): void {
               root: config.root,
               speaker: flags.speaker,
               trusted: flags.trusted,
+              by: userInfo().username,
               signal: controller.signal,
               onFile: ({ file, index, total }) => {
                 if (index === 0) bar?.start(total, 0, { file });
@@ -85,9 +92,11 @@ export function registerIngestCommands(program: Command): void {
           bar?.stop();
           process.removeListener('SIGINT', interrupt);
         }
+        const nothing = summary.files > 0 && summary.skipped.length === summary.files;
         if (flags.json) console.log(JSON.stringify(summary));
-        else console.log(formatIngestSummary(summary, flags.trusted === true));
-        if (summary.files > 0 && summary.skipped.length === summary.files) {
+        // With every file skipped the error below says it all: no "Ingested 2 files" first.
+        else if (!nothing) console.log(formatIngestSummary(summary, flags.trusted === true));
+        if (nothing) {
           const [first] = summary.skipped;
           throw new PersonaError(
             'input_unsupported',

@@ -7,31 +7,14 @@
 import { readdirSync, readFileSync, existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { unzipSync } from 'fflate';
+import type { z } from 'zod';
 import { PersonaError } from '../../errors.js';
 import type { Message, ParsedSource } from '../types.js';
 import { emptySource, malformed, parseJson, tooLarge } from './common.js';
+import { SlackMessageSchema, SlackUserSchema, idOrIndex, validItems } from './schemas.js';
 
-interface SlackUser {
-  id?: string;
-  team_id?: string;
-  name?: string;
-  real_name?: string;
-  is_bot?: boolean;
-  profile?: { display_name?: string; real_name?: string };
-}
-
-interface SlackMessage {
-  type?: string;
-  team?: string;
-  subtype?: string;
-  user?: string;
-  username?: string;
-  bot_id?: string;
-  text?: string;
-  ts?: string;
-  thread_ts?: string;
-  user_profile?: { display_name?: string; real_name?: string; name?: string };
-}
+type SlackUser = z.infer<typeof SlackUserSchema>;
+type SlackMessage = z.infer<typeof SlackMessageSchema>;
 
 export interface SlackFile {
   /** Path inside the export, with forward slashes (`general/2024-01-31.json`). */
@@ -40,7 +23,7 @@ export interface SlackFile {
 }
 
 const META_FILES = ['users.json', 'channels.json', 'groups.json', 'mpims.json', 'dms.json'];
-const SPOKEN_SUBTYPES = new Set([undefined, 'thread_broadcast', 'me_message', 'file_share', 'bot_message']);
+const SPOKEN_SUBTYPES = new Set([undefined, null, 'thread_broadcast', 'me_message', 'file_share', 'bot_message']);
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 export function isSlackExportDir(dir: string): boolean {
@@ -103,11 +86,11 @@ function slackTsToMs(ts: string): number {
 }
 
 function displayName(user: SlackUser): string | undefined {
-  return user.profile?.display_name || user.profile?.real_name || user.real_name || user.name;
+  return user.profile?.display_name || user.profile?.real_name || user.real_name || user.name || undefined;
 }
 
 function toMessage(m: SlackMessage, position: string, users: Record<string, string>): Message | null {
-  if (m.type !== undefined && m.type !== 'message') return null;
+  if (m.type != null && m.type !== 'message') return null;
   if (!SPOKEN_SUBTYPES.has(m.subtype) || !m.text || !m.ts) return null;
   if (m.user && !(m.user in users)) {
     const profileName = m.user_profile && (m.user_profile.display_name || m.user_profile.real_name || m.user_profile.name);
@@ -128,12 +111,12 @@ function toMessage(m: SlackMessage, position: string, users: Record<string, stri
 function readMeta(source: ParsedSource, name: string, data: unknown): string | undefined {
   if (!Array.isArray(data)) throw malformed(`${name} should be a JSON array`);
   let team: string | undefined;
-  for (const item of data as SlackUser[]) {
+  for (const [, item] of validItems(data, SlackUserSchema, (user, i) => `${name} ${idOrIndex('id')(user, i)}`, source.invalid!)) {
     if (!item?.id) continue;
     if (name === 'users.json') {
       const shown = displayName(item);
       if (shown) source.users[item.id] = shown;
-      team ??= item.team_id;
+      team ??= item.team_id ?? undefined;
     } else source.channels[item.id] = item.name || item.id;
   }
   return team;
@@ -147,7 +130,7 @@ function channelConversations(raw: SlackMessage[], position: (ts: string) => str
   for (const m of raw) {
     const message = toMessage(m, position(m.ts ?? ''), users);
     if (!message) continue;
-    const isReply = m.thread_ts !== undefined && m.thread_ts !== m.ts;
+    const isReply = m.thread_ts != null && m.thread_ts !== m.ts;
     if (!isReply || m.subtype === 'thread_broadcast') main.push(message);
     if (m.thread_ts) {
       const thread = threads.get(m.thread_ts) ?? [];
@@ -165,6 +148,7 @@ function channelConversations(raw: SlackMessage[], position: (ts: string) => str
  */
 export function parseSlackFiles(files: SlackFile[]): ParsedSource {
   const source = emptySource('slack');
+  source.invalid = [];
   const byChannel = new Map<string, SlackMessage[]>();
   let team: string | undefined;
   for (const file of files) {
@@ -177,9 +161,9 @@ export function parseSlackFiles(files: SlackFile[]): ParsedSource {
     if (!Array.isArray(data)) throw malformed(`${file.path} should be a JSON array of messages`);
     const channel = file.path.includes('/') ? dirname(file.path) : 'channel';
     const list = byChannel.get(channel) ?? [];
-    for (const m of data as SlackMessage[]) {
+    for (const [, m] of validItems(data, SlackMessageSchema, (item, i) => `${file.path} ${idOrIndex('ts')(item, i)}`, source.invalid!)) {
       list.push(m);
-      team ??= m.team;
+      team ??= m.team ?? undefined;
     }
     byChannel.set(channel, list);
   }

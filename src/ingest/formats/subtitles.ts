@@ -2,6 +2,12 @@
  * SRT and WebVTT subtitles: cue numbers, timing lines, header/NOTE/STYLE blocks and
  * formatting tags are removed, and the duplicated lines of rolling captions (each cue
  * repeating the previous line, or growing it word by word) are emitted once.
+ *
+ * Who speaks: a file without `<v Name>` labels, or whose labels all name the chosen
+ * speaker (`isVoice`), is one speaker's talk with an occasional label, so every cue is
+ * that speaker's monologue. Labels naming anyone else make a dialogue: each label is kept
+ * and an unlabelled line continues the voice before it. `attribution` counts lines by the
+ * way their speaker was decided.
  */
 import type { ParsedSource } from '../types.js';
 import { clockToMs, emptySource, malformed } from './common.js';
@@ -31,7 +37,10 @@ interface Line extends Fragment {
   speaker?: string;
 }
 
-export function parseSubtitles(text: string, format: 'srt' | 'vtt'): ParsedSource {
+/** Whether a label names the voice the user chose (or the persona's); by default nobody. */
+export type VoiceTest = (name: string) => boolean;
+
+export function parseSubtitles(text: string, format: 'srt' | 'vtt', isVoice: VoiceTest = () => false): ParsedSource {
   const blocks = text.split(/\n[ \t]*\n/);
   const lines: Line[] = [];
   const rolling = new RollingDedupe();
@@ -54,12 +63,22 @@ export function parseSubtitles(text: string, format: 'srt' | 'vtt'): ParsedSourc
   }
   if (cue === 0 && text.trim()) throw malformed(`no ${format === 'srt' ? 'SRT' : 'WebVTT'} cues (timing lines with "-->") found`);
   const source = emptySource(format);
-  if (lines.some((line) => line.speaker)) {
-    // Voice-tagged captions are a dialogue: one message per line, a line without a tag continues the last voice.
-    let speaker = 'unknown';
-    source.conversations = [lines.map((line) => ({ speaker: (speaker = line.speaker ?? speaker), text: line.text, timestamp: line.start, position: line.position }))];
+  const labelled = lines.filter((line) => line.speaker).length;
+  if (lines.some((line) => line.speaker && !isVoice(line.speaker))) {
+    // A dialogue: one message per line, a line without a label continues the last voice.
+    let speaker: string | undefined;
+    const attribution = { labelled, previous_label: 0, unknown: 0 };
+    source.conversations = [
+      lines.map((line) => {
+        if (!line.speaker) attribution[speaker ? 'previous_label' : 'unknown']++;
+        speaker = line.speaker ?? speaker;
+        return { speaker: speaker ?? 'unknown', text: line.text, timestamp: line.start, position: line.position };
+      }),
+    ];
+    source.attribution = attribution;
   } else {
     source.passages = joinFragments(lines, { pauseMs: SUBTITLE_PAUSE_MS });
+    source.attribution = { labelled, chosen_speaker: lines.length - labelled };
   }
   return source;
 }
