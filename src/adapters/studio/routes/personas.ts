@@ -10,6 +10,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { stringify } from 'yaml';
 import { countSamples, runIngest } from '../../../curation/index.js';
 import { PersonaError } from '../../../errors.js';
+import { demoBaseNotice, usesBundledDemoBase } from '../../../hub/base-location.js';
 import { logger } from '../../../log.js';
 import { listPersonaIds, loadAllPersonas, loadPersona, parsePersona, personaPath } from '../../../personas/load.js';
 import type { Persona } from '../../../personas/schema.js';
@@ -66,7 +67,8 @@ export function personaRoutes({ core, scheduler }: StudioDeps): Hono {
         try {
           const persona = loadPersona(config.PERSONAS_DIR, id);
           const champion = await registry.champion(id);
-          return { id, name: persona.name, description: persona.description, champion: champion?.version ?? null, counts: await countSamples(store, id) };
+          const notice = usesBundledDemoBase(config, persona.base) ? demoBaseNotice(persona.name) : null;
+          return { id, name: persona.name, description: persona.description, champion: champion?.version ?? null, counts: await countSamples(store, id), demoBaseNotice: notice };
         } catch (error) {
           return { id, error: (error as Error).message };
         }

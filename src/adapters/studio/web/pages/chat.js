@@ -120,6 +120,7 @@ export function ChatPage({ persona, personas, mode, arg }) {
     </select></label>`;
   return html`
     <h2>Chat with ${info.name}</h2>
+    ${info.demoBaseNotice && html`<p class="muted" role="note">${info.demoBaseNotice}</p>`}
     <div class="toolbar">${select(left, setLeft, 'Model', false)} ${select(right, setRight, 'Compare with', true)}
       <button onClick=${newConversation}>New conversation</button></div>
     ${mode === 'compare' && models.versions.length === 0 && html`<p class="muted">${info.name} has no trained version yet: train one on the Training page to compare it with the base.</p>`}
