@@ -58,8 +58,8 @@ export function defaultLossChunkRows(rows: number, vocab: number): number {
 }
 
 interface QK {
-  q: Tensor; // (B, T, KV, G, hd)
-  k: Tensor; // (B, T, KV, hd)
+  q: Tensor; // (B, T, KV, G, hd), or (B, T, KV, G, 2, hd/2) when no q/k norm comes before RoPE
+  k: Tensor; // (B, T, KV, hd), or (B, T, KV, 2, hd/2)
 }
 
 export function buildLlama(g: Graph, config: LlamaConfig, options: LlamaGraphOptions): LlamaGraph {
@@ -112,15 +112,18 @@ export function buildLlama(g: Graph, config: LlamaConfig, options: LlamaGraphOpt
       return lin.bias ? T.add(y, W(lin.bias)) : y;
     },
     qkv(x, layer) {
-      const q = T.reshape(ops.linear(x, layer.q), [B, Tn, KV, G, hd]);
-      const k = T.reshape(ops.linear(x, layer.k), [B, Tn, KV, hd]);
+      // Heads split straight into RoPE's (2, hd/2) view unless a per-head norm comes first.
+      const last = layer.qNorm ? [hd] : [2, hd / 2];
+      const q = T.reshape(ops.linear(x, layer.q), [B, Tn, KV, G, ...last]);
+      const k = T.reshape(ops.linear(x, layer.k), [B, Tn, KV, ...last]);
       return { qk: { q, k }, v: T.reshape(ops.linear(x, layer.v), [B, Tn, KV, hd]) };
     },
     qkNorm: ({ q, k }, layer) => ({ q: rmsNorm(q, normWeight(layer.qNorm!), spec.eps), k: rmsNorm(k, normWeight(layer.kNorm!), spec.eps) }),
     attention({ q, k }, v, layer) {
       const rope = ropeFor(layer.rope.key, () => ropeTables(g, spec, layer.rope, Tn));
-      const qRot = rotate(T.reshape(q, [B, Tn, KV, G, 2, hd / 2]), rope.cosQ, rope.sinQ);
-      const kRot = rotate(T.reshape(k, [B, Tn, KV, 2, hd / 2]), rope.cosK, rope.sinK);
+      const halves = (t: Tensor, shape: number[]) => (t.rank === shape.length ? t : T.reshape(t, shape));
+      const qRot = rotate(halves(q, [B, Tn, KV, G, 2, hd / 2]), rope.cosQ, rope.sinQ);
+      const kRot = rotate(halves(k, [B, Tn, KV, 2, hd / 2]), rope.cosK, rope.sinK);
       const window = layer.window !== undefined && layer.window < Tn ? layer.window : undefined;
       return groupedCausalAttention(T.reshape(qRot, [B, Tn, KV, G, hd]), T.reshape(kRot, [B, Tn, KV, hd]), v, { blocks, window, softcap: spec.attnSoftcap }); // (N, H·hd)
     },
