@@ -1,7 +1,7 @@
 /**
  * `persona export` (through bin/persona.js, as `npx persona` runs it): a persona's model (here its base, then its trained champion) as a
- * self-contained HF folder with onnx/model.onnx that our inference engine loads; an existing
- * non-empty folder is refused and left alone.
+ * self-contained HF folder with onnx/model.onnx that our inference engine loads, or as a GGUF
+ * file with an Ollama Modelfile; an existing non-empty folder is refused and left alone.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,6 +20,14 @@ test('persona export writes a loadable HF folder of the champion, else the base;
   assert.equal(base.status, 0, base.stderr);
   assert.match(base.stdout, /Exported tiny base/);
   for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors', 'onnx/model.onnx']) assert.ok(existsSync(join(root, 'out-base', file)), file);
+
+  const gguf = exportCli(root, '--format', 'gguf', '--quant', 'f16', '--out', 'gguf/tiny.gguf');
+  assert.equal(gguf.status, 0, gguf.stderr);
+  assert.match(gguf.stdout, /tiny\.gguf \(f16\).*ollama create tiny -f /);
+  assert.ok(existsSync(join(root, 'gguf', 'tiny.gguf')) && existsSync(join(root, 'gguf', 'Modelfile')));
+  const badQuant = exportCli(root, '--format', 'gguf', '--quant', 'q3', '--out', 'gguf2');
+  assert.equal(badQuant.status, 1);
+  assert.match(badQuant.stderr, /--quant q3: choose f32, f16, q8_0, q4_0/);
 
   const project = await openProject(root);
   await approveSamples(project.store, 10);
