@@ -8,7 +8,8 @@ let config: Config | undefined;
 export function cliConfig(): Config {
   if (!config) {
     config = loadConfig();
-    configureLogger(config.LOG_LEVEL);
+    // At a terminal, log lines are read by a person: one plain line each, not JSON.
+    configureLogger(config.LOG_LEVEL, process.stderr.isTTY === true);
   }
   return config;
 }

@@ -11,6 +11,7 @@ import { decideMatching, matchingSamples, undoLastDecision, type BulkAction, typ
 import type { SourceType } from '../../ingest/types.js';
 import { action, cliConfig } from '../context.js';
 import { wholeNumber } from '../options.js';
+import { plural } from '../plural.js';
 import { formatSample } from './review.js';
 
 const ACTIONS: readonly BulkAction[] = ['approve', 'reject'];
@@ -28,7 +29,6 @@ interface BulkFlags {
   json?: boolean;
 }
 
-export const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
 
 function toFilter(flags: BulkFlags): SampleFilter {
   if (flags.source !== undefined && !(SOURCES as readonly string[]).includes(flags.source)) {

@@ -9,11 +9,12 @@ import type { Command } from 'commander';
 import { openCore } from '../../app/core.js';
 import { PersonaError } from '../../errors.js';
 import { loadPersona } from '../../personas/load.js';
-import type { JobRecord } from '../../scheduler/history.js';
+import type { JobPhase, JobRecord } from '../../scheduler/history.js';
 import { runTrainingJob } from '../../scheduler/job.js';
 import { progressBar } from '../../training/trainer/reporters.js';
 import type { TrainingOverrides } from '../../training/trainer/settings.js';
 import { action, cliConfig } from '../context.js';
+import { decimalNumber, wholeNumber } from '../options.js';
 
 interface TrainFlags {
   method?: string;
@@ -28,7 +29,11 @@ interface TrainFlags {
   promote: boolean;
 }
 
-const number = (value: string) => Number(value);
+/** What `persona train` says when the progress bar is done and a slower phase starts. */
+const PHASE_NOTES: Partial<Record<JobPhase, string>> = {
+  evaluate: 'evaluating the new version and the incumbent on the held-out samples (validation loss, then sampled replies)…',
+  promote: 'applying the gate’s decision…',
+};
 
 export function registerTrainCommands(program: Command): void {
   program
@@ -36,13 +41,13 @@ export function registerTrainCommands(program: Command): void {
     .description("fine-tune a persona's model on its approved dataset and write a new model version")
     .argument('<persona>', 'persona id')
     .option('--method <method>', 'lora | full (default: the persona file, else lora)')
-    .option('--epochs <n>', 'passes over the training data', number)
-    .option('--max-steps <n>', 'stop after exactly this many optimizer steps (overrides --epochs)', number)
-    .option('--lr <x>', 'peak learning rate (default 1e-3 LoRA / 3e-4 full with AdamW)', number)
-    .option('--batch-size <n>', 'rows per step', number)
-    .option('--seq-len <n>', 'tokens per packed row', number)
+    .option('--epochs <n>', 'passes over the training data', wholeNumber(1))
+    .option('--max-steps <n>', 'stop after exactly this many optimizer steps (overrides --epochs)', wholeNumber(1))
+    .option('--lr <x>', 'peak learning rate (default 1e-3 LoRA / 3e-4 full with AdamW)', decimalNumber(0, true))
+    .option('--batch-size <n>', 'rows per step', wholeNumber(1))
+    .option('--seq-len <n>', 'tokens per packed row', wholeNumber(8))
     .option('--optimizer <name>', 'adamw | sgd')
-    .option('--seed <n>', 'seed for data order and initialisation', number)
+    .option('--seed <n>', 'seed for data order and initialisation', wholeNumber())
     .option('--no-promote', 'keep the new version as a candidate even if it beats the champion')
     .option('--json', 'print the job record (training report, evaluation, gate decision) as JSON')
     .action(
@@ -58,8 +63,12 @@ export function registerTrainCommands(program: Command): void {
         const bar = flags.json ? undefined : progressBar();
         let record: JobRecord;
         try {
+          const onPhase = (_persona: string, phase: JobPhase) => {
+            if (phase === 'evaluate') bar?.stop();
+            if (!flags.json && PHASE_NOTES[phase]) process.stderr.write(`${PHASE_NOTES[phase]}\n`);
+          };
           record = await runTrainingJob(
-            { config, store: core.store, registry: core.registry, onTrainingEvent: (_persona, event) => bar?.(event), onPhase: (_p, phase) => phase === 'evaluate' && bar?.stop() },
+            { config, store: core.store, registry: core.registry, onTrainingEvent: (_persona, event) => bar?.(event), onPhase },
             persona.id,
             { reason: 'cli', force: true, noPromote: !flags.promote, overrides, signal: controller.signal, whenLocked: 'error' },
           );
