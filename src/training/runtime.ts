@@ -7,7 +7,7 @@ import ort from 'onnxruntime-node';
 import { claimCores } from '../util/cpu-claims.js';
 import type { DType } from './graph/ir.js';
 
-export type Feed = { dtype: DType; dims: number[]; data: Float32Array | Float64Array | BigInt64Array | Uint8Array };
+export type Feed = { dtype: DType; dims: number[]; data: Float32Array | Float64Array | BigInt64Array | Uint8Array | Uint16Array };
 export type Fetched = Float32Array | Float64Array | BigInt64Array | Uint8Array;
 
 export interface RunnerOptions {

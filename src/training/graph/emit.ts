@@ -3,6 +3,14 @@
  * outputs depend on (so an evaluation graph drops the backward pass), in tape order, with
  * the requested output names given directly to the producing node — an Identity rename
  * would copy the tensor (see the prototype facts in DESIGN.md).
+ *
+ * Narrowed inputs (frozen base weights held in float16, see `narrowInputs`) are declared as
+ * float16 and widened by a Cast next to the nodes that read them, so the float32 copy lives
+ * only as long as those nodes run instead of the whole step. Consumers close together on
+ * the tape (the lm_head chunks of the loss) share one Cast; distant ones (a weight's forward
+ * and backward uses) each get their own, read from their own graph input fed with the same
+ * buffer: ONNX Runtime merges identical Casts of one input (common subexpression
+ * elimination), which would keep the float32 copy alive from the forward to the backward.
  */
 import { OnnxGraphBuilder, tensor, type AttrValue, type ElemType } from '../../onnx/builder.js';
 import type { DType, Graph, Tensor } from './ir.js';
@@ -22,10 +30,23 @@ export interface EmittedModel {
   bytes: Uint8Array;
   /** Graph inputs the model actually reads, in declaration order. */
   inputs: string[];
+  /** Extra graph inputs that must be fed the same buffer as another input: alias → input name. */
+  aliases: Map<string, string>;
   nodeCount: number;
 }
 
-const ELEM_CODE: Record<DType, number> = { float32: 1, float64: 11, int64: 7, bool: 9 };
+export interface EmitOptions {
+  modelName?: string;
+  /** Float inputs fed as float16 and widened to float32 next to their consumers. */
+  narrowInputs?: ReadonlySet<string>;
+}
+
+/** Consumers of a narrowed input at most this many tape nodes apart share one Cast. */
+const SHARED_CAST_GAP = 64;
+/** Separator of a narrowed input's alias names (`name::2` is the second group of consumers). */
+export const ALIAS_SEPARATOR = '::';
+
+const ELEM_CODE: Record<DType, number> = { float32: 1, float64: 11, float16: 10, int64: 7, bool: 9 };
 
 function typedData(dtype: DType, values: ArrayLike<number> | BigInt64Array | Uint8Array) {
   if (dtype === 'float32') return values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>);
@@ -50,7 +71,33 @@ export function liveNodes(outputs: Tensor[]): Set<number> {
   return live;
 }
 
-export function emitOnnx(graph: Graph, outputs: { name: string; tensor: Tensor }[], modelName = 'training_graph'): EmittedModel {
+/**
+ * For each narrowed input tensor, the group index of each live consumer node (consumers in
+ * tape order, a new group after a gap of more than SHARED_CAST_GAP nodes). Gather consumers
+ * read the float16 table directly and widen only the rows they pick.
+ */
+function castGroups(graph: Graph, live: Set<number>, narrow: ReadonlySet<string>): Map<Tensor, Map<number, number>> {
+  const groups = new Map<Tensor, Map<number, number>>();
+  const last = new Map<Tensor, { id: number; group: number }>();
+  for (const node of graph.nodes) {
+    if (!live.has(node.id) || node.op === 'CustomGrad') continue;
+    node.inputs.forEach((t, i) => {
+      const r = resolve(t);
+      if (r.node.op !== 'Input' || !narrow.has(r.node.attrs.name as string)) return;
+      if (node.op === 'Gather' && i === 0) return;
+      let byNode = groups.get(r);
+      if (!byNode) groups.set(r, (byNode = new Map()));
+      const prev = last.get(r);
+      const group = prev === undefined ? 0 : node.id - prev.id > SHARED_CAST_GAP ? prev.group + 1 : prev.group;
+      byNode.set(node.id, group);
+      last.set(r, { id: node.id, group });
+    });
+  }
+  return groups;
+}
+
+export function emitOnnx(graph: Graph, outputs: { name: string; tensor: Tensor }[], options: EmitOptions | string = {}): EmittedModel {
+  const { modelName = 'training_graph', narrowInputs = new Set<string>() } = typeof options === 'string' ? { modelName: options } : options;
   const b = new OnnxGraphBuilder(modelName);
   const names = new Map<Tensor, string>();
   const intCache = new Map<string, string>();
@@ -77,13 +124,40 @@ export function emitOnnx(graph: Graph, outputs: { name: string; tensor: Tensor }
   }
 
   const live = liveNodes(outputs.map((o) => o.tensor));
-
+  const groups = castGroups(graph, live, narrowInputs);
+  const aliases = new Map<string, string>();
   const usedInputs: string[] = [];
+  /** Float16 graph input of a narrowed tensor for a group of consumers (group 0: the input's own name). */
+  const halfInput = new Map<string, string>();
+  const halfOf = (t: Tensor, group: number): string => {
+    const base = t.node.attrs.name as string;
+    const name = group === 0 ? base : `${base}${ALIAS_SEPARATOR}${group + 1}`;
+    let declared = halfInput.get(name);
+    if (!declared) {
+      halfInput.set(name, (declared = b.input(name, 'float16', t.shape)));
+      if (group === 0) usedInputs.push(name);
+      else aliases.set(name, base);
+    }
+    return declared;
+  };
+  const widened = new Map<string, string>();
+  const nameOf = (node: { id: number; op: string }, t: Tensor, index: number): string => {
+    const r = resolve(t);
+    const byNode = groups.get(r);
+    if (!byNode && !(r.node.op === 'Input' && narrowInputs.has(r.node.attrs.name as string))) return names.get(r)!;
+    if (node.op === 'Gather' && index === 0) return halfOf(r, 0);
+    const half = halfOf(r, byNode!.get(node.id)!);
+    let wide = widened.get(half);
+    if (!wide) widened.set(half, (wide = b.node('Cast', [half], { to: ELEM_CODE[r.dtype] })[0]));
+    return wide;
+  };
+
   for (const node of graph.nodes) {
     if (!live.has(node.id) || node.op === 'CustomGrad') continue;
     const [out] = node.outputs;
     if (node.op === 'Input') {
       const name = node.attrs.name as string;
+      if (narrowInputs.has(name)) continue; // declared as float16 by its first consumer
       names.set(out, b.input(name, out.dtype as ElemType, out.shape));
       usedInputs.push(name);
       continue;
@@ -92,14 +166,18 @@ export function emitOnnx(graph: Graph, outputs: { name: string; tensor: Tensor }
       names.set(out, e.constant(out.dtype, out.shape, node.attrs.data as ArrayLike<number>));
       continue;
     }
-    const ins = node.inputs.map((t) => names.get(resolve(t))!);
+    const ins = node.inputs.map((t, i) => nameOf(node, t, i));
     const outs = node.outputs.map((t) => names.get(t) ?? b.fresh(node.op.toLowerCase()));
     node.outputs.forEach((t, i) => names.set(t, outs[i]));
     const rule = RULES[node.op];
-    if (rule.emit) rule.emit(e, ins, outs, node.attrs, node.inputs);
-    else b.node(node.op, ins, node.attrs as Record<string, AttrValue>, outs);
+    const halfTable = node.op === 'Gather' && ins[0] !== names.get(resolve(node.inputs[0]));
+    // A Gather from a float16 table picks float16 rows; widen only those.
+    const direct = halfTable ? [b.fresh('gather_half')] : outs;
+    if (rule.emit) rule.emit(e, ins, direct, node.attrs, node.inputs);
+    else b.node(node.op, ins, node.attrs as Record<string, AttrValue>, direct);
+    if (halfTable) b.node('Cast', direct, { to: ELEM_CODE[node.outputs[0].dtype] }, outs);
   }
   for (const { name, from } of copies) b.node('Identity', [names.get(from)!], {}, [name]);
   for (const { name, tensor: t } of outputs) b.output(name, t.dtype as ElemType, t.shape);
-  return { bytes: b.toBytes(), inputs: usedInputs, nodeCount: b.nodeCount };
+  return { bytes: b.toBytes(), inputs: usedInputs, aliases, nodeCount: b.nodeCount };
 }

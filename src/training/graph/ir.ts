@@ -9,7 +9,7 @@
  */
 import { PersonaError } from '../../errors.js';
 
-export type DType = 'float32' | 'float64' | 'int64' | 'bool';
+export type DType = 'float32' | 'float64' | 'float16' | 'int64' | 'bool';
 export type FloatType = 'float32' | 'float64';
 export type Attrs = Record<string, unknown>;
 
