@@ -63,12 +63,16 @@ const COMMON_LAYER_TENSORS: Record<string, string> = {
   'self_attn.v_proj.weight': 'attn_v.weight',
   'self_attn.v_proj.bias': 'attn_v.bias',
   'self_attn.o_proj.weight': 'attn_output.weight',
+  'self_attn.o_proj.bias': 'attn_output.bias',
   'self_attn.q_norm.weight': 'attn_q_norm.weight',
   'self_attn.k_norm.weight': 'attn_k_norm.weight',
   'post_attention_layernorm.weight': 'ffn_norm.weight',
   'mlp.gate_proj.weight': 'ffn_gate.weight',
   'mlp.up_proj.weight': 'ffn_up.weight',
   'mlp.down_proj.weight': 'ffn_down.weight',
+  'mlp.gate_proj.bias': 'ffn_gate.bias',
+  'mlp.up_proj.bias': 'ffn_up.bias',
+  'mlp.down_proj.bias': 'ffn_down.bias',
 };
 
 const GLOBAL_TENSORS: Record<string, string> = {
@@ -79,9 +83,20 @@ const GLOBAL_TENSORS: Record<string, string> = {
 
 const SUPPORTED = Object.keys(ARCHITECTURES).join(', ');
 
+/** Features llama.cpp does not compute, so a GGUF would silently answer differently. */
+function unsupportedFeature(config: LlamaConfig): { field: string; why: string } | undefined {
+  const scaling = config.rope_scaling as Record<string, unknown> | null | undefined;
+  const ropeType = scaling ? String(scaling.rope_type ?? scaling.type ?? 'default') : 'default';
+  if (!['default', 'linear', 'llama3'].includes(ropeType)) return { field: 'rope_scaling', why: `rope_scaling "${ropeType}" (llama.cpp supports default, linear and llama3 for these families)` };
+  if (config.model_type === 'gemma3_text' && config.attn_logit_softcapping != null) return { field: 'attn_logit_softcapping', why: 'attention soft-capping (llama.cpp\'s Gemma 3 has none)' };
+  return undefined;
+}
+
 export function ggufArchitecture(config: LlamaConfig, file = 'config.json'): GgufArchitecture {
   const arch = ARCHITECTURES[config.model_type];
   if (!arch) throw new PersonaError('model_unsupported', `${file}: model_type "${config.model_type}" has no GGUF export (supported: ${SUPPORTED}).`, { file, field: 'model_type' });
+  const feature = unsupportedFeature(config);
+  if (feature) throw new PersonaError('model_unsupported', `${file}: ${feature.why} cannot be written to GGUF.`, { file, field: feature.field });
   return arch;
 }
 
