@@ -30,7 +30,7 @@ export async function startAdapters(core: Core, scheduler: TrainingScheduler, ev
 
     if (config.DISCORD_TOKEN || config.SLACK_BOT_TOKEN) {
       const services = createChatServices({ personasDir: config.PERSONAS_DIR, store: core.store, engine: core.engine, scheduler, registry: core.registry });
-      const chat = new ChatMiddleware(services);
+      const chat = new ChatMiddleware(services, { observe: (observation) => events.emit('reply', observation) });
       if (config.DISCORD_TOKEN) {
         const discord = await starting('Discord', 'DISCORD_TOKEN and DISCORD_API_URL', () => startDiscordAdapter(config, { chat }));
         running.push({ name: 'discord', stop: discord.stop });

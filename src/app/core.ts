@@ -22,10 +22,16 @@ export interface Core {
   close(): Promise<void>;
 }
 
-export async function openCore(config: Config): Promise<Core> {
+export interface CoreHooks {
+  /** Seconds each serving model load took (metrics). */
+  onModelLoad?: (seconds: number) => void;
+}
+
+export async function openCore(config: Config, hooks: CoreHooks = {}): Promise<Core> {
   const store = await openStore(config.storeUrl);
   let registry!: ModelRegistry;
   const engine = new InferenceEngine(config, {
+    onModelLoad: hooks.onModelLoad,
     resolveCurrent: async (persona) => {
       const champion = await registry.champion(persona.id);
       return champion ? { version: champion.version, dir: champion.dir } : baseModelChoice(config, persona);

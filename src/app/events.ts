@@ -7,12 +7,15 @@ import { EventEmitter } from 'node:events';
 import type { ChampionChange } from '../registry/types.js';
 import type { JobPhase, JobRecord } from '../scheduler/history.js';
 import type { TrainingEvent } from '../training/trainer/loop.js';
+import type { ReplyObservation } from '../adapters/middleware/pipeline.js';
 
 export interface AppEventMap {
   training: [{ persona: string; event: TrainingEvent }];
   job: [JobRecord];
   phase: [{ persona: string; phase: JobPhase }];
   champion: [ChampionChange];
+  /** A chat message handled by Discord or Slack, with its latencies (metrics). */
+  reply: [ReplyObservation];
 }
 
 export class AppEvents extends EventEmitter<AppEventMap> {

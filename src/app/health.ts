@@ -1,11 +1,24 @@
-/** `GET /health` for `persona serve`: liveness plus what is running, as JSON (off unless HEALTH_PORT is set). */
+/**
+ * The health port of `persona serve` (off unless HEALTH_PORT is set): `GET /health`, liveness
+ * plus what is running as JSON, and `GET /metrics`, Prometheus text.
+ */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export type HealthReport = () => Promise<Record<string, unknown>> | Record<string, unknown>;
+export type MetricsReport = () => Promise<{ contentType: string; body: string }>;
 
-export async function startHealthServer(port: number, host: string, report: HealthReport): Promise<{ port: number; close(): Promise<void> }> {
+export async function startHealthServer(port: number, host: string, report: HealthReport, metrics?: MetricsReport): Promise<{ port: number; close(): Promise<void> }> {
   const server: Server = createServer(async (request, response) => {
+    if (request.method === 'GET' && request.url === '/metrics' && metrics) {
+      try {
+        const { contentType, body } = await metrics();
+        response.writeHead(200, { 'content-type': contentType }).end(body);
+      } catch (error) {
+        response.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${(error as Error).message}\n`);
+      }
+      return;
+    }
     if (request.method !== 'GET' || request.url !== '/health') {
       response.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
       return;

@@ -13,6 +13,7 @@ import { serveRoles, type Role } from './roles.js';
 import { startTraining } from './training.js';
 import { openCore, type Core } from './core.js';
 import { startHealthServer } from './health.js';
+import { Metrics } from './metrics.js';
 import { startAdapters, type RunningAdapter } from './adapters.js';
 import { AppEvents } from './events.js';
 import { ensureExampleTranscripts } from '../datasets/examples.js';
@@ -35,7 +36,8 @@ export interface ServeOptions {
 export async function serve(config: Config, options: ServeOptions = {}): Promise<Server> {
   const log = logger('serve');
   const roles = serveRoles(config, options.roles);
-  const core = await openCore(config);
+  const metrics = new Metrics();
+  const core = await openCore(config, { onModelLoad: metrics.modelLoaded });
   // Every file is validated (schedule included) before anything is scheduled; broken ones are reported, the rest serve.
   const { personas, broken } = readPersonaDir(config.PERSONAS_DIR);
   for (const { id, file, error } of broken) log.error({ persona: id, file, code: error.code, err: error.message }, 'persona file skipped: fix it and restart');
@@ -46,10 +48,12 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
   // First run: the example personas' public-domain transcripts, written and ingested once.
   if (roles.has('bots')) await ensureExampleTranscripts(config, core.store);
   const events = new AppEvents();
+  metrics.follow(events);
   core.registry.on('champion', (change) => events.emit('champion', change));
   const training = new AbortController();
   const trainingRun = startTraining(core, events, roles, personas, training.signal);
   const { scheduler } = trainingRun;
+  metrics.watchQueue(async () => (trainingRun.shared ? trainingRun.shared.counts() : { waiting: scheduler.status.waiting.length, active: scheduler.status.running.length }));
   let adapters: RunningAdapter[];
   try {
     adapters = roles.has('bots') ? await startAdapters(core, scheduler, events) : [];
@@ -66,7 +70,7 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
         training: scheduler.status,
         models: core.engine.loadedModels,
         personas: { serving: personas.map((p) => p.id), broken: broken.map(({ id, file, error }) => ({ id, file, code: error.code, error: error.message })) },
-      }))
+      }), () => metrics.render())
     : undefined;
   log.info({ adapters: adapters.map((a) => a.name), scheduled: scheduler.status.scheduled }, 'persona serve is running');
 

@@ -43,6 +43,8 @@ export interface Reply {
 export interface EngineOptions {
   /** Where a persona's current model is (e.g. the registry's champion); default: newest version folder, else base. */
   resolveCurrent?: (persona: Persona) => ModelChoice | Promise<ModelChoice>;
+  /** Told each time a model folder is loaded for serving, with the seconds it took (metrics). */
+  onModelLoad?: (seconds: number) => void;
 }
 
 /** The persona file's `sampling:` block in HF terms (bad words become token id sequences per model). */
@@ -131,7 +133,12 @@ export class InferenceEngine {
   }
 
   private loader(choice: ModelChoice): () => Promise<LoadedModel> {
-    return () => loadInferenceModel(choice.dir, { threads: this.config.ORT_THREADS });
+    return async () => {
+      const started = performance.now();
+      const model = await loadInferenceModel(choice.dir, { threads: this.config.ORT_THREADS });
+      this.options.onModelLoad?.((performance.now() - started) / 1000);
+      return model;
+    };
   }
 
   private queueFor(key: string): ModelQueue {

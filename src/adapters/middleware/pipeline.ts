@@ -32,6 +32,24 @@ export interface ChatMiddlewareOptions {
   rateLimits?: RateLimitOptions;
   queue?: ReplyQueueOptions;
   memory?: MemoryOptions;
+  /** Told how each routed message ended, with its latencies (metrics). */
+  observe?: (observation: ReplyObservation) => void;
+}
+
+interface Latency {
+  receivedAt: number;
+  firstContentMs?: number;
+  finalMs?: number;
+}
+
+/** A routed chat message's outcome; latencies are from the moment the middleware got the message. */
+export interface ReplyObservation {
+  platform: ChatEvent['platform'];
+  outcome: 'replied' | 'failed' | 'rate_limited';
+  firstContentMs?: number;
+  finalMs?: number;
+  /** The error code of a failed reply. */
+  code?: string;
 }
 
 export type ChatOutcome =
@@ -60,6 +78,21 @@ export class ChatMiddleware {
   }
 
   async handleChat(event: ChatEvent, openReply: OpenReply): Promise<ChatOutcome> {
+    const latency: Latency = { receivedAt: Date.now() };
+    const outcome = await this.handleRouted(event, openReply, latency);
+    if (outcome.kind !== 'ignored') {
+      this.options.observe?.({
+        platform: event.platform,
+        outcome: outcome.kind,
+        code: outcome.kind === 'failed' ? outcome.code : undefined,
+        firstContentMs: latency.firstContentMs,
+        finalMs: latency.finalMs,
+      });
+    }
+    return outcome;
+  }
+
+  private async handleRouted(event: ChatEvent, openReply: OpenReply, latency: Latency): Promise<ChatOutcome> {
     if (event.author.isBot) return { kind: 'ignored', captured: [] };
     const captured = await captureVoice(event, this.services);
     let route;
@@ -84,11 +117,15 @@ export class ChatMiddleware {
       const { text } = await this.queue.run((signal) =>
         this.services.engine.reply(persona, turns, {
           signal,
-          onText: (soFar) => void quietly(() => reply.update(soFar), event),
+          onText: (soFar) => {
+            latency.firstContentMs ??= Date.now() - latency.receivedAt;
+            void quietly(() => reply.update(soFar), event);
+          },
         }),
       );
       const shown = text.trim() ? text : USER_MESSAGES.empty;
       const messageIds = (await reply.finish(shown)) ?? [];
+      latency.finalMs = Date.now() - latency.receivedAt;
       await this.state.logReply(event.platform, { personaId: persona.id, channelId: event.channelId, reply: shown, context: turns, messageIds, timestamp: Date.now() });
       return { kind: 'replied', personaId: persona.id, reason, messageIds, text: shown, captured };
     } catch (error) {

@@ -1,0 +1,87 @@
+/**
+ * Prometheus metrics (prom-client, the only importer) for `GET /metrics` on the health port:
+ * the training queue, jobs by outcome, training throughput, replies by adapter with their
+ * time to first content and to the final edit, model loads and errors by code. Values come
+ * from the process's AppEvents and the engine's load hook, so producers know nothing of
+ * Prometheus; each process reports what it saw, and Prometheus sums across processes.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AppEvents } from './events.js';
+
+export type QueueDepth = () => Promise<Record<string, number>> | Record<string, number>;
+
+/** Reply latencies from a quarter second to two minutes (CPU generation of long replies). */
+const LATENCY_BUCKETS = [0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120];
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly jobs = new Counter({ name: 'persona_training_jobs_total', help: 'Training jobs that ended, by outcome', labelNames: ['outcome'], registers: [this.registry] });
+  private readonly tokensPerSecond = new Gauge({
+    name: 'persona_training_tokens_per_second',
+    help: 'Training throughput of the latest step, by persona',
+    labelNames: ['persona'],
+    registers: [this.registry],
+  });
+  private readonly replies = new Counter({ name: 'persona_replies_total', help: 'Chat messages handled, by adapter and outcome', labelNames: ['adapter', 'outcome'], registers: [this.registry] });
+  private readonly firstContent = new Histogram({
+    name: 'persona_reply_first_content_seconds',
+    help: 'From the message to the first text of the reply shown',
+    labelNames: ['adapter'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly finalEdit = new Histogram({
+    name: 'persona_reply_final_edit_seconds',
+    help: 'From the message to the final text of the reply',
+    labelNames: ['adapter'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly modelLoads = new Counter({ name: 'persona_model_loads_total', help: 'Model folders loaded for serving', registers: [this.registry] });
+  private readonly modelLoadSeconds = new Histogram({ name: 'persona_model_load_seconds', help: 'Time to load a model for serving', buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60], registers: [this.registry] });
+  private readonly errors = new Counter({ name: 'persona_errors_total', help: 'Failures users saw, by error code', labelNames: ['code'], registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'persona_' });
+  }
+
+  /** Counts what the process's events report. */
+  follow(events: AppEvents): void {
+    events.on('job', (record) => {
+      if (record.phase !== 'done') return;
+      this.jobs.inc({ outcome: record.status });
+      if (record.status === 'failed') this.errors.inc({ code: 'training_failed' });
+    });
+    events.on('training', ({ persona, event }) => {
+      if (event.type === 'step') this.tokensPerSecond.set({ persona }, event.tokensPerSecond);
+    });
+    events.on('reply', (reply) => {
+      this.replies.inc({ adapter: reply.platform, outcome: reply.outcome });
+      if (reply.firstContentMs !== undefined) this.firstContent.observe({ adapter: reply.platform }, reply.firstContentMs / 1000);
+      if (reply.finalMs !== undefined) this.finalEdit.observe({ adapter: reply.platform }, reply.finalMs / 1000);
+      if (reply.code) this.errors.inc({ code: reply.code });
+    });
+  }
+
+  /** Queue depth by state, read when Prometheus scrapes. */
+  watchQueue(depth: QueueDepth): void {
+    new Gauge({
+      name: 'persona_training_queue_jobs',
+      help: 'Training jobs in the queue, by state',
+      labelNames: ['state'],
+      registers: [this.registry],
+      async collect() {
+        for (const [state, count] of Object.entries(await depth())) this.set({ state }, count);
+      },
+    });
+  }
+
+  readonly modelLoaded = (seconds: number): void => {
+    this.modelLoads.inc();
+    this.modelLoadSeconds.observe(seconds);
+  };
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
