@@ -7,6 +7,7 @@ import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { recordFeedback } from '../../../curation/index.js';
 import { isPersonaError, PersonaError } from '../../../errors.js';
+import { pickGreeting } from '../../../personas/greeting.js';
 import { loadPersona } from '../../../personas/load.js';
 import type { StudioDeps } from '../deps.js';
 
@@ -46,6 +47,12 @@ export function chatRoutes({ core }: StudioDeps): Hono {
         await stream.writeSSE({ event: 'error', data: JSON.stringify({ error: message, code: isPersonaError(error) ? error.code : undefined }) });
       }
     });
+  });
+
+  /** What the persona says when a conversation starts (null when its file has no greeting). */
+  app.get('/:id/greeting', (c) => {
+    const persona = loadPersona(config.PERSONAS_DIR, c.req.param('id'));
+    return c.json({ greeting: pickGreeting(persona) ?? null });
   });
 
   app.post('/:id/feedback', async (c) => {

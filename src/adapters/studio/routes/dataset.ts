@@ -3,7 +3,7 @@
  * browser, and export downloads in the same formats as `persona dataset export`.
  */
 import { Hono } from 'hono';
-import { listSamples, SAMPLE_STATES, effectiveText, type SampleState } from '../../../curation/index.js';
+import { decide, listSamples, requireSample, SAMPLE_STATES, effectiveText, type SampleState } from '../../../curation/index.js';
 import { loadDatasetSnapshot } from '../../../datasets/snapshot.js';
 import { datasetStats } from '../../../datasets/stats.js';
 import { baseTokenizer } from '../../../evaluation/held-out.js';
@@ -51,6 +51,16 @@ export function datasetRoutes({ core }: StudioDeps): Hono {
       total: all.length,
       samples: all.slice(offset, offset + limit).map((s) => ({ id: s.id, kind: s.kind, state: s.state, speaker: s.speaker, context: s.context, text: effectiveText(s), original: s.editedText ? s.text : undefined, exemplary: s.exemplary, source: s.source, decidedBy: s.decidedBy, decidedVia: s.decidedVia })),
     });
+  });
+
+  /** Approve or reject one sample from the Dataset page (recorded like any studio decision). */
+  app.post('/:id/samples/:sampleId/state', async (c) => {
+    const persona = loadPersona(config.PERSONAS_DIR, c.req.param('id'));
+    const { state } = await c.req.json<{ state?: string }>();
+    if (state !== 'approved' && state !== 'rejected') throw new PersonaError('invalid_argument', 'state must be "approved" or "rejected".', { field: 'state' });
+    const sample = await requireSample(store, c.req.param('sampleId'), persona.id);
+    const outcome = await decide(store, { sampleId: sample.id, action: state === 'approved' ? 'approve' : 'reject', by: 'studio', via: 'studio', where: 'studio:dataset' });
+    return c.json({ state: outcome.sample.state });
   });
 
   app.get('/:id/export', async (c) => {

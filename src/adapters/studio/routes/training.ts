@@ -10,13 +10,20 @@ import { streamSSE } from 'hono/streaming';
 import { PersonaError } from '../../../errors.js';
 import { loadPersona } from '../../../personas/load.js';
 import { jobHistory } from '../../../scheduler/history.js';
+import { cancelTraining } from '../../../scheduler/cancel.js';
+import type { TrainingOverrides } from '../../../training/trainer/settings.js';
 import type { StudioDeps } from '../deps.js';
 
+/** The training form: every `persona train` flag; absent fields keep the persona file's value. */
 interface StartBody {
-  method?: 'lora' | 'full';
-  epochs?: number;
-  maxSteps?: number;
-  learningRate?: number;
+  method?: string;
+  optimizer?: string;
+  epochs?: unknown;
+  maxSteps?: unknown;
+  learningRate?: unknown;
+  batchSize?: unknown;
+  seqLen?: unknown;
+  seed?: unknown;
 }
 
 /** The step and eval lines of a version's metrics.jsonl (what the chart of a past run shows). */
@@ -31,12 +38,36 @@ function lossCurve(dir: string): unknown[] {
     .map((e) => (e.type === 'step' ? { type: 'step', step: e.step, loss: e.loss } : { type: 'eval', step: e.step, validationLoss: e.validationLoss }));
 }
 
-const positive = (value: unknown, field: string) => {
-  if (value === undefined || value === null || value === '') return undefined;
+const given = (value: unknown) => value !== undefined && value !== null && value !== '';
+
+const positive = (value: unknown, field: string, whole = false) => {
+  if (!given(value)) return undefined;
   const n = Number(value);
-  if (!(n > 0)) throw new PersonaError('invalid_argument', `${field} must be a positive number.`, { field });
+  if (!(n > 0) || (whole && !Number.isInteger(n))) throw new PersonaError('invalid_argument', `${field} must be a positive ${whole ? 'whole ' : ''}number.`, { field });
   return n;
 };
+
+function oneOf<T extends string>(value: unknown, field: string, choices: readonly T[]): T | undefined {
+  if (!given(value)) return undefined;
+  if (!(choices as readonly unknown[]).includes(value)) throw new PersonaError('invalid_argument', `${field} must be ${choices.join(' or ')}.`, { field });
+  return value as T;
+}
+
+/** Checked before the run is queued: a bad field never becomes a failed job. */
+function overridesFrom(body: StartBody): TrainingOverrides {
+  const seed = given(body.seed) ? Number(body.seed) : undefined;
+  if (seed !== undefined && !Number.isInteger(seed)) throw new PersonaError('invalid_argument', 'seed must be a whole number.', { field: 'seed' });
+  return {
+    method: oneOf(body.method, 'method', ['lora', 'full'] as const),
+    optimizer: oneOf(body.optimizer, 'optimizer', ['adamw', 'sgd'] as const),
+    epochs: positive(body.epochs, 'epochs'),
+    maxSteps: positive(body.maxSteps, 'maxSteps', true),
+    learningRate: positive(body.learningRate, 'learningRate'),
+    batchSize: positive(body.batchSize, 'batchSize', true),
+    seqLen: positive(body.seqLen, 'seqLen', true),
+    seed,
+  };
+}
 
 export function trainingRoutes({ core, scheduler, events }: StudioDeps): Hono {
   const { config, registry, store } = core;
@@ -56,10 +87,24 @@ export function trainingRoutes({ core, scheduler, events }: StudioDeps): Hono {
   app.post('/:id/start', async (c) => {
     const persona = loadPersona(config.PERSONAS_DIR, c.req.param('id'));
     const body = (await c.req.json<StartBody>().catch(() => ({}))) as StartBody;
-    if (body.method && body.method !== 'lora' && body.method !== 'full') throw new PersonaError('invalid_argument', 'method must be "lora" or "full".', { field: 'method' });
-    const overrides = { method: body.method, epochs: positive(body.epochs, 'epochs'), maxSteps: positive(body.maxSteps, 'maxSteps'), learningRate: positive(body.learningRate, 'learningRate') };
+    const overrides = overridesFrom(body);
     scheduler.enqueue(persona.id, { reason: 'studio', force: true, overrides }).catch(() => undefined);
     return c.json({ queued: persona.id, status: scheduler.status }, 202);
+  });
+
+  /** The persona file's training settings: the form's defaults. */
+  app.get('/:id/settings', (c) => {
+    const { training } = loadPersona(config.PERSONAS_DIR, c.req.param('id'));
+    const { method, optimizer, epochs, max_steps, learning_rate, batch_size, seq_len, seed } = training;
+    return c.json({ method, optimizer, epochs, maxSteps: max_steps ?? null, learningRate: learning_rate ?? null, batchSize: batch_size, seqLen: seq_len, seed });
+  });
+
+  app.post('/:id/cancel', async (c) => {
+    const persona = loadPersona(config.PERSONAS_DIR, c.req.param('id'));
+    const { waiting, running } = scheduler.status;
+    const outcome = await cancelTraining(store, persona.id, 'studio', waiting.includes(persona.id) || running.includes(persona.id));
+    if (!outcome.requested) throw new PersonaError('invalid_argument', `Nothing to cancel: ${outcome.reason}.`, { persona: persona.id });
+    return c.json({ cancelling: persona.id }, 202);
   });
 
   app.get('/:id/jobs', async (c) => {
@@ -78,6 +123,12 @@ export function trainingRoutes({ core, scheduler, events }: StudioDeps): Hono {
     const persona = loadPersona(config.PERSONAS_DIR, c.req.param('id'));
     const record = await registry.promote(persona.id, c.req.param('version'), 'promoted in the studio');
     return c.json({ champion: record.version });
+  });
+
+  app.post('/:id/models/:version/remove', async (c) => {
+    const persona = loadPersona(config.PERSONAS_DIR, c.req.param('id'));
+    await registry.remove(persona.id, c.req.param('version'));
+    return c.json({ removed: c.req.param('version') });
   });
 
   app.post('/:id/rollback', async (c) => {
