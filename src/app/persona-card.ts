@@ -60,8 +60,12 @@ export function exportCard(config: Config, id: string, out: string, spec: CardSp
   let bytes: Uint8Array | string = json;
   if (ext === '.png') {
     const avatar = avatarPath(config.PERSONAS_DIR, persona);
-    const image = avatar && existsSync(avatar) && extname(avatar).toLowerCase() === '.png' ? readFileSync(avatar) : placeholderPng();
-    bytes = writeCardChunk(image, spec === 'v3' ? 'ccv3' : 'chara', json);
+    const usable = avatar && existsSync(avatar) && extname(avatar).toLowerCase() === '.png' ? avatar : undefined;
+    try {
+      bytes = writeCardChunk(usable ? readFileSync(usable) : placeholderPng(), spec === 'v3' ? 'ccv3' : 'chara', json);
+    } catch (error) {
+      throw new PersonaError('input_malformed', `${usable}: the avatar is not a readable PNG (${(error as Error).message}); fix or remove the persona's avatar field.`, { file: usable, field: 'avatar' });
+    }
   }
   const temp = `${out}.tmp-${process.pid}`;
   writeFileSync(temp, bytes);

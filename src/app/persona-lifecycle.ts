@@ -134,15 +134,20 @@ async function moveStoreRecords(deps: LifecycleDeps, from: string, to: string): 
     const kind = key.slice(0, key.indexOf(':') + 1);
     return kind + to + key.slice(kind.length + from.length);
   };
-  for (const prefix of keyPrefixes(from)) {
-    for await (const [key, value] of deps.store.scan(prefix)) batch.set.push({ key: rekey(key), value: retarget(value) }), batch.delete.push(key);
-  }
+  const move = (key: string, value: unknown) => {
+    batch.set.push({ key: rekey(key), value: retarget(value) });
+    batch.delete.push(key);
+  };
+  for (const prefix of keyPrefixes(from)) for await (const [key, value] of deps.store.scan(prefix)) move(key, value);
   for (const key of singleKeys(from)) {
     const value = await deps.store.get(key);
-    if (value !== undefined) batch.set.push({ key: rekey(key), value }), batch.delete.push(key);
+    if (value !== undefined) move(key, value);
   }
   for (const set of sets(from)) {
-    for (const member of await deps.store.members(set)) batch.add.push({ set: rekey(set), member }), batch.remove.push({ set, member });
+    for (const member of await deps.store.members(set)) {
+      batch.add.push({ set: rekey(set), member });
+      batch.remove.push({ set, member });
+    }
   }
   await deps.store.write(batch);
 }

@@ -82,9 +82,11 @@ export function readCardFile(file: string): CardFile {
   if (!isPng && extname(file).toLowerCase() === '.png') throw new PersonaError('input_malformed', `${file} is not a PNG image (wrong file signature).`, { file });
   if (isPng) {
     const chunks = readCardChunks(bytes, file);
-    const chunk: CardChunk | undefined = chunks.ccv3 !== undefined ? 'ccv3' : chunks.chara !== undefined ? 'chara' : undefined;
-    if (!chunk) throw new PersonaError('input_unsupported', `${file} holds no character card: the PNG has no "chara" (V2) or "ccv3" (V3) tEXt chunk.`, { file });
-    return { ...parseCard(parseJson(chunks[chunk]!, `${file} (${chunk} chunk)`), file), avatar: bytes };
+    // A V3 card may carry a V2 copy for older apps; the spec says to read the V3 one.
+    const chunk: CardChunk = chunks.ccv3 !== undefined ? 'ccv3' : 'chara';
+    const text = chunks[chunk];
+    if (text === undefined) throw new PersonaError('input_unsupported', `${file} holds no character card: the PNG has no "chara" (V2) or "ccv3" (V3) tEXt chunk.`, { file });
+    return { ...parseCard(parseJson(text, `${file} (${chunk} chunk)`), file), avatar: bytes };
   }
   return parseCard(parseJson(bytes.toString('utf8'), file), file);
 }
