@@ -16,7 +16,7 @@ import { PersonaError } from '../errors.js';
 import { hubCacheDir } from '../hub/cache.js';
 import { parseHubId } from '../hub/hub-id.js';
 import { exportGguf, type GgufQuant } from '../modelfmt/gguf/export.js';
-import { ollamaModelfile } from '../modelfmt/gguf/modelfile.js';
+import { ggufChatTemplate, ollamaModelfile } from '../modelfmt/gguf/modelfile.js';
 import { writeInferenceOnnx } from '../modelfmt/onnx/folder.js';
 import { loadTokenizer, readTokenizerFiles } from '../modelfmt/tokenizer.js';
 import type { Persona } from '../personas/schema.js';
@@ -143,19 +143,21 @@ export function exportGgufModel(config: Config, source: ExportSource, out: strin
     mkdirSync(folder, { recursive: true });
   } else requireEmpty(out);
   const tokenizer = loadTokenizer(source.dir);
+  const { tokenizerConfig } = readTokenizerFiles(source.dir);
   const modelfile = ollamaModelfile({
     ggufFile: ggufName,
     personaName: source.persona.name,
     systemPrompt: systemPromptOf(source.persona),
-    tokenizerConfig: readTokenizerFiles(source.dir).tokenizerConfig,
+    tokenizerConfig,
     stopTokens: tokenizer.stopTokenIds.map((id) => tokenizer.idToToken(id)).filter((t): t is string => t !== undefined),
     sampling: source.persona.sampling,
   });
   const name = `${source.persona.name} (${source.version})`;
+  const chatTemplate = ggufChatTemplate(tokenizerConfig, source.persona.name);
   if (single) {
     const temp = join(folder, `.tmp-${process.pid}-${ggufName}`);
     try {
-      exportGguf(source.dir, temp, { quant: options.quant, name });
+      exportGguf(source.dir, temp, { quant: options.quant, name, chatTemplate });
       renameSync(temp, out);
     } finally {
       rmSync(temp, { force: true });
@@ -165,7 +167,7 @@ export function exportGgufModel(config: Config, source: ExportSource, out: strin
   }
   buildBeside(out, (temp) => {
     mkdirSync(temp);
-    exportGguf(source.dir, join(temp, ggufName), { quant: options.quant, name });
+    exportGguf(source.dir, join(temp, ggufName), { quant: options.quant, name, chatTemplate });
     writeFileSync(join(temp, 'Modelfile'), modelfile);
   });
   return join(out, ggufName);

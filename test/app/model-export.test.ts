@@ -4,7 +4,8 @@
  * the Hub (with its commit) or else the base folder relative to adapter/ (which our own
  * adapter reader resolves); no file of an export holds an absolute path of this machine.
  * A GGUF export writes the file and an Ollama Modelfile (FROM, the persona's name template,
- * system prompt, sampling, stop tokens) and never overwrites an existing file.
+ * system prompt, sampling, stop tokens), its chat template opens the reply under the
+ * persona's name by default, and an existing file is never overwritten.
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
@@ -13,11 +14,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { exportGgufModel, exportHfFolder, type ExportSource } from '../../src/app/model-export.ts';
 import { loadConfig, type Config } from '../../src/config/config.ts';
+import { renderChat } from '../../src/modelfmt/chat.ts';
 import { readLlamaConfig } from '../../src/modelfmt/config.ts';
 import { readAdapter } from '../../src/modelfmt/peft.ts';
 import { writeSafetensors } from '../../src/modelfmt/safetensors.ts';
 import { personaSchema } from '../../src/personas/schema.ts';
-import { loadLlamaCpp } from '../fixtures/llama-cpp.ts';
+import { loadLlamaCpp, readGgufMetadata } from '../fixtures/llama-cpp.ts';
 import { writeTinyModelFolder } from '../fixtures/tiny-model-folder.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'model-export-'));
@@ -95,6 +97,10 @@ test('GGUF export: the file loads in llama.cpp, the Modelfile carries template, 
   const cpp = await loadLlamaCpp(out);
   assert.ok(cpp.tokenize('Good morning, friends.').length > 0);
   await cpp.dispose();
+  // Apps that render the GGUF's template without generation_name still open the reply under the persona's name.
+  const template = String((await readGgufMetadata(out))['tokenizer.chat_template']);
+  const prompt = renderChat({ chat_template: template }, [{ role: 'user', content: 'Hi' }], { addGenerationPrompt: true });
+  assert.ok(prompt.endsWith('<|im_start|>user\nHi<|im_end|>\n<|im_start|>Ada\n'), prompt);
 
   const before = readFileSync(out);
   assert.throws(() => exportGgufModel(config, { persona, version: 'base', dir: baseDir }, out, { quant: 'f16' }), /already exists/);

@@ -35,6 +35,8 @@ export interface GgufExportOptions {
   quant: GgufQuant;
   /** general.name */
   name: string;
+  /** tokenizer.chat_template instead of the folder's own. */
+  chatTemplate?: string;
 }
 
 export interface GgufExportSummary {
@@ -106,7 +108,7 @@ export function exportGguf(dir: string, file: string, options: GgufExportOptions
     ...architectureMetadata(arch, config),
     ['general.file_type', u32(QUANTS[options.quant].fileType)],
     ['general.quantization_version', u32(GGML_QUANT_VERSION)],
-    ...tokenizerMetadata(tokenizerJson, tokenizerConfig, readOptionalJson(join(dir, 'config.json')), config.vocab_size, join(dir, 'tokenizer.json')),
+    ...tokenizerMetadata(tokenizerJson, options.chatTemplate === undefined ? tokenizerConfig : { ...tokenizerConfig, chat_template: options.chatTemplate }, readOptionalJson(join(dir, 'config.json')), config.vocab_size, join(dir, 'tokenizer.json')),
   ]);
   if (!metadata.has('tokenizer.ggml.eos_token_id')) {
     throw new PersonaError('tokenizer_mismatch', `${join(dir, 'tokenizer_config.json')}: no eos_token (or config.json eos_token_id) to stop generation with.`, { field: 'eos_token' });

@@ -41,9 +41,20 @@ function namedChatmlTemplate(personaName: string): string {
 }
 
 /** Whether the chat template writes a message's name and the generation name (the bundled ChatML one). */
-function showsNames(config: TokenizerConfig): boolean {
+export function showsNames(config: TokenizerConfig): boolean {
   const text = renderChat(config, [{ role: 'user', name: 'Zqx Speaker', content: 'hi' }], { addGenerationPrompt: true, generationName: 'Qzx Persona' });
   return text.includes('<|im_start|>Zqx Speaker') && text.includes('<|im_start|>Qzx Persona');
+}
+
+/**
+ * The chat template for the GGUF: a template that opens the reply under `generation_name`
+ * gets the persona's name as its default, since llama.cpp, LM Studio and the like render it
+ * without that variable (and would open the reply as "assistant", a turn the persona was
+ * never trained on); other templates are kept as they are.
+ */
+export function ggufChatTemplate(config: TokenizerConfig, personaName: string): string | undefined {
+  if (typeof config.chat_template !== 'string' || !showsNames(config)) return undefined;
+  return `{%- set generation_name = generation_name or ${JSON.stringify(personaName)} -%}${config.chat_template}`;
 }
 
 /** A value Ollama's parser reads back unchanged inside "…" (no quotes, backslashes or line breaks). */
