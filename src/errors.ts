@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   'training_diverged',
   'training_locked',
   'training_interrupted',
+  'training_memory',
   'generation_busy',
   'generation_aborted',
   'invalid_argument',
