@@ -5,6 +5,7 @@
  * the platform's roles; `/ask` is an ordinary chat event with `personaId` set.
  */
 import { PersonaError } from '../../errors.js';
+import { pickGreeting } from '../../personas/greeting.js';
 import type { Platform, Speaker } from '../types.js';
 import type { ChatServices } from './ports.js';
 import type { AdapterState } from './state.js';
@@ -38,7 +39,9 @@ export class BotCommands {
   async usePersona(context: CommandContext, personaId: string): Promise<string> {
     const persona = this.services.personas.get(personaId);
     await this.state.setChannelPersona(context.platform, context.channelId, persona.id);
-    return `${persona.name} now answers in this channel.`;
+    // A conversation with this persona starts here: its greeting (a character card's first message), if it has one.
+    const greeting = pickGreeting(persona, { user: context.user.name });
+    return `${persona.name} now answers in this channel.${greeting ? `\n\n**${persona.name}:** ${greeting}` : ''}`;
   }
 
   async forget(context: CommandContext, now = Date.now()): Promise<string> {
