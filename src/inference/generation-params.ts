@@ -16,7 +16,14 @@ export interface GenerationParams {
   top_p: number;
   min_p: number;
   repetition_penalty: number;
+  /** Only the last this many tokens are penalized (0 = the whole sequence, as HF). */
+  repetition_penalty_window: number;
   no_repeat_ngram_size: number;
+  /** DRY penalty (0 = off): see logits-processors.ts. */
+  dry_multiplier: number;
+  dry_base: number;
+  dry_allowed_length: number;
+  dry_range: number;
   bad_words_ids: number[][];
   /** Extra stop strings (the other-speaker rule is added by the caller that knows the speakers). */
   stop: string[];
@@ -32,7 +39,12 @@ export const DEFAULT_GENERATION_PARAMS: GenerationParams = {
   top_p: 0.95,
   min_p: 0,
   repetition_penalty: 1.1,
+  repetition_penalty_window: 0,
   no_repeat_ngram_size: 0,
+  dry_multiplier: 0,
+  dry_base: 1.75,
+  dry_allowed_length: 2,
+  dry_range: 512,
   bad_words_ids: [],
   stop: [],
 };
@@ -56,7 +68,12 @@ const RANGES: Record<string, Range> = {
   top_p: { min: 0, max: 1, exclusiveMin: true },
   min_p: { min: 0, max: 1 },
   repetition_penalty: { min: 0, max: 10, exclusiveMin: true },
+  repetition_penalty_window: { min: 0, max: 1_000_000, integer: true },
   no_repeat_ngram_size: { min: 0, max: 64, integer: true },
+  dry_multiplier: { min: 0, max: 100 },
+  dry_base: { min: 1, max: 10 },
+  dry_allowed_length: { min: 1, max: 64, integer: true },
+  dry_range: { min: 1, max: 1_000_000, integer: true },
 };
 
 function describe(range: Range): string {

@@ -2,7 +2,12 @@
  * Logits processors with Hugging Face names and semantics (transformers' logits_process.py),
  * each a small function that edits the last position's logits in place. `buildLogitsProcessors`
  * assembles them in HF's order: penalties and bans first, then (only when sampling) the
- * warpers temperature → top_k → top_p → min_p. A processor whose setting is a no-op is left
+ * warpers temperature → top_k → top_p → min_p. Two penalties go beyond HF, because a small
+ * persona model loops ("…the United States and the United States…", docs/benchmarks.md):
+ * a repetition penalty over only the last `repetition_penalty_window` tokens (llama.cpp's
+ * repeat_last_n: a whole-prompt penalty also punishes the persona's own common words), and
+ * DRY (text-generation-webui / llama.cpp's "don't repeat yourself"), which penalizes the token
+ * that would extend a repeat of an earlier sequence, more the longer the repeat. A processor whose setting is a no-op is left
  * out, as HF does, so greedy decoding with defaults costs nothing per token.
  *
  * Hand-written rather than taken from transformers.js because its processors work on its own
@@ -13,9 +18,44 @@ import type { GenerationParams } from './generation-params.js';
 /** `ids` is the whole sequence so far (prompt + generated), as in HF's `input_ids`. */
 export type LogitsProcessor = (logits: Float32Array, ids: readonly number[]) => void;
 
-export function repetitionPenalty(penalty: number): LogitsProcessor {
+/** HF's repetition penalty; with `window` > 0 only the last `window` tokens count. */
+export function repetitionPenalty(penalty: number, window = 0): LogitsProcessor {
   return (logits, ids) => {
-    for (const id of new Set(ids)) logits[id] = logits[id] < 0 ? logits[id] * penalty : logits[id] / penalty;
+    const recent = window > 0 && ids.length > window ? ids.slice(ids.length - window) : ids;
+    for (const id of new Set(recent)) logits[id] = logits[id] < 0 ? logits[id] * penalty : logits[id] / penalty;
+  };
+}
+
+export interface DryOptions {
+  multiplier: number;
+  base: number;
+  /** Repeats up to this many tokens long are free (common phrases). */
+  allowedLength: number;
+  /** How far back repeats are looked for. */
+  range: number;
+}
+
+/**
+ * DRY: for every earlier occurrence of the last token, the length n of the repeat that ends
+ * there (matching backwards) makes the token that followed it cost
+ * multiplier · base^(n − allowedLength) logits when n ≥ allowedLength. O(range · n) per step.
+ */
+export function dry({ multiplier, base, allowedLength, range }: DryOptions): LogitsProcessor {
+  return (logits, ids) => {
+    const end = ids.length - 1;
+    if (end < 1) return;
+    const start = Math.max(0, ids.length - range);
+    const last = ids[end];
+    const penalties = new Map<number, number>();
+    for (let i = end - 1; i >= start; i--) {
+      if (ids[i] !== last) continue;
+      let n = 1;
+      while (i - n >= start && ids[i - n] === ids[end - n] && n < end - i) n++;
+      if (n < allowedLength) continue;
+      const next = ids[i + 1];
+      penalties.set(next, Math.max(penalties.get(next) ?? 0, n));
+    }
+    for (const [token, n] of penalties) logits[token] -= multiplier * base ** (n - allowedLength);
   };
 }
 
@@ -85,7 +125,8 @@ export function minP(m: number): LogitsProcessor {
 
 export function buildLogitsProcessors(params: GenerationParams): LogitsProcessor[] {
   const list: LogitsProcessor[] = [];
-  if (params.repetition_penalty !== 1) list.push(repetitionPenalty(params.repetition_penalty));
+  if (params.repetition_penalty !== 1) list.push(repetitionPenalty(params.repetition_penalty, params.repetition_penalty_window));
+  if (params.dry_multiplier > 0) list.push(dry({ multiplier: params.dry_multiplier, base: params.dry_base, allowedLength: params.dry_allowed_length, range: params.dry_range }));
   if (params.no_repeat_ngram_size > 0) list.push(noRepeatNgram(params.no_repeat_ngram_size));
   if (params.bad_words_ids.length > 0) list.push(badWords(params.bad_words_ids));
   if (params.temperature === 0) return list; // greedy: warpers do not change the argmax

@@ -1,7 +1,7 @@
 /** Each logits processor's effect on a crafted logits vector, with Hugging Face semantics. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { badWords, buildLogitsProcessors, minP, noRepeatNgram, repetitionPenalty, temperature, topK, topP } from '../../src/inference/logits-processors.ts';
+import { badWords, buildLogitsProcessors, dry, minP, noRepeatNgram, repetitionPenalty, temperature, topK, topP } from '../../src/inference/logits-processors.ts';
 import { DEFAULT_GENERATION_PARAMS, checkGenerationParams, mergeGenerationParams } from '../../src/inference/generation-params.ts';
 import { argmax, sampleToken, seededRandom } from '../../src/inference/sampler.ts';
 import { isPersonaError } from '../../src/errors.ts';
@@ -13,6 +13,25 @@ test('repetition_penalty divides positive and multiplies negative logits of seen
   const l = logits();
   repetitionPenalty(2)(l, [0, 3, 0]);
   assert.deepEqual([...l], [1, 1, 0.5, -2, 3]);
+});
+
+test('repetition_penalty_window only penalizes the last tokens', () => {
+  const l = logits();
+  repetitionPenalty(2, 2)(l, [0, 3, 4]); // token 0 is outside the window of 2
+  assert.deepEqual([...l], [2, 1, 0.5, -2, 1.5]);
+});
+
+test('DRY penalizes the token that extends a repeat, more the longer the repeat', () => {
+  const options = { multiplier: 1, base: 2, allowedLength: 2, range: 100 };
+  const short = logits();
+  dry(options)(short, [1, 2, 3, 0, 2, 3]); // "2 3" repeats (n = 2): the 0 that followed costs 1 · 2^0
+  assert.deepEqual([...short], [1, 1, 0.5, -1, 3]);
+  const long = logits();
+  dry(options)(long, [1, 2, 3, 0, 1, 2, 3]); // "1 2 3" repeats (n = 3): 0 costs 2^1
+  assert.deepEqual([...long], [0, 1, 0.5, -1, 3]);
+  const free = logits();
+  dry(options)(free, [1, 3, 0, 2, 3]); // only "3" repeats: below allowed_length
+  assert.deepEqual([...free], [...logits()]);
 });
 
 test('no_repeat_ngram_size bans the token that would repeat a seen n-gram', () => {

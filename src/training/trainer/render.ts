@@ -54,5 +54,6 @@ export function tokenizeSample(sample: TrainableSample, context: RenderContext, 
   const end = context.tokenizer.encode(turn.end);
   const targets = new Uint8Array(prompt.length + words.length + end.length);
   targets.fill(1, prompt.length, prompt.length + words.length + (options.score ? 0 : end.length));
-  return { ids: [...prompt, ...words, ...end], targets, weight: sample.weight ?? 1, splittable: false };
+  // Monologue windows (each with its own prompt) stream into rows cut anywhere, as in pretraining: rows stay full.
+  return { ids: [...prompt, ...words, ...end], targets, weight: sample.weight ?? 1, splittable: sample.kind === 'monologue' };
 }
