@@ -20,10 +20,17 @@ const DEMO_BASE_CARD_TITLE = '# persona-builder base';
 
 export function resolveBaseDir(config: Config, base: string | undefined): string {
   if (!base) return config.BASE_MODEL_DIR;
-  const asPath = resolve(config.root, base.replace(/^~(?=$|[\\/])/, homedir()));
-  if (looksLikePath(base) || existsSync(asPath)) return asPath;
-  const id = parseHubId(base);
-  return id ? cachedSnapshotDir(config, id) : asPath;
+  const id = baseHubId(config, base);
+  return id ? cachedSnapshotDir(config, id) : baseFolderPath(config, base);
+}
+
+/** The Hub id a `base:` value names, or undefined when it names a folder. */
+export function baseHubId(config: Config, base: string): HubId | undefined {
+  return looksLikePath(base) || existsSync(baseFolderPath(config, base)) ? undefined : parseHubId(base);
+}
+
+function baseFolderPath(config: Config, base: string): string {
+  return resolve(config.root, base.replace(/^~(?=$|[\\/])/, homedir()));
 }
 
 function looksLikePath(base: string): boolean {

@@ -9,7 +9,7 @@
  *     snapshots/<commit>/<file>      relative symlink to ../../blobs/<etag>
  */
 import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import type { Config } from '../config/config.js';
 import { isCommitHash, type HubId } from './hub-id.js';
 
@@ -88,13 +88,24 @@ function isDanglingLink(path: string): boolean {
   }
 }
 
+/** The repo and commit of a snapshot folder of this cache (models--org--name/snapshots/<commit>), or undefined for any other folder. */
+export function snapshotOf(config: Config, dir: string): { repo: string; commit: string } | undefined {
+  const parts = relative(hubCacheDir(config), dir).split(sep);
+  if (parts.length !== 3 || !parts[0].startsWith(REPO_PREFIX) || parts[1] !== 'snapshots' || !isCommitHash(parts[2])) return undefined;
+  return { repo: repoOfFolder(parts[0]), commit: parts[2] };
+}
+
+function repoOfFolder(name: string): string {
+  return name.slice(REPO_PREFIX.length).split(SEPARATOR).join('/');
+}
+
 /** `org/name` of every model repo in the cache. */
 export function cachedRepos(config: Config): string[] {
   const dir = hubCacheDir(config);
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && entry.name.startsWith(REPO_PREFIX))
-    .map((entry) => entry.name.slice(REPO_PREFIX.length).split(SEPARATOR).join('/'))
+    .map((entry) => repoOfFolder(entry.name))
     .sort();
 }
 

@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { isPersonaError } from '../../src/errors.ts';
 import { resolveBaseDir } from '../../src/hub/base-location.ts';
+import { snapshotOf } from '../../src/hub/cache.ts';
+import { baseModelChoice } from '../../src/inference/model-location.ts';
 import { listCachedBases } from '../../src/hub/cached-bases.ts';
 import { requireHubId } from '../../src/hub/hub-id.ts';
 import { pullBase } from '../../src/hub/pull.ts';
@@ -170,6 +172,8 @@ test("a persona's base: org/name resolves from the cache, and a missing one quot
   const dir = resolveBaseDir(config, 'org/tiny');
   assert.equal(dir, join(config.HF_HOME, 'hub', 'models--org--tiny', 'snapshots', hub.commit));
   assert.equal(resolveBaseDir(config, `org/tiny@${hub.commit}`), dir);
+  assert.deepEqual(snapshotOf(config, dir), { repo: 'org/tiny', commit: hub.commit });
+  assert.equal(baseModelChoice(config, { base: 'org/tiny' }).dir, dir, 'serving resolves it the same way');
   const folder = loadModelFolder(dir);
   assert.equal(folder.config.model_type, 'llama');
   assert.throws(() => resolveBaseDir(config, 'org/other@v2'), (error: Error) => isPersonaError(error, 'model_not_found') && error.message.includes('run `npx persona base pull org/other@v2` first'));

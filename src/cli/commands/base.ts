@@ -9,7 +9,8 @@ import type { Config } from '../../config/config.js';
 import { PersonaError } from '../../errors.js';
 import { findCachedBase, listCachedBases, removeCachedRepo, type CachedBase } from '../../hub/cached-bases.js';
 import { readRef } from '../../hub/cache.js';
-import { formatHubId, parseHubId, requireHubId } from '../../hub/hub-id.js';
+import { baseHubId } from '../../hub/base-location.js';
+import { formatHubId, requireHubId } from '../../hub/hub-id.js';
 import { pullBase, type PullProgress } from '../../hub/pull.js';
 import { loadAllPersonas } from '../../personas/load.js';
 import { action, cliConfig } from '../context.js';
@@ -46,7 +47,7 @@ function downloadBar(label: string): { update: (progress: PullProgress) => void;
 function personasUsing(config: Config, base: CachedBase): string[] {
   return loadAllPersonas(config.PERSONAS_DIR)
     .filter((persona) => {
-      const id = persona.base ? parseHubId(persona.base) : undefined;
+      const id = persona.base ? baseHubId(config, persona.base) : undefined;
       return id?.repo === base.repo && readRef(config, id) === base.commit;
     })
     .map((persona) => persona.id);
