@@ -13,7 +13,7 @@ import { addDrafts } from '../curation/samples.js';
 import { PersonaError } from '../errors.js';
 import { buildSamples } from '../ingest/samples.js';
 import type { Message } from '../ingest/types.js';
-import { cardFromPersona, idFromName, personaFromCard, readCardFile, type CardSpec } from '../personas/card.js';
+import { cardFromPersona, idFromName, personaFromCard, readCardBytes, readCardFile, type CardSpec } from '../personas/card.js';
 import { placeholderPng, writeCardChunk } from '../personas/card-png.js';
 import { parseExampleDialogues } from '../personas/greeting.js';
 import { loadAllPersonas, loadPersona, parsePersona, personaPath } from '../personas/load.js';
@@ -28,9 +28,14 @@ export interface ImportedCard {
   pendingSamples: number;
 }
 
-export async function importCard(deps: { config: Config; store: Store }, file: string, options: { id?: string; name?: string } = {}): Promise<ImportedCard> {
+/**
+ * Imports a card file, or an upload (`{ bytes, name }`, e.g. from the studio). Options pick
+ * another id or display name when the card's name is taken.
+ */
+export async function importCard(deps: { config: Config; store: Store }, source: string | { bytes: Uint8Array; name: string }, options: { id?: string; name?: string } = {}): Promise<ImportedCard> {
   const dir = deps.config.PERSONAS_DIR;
-  const card = readCardFile(file);
+  const file = typeof source === 'string' ? source : basename(source.name);
+  const card = typeof source === 'string' ? readCardFile(source) : readCardBytes(source.bytes, file);
   const name = options.name?.trim() || card.data.name.trim();
   if (!name) throw new PersonaError('input_malformed', `${file}: card field "data.name" is empty; give the persona a name with --name.`, { file, field: 'data.name' });
   const id = options.id ?? idFromName(name);
@@ -51,24 +56,27 @@ export async function importCard(deps: { config: Config; store: Store }, file: s
   return { persona: written, spec: card.spec, pendingSamples: added.added.length };
 }
 
-/** Writes the persona as a card: `.json`, or `.png` with the avatar (or a placeholder) carrying the card chunk. */
-export function exportCard(config: Config, id: string, out: string, spec: CardSpec = 'v3'): { file: string; spec: CardSpec } {
+/** The persona as a card file's contents: JSON text, or a PNG (its avatar, or a placeholder) carrying the card chunk. */
+export function cardContents(config: Config, id: string, format: 'png' | 'json', spec: CardSpec = 'v3'): Uint8Array | string {
   const persona = loadPersona(config.PERSONAS_DIR, id);
+  const json = JSON.stringify(cardFromPersona(persona, spec), null, format === 'json' ? 2 : undefined);
+  if (format === 'json') return json;
+  const avatar = avatarPath(config.PERSONAS_DIR, persona);
+  const usable = avatar && existsSync(avatar) && extname(avatar).toLowerCase() === '.png' ? avatar : undefined;
+  try {
+    return writeCardChunk(usable ? readFileSync(usable) : placeholderPng(), spec === 'v3' ? 'ccv3' : 'chara', json);
+  } catch (error) {
+    throw new PersonaError('input_malformed', `${usable}: the avatar is not a readable PNG (${(error as Error).message}); fix or remove the persona's avatar field.`, { file: usable, field: 'avatar' });
+  }
+}
+
+/** Writes the persona as a card file; the extension (.png or .json) picks the format. */
+export function exportCard(config: Config, id: string, out: string, spec: CardSpec = 'v3'): { file: string; spec: CardSpec } {
   const ext = extname(out).toLowerCase();
   if (ext !== '.png' && ext !== '.json') throw new PersonaError('invalid_argument', `--card ${out}: the file must end in .png or .json.`, { field: 'card' });
-  const json = JSON.stringify(cardFromPersona(persona, spec), null, ext === '.json' ? 2 : undefined);
-  let bytes: Uint8Array | string = json;
-  if (ext === '.png') {
-    const avatar = avatarPath(config.PERSONAS_DIR, persona);
-    const usable = avatar && existsSync(avatar) && extname(avatar).toLowerCase() === '.png' ? avatar : undefined;
-    try {
-      bytes = writeCardChunk(usable ? readFileSync(usable) : placeholderPng(), spec === 'v3' ? 'ccv3' : 'chara', json);
-    } catch (error) {
-      throw new PersonaError('input_malformed', `${usable}: the avatar is not a readable PNG (${(error as Error).message}); fix or remove the persona's avatar field.`, { file: usable, field: 'avatar' });
-    }
-  }
+  const contents = cardContents(config, id, ext === '.png' ? 'png' : 'json', spec);
   const temp = `${out}.tmp-${process.pid}`;
-  writeFileSync(temp, bytes);
+  writeFileSync(temp, contents);
   renameSync(temp, out);
   return { file: out, spec };
 }

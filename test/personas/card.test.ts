@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { exportCard, importCard } from '../../src/app/persona-card.ts';
+import { cardContents, exportCard, importCard } from '../../src/app/persona-card.ts';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { countSamples, listSamples } from '../../src/curation/index.ts';
 import { isPersonaError } from '../../src/errors.ts';
@@ -123,6 +123,16 @@ test('bad cards name the field and write nothing', async () => {
   await assert.rejects(importCard({ config, store }, ada), (e) => isPersonaError(e, 'invalid_argument') && /"data\.name" \("ada"\) collides with the existing persona "ada"/.test(e.message));
   assert.deepEqual(readdirSync(config.PERSONAS_DIR).sort(), before, 'no persona file or avatar written');
   assert.equal((await countSamples(store, 'bad')).pending, pendingBefore);
+});
+
+test('an uploaded card (bytes and a file name, as the studio gets it) imports and exports without files', async () => {
+  const bytes = writeCardChunk(placeholderPng(8), 'chara', JSON.stringify(V2));
+  const { persona } = await importCard({ config, store }, { bytes, name: '../../etc/upload.png' }, { id: 'uploaded', name: 'Uploaded Mara' });
+  assert.equal(persona.avatar, 'uploaded.png');
+  const json = JSON.parse(String(cardContents(config, 'uploaded', 'json', 'v2')));
+  assert.equal(json.data.mes_example, DATA.mes_example);
+  const png = cardContents(config, 'uploaded', 'png', 'v3') as Uint8Array;
+  assert.equal(JSON.parse(readCardChunks(png, 'x.png').ccv3 ?? '{}').data.name, 'Uploaded Mara');
 });
 
 test('greetings and example dialogues fill in the card macros', () => {
