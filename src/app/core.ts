@@ -28,7 +28,7 @@ export interface CoreHooks {
 }
 
 export async function openCore(config: Config, hooks: CoreHooks = {}): Promise<Core> {
-  const store = await openStore(config.storeUrl);
+  const store = await openStore(config.storeUrl, config.storeOptions);
   let registry!: ModelRegistry;
   const engine = new InferenceEngine(config, {
     onModelLoad: hooks.onModelLoad,

@@ -29,6 +29,8 @@ export const configSchema = z.object({
   TRANSCRIPTS_DIR: z.string().default('transcripts'),
   BASE_MODEL_DIR: z.string().default('models/base'),
   STORE_URL: z.string().optional(),
+  /** Allow creating a new, empty store at a STORE_URL this installation has not used (see src/store/identity.ts). */
+  STORE_CREATE: hfFlag,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
   ORT_THREADS: z.coerce.number().int().min(0).default(0),
   TRAINING_CONCURRENCY: z.coerce.number().int().min(1).default(1),
@@ -53,6 +55,7 @@ export const configSchema = z.object({
   STUDIO_TOKEN: z.string().optional(),
   HEALTH_PORT: port.optional(),
   PERSONA_ROLES: csv,
+  ORT_EXECUTION_PROVIDERS: csv,
   TRAINING_JOB_LOCK_MS: z.coerce.number().int().min(1000).default(120000),
   HF_HOME: z.string().default(join(homedir(), '.cache', 'huggingface')),
   HF_TOKEN: z.string().regex(/^hf_/, 'a Hugging Face access token starts with "hf_"').optional(),
@@ -67,6 +70,8 @@ export interface Config extends RawConfig {
   root: string;
   /** STORE_URL with the default filled in: an embedded SQLite file under DATA_DIR. */
   storeUrl: string;
+  /** How stores are opened: the registry of known stores (DATA_DIR/stores.json) and STORE_CREATE. */
+  storeOptions: { registry: string; create: boolean };
 }
 
 export interface LoadConfigOptions {
@@ -102,6 +107,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     HF_HOME: at(raw.HF_HOME.replace(/^~(?=$|\/)/, homedir())),
     HF_ENDPOINT: raw.HF_ENDPOINT.replace(/\/+$/, ''),
     storeUrl: raw.STORE_URL ?? `sqlite://${at(raw.DATA_DIR)}/persona.sqlite`,
+    storeOptions: { registry: join(at(raw.DATA_DIR), 'stores.json'), create: raw.STORE_CREATE },
   };
 }
 

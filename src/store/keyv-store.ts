@@ -4,10 +4,19 @@
  */
 import type { Keyv } from 'keyv';
 import { PersonaError } from '../errors.js';
+import { IDENTITY_KEY, establishIdentity, lostDataError, type IdentityOptions, type StoreIdentity } from './identity.js';
 import { decodeValue, encodeValue, type NativeOps } from './native.js';
 import type { ConditionalWrite, Store, StoreEntry, WriteBatch } from './types.js';
 
+/** How long one store call may take before it fails (a server that stopped answering); scans read whole key ranges. */
+const CALL_TIMEOUT_MS = 10_000;
+const SCAN_TIMEOUT_MS = 60_000;
+
 export class KeyvStore implements Store {
+  private identity: StoreIdentity | undefined;
+  /** Set after a reconnect: the identity is read again before the next call. */
+  private stale = false;
+
   constructor(
     readonly kind: Store['kind'],
     private readonly keyv: Keyv,
@@ -15,10 +24,48 @@ export class KeyvStore implements Store {
     private readonly where: string,
   ) {}
 
+  /** Reads (or, for a new store, writes) the store's identity; see identity.ts. */
+  async open(options: IdentityOptions): Promise<this> {
+    this.identity = await this.guard(() =>
+      establishIdentity(
+        {
+          read: () => this.keyv.get<StoreIdentity>(IDENTITY_KEY),
+          write: async (identity) => void (await this.keyv.set(IDENTITY_KEY, identity)),
+          isEmpty: () => this.native.isEmpty(),
+        },
+        this.where,
+        options,
+      ),
+    );
+    return this;
+  }
+
+  /** The connection was lost and re-established (Redis): the server may have restarted empty. */
+  markStale(): void {
+    if (this.identity) this.stale = true;
+  }
+
+  private async checkIdentity(): Promise<void> {
+    const current = await this.keyv.get<StoreIdentity>(IDENTITY_KEY);
+    if (current?.id !== this.identity?.id) throw lostDataError(this.where, this.identity?.id ?? '?');
+    this.stale = false;
+  }
+
+  /** A call that fails after CALL_TIMEOUT_MS instead of waiting for a server that does not answer. */
+  private timed<T>(run: () => Promise<T>, ms = CALL_TIMEOUT_MS): Promise<T> {
+    if (this.kind !== 'redis') return run(); // SQLite calls are synchronous underneath
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
+    });
+    return Promise.race([run(), timeout]).finally(() => clearTimeout(timer));
+  }
+
   /** Every backend failure becomes one PersonaError naming the store, so callers handle one code. */
-  private async guard<T>(run: () => Promise<T>): Promise<T> {
+  private async guard<T>(run: () => Promise<T>, ms = CALL_TIMEOUT_MS): Promise<T> {
     try {
-      return await run();
+      if (this.stale) await this.timed(() => this.checkIdentity());
+      return await this.timed(run, ms);
     } catch (error) {
       if (error instanceof PersonaError) throw error;
       throw new PersonaError('store_unavailable', `The store at ${this.where} failed: ${(error as Error).message}.`, { store: this.where }, { cause: error });
@@ -76,7 +123,7 @@ export class KeyvStore implements Store {
       const all: Array<[string, string]> = [];
       for await (const row of this.native.scan(prefix)) all.push(row);
       return all;
-    });
+    }, SCAN_TIMEOUT_MS);
     for (const [key, raw] of rows) {
       const value = decodeValue<T>(raw);
       if (value !== undefined) yield [key, value];

@@ -34,6 +34,8 @@ export interface NativeOps {
   scan(prefix: string): AsyncIterable<[string, string]>;
   members(set: string): Promise<string[]>;
   size(set: string): Promise<number>;
+  /** True when the store holds no keys and no sets at all (a new or wiped store). */
+  isEmpty(): Promise<boolean>;
 }
 
 interface Envelope<T> {

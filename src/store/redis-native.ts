@@ -22,7 +22,7 @@ interface RedisCommands {
   multi(): RedisMulti;
   set(key: string, value: string, options: { NX: true; PX?: number }): Promise<string | null>;
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
-  scan(cursor: string, options: { MATCH: string; COUNT: number; TYPE: string }): Promise<{ cursor: string | number; keys: string[] }>;
+  scan(cursor: string, options: { MATCH: string; COUNT: number; TYPE?: string }): Promise<{ cursor: string | number; keys: string[] }>;
   mGet(keys: string[]): Promise<Array<string | null>>;
   sMembers(key: string): Promise<string[]>;
   sCard(key: string): Promise<number>;
@@ -137,6 +137,18 @@ export class RedisNative implements NativeOps {
   async members(set: string): Promise<string[]> {
     const client = await this.client();
     return (await client.sMembers(this.setKey(set))).map(String).sort();
+  }
+
+  async isEmpty(): Promise<boolean> {
+    const client = await this.client();
+    // Any key of our namespace, strings and sets alike; SCAN may need several pages to find one.
+    let cursor = '0';
+    do {
+      const page = await client.scan(cursor, { MATCH: `${escapeGlob(this.key(''))}*`, COUNT: SCAN_BATCH });
+      if (page.keys.length > 0) return false;
+      cursor = String(page.cursor);
+    } while (cursor !== '0');
+    return true;
   }
 
   async size(set: string): Promise<number> {

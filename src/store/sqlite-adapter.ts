@@ -60,6 +60,7 @@ export class SqliteKeyvAdapter extends EventEmitter implements NativeOps {
       removeMember: this.db.prepare<[string, string]>('DELETE FROM members WHERE name = ? AND member = ?'),
       members: this.db.prepare<[string], { member: string }>('SELECT member FROM members WHERE name = ? ORDER BY member'),
       size: this.db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM members WHERE name = ?'),
+      anyKey: this.db.prepare<[], { found: number }>('SELECT 1 AS found FROM kv UNION ALL SELECT 1 FROM members LIMIT 1'),
       purgeExpired: this.db.prepare<[number]>('DELETE FROM kv WHERE expires IS NOT NULL AND expires <= ?'),
     };
     this.statements.purgeExpired.run(Date.now());
@@ -156,6 +157,10 @@ export class SqliteKeyvAdapter extends EventEmitter implements NativeOps {
 
   async members(set: string): Promise<string[]> {
     return this.statements.members.all(set).map((row) => row.member);
+  }
+
+  async isEmpty(): Promise<boolean> {
+    return this.statements.anyKey.get() === undefined;
   }
 
   async size(set: string): Promise<number> {

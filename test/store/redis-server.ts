@@ -9,6 +9,7 @@ import { once } from 'node:events';
 
 export interface RedisServer {
   url: string;
+  port: number;
   stop(): Promise<void>;
 }
 
@@ -31,9 +32,10 @@ export function assertRedisInstalled(): void {
   }
 }
 
-export async function startRedis(): Promise<RedisServer> {
+/** A fresh, empty server; `port` reuses a port (a restart of a server without persistence). */
+export async function startRedis(options: { port?: number } = {}): Promise<RedisServer> {
   assertRedisInstalled();
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -55,6 +57,7 @@ export async function startRedis(): Promise<RedisServer> {
   await ready;
   return {
     url: `redis://127.0.0.1:${port}`,
+    port,
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');

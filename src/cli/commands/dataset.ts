@@ -50,7 +50,7 @@ export function registerDatasetCommands(program: Command): void {
       action(async (id: string, flags: { json?: boolean }) => {
         const config = cliConfig();
         const persona = loadPersona(config.PERSONAS_DIR, id);
-        const report = await withStore(config.storeUrl, (store) => repairIndexes(store, persona.id));
+        const report = await withStore(config.storeUrl, (store) => repairIndexes(store, persona.id), config.storeOptions);
         console.log(flags.json ? JSON.stringify(report) : `Checked ${report.samples} samples of ${report.persona}: ${report.added} index entries added, ${report.removed} removed, ${report.dedupeKeys} dedupe keys restored.`);
       }),
     );

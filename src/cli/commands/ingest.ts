@@ -86,6 +86,7 @@ export function registerIngestCommands(program: Command): void {
                 bar?.update(index, { file });
               },
             }),
+            config.storeOptions,
           );
           bar?.update(summary.files, { file: 'done' });
         } finally {
