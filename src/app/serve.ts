@@ -14,6 +14,7 @@ import { startTraining } from './training.js';
 import { openCore, type Core } from './core.js';
 import { startHealthServer } from './health.js';
 import { Metrics } from './metrics.js';
+import { useExecutionProviders } from '../util/execution-providers.js';
 import { startAdapters, type RunningAdapter } from './adapters.js';
 import { AppEvents } from './events.js';
 import { ensureExampleTranscripts } from '../datasets/examples.js';
@@ -36,6 +37,7 @@ export interface ServeOptions {
 export async function serve(config: Config, options: ServeOptions = {}): Promise<Server> {
   const log = logger('serve');
   const roles = serveRoles(config, options.roles);
+  useExecutionProviders(config.ORT_EXECUTION_PROVIDERS);
   const metrics = new Metrics();
   const core = await openCore(config, { onModelLoad: metrics.modelLoaded });
   // Every file is validated (schedule included) before anything is scheduled; broken ones are reported, the rest serve.

@@ -1,6 +1,7 @@
 /** What every CLI command gets: the config (loaded once) and a uniform way to fail. */
 import { loadConfig, type Config } from '../config/config.js';
 import { configureLogger } from '../log.js';
+import { useExecutionProviders } from '../util/execution-providers.js';
 import { isPersonaError } from '../errors.js';
 
 let config: Config | undefined;
@@ -10,6 +11,7 @@ export function cliConfig(): Config {
     config = loadConfig();
     // At a terminal, log lines are read by a person: one plain line each, not JSON.
     configureLogger(config.LOG_LEVEL, process.stderr.isTTY === true);
+    useExecutionProviders(config.ORT_EXECUTION_PROVIDERS);
   }
   return config;
 }

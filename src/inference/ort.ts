@@ -18,6 +18,7 @@ import { availableParallelism, cpus } from 'node:os';
 import ort from 'onnxruntime-node';
 import { PersonaError } from '../errors.js';
 import { claimedCores } from '../util/cpu-claims.js';
+import { withProviderFallback } from '../util/execution-providers.js';
 
 export interface DecoderShape {
   layers: number;
@@ -341,7 +342,10 @@ async function createSession(model: string | Uint8Array, threads: number, source
     ...(threads > 0 ? { intraOpNumThreads: threads } : {}),
   };
   try {
-    return typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
+    return await withProviderFallback((executionProviders) => {
+      const withProviders = executionProviders ? { ...options, executionProviders } : options;
+      return typeof model === 'string' ? ort.InferenceSession.create(model, withProviders) : ort.InferenceSession.create(model, withProviders);
+    });
   } catch (error) {
     throw new PersonaError('model_corrupt', `${source}: ONNX Runtime could not load the model (${(error as Error).message.split('\n')[0]}).`, { file: source }, { cause: error });
   }

@@ -5,6 +5,7 @@
  */
 import ort from 'onnxruntime-node';
 import { claimCores } from '../util/cpu-claims.js';
+import { withProviderFallback } from '../util/execution-providers.js';
 import type { DType } from './graph/ir.js';
 
 export type Feed = { dtype: DType; dims: number[]; data: Float32Array | Float64Array | BigInt64Array | Uint8Array | Uint16Array };
@@ -34,7 +35,8 @@ export class GraphRunner {
   ) {}
 
   static async create(bytes: Uint8Array, options: RunnerOptions = {}): Promise<GraphRunner> {
-    const session = await ort.InferenceSession.create(bytes, {
+    const session = await withProviderFallback((executionProviders) => ort.InferenceSession.create(bytes, {
+      ...(executionProviders ? { executionProviders } : {}),
       intraOpNumThreads: options.threads ?? 2,
       interOpNumThreads: 1,
       executionMode: 'sequential',
@@ -44,7 +46,7 @@ export class GraphRunner {
       enableProfiling: options.profilePrefix !== undefined,
       profileFilePrefix: options.profilePrefix,
       extra: { session: { intra_op: { allow_spinning: options.spinning ? '1' : '0' } } },
-    });
+    }));
     return new GraphRunner(session, claimCores(options.threads ?? 2));
   }
 
