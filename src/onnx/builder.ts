@@ -71,6 +71,11 @@ function attribute(name: string, value: AttrValue): onnxProto.onnx.IAttributePro
   return { name, type: A.TENSOR, t: tensorProto('', value) };
 }
 
+/** A serialized ValueInfoProto (a graph input or output declaration), for byte-level graph edits. */
+export function valueInfoBytes(name: string, type: ElemType, dims: Dim[]): Uint8Array {
+  return onnx.ValueInfoProto.encode(valueInfo(name, type, dims)).finish();
+}
+
 /** ModelProto.producer_name of every graph this project writes. */
 export const PRODUCER_NAME = 'persona-builder';
 

@@ -6,12 +6,13 @@
  *
  *   input_ids [batch, sequence_length] int64, attention_mask [batch, total_sequence_length] int64,
  *   position_ids [batch, sequence_length] int64, past_key_values.N.key|value
- *   [batch, kv_heads, past_sequence_length, head_dim] float32, num_logits_to_keep [] int64
+ *   [batch, kv_heads, past_sequence_length, head_dim] float32 (Optimum's inputs, nothing else)
  *   → logits [batch, kept, vocab], present.N.key|value [batch, kv_heads, total_sequence_length, head_dim],
  *     new_key_values.N.key|value [batch, kv_heads, sequence_length, head_dim] (this step's rows of present)
  *
  * num_logits_to_keep follows transformers.js: 0 = logits for every position (scoring), k = the
- * last k positions (generation passes 1, so prefill skips the prompt's lm_head work).
+ * last k positions (generation passes 1, so prefill skips the prompt's lm_head work). It is an
+ * initializer holding 0, which our generator turns into an input at load (logits-to-keep.ts).
  *
  * Only default-domain ops; the RMSNorm is written as Pow/ReduceMean/Add/Sqrt/Div/Mul because
  * that is the pattern ONNX Runtime's SimplifiedLayerNormFusion recognizes at load. q/k/v and
@@ -24,6 +25,7 @@ import { decoderForward, type DecoderOps } from '../arch/decoder.js';
 import type { RopeSpec } from '../arch/rope.js';
 import { modelSpec, type LayerSpec, type LinearSpec, type ModelSpec } from '../arch/spec.js';
 import type { LlamaConfig } from '../config.js';
+import { LOGITS_TO_KEEP } from './logits-to-keep.js';
 import { quantizedInt8, stackedRows, transposed, weightFor } from './weights.js';
 
 export interface InferenceGraphOptions {
@@ -299,7 +301,9 @@ class LlamaGraphWriter {
     for (let i = 0; i < config.num_hidden_layers; i++) {
       for (const kind of ['key', 'value']) b.input(`past_key_values.${i}.${kind}`, 'float32', ['batch_size', KV, 'past_sequence_length', hd]);
     }
-    const keep = b.input('num_logits_to_keep', 'int64', []);
+    // An initializer, not an input: runners that feed only the standard inputs get every
+    // position's logits; our generator makes it an input at load (logits-to-keep.ts).
+    const keep = b.initializer(LOGITS_TO_KEEP, tensor('int64', [], BigInt64Array.of(0n)));
     const h = decoderForward(this.spec, this.ops);
     // Keep the last num_logits_to_keep positions (Slice from -0 = 0 keeps them all).
     const start = b.op('Unsqueeze', [b.op('Neg', [keep]), this.i64('axis0', [0])]);
@@ -322,7 +326,7 @@ class LlamaGraphWriter {
 /**
  * ModelProto.producer_version of the graphs this exporter writes. Bump the number whenever a
  * change makes earlier exports worth replacing (2: new_key_values outputs; 3: one model
- * definition, Qwen2 biases no longer dropped); model folders' onnx/model.onnx files with an
+ * definition, Qwen2 biases no longer dropped, only standard inputs); model folders' onnx/model.onnx files with an
  * older tag are re-exported when next loaded (onnx/folder.ts).
  */
 export const INFERENCE_GRAPH_FORMAT = 3;
