@@ -17,6 +17,7 @@ import { statSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import ort from 'onnxruntime-node';
 import { PersonaError } from '../errors.js';
+import { generatorModel } from '../modelfmt/onnx/logits-to-keep.js';
 import { claimedCores } from '../util/cpu-claims.js';
 import { withProviderFallback } from '../util/execution-providers.js';
 
@@ -175,6 +176,7 @@ export class DecoderSession {
   /** Loads and checks a decoder; any failure is `model_corrupt` naming `source`. */
   static async load(model: string | Uint8Array, shape: DecoderShape, settings: SessionSettings, source = typeof model === 'string' ? model : 'model bytes'): Promise<DecoderSession> {
     const plan = threadPlan(settings.threads, typeof model === 'string' ? fileSize(model) : model.byteLength);
+    model = generatorModel(model); // our exports: num_logits_to_keep becomes an input
     const session = await createSession(model, plan.threads, source);
     const problem = describeMismatch(session, shape);
     if (problem) {
