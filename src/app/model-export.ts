@@ -16,6 +16,7 @@ import { PersonaError } from '../errors.js';
 import { hubCacheDir } from '../hub/cache.js';
 import { parseHubId } from '../hub/hub-id.js';
 import { exportGguf, type GgufQuant } from '../modelfmt/gguf/export.js';
+import { exportGgufLora } from '../modelfmt/gguf/lora.js';
 import { ggufChatTemplate, ollamaModelfile } from '../modelfmt/gguf/modelfile.js';
 import { writeInferenceOnnx } from '../modelfmt/onnx/folder.js';
 import { loadTokenizer, readTokenizerFiles } from '../modelfmt/tokenizer.js';
@@ -171,4 +172,19 @@ export function exportGgufModel(config: Config, source: ExportSource, out: strin
     writeFileSync(join(temp, 'Modelfile'), modelfile);
   });
   return join(out, ggufName);
+}
+
+/** `--adapter-only`: the version's LoRA adapter alone as a GGUF LoRA (FILE.gguf, or DIR/<persona>-lora.gguf). */
+export function exportGgufAdapter(source: ExportSource, out: string): string {
+  const file = out.endsWith('.gguf') ? out : join(out, `${source.persona.id}-lora.gguf`);
+  if (existsSync(file)) throw new PersonaError('invalid_argument', `${file} already exists; choose another --out.`, { out: file });
+  mkdirSync(dirname(file), { recursive: true });
+  const temp = join(dirname(file), `.tmp-${process.pid}-${basename(file)}`);
+  try {
+    exportGgufLora(source.dir, source.dir, temp, `${source.persona.name} (${source.version}) LoRA`);
+    renameSync(temp, file);
+  } finally {
+    rmSync(temp, { force: true });
+  }
+  return file;
 }

@@ -12,7 +12,7 @@ import { after, test } from 'node:test';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { exportGgufModel, exportHfFolder, type ExportSource } from '../../src/app/model-export.ts';
+import { exportGgufAdapter, exportGgufModel, exportHfFolder, type ExportSource } from '../../src/app/model-export.ts';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { renderChat } from '../../src/modelfmt/chat.ts';
 import { readLlamaConfig } from '../../src/modelfmt/config.ts';
@@ -58,7 +58,10 @@ function assertPortable(dir: string): void {
 test('LoRA version on a local base: merged weights on top, adapter/ with a relative base pointer, no machine paths', () => {
   const baseDir = writeTinyModelFolder({ flavour: 'base', dir: join(root, 'bases', 'tiny') }).dir;
   const out = join(root, 'exports', 'local');
-  exportHfFolder(config, loraVersion(baseDir, 'v1'), out, {});
+  const version = loraVersion(baseDir, 'v1');
+  exportHfFolder(config, version, out, {});
+  assert.equal(exportGgufAdapter(version, join(root, 'exports', 'lora')), join(root, 'exports', 'lora', 'ada-lora.gguf'));
+  assert.throws(() => exportGgufAdapter(version, join(root, 'exports', 'lora')), /already exists/);
   assert.ok(existsSync(join(out, 'model.safetensors')) && existsSync(join(out, 'onnx', 'model.onnx')));
   assert.ok(!existsSync(join(out, 'adapter_config.json')), 'transformers with peft must not see an adapter at the top level');
   const adapterConfig = JSON.parse(readFileSync(join(out, 'adapter', 'adapter_config.json'), 'utf8'));

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { openCore } from '../../app/core.js';
-import { exportGgufModel, exportHfFolder } from '../../app/model-export.js';
+import { exportGgufAdapter, exportGgufModel, exportHfFolder } from '../../app/model-export.js';
 import { PersonaError } from '../../errors.js';
 import { resolveModelChoice } from '../../inference/model-location.js';
 import { GGUF_QUANTS, type GgufQuant } from '../../modelfmt/gguf/export.js';
@@ -29,8 +29,9 @@ export function registerExportCommands(program: Command): void {
     .option('--int8', 'quantize the linear layers and lm_head to int8 (the file is about half the size: the embedding table stays float32)')
     .option('--format <format>', 'hf (a Hugging Face folder with onnx/model.onnx) or gguf (one GGUF file for llama.cpp, Ollama, LM Studio, plus an Ollama Modelfile)', 'hf')
     .option('--quant <type>', `GGUF weights: ${GGUF_QUANTS.join(', ')}`, 'q8_0')
+    .option('--adapter-only', 'with --format gguf: only the LoRA adapter, as a GGUF LoRA for llama.cpp --lora / Ollama ADAPTER (a LoRA-trained version)')
     .action(
-      action(async (id: string, options: { out?: string; card?: string; spec: string; version?: string; int8?: boolean; format?: string; quant?: string }) => {
+      action(async (id: string, options: { out?: string; card?: string; spec: string; version?: string; int8?: boolean; format?: string; quant?: string; adapterOnly?: boolean }) => {
         const config = cliConfig();
         if (options.card) {
           if (options.spec !== 'v2' && options.spec !== 'v3') throw new PersonaError('invalid_argument', `--spec ${options.spec}: choose v2 or v3.`, { field: 'spec' });
@@ -55,6 +56,11 @@ export function registerExportCommands(program: Command): void {
           await core.close();
         }
         if (!existsSync(join(source.dir, 'config.json'))) throw new PersonaError('model_not_found', `${source.dir} is not a model folder (no config.json).`, { dir: source.dir });
+        if (format === 'gguf' && options.adapterOnly) {
+          const file = exportGgufAdapter({ persona, ...source }, out);
+          console.log(`Exported the LoRA adapter of ${persona.id} ${source.version} to ${file} (use with the base's GGUF: llama-cli -m BASE.gguf --lora ${file}).`);
+          return;
+        }
         if (format === 'gguf') {
           const file = exportGgufModel(config, { persona, ...source }, out, { quant: quant as GgufQuant });
           console.log(`Exported ${persona.id} ${source.version} to ${file} (${quant}) with an Ollama Modelfile beside it: ollama create ${persona.id} -f ${join(dirname(file), 'Modelfile')}`);
