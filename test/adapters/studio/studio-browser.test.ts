@@ -51,6 +51,12 @@ test('Persona Studio in Chromium: a first session, page by page', { timeout: 180
   mkdirSync(ARTIFACTS, { recursive: true });
   const page = await browser.context.newPage();
   page.setDefaultTimeout(20_000);
+  // Roll back and Remove ask first (window.confirm): answer yes, and remember the question.
+  const confirmations: string[] = [];
+  page.on('dialog', (dialog) => {
+    confirmations.push(dialog.message());
+    void dialog.accept();
+  });
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   // Refusals (409, 413, 415…) are expected answers; Chromium logs each as a failed resource.
@@ -231,12 +237,17 @@ test('Persona Studio in Chromium: a first session, page by page', { timeout: 180
     assert.equal((await registry.champion(PERSONA))?.version, second);
     await page.getByRole('button', { name: 'Roll back' }).click();
     await page.getByRole('status').getByText('Rolled back.').waitFor();
+    assert.match(confirmations.at(-1)!, new RegExp(`^Roll back ${second}\\? The previous champion`));
     const previous = (await registry.champion(PERSONA))?.version ?? 'base model';
     assert.notEqual(previous, second);
     await champion.getByText(previous, { exact: true }).waitFor();
     await page.getByRole('button', { name: `promote ${second}` }).click();
     await champion.getByText(second, { exact: true }).waitFor();
     assert.equal((await registry.champion(PERSONA))?.version, second);
+    await page.getByRole('button', { name: `remove ${first}` }).click();
+    await page.getByRole('status').getByText(`Removed ${first}.`).waitFor();
+    assert.match(confirmations.at(-1)!, new RegExp(`^Remove ${first}\\? Its folder is deleted`));
+    assert.ok(!(await registry.list(PERSONA)).some((v) => v.version === first), 'the removed version is gone from the registry');
     await shot('training-promoted');
   });
 

@@ -15,6 +15,7 @@ import { logger } from '../../../log.js';
 import { listPersonaIds, loadAllPersonas, loadPersona, parsePersona, personaPath } from '../../../personas/load.js';
 import type { Persona } from '../../../personas/schema.js';
 import { validateCron } from '../../../scheduler/cron.js';
+import { copyPersona, personaDataSummary, removePersona, renamePersona } from '../../../app/persona-lifecycle.js';
 import type { StudioDeps } from '../deps.js';
 
 /** Uploads larger than this are refused before they are read. */
@@ -102,6 +103,25 @@ export function personaRoutes({ core, scheduler }: StudioDeps): Hono {
     save(file, yaml, persona);
     return c.json({ persona });
   });
+
+  // Rename, duplicate and delete (with its samples, models and jobs): src/app/persona-lifecycle.ts, as the CLI.
+  app.post('/:id/rename', async (c) => {
+    const body = await c.req.json<{ newId?: string; name?: string }>();
+    const persona = await renamePersona({ config, store }, c.req.param('id'), { newId: body.newId?.trim() || undefined, name: body.name?.trim() || undefined });
+    return c.json({ persona });
+  });
+
+  app.post('/:id/copy', async (c) => {
+    const body = await c.req.json<{ newId?: string; name?: string }>();
+    if (!body.newId?.trim()) throw new PersonaError('invalid_argument', 'A copy needs a new id.', { field: 'newId' });
+    const persona = await copyPersona({ config, store }, c.req.param('id'), body.newId.trim(), { name: body.name?.trim() || undefined });
+    return c.json({ persona }, 201);
+  });
+
+  /** What deleting would remove: the page's confirmation names it. */
+  app.get('/:id/data', async (c) => c.json(await personaDataSummary({ config, store }, loadPersona(config.PERSONAS_DIR, c.req.param('id')).id)));
+
+  app.delete('/:id', async (c) => c.json(await removePersona({ config, store }, c.req.param('id'))));
 
   app.post(
     '/:id/uploads',

@@ -9,6 +9,7 @@ import { ChatPage } from './pages/chat.js';
 import { ReviewPage } from './pages/review.js';
 import { TrainingPage } from './pages/training.js';
 import { DatasetPage } from './pages/dataset.js';
+import { RunToasts } from './notify.js';
 
 const PAGES = [
   ['personas', 'Personas', PersonasPage],
@@ -55,6 +56,7 @@ function App() {
     </header>
     ${error && html`<p role="alert" class="error">${error}</p>`}
     <main><${Page} persona=${persona} mode=${route.mode} arg=${route.arg} personas=${personas} reload=${reload} /></main>
+    <${RunToasts} />
   `;
 }
 

@@ -1,4 +1,5 @@
-// Dataset: counts by state and source, a length histogram, a paged sample browser and export.
+// Dataset: counts by state and source, a length histogram, a paged sample browser (approve or
+// reject any sample from it) and export.
 import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api } from '../api.js';
@@ -14,14 +15,23 @@ export function DatasetPage({ persona }) {
   const [page, setPage] = useState({ total: 0, samples: [] });
   const [offset, setOffset] = useState(0);
   const [error, setError] = useState('');
+  const [changed, setChanged] = useState(0);
   useEffect(() => {
     setError('');
     if (persona) api(`/dataset/${persona}/stats`).then(setStats, (e) => setError(e.message));
-  }, [persona]);
+  }, [persona, changed]);
   useEffect(() => setOffset(0), [persona, state, query]);
   useEffect(() => {
     if (persona) api(`/dataset/${persona}/samples?${new URLSearchParams({ state, q: query, offset: String(offset), limit: String(PAGE) })}`).then(setPage, (e) => setError(e.message));
-  }, [persona, state, query, offset]);
+  }, [persona, state, query, offset, changed]);
+  async function move(sample, to) {
+    try {
+      await api(`/dataset/${persona}/samples/${encodeURIComponent(sample.id)}/state`, { method: 'POST', body: { state: to } });
+      setChanged((n) => n + 1);
+    } catch (e) {
+      setError(e.message);
+    }
+  }
   const peak = Math.max(1, ...(stats?.histogram ?? []).map((b) => b.count));
   return html`
     <h2>Dataset</h2>
@@ -45,10 +55,12 @@ export function DatasetPage({ persona }) {
         <label>State <select value=${state} onChange=${(e) => setState(e.target.value)}><option>approved</option><option>pending</option><option>rejected</option></select></label>
         <label>Search <input value=${query} onInput=${(e) => setQuery(e.target.value)} /></label>
       </div>
-      <ol class="samples" start=${offset + 1}>${page.samples.map((s) => html`<li>
+      <ol class="samples" start=${offset + 1}>${page.samples.map((s, i) => html`<li>
         ${s.context.map((t) => html`<div class="muted"><strong>${t.speaker}</strong> ${t.text}</div>`)}
         <div><strong>${s.speaker}</strong> ${s.text} ${s.exemplary ? '⭐' : ''}</div>
-        <div class="muted">${s.kind} · ${s.source.type} ${s.source.ref}${s.decidedBy ? ` · decided by ${s.decidedBy} (${s.decidedVia})` : ''}</div></li>`)}</ol>
+        <div class="muted">${s.kind} · ${s.source.type} ${s.source.ref}${s.decidedBy ? ` · decided by ${s.decidedBy} (${s.decidedVia})` : ''}</div>
+        <div class="actions">${s.state !== 'approved' && html`<button aria-label=${`approve sample ${offset + i + 1}`} onClick=${() => move(s, 'approved')}>Approve</button>`}
+          ${s.state !== 'rejected' && html`<button aria-label=${`reject sample ${offset + i + 1}`} onClick=${() => move(s, 'rejected')}>Reject</button>`}</div></li>`)}</ol>
       ${page.total > PAGE && html`<div class="actions" aria-label="pages">
         <button onClick=${() => setOffset(Math.max(0, offset - PAGE))} disabled=${offset === 0}>Previous</button>
         <span class="muted">${offset + 1}–${Math.min(offset + PAGE, page.total)} of ${page.total}</span>

@@ -33,6 +33,7 @@ function CreateForm({ reload }) {
     </form>`;
 }
 
+const plural = (n, one) => `${n} ${one}${n === 1 ? '' : 's'}`;
 const MB = 2 ** 20;
 const megabytes = (bytes) => `${(bytes / MB).toFixed(bytes < 10 * MB ? 1 : 0)} MB`;
 const counted = (record) => Object.entries(record).map(([k, n]) => `${k} ${n}`).join(', ');
@@ -41,10 +42,10 @@ function summaryText(name, summary, trusted) {
   const redacted = Object.values(summary.redactions).reduce((a, b) => a + b, 0);
   const dropped = Object.values(summary.dropped).reduce((a, b) => a + b, 0);
   const parts = [
-    `${summary.added} samples added ${trusted ? '(approved)' : 'to the review queue'}`,
+    `${plural(summary.added, 'sample')} added ${trusted ? '(approved)' : 'to the review queue'}`,
     `${summary.existing} already known`,
-    `${summary.duplicates} duplicates`,
-    `${redacted} redactions${redacted ? ` (${counted(summary.redactions)})` : ''}`,
+    plural(summary.duplicates, 'duplicate'),
+    `${plural(redacted, 'redaction')}${redacted ? ` (${counted(summary.redactions)})` : ''}`,
   ];
   if (dropped) parts.push(`${dropped} dropped (${counted(summary.dropped)})`);
   const format = Object.keys(summary.formats).join(', ');
@@ -133,6 +134,47 @@ function Editor({ persona, reload }) {
     </form>`;
 }
 
+/** Rename, duplicate or delete the persona (deleting asks first, naming what goes with it). */
+function Manage({ persona, name, reload }) {
+  const [message, setMessage] = useState(null);
+  const fields = (form) => Object.fromEntries(new FormData(form));
+  async function run(done, call) {
+    try {
+      const result = await call();
+      await reload();
+      done(result);
+    } catch (error) {
+      setMessage({ text: error.message, error: true });
+    }
+  }
+  const rename = (event) => {
+    event.preventDefault();
+    const body = fields(event.target);
+    run(({ persona: p }) => (setMessage({ text: `Renamed to ${p.name} (${p.id}).` }), navigate('personas', p.id)), () => api(`/personas/${persona}/rename`, { method: 'POST', body }));
+  };
+  const copy = (event) => {
+    event.preventDefault();
+    const body = fields(event.target);
+    run(({ persona: p }) => (setMessage({ text: `Duplicated as ${p.name} (${p.id}).` }), navigate('personas', p.id)), () => api(`/personas/${persona}/copy`, { method: 'POST', body }));
+  };
+  async function remove() {
+    const data = await api(`/personas/${persona}/data`).catch(() => ({ samples: '?', versions: '?' }));
+    if (!confirm(`Delete ${name}? Its persona file, ${data.samples} samples and ${data.versions} model versions are removed; this cannot be undone.`)) return;
+    run(() => (setMessage({ text: `Deleted ${name}.` }), navigate('personas', '')), () => api(`/personas/${persona}`, { method: 'DELETE' }));
+  }
+  return html`<section class="card" aria-labelledby="manage-title">
+    <h2 id="manage-title">Manage ${name}</h2>
+    <form class="toolbar" aria-label="rename persona" onSubmit=${rename} key=${`r-${persona}`}>
+      <label>New id <input name="newId" defaultValue=${persona} /></label><label>Name <input name="name" defaultValue=${name} /></label>
+      <button type="submit">Rename</button></form>
+    <form class="toolbar" aria-label="duplicate persona" onSubmit=${copy} key=${`c-${persona}`}>
+      <label>Copy's id <input name="newId" required /></label><label>Copy's name <input name="name" /></label>
+      <button type="submit">Duplicate</button></form>
+    <button onClick=${remove}>Delete ${name}…</button>
+    <${Status} message=${message} />
+  </section>`;
+}
+
 /** First run: a persona with approved data and no trained model yet is offered a training run. */
 function TrainOffer({ persona }) {
   const [message, setMessage] = useState(null);
@@ -172,7 +214,8 @@ export function PersonasPage({ persona, personas, reload }) {
       </table>
     </section>
     <div class="columns">
-      ${persona && html`<div><${Upload} persona=${persona} name=${personas.find((p) => p.id === persona)?.name ?? persona} reload=${reload} /><${Editor} persona=${persona} reload=${reload} /></div>`}
+      ${persona && html`<div><${Upload} persona=${persona} name=${personas.find((p) => p.id === persona)?.name ?? persona} reload=${reload} /><${Editor} persona=${persona} reload=${reload} />
+        <${Manage} persona=${persona} name=${personas.find((p) => p.id === persona)?.name ?? persona} reload=${reload} /></div>`}
       <${CreateForm} reload=${reload} />
     </div>`;
 }

@@ -1,12 +1,49 @@
-// Review queue: pending candidates with their context; approve (a), reject (r), edit (e),
-// exemplary (s), move with j/k. Decisions land in the same history as Slack's; a candidate
-// another tab (or Slack) decided first is reported, not decided twice.
-import { useEffect, useState } from 'preact/hooks';
+// Review queue: pending candidates with their context, oldest first, a page at a time;
+// approve (a), reject (r), edit (e), exemplary (s), move with j/k, undo the last decision (u).
+// Decisions land in the same history as Slack's; a candidate another tab (or Slack) decided
+// first is reported, not decided twice. "Decide many at once" approves or rejects every
+// candidate matching a filter, after showing how many match.
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api } from '../api.js';
 import { Status } from '../status.js';
 
 const DONE = { approve: 'Approved', reject: 'Rejected', edit: 'Edited and approved', exemplary: 'Marked exemplary' };
+const UNDONE = { approve: 'approval', reject: 'rejection', edit: 'edit', exemplary: 'exemplary mark', unexemplary: 'unexemplary mark' };
+const count = (n) => `${n.toLocaleString()} candidate${n === 1 ? '' : 's'}`;
+
+/** Every pending candidate matching the fields: count first, then approve or reject them all. */
+function BulkForm({ persona, done }) {
+  const [matches, setMatches] = useState(null);
+  const [message, setMessage] = useState(null);
+  const form = useRef(null);
+  const fields = () => Object.fromEntries([...new FormData(form.current)].filter(([, v]) => v !== ''));
+  async function run(action, apply) {
+    try {
+      const result = await api(`/review/${persona}/bulk`, { method: 'POST', body: { ...fields(), action, apply } });
+      if (!apply) return setMatches(result.matches);
+      setMatches(null);
+      setMessage({ text: `${action === 'approve' ? 'Approved' : 'Rejected'} ${count(result.matches)} (u undoes it).` });
+      done();
+    } catch (error) {
+      setMessage({ text: error.message, error: true });
+    }
+  }
+  const apply = (action) => confirm(`${action === 'approve' ? 'Approve' : 'Reject'} all ${count(matches)} matching?`) && run(action, true);
+  return html`<details class="card"><summary>Decide many at once</summary>
+    <form ref=${form} class="toolbar" aria-label="filter candidates" onInput=${() => setMatches(null)} onSubmit=${(e) => { e.preventDefault(); run('approve', false); }}>
+      <label>File <input name="file" placeholder="part of the name" /></label>
+      <label>Source <select name="source"><option value="">any</option>${['file', 'discord', 'slack', 'studio', 'import'].map((s) => html`<option>${s}</option>`)}</select></label>
+      <label>Speaker <input name="speaker" /></label>
+      <label>Min length <input name="minLength" type="number" min="0" /></label>
+      <label>Max length <input name="maxLength" type="number" min="0" /></label>
+      <label>Text contains <input name="text" /></label>
+      <button type="submit">Count matches</button>
+    </form>
+    ${matches !== null && html`<p><strong>${count(matches)}</strong> match.
+      ${matches > 0 && html`<button onClick=${() => apply('approve')}>Approve all ${matches}</button> <button onClick=${() => apply('reject')}>Reject all ${matches}</button>`}</p>`}
+    <${Status} message=${message} /></details>`;
+}
 
 export function ReviewPage({ persona, reload }) {
   const [queue, setQueue] = useState({ total: 0, samples: [] });
@@ -45,9 +82,29 @@ export function ReviewPage({ persona, reload }) {
     reload();
   }
 
+  async function undo() {
+    if (busy) return;
+    setBusy(true);
+    try {
+      const result = await api(`/review/${persona}/undo`, { method: 'POST' });
+      const what = result.samples === 1 ? `“${result.text.slice(0, 60)}${result.text.length > 60 ? '…' : ''}”` : count(result.samples);
+      setMessage({ text: `Undid the ${UNDONE[result.action] ?? result.action} of ${what}.` });
+      setIndex(0);
+    } catch (error) {
+      setMessage({ text: error.message, error: true });
+    }
+    await load();
+    setBusy(false);
+    reload();
+  }
+
   useEffect(() => {
     const onKey = (event) => {
       if (editing !== null || event.ctrlKey || event.metaKey || event.altKey || event.target.closest('input, textarea, select')) return;
+      if (event.key === 'u') {
+        event.preventDefault();
+        return undo();
+      }
       const keys = { a: () => decide('approve'), r: () => decide('reject'), s: () => decide('exemplary'), e: () => setEditing(current?.text ?? ''), j: () => setIndex((i) => Math.min(i + 1, queue.samples.length - 1)), k: () => setIndex((i) => Math.max(i - 1, 0)) };
       const run = keys[event.key];
       if (run && current) {
@@ -61,11 +118,12 @@ export function ReviewPage({ persona, reload }) {
 
   return html`
     <h2>Review queue <span class="muted">(${queue.total} pending)</span></h2>
-    <p class="muted">Keys: <kbd>a</kbd> approve · <kbd>r</kbd> reject · <kbd>e</kbd> edit · <kbd>s</kbd> exemplary · <kbd>j</kbd>/<kbd>k</kbd> next/previous</p>
+    <p class="muted">Keys: <kbd>a</kbd> approve · <kbd>r</kbd> reject · <kbd>e</kbd> edit · <kbd>s</kbd> exemplary · <kbd>j</kbd>/<kbd>k</kbd> next/previous · <kbd>u</kbd> undo</p>
     <${Status} message=${message} />
+    <${BulkForm} persona=${persona} done=${() => load().then(reload)} key=${persona} />
     ${!current ? html`<p>Nothing waits for review.</p>` : html`
       <article class="card candidate" aria-label="candidate" aria-busy=${busy}>
-        <p class="muted">${index + 1} of ${queue.samples.length} · ${current.source.type} ${current.source.ref} · the marked line is the candidate, the lines above its context</p>
+        <p class="muted">${index + 1} of ${queue.samples.length}${queue.total > queue.samples.length ? ` shown (${queue.total.toLocaleString()} pending)` : ''} · ${current.source.type} ${current.source.ref} · the marked line is the candidate, the lines above its context</p>
         <ol class="messages">${current.context.map((t) => html`<li><strong>${t.speaker}</strong> ${t.text}</li>`)}
           <li class="bot"><strong>${current.speaker}</strong> ${editing === null ? current.text : ''}</li></ol>
         ${editing !== null && html`<form onSubmit=${(e) => { e.preventDefault(); decide('edit', editing); }}>
@@ -77,6 +135,7 @@ export function ReviewPage({ persona, reload }) {
           <button aria-keyshortcuts="r" onClick=${() => decide('reject')}>✗ Reject</button>
           <button aria-keyshortcuts="e" onClick=${() => setEditing(current.text)}>✎ Edit</button>
           <button aria-keyshortcuts="s" onClick=${() => decide('exemplary')}>★ Exemplary</button>
+          <button aria-keyshortcuts="u" onClick=${undo}>↶ Undo</button>
         </div>
       </article>`}`;
 }
