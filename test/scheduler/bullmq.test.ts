@@ -17,6 +17,8 @@ import { jobHistory, type JobRecord } from '../../src/scheduler/history.ts';
 import type { JobDeps } from '../../src/scheduler/job.ts';
 import { TrainingScheduler } from '../../src/scheduler/scheduler.ts';
 import { loadPersona } from '../../src/personas/load.ts';
+import { AppEvents } from '../../src/app/events.ts';
+import { startTraining } from '../../src/app/training.ts';
 import { startRedis, type RedisServer } from '../store/redis-server.ts';
 import { approveSamples, makeProject, PERSONA } from './job-fixture.ts';
 
@@ -121,6 +123,33 @@ describe('training jobs on the shared queue (redis-server)', () => {
       await queue.close();
       for (const worker of workers) await worker.close();
       for (const core of cores) await core.close();
+    }
+  });
+
+  it('hot-swaps, in a bots process, the champion a trainer process promoted', async () => {
+    const root = makeSharedProject([PERSONA]);
+    const config = sharedConfig(root, redis.url);
+    const bots = await openCore(config);
+    const trainer = await openCore(config);
+    await approveSamples(bots.store, 6);
+    const events = new AppEvents();
+    const jobs: JobRecord[] = [];
+    events.on('job', (record) => jobs.push(record));
+    const training = startTraining(bots, events, new Set(['bots']), [], new AbortController().signal);
+    const worker = startTrainingWorker(jobDeps(trainer), { url: redis.url, lockMs: LOCK_MS, concurrency: 1 });
+    try {
+      const record = await training.scheduler.enqueue(PERSONA, { reason: 'studio', force: true });
+      assert.equal(record.status, 'promoted', record.message);
+      assert.ok(jobs.some((j) => j.phase === 'done' && j.status === 'promoted'), 'the bots process saw the job end through the queue');
+      const wanted = `${PERSONA}@${record.version}`;
+      const deadline = Date.now() + 20_000;
+      while (!bots.engine.loadedModels.includes(wanted) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(bots.engine.loadedModels.includes(wanted), `loaded: ${bots.engine.loadedModels.join(', ')}`);
+    } finally {
+      await worker.close();
+      await training.stop();
+      await trainer.close();
+      await bots.close();
     }
   });
 
