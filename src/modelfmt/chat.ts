@@ -66,6 +66,9 @@ export function renderChat(config: TokenizerConfig, messages: ChatMessage[], opt
       messages: messages.map((m) => (m.name === undefined ? { role: m.role, content: m.content } : { ...m })),
       add_generation_prompt: options.addGenerationPrompt,
       generation_name: options.generationName,
+      // Qwen3-style templates open a thinking block unless told not to: persona replies
+      // never think, and the prompt must end where the reply starts (training = serving).
+      enable_thinking: false,
       bos_token: tokenString(config.bos_token) ?? '',
       eos_token: tokenString(config.eos_token) ?? '',
       pad_token: tokenString(config.pad_token) ?? '',
