@@ -1,15 +1,16 @@
 /**
  * `pullBase`: put a Hub model into the cache as a base the product can use. Resolve the
  * revision to a commit, list the repo, read config.json first and refuse an architecture we
- * cannot run before a single weight byte is requested, then fetch only the files the
- * product reads (see base-files.ts), each resumed, verified and linked (download.ts).
+ * cannot run (the model format's own config validation) before a single weight byte is
+ * requested, then fetch only the files the product reads (see base-files.ts), each resumed,
+ * verified and linked (download.ts).
  * With HF_HUB_OFFLINE=1 it only reports what the cache already holds.
  */
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Config } from '../config/config.js';
-import { PersonaError } from '../errors.js';
-import { SUPPORTED_MODEL_TYPES } from '../modelfmt/config.js';
+import { isPersonaError, PersonaError } from '../errors.js';
+import { parseLlamaConfig } from '../modelfmt/config.js';
 import { SAFETENSORS_INDEX_FILE } from '../modelfmt/safetensors.js';
 import { CONFIG_FILE, SIDE_FILES, SINGLE_WEIGHTS_FILE, weightFilesIn } from './base-files.js';
 import { snapshotDir, writeRef } from './cache.js';
@@ -89,22 +90,20 @@ async function weightFiles(context: PullContext, listing: Map<string, RepoFile>)
   return names.map((name) => requireFile(listing, name, access, id));
 }
 
+/** The same validation the trainer and serving apply (model_type and the fields each family needs), before any weight is fetched. */
 function checkArchitecture(bytes: Uint8Array, file: string): string {
-  let json: { model_type?: unknown };
+  let json: unknown;
   try {
     json = JSON.parse(Buffer.from(bytes).toString('utf8'));
   } catch (error) {
     throw new PersonaError('model_corrupt', `${file}: not valid JSON (${(error as Error).message}).`, { file });
   }
-  const modelType = String(json.model_type ?? '');
-  if (!(SUPPORTED_MODEL_TYPES as readonly string[]).includes(modelType)) {
-    throw new PersonaError(
-      'model_unsupported',
-      `${file}: model_type "${modelType}" is not supported (supported: ${SUPPORTED_MODEL_TYPES.join(', ')}); nothing was downloaded.`,
-      { file, field: 'model_type' },
-    );
+  try {
+    return parseLlamaConfig(json, file).model_type;
+  } catch (error) {
+    if (!isPersonaError(error)) throw error;
+    throw new PersonaError(error.code, `${error.message} Nothing was downloaded.`, error.details, { cause: error });
   }
-  return modelType;
 }
 
 function requireFile(listing: Map<string, RepoFile>, name: string, access: HubAccess, id: HubId): RepoFile {
