@@ -87,5 +87,5 @@ export const SUGGESTED_BASE = 'HuggingFaceTB/SmolLM2-360M-Instruct';
 
 /** One line telling a user that a persona speaks through the demo base, and what to do about it. */
 export function demoBaseNotice(personaName: string): string {
-  return `${personaName} is built on the bundled demo base, a tiny offline model: expect rough replies. For a real one: \`${pullCommand({ repo: SUGGESTED_BASE, revision: 'main' })}\`, then \`base: ${SUGGESTED_BASE}\` in the persona file and train again (README: "Use a real base").`;
+  return `${personaName} is built on the bundled demo base, a tiny offline model: expect rough replies. For a real one: \`${pullCommand({ repo: SUGGESTED_BASE, revision: 'main' })}\`, then \`base: ${SUGGESTED_BASE}\` in the persona file, and train (README: "Use a real base").`;
 }
