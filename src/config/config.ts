@@ -29,9 +29,14 @@ export const configSchema = z.object({
   TRANSCRIPTS_DIR: z.string().default('transcripts'),
   BASE_MODEL_DIR: z.string().default('models/base'),
   STORE_URL: z.string().optional(),
+  /** Allow creating a new, empty store at a STORE_URL this installation has not used (see src/store/identity.ts). */
+  STORE_CREATE: hfFlag,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
   ORT_THREADS: z.coerce.number().int().min(0).default(0),
   TRAINING_CONCURRENCY: z.coerce.number().int().min(1).default(1),
+  /** A training run checkpoints every N steps (0: never by steps) and every S seconds, and when stopped. */
+  TRAINING_CHECKPOINT_STEPS: z.coerce.number().int().min(0).default(50),
+  TRAINING_CHECKPOINT_SECONDS: z.coerce.number().int().min(1).default(300),
   MODEL_CACHE_MB: z.coerce.number().int().min(16).default(2048),
   GENERATION_MAX_WAIT_MS: z.coerce.number().int().min(0).default(30000),
   GENERATION_MAX_QUEUE: z.coerce.number().int().min(0).default(16),
@@ -68,6 +73,8 @@ export interface Config extends RawConfig {
   root: string;
   /** STORE_URL with the default filled in: an embedded SQLite file under DATA_DIR. */
   storeUrl: string;
+  /** How stores are opened: the registry of known stores (DATA_DIR/stores.json) and STORE_CREATE. */
+  storeOptions: { registry: string; create: boolean };
 }
 
 export interface LoadConfigOptions {
@@ -103,6 +110,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     HF_HOME: at(raw.HF_HOME.replace(/^~(?=$|\/)/, homedir())),
     HF_ENDPOINT: raw.HF_ENDPOINT.replace(/\/+$/, ''),
     storeUrl: raw.STORE_URL ?? `sqlite://${at(raw.DATA_DIR)}/persona.sqlite`,
+    storeOptions: { registry: join(at(raw.DATA_DIR), 'stores.json'), create: raw.STORE_CREATE },
   };
 }
 

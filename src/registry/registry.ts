@@ -19,7 +19,8 @@ import type { ChampionChange, ChampionPointer, ModelVersionRecord } from './type
 /** Proves a model folder can serve (e.g. opens its ONNX session); throws model_corrupt otherwise. */
 export type VerifyModel = (dir: string) => Promise<void>;
 
-const recordKey = (persona: string, version: string) => `model:${persona}:${version}`;
+/** Store key of a version record (also read by job history to settle an interrupted evaluation). */
+export const recordKey = (persona: string, version: string) => `model:${persona}:${version}`;
 const versionsSet = (persona: string) => `models:${persona}`;
 const championKey = (persona: string) => `champion:${persona}`;
 

@@ -1,8 +1,15 @@
 /**
  * Job history in the store: one record per training job with its status, the phase it is
  * in, timings, metrics and a short message, listed newest first per persona.
+ *
+ * Every read reconciles: a job still `running` whose process on this host is gone (killed,
+ * crashed) is marked `interrupted` there and then, so `persona jobs`, the studio and Slack
+ * never show a dead job as running; a candidate version that such a job left before its
+ * evaluation finished is marked rejected instead of staying a metric-less candidate forever.
  */
 import { hostname } from 'node:os';
+import { recordKey as modelRecordKey } from '../registry/registry.js';
+import type { ModelVersionRecord } from '../registry/types.js';
 import type { Store } from '../store/index.js';
 import { processAlive } from '../util/process.js';
 import type { TrainReport } from '../training/trainer/train-persona.js';
@@ -36,6 +43,20 @@ export function jobHistory(store: Store) {
     await store.write({ set: [{ key: jobKey(record.persona, record.id), value: record }], add: [{ set: jobsSet(record.persona), member: record.id }] });
     return record;
   }
+  /** Marks a dead process's running job interrupted, and settles the candidate it left unevaluated. */
+  async function reconcile(record: JobRecord): Promise<JobRecord> {
+    if (record.status !== 'running' || record.host !== hostname() || processAlive(record.pid)) return record;
+    const phase = record.phase;
+    Object.assign(record, { status: 'interrupted', phase: 'done', finishedAt: new Date().toISOString(), message: `the process running this job stopped during the ${phase} phase` });
+    await save(record);
+    if (record.version) {
+      const key = modelRecordKey(record.persona, record.version);
+      const model = await store.get<ModelVersionRecord>(key);
+      if (model?.status === 'candidate') await store.set(key, { ...model, status: 'rejected', note: `its job ${record.id} was interrupted during the ${phase} phase, before the gate decided` });
+    }
+    return record;
+  }
+
   return {
     async start(persona: string, reason: JobRecord['reason']): Promise<JobRecord> {
       const now = new Date();
@@ -55,15 +76,14 @@ export function jobHistory(store: Store) {
     async list(persona: string, limit = 20): Promise<JobRecord[]> {
       const ids = (await store.members(jobsSet(persona))).sort().reverse().slice(0, limit);
       const records = await store.getMany<JobRecord>(ids.map((id) => jobKey(persona, id)));
-      return records.filter((r): r is JobRecord => r !== undefined);
+      return Promise.all(records.filter((r): r is JobRecord => r !== undefined).map(reconcile));
     },
     /** Jobs left `running` by a process on this host that no longer exists become `interrupted`. */
     async recover(persona: string): Promise<JobRecord[]> {
+      const ids = (await store.members(jobsSet(persona))).sort().reverse().slice(0, 1000);
+      const records = (await store.getMany<JobRecord>(ids.map((id) => jobKey(persona, id)))).filter((r): r is JobRecord => r?.status === 'running');
       const fixed: JobRecord[] = [];
-      for (const record of await this.list(persona, 1000)) {
-        if (record.status !== 'running' || record.host !== hostname() || processAlive(record.pid)) continue;
-        fixed.push(await this.finish(record, 'interrupted', `the process running this job stopped during the ${record.phase} phase`));
-      }
+      for (const record of records) if ((await reconcile(record)).status === 'interrupted') fixed.push(record);
       return fixed;
     },
   };

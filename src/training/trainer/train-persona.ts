@@ -44,7 +44,7 @@ export interface TrainPersonaOptions {
   version?: string;
   signal?: AbortSignal;
   onEvent?: (event: TrainingEvent) => void;
-  /** Checkpoint every N steps (besides every 5 minutes and on interruption). */
+  /** Checkpoint every N steps (default TRAINING_CHECKPOINT_STEPS; besides every TRAINING_CHECKPOINT_SECONDS and on interruption). */
   checkpointEverySteps?: number;
 }
 
@@ -120,7 +120,12 @@ export async function trainPersona(options: TrainPersonaOptions): Promise<TrainR
       validationRows,
       padId,
       hyper,
-      checkpoint: { path: paths.checkpoint, fingerprint, everySteps: options.checkpointEverySteps },
+      checkpoint: {
+        path: paths.checkpoint,
+        fingerprint,
+        everySteps: options.checkpointEverySteps ?? (config.TRAINING_CHECKPOINT_STEPS || undefined),
+        everySeconds: config.TRAINING_CHECKPOINT_SECONDS,
+      },
       signal: options.signal,
       onEvent: (event) => {
         log(event);
