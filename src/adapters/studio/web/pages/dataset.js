@@ -37,7 +37,7 @@ export function DatasetPage({ persona }) {
     <h2>Dataset</h2>
     ${error && html`<p role="alert" class="error">${error}</p>`}
     ${stats && html`<div class="columns">
-      <section class="card"><h3>By state</h3><ul>${entries(stats.states)}</ul><p class="muted">version ${stats.version} · ${stats.train} train / ${stats.validation} validation</p></section>
+      <section class="card"><h3>By state</h3><ul>${entries(stats.states)}</ul><p class="muted">version ${stats.version} · ${stats.train} train / ${stats.validation} validation samples${stats.tokens ? ` · ${stats.tokens.validation} held-out tokens of the persona's words` : ''}</p></section>
       <section class="card"><h3>By source</h3><ul>${entries(stats.sources)}</ul><h3>By kind</h3><ul>${entries(stats.kinds)}</ul></section>
       <section class="card"><h3>Length (characters)</h3>
         <ul class="histogram" aria-label="length histogram">${stats.histogram.map((b) => html`<li><span>${b.from}–${b.to ?? '…'}</span><meter min="0" max=${peak} value=${b.count}></meter> ${b.count}</li>`)}</ul></section>
