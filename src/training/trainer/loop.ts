@@ -10,6 +10,7 @@
  * interrupted at any step and resumed ends bit-identical to an uninterrupted one.
  */
 import { PersonaError } from '../../errors.js';
+import type { FrozenParams } from '../frozen-weights.js';
 import type { StepModel } from '../step-model.js';
 import { rowsToBatch } from './batches.js';
 import { readCheckpoint, removeCheckpoint, writeCheckpoint, type EvalRecord, type LoopState } from './checkpoint.js';
@@ -60,7 +61,8 @@ export type TrainingEvent =
 
 export interface LoopOptions {
   model: StepModel;
-  frozen: Params;
+  /** Frozen base weights (LoRA): float32, or float16 bits for the matrices (frozen-weights.ts). */
+  frozen: FrozenParams;
   /** Updated in place; on return holds the final (not necessarily best) values. */
   trainable: Params;
   trainRows: readonly PackedRow[];
@@ -294,7 +296,7 @@ function takeRows(state: LoopState, rng: Rng, rows: readonly PackedRow[], batchS
 /** Token-weighted mean loss over all validation rows. */
 export async function validationLoss(
   model: StepModel,
-  frozen: Params,
+  frozen: FrozenParams,
   trainable: Params,
   rows: readonly PackedRow[],
   hyper: Pick<TrainingHyperparameters, 'batchSize' | 'seqLen'>,

@@ -6,24 +6,30 @@
  */
 import { PersonaError } from '../../errors.js';
 import type { LlamaConfig } from '../../modelfmt/config.js';
+import { float16ToFloat32 } from '../../modelfmt/half.js';
+import type { FrozenParams } from '../frozen-weights.js';
 import { loraName, loraTargets, type LoraOptions } from '../lora.js';
 import type { Params } from './optimizers.js';
 
 export type LoraSettings = LoraOptions;
 
-/** Base weights with every adapter merged in; untouched tensors are shared, merged ones copied. */
-export function mergeLora(config: LlamaConfig, base: Params, adapter: Params, lora: LoraSettings): Params {
-  const merged: Params = new Map(base);
+/**
+ * Base weights with every adapter merged in; untouched float32 tensors are shared, merged
+ * ones copied. A float16 base (frozen-weights.ts) is widened tensor by tensor into the
+ * result, so the merge never holds a float32 copy of the base beside the merged one.
+ */
+export function mergeLora(config: LlamaConfig, base: FrozenParams, adapter: Params, lora: LoraSettings): Params {
+  const merged: Params = new Map([...base].map(([name, w]) => [name, w instanceof Uint16Array ? float16ToFloat32(w) : w]));
   const scale = lora.alpha / lora.r;
   const r = lora.r;
   for (const [name, [outDim, inDim]] of loraTargets(config, lora)) {
     const a = adapter.get(loraName(name, 'A'));
     const b = adapter.get(loraName(name, 'B'));
-    const w = base.get(name);
+    const w = merged.get(name);
     if (!a || !b || !w || a.length !== r * inDim || b.length !== outDim * r || w.length !== outDim * inDim) {
       throw new PersonaError('model_corrupt', `LoRA adapter for ${name} is missing or does not fit [${outDim}, ${inDim}] with r=${r}.`, { tensor: name });
     }
-    const out = w.slice();
+    const out = base.get(name) instanceof Uint16Array ? w : w.slice();
     for (let o = 0; o < outDim; o++) {
       const row = o * inDim;
       for (let k = 0; k < r; k++) {

@@ -16,6 +16,8 @@ import { logger } from '../../log.js';
 import { llamaParameterShapes, readLlamaConfig } from '../../modelfmt/config.js';
 import { createTokenizer, readTokenizerFiles } from '../../modelfmt/tokenizer.js';
 import type { Persona } from '../../personas/schema.js';
+import { narrowedNames, narrowInPlace, type FrozenParams } from '../frozen-weights.js';
+import { checkMemoryFits, frozenDtypeFor, machineMemory, planTrainingMemory } from '../memory-plan.js';
 import { createStepModel, initLoraParams, type StepModel } from '../step-model.js';
 import { readLlamaWeights } from '../../modelfmt/weights.js';
 import { readCheckpointFingerprint, removeCheckpoint } from './checkpoint.js';
@@ -100,11 +102,15 @@ export async function trainPersona(options: TrainPersonaOptions): Promise<TrainR
   const trainRows = packSamples(dataset.train.map((s) => tokenizeSample(s, render)), { seqLen: hyper.seqLen, padId, seed: hyper.seed });
   const validationRows = packSamples(dataset.validation.map((s) => tokenizeSample(s, render)), { seqLen: hyper.seqLen, padId, seed: hyper.seed + 1, ignoreWeights: true });
 
+  // Refuse before loading anything when the machine cannot hold the run (persona train prints the same plan first).
+  const frozenDtype = frozenDtypeFor(modelConfig, method);
+  const plan = planTrainingMemory({ config: modelConfig, method, lora: settings.lora, batchSize: hyper.batchSize, seqLen: hyper.seqLen, frozenDtype });
+  checkMemoryFits(plan, machineMemory(), { method, batchSize: hyper.batchSize, seqLen: hyper.seqLen });
   const base = readLlamaWeights(baseDir, modelConfig);
   // ORT_THREADS=0 means one thread per core (the engine's own default is 2, the development machines' count).
   const threads = config.ORT_THREADS > 0 ? config.ORT_THREADS : availableParallelism();
-  const model: StepModel = await createStepModel(modelConfig, { method, lora: settings.lora, batchSize: hyper.batchSize, seqLen: hyper.seqLen, threads, seed: hyper.seed });
-  const frozen: Params = method === 'full' ? new Map() : base;
+  const model: StepModel = await createStepModel(modelConfig, { method, lora: settings.lora, batchSize: hyper.batchSize, seqLen: hyper.seqLen, threads, seed: hyper.seed, frozenDtype });
+  const frozen: FrozenParams = method === 'full' ? new Map() : narrowInPlace(base, narrowedNames(llamaParameterShapes(modelConfig), frozenDtype));
   const trainable: Params = method === 'full' ? base : initLoraParams(modelConfig, settings.lora, hyper.seed);
 
   const paths = trainingPaths(config, persona.id);
@@ -136,7 +142,7 @@ export async function trainPersona(options: TrainPersonaOptions): Promise<TrainR
     await model.dispose();
   }
 
-  const weights = method === 'full' ? result.params : mergeLora(modelConfig, base, result.params, settings.lora);
+  const weights = method === 'full' ? result.params : mergeLora(modelConfig, frozen, result.params, settings.lora);
   const { params: _shipped, ...metrics } = result;
   const report: TrainReport = {
     persona: persona.id,

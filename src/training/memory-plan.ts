@@ -1,0 +1,111 @@
+/**
+ * The training run's planned peak memory, before anything is loaded: frozen and trainable
+ * weights, gradients and AdamW state, the activations the backward keeps (per layer and
+ * token, fitted to measured peak RSS of bench:train cases), the lm_head loss chunk and the
+ * runtime's own footprint. `persona train` prints it and refuses a run the machine cannot
+ * hold (training_memory), naming the levers: a shorter sequence or batch (with gradient
+ * accumulation to keep the effective batch), and LoRA instead of full fine-tuning.
+ *
+ * The estimate is a model, not a measurement: fitted on Qwen2.5-0.5B, Llama-3.2-1B,
+ * Gemma-3-270m and SmolLM2-135M shapes (bench:train, peak RSS of the whole process) it is
+ * within the spread recorded in docs/benchmarks.md; ONNX Runtime's arena can round up.
+ */
+import { freemem, totalmem } from 'node:os';
+import { PersonaError } from '../errors.js';
+import { llamaParameterShapes, type LlamaConfig } from '../modelfmt/config.js';
+import { attentionBlocks } from './attention.js';
+import { narrowedNames, type FrozenDtype } from './frozen-weights.js';
+import { defaultLossChunkRows } from './llama.js';
+import { loraParameterShapes, type LoraOptions } from './lora.js';
+
+export interface MemoryPlanInput {
+  config: LlamaConfig;
+  method: 'full' | 'lora';
+  lora?: LoraOptions;
+  batchSize: number;
+  seqLen: number;
+  frozenDtype: FrozenDtype;
+}
+
+export interface MemoryPlan {
+  /** Bytes by part; peakBytes is their sum. */
+  parts: { weights: number; trainable: number; activations: number; loss: number; runtime: number };
+  peakBytes: number;
+  frozenDtype: FrozenDtype;
+}
+
+/** Floats the backward keeps per token and layer: per hidden unit, per MLP unit, per q/k/v head unit, per attended key and head. */
+const KEPT = { hidden: 14, mlp: 7, qkv: 3, scores: 2 };
+/** Process baseline: Node, ONNX Runtime's libraries, the graph and session (fitted). */
+const RUNTIME_BYTES = 450 * 2 ** 20;
+/** (rows, vocab) float32 tensors alive at once in a loss chunk (logits, softmax, gradient). */
+const LOSS_TEMPS = 3;
+
+/**
+ * LoRA on bases of at least this many parameters holds the frozen matrices in float16
+ * (exact widening, see frozen-weights.ts); smaller bases stay float32, where the Casts cost
+ * more time than the memory is worth.
+ */
+export const FLOAT16_FROZEN_MIN_PARAMS = 100e6;
+
+const count = (shapes: Map<string, number[]>) => [...shapes.values()].reduce((s, shape) => s + shape.reduce((a, b) => a * b, 1), 0);
+
+/** The frozen element type a run uses: float16 for LoRA on bases of ≥ 100M parameters. */
+export function frozenDtypeFor(config: LlamaConfig, method: 'full' | 'lora'): FrozenDtype {
+  return method === 'lora' && count(llamaParameterShapes(config)) >= FLOAT16_FROZEN_MIN_PARAMS ? 'float16' : 'float32';
+}
+
+export function planTrainingMemory(input: MemoryPlanInput): MemoryPlan {
+  const { config, method, batchSize, seqLen } = input;
+  const shapes = llamaParameterShapes(config);
+  const narrow = narrowedNames(shapes, method === 'lora' ? input.frozenDtype : 'float32');
+  let weights = 0;
+  for (const [name, shape] of shapes) weights += shape.reduce((a, b) => a * b, 1) * (narrow.has(name) ? 2 : 4);
+  // Trainable: gradients out of the step, the accumulated copy and AdamW's two moments (+ the values themselves for LoRA).
+  const trainable = method === 'full' ? count(shapes) * 12 : count(loraParameterShapes(config, input.lora!)) * 16;
+
+  const { hidden_size: d, intermediate_size: f, num_attention_heads: h, num_key_value_heads: kv, head_dim: hd, vocab_size: v, num_hidden_layers: layers } = config;
+  const blocks = attentionBlocks(seqLen);
+  const attended = (seqLen * (blocks + 1)) / (2 * blocks);
+  const perTokenLayer = KEPT.hidden * d + KEPT.mlp * f + KEPT.qkv * (h + 2 * kv) * hd + KEPT.scores * h * attended;
+  const tokens = batchSize * seqLen;
+  const activations = perTokenLayer * tokens * layers * 4;
+
+  const rows = defaultLossChunkRows(tokens, v);
+  // A float16 lm_head is widened once for all chunks of the loss.
+  const loss = rows * v * 4 * LOSS_TEMPS + (narrow.has(config.tie_word_embeddings ? 'model.embed_tokens.weight' : 'lm_head.weight') ? v * d * 4 : 0);
+  const parts = { weights, trainable, activations, loss, runtime: RUNTIME_BYTES };
+  return { parts, peakBytes: Object.values(parts).reduce((a, b) => a + b, 0), frozenDtype: narrow.size > 0 ? 'float16' : 'float32' };
+}
+
+export const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+
+/** One line for the CLI: the planned peak and its biggest parts. */
+export function describePlan(plan: MemoryPlan): string {
+  const p = plan.parts;
+  return `planned peak memory ${gib(plan.peakBytes)} (weights ${gib(p.weights)}${plan.frozenDtype === 'float16' ? ' as float16' : ''}, trainable + optimizer ${gib(p.trainable)}, activations ${gib(p.activations)}, loss ${gib(p.loss)}, runtime ${gib(p.runtime)})`;
+}
+
+/**
+ * Refuses a run whose planned peak exceeds the memory available now (`freeBytes`, the
+ * kernel's MemAvailable) with a message naming the figures and the levers.
+ */
+export function checkMemoryFits(plan: MemoryPlan, machine: { totalBytes: number; freeBytes: number }, input: { method: 'full' | 'lora'; batchSize: number; seqLen: number }): void {
+  if (plan.peakBytes <= machine.freeBytes) return;
+  const levers = [
+    input.seqLen > 128 ? `a shorter --seq-len (e.g. ${Math.max(128, input.seqLen >> 1)})` : undefined,
+    input.batchSize > 1 ? `a smaller --batch-size with training.grad_accumulation to keep the effective batch` : undefined,
+    input.method === 'full' ? '--method lora' : undefined,
+  ].filter((x): x is string => x !== undefined);
+  const suggestion = levers.length ? `try ${levers.join(', or ')}` : 'use a smaller base model';
+  throw new PersonaError(
+    'training_memory',
+    `This training run needs about ${gib(plan.peakBytes)} of memory but ${gib(machine.freeBytes)} of ${gib(machine.totalBytes)} is available: ${suggestion}.`,
+    { peakBytes: plan.peakBytes, freeBytes: machine.freeBytes, totalBytes: machine.totalBytes, field: 'seq_len' },
+  );
+}
+
+/** This machine's memory now: total and available (os.freemem is the kernel's MemAvailable). */
+export function machineMemory(): { totalBytes: number; freeBytes: number } {
+  return { totalBytes: totalmem(), freeBytes: freemem() };
+}
