@@ -37,7 +37,16 @@ function readJson(file: string): Record<string, unknown> {
 }
 
 export function readTokenizerFiles(modelDir: string): { tokenizerJson: Record<string, unknown>; tokenizerConfig: TokenizerConfig } {
-  return { tokenizerJson: readJson(join(modelDir, 'tokenizer.json')), tokenizerConfig: readJson(join(modelDir, 'tokenizer_config.json')) };
+  const tokenizerConfig = readJson(join(modelDir, 'tokenizer_config.json'));
+  return { tokenizerJson: readJson(join(modelDir, 'tokenizer.json')), tokenizerConfig: { ...tokenizerConfig, chat_template: tokenizerConfig.chat_template ?? readTemplateFile(modelDir) } };
+}
+
+/** Recent transformers versions save the chat template beside tokenizer_config.json instead of inside it. */
+function readTemplateFile(modelDir: string): unknown {
+  const jinja = join(modelDir, 'chat_template.jinja');
+  if (existsSync(jinja)) return readFileSync(jinja, 'utf8');
+  const json = join(modelDir, 'chat_template.json');
+  return existsSync(json) ? readJson(json).chat_template : undefined;
 }
 
 const STOP_TOKENS = ['<|endoftext|>', '<|im_end|>', '<|eot_id|>', '<|end_of_text|>', '</s>'];
