@@ -7,12 +7,15 @@
  * Screenshots go to test-artifacts/studio/ (not committed).
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { addDrafts, countSamples } from '../../../src/curation/index.ts';
 import { dedupeKey } from '../../../src/ingest/index.ts';
+import { FakeHub, repoFromFolder } from '../../fakes/hub/fake-hub.ts';
+import { writeTinyModelFolder } from '../../fixtures/tiny-model-folder.ts';
 import { openChromium } from './chromium.ts';
 import { PERSONA, startStudioProject } from './studio-project.ts';
 
@@ -25,10 +28,14 @@ const overflow = (page: Page) => page.evaluate(() => document.documentElement.sc
 test('Persona Studio controls: undo, bulk, dataset state, chat commands, cancel, manage; usable at 375 px', { timeout: 180_000 }, async (t) => {
   const browser = await openChromium(t);
   if (!browser) return;
-  const project = await startStudioProject();
+  const hf = mkdtempSync(join(tmpdir(), 'studio-hf-'));
+  const hub = await new FakeHub({ 'org/tiny': repoFromFolder(writeTinyModelFolder({ flavour: 'hub', dir: join(hf, 'source') }).dir) }).start();
+  const project = await startStudioProject({ HF_HOME: join(hf, 'home'), HF_ENDPOINT: hub.url });
   t.after(async () => {
     await browser.close();
     await project.close();
+    await hub.close();
+    rmSync(hf, { recursive: true, force: true });
   });
   mkdirSync(ARTIFACTS, { recursive: true });
   const { store } = project.server.core;
@@ -151,6 +158,20 @@ test('Persona Studio controls: undo, bulk, dataset state, chat commands, cancel,
         assert.ok((await overflow(page)) <= 0, `${name} at ${width} px scrolls sideways by ${await overflow(page)} px`);
       }
     }
+  });
+
+  await t.test('base model: pull one from the Hub with progress, then fine-tune from it', async () => {
+    await page.setViewportSize({ width: 1280, height: 860 });
+    await page.goto(`${project.url}#/training/${PERSONA}`);
+    const pull = page.getByRole('form', { name: 'pull a base' });
+    await pull.getByRole('textbox', { name: 'Hugging Face id' }).fill('org/tiny');
+    await pull.getByRole('button', { name: 'Pull' }).click();
+    await page.getByText('Pulled org/tiny: choose it above.').waitFor({ timeout: 60_000 });
+    const picker = page.getByRole('combobox', { name: 'Fine-tune from' });
+    await picker.locator('option', { hasText: /^org\/tiny · / }).waitFor({ state: 'attached' });
+    await picker.selectOption('org/tiny');
+    await page.getByText('The next run of tiny fine-tunes org/tiny.').waitFor();
+    assert.match(readFileSync(join(project.root, 'personas', `${PERSONA}.yaml`), 'utf8'), /^base: org\/tiny$/m);
   });
 
   assert.deepEqual(problems, [], 'no errors in the page');

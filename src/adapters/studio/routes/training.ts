@@ -13,6 +13,7 @@ import { jobHistory } from '../../../scheduler/history.js';
 import { cancelTraining } from '../../../scheduler/cancel.js';
 import type { TrainingOverrides } from '../../../training/trainer/settings.js';
 import type { StudioDeps } from '../deps.js';
+import { baseRoutes } from './bases.js';
 
 /** The training form: every `persona train` flag; absent fields keep the persona file's value. */
 interface StartBody {
@@ -69,9 +70,11 @@ function overridesFrom(body: StartBody): TrainingOverrides {
   };
 }
 
-export function trainingRoutes({ core, scheduler, events }: StudioDeps): Hono {
+export function trainingRoutes(deps: StudioDeps): Hono {
+  const { core, scheduler, events } = deps;
   const { config, registry, store } = core;
   const app = new Hono();
+  baseRoutes(app, deps);
 
   app.get('/events', (c) =>
     streamSSE(c, async (stream) => {

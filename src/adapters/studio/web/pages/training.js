@@ -4,7 +4,7 @@
 // confirmed first); after a promotion, a link to the chat's before/after comparison.
 import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
-import { api, subscribe } from '../api.js';
+import { api, postStream, subscribe } from '../api.js';
 import { LossChart } from '../chart.js';
 import { Status } from '../status.js';
 import { askToNotify } from '../notify.js';
@@ -120,6 +120,56 @@ function StartForm({ persona, settings, running, start }) {
     </form>`;
 }
 
+/** The base the persona fine-tunes from: the bundled one or any base in the Hugging Face cache; pull another with progress. */
+function BasePicker({ persona }) {
+  const [bases, setBases] = useState(null);
+  const [message, setMessage] = useState(null);
+  const [pulling, setPulling] = useState(null); // null, or { file, done, total }
+  const load = () => api(`/training/${persona}/bases`).then(setBases, (e) => setMessage({ text: e.message, error: true }));
+  useEffect(() => {
+    setMessage(null);
+    load();
+  }, [persona]);
+  async function choose(base) {
+    try {
+      await api(`/training/${persona}/base`, { method: 'POST', body: { base } });
+      setMessage({ text: `The next run of ${persona} fine-tunes ${base || 'the bundled base'}.` });
+      load();
+    } catch (error) {
+      setMessage({ text: error.message, error: true });
+    }
+  }
+  async function pull(event) {
+    event.preventDefault();
+    const id = new FormData(event.target).get('hubId').trim();
+    setPulling({ file: '', done: 0, total: 0 });
+    try {
+      await postStream('/training/bases/pull', { id }, (name, data) => {
+        if (name === 'progress') setPulling(data);
+        if (name === 'done') setMessage({ text: `Pulled ${data.id}: choose it above.` });
+        if (name === 'error') setMessage({ text: data.error, error: true });
+      });
+    } catch (error) {
+      setMessage({ text: error.message, error: true });
+    }
+    setPulling(null);
+    load();
+  }
+  if (!bases) return null;
+  return html`<section class="card" aria-labelledby="base-title">
+    <h3 id="base-title">Base model</h3>
+    <label>Fine-tune from <select onChange=${(e) => choose(e.target.value)}>
+      ${!bases.bases.some((b) => b.id === bases.current) && html`<option selected>${bases.current}</option>`}
+      ${bases.bases.map((b) => html`<option value=${b.id} selected=${b.id === bases.current}>${b.label}</option>`)}</select></label>
+    <form class="toolbar" aria-label="pull a base" onSubmit=${pull}>
+      <label>Hugging Face id <input name="hubId" placeholder="HuggingFaceTB/SmolLM2-135M-Instruct" required /></label>
+      <button type="submit" disabled=${!!pulling}>Pull</button>
+      ${pulling && html`<progress aria-label="pull progress" max=${pulling.total || 1} value=${pulling.total ? pulling.done : undefined}></progress> <span class="muted">${pulling.file}</span>`}
+    </form>
+    <${Status} message=${message} />
+  </section>`;
+}
+
 export function TrainingPage({ persona, reload }) {
   const [live, setLive] = useState(IDLE);
   const [jobs, setJobs] = useState([]);
@@ -195,5 +245,6 @@ export function TrainingPage({ persona, reload }) {
     <${Status} message=${message} />
     <${Live} live=${live} latest=${live.job ?? jobs[0]} persona=${persona} cancel=${cancel} />
     <${PastRuns} jobs=${jobs} />
-    <${Versions} persona=${persona} models=${models} act=${act} />`;
+    <${Versions} persona=${persona} models=${models} act=${act} />
+    <${BasePicker} persona=${persona} />`;
 }
