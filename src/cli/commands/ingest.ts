@@ -71,6 +71,7 @@ export function registerIngestCommands(program: Command): void {
         const controller = new AbortController();
         const interrupt = () => controller.abort();
         process.once('SIGINT', interrupt);
+        process.once('SIGTERM', interrupt);
         const bar = progress(!flags.json && process.stderr.isTTY === true);
         let summary: IngestSummary;
         try {
@@ -92,6 +93,7 @@ export function registerIngestCommands(program: Command): void {
         } finally {
           bar?.stop();
           process.removeListener('SIGINT', interrupt);
+          process.removeListener('SIGTERM', interrupt);
         }
         const nothing = summary.files > 0 && summary.skipped.length === summary.files;
         if (flags.json) console.log(JSON.stringify(summary));

@@ -119,3 +119,21 @@ test('Ctrl-C checkpoints and exits 1; the same command resumes from the checkpoi
   assert.ok(existsSync(join(report.dir, 'model.safetensors')));
   assert.equal(existsSync(join(dataDir, 'checkpoints', 'fdr', 'checkpoint.json')), false, 'a finished run removes its checkpoint');
 });
+
+test('SIGTERM (kill, docker stop) checkpoints and stops like Ctrl-C', async (t) => {
+  const { dataDir, env, cleanup } = await setup();
+  t.after(cleanup);
+  const metrics = join(dataDir, 'checkpoints', 'fdr', 'metrics.jsonl');
+  const child = spawn(process.execPath, [...cli, '--json', '--max-steps', '200'], { env });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  for (let i = 0; i < 3000; i++) {
+    if (existsSync(metrics) && readFileSync(metrics, 'utf8').includes('"type":"step"')) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  child.kill('SIGTERM');
+  assert.equal(await exited, 1, stderr);
+  assert.match(stderr, /interrupted at step \d+ of 200; run the same command again to resume/);
+  assert.ok(existsSync(join(dataDir, 'checkpoints', 'fdr', 'checkpoint.json')));
+});
