@@ -98,7 +98,7 @@ export function parseLlamaConfig(json: unknown, file = 'config.json'): LlamaConf
     throw unsupported(file, 'model_type', `model_type "${String(type)}" is not supported (supported: ${SUPPORTED_MODEL_TYPES.join(', ')}).`);
   }
   const family = type as ModelType;
-  const given = Object.fromEntries(Object.entries(json as Record<string, unknown>).filter(([, v]) => v !== undefined));
+  const given = fromRopeParameters(Object.fromEntries(Object.entries(json as Record<string, unknown>).filter(([, v]) => v !== undefined)), file);
   const parsed = llamaConfigSchema.safeParse({ ...FAMILY_DEFAULTS[family], ...given });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -129,6 +129,27 @@ export function parseLlamaConfig(json: unknown, file = 'config.json'): LlamaConf
     throw corrupt(file, 'layer_types', `layer_types has ${raw.layer_types.length} entries but num_hidden_layers is ${raw.num_hidden_layers}.`);
   }
   return { ...raw, model_type: family, num_key_value_heads: numKv, head_dim: headDim };
+}
+
+/**
+ * Newer transformers write `rope_parameters` ({rope_type, rope_theta, …scaling}, or one such
+ * object per layer type for Gemma 3) instead of rope_theta / rope_scaling /
+ * rope_local_base_freq; both spellings mean the same rotation.
+ */
+function fromRopeParameters(given: Record<string, unknown>, file: string): Record<string, unknown> {
+  const params = given.rope_parameters as Record<string, Record<string, unknown> | unknown> | null | undefined;
+  if (!params || typeof params !== 'object') return given;
+  const out = { ...given };
+  const full = (params.full_attention ?? params) as Record<string, unknown>;
+  const sliding = params.sliding_attention as Record<string, unknown> | undefined;
+  const { rope_theta: theta, ...scaling } = full;
+  if (out.rope_theta === undefined && theta !== undefined) out.rope_theta = theta;
+  if (out.rope_scaling === undefined && (scaling.rope_type ?? 'default') !== 'default') out.rope_scaling = scaling;
+  if (sliding) {
+    if ((sliding.rope_type ?? 'default') !== 'default') throw unsupported(file, 'rope_parameters.sliding_attention', `rope_parameters.sliding_attention must use rope_type "default".`);
+    if (out.rope_local_base_freq === undefined && sliding.rope_theta !== undefined) out.rope_local_base_freq = sliding.rope_theta;
+  }
+  return out;
 }
 
 export function readLlamaConfig(modelDir: string): LlamaConfig {
