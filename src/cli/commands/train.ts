@@ -11,6 +11,8 @@ import { PersonaError } from '../../errors.js';
 import { loadPersona } from '../../personas/load.js';
 import type { JobPhase, JobRecord } from '../../scheduler/history.js';
 import { runTrainingJob } from '../../scheduler/job.js';
+import { describePlan } from '../../training/memory-plan.js';
+import { personaMemoryPlan } from '../../training/trainer/memory.js';
 import { progressBar } from '../../training/trainer/reporters.js';
 import type { TrainingOverrides } from '../../training/trainer/settings.js';
 import { action, cliConfig } from '../context.js';
@@ -55,6 +57,10 @@ export function registerTrainCommands(program: Command): void {
         const config = cliConfig();
         const persona = loadPersona(config.PERSONAS_DIR, id);
         const overrides = toOverrides(flags);
+        // The planned peak memory first; a run the machine cannot hold is refused before any job starts.
+        const memory = personaMemoryPlan(config, persona, overrides);
+        if (!flags.json) process.stderr.write(`${describePlan(memory.plan)}\n`);
+        memory.check();
         const core = await openCore(config);
         // Ctrl-C finishes the current step, checkpoints and stops (a second Ctrl-C kills at once).
         const controller = new AbortController();
