@@ -55,3 +55,21 @@ for (const arch of Object.keys(TINY_ARCHITECTURES) as TinyArchitecture[]) {
     }
   });
 }
+
+for (const arch of ['qwen2', 'qwen3', 'gemma3_text'] as const) {
+  test(`${arch}: int8 weights (biases and norms kept float) stay close to the float export`, async () => {
+    const config = tinyConfig({ ...TINY_ARCHITECTURES[arch], hidden_size: 64, intermediate_size: 128 });
+    const weights = randomWeights(config, 4, 0.1);
+    const shape = { layers: config.num_hidden_layers, kvHeads: config.num_key_value_heads, headDim: config.head_dim, vocabSize: config.vocab_size };
+    const scores = async (quantize?: 'int8') => {
+      const session = await DecoderSession.load(exportInferenceOnnx(config, weights, { quantize }), shape, { threads: 1 });
+      const logits = await session.scoreAll(IDS);
+      await session.release();
+      return logits;
+    };
+    const [fp32, int8] = [await scores(), await scores('int8')];
+    const spread = Math.max(...fp32) - Math.min(...fp32);
+    const max = fp32.reduce((m, v, i) => Math.max(m, Math.abs(v - int8[i])), 0);
+    assert.ok(max < 0.05 * spread, `max |Δ| ${max} vs logit range ${spread}`);
+  });
+}
