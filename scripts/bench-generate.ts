@@ -389,8 +389,8 @@ async function runLlamaCppComparison(): Promise<void> {
   const random = seededRandom(99);
   const prompt = Array.from({ length: PROMPT_TOKENS }, () => 4 + Math.floor(random() * 8188));
   const shapes = [
-    { shape: 'base', config: readLlamaConfig(BASE_DIR), useBase: true, newTokens: 96, runs: quick ? 2 : 3, pairs: [{ ours: 'fp32', gguf: 'f32' }, { ours: 'int8', gguf: 'q8_0' }] as const },
-    ...(quick ? [] : [{ shape: '135M', config: parseLlamaConfig(SMOL135), useBase: false, newTokens: 24, runs: 2, pairs: [{ ours: 'fp32', gguf: 'f32' }, { ours: 'fp32', gguf: 'f16' }, { ours: 'int8', gguf: 'q8_0' }] as const }]),
+    { shape: 'base', config: readLlamaConfig(BASE_DIR), useBase: true, newTokens: 64, runs: 2, pairs: [{ ours: 'fp32', gguf: 'f32' }, { ours: 'int8', gguf: 'q8_0' }] as const },
+    ...(quick ? [] : [{ shape: '135M', config: parseLlamaConfig(SMOL135), useBase: false, newTokens: 16, runs: 1, pairs: [{ ours: 'fp32', gguf: 'f32' }, { ours: 'fp32', gguf: 'f16' }, { ours: 'int8', gguf: 'q8_0' }] as const }]),
   ];
   const rows = [];
   const top1 = [];
