@@ -11,7 +11,7 @@ import { findCachedBase, listCachedBases, removeCachedRepo, type CachedBase } fr
 import { readRef } from '../../hub/cache.js';
 import { baseHubId } from '../../hub/base-location.js';
 import { formatHubId, requireHubId } from '../../hub/hub-id.js';
-import { pullBase, type PullProgress } from '../../hub/pull.js';
+import { pullBase, type PullProgress, type PullResult } from '../../hub/pull.js';
 import { loadAllPersonas } from '../../personas/load.js';
 import { action, cliConfig } from '../context.js';
 
@@ -95,7 +95,7 @@ export function registerBaseCommands(program: Command): void {
         const config = cliConfig();
         const id = requireHubId(text);
         const bar = downloadBar(`pull ${formatHubId(id)}`);
-        let result;
+        let result: PullResult;
         try {
           result = await pullBase(config, id, { onProgress: bar.update });
         } finally {

@@ -80,17 +80,18 @@ export class FakeHub {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
-    const path = decodeURIComponent(new URL(req.url!, 'http://x').pathname);
-    this.requests.push({ method: req.method!, path, range: req.headers.range, authorization: req.headers.authorization });
-    let match: RegExpExecArray | null;
-    if ((match = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/(.+)$/.exec(path))) return this.revision(res, match[1], match[2]);
-    if ((match = /^\/api\/models\/([^/]+\/[^/]+)\/tree\/([^/]+)$/.exec(path))) return this.tree(res, match[1], match[2]);
-    if ((match = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(path))) return this.resolve(req, res, match[1], match[2], match[3]);
-    if ((match = /^\/cdn\/([0-9a-f]{64})$/.exec(path))) {
-      const where = this.byHash.get(match[1]);
-      if (where) return this.serveBytes(req, res, where.file, this.repos[where.repo].files.get(where.file)!, { ETag: `"${match[1]}"` });
-    }
-    json(res, 404, { error: 'Not found' });
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    this.requests.push({ method: req.method ?? 'GET', path, range: req.headers.range, authorization: req.headers.authorization });
+    const revision = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/(.+)$/.exec(path);
+    const tree = /^\/api\/models\/([^/]+\/[^/]+)\/tree\/([^/]+)$/.exec(path);
+    const resolve = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(path);
+    const cdn = /^\/cdn\/([0-9a-f]{64})$/.exec(path);
+    const stored = cdn ? this.byHash.get(cdn[1]) : undefined;
+    if (revision) this.revision(res, revision[1], revision[2]);
+    else if (tree) this.tree(res, tree[1], tree[2]);
+    else if (resolve) this.resolve(req, res, resolve[1], resolve[2], resolve[3]);
+    else if (cdn && stored) this.serveBytes(req, res, stored.file, this.repos[stored.repo].files.get(stored.file) as Buffer, { ETag: `"${cdn[1]}"` });
+    else json(res, 404, { error: 'Not found' });
   }
 
   private knownRevision(res: ServerResponse, repo: string, revision: string): FakeRepo | undefined {
@@ -130,7 +131,10 @@ export class FakeHub {
       return;
     }
     const content = found.files.get(file);
-    if (!content) return json(res, 404, { error: 'Entry not found' }, { 'X-Error-Code': 'EntryNotFound' });
+    if (!content) {
+      json(res, 404, { error: 'Entry not found' }, { 'X-Error-Code': 'EntryNotFound' });
+      return;
+    }
     const common = { 'X-Repo-Commit': this.commit };
     if (LFS.test(file)) {
       const hash = sha256(content);
@@ -156,7 +160,10 @@ export class FakeHub {
       ...(range ? { 'Content-Range': `bytes ${start}-${end}/${content.length}` } : {}),
     });
     const drop = this.dropOnce?.file === file && body.length > this.dropOnce.afterBytes ? this.dropOnce : undefined;
-    if (!drop) return void res.end(body);
+    if (!drop) {
+      res.end(body);
+      return;
+    }
     this.dropOnce = undefined;
     res.write(body.subarray(0, drop.afterBytes), () => setTimeout(() => req.socket.destroy(), 20));
   }
