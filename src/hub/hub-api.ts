@@ -50,10 +50,21 @@ export async function listTopLevelFiles(access: HubAccess, id: HubId, commit: st
 
 /** The bytes of `file` from `offset` on (a Range request when offset > 0). */
 export async function openFileStream(access: HubAccess, id: HubId, commit: string, file: RepoFile, offset: number): Promise<ReadableStream<Uint8Array>> {
-  const blob = await hubCall(access, id, () => downloadFile({ ...access, repo: id.repo, path: file.path, revision: commit, xet: false }), file.path);
+  const blob = await hubCall(access, id, () => downloadFile({ ...access, repo: id.repo, path: file.path, revision: commit, xet: false, fetch: plainHttpFetch }), file.path);
   if (!blob) throw new PersonaError('model_not_found', `${access.hubUrl}/${id.repo} has no file ${file.path} at commit ${commit}.`, { repo: id.repo, file: file.path });
   return (offset > 0 ? blob.slice(offset) : blob).stream() as ReadableStream<Uint8Array>;
 }
+
+/**
+ * fetch without the library's `Accept: application/vnd.xet-fileinfo+json`: with `xet: false`
+ * we want what plain HTTP clients get (Python's huggingface_hub without hf_xet), a redirect to
+ * the file's bytes, not the Xet reconstruction metadata.
+ */
+const plainHttpFetch: typeof fetch = (input, init) => {
+  const headers = new Headers(init?.headers);
+  if (headers.get('accept')?.includes('xet')) headers.delete('accept');
+  return fetch(input, { ...init, headers });
+};
 
 /** Whether a failure is worth another attempt from where the download stopped (connection lost, server hiccup). */
 export function isTransient(error: unknown): boolean {

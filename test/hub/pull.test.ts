@@ -74,6 +74,7 @@ test('a fresh pull writes the huggingface_hub cache layout with only the files t
   assert.equal(readlinkSync(join(snapshot, 'config.json')), `../../blobs/${gitBlobSha1(configBytes)}`, 'regular files are named by their git blob id');
   assert.equal(readlinkSync(join(snapshot, 'model.safetensors')), `../../blobs/${sha256(weights)}`, 'LFS files are named by their sha256');
   assert.equal(hub.contentRequests('README.md').length + hub.contentRequests('pytorch_model.bin').length, 0, 'files the product does not use are not fetched');
+  assert.ok(hub.requests.every((r) => !r.accept?.includes('xet')), 'files are asked for over plain HTTP, not as Xet metadata');
   assert.ok(!readdirSync(join(repoDir, 'blobs')).some((name) => name.endsWith('.incomplete')));
   assert.equal(result.downloadedBytes > weights.length, true);
 

@@ -29,6 +29,7 @@ export interface RecordedRequest {
   path: string;
   range?: string;
   authorization?: string;
+  accept?: string;
 }
 
 const LFS = /\.(safetensors|bin|gguf|onnx)$/;
@@ -81,7 +82,7 @@ export class FakeHub {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    this.requests.push({ method: req.method ?? 'GET', path, range: req.headers.range, authorization: req.headers.authorization });
+    this.requests.push({ method: req.method ?? 'GET', path, range: req.headers.range, authorization: req.headers.authorization, accept: req.headers.accept });
     const revision = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/(.+)$/.exec(path);
     const tree = /^\/api\/models\/([^/]+\/[^/]+)\/tree\/([^/]+)$/.exec(path);
     const resolve = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(path);
