@@ -8,6 +8,14 @@
  * bundled tokenizer stands in: the cost does not depend on the weights.
  *
  *   npm run bench:persona-train [-- --method lora|full] [--words 50000] [--epochs 2]
+ *   npm run bench:persona-train -- --base qwen0.5b [--max-steps 6]
+ *
+ * `--base qwen0.5b` trains LoRA on a random Qwen2.5-0.5B-shaped base (qwen2 architecture,
+ * vocab 151,936; the bundled tokenizer's ids, so token counts are the bundled tokenizer's)
+ * with rows of 512 tokens, batch 1 and gradient accumulation 4 (2,048 tokens per optimizer
+ * step, the persona defaults' 8 × 256). `--max-steps N` runs only N optimizer steps and
+ * extrapolates the full run from the measured per-step and per-evaluation times plus the
+ * fixed costs (load, tokenize, session, merge, export), saying so in its output.
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -20,9 +28,20 @@ import { personaSchema } from '../src/personas/schema.js';
 import { readSotu } from '../src/pretrain/sotu.js';
 import { initLlamaParams } from '../src/training/step-model.js';
 import type { TrainableSample } from '../src/training/trainer/render.js';
+import { totalStepsFor } from '../src/training/trainer/loop.js';
+import { resolveTraining } from '../src/training/trainer/settings.js';
 import { trainPersona } from '../src/training/trainer/train-persona.js';
 
-const { values } = parseArgs({ options: { method: { type: 'string', default: 'lora' }, words: { type: 'string', default: '50000' }, epochs: { type: 'string', default: '2' } } });
+const { values } = parseArgs({
+  options: { method: { type: 'string', default: 'lora' }, words: { type: 'string', default: '50000' }, epochs: { type: 'string', default: '2' }, base: { type: 'string', default: 'bundled' }, 'max-steps': { type: 'string' } },
+});
+const QWEN05_SHAPE = { model_type: 'qwen2', vocab_size: 151936, hidden_size: 896, intermediate_size: 4864, num_hidden_layers: 24, num_attention_heads: 14, num_key_value_heads: 2, max_position_embeddings: 32768, rope_theta: 1000000, rms_norm_eps: 1e-6, tie_word_embeddings: true, eos_token_id: 2, pad_token_id: 3 };
+const SHAPES: Record<string, { shape: typeof QWEN05_SHAPE; training: Record<string, number>; targetSeconds: number }> = {
+  qwen05b: { shape: QWEN05_SHAPE, training: { seq_len: 512, batch_size: 1, grad_accumulation: 4 }, targetSeconds: 1800 },
+};
+const shaped = values.base === 'bundled' ? undefined : SHAPES[values.base!.replace('.', '')];
+if (values.base !== 'bundled' && !shaped) throw new Error(`--base must be bundled or ${Object.keys(SHAPES).join(', ')}`);
+const maxSteps = values['max-steps'] ? Number(values['max-steps']) : undefined;
 const BASE_SHAPE = { model_type: 'llama', vocab_size: 8192, hidden_size: 256, intermediate_size: 688, num_hidden_layers: 6, num_attention_heads: 8, num_key_value_heads: 4, max_position_embeddings: 1024, rope_theta: 10000, rms_norm_eps: 1e-5, tie_word_embeddings: true, eos_token_id: 2, pad_token_id: 3 };
 
 const root = mkdtempSync(join(tmpdir(), 'bench-persona-'));
@@ -30,14 +49,36 @@ try {
   const config = loadConfig({ root, env: { DATA_DIR: 'data', BASE_MODEL_DIR: baseFolder() } });
   const samples = fdrParagraphs(Number(values.words));
   const dataset = { version: 'bench', train: samples.filter((_, i) => i % 10 !== 9), validation: samples.filter((_, i) => i % 10 === 9) };
-  const persona = personaSchema.parse({ id: 'fdr', name: 'Franklin D. Roosevelt', training: { method: values.method, epochs: Number(values.epochs) } });
+  const persona = personaSchema.parse({ id: 'fdr', name: 'Franklin D. Roosevelt', training: { method: values.method, epochs: Number(values.epochs), ...shaped?.training } });
   const load = loadavg()[0];
   const cpuStart = process.cpuUsage();
   const started = performance.now();
-  const report = await trainPersona({ config, persona, dataset });
+  // Times of the loop's events: the gaps before 'eval' events are evaluations, before 'step' events optimizer steps.
+  let last = 0;
+  const stepTimes: number[] = [];
+  const evalTimes: number[] = [];
+  let fullSteps = 0;
+  const report = await trainPersona({
+    config,
+    persona,
+    dataset,
+    overrides: maxSteps ? { maxSteps } : undefined,
+    onEvent: (event) => {
+      const now = performance.now() / 1000;
+      if (event.type === 'start') fullSteps = totalStepsFor(resolveTraining(persona).hyper, event.trainRows);
+      else if (event.type === 'step') stepTimes.push(now - last);
+      else if (event.type === 'eval') evalTimes.push(now - last);
+      last = now;
+    },
+  });
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuStart);
   const m = report.metrics;
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+  const hyper = resolveTraining(persona).hyper;
+  const fullEvals = Math.floor(fullSteps / hyper.evalEvery) + 2; // before the first step, every eval_every steps, after the last
+  const fixedSeconds = seconds - m.elapsedSeconds;
+  const extrapolated = maxSteps ? fixedSeconds + fullSteps * median(stepTimes.slice(1)) + fullEvals * median(evalTimes) : undefined;
   console.log(
     JSON.stringify(
       {
@@ -53,7 +94,16 @@ try {
         wallSeconds: +seconds.toFixed(1),
         cpuSeconds: +((cpu.user + cpu.system) / 1e6).toFixed(1),
         loadAverageAtStart: +load.toFixed(1),
-        targetSeconds: 120,
+        ...(maxSteps
+          ? {
+              measuredFraction: `${m.steps} of ${fullSteps} optimizer steps`,
+              medianStepSeconds: +median(stepTimes.slice(1)).toFixed(1),
+              medianEvalSeconds: +median(evalTimes).toFixed(1),
+              fixedSeconds: +fixedSeconds.toFixed(1),
+              extrapolatedFullRunSeconds: Math.round(extrapolated!),
+            }
+          : {}),
+        targetSeconds: shaped?.targetSeconds ?? 120,
       },
       null,
       1,
@@ -63,19 +113,20 @@ try {
   rmSync(root, { recursive: true, force: true });
 }
 
-/** models/base when it holds a model; else a random model of its shape with its tokenizer. */
+/** models/base when it holds a model (and no --base shape is asked); else a random model of the shape with the bundled tokenizer. */
 function baseFolder(): string {
   const bundled = join(process.cwd(), 'models', 'base');
-  if (existsSync(join(bundled, 'model.safetensors'))) return bundled;
+  if (!shaped && existsSync(join(bundled, 'model.safetensors'))) return bundled;
   const dir = join(root, 'base');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir);
   for (const file of ['tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(bundled, file), join(dir, file));
-  writeFileSync(join(dir, 'config.json'), JSON.stringify(BASE_SHAPE));
-  const config = parseLlamaConfig(BASE_SHAPE);
+  const shape = shaped?.shape ?? BASE_SHAPE;
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(shape));
+  const config = parseLlamaConfig(shape);
   const shapes = llamaParameterShapes(config);
   const weights = initLlamaParams(config, 1);
-  writeSafetensors(join(dir, 'model.safetensors'), new Map([...weights].map(([name, data]) => [name, { shape: shapes.get(name)!, data }])), { dtype: 'F32' });
+  writeSafetensors(join(dir, 'model.safetensors'), new Map([...weights].map(([name, data]) => [name, { shape: shapes.get(name)!, data }])), { dtype: shaped ? 'F16' : 'F32' });
   return dir;
 }
 
