@@ -124,7 +124,8 @@ function requireEmpty(out: string): void {
 export function exportHfFolder(config: Config, source: ExportSource, out: string, options: { int8?: boolean }): void {
   requireEmpty(out);
   buildBeside(out, (temp) => {
-    cpSync(source.dir, temp, { recursive: true, filter: (path) => !path.endsWith('metrics.jsonl') });
+    // dereference: a base pulled from the Hub is a snapshot of symlinks into the cache's blobs/.
+    cpSync(source.dir, temp, { recursive: true, dereference: true, filter: (path) => !path.endsWith('metrics.jsonl') });
     makePortable(config, source, temp, out);
     writeInferenceOnnx(temp, options.int8 ? { quantize: 'int8' } : {});
     assertNoMachinePaths(temp, machineRoots(config, source), out);

@@ -9,9 +9,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { exportGgufAdapter, exportGgufModel, exportHfFolder, type ExportSource } from '../../src/app/model-export.ts';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { renderChat } from '../../src/modelfmt/chat.ts';
@@ -83,6 +83,16 @@ test('LoRA version on a base pulled from the Hub: adapter_config names the Hub i
   assert.equal(adapterConfig.revision, commit);
   assert.equal(JSON.parse(readFileSync(join(out, 'training.json'), 'utf8')).base, 'HuggingFaceTB/SmolLM2-135M');
   assertPortable(out);
+
+  // The base itself, its weights a symlink into the cache's blobs/ as Hub caches store them: the export holds the bytes.
+  const blob = join(config.HF_HOME, 'hub', 'models--HuggingFaceTB--SmolLM2-135M', 'blobs', 'weights');
+  mkdirSync(join(blob, '..'), { recursive: true });
+  renameSync(join(snapshot, 'model.safetensors'), blob);
+  symlinkSync(relative(snapshot, blob), join(snapshot, 'model.safetensors'));
+  const baseOut = join(root, 'exports', 'hub-base');
+  exportHfFolder(config, { persona, version: 'base', dir: snapshot }, baseOut, {});
+  assert.ok(!lstatSync(join(baseOut, 'model.safetensors')).isSymbolicLink());
+  assert.deepEqual(readFileSync(join(baseOut, 'model.safetensors')), readFileSync(blob));
 });
 
 test('GGUF export: the file loads in llama.cpp, the Modelfile carries template, system prompt, sampling and stops; nothing is overwritten', async () => {
