@@ -100,7 +100,7 @@ export async function trainPersona(options: TrainPersonaOptions): Promise<TrainR
   const render = { tokenizer, tokenizerConfig, systemPrompt: systemPromptOf(persona), personaName: persona.name, file: join(baseDir, 'tokenizer_config.json') };
   const padId = tokenizer.padTokenId ?? tokenizer.eosTokenId;
   const trainRows = packSamples(dataset.train.map((s) => tokenizeSample(s, render)), { seqLen: hyper.seqLen, padId, seed: hyper.seed });
-  const validationRows = packSamples(dataset.validation.map((s) => tokenizeSample(s, render)), { seqLen: hyper.seqLen, padId, seed: hyper.seed + 1, ignoreWeights: true });
+  const validationRows = packSamples(dataset.validation.map((s) => tokenizeSample(s, render, { score: true })), { seqLen: hyper.seqLen, padId, seed: hyper.seed + 1, ignoreWeights: true });
 
   // Refuse before loading anything when the machine cannot hold the run (persona train prints the same plan first).
   const frozenDtype = frozenDtypeFor(modelConfig, method);
