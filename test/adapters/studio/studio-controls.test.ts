@@ -110,6 +110,16 @@ test('Persona Studio controls: undo, bulk, dataset state, chat commands, cancel,
     await message.press('Enter');
     await page.getByRole('status').getByText('New conversation.').waitFor();
     assert.equal(await pane.locator('li.user').count(), 0);
+
+    // Stop: the reply is held back 2 s on its way (the tiny model answers faster than a click); Stop ends the wait and nothing arrives.
+    await page.route('**/api/chat/tiny', (route) => setTimeout(() => void route.continue().catch(() => undefined), 2000));
+    await message.fill('Tell me about the lake.');
+    await message.press('Enter');
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.getByRole('button', { name: 'Send' }).waitFor();
+    await page.waitForTimeout(2500);
+    assert.equal(await pane.locator('li.bot:not(.streaming)').count(), 1, 'only the greeting: the stopped reply never arrived');
+    await page.unroute('**/api/chat/tiny');
   });
 
   await t.test("training: the form holds the persona file's values; a run started elsewhere shows its phase and is cancelled", async () => {
