@@ -46,18 +46,20 @@ async function checkLlama(config: LlamaConfig, lora?: LoraOptions) {
 
 const LORA: LoraOptions = { r: 2, alpha: 4, dropout: 0, targetModules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] };
 
-for (const [name, config, lora] of [
+const CASES: [string, LlamaConfig, LoraOptions | undefined][] = [
   ['full fine-tuning, tied embeddings, GQA', tiny(true), undefined],
   ['full fine-tuning, untied lm_head', tiny(false), undefined],
   ['LoRA on every linear module', tiny(true), LORA],
   ['LoRA with dropout masks', tiny(true), { ...LORA, dropout: 0.3 }],
   // Every family's own pieces (biases, q/k norms, Gemma's offset norms, GeGLU, sandwich norms,
   // sliding windows shorter than the sequence, soft-caps, rope_scaling), full and LoRA.
-  ...(Object.keys(TINY_ARCHITECTURES) as TinyArchitecture[]).flatMap((arch) => [
+  ...(Object.keys(TINY_ARCHITECTURES) as TinyArchitecture[]).flatMap((arch): [string, LlamaConfig, LoraOptions | undefined][] => [
     [`${arch}, full fine-tuning`, tiny(false, TINY_ARCHITECTURES[arch]), undefined],
     [`${arch}, LoRA`, tiny(true, TINY_ARCHITECTURES[arch]), LORA],
   ]),
-] as const) {
+];
+
+for (const [name, config, lora] of CASES) {
   test(`tiny model gradients match finite differences: ${name}`, async () => {
     const { maxError, scale, worst } = await checkLlama(config, lora);
     assert.ok(maxError <= 1e-6 * Math.max(1, scale), `max error ${maxError} (${worst})`);
