@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Config } from '../config/config.js';
-import { PersonaError } from '../errors.js';
+import { isPersonaError, PersonaError } from '../errors.js';
 import { missingBaseFiles } from './base-files.js';
 import { readRef, repoFolder, snapshotDir } from './cache.js';
 import { formatHubId, parseHubId, pullCommand, type HubId } from './hub-id.js';
@@ -21,7 +21,14 @@ const DEMO_BASE_CARD_TITLE = '# persona-builder base';
 export function resolveBaseDir(config: Config, base: string | undefined): string {
   if (!base) return config.BASE_MODEL_DIR;
   const id = baseHubId(config, base);
-  return id ? cachedSnapshotDir(config, id) : baseFolderPath(config, base);
+  if (!id) return baseFolderPath(config, base);
+  try {
+    return cachedSnapshotDir(config, id);
+  } catch (error) {
+    if (!isPersonaError(error, 'model_not_found')) throw error;
+    // `base: models/mine` with a typo reads as a Hub id too: say both readings.
+    throw new PersonaError(error.code, `base "${base}": no folder ${baseFolderPath(config, base)} exists, and ${error.message}`, error.details);
+  }
 }
 
 /** The Hub id a `base:` value names, or undefined when it names a folder. */
