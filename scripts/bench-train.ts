@@ -240,7 +240,7 @@ if (value('--child')) {
 
 /** The issue's targets, judged on this run's figures. */
 function targetsLine(results: (CaseResult | { name: string; error: string })[], peak: PeakResult): string {
-  const ok = (name: string) => results.find((r): r is CaseResult => r.name === name && r.threads === 2 && !('error' in r));
+  const ok = (name: string) => results.find((r): r is CaseResult => r.name === name && !('error' in r) && r.threads === 2);
   const judge = (met: boolean) => (met ? 'met' : 'NOT met');
   const pct = (r: CaseResult) => `${((100 * r.gflops) / peak.gflops).toFixed(1)}%`;
   const gib = (r: CaseResult) => `${(r.peakRssMiB / 1024).toFixed(2)} GiB`;
