@@ -14,7 +14,7 @@ import { readTokenizerFiles } from '../tokenizer.js';
 import { readOptionalJson } from '../folder.js';
 import { weightsFile } from '../weights.js';
 import { architectureMetadata, ggufArchitecture, ggufTensorName, permuteRows, ropeFrequencyFactors, type GgufArchitecture } from './arch.js';
-import { blockSize, encodedByteLength, encodeTensor, GGML_TYPE, type GgmlTypeName } from './quantize.js';
+import { blockSize, ggufTensor, GGML_QUANT_VERSION, type GgmlTypeName } from './quantize.js';
 import { tokenizerMetadata } from './tokenizer-metadata.js';
 import { str, u32, writeGguf, type GgufTensor, type GgufValue } from './writer.js';
 
@@ -29,7 +29,6 @@ const QUANTS: Record<GgufQuant, { fileType: number; matrix: GgmlTypeName }> = {
   q4_0: { fileType: 2, matrix: 'Q4_0' },
 };
 
-const GGML_QUANT_VERSION = 2;
 
 export interface GgufExportOptions {
   quant: GgufQuant;
@@ -78,11 +77,6 @@ function tensorType(quant: GgufQuant, ggufName: string, shape: number[], outputN
   // The converter falls back to F16 when a row is not a whole number of blocks.
   if (shape[shape.length - 1] % blockSize(type) !== 0) type = 'F16';
   return type;
-}
-
-function ggufTensor(name: string, shape: number[], type: GgmlTypeName, data: () => Float32Array): GgufTensor {
-  const count = shape.reduce((a, b) => a * b, 1);
-  return { name, dims: [...shape].reverse(), ggmlType: GGML_TYPE[type], byteLength: encodedByteLength(type, count), bytes: () => encodeTensor(data(), type) };
 }
 
 export function exportGguf(dir: string, file: string, options: GgufExportOptions): GgufExportSummary {

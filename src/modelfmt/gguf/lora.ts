@@ -12,7 +12,7 @@ import { PersonaError } from '../../errors.js';
 import { readLlamaConfig } from '../config.js';
 import { readSafetensors } from '../safetensors.js';
 import { ggufArchitecture, ggufTensorName, permuteRows } from './arch.js';
-import { encodedByteLength, encodeTensor, GGML_TYPE } from './quantize.js';
+import { GGML_QUANT_VERSION, ggufTensor } from './quantize.js';
 import { f32, str, u32, writeGguf, type GgufTensor, type GgufValue } from './writer.js';
 
 const LORA_KEY = /^base_model\.model\.(.+)\.lora_([AB])\.weight$/;
@@ -36,8 +36,7 @@ export function exportGgufLora(dir: string, configDir: string, file: string, nam
     pairs.set(match[1], pair);
   }
   const tensors: GgufTensor[] = [];
-  const add = (tensorName: string, shape: number[], data: () => Float32Array) =>
-    tensors.push({ name: tensorName, dims: [...shape].reverse(), ggmlType: GGML_TYPE.F32, byteLength: encodedByteLength('F32', shape[0] * shape[1]), bytes: () => encodeTensor(data(), 'F32') });
+  const add = (tensorName: string, shape: number[], data: () => Float32Array) => tensors.push(ggufTensor(tensorName, shape, 'F32', data));
   for (const [module, { A, B }] of [...pairs].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))) {
     if (!A || !B) throw new PersonaError('model_corrupt', `${join(dir, 'adapter_model.safetensors')}: ${module} has only one of lora_A and lora_B.`, { tensor: module });
     const target = ggufTensorName(arch, `${module}.weight`)!;
@@ -52,7 +51,7 @@ export function exportGgufLora(dir: string, configDir: string, file: string, nam
     ['adapter.type', str('lora')],
     ['adapter.lora.alpha', f32(adapter.lora_alpha)],
     ['general.file_type', u32(0)],
-    ['general.quantization_version', u32(2)],
+    ['general.quantization_version', u32(GGML_QUANT_VERSION)],
   ]);
   writeGguf(file, metadata, tensors);
   return { file, tensors: tensors.length };

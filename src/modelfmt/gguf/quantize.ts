@@ -5,6 +5,10 @@
  * does, so our bytes equal llama-quantize's for the same input.
  */
 import { float16ToFloat32, float32ToFloat16 } from '../half.js';
+import type { GgufTensor } from './writer.js';
+
+/** general.quantization_version of the block layouts below (GGML_QNT_VERSION). */
+export const GGML_QUANT_VERSION = 2;
 
 /** ggml_type ids (ggml.h). */
 export const GGML_TYPE = { F32: 0, F16: 1, Q4_0: 2, Q8_0: 8 } as const;
@@ -103,6 +107,12 @@ export function encodeTensor(values: Float32Array, type: GgmlTypeName): Uint8Arr
     case 'Q4_0':
       return quantizeQ4_0(values);
   }
+}
+
+/** A GGUF tensor of HF shape `shape` (row-major, last dimension fastest), encoded as `type` when written. */
+export function ggufTensor(name: string, shape: number[], type: GgmlTypeName, data: () => Float32Array): GgufTensor {
+  const count = shape.reduce((a, b) => a * b, 1);
+  return { name, dims: [...shape].reverse(), ggmlType: GGML_TYPE[type], byteLength: encodedByteLength(type, count), bytes: () => encodeTensor(data(), type) };
 }
 
 /** Inverse of encodeTensor for the block types (tests, accuracy checks). */
