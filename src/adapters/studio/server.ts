@@ -1,13 +1,16 @@
 /**
  * Persona Studio: the local web app `persona serve` starts on http://127.0.0.1:STUDIO_PORT.
  * Hono routes under /api (JSON, plus server-sent events for chat and training progress),
- * the page from ./web, and access control in front of everything (access.ts).
+ * the page from ./web, and in front of everything: access control (access.ts), headers that
+ * forbid framing and confine the page to its own scripts (hardening.ts), and a size limit
+ * and parse check on every JSON body.
  */
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { AddressInfo } from 'node:net';
 import { PersonaError } from '../../errors.js';
 import { accessControl, checkStudioBinding } from './access.js';
+import { jsonBodies, securityHeaders } from './hardening.js';
 import type { StudioDeps } from './deps.js';
 import { handleError } from './errors.js';
 import { chatRoutes } from './routes/chat.js';
@@ -25,7 +28,9 @@ export interface Studio {
 
 export function studioApp(deps: StudioDeps): Hono {
   const app = new Hono();
+  app.use('*', securityHeaders());
   app.use('*', accessControl(deps.core.config.STUDIO_TOKEN));
+  app.use('/api/*', jsonBodies());
   app.onError(handleError);
   app.get('/api/info', (c) => c.json({ maxUploadBytes: MAX_UPLOAD_BYTES }));
   app.route('/api/personas', personaRoutes(deps));

@@ -41,7 +41,8 @@ export function staticRoutes(): Hono {
   const send = (file: string) => new Response(readFileSync(file), { headers: { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' } });
   app.get('/', () => send(join(WEB_DIR, 'index.html')));
   app.get('/vendor/:name', (c) => {
-    const file = VENDOR[c.req.param('name')];
+    const name = c.req.param('name');
+    const file = Object.hasOwn(VENDOR, name) ? VENDOR[name] : undefined; // not `__proto__` & co.
     return file ? send(file) : c.notFound();
   });
   app.get('/app/*', (c) => {

@@ -2,9 +2,10 @@
  * Chat: a streamed in-character reply (server-sent events: `delta`, then `done` or `error`)
  * from any model version of a persona, or its base; the page asks two versions at once to
  * compare them. 👍/👎 feedback is stored like Discord's. Closing the tab cancels generation.
+ * A reply refused because the model is busy answers 503 before any stream starts.
  */
 import { Hono } from 'hono';
-import { streamSSE } from 'hono/streaming';
+import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import { recordFeedback } from '../../../curation/index.js';
 import { isPersonaError, PersonaError } from '../../../errors.js';
 import { pickGreeting } from '../../../personas/greeting.js';
@@ -32,16 +33,35 @@ export function chatRoutes({ core }: StudioDeps): Hono {
       throw new PersonaError('invalid_argument', `turns must be 1 to ${MAX_TURNS} objects with "speaker" and "text".`, { field: 'turns' });
     }
     const controller = new AbortController();
+    c.req.raw.signal?.addEventListener('abort', () => controller.abort());
+    const early: string[] = [];
+    let live: SSEStreamingApi | undefined;
+    let firstDelta!: () => void;
+    const started = new Promise<void>((resolve) => (firstDelta = resolve));
+    const send = (text: string) => live!.writeSSE({ event: 'delta', data: JSON.stringify({ text }) });
+    const reply = engine.replyAs(persona, body.turns, {
+      model: body.model || undefined,
+      signal: controller.signal,
+      overrides: { seed: body.seed, temperature: body.temperature, max_new_tokens: body.max_new_tokens },
+      onDelta: (delta) => {
+        if (live) void send(delta.text);
+        else early.push(delta.text);
+        firstDelta();
+      },
+    });
+    // A busy model fails before its first token: answer 503 (429 when rate-limited) with a sentence, not a 200 stream.
+    try {
+      await Promise.race([started, reply]);
+    } catch (error) {
+      if (isPersonaError(error, 'generation_busy') || isPersonaError(error, 'rate_limited')) throw error;
+    }
     return streamSSE(c, async (stream) => {
       stream.onAbort(() => controller.abort());
+      live = stream;
+      for (const text of early.splice(0)) await send(text);
       try {
-        const reply = await engine.replyAs(persona, body.turns, {
-          model: body.model || undefined,
-          signal: controller.signal,
-          overrides: { seed: body.seed, temperature: body.temperature, max_new_tokens: body.max_new_tokens },
-          onDelta: (delta) => void stream.writeSSE({ event: 'delta', data: JSON.stringify({ text: delta.text }) }),
-        });
-        await stream.writeSSE({ event: 'done', data: JSON.stringify({ text: reply.text, model: reply.model.version, stoppedBy: reply.stoppedBy, tokens: reply.tokens.length }) });
+        const done = await reply;
+        await stream.writeSSE({ event: 'done', data: JSON.stringify({ text: done.text, model: done.model.version, stoppedBy: done.stoppedBy, tokens: done.tokens.length }) });
       } catch (error) {
         const message = isPersonaError(error) ? error.message : 'The reply failed; the details are in the server log.';
         await stream.writeSSE({ event: 'error', data: JSON.stringify({ error: message, code: isPersonaError(error) ? error.code : undefined }) });
