@@ -15,8 +15,8 @@ import { missingBaseFiles } from './base-files.js';
 import { readRef, repoFolder, snapshotDir } from './cache.js';
 import { formatHubId, parseHubId, pullCommand, type HubId } from './hub-id.js';
 
-/** Title of the bundled base's model card (written by src/pretrain/model-card.ts); it identifies the demo base. */
-const DEMO_BASE_CARD_TITLE = '# persona-builder base';
+/** Start of the bundled base's model card (src/pretrain/model-card.ts writes it); it identifies the demo base. */
+export const DEMO_BASE_CARD_TITLE = '# persona-builder base';
 
 export function resolveBaseDir(config: Config, base: string | undefined): string {
   if (!base) return config.BASE_MODEL_DIR;

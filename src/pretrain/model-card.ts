@@ -1,8 +1,9 @@
 /**
  * README.md (model card) of the bundled base model: data and licences, size, recipe, loss
  * curve (from the run's metrics log, so a resumed run reports its whole history), held-out
- * perplexity, and how to reproduce it.
+ * perplexity, and how to reproduce it. Its title is what marks the bundled demo base.
  */
+import { DEMO_BASE_CARD_TITLE } from '../hub/base-location.js';
 
 export interface LossPoint {
   step: number;
@@ -29,7 +30,7 @@ export function renderModelCard(input: ModelCardInput): string {
   const c = input.config;
   const curveRows = input.curve.map((p) => `| ${p.step} | ${p.trainLoss.toFixed(3)} | ${p.validationLoss === undefined ? '' : p.validationLoss.toFixed(3)} |`);
   const sources = Object.entries(input.corpus.bySource).map(([source, words]) => `${source}: ${fmt(words)} words`).join('; ');
-  return `# persona-builder base (${(input.parameters / 1e6).toFixed(1)}M parameters)
+  return `${DEMO_BASE_CARD_TITLE} (${(input.parameters / 1e6).toFixed(1)}M parameters)
 
 A tiny Llama-architecture language model pretrained from scratch by this project's
 \`scripts/pretrain-base.ts\` on public-domain and permissively licensed English from npm data

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/config.ts';
+import { DEMO_BASE_CARD_TITLE } from '../../src/hub/base-location.ts';
 import { loadPersona } from '../../src/personas/load.ts';
 import { PERSONA, startStudioProject } from '../adapters/studio/studio-project.ts';
 
@@ -17,7 +18,7 @@ test('GET /api/personas says which personas answer with the demo base', async ()
     assert.equal((await list()).demoBaseNotice, null, 'a random tiny base is not the demo base');
     const baseDir = loadPersona(loadConfig({ root: project.root }).PERSONAS_DIR, PERSONA).base!;
     const card = join(baseDir, 'README.md');
-    writeFileSync(card, '# persona-builder base (0.0M parameters)\n');
+    writeFileSync(card, `${DEMO_BASE_CARD_TITLE} (0.0M parameters)\n`);
     try {
       assert.match((await list()).demoBaseNotice ?? '', /is built on the bundled demo base.*npx persona base pull/);
     } finally {
