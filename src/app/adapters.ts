@@ -4,7 +4,12 @@
  * chat middleware (one reply queue, one set of rate limits) built over the real services;
  * this file only decides which adapters run and hands them those services.
  */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startDiscordAdapter } from '../adapters/discord/adapter.js';
+import { startDiscordShards } from '../adapters/discord/sharding.js';
+import { configToEnv } from '../config/config.js';
 import { ChatMiddleware } from '../adapters/middleware/index.js';
 import { createChatServices } from '../adapters/middleware/services.js';
 import { followTrainingJobs, slackServices, startSlackAdapter } from '../adapters/slack/index.js';
@@ -31,7 +36,13 @@ export async function startAdapters(core: Core, scheduler: TrainingScheduler, ev
     if (config.DISCORD_TOKEN || config.SLACK_BOT_TOKEN) {
       const services = createChatServices({ personasDir: config.PERSONAS_DIR, store: core.store, engine: core.engine, scheduler, registry: core.registry });
       const chat = new ChatMiddleware(services, { observe: (observation) => events.emit('reply', observation) });
-      if (config.DISCORD_TOKEN) {
+      if (config.DISCORD_TOKEN && config.DISCORD_SHARDS !== undefined) {
+        const token = config.DISCORD_TOKEN;
+        const shards = await starting('Discord', 'DISCORD_TOKEN, DISCORD_API_URL and DISCORD_SHARDS', () =>
+          startDiscordShards({ token, apiUrl: config.DISCORD_API_URL, shards: config.DISCORD_SHARDS!, ...shardEntry(), env: configToEnv(config) }),
+        );
+        running.push({ name: `discord (${shards.count} shards)`, stop: shards.stop });
+      } else if (config.DISCORD_TOKEN) {
         const discord = await starting('Discord', 'DISCORD_TOKEN and DISCORD_API_URL', () => startDiscordAdapter(config, { chat }));
         running.push({ name: 'discord', stop: discord.stop });
       }
@@ -48,6 +59,16 @@ export async function startAdapters(core: Core, scheduler: TrainingScheduler, ev
     throw error;
   }
   return running;
+}
+
+/** The shard processes' entry: the compiled file, or the TypeScript source through tsx when running from source. */
+function shardEntry(): { script: string; execArgv: string[] } {
+  const here = fileURLToPath(import.meta.url);
+  const fromSource = here.endsWith('.ts');
+  return {
+    script: join(dirname(here), fromSource ? 'discord-shard.ts' : 'discord-shard.js'),
+    execArgv: fromSource ? ['--import', createRequire(import.meta.url).resolve('tsx')] : [],
+  };
 }
 
 /** An adapter that cannot start stops `persona serve` with one sentence naming what to check. */

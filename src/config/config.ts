@@ -59,6 +59,10 @@ export const configSchema = z.object({
   HEALTH_PORT: port.optional(),
   PERSONA_ROLES: csv,
   ORT_EXECUTION_PROVIDERS: csv,
+  DISCORD_SHARDS: z
+    .union([z.literal('auto'), z.coerce.number().int().min(1)])
+    .optional()
+    .describe('run Discord through discord.js sharding: "auto" (Discord recommends the count) or a number of shards'),
   TRAINING_JOB_LOCK_MS: z.coerce.number().int().min(1000).default(120000),
   HF_HOME: z.string().default(join(homedir(), '.cache', 'huggingface')),
   HF_TOKEN: z.string().regex(/^hf_/, 'a Hugging Face access token starts with "hf_"').optional(),
@@ -112,6 +116,21 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     storeUrl: raw.STORE_URL ?? `sqlite://${at(raw.DATA_DIR)}/persona.sqlite`,
     storeOptions: { registry: join(at(raw.DATA_DIR), 'stores.json'), create: raw.STORE_CREATE },
   };
+}
+
+/**
+ * The configuration as environment variables, for a child process that must run with exactly
+ * this configuration (a Discord shard): paths absolute, the store URL explicit.
+ */
+export function configToEnv(config: Config): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of Object.keys(configSchema.shape) as (keyof RawConfig)[]) {
+    const value = config[key];
+    if (value === undefined) continue;
+    env[key] = Array.isArray(value) ? value.join(',') : typeof value === 'boolean' ? (value ? '1' : '0') : String(value);
+  }
+  env.STORE_URL = config.storeUrl;
+  return env;
 }
 
 function pickKnown(env: Record<string, string | undefined>): Record<string, string> {

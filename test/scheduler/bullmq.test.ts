@@ -139,7 +139,7 @@ describe('training jobs on the shared queue (redis-server)', () => {
     const worker = startTrainingWorker(jobDeps(trainer), { url: redis.url, lockMs: LOCK_MS, concurrency: 1 });
     try {
       const record = await training.scheduler.enqueue(PERSONA, { reason: 'studio', force: true });
-      assert.equal(record.status, 'promoted', record.message);
+      assert.equal(record.status, 'promoted', String(record.message));
       assert.ok(jobs.some((j) => j.phase === 'done' && j.status === 'promoted'), 'the bots process saw the job end through the queue');
       const wanted = `${PERSONA}@${record.version}`;
       const deadline = Date.now() + 20_000;

@@ -90,7 +90,8 @@ class DiscordBot {
   async start(): Promise<void> {
     const personas = this.chat.services.personas.list();
     try {
-      await registerCommands(this.client, personas, this.config.DISCORD_ALLOWED_GUILDS);
+      // Sharded (DISCORD_SHARDS): the process holding shard 0 registers the commands, once for all.
+      if (!this.client.shard || this.client.shard.ids.includes(0)) await registerCommands(this.client, personas, this.config.DISCORD_ALLOWED_GUILDS);
     } catch (error) {
       // Chat still works without slash commands; say why they are missing.
       this.log.error({ err: error }, 'registering slash commands failed (does the bot have the applications.commands scope?)');

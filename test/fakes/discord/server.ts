@@ -2,11 +2,13 @@
  * A protocol-level fake Discord on 127.0.0.1 for driving the real discord.js client:
  * the REST API discord.js calls (under /api/v10) and the WebSocket gateway (gateway.ts).
  * Tests act as users (`say`, `react`, `command`), inspect every REST request the bot made,
- * inject a 429 with Retry-After, and drop the gateway to force a resume.
+ * inject a 429 with Retry-After, and drop the gateway to force a resume. With `shards` > 1,
+ * `/gateway/bot` recommends that many shards, `addGuild` adds guilds, and each guild's
+ * events reach only the shard that owns it (gateway.ts).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FakeGateway } from './gateway.ts';
+import { FakeGateway, shardOf } from './gateway.ts';
 import { apiChannel, apiGuild, apiMessage, apiUser, snowflake, type ApiMessage, type ApiUser, type FakeChannel } from './payloads.ts';
 
 export interface RecordedRequest {
@@ -46,18 +48,23 @@ export class FakeDiscord {
   readonly commands = new Map<string, any>();
   readonly interactionReplies = new Map<string, { channelId: string; callbacks: any[]; original?: ApiMessage; followUps: ApiMessage[] }>();
   readonly gateway: FakeGateway;
+  /** Guild ids and names; the first is `guildId`, where `addChannel` puts channels by default. */
+  readonly guilds = new Map<string, string>();
   private readonly failures: InjectedFailure[] = [];
   private readonly server = createServer((req, res) => void this.handle(req, res));
   private port = 0;
 
-  constructor() {
+  constructor(private readonly options: { shards?: number } = {}) {
+    this.guilds.set(this.guildId, 'Fake Guild');
+    const shardGuilds = (shard: number, count: number) => [...this.guilds.keys()].filter((id) => shardOf(id, count) === shard);
     this.gateway = new FakeGateway({
-      ready: () => ({
+      ready: (shard, count) => ({
         user: { ...this.bot, verified: true, mfa_enabled: false, flags: 0 },
-        guilds: [{ id: this.guildId, unavailable: true }],
+        guilds: shardGuilds(shard, count).map((id) => ({ id, unavailable: true })),
         application: { id: this.bot.id, flags: 0 },
       }),
-      guilds: () => [apiGuild(this.guildId, 'Fake Guild', [...this.channels.values()].filter((c) => c.guildId), this.bot, [...this.users.values()])],
+      guilds: (shard, count) =>
+        shardGuilds(shard, count).map((id) => apiGuild(id, this.guilds.get(id)!, [...this.channels.values()].filter((c) => c.guildId === id), this.bot, [...this.users.values()])),
       resumeUrl: () => `ws://127.0.0.1:${this.port}/gateway`,
     });
     this.server.on('upgrade', (request, socket, head) => this.gateway.handleUpgrade(request, socket, head));
@@ -81,9 +88,17 @@ export class FakeDiscord {
     return user;
   }
 
+  /** Another guild; with `shard`, an id that shard owns under the recommended shard count. Call before the bot connects. */
+  addGuild(name: string, shard?: number): string {
+    let id = snowflake();
+    for (let at = Date.now(); shard !== undefined && shardOf(id, this.options.shards ?? 1) !== shard; at++) id = snowflake(at);
+    this.guilds.set(id, name);
+    return id;
+  }
+
   /** Guild text channel; call before the bot connects so GUILD_CREATE lists it. */
-  addChannel(name: string, options: { webhooks?: boolean } = {}): FakeChannel {
-    const channel = { id: snowflake(), guildId: this.guildId, name, webhooks: options.webhooks ?? false };
+  addChannel(name: string, options: { webhooks?: boolean; guildId?: string } = {}): FakeChannel {
+    const channel = { id: snowflake(), guildId: options.guildId ?? this.guildId, name, webhooks: options.webhooks ?? false };
     this.channels.set(channel.id, channel);
     return channel;
   }
@@ -112,7 +127,7 @@ export class FakeDiscord {
       type: 0,
       burst: false,
       ...(added && message.guild_id ? { member: { user, roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 } } : {}),
-    });
+    }, message.guild_id ?? undefined);
   }
 
   /** A user runs a slash command; returns the interaction id whose replies `interactionReplies` records. */
@@ -137,7 +152,7 @@ export class FakeDiscord {
       authorizing_integration_owners: {},
       context: 0,
       data: { id: this.commands.get(name)?.id ?? snowflake(), name, type: 1, options },
-    });
+    }, channel.guildId);
     return id;
   }
 
@@ -165,7 +180,7 @@ export class FakeDiscord {
     this.messages.set(message.id, message);
     // Discord adds channel_type (1 = DM) and, in guilds, the author's member to MESSAGE_CREATE.
     const inGuild = message.guild_id ? { channel_type: 0, member: { roles: [], joined_at: message.timestamp, deaf: false, mute: false, flags: 0 } } : { channel_type: 1 };
-    this.gateway.dispatch('MESSAGE_CREATE', { ...message, ...inGuild });
+    this.gateway.dispatch('MESSAGE_CREATE', { ...message, ...inGuild }, message.guild_id ?? undefined);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -197,7 +212,7 @@ export class FakeDiscord {
   private readonly routes: [string, RegExp, Handler][] = [
     ['GET', /^\/api\/v10\/gateway\/bot$/, () => ({
       status: 200,
-      body: { url: `ws://127.0.0.1:${this.port}/gateway`, shards: 1, session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 1 } },
+      body: { url: `ws://127.0.0.1:${this.port}/gateway`, shards: this.options.shards ?? 1, session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: this.options.shards ?? 1 } },
     })],
     ['GET', /^\/api\/v10\/users\/@me$/, () => ({ status: 200, body: this.bot })],
     ['PUT', /^\/api\/v10\/applications\/\d+(?:\/guilds\/\d+)?\/commands$/, (request) => {

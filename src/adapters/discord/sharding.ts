@@ -1,0 +1,67 @@
+/**
+ * DISCORD_SHARDS: the bot through discord.js's ShardingManager, one child process per shard,
+ * for bots in more guilds than one gateway connection may hold (Discord requires shards past
+ * 2,500 guilds). Each child runs `script` (src/app/discord-shard.ts), a Discord-only bots
+ * process; Discord routes each guild's events to one shard, so each guild is answered by
+ * exactly one process. `auto` asks Discord's `/gateway/bot` (at DISCORD_API_URL) how many.
+ */
+import { REST, Routes, ShardingManager, type Shard } from 'discord.js';
+import { logger } from '../../log.js';
+
+export interface ShardOptions {
+  token: string;
+  apiUrl?: string;
+  shards: 'auto' | number;
+  /** The child's entry file and the node flags to run it with (e.g. a TypeScript loader). */
+  script: string;
+  execArgv: string[];
+  /** Added to each child's environment (the parent's configuration). */
+  env: Record<string, string>;
+}
+
+/** Discord allows one IDENTIFY per 5 s in each of `max_concurrency` buckets. */
+const IDENTIFY_INTERVAL_MS = 5500;
+
+export interface RunningShards {
+  count: number;
+  stop(): Promise<void>;
+}
+
+/** Discord's recommended shard count and how many shards may log in at once (`/gateway/bot`). */
+export async function gatewayLimits(token: string, apiUrl?: string): Promise<{ shards: number; maxConcurrency: number }> {
+  const rest = new REST(apiUrl ? { api: apiUrl } : {}).setToken(token);
+  const answer = (await rest.get(Routes.gatewayBot())) as { shards: number; session_start_limit?: { max_concurrency?: number } };
+  return { shards: Math.max(1, answer.shards), maxConcurrency: Math.max(1, answer.session_start_limit?.max_concurrency ?? 1) };
+}
+
+export async function startDiscordShards(options: ShardOptions): Promise<RunningShards> {
+  const log = logger('discord-shards');
+  const limits = await gatewayLimits(options.token, options.apiUrl);
+  const count = options.shards === 'auto' ? limits.shards : options.shards;
+  const manager = new ShardingManager(options.script, { token: options.token, totalShards: count, mode: 'process', execArgv: options.execArgv, respawn: true });
+  manager.on('shardCreate', (shard: Shard) => {
+    Object.assign(shard.env as Record<string, string>, options.env);
+    shard.on('death', () => log.warn({ shard: shard.id }, 'Discord shard process exited; respawning'));
+  });
+  // Shards in different buckets may log in together; ShardingManager spaces every spawn alike.
+  await manager.spawn({ amount: count, delay: limits.maxConcurrency >= count ? 0 : IDENTIFY_INTERVAL_MS, timeout: 60_000 });
+  log.info({ shards: count }, 'Discord shards ready');
+  return {
+    count,
+    async stop() {
+      await Promise.all(
+        [...manager.shards.values()].map(async (shard) => {
+          const child = shard.process;
+          if (!child || child.exitCode !== null) return;
+          shard.removeAllListeners('death');
+          // SIGTERM lets the shard finish its replies; it exits by itself.
+          const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+          (manager as unknown as { respawn: boolean }).respawn = false;
+          child.kill('SIGTERM');
+          await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000).unref())]);
+          if (child.exitCode === null) child.kill('SIGKILL');
+        }),
+      );
+    },
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * One Discord shard's process, started by discord.js's ShardingManager (DISCORD_SHARDS; see
+ * src/adapters/discord/sharding.ts) with the parent's configuration in its environment: the
+ * Discord adapter over its own engine and chat middleware, answering the guilds of its
+ * shards. Training requests go to the same queue as the parent's (the shared BullMQ queue
+ * with a Redis store). SIGTERM lets replies finish, then exits.
+ */
+import { createChatServices } from '../adapters/middleware/services.js';
+import { ChatMiddleware } from '../adapters/middleware/index.js';
+import { startDiscordAdapter } from '../adapters/discord/adapter.js';
+import { loadConfig } from '../config/config.js';
+import { configureLogger, logger } from '../log.js';
+import { readPersonaDir } from '../personas/load.js';
+import { useExecutionProviders } from '../util/execution-providers.js';
+import { openCore } from './core.js';
+import { AppEvents } from './events.js';
+import { startTraining } from './training.js';
+
+const config = loadConfig();
+configureLogger(config.LOG_LEVEL);
+useExecutionProviders(config.ORT_EXECUTION_PROVIDERS);
+const log = logger('discord-shard');
+const core = await openCore(config);
+const events = new AppEvents();
+const stopTraining = new AbortController();
+const training = startTraining(core, events, new Set(['bots']), readPersonaDir(config.PERSONAS_DIR).personas, stopTraining.signal);
+const services = createChatServices({ personasDir: config.PERSONAS_DIR, store: core.store, engine: core.engine, scheduler: training.scheduler, registry: core.registry });
+const chat = new ChatMiddleware(services);
+const discord = await startDiscordAdapter(config, { chat });
+log.info({ shards: discord.client.shard?.ids }, 'Discord shard ready');
+
+process.once('SIGTERM', () => {
+  void (async () => {
+    await discord.stop();
+    chat.close();
+    stopTraining.abort();
+    await training.stop();
+    await core.close();
+    process.exit(0);
+  })();
+});
