@@ -50,6 +50,8 @@ export interface IngestSummary {
   /** Subtitle lines by how their speaker was decided (labelled, chosen_speaker, previous_label, unknown). */
   attribution: Record<string, number>;
   formats: Record<string, number>;
+  /** `speaker` given but nobody of that name spoke in some files: those files and who did speak there. */
+  speakerNotFound: Array<{ file: string; speakers: string[] }>;
   interrupted: boolean;
 }
 
@@ -78,6 +80,7 @@ export async function runIngest(store: Store, persona: Persona, paths: string[],
     invalid: [],
     attribution: {},
     formats: {},
+    speakerNotFound: [],
     interrupted: false,
   };
   const files = ingestPaths(persona, paths, { root: options.root, speaker: options.speaker, maxBytes: options.maxBytes, onFile: options.onFile });
@@ -104,6 +107,7 @@ export async function runIngest(store: Store, persona: Persona, paths: string[],
       summary.invalidMessages += file.invalid.length;
       for (const item of file.invalid.slice(0, Math.max(0, MAX_LISTED - summary.invalid.length))) summary.invalid.push({ file: file.file, ...item });
       if (file.format) addCounts(summary.formats, { [file.format]: 1 });
+      if (file.otherSpeakers) summary.speakerNotFound.push({ file: file.file, speakers: file.otherSpeakers.slice(0, 10) });
     }
     if (options.signal?.aborted) {
       summary.interrupted = true;

@@ -12,7 +12,7 @@ import { cleanRules } from './clean.js';
 import { isSlackExportDir } from './formats/slack.js';
 import { parseSource } from './parse.js';
 import { buildMonologueSamples, buildSamples, voiceMatcher, type BuildStats } from './samples.js';
-import type { FileResult, FormatId, IngestOptions, ParsedSource, SampleDraft } from './types.js';
+import type { FileResult, FormatId, IngestOptions, Message, ParsedSource, SampleDraft } from './types.js';
 
 interface Entry {
   /** Absolute path, or the path as given when it matched nothing. */
@@ -84,6 +84,18 @@ function samplesOf(persona: Persona, parsed: ParsedSource, ref: string, speaker:
   return drafts;
 }
 
+/** Speakers of the conversations, most messages first, when none of them is the chosen voice. */
+function speakersWhenNoneMatch(parsed: ParsedSource, isVoice: (message: Message) => boolean): string[] | undefined {
+  const counts = new Map<string, number>();
+  for (const conversation of parsed.conversations) {
+    for (const message of conversation) {
+      if (isVoice(message)) return undefined;
+      if (!message.isBot) counts.set(message.speaker, (counts.get(message.speaker) ?? 0) + 1);
+    }
+  }
+  return counts.size ? [...counts].sort((a, b) => b[1] - a[1]).map(([name]) => name) : undefined;
+}
+
 /** Ingests `paths` for `persona`; duplicates are removed across the whole batch. */
 export async function* ingestPaths(persona: Persona, paths: string[], options: IngestOptions): AsyncGenerator<FileResult> {
   const root = resolve(options.root);
@@ -112,6 +124,8 @@ export async function* ingestPaths(persona: Persona, paths: string[], options: I
     result.messages = countMessages(parsed);
     result.invalid = parsed.invalid ?? [];
     if (parsed.attribution) result.attribution = parsed.attribution;
+    const others = options.speaker ? speakersWhenNoneMatch(parsed, isVoiceMessage) : undefined;
+    if (others) result.otherSpeakers = others;
     const stats: BuildStats = { dropped: result.dropped, redactions: result.redactions, repeated: 0 };
     for (const draft of samplesOf(persona, parsed, file, options.speaker, stats)) {
       if (seenIds.has(draft.id)) continue; // the same message seen twice (a Slack thread parent)

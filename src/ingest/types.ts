@@ -121,6 +121,8 @@ export interface FileResult {
   invalid: InvalidMessage[];
   /** Subtitles: lines by how their speaker was decided. */
   attribution?: Record<string, number>;
+  /** With a speaker given that said nothing in this file's conversations: who did speak, most messages first. */
+  otherSpeakers?: string[];
   /** Candidate samples refused by cleaning, by reason (blocked, too_short, too_long, empty). */
   dropped: Record<string, number>;
 }

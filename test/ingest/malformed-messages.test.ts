@@ -104,3 +104,13 @@ test('UTF-16 without a byte-order mark is decoded, not refused as binary', async
   }
   await assert.rejects(parseSource(write('blob.bin', new Uint8Array([1, 0, 0, 0, 200, 3, 0, 9, 0, 0, 0, 1]))), /binary/);
 });
+
+test('a --speaker that matches nobody names the speakers the file does have', async () => {
+  const script = write('panel.txt', 'HOST: Welcome back.\nGUEST: Glad to be here.\nHOST: Tell us about engines.\nGUEST: They weave algebra.\n');
+  const [result] = await ingest([script], 'Mara Quill');
+  assert.equal(result.drafts.length, 0);
+  assert.deepEqual(result.otherSpeakers, ['HOST', 'GUEST']);
+  const [matched] = await ingest([script], 'guest');
+  assert.equal(matched.otherSpeakers, undefined);
+  assert.equal(matched.drafts.length, 2);
+});

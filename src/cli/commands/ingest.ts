@@ -27,7 +27,7 @@ function counts(record: Record<string, number>): string {
   return parts.length ? parts.join(', ') : 'none';
 }
 
-export function formatIngestSummary(summary: IngestSummary, trusted: boolean): string {
+export function formatIngestSummary(summary: IngestSummary, trusted: boolean, speaker?: string): string {
   const lines = [
     `${summary.interrupted ? 'Interrupted after' : 'Ingested'} ${plural(summary.files, 'file')} for ${summary.persona} (${plural(summary.messages, 'message')}; new samples ${trusted ? 'approved' : 'pending review'})`,
     `  samples added:   ${summary.added}`,
@@ -43,6 +43,9 @@ export function formatIngestSummary(summary: IngestSummary, trusted: boolean): s
   if (Object.keys(summary.attribution).length > 0) lines.splice(lines.indexOf(`  dropped:         ${counts(summary.dropped)}`) + 1, 0, `  subtitle speakers: ${counts(summary.attribution)}`);
   if (summary.optedOut > 0) lines.splice(4, 0, `  opted out:       ${summary.optedOut}`);
   if (trusted) lines.splice(3, 0, `  pending approved: ${summary.approvedPending} (already stored; ${summary.keptRejected} rejected left as they are)`);
+  for (const { file, speakers } of summary.speakerNotFound) {
+    lines.push(`  ${file}: nobody called "${speaker}" speaks here; speakers found: ${speakers.join(', ')} (pick one with --speaker)`);
+  }
   if (summary.interrupted) lines.push('Run the same command again to finish; stored files are not read twice.');
   return lines.join('\n');
 }
@@ -98,7 +101,7 @@ export function registerIngestCommands(program: Command): void {
         const nothing = summary.files > 0 && summary.skipped.length === summary.files;
         if (flags.json) console.log(JSON.stringify(summary));
         // With every file skipped the error below says it all: no "Ingested 2 files" first.
-        else if (!nothing) console.log(formatIngestSummary(summary, flags.trusted === true));
+        else if (!nothing) console.log(formatIngestSummary(summary, flags.trusted === true, flags.speaker));
         if (nothing) {
           const [first] = summary.skipped;
           throw new PersonaError(
