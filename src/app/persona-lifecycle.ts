@@ -11,7 +11,7 @@
  * run never writes into a persona that is moving or disappearing.
  */
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Config } from '../config/config.js';
 import { authorSet, sampleKey } from '../curation/keys.js';
 import { SAMPLE_STATES, type SampleRecord } from '../curation/types.js';
@@ -67,10 +67,19 @@ export async function renamePersona(deps: LifecycleDeps, id: string, change: { n
   requireNewId(deps.config.PERSONAS_DIR, newId);
   return withTrainingLock(deps.store, id, async () => {
     await moveStoreRecords(deps, id, newId);
-    for (const [from, to] of folders(deps.config, id).map((dir, i) => [dir, folders(deps.config, newId)[i]])) {
-      if (!existsSync(from)) continue;
-      mkdirSync(join(to, '..'), { recursive: true });
-      renameSync(from, to);
+    const moved: Array<[string, string]> = [];
+    try {
+      for (const [from, to] of folders(deps.config, id).map((dir, i) => [dir, folders(deps.config, newId)[i]])) {
+        if (!existsSync(from)) continue;
+        mkdirSync(dirname(to), { recursive: true });
+        renameSync(from, to);
+        moved.push([from, to]);
+      }
+    } catch (error) {
+      // Put everything back, so the persona stays whole under its old id.
+      for (const [from, to] of moved.reverse()) renameSync(to, from);
+      await moveStoreRecords(deps, newId, id);
+      throw error;
     }
     const renamed = copyPersonaFile(deps.config.PERSONAS_DIR, persona, newId, { name: change.name ?? persona.name });
     deletePersonaFiles(deps.config.PERSONAS_DIR, persona);

@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, 
 import { extname, join } from 'node:path';
 import { parseDocument, stringify } from 'yaml';
 import { PersonaError } from '../errors.js';
-import { listPersonaIds, parsePersona, personaPath } from './load.js';
+import { loadAllPersonas, parsePersona, personaPath } from './load.js';
 import { PERSONA_ID, type Persona, type PersonaInput } from './schema.js';
 
 export function writeAtomically(file: string, data: string | Uint8Array): void {
@@ -71,7 +71,7 @@ export function deletePersonaFiles(personasDir: string, persona: Persona): strin
   const deleted: string[] = [];
   const avatar = avatarPath(personasDir, persona);
   // Another persona may point at the same image (a hand-edited file): keep it then.
-  const shared = listPersonaIds(personasDir).some((id) => id !== persona.id && existsSync(avatar ?? '') && readFileSync(personaPath(personasDir, id), 'utf8').includes(`avatar: ${persona.avatar}`));
+  const shared = loadAllPersonas(personasDir).some((other) => other.id !== persona.id && other.avatar === persona.avatar);
   if (avatar && existsSync(avatar) && !shared) {
     rmSync(avatar);
     deleted.push(avatar);

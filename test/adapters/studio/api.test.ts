@@ -60,7 +60,7 @@ test('editing a persona file: a bad cron is refused naming the field, a good sch
   const put = (yaml: string) => fetch(`${project.url}api/personas/${PERSONA}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ yaml }) });
   const bad = await put(`${original}schedule:\n  cron: "every day at 3"\n`);
   assert.equal(bad.status, 400);
-  assert.match((await bad.json()).error, /field schedule\.cron: cron expression "every day at 3" is invalid/);
+  assert.match((await bad.json()).error, /tiny\.yaml: field "schedule\.cron" is invalid: "every day at 3" is not a valid cron expression/);
   assert.equal(readFileSync(file, 'utf8'), original, 'the file was left as it was');
   assert.deepEqual(project.server.scheduler.status.scheduled, []);
 
