@@ -1,6 +1,6 @@
 /** `persona dataset export`: a snapshot's split written in one of the export formats. */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { PersonaError } from '../errors.js';
 import type { Persona } from '../personas/schema.js';
 import type { Store } from '../store/index.js';
@@ -10,6 +10,8 @@ import { systemPromptOf } from '../personas/greeting.js';
 
 export const EXPORT_SPLITS = ['train', 'validation', 'all'] as const;
 export type ExportSplit = (typeof EXPORT_SPLITS)[number];
+
+const FILE_EXTENSIONS: Record<ExportFormat, string> = { openai: '.jsonl', sharegpt: '.json', text: '.txt' };
 
 export interface ExportResult {
   file: string;
@@ -37,10 +39,18 @@ export async function exportDataset(store: Store, persona: Persona, options: { f
       persona: persona.id,
     });
   }
-  mkdirSync(dirname(options.out), { recursive: true });
+  // `--out exports/` names a folder: the file goes inside it (writing to the folder itself failed with EISDIR).
+  const isFolder = statSync(options.out, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  const out = isFolder ? join(options.out, `${persona.id}-${options.split}${FILE_EXTENSIONS[options.format]}`) : options.out;
+  mkdirSync(dirname(out), { recursive: true });
   // Write then rename, so an interrupted export never leaves half a file under the real name.
-  const partial = `${options.out}.partial`;
-  writeFileSync(partial, renderDataset(options.format, samples, systemPromptOf(persona)));
-  renameSync(partial, options.out);
-  return { file: options.out, version: snapshot.version, samples: samples.length, format: options.format, split: options.split };
+  const partial = `${out}.partial`;
+  try {
+    writeFileSync(partial, renderDataset(options.format, samples, systemPromptOf(persona)));
+    renameSync(partial, out);
+  } catch (error) {
+    if (statSync(partial, { throwIfNoEntry: false })?.isFile()) rmSync(partial);
+    throw new PersonaError('invalid_argument', `Cannot write the export to ${out}: ${(error as Error).message}.`, { field: 'out', path: out }, { cause: error });
+  }
+  return { file: out, version: snapshot.version, samples: samples.length, format: options.format, split: options.split };
 }

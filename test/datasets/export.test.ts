@@ -1,7 +1,7 @@
 /** Export formats a user feeds to other tools: OpenAI JSONL, ShareGPT JSON and plain text. */
 import { it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type Store } from '../../src/store/index.ts';
@@ -77,4 +77,13 @@ it('text: speaker-labelled blocks separated by blank lines', async () => {
 
 it('an empty split fails with a sentence that says what to do', async () => {
   await assert.rejects(exportDataset(store, persona, { format: 'text', out: join(dir, 'v.txt'), split: 'validation' }), (e) => isPersonaError(e, 'dataset_empty') && /review list exp/.test(e.message));
+});
+
+it('--out naming a folder writes a file inside it and leaves no .partial', async () => {
+  const folder = join(dir, 'exports');
+  mkdirSync(folder);
+  const result = await exportDataset(store, persona, { format: 'openai', out: folder, split: 'all' });
+  assert.equal(result.file, join(folder, 'exp-all.jsonl'));
+  assert.equal(readFileSync(result.file, 'utf8').trim().split('\n').length, 2);
+  assert.deepEqual(readdirSync(folder), ['exp-all.jsonl']);
 });
