@@ -6,7 +6,8 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { loadConfig, type Config } from '../../src/config/config.ts';
@@ -182,6 +183,51 @@ describe('training jobs on the shared queue (redis-server)', () => {
       await worker.close();
       await queue.close();
       await core.close();
+    }
+  });
+});
+
+
+describe('training jobs across a Redis restart (persistent redis-server)', () => {
+  it('reconnects: the job in training finishes once, nothing lost or duplicated', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'redis-data-'));
+    let server = await startRedis({ dataDir });
+    const url = server.url;
+    const root = makeSharedProject([PERSONA]);
+    const config = sharedConfig(root, url);
+    const core = await openCore(config);
+    await approveSamples(core.store, 6);
+    let restarted: Promise<void> | undefined;
+    const worker = startTrainingWorker(
+      {
+        ...jobDeps(core),
+        onPhase: (_persona, phase) => {
+          if (phase !== 'train' || restarted) return;
+          restarted = (async () => {
+            await server.stop();
+            server = await startRedis({ port: server.port, dataDir });
+          })();
+        },
+      },
+      { url, lockMs: LOCK_MS, concurrency: 1 },
+    );
+    const queue = new BullJobQueue({ url, lockMs: LOCK_MS });
+    try {
+      const record = await queue.enqueue(PERSONA, { reason: 'manual', force: true });
+      assert.ok(restarted, 'Redis was restarted during the run');
+      await restarted;
+      assert.ok(['promoted', 'kept'].includes(record.status), `${record.status}: ${record.message}`);
+      const history = await jobHistory(core.store).list(PERSONA);
+      assert.deepEqual(history.map((r) => r.status), [record.status], 'one job, finished once');
+      assert.equal((await core.registry.list(PERSONA)).length, 1, 'one version registered');
+      const counts = await queue.counts();
+      assert.equal(counts.completed, 1);
+      assert.equal((counts.failed ?? 0) + (counts.waiting ?? 0) + (counts.active ?? 0), 0);
+    } finally {
+      await queue.close();
+      await worker.close();
+      await core.close();
+      await server.stop();
     }
   });
 });

@@ -32,11 +32,15 @@ export function assertRedisInstalled(): void {
   }
 }
 
-/** A fresh, empty server; `port` reuses a port (a restart of a server without persistence). */
-export async function startRedis(options: { port?: number } = {}): Promise<RedisServer> {
+/**
+ * A fresh, empty server; `port` reuses a port (a restart). With `dataDir` it keeps its data
+ * there (append-only file), so a restart on the same port and folder comes back with it.
+ */
+export async function startRedis(options: { port?: number; dataDir?: string } = {}): Promise<RedisServer> {
   assertRedisInstalled();
   const port = options.port ?? (await freePort());
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+  const persistence = options.dataDir ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', options.dataDir] : ['--appendonly', 'no'];
+  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
