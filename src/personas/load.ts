@@ -41,7 +41,13 @@ export function loadPersona(personasDir: string, id: string): Persona {
     const known = listPersonaIds(personasDir);
     throw new PersonaError('persona_not_found', `No persona "${id}": ${file} does not exist (known: ${known.join(', ') || 'none'}).`, { id, file });
   }
-  const persona = parsePersona(readFileSync(file, 'utf8'), file);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new PersonaError('persona_invalid', `${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`, { file });
+  }
+  const persona = parsePersona(text, file);
   if (persona.id !== id) {
     throw new PersonaError('persona_invalid', `${file}: field "id" is "${persona.id}" but the file name says "${id}".`, { file, field: 'id' });
   }

@@ -23,6 +23,7 @@ function projectWithBrokenFiles(): string {
   writeFileSync(join(dir, 'mars.yaml'), 'id: mars\nname: Mars\nschedule:\n  cron: "0 3 * * *"\n  timezone: Mars/Olympus\n');
   writeFileSync(join(dir, 'minute.yaml'), 'id: minute\nname: Minute\nschedule:\n  cron: "61 * * * *"\n');
   writeFileSync(join(dir, 'yaml.yaml'), 'id: [yaml\n');
+  mkdirSync(join(dir, 'zdir.yaml')); // not even a file
   return root;
 }
 
@@ -43,7 +44,8 @@ test('readPersonaDir keeps the good personas and names every broken file', () =>
   try {
     const { personas, broken } = readPersonaDir(join(root, 'personas'));
     assert.deepEqual(personas.map((p) => p.id), ['good']);
-    assert.deepEqual(broken.map((b) => b.id), ['mars', 'minute', 'yaml']);
+    assert.deepEqual(broken.map((b) => b.id), ['mars', 'minute', 'yaml', 'zdir']);
+    assert.match(broken[3].error.message, /zdir\.yaml cannot be read \(EISDIR\)/);
     for (const b of broken) assert.match(b.error.message, new RegExp(`${b.id}\\.yaml`));
     assert.throws(() => loadPersona(join(root, 'personas'), 'mars'), /schedule\.timezone/);
   } finally {
@@ -59,11 +61,11 @@ test('persona serve starts with the good personas and reports the broken files (
     assert.deepEqual(server.scheduler.status.scheduled, ['good']);
     const health = (await (await fetch(`http://127.0.0.1:${server.healthPort}/health`)).json()) as { personas: { serving: string[]; broken: Array<{ file: string; error: string }> } };
     assert.deepEqual(health.personas.serving, ['good']);
-    assert.deepEqual(health.personas.broken.map((b) => b.file), ['mars', 'minute', 'yaml'].map((id) => join(root, 'personas', `${id}.yaml`)));
+    assert.deepEqual(health.personas.broken.map((b) => b.file), ['mars', 'minute', 'yaml', 'zdir'].map((id) => join(root, 'personas', `${id}.yaml`)));
     assert.match(health.personas.broken[0].error, /Mars\/Olympus/);
     const studio = server.adapters.find((a) => a.name === 'studio')?.url;
     const rows = (await (await fetch(new URL('/api/personas', studio))).json()) as Array<{ id: string; error?: string }>;
-    assert.deepEqual(rows.filter((r) => r.error).map((r) => r.id), ['mars', 'minute', 'yaml']);
+    assert.deepEqual(rows.filter((r) => r.error).map((r) => r.id), ['mars', 'minute', 'yaml', 'zdir']);
     assert.ok(rows.some((r) => r.id === 'good' && !r.error));
   } finally {
     await server.stop();
