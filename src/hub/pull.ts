@@ -53,7 +53,6 @@ export async function pullBase(config: Config, id: HubId, options: PullOptions =
   const configFile = requireFile(listing, CONFIG_FILE, access, id);
   const configBytes = await readWhole(access, id, commit, configFile);
   const modelType = checkArchitecture(configBytes, `${access.hubUrl}/${id.repo}/${CONFIG_FILE}`);
-  writeRef(config, id, commit);
   await storeIntoCache(target(configFile), configBytes);
 
   const sideFiles = SIDE_FILES.filter((name) => listing.has(name)).map((name) => listing.get(name)!);
@@ -68,6 +67,8 @@ export async function pullBase(config: Config, id: HubId, options: PullOptions =
       options.onProgress?.({ file: file.path, done, total });
     });
   }
+  // The ref moves last: personas naming this revision keep the previous snapshot until the new one is complete.
+  writeRef(config, id, commit);
   const files = [configFile, ...sideFiles, ...weights].map((file) => file.path);
   return { id, commit, dir: snapshotDir(config, id.repo, commit), modelType, files, downloadedBytes, offline: false };
 }

@@ -131,7 +131,9 @@ test('a corrupt file is detected, deleted and never linked into the snapshot', a
   const repoDir = join(config.HF_HOME, 'hub', 'models--org--corrupt');
   assert.ok(!existsSync(join(repoDir, 'snapshots', hub.commit, 'model.safetensors')));
   assert.deepEqual(readdirSync(join(repoDir, 'blobs')).filter((name) => name.startsWith(sha256(weights))), []);
-  assert.throws(() => resolveBaseDir(config, 'org/corrupt'), /only partly in the cache .*lacks model\.safetensors.*npx persona base pull org\/corrupt/);
+  assert.equal(existsSync(join(repoDir, 'refs', 'main')), false, 'main is recorded only once its snapshot is complete');
+  assert.throws(() => resolveBaseDir(config, 'org/corrupt'), /org\/corrupt is not in the Hugging Face cache .*npx persona base pull org\/corrupt/);
+  assert.throws(() => resolveBaseDir(config, `org/corrupt@${hub.commit}`), /only partly in the cache .*lacks model\.safetensors.*npx persona base pull org\/corrupt@a+1/);
 });
 
 test('a gated repo without a token fails saying to set HF_TOKEN; with one it pulls', async () => {
