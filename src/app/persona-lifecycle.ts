@@ -13,7 +13,9 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Config } from '../config/config.js';
-import { authorSet, sampleKey } from '../curation/keys.js';
+import { adapterStateKey } from '../adapters/middleware/services.js';
+import { CHANNEL_PERSONA_PREFIX } from '../adapters/middleware/state.js';
+import { authorSet, dedupeRecordKey, exemplarySet, feedbackSet, sampleKey, stateSet } from '../curation/keys.js';
 import { SAMPLE_STATES, type SampleRecord } from '../curation/types.js';
 import { PersonaError } from '../errors.js';
 import { sampleId } from '../ingest/dedupe.js';
@@ -29,9 +31,15 @@ export interface LifecycleDeps {
 }
 
 /** Key prefixes and sets holding one persona's records (besides `sample:<id>`, found through the state sets). */
-const keyPrefixes = (p: string) => [`dedupe:${p}:`, `feedback:${p}:`, `model:${p}:`, `job:${p}:`];
+const keyPrefixes = (p: string) => [dedupeRecordKey(p, ''), `feedback:${p}:`, `model:${p}:`, `job:${p}:`];
 const singleKeys = (p: string) => [`champion:${p}`, `examples:${p}`];
-const sets = (p: string) => [...SAMPLE_STATES.map((s) => `idx:${p}:${s}`), `idx:${p}:exemplary`, `idx:${p}:feedback`, `models:${p}`, `jobs:${p}`];
+const sets = (p: string) => [...SAMPLE_STATES.map((s) => stateSet(p, s)), exemplarySet(p), feedbackSet(p), `models:${p}`, `jobs:${p}`];
+/** Channels that chose the persona with `/persona use` (Discord, Slack): they follow a rename and forget a removed persona. */
+async function channelBindings(store: Store, persona: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const [key, value] of store.scan(adapterStateKey(CHANNEL_PERSONA_PREFIX))) if (value === persona) keys.push(key);
+  return keys;
+}
 const folders = (config: Config, p: string) => [join(config.DATA_DIR, 'models', p), join(config.DATA_DIR, 'checkpoints', p)];
 
 /** Writes a new persona file (validated like every persona file); refuses an id that exists. */
@@ -47,9 +55,9 @@ export async function copyPersona(deps: LifecycleDeps, id: string, newId: string
   for (const record of await samplesOf(deps.store, id)) {
     // A stable new id per (copy, original), so copying twice never collides and ids stay unique store-wide.
     const copy: SampleRecord = { ...record, id: sampleId(newId, record.id, 'copy'), persona: newId };
-    batch.set.push({ key: sampleKey(copy.id), value: copy }, { key: `dedupe:${newId}:${copy.dedupeKey}`, value: copy.id });
-    batch.add.push({ set: `idx:${newId}:${copy.state}`, member: copy.id });
-    if (copy.exemplary) batch.add.push({ set: `idx:${newId}:exemplary`, member: copy.id });
+    batch.set.push({ key: sampleKey(copy.id), value: copy }, { key: dedupeRecordKey(newId, copy.dedupeKey), value: copy.id });
+    batch.add.push({ set: stateSet(newId, copy.state), member: copy.id });
+    if (copy.exemplary) batch.add.push({ set: exemplarySet(newId), member: copy.id });
     if (copy.author) batch.add.push({ set: authorSet(copy.author.platform, copy.author.id), member: copy.id });
   }
   await deps.store.write(batch);
@@ -89,7 +97,7 @@ export async function renamePersona(deps: LifecycleDeps, id: string, change: { n
 
 /** What removing the persona would delete, for a confirmation question (CLI prompt, studio dialog). */
 export async function personaDataSummary(deps: LifecycleDeps, id: string): Promise<{ samples: number; versions: number }> {
-  const sizes = await Promise.all(SAMPLE_STATES.map((state) => deps.store.size(`idx:${id}:${state}`)));
+  const sizes = await Promise.all(SAMPLE_STATES.map((state) => deps.store.size(stateSet(id, state))));
   return { samples: sizes.reduce((a, b) => a + b, 0), versions: await deps.store.size(`models:${id}`) };
 }
 
@@ -107,7 +115,7 @@ export async function removePersona(deps: LifecycleDeps, id: string): Promise<Re
   return withTrainingLock(deps.store, id, async () => {
     const samples = await samplesOf(deps.store, id);
     const versions = await deps.store.size(`models:${id}`);
-    const batch: Required<Pick<WriteBatch, 'delete' | 'remove'>> = { delete: [...singleKeys(id), ...samples.map((s) => sampleKey(s.id))], remove: [] };
+    const batch: Required<Pick<WriteBatch, 'delete' | 'remove'>> = { delete: [...singleKeys(id), ...samples.map((s) => sampleKey(s.id)), ...(await channelBindings(deps.store, id))], remove: [] };
     for (const prefix of keyPrefixes(id)) for await (const [key] of deps.store.scan(prefix)) batch.delete.push(key);
     for (const set of sets(id)) for (const member of await deps.store.members(set)) batch.remove.push({ set, member });
     for (const s of samples) if (s.author) batch.remove.push({ set: authorSet(s.author.platform, s.author.id), member: s.id });
@@ -120,7 +128,7 @@ export async function removePersona(deps: LifecycleDeps, id: string): Promise<Re
 }
 
 async function samplesOf(store: Store, persona: string): Promise<SampleRecord[]> {
-  const ids = [...new Set((await Promise.all(SAMPLE_STATES.map((state) => store.members(`idx:${persona}:${state}`)))).flat())];
+  const ids = [...new Set((await Promise.all(SAMPLE_STATES.map((state) => store.members(stateSet(persona, state))))).flat())];
   const records = await store.getMany<SampleRecord>(ids.map(sampleKey));
   return records.filter((r): r is SampleRecord => r !== undefined);
 }
@@ -152,6 +160,7 @@ async function moveStoreRecords(deps: LifecycleDeps, from: string, to: string): 
     const value = await deps.store.get(key);
     if (value !== undefined) move(key, value);
   }
+  for (const key of await channelBindings(deps.store, from)) batch.set.push({ key, value: to });
   for (const set of sets(from)) {
     for (const member of await deps.store.members(set)) {
       batch.add.push({ set: rekey(set), member });

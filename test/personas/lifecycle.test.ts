@@ -18,6 +18,8 @@ import { ModelRegistry } from '../../src/registry/registry.ts';
 import { jobHistory } from '../../src/scheduler/history.ts';
 import { acquireLock, trainingLockKey } from '../../src/scheduler/lock.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
+import { StoreState } from '../../src/adapters/middleware/services.ts';
+import { AdapterState } from '../../src/adapters/middleware/state.ts';
 import { draft } from '../curation/helpers.ts';
 
 async function project() {
@@ -38,6 +40,7 @@ async function project() {
   await registry.register({ persona: 'ada', version: 'v1', dir: versionDir, createdAt: '2026-01-01', base: 'base', method: 'lora', hyperparameters: {}, metrics: {} });
   await registry.promote('ada', 'v1');
   await jobHistory(store).start('ada', 'manual');
+  await new AdapterState(new StoreState(store)).setChannelPersona('discord', '10', 'ada');
   return { root, config, store, registry, deps: { config, store } };
 }
 
@@ -80,6 +83,7 @@ test('rename to a new id moves samples, versions, the champion, jobs and folders
     assert.equal(champion?.persona, 'lovelace');
     assert.ok(existsSync(join(champion!.dir, 'config.json')), 'the version folder moved with its record');
     assert.equal((await jobHistory(store).list('lovelace')).length, 1);
+    assert.equal(await new AdapterState(new StoreState(store)).channelPersona('discord', '10'), 'lovelace', 'a channel that chose Ada keeps her under the new id');
     assert.deepEqual(await keysOf(store, 'ada'), []);
     const retitled = await renamePersona(deps, 'lovelace', { name: 'Countess' });
     assert.equal(retitled.id, 'lovelace');
@@ -103,6 +107,7 @@ test('remove deletes the persona and all its data, and nothing of the others', a
     assert.ok(Object.values(await countSamples(store, 'ada')).every((n) => n === 0));
     assert.deepEqual(await keysOf(store, 'ada'), []);
     assert.deepEqual(await listFeedback(store, 'ada'), []);
+    assert.equal(await new AdapterState(new StoreState(store)).channelPersona('discord', '10'), undefined);
     assert.deepEqual(await store.members('idx:author:discord:42'), []);
     assert.equal((await countSamples(store, 'bob')).approved, 1);
   } finally {

@@ -74,17 +74,20 @@ export class EngineReplies implements ReplyEngine {
   }
 }
 
+/** The shared store's key for an adapter state key. */
+export const adapterStateKey = (key: string) => `adapter:${key}`;
+
 /** Adapter state under the `adapter:` prefix of the shared store. */
 export class StoreState implements StateStore {
   constructor(private readonly store: Store) {}
   get<T>(key: string) {
-    return this.store.get<T>(`adapter:${key}`);
+    return this.store.get<T>(adapterStateKey(key));
   }
   set<T>(key: string, value: T, ttlMs?: number) {
-    return this.store.set(`adapter:${key}`, value, ttlMs);
+    return this.store.set(adapterStateKey(key), value, ttlMs);
   }
   async delete(key: string) {
-    await this.store.delete(`adapter:${key}`);
+    await this.store.delete(adapterStateKey(key));
   }
 }
 

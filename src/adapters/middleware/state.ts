@@ -19,15 +19,18 @@ export interface SentReply {
   timestamp: number;
 }
 
+/** Keys of the channels' chosen personas (renaming or removing a persona rewrites them). */
+export const CHANNEL_PERSONA_PREFIX = 'channel-persona:';
+
 export class AdapterState {
   constructor(private readonly store: StateStore) {}
 
   channelPersona(platform: Platform, channelId: string): Promise<string | undefined> {
-    return this.store.get<string>(`channel-persona:${platform}:${channelId}`);
+    return this.store.get<string>(`${CHANNEL_PERSONA_PREFIX}${platform}:${channelId}`);
   }
 
   setChannelPersona(platform: Platform, channelId: string, personaId: string): Promise<void> {
-    return this.store.set(`channel-persona:${platform}:${channelId}`, personaId);
+    return this.store.set(`${CHANNEL_PERSONA_PREFIX}${platform}:${channelId}`, personaId);
   }
 
   /** Unix ms before which the channel's history is not used as memory (0: all of it). */
