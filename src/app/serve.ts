@@ -68,7 +68,8 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
   }
   const health = config.HEALTH_PORT !== undefined
     ? await startHealthServer(config.HEALTH_PORT, '127.0.0.1', () => ({
-        adapters: adapters.map((a) => a.name),
+        adapters: adapters.filter((a) => !a.failed).map((a) => a.name),
+        failedAdapters: adapters.filter((a) => a.failed).map((a) => ({ name: a.name, error: a.failed })),
         training: scheduler.status,
         models: core.engine.loadedModels,
         personas: { serving: personas.map((p) => p.id), broken: broken.map(({ id, file, error }) => ({ id, file, code: error.code, error: error.message })) },
