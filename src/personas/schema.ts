@@ -78,12 +78,20 @@ const trainingSchema = z
 const samplingSchema = z
   .object({
     max_new_tokens: z.number().int().positive().default(120),
+    // Defaults chosen by `npm run bench:decoding` (docs/benchmarks.md): min_p instead of
+    // top-k/top-p, a repetition penalty over the last 64 tokens, and DRY, which stops loops
+    // greedy decoding fell into.
     temperature: z.number().min(0).max(5).default(0.8),
-    top_k: z.number().int().min(0).default(40),
-    top_p: z.number().gt(0).max(1).default(0.95),
-    min_p: z.number().min(0).max(1).default(0),
+    top_k: z.number().int().min(0).default(0),
+    top_p: z.number().gt(0).max(1).default(1),
+    min_p: z.number().min(0).max(1).default(0.05),
     repetition_penalty: z.number().positive().default(1.1),
+    repetition_penalty_window: z.number().int().min(0).default(64),
     no_repeat_ngram_size: z.number().int().min(0).default(0),
+    dry_multiplier: z.number().min(0).default(0.8),
+    dry_base: z.number().min(1).default(1.75),
+    dry_allowed_length: z.number().int().min(1).default(2),
+    dry_range: z.number().int().min(1).default(512),
     bad_words: z.array(z.string()).default([]),
     stop: z.array(z.string()).default([]),
   })

@@ -16,7 +16,8 @@ test('defaults are filled in for a minimal file', () => {
   const persona = parsePersona('id: ada\nname: Ada\n', 'ada.yaml');
   assert.equal(persona.training.method, 'lora');
   assert.equal(persona.training.lora.r, 16);
-  assert.equal(persona.sampling.top_p, 0.95);
+  assert.equal(persona.sampling.min_p, 0.05);
+  assert.equal(persona.sampling.dry_multiplier, 0.8);
 });
 
 test('an invalid field names the file, the field and the allowed values', () => {
