@@ -9,8 +9,8 @@ import type { Config } from '../../config/config.js';
 import { PersonaError } from '../../errors.js';
 import { findCachedBase, listCachedBases, removeCachedRepo, type CachedBase } from '../../hub/cached-bases.js';
 import { readRef } from '../../hub/cache.js';
-import { baseHubId } from '../../hub/base-location.js';
-import { formatHubId, requireHubId } from '../../hub/hub-id.js';
+import { baseHubId, SUGGESTED_BASE } from '../../hub/base-location.js';
+import { DEFAULT_REVISION, formatHubId, pullCommand, requireHubId } from '../../hub/hub-id.js';
 import { pullBase, type PullProgress, type PullResult } from '../../hub/pull.js';
 import { loadAllPersonas } from '../../personas/load.js';
 import { action, cliConfig } from '../context.js';
@@ -95,10 +95,17 @@ export function registerBaseCommands(program: Command): void {
         const config = cliConfig();
         const id = requireHubId(text);
         const bar = downloadBar(`pull ${formatHubId(id)}`);
+        const interrupted = () => {
+          bar.stop();
+          process.stderr.write(`\ninterrupted: \`${pullCommand(id)}\` resumes where it stopped\n`);
+          process.exit(130);
+        };
+        process.once('SIGINT', interrupted);
         let result: PullResult;
         try {
           result = await pullBase(config, id, { onProgress: bar.update });
         } finally {
+          process.off('SIGINT', interrupted);
           bar.stop();
         }
         const described = summary(config, findCachedBase(config, id));
@@ -118,7 +125,7 @@ export function registerBaseCommands(program: Command): void {
         const config = cliConfig();
         const bases = listCachedBases(config).map((cached) => summary(config, cached));
         if (options.json) return console.log(JSON.stringify(bases));
-        if (bases.length === 0) return console.log(`no models in ${config.HF_HOME}/hub; \`npx persona base pull HuggingFaceTB/SmolLM2-360M-Instruct\` gets one`);
+        if (bases.length === 0) return console.log(`no models in ${config.HF_HOME}/hub; \`${pullCommand({ repo: SUGGESTED_BASE, revision: DEFAULT_REVISION })}\` gets one`);
         const rows = bases.map((b) => [b.id, b.architecture ?? '?', params(b.parameters), mb(b.sizeBytes), status(b), b.personas.join(', ') || '-']);
         const header = ['ID', 'ARCHITECTURE', 'PARAMS', 'SIZE', 'STATUS', 'PERSONAS'];
         const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
