@@ -1,5 +1,5 @@
 /**
- * Cleaning one text: Unicode NFKC, line endings and invisible characters, platform markup and mentions, redaction of personal
+ * Cleaning one text: Unicode NFKC, platform markup, line endings and invisible characters and mentions, redaction of personal
  * data and secrets, whitespace, then the persona's block list and length limits.
  * Rules are compiled once per persona (`cleanRules`); `cleanText` is the hot path.
  */
@@ -68,16 +68,34 @@ function tidyWhitespace(text: string): string {
     .trim();
 }
 
+const speakerCache = new Map<string, string>();
+
+/**
+ * A speaker's display name as it may appear in a sample: normalised and redacted like a
+ * text (people put e-mail addresses and phone numbers in display names), whitespace tidied.
+ */
+export function cleanSpeaker(name: string): string {
+  let out = speakerCache.get(name);
+  if (out === undefined) {
+    const normal = normalise(NON_ASCII.test(name) ? name.normalize('NFKC') : name);
+    out = tidyWhitespace(redact(normal, undefined).text);
+    if (speakerCache.size > 10_000) speakerCache.clear();
+    speakerCache.set(name, out);
+  }
+  return out;
+}
+
 /**
  * Cleans one text. `redactions` counts what was replaced (email, phone, card, ip, secret,
  * mention); the record is shared and frozen when nothing was, so copy it before mutating.
  */
 export function cleanText(text: string, rules: CleanRules): CleanResult {
-  let out = normalise(NON_ASCII.test(text) ? text.normalize('NFKC') : text);
-  const marked = replaceMarkup(out, rules, undefined);
-  const flags = scanText(marked.text);
-  const redacted = redact(marked.text, marked.counts, flags);
-  out = flags & MESSY_SPACE ? tidyWhitespace(redacted.text) : redacted.text;
+  const marked = replaceMarkup(NON_ASCII.test(text) ? text.normalize('NFKC') : text, rules, undefined);
+  // After markup: a display name put in for a mention can hide invisible characters too.
+  const normal = normalise(marked.text);
+  const flags = scanText(normal);
+  const redacted = redact(normal, marked.counts, flags);
+  const out = flags & MESSY_SPACE ? tidyWhitespace(redacted.text) : redacted.text;
   if (out.length === 0) return { dropped: 'empty' };
   if (rules.block && rules.block.test(out)) return { dropped: 'blocked' };
   if (out.length < rules.minChars) return { dropped: 'too_short' };

@@ -5,7 +5,7 @@
  * paragraph-sized style samples. Every text is cleaned (and redacted) exactly once.
  */
 import type { Persona } from '../personas/schema.js';
-import { cleanRules, cleanText, type CleanRules } from './clean.js';
+import { cleanRules, cleanSpeaker, cleanText, type CleanRules } from './clean.js';
 import { dedupeKey, sampleId } from './dedupe.js';
 import type { NameMaps } from './markup.js';
 import { bump } from './redact.js';
@@ -116,7 +116,7 @@ function makeDraft(persona: Persona, source: SampleSource, kind: SampleKind, con
     kind,
     context,
     text,
-    speaker,
+    speaker: cleanSpeaker(speaker),
     source,
     dedupeKey: dedupeKey(last ? `${last.text}\n${text}` : text),
     redactions,
@@ -139,7 +139,8 @@ function contextWindow(turns: Turn[], index: number, max: number, silenceMs: num
       break;
     }
     addCounts(redactions, cleaned.redactions);
-    context.push(earlier.persona ? { speaker: earlier.speaker, text: cleaned.text, isPersona: true } : { speaker: earlier.speaker, text: cleaned.text });
+    const speaker = cleanSpeaker(earlier.speaker);
+    context.push(earlier.persona ? { speaker, text: cleaned.text, isPersona: true } : { speaker, text: cleaned.text });
   }
   return context.reverse();
 }

@@ -71,3 +71,11 @@ test('a 20 MB line without spaces is cleaned without overflowing the stack', () 
   }
   assert.equal(clean(`a -----BEGIN RSA PRIVATE KEY-----\n${'MIIEpAIBAAKCAQEA'.repeat(4)}\n-----END RSA PRIVATE KEY----- b`).text, 'a [secret] b');
 });
+
+test('display names are redacted too: in mentions and as speakers', async () => {
+  const { cleanSpeaker } = await import('../../src/ingest/clean.ts');
+  const named = cleanRules(adaPersona(), { users: { '42': 'Bob (AKIA\u200bIOSFODNN7EXAMPLE)' } });
+  const mention = cleanText('Ask <@42> about it', named);
+  assert.ok('text' in mention && mention.text === 'Ask @Bob ([secret]) about it', JSON.stringify(mention));
+  assert.equal(cleanSpeaker('Mara mara.q\u2060@example.com'), 'Mara [email]');
+});
