@@ -24,7 +24,7 @@ test('LoRA gradients through the unmerged path match finite differences', async 
   const loss = llamaLoss(model, config, 2);
   const random = rng(3);
   const params = new Map([...initLlamaParams(config, 3)].map(([k, v]) => [k, v.map((x) => (k.endsWith('norm.weight') ? 1 + 0.2 * (random() - 0.5) : x * 20))]));
-  for (const [k, v] of initLoraParams(config, lora, 4)) params.set(k, k.includes('lora_B') ? v.map(() => 0.3 * (random() - 0.5)) : v);
+  for (const [k, v] of initLoraParams(config, lora, 4)) params.set(k, (k.includes('lora_B') ? v.map(() => 0.3 * (random() - 0.5)) : v) as Float32Array<ArrayBuffer>);
   const feeds = new Map<string, Feed>([
     ['input_ids', { dtype: 'int64', dims: [1, 2], data: BigInt64Array.from([3n, 7n]) }],
     ['targets', { dtype: 'int64', dims: [2], data: BigInt64Array.from([7n, -100n]) }],
