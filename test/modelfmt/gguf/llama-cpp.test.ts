@@ -3,11 +3,12 @@
  * our generator: for the bundled base and tiny random folders (tied and untied embeddings),
  * greedy tokens are identical at f32 and f16; q8_0 keeps the fp32 top token on ≥ 90% of a
  * reference text's positions; llama.cpp's tokenizer, built from the GGUF's metadata alone,
- * gives tokenizer.json's ids on a unicode test set (with and without special tokens).
+ * gives tokenizer.json's ids on a unicode test set (with and without special tokens), also
+ * under the SmolLM, Qwen2 and Llama 3 pre-tokenizers.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from '../../../src/inference/generate.ts';
@@ -16,6 +17,7 @@ import { loadInferenceModel, type LoadedModel } from '../../../src/inference/loa
 import { argmax } from '../../../src/inference/sampler.ts';
 import { StopStrings } from '../../../src/inference/stop-strings.ts';
 import { exportGguf, type GgufQuant } from '../../../src/modelfmt/gguf/export.ts';
+import { loadTokenizer } from '../../../src/modelfmt/tokenizer.ts';
 import { loadLlamaCpp, readGgufMetadata } from '../../fixtures/llama-cpp.ts';
 import { writeTinyModelFolder } from '../../fixtures/tiny-model-folder.ts';
 
@@ -32,6 +34,9 @@ const UNICODE_TEXTS = [
   '   leading and trailing   ',
   'code: `x = f(a, b) -> {k: v}` #hash @mention $100 100%',
 ];
+
+const QWEN2_SPLIT = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+const LLAMA3_SPLIT = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
 const REFERENCE_TEXT =
   'Four score and seven years ago our fathers brought forth on this continent, a new nation, conceived in Liberty, and dedicated to the proposition that all men are created equal. Now we are engaged in a great civil war.';
@@ -93,6 +98,37 @@ for (const folder of FOLDERS) {
         await cpp.dispose();
       }
     });
+  });
+}
+
+/** The same byte-level BPE vocabulary under the pre-tokenizers of SmolLM, Qwen2.5 and Llama 3 (as their Hub tokenizer.json files spell them). */
+const PRE_TOKENIZERS: { pre: string; preTokenizer: Record<string, unknown>; ignoreMerges?: boolean }[] = [
+  { pre: 'smollm', preTokenizer: { type: 'Sequence', pretokenizers: [{ type: 'Digits', individual_digits: true }, { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true }] } },
+  { pre: 'qwen2', preTokenizer: splitThenBytes(QWEN2_SPLIT) },
+  { pre: 'llama-bpe', preTokenizer: splitThenBytes(LLAMA3_SPLIT), ignoreMerges: true },
+];
+
+function splitThenBytes(regex: string): Record<string, unknown> {
+  return { type: 'Sequence', pretokenizers: [{ type: 'Split', pattern: { Regex: regex }, behavior: 'Isolated', invert: false }, { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false }] };
+}
+
+for (const kind of PRE_TOKENIZERS) {
+  test(`${kind.pre} pre-tokenizer: llama.cpp tokenizes the unicode set as tokenizer.json does`, async () => {
+    const dir = writeTinyModelFolder({ dir: join(tmp, `pre-${kind.pre}`), texts: [...UNICODE_TEXTS, REFERENCE_TEXT], vocabSize: 600 }).dir;
+    const file = join(dir, 'tokenizer.json');
+    const json = JSON.parse(readFileSync(file, 'utf8'));
+    json.pre_tokenizer = kind.preTokenizer;
+    if (kind.ignoreMerges) json.model.ignore_merges = true;
+    writeFileSync(file, JSON.stringify(json));
+    const gguf = exportTo(dir, `pre-${kind.pre}`, 'q8_0');
+    assert.equal((await readGgufMetadata(gguf))['tokenizer.ggml.pre'], kind.pre);
+    const ours = loadTokenizer(dir);
+    const cpp = await loadLlamaCpp(gguf);
+    try {
+      for (const text of UNICODE_TEXTS) assert.deepEqual(cpp.tokenize(text), ours.encode(text), JSON.stringify(text));
+    } finally {
+      await cpp.dispose();
+    }
   });
 }
 
