@@ -46,7 +46,7 @@ function basePointer(config: Config, source: ExportSource, baseDir: string | und
   const declared = source.persona.base;
   const hubId = declared && !existsSync(resolve(config.root, declared)) ? parseHubId(declared) : undefined;
   if (hubId) return { path: hubId.repo, revision: hubId.revision === 'main' ? null : hubId.revision };
-  const local = baseDir ?? config.BASE_MODEL_DIR;
+  const local = baseDir ?? (declared ? resolve(config.root, declared) : config.BASE_MODEL_DIR);
   return { path: relative(adapterDir, local) || '.', revision: null };
 }
 
