@@ -15,8 +15,12 @@ import { Metrics } from '../../src/app/metrics.ts';
 import { ScriptedEngine } from '../adapters/middleware/services.ts';
 import { startHarness } from '../adapters/discord/harness.ts';
 
-/** Prometheus text exposition format 0.0.4: comments, or `name{labels} value`. */
-const SAMPLE = /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*",?)*\})? (-?[0-9.e+-]+|NaN|\+Inf|-Inf)( -?[0-9]+)?$/;
+/**
+ * Prometheus text exposition format 0.0.4: comments, or `name{labels} value`. Values are Go
+ * floats, parsed case-insensitively like Prometheus does (prom-client writes an unmeasured
+ * event-loop lag as `Nan`).
+ */
+const SAMPLE = /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*",?)*\})? (-?[0-9.e+-]+|nan|[+-]?inf)( -?[0-9]+)?$/i;
 const COMMENT = /^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+$/;
 
 function parsePrometheus(text: string): Map<string, number> {
