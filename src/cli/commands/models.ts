@@ -8,6 +8,7 @@ import { PersonaError } from '../../errors.js';
 import { describeLoss, fileSamples, heldOutSamples } from '../../evaluation/held-out.js';
 import { evaluateLoss } from '../../evaluation/loss.js';
 import { evaluateStyle } from '../../evaluation/sample-replies.js';
+import { STYLE_BETTER } from '../../evaluation/style.js';
 import { resolveModelChoice } from '../../inference/model-location.js';
 import { loadPersona } from '../../personas/load.js';
 import type { Persona } from '../../personas/schema.js';
@@ -140,7 +141,7 @@ export function registerModelCommands(program: Command): void {
           print(options.json, report, () =>
             [
               `${persona.id} @ ${choice.version} on ${report.data}: ${describeLoss(loss)}`,
-              ...(style ? Object.entries(style).map(([k, v]) => `  ${k}: ${Number(v).toFixed(3)}`) : []),
+              ...(style ? Object.entries(style).map(([k, v]) => `  ${k}: ${Number(v).toFixed(3)}${k in STYLE_BETTER ? ` (${STYLE_BETTER[k as keyof typeof STYLE_BETTER]} is better)` : ''}`) : []),
             ].join('\n'),
           );
         }),
