@@ -88,7 +88,7 @@ export function withLogitsToKeepInput(model: Uint8Array): Uint8Array | undefined
   const input = [...encodeVarint(GRAPH_INPUT * 8 + 2), ...encodeVarint(info.length)];
   const graphLength = graph.end - graph.data - (initializer.end - initializer.start) + input.length + info.length;
   const header = [...encodeVarint(MODEL_GRAPH * 8 + 2), ...encodeVarint(graphLength)];
-  const parts = [
+  const parts: Uint8Array[] = [
     model.subarray(0, graph.start),
     Uint8Array.from(header),
     model.subarray(graph.data, initializer.start),
@@ -97,13 +97,7 @@ export function withLogitsToKeepInput(model: Uint8Array): Uint8Array | undefined
     info,
     model.subarray(graph.end),
   ];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return Buffer.concat(parts);
 }
 
 /**
