@@ -1,5 +1,5 @@
 /**
- * Reads a Llama model's weights from a folder (model.safetensors or sharded with an index)
+ * Reads a model's weights (any supported family) from a folder (model.safetensors or sharded with an index)
  * and checks them against config.json: every parameter `llamaParameterShapes` implies must
  * be present with that shape. Tied-embedding models may omit lm_head.weight (and one that
  * ships it anyway has it ignored); unrelated tensors such as rotary `inv_freq` buffers are

@@ -1,5 +1,5 @@
 /**
- * Public entry point of the ONNX inference exporter: HF-named Llama weights in, the bytes of
+ * Public entry point of the ONNX inference exporter: HF-named weights of any supported family in, the bytes of
  * `onnx/model.onnx` out (weights as initializers, KV cache, Optimum-style names).
  * The trainer calls this after writing a model version; inference calls it lazily for model
  * folders that have no ONNX file yet.
