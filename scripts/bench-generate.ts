@@ -15,6 +15,7 @@
  *   npm run bench:generate -- --no-write   do not update docs/benchmarks.md
  *   npm run bench:generate -- --llama-cpp-only   only the llama.cpp comparison (scripts/lib/llama-cpp-compare.ts)
  *   npm run bench:generate -- --no-llama-cpp     skip it
+ *   npm run bench:generate -- --with-0.5b        also Qwen2.5-0.5B's shape in the llama.cpp part (~2 GB fp32, ~10 GB RAM)
  */
 import { writeBenchmarkSection } from './lib/benchmarks-doc.js';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,6 +37,8 @@ import { OnnxGraphBuilder, tensor } from '../src/onnx/builder.js';
 
 const BASE = { vocab_size: 8192, hidden_size: 256, intermediate_size: 688, num_hidden_layers: 6, num_attention_heads: 8, num_key_value_heads: 4, max_position_embeddings: 1024, rope_theta: 10000, rms_norm_eps: 1e-5, tie_word_embeddings: true };
 const SMOL135 = { vocab_size: 49152, hidden_size: 576, intermediate_size: 1536, num_hidden_layers: 30, num_attention_heads: 9, num_key_value_heads: 3, max_position_embeddings: 2048, rope_theta: 100000, rms_norm_eps: 1e-5, tie_word_embeddings: true };
+/** Qwen2.5-0.5B's shape (q/k/v biases, 2 KV heads, 151,936-token vocabulary), for the llama.cpp comparison. */
+const QWEN05 = { model_type: 'qwen2', architectures: ['Qwen2ForCausalLM'], vocab_size: 151936, hidden_size: 896, intermediate_size: 4864, num_hidden_layers: 24, num_attention_heads: 14, num_key_value_heads: 2, max_position_embeddings: 32768, rope_theta: 1000000, rms_norm_eps: 1e-6, tie_word_embeddings: true, use_sliding_window: false };
 const PROMPT_TOKENS = 256;
 const BASE_DIR = 'models/base';
 
@@ -390,6 +393,7 @@ async function runLlamaCppComparison(): Promise<void> {
   const prompt = Array.from({ length: PROMPT_TOKENS }, () => 4 + Math.floor(random() * 8188));
   const shapes = [
     { shape: 'base', config: readLlamaConfig(BASE_DIR), useBase: true, newTokens: 64, runs: 2, pairs: [{ ours: 'fp32', gguf: 'f32' }, { ours: 'int8', gguf: 'q8_0' }] as const },
+    ...(args.has('--with-0.5b') ? [{ shape: '0.5B (qwen2)', config: parseLlamaConfig(QWEN05), useBase: false, newTokens: 16, runs: 1, pairs: [{ ours: 'fp32', gguf: 'f32' }, { ours: 'int8', gguf: 'q8_0' }] as const }] : []),
     ...(quick ? [] : [{ shape: '135M', config: parseLlamaConfig(SMOL135), useBase: false, newTokens: 16, runs: 1, pairs: [{ ours: 'fp32', gguf: 'f32' }, { ours: 'fp32', gguf: 'f16' }, { ours: 'int8', gguf: 'q8_0' }] as const }]),
   ];
   const rows = [];

@@ -51,7 +51,7 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 200));
 /** A model folder the GGUF exporter reads: config, the bundled tokenizer, float32 safetensors. */
 function writeSourceFolder(dir: string, config: LlamaConfig, weights: Map<string, Float32Array>, tokenizerDir: string): void {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, architectures: ['LlamaForCausalLM'] }));
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, architectures: config.architectures ?? ['LlamaForCausalLM'] }));
   for (const file of ['tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(tokenizerDir, file), join(dir, file));
   const shapes = llamaParameterShapes(config);
   writeSafetensors(join(dir, 'model.safetensors'), new Map([...weights].map(([name, data]) => [name, { shape: shapes.get(name)!, data }])), { dtype: 'F32' });
