@@ -110,6 +110,7 @@ export function parseLlamaConfig(json: unknown, file = 'config.json'): LlamaConf
   if (!activation.allowed.includes(act)) {
     throw unsupported(file, activation.field, `${activation.field} "${act}" is not supported for ${family} (supported: ${activation.allowed.join(', ')}).`);
   }
+  if (raw.use_bidirectional_attention === true) throw unsupported(file, 'use_bidirectional_attention', `use_bidirectional_attention is set: an encoder (e.g. EmbeddingGemma), not a causal language model.`);
   if (raw.mlp_bias && family !== 'llama') throw unsupported(file, 'mlp_bias', `mlp_bias is only supported for model_type llama.`);
   const scaling = raw.rope_scaling;
   if (scaling) {

@@ -53,6 +53,7 @@ for (const [what, json, field] of [
   ['mlp_bias outside llama', { ...SHAPE, model_type: 'qwen2', mlp_bias: true }, 'mlp_bias'],
   ['layer_types of the wrong length', { ...SHAPE, model_type: 'gemma3_text', layer_types: ['full_attention'] }, 'layer_types'],
   ['heads not a multiple of kv heads', { ...SHAPE, num_key_value_heads: 3 }, 'num_key_value_heads'],
+  ['bidirectional attention (EmbeddingGemma)', { ...SHAPE, model_type: 'gemma3_text', use_bidirectional_attention: true }, 'use_bidirectional_attention'],
   ['a non-numeric sliding_window', { ...SHAPE, model_type: 'mistral', sliding_window: 'wide' }, 'sliding_window'],
 ] as const) {
   test(`config.json with ${what} is refused naming "${field}"`, () => {
