@@ -17,6 +17,7 @@ import { buildPrompt, type Turn } from './context.js';
 import { generate, type GenerationDelta, type StoppedBy } from './generate.js';
 import { checkGenerationParams, mergeGenerationParams, type GenerationParams } from './generation-params.js';
 import { loadInferenceModel, type LoadedModel } from './loaded-model.js';
+import { onnxCacheDir } from '../modelfmt/onnx/folder.js';
 import { ModelCache, type Lease } from './model-cache.js';
 import { resolveModelChoice, type ModelChoice } from './model-location.js';
 import { ModelQueue } from './model-queue.js';
@@ -106,7 +107,7 @@ export class InferenceEngine {
 
   /** Loads `dir` once to prove it can serve (for the registry's promote step); throws model_corrupt otherwise. */
   async verifyModelFolder(dir: string): Promise<void> {
-    const model = await loadInferenceModel(dir, { threads: this.config.ORT_THREADS });
+    const model = await loadInferenceModel(dir, { threads: this.config.ORT_THREADS }, onnxCacheDir(this.config.DATA_DIR));
     await model.dispose();
   }
 
@@ -135,7 +136,7 @@ export class InferenceEngine {
   private loader(choice: ModelChoice): () => Promise<LoadedModel> {
     return async () => {
       const started = performance.now();
-      const model = await loadInferenceModel(choice.dir, { threads: this.config.ORT_THREADS });
+      const model = await loadInferenceModel(choice.dir, { threads: this.config.ORT_THREADS }, onnxCacheDir(this.config.DATA_DIR));
       this.options.onModelLoad?.((performance.now() - started) / 1000);
       return model;
     };

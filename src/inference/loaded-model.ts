@@ -1,10 +1,12 @@
 /**
  * Everything needed to answer with one model folder: its config, tokenizer, chat template,
- * generation defaults and an ONNX Runtime session (exporting onnx/model.onnx on first use).
+ * generation defaults and an ONNX Runtime session (on the folder's own onnx/model.onnx, or an
+ * export in the ONNX cache written on first use: see src/modelfmt/onnx/folder.ts).
  * Any missing, corrupt or mismatched piece fails here with a PersonaError naming the file,
  * before the model replaces anything in the cache.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PersonaError } from '../errors.js';
 import { readLlamaConfig, type LlamaConfig } from '../modelfmt/config.js';
@@ -46,7 +48,11 @@ function idList(value: unknown): number[] {
   return Array.isArray(value) ? value.filter((v): v is number => typeof v === 'number') : [];
 }
 
-export async function loadInferenceModel(dir: string, settings: SessionSettings): Promise<LoadedModel> {
+/**
+ * `onnxCache` is where folders without a current graph get theirs (the engine passes
+ * DATA_DIR/onnx-cache); callers without a data directory share one under the OS temp dir.
+ */
+export async function loadInferenceModel(dir: string, settings: SessionSettings, onnxCache = join(tmpdir(), 'persona-onnx-cache')): Promise<LoadedModel> {
   const config = readLlamaConfig(dir);
   const { tokenizerJson, tokenizerConfig } = readTokenizerFiles(dir);
   const tokenizer = createTokenizer(tokenizerJson, tokenizerConfig, join(dir, 'tokenizer.json'));
@@ -58,7 +64,7 @@ export async function loadInferenceModel(dir: string, settings: SessionSettings)
     );
   }
   const generationConfig = readOptionalJson(join(dir, 'generation_config.json'));
-  const onnxPath = ensureInferenceOnnx(dir);
+  const onnxPath = ensureInferenceOnnx(dir, onnxCache);
   const session = await DecoderSession.load(
     onnxPath,
     { layers: config.num_hidden_layers, kvHeads: config.num_key_value_heads, headDim: config.head_dim, vocabSize: config.vocab_size },

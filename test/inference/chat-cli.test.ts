@@ -1,12 +1,12 @@
 /**
  * `persona chat --prompt` end to end in a child process: the base answers (its ONNX graph
- * exported on first use and cached in the folder) until a version is promoted, a trained
+ * exported on first use into DATA_DIR/onnx-cache, never into the base folder) until a version is promoted, a trained
  * version can be chosen, and bad input exits 1 with one sentence saying what is allowed.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeTinyModelFolder } from '../fixtures/tiny-model-folder.ts';
@@ -25,7 +25,8 @@ test('persona chat --prompt replies from the base or a chosen version and reject
 
     const fromBase = chat('--model', 'base', '--prompt', 'Hello there', '--max-new-tokens', '6', '--temperature', '0');
     assert.equal(fromBase.status, 0, fromBase.stderr);
-    assert.ok(existsSync(join(base, 'onnx', 'model.onnx')), 'the ONNX graph was exported next to the weights');
+    assert.ok(!existsSync(join(base, 'onnx', 'model.onnx')), 'nothing is written into the base folder');
+    assert.equal(readdirSync(join(root, 'data', 'onnx-cache')).length, 1, 'the ONNX graph was exported into the cache');
     const byDefault = chat('--prompt', 'Hello there', '--max-new-tokens', '6', '--temperature', '0');
     assert.equal(byDefault.stdout, fromBase.stdout, 'an unpromoted version does not answer by default: the base does');
     const fromVersion = chat('--model', 'v1', '--prompt', 'Hello there', '--max-new-tokens', '6', '--temperature', '0');

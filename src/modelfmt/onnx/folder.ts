@@ -1,14 +1,20 @@
 /**
- * Writes `onnx/model.onnx` into a model folder (config.json + safetensors weights, single or
- * sharded) when it is not there yet, so any folder a persona points at can be served, and
- * replaces one that an older version of our exporter wrote (its producer_version says which;
- * files from other tools are never touched), keeping its int8 quantization.
- * Adapter-only PEFT folders are not exported here: the trainer writes merged weights. The file is written to a
- * temporary name and renamed, so an interrupted export never leaves a half-written model.
+ * The ONNX graph a model folder (config.json + safetensors weights, single or sharded) is
+ * served with. A folder's own onnx/model.onnx is used when another tool wrote it or when our
+ * current exporter did (version folders get theirs when the trainer writes them). A folder
+ * without one, or with one an older version of our exporter wrote (its producer_version says
+ * which; int8 stays int8), is exported into a cache under the data directory, never into the
+ * folder itself: bases live in the shared Hugging Face cache or in the install, which serving
+ * must leave as it found them. Cache entries are keyed by the folder's path, config.json and
+ * weight files (name, size, modification time) and the graph format, so a changed folder or a
+ * newer exporter gets a fresh export. Adapter-only PEFT folders are not exported here: the
+ * trainer writes merged weights.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readLlamaConfig } from '../config.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
+import { readLlamaConfig, type LlamaConfig } from '../config.js';
 import { readLlamaWeights } from '../weights.js';
 import { PRODUCER_NAME } from '../../onnx/builder.js';
 import { exportInferenceOnnx, type ExportOnnxOptions } from './export.js';
@@ -19,50 +25,70 @@ export { readProducer };
 
 export const INFERENCE_ONNX_PATH = join('onnx', 'model.onnx');
 
-/** Path of the folder's inference graph, exporting it first if missing or written by an older exporter. */
-export function ensureInferenceOnnx(modelDir: string, options: ExportOnnxOptions = {}): string {
-  const target = join(modelDir, INFERENCE_ONNX_PATH);
-  if (!existsSync(target)) {
-    writeInferenceOnnx(modelDir, options);
-    return target;
-  }
-  const header = readProducer(target);
-  if (header?.name !== PRODUCER_NAME) return target;
-  // Before format tags, int8 exports were recognisable by their MatMulInteger nodes.
-  const quantized = header.version ? header.version.endsWith('+int8') : readFileSync(target).includes('MatMulInteger');
-  const current: ExportOnnxOptions = quantized ? { quantize: 'int8' } : {};
-  if (header.version === inferenceGraphFormat(current) || refreshFailed.has(target) || !hasWeights(modelDir)) return target;
-  try {
-    writeInferenceOnnx(modelDir, current);
-  } catch {
-    // A read-only folder, a full disk, unreadable weights: the older graph still serves, and
-    // this process does not try again (re-exporting is seconds of synchronous work).
-    refreshFailed.add(target);
-  }
-  return target;
+/** Where serving caches the exports of folders that have no current graph of their own. */
+export function onnxCacheDir(dataDir: string): string {
+  return join(dataDir, 'onnx-cache');
 }
 
-/** Outdated exports this process could not replace. */
+/**
+ * Path of the graph to serve `modelDir` with: the folder's own, or an export in `cacheDir`
+ * (written on first use, atomically, then reused).
+ */
+export function ensureInferenceOnnx(modelDir: string, cacheDir: string): string {
+  const own = join(modelDir, INFERENCE_ONNX_PATH);
+  let options: ExportOnnxOptions = {};
+  if (existsSync(own)) {
+    const header = readProducer(own);
+    if (header?.name !== PRODUCER_NAME) return own;
+    // Before format tags, int8 exports were recognisable by their MatMulInteger nodes.
+    const quantized = header.version ? header.version.endsWith('+int8') : readFileSync(own).includes('MatMulInteger');
+    options = quantized ? { quantize: 'int8' } : {};
+    if (header.version === inferenceGraphFormat(options) || !hasWeights(modelDir)) return own;
+  }
+  readLlamaConfig(modelDir); // a clear error for a folder that is not a model, before the key reads it
+  const cached = join(cacheDir, cacheKey(modelDir, options), 'model.onnx');
+  if (existsSync(cached)) return cached;
+  if (!existsSync(own)) return writeInferenceOnnx(modelDir, options, cached);
+  if (refreshFailed.has(cached)) return own;
+  try {
+    return writeInferenceOnnx(modelDir, options, cached);
+  } catch {
+    // Unreadable weights, a full disk: the folder's older graph still serves, and this process
+    // does not try again (re-exporting is seconds of synchronous work).
+    refreshFailed.add(cached);
+    return own;
+  }
+}
+
+/** Refreshed exports this process could not write. */
 const refreshFailed = new Set<string>();
 
 function hasWeights(modelDir: string): boolean {
   return existsSync(join(modelDir, 'model.safetensors')) || existsSync(join(modelDir, 'model.safetensors.index.json'));
 }
 
-/** (Re)exports the folder's weights to onnx/model.onnx. */
-export function writeInferenceOnnx(modelDir: string, options: ExportOnnxOptions = {}): string {
-  const config = readLlamaConfig(modelDir);
-  const weights = readLlamaWeights(modelDir, config);
-  const bytes = exportInferenceOnnx(config, weights, options);
-  const target = join(modelDir, INFERENCE_ONNX_PATH);
-  mkdirSync(join(modelDir, 'onnx'), { recursive: true });
-  const temporary = `${target}.${process.pid}.tmp`;
-  try {
-    writeFileSync(temporary, bytes);
-    renameSync(temporary, target);
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    throw error;
+/** A hex digest of what the export depends on; reading sizes and times keeps it instant for multi-GB weights. */
+function cacheKey(modelDir: string, options: ExportOnnxOptions): string {
+  const hash = createHash('sha256');
+  hash.update(`${realpathSync(modelDir)}\0${inferenceGraphFormat(options)}\0`);
+  hash.update(readFileSync(join(modelDir, 'config.json')));
+  const weightFiles = readdirSync(modelDir).filter((name) => name.endsWith('.safetensors') || name === 'model.safetensors.index.json').sort();
+  for (const name of weightFiles) {
+    // statSync follows the Hugging Face cache's snapshot symlinks to their blobs.
+    const { size, mtimeMs } = statSync(join(modelDir, name));
+    hash.update(`\0${name}\0${size}\0${mtimeMs}`);
   }
+  return hash.digest('hex').slice(0, 32);
+}
+
+/** Exports the folder's weights to `target` (by default the folder's own onnx/model.onnx). */
+export function writeInferenceOnnx(modelDir: string, options: ExportOnnxOptions = {}, target = join(modelDir, INFERENCE_ONNX_PATH)): string {
+  const config = readLlamaConfig(modelDir);
+  return writeInferenceOnnxFrom(config, readLlamaWeights(modelDir, config), target, options);
+}
+
+/** Exports weights already in memory (the trainer, as it writes a version folder) to `target`. */
+export function writeInferenceOnnxFrom(config: LlamaConfig, weights: Map<string, Float32Array>, target: string, options: ExportOnnxOptions = {}): string {
+  writeFileAtomic(target, exportInferenceOnnx(config, weights, options));
   return target;
 }

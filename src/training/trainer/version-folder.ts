@@ -2,8 +2,8 @@
  * Writes a trained model version as a Hugging Face model folder under
  * DATA_DIR/models/<persona>/<version>/: config.json, generation_config.json, the base's
  * tokenizer files, model.safetensors (full or LoRA-merged weights, float32), for LoRA also
- * PEFT's adapter_config.json + adapter_model.safetensors, onnx/model.onnx when the exporter
- * exists, and training.json. Built in a hidden temp folder beside the target and renamed
+ * PEFT's adapter_config.json + adapter_model.safetensors, onnx/model.onnx (so serving never
+ * has to export into the folder), and training.json. Built in a hidden temp folder beside the target and renamed
  * into place, so a crash leaves either no version or a complete one (its temp folder is
  * removed by the next write), and earlier versions are never touched.
  */
@@ -11,9 +11,9 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, 
 import { join } from 'node:path';
 import { PersonaError } from '../../errors.js';
 import { llamaParameterShapes, type LlamaConfig } from '../../modelfmt/config.js';
+import { INFERENCE_ONNX_PATH, writeInferenceOnnxFrom } from '../../modelfmt/onnx/folder.js';
 import { writeSafetensors, type TensorToWrite } from '../../modelfmt/safetensors.js';
 import { adapterConfig, type LoraSettings } from './lora.js';
-import { exportInferenceOnnxHook } from './onnx-hook.js';
 import type { Params } from './optimizers.js';
 import { removeStaleTemps } from './stale-temps.js';
 
@@ -36,7 +36,7 @@ export interface VersionFolderInput {
 
 export interface WrittenVersion {
   dir: string;
-  onnx: string | null;
+  onnx: string;
 }
 
 export async function writeVersionFolder(input: VersionFolderInput): Promise<WrittenVersion> {
@@ -59,11 +59,11 @@ export async function writeVersionFolder(input: VersionFolderInput): Promise<Wri
       writeJson(join(temp, 'adapter_config.json'), adapterConfig(input.adapter.settings, input.baseDir));
       writeSafetensors(join(temp, 'adapter_model.safetensors'), withShapes(input.adapter.params, input.adapter.shapes), { dtype: 'F32', metadata: { format: 'pt' } });
     }
-    const onnx = await exportInferenceOnnxHook(temp, input.config, input.weights);
+    writeInferenceOnnxFrom(input.config, input.weights, join(temp, INFERENCE_ONNX_PATH));
     for (const [name, source] of Object.entries(input.extraFiles ?? {})) copyFileSync(source, join(temp, name));
     writeJson(join(temp, 'training.json'), input.training);
     renameSync(temp, finalDir);
-    return { dir: finalDir, onnx: onnx && join(finalDir, 'onnx', 'model.onnx') };
+    return { dir: finalDir, onnx: join(finalDir, INFERENCE_ONNX_PATH) };
   } catch (error) {
     rmSync(temp, { recursive: true, force: true });
     throw error;
