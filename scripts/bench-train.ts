@@ -14,7 +14,8 @@
  *   npm run bench:train -- --threads 1       intra-op threads per case (default 2)
  *   npm run bench:train -- --thread-ratio    each case at 1 and at 2 threads: the speed-up users with more cores can expect
  *   npm run bench:train -- --frozen float32  frozen LoRA base fed as float32 (default: float16 for the real-base shapes)
- *   npm run bench:train -- --no-arena        ONNX Runtime's CPU memory arena off (peak RSS vs speed)
+ *   npm run bench:train -- --no-arena        ONNX Runtime's CPU memory arena off (default: off only with a float16 base)
+ *   npm run bench:train -- --arena           the arena on, also with a float16 base
  *   npm run bench:train -- --record          also rewrite the bench:train section of docs/benchmarks.md
  */
 import { writeBenchmarkSection } from './lib/benchmarks-doc.js';
@@ -120,7 +121,7 @@ async function runCase(c: Case, profile: boolean, threads: number, frozenOverrid
   const frozenDtype = c.method === 'lora' ? (frozenOverride ?? c.frozen ?? 'float32') : 'float32';
   const started = performance.now();
   const profilePrefix = profile ? `scratch/bench-train-${c.name}` : undefined;
-  const memArena = !flag('--no-arena');
+  const memArena = flag('--no-arena') ? false : flag('--arena') ? true : undefined;
   const model = await createStepModel(config, { method: c.method, lora: LORA, batchSize: c.batchSize, seqLen: c.seqLen, threads, profilePrefix, frozenDtype, memArena });
   const sessionSeconds = (performance.now() - started) / 1000;
   const base = c.method === 'full' ? initLlamaParams(config, 1) : randomBase(config, frozenDtype);
@@ -167,7 +168,7 @@ function profileOf(prefix: string, runs: number): string {
 
 function runChild(name: string, profile: boolean, threads: number): CaseResult | { name: string; error: string } {
   const frozen = value('--frozen');
-  const args = ['--import', 'tsx', 'scripts/bench-train.ts', '--child', name, '--threads', String(threads), ...(frozen ? ['--frozen', frozen] : []), ...(profile ? ['--profile'] : []), ...(flag('--no-arena') ? ['--no-arena'] : [])];
+  const args = ['--import', 'tsx', 'scripts/bench-train.ts', '--child', name, '--threads', String(threads), ...(frozen ? ['--frozen', frozen] : []), ...(profile ? ['--profile'] : []), ...['--no-arena', '--arena'].filter(flag)];
   const child = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const last = child.stdout.trim().split('\n').pop() ?? '';
   try {
