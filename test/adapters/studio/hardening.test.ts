@@ -42,6 +42,20 @@ test('JSON bodies: invalid JSON and bare values are 400, oversized ones 413, wit
   assert.match((await tooLarge.json()).error, /larger than 1 MB/);
 });
 
+test('feedback with wrongly typed fields is a 400 naming the field, not a 500', async () => {
+  for (const [body, field] of [
+    [{ messageId: 'm1', rating: 'up', reply: 'ok', context: 'not a list' }, /context/],
+    [{ messageId: 'm1', rating: 'up', reply: 'ok', context: [{ speaker: 7, text: 'x' }] }, /context/],
+    [{ messageId: 'm1', rating: 'up', reply: { text: 'x' }, context: [] }, /reply/],
+  ] as const) {
+    const res = await post(`/api/chat/${PERSONA}/feedback`, JSON.stringify(body));
+    assert.equal(res.status, 400, JSON.stringify(body));
+    assert.match((await res.json()).error, field);
+  }
+  const ok = await post(`/api/chat/${PERSONA}/feedback`, JSON.stringify({ messageId: 'm1', rating: 'up', reply: 'Fine.', context: [{ speaker: 'Alice', text: 'Hi?' }] }));
+  assert.equal(ok.status, 200);
+});
+
 test('/vendor/__proto__ and other inherited names are 404, not 500', async () => {
   for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
     const res = await fetch(new URL(`/vendor/${name}`, project.url));

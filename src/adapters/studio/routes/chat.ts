@@ -21,6 +21,8 @@ interface ChatBody {
 }
 
 const MAX_TURNS = 100;
+/** Longest reply or context turn stored with feedback (a reply is at most a few thousand characters). */
+const MAX_FEEDBACK_CHARS = 20_000;
 
 export function chatRoutes({ core }: StudioDeps): Hono {
   const { config, engine, store } = core;
@@ -79,6 +81,11 @@ export function chatRoutes({ core }: StudioDeps): Hono {
     const persona = loadPersona(config.PERSONAS_DIR, c.req.param('id'));
     const body = await c.req.json<{ messageId: string; rating: 'up' | 'down'; reply: string; context: { speaker: string; text: string }[]; added?: boolean }>();
     if (body.rating !== 'up' && body.rating !== 'down') throw new PersonaError('invalid_argument', 'rating must be "up" or "down".', { field: 'rating' });
+    if (typeof body.reply !== 'string' || body.reply.length > MAX_FEEDBACK_CHARS) throw new PersonaError('invalid_argument', `reply must be the reply's text (at most ${MAX_FEEDBACK_CHARS} characters).`, { field: 'reply' });
+    const context = body.context ?? [];
+    if (!Array.isArray(context) || context.length > MAX_TURNS || context.some((t) => typeof t?.speaker !== 'string' || typeof t?.text !== 'string' || t.text.length > MAX_FEEDBACK_CHARS)) {
+      throw new PersonaError('invalid_argument', `context must be at most ${MAX_TURNS} objects with "speaker" and "text".`, { field: 'context' });
+    }
     await recordFeedback(store, {
       persona: persona.id,
       platform: 'studio',
@@ -86,8 +93,8 @@ export function chatRoutes({ core }: StudioDeps): Hono {
       messageId: String(body.messageId),
       userId: 'studio',
       rating: body.rating,
-      reply: String(body.reply ?? ''),
-      context: (body.context ?? []).map((t) => ({ role: t.speaker === persona.name ? 'assistant' : 'user', name: t.speaker, text: t.text })),
+      reply: body.reply,
+      context: context.map((t) => ({ role: t.speaker === persona.name ? 'assistant' : 'user', name: t.speaker, text: t.text })),
       at: Date.now(),
       added: body.added !== false,
     });
