@@ -5,24 +5,14 @@
  */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { cancelTraining } from '../../src/scheduler/cancel.ts';
 import { runTrainingJob } from '../../src/scheduler/job.ts';
 import { approveSamples, makeProject, openProject, PERSONA } from '../scheduler/job-fixture.ts';
+import { runCli } from '../personas/cli-helper.ts';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
 
-function persona(root: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'silent', ORT_THREADS: '1' };
-  return new Promise((resolve) =>
-    execFile(process.execPath, ['--import', join(repo, 'node_modules/tsx/dist/esm/index.mjs'), join(repo, 'src/cli/main.ts'), ...args], { cwd: root, env, timeout: 120_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    ),
-  );
-}
 
 it('persona jobs cancel stops a running training: checkpoint kept, no version, record says who', { timeout: 240_000 }, async () => {
   const root = makeProject(0);
@@ -37,7 +27,7 @@ it('persona jobs cancel stops a running training: checkpoint kept, no version, r
     overrides: { maxSteps: 1_000_000 },
   });
   await started;
-  const cancel = await persona(root, 'jobs', 'cancel', PERSONA);
+  const cancel = await runCli(root, ['jobs', 'cancel', PERSONA]);
   const record = await job;
 
   assert.equal(cancel.code, 0, cancel.stderr);
@@ -48,7 +38,7 @@ it('persona jobs cancel stops a running training: checkpoint kept, no version, r
   assert.ok(existsSync(join(config.DATA_DIR, 'checkpoints', PERSONA, 'checkpoint.json')), 'checkpoint kept');
   assert.deepEqual(await registry.list(PERSONA), [], 'no version written');
 
-  const nothing = await persona(root, 'jobs', 'cancel', PERSONA);
+  const nothing = await runCli(root, ['jobs', 'cancel', PERSONA]);
   assert.equal(nothing.code, 1);
   assert.match(nothing.stderr, /Nothing to cancel: no training of tiny is running or queued/);
 

@@ -5,29 +5,19 @@
  */
 import { it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config/config.ts';
 import { addDrafts, countSamples, decideMatching, listSamples, undoLastDecision } from '../../src/curation/index.ts';
 import { dedupeKey } from '../../src/ingest/index.ts';
 import type { SampleDraft } from '../../src/ingest/types.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
+import { runCli } from '../personas/cli-helper.ts';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
 const BIG = 21_990;
 let root: string;
 
-function persona(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'silent' };
-  return new Promise((resolve) =>
-    execFile(process.execPath, ['--import', join(repo, 'node_modules/tsx/dist/esm/index.mjs'), join(repo, 'src/cli/main.ts'), ...args], { cwd: root, env, timeout: 120_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    ),
-  );
-}
 
 function draft(ref: string, position: number, speaker: string, text: string): SampleDraft {
   // Ids are hashes in real ingests: here the reverse of the position, so id order is not file order.
@@ -67,20 +57,20 @@ it('22,000 candidates: oldest first in file order; bulk reject by filter in one 
     assert.equal((await countSamples(store, 'tess')).pending, BIG + 10);
   });
 
-  const preview = await persona('review', 'bulk', 'tess', 'approve', '--file', 'small', '--text', 'WEATHER');
+  const preview = await runCli(root, ['review', 'bulk', 'tess', 'approve', '--file', 'small', '--text', 'WEATHER']);
   assert.equal(preview.code, 0, preview.stderr);
   assert.match(preview.stdout, /^10 pending candidates of tess match; `--yes` would mark them approved\./);
   assert.equal((await withStore((store) => countSamples(store, 'tess'))).approved, 0, 'a preview changes nothing');
 
-  const applied = await persona('review', 'bulk', 'tess', 'approve', '--file', 'small', '--text', 'WEATHER', '--yes');
+  const applied = await runCli(root, ['review', 'bulk', 'tess', 'approve', '--file', 'small', '--text', 'WEATHER', '--yes']);
   assert.match(applied.stdout, /^approved 10 candidates of tess/);
   assert.equal((await withStore((store) => countSamples(store, 'tess'))).approved, 10);
 
-  const undo = await persona('review', 'undo', 'tess');
+  const undo = await runCli(root, ['review', 'undo', 'tess']);
   assert.match(undo.stdout, /^undid approve of 10 samples; now pending/);
   assert.equal((await withStore((store) => countSamples(store, 'tess'))).approved, 0);
 
-  const typo = await persona('review', 'bulk', 'tess', 'reject', '--max-length', 'ten');
+  const typo = await runCli(root, ['review', 'bulk', 'tess', 'reject', '--max-length', 'ten']);
   assert.equal(typo.code, 1);
   assert.match(typo.stderr, /option '--max-length <chars>' argument 'ten' is invalid/);
 });

@@ -6,26 +6,15 @@
  */
 import { it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { prettyLogLine } from '../../src/log.ts';
 import { jobHistory } from '../../src/scheduler/history.ts';
 import { approveSamples, makeProject, openProject, PERSONA } from '../scheduler/job-fixture.ts';
+import { runCli } from '../personas/cli-helper.ts';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
 let root: string;
 
-function persona(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'silent', ORT_THREADS: '1' };
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, ['--import', join(repo, 'node_modules/tsx/dist/esm/index.mjs'), join(repo, 'src/cli/main.ts'), ...args], { cwd: root, env, timeout: 120_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin?.end(input ?? '');
-  });
-}
 
 before(async () => {
   root = makeProject(0);
@@ -37,7 +26,7 @@ before(async () => {
 after(() => rmSync(root, { recursive: true, force: true }));
 
 it('a flag typo is refused before any job exists, naming the flag', { timeout: 120_000 }, async () => {
-  const [train, chat] = await Promise.all([persona(['train', PERSONA, '--max-steps', 'abc']), persona(['chat', PERSONA, '--temperature', 'hot', '--prompt', 'hi'])]);
+  const [train, chat] = await Promise.all([runCli(root, ['train', PERSONA, '--max-steps', 'abc']), runCli(root, ['chat', PERSONA, '--temperature', 'hot', '--prompt', 'hi'])]);
   assert.equal(train.code, 1);
   assert.match(train.stderr, /option '--max-steps <n>' argument 'abc' is invalid\. Expected a whole number of at least 1, not "abc"\./);
   assert.equal(chat.code, 1);
@@ -49,7 +38,7 @@ it('a flag typo is refused before any job exists, naming the flag', { timeout: 1
 });
 
 it('piped lines are each answered, one reply line per line', { timeout: 120_000 }, async () => {
-  const chat = await persona(['chat', PERSONA, '--model', 'base', '--max-new-tokens', '3', '--temperature', '0'], 'Hello there.\n\nHow is the lake?\nAnd the garden?\n');
+  const chat = await runCli(root, ['chat', PERSONA, '--model', 'base', '--max-new-tokens', '3', '--temperature', '0'], 'Hello there.\n\nHow is the lake?\nAnd the garden?\n');
   assert.equal(chat.code, 0, chat.stderr);
   const lines = chat.stdout.split('\n').filter(Boolean);
   assert.equal(lines.length, 3, chat.stdout);
@@ -59,7 +48,7 @@ it('piped lines are each answered, one reply line per line', { timeout: 120_000 
 it('persona train says when it evaluates; ingest counts read as English; a skipped-only ingest does not claim success', { timeout: 180_000 }, async () => {
   writeFileSync(join(root, 'one.txt'), 'We have nothing to fear.\n\nThe garden is glad of the rain.\n');
   writeFileSync(join(root, 'blob.bin'), Buffer.from([0, 1, 2, 0, 255]));
-  const [train, ingest, skipped] = await Promise.all([persona(['train', PERSONA, '--max-steps', '2']), persona(['ingest', PERSONA, 'one.txt']), persona(['ingest', PERSONA, 'blob.bin'])]);
+  const [train, ingest, skipped] = await Promise.all([runCli(root, ['train', PERSONA, '--max-steps', '2']), runCli(root, ['ingest', PERSONA, 'one.txt']), runCli(root, ['ingest', PERSONA, 'blob.bin'])]);
   assert.equal(train.code, 0, train.stderr);
   assert.match(train.stderr, /evaluating the new version and the incumbent on the held-out samples/);
   assert.match(ingest.stdout, /^Ingested 1 file for tiny \(\d+ messages?;/);
