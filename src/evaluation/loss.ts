@@ -9,8 +9,7 @@
  */
 import { join } from 'node:path';
 import { PersonaError } from '../errors.js';
-import { readLlamaConfig } from '../modelfmt/config.js';
-import { createTokenizer, readTokenizerFiles } from '../modelfmt/tokenizer.js';
+import { loadModelFolderMetadata } from '../modelfmt/folder.js';
 import { readLlamaWeights } from '../modelfmt/weights.js';
 import { createStepModel } from '../training/step-model.js';
 import { rowsToBatch } from '../training/trainer/batches.js';
@@ -54,9 +53,7 @@ export function summarize(windows: readonly WindowLoss[], samples: number): Loss
 export async function evaluateLoss(options: LossOptions): Promise<LossReport> {
   const { modelDir, samples } = options;
   if (samples.length === 0) throw new PersonaError('dataset_empty', `No samples to evaluate ${modelDir} on.`, { modelDir });
-  const config = readLlamaConfig(modelDir);
-  const { tokenizerJson, tokenizerConfig } = readTokenizerFiles(modelDir);
-  const tokenizer = createTokenizer(tokenizerJson, tokenizerConfig, join(modelDir, 'tokenizer.json'));
+  const { config, tokenizer, tokenizerConfig } = loadModelFolderMetadata(modelDir);
   const seqLen = Math.min(options.seqLen ?? 256, config.max_position_embeddings);
   const render = { tokenizer, tokenizerConfig, systemPrompt: options.systemPrompt, personaName: options.personaName, file: join(modelDir, 'tokenizer_config.json') };
   const padId = tokenizer.padTokenId ?? tokenizer.eosTokenId;

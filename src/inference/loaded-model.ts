@@ -5,14 +5,14 @@
  * Any missing, corrupt or mismatched piece fails here with a PersonaError naming the file,
  * before the model replaces anything in the cache.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PersonaError } from '../errors.js';
-import { readLlamaConfig, type LlamaConfig } from '../modelfmt/config.js';
+import type { LlamaConfig } from '../modelfmt/config.js';
 import type { TokenizerConfig } from '../modelfmt/chat.js';
+import { loadModelFolderMetadata } from '../modelfmt/folder.js';
 import { ensureInferenceOnnx } from '../modelfmt/onnx/folder.js';
-import { createTokenizer, readTokenizerFiles, type Tokenizer } from '../modelfmt/tokenizer.js';
+import type { Tokenizer } from '../modelfmt/tokenizer.js';
 import { fromGenerationConfig, type GenerationParams } from './generation-params.js';
 import { DecoderSession, type SessionSettings } from './ort.js';
 
@@ -34,15 +34,6 @@ export interface LoadedModel {
   dispose(): Promise<void>;
 }
 
-function readOptionalJson(file: string): Record<string, unknown> {
-  if (!existsSync(file)) return {};
-  try {
-    return JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new PersonaError('model_corrupt', `${file}: not valid JSON (${(error as Error).message}).`, { file });
-  }
-}
-
 function idList(value: unknown): number[] {
   if (typeof value === 'number') return [value];
   return Array.isArray(value) ? value.filter((v): v is number => typeof v === 'number') : [];
@@ -53,17 +44,7 @@ function idList(value: unknown): number[] {
  * DATA_DIR/onnx-cache); callers without a data directory share one under the OS temp dir.
  */
 export async function loadInferenceModel(dir: string, settings: SessionSettings, onnxCache = join(tmpdir(), 'persona-onnx-cache')): Promise<LoadedModel> {
-  const config = readLlamaConfig(dir);
-  const { tokenizerJson, tokenizerConfig } = readTokenizerFiles(dir);
-  const tokenizer = createTokenizer(tokenizerJson, tokenizerConfig, join(dir, 'tokenizer.json'));
-  if (tokenizer.vocabSize > config.vocab_size) {
-    throw new PersonaError(
-      'tokenizer_mismatch',
-      `${join(dir, 'tokenizer.json')} has ${tokenizer.vocabSize} tokens but config.json's vocab_size is ${config.vocab_size}.`,
-      { file: join(dir, 'tokenizer.json') },
-    );
-  }
-  const generationConfig = readOptionalJson(join(dir, 'generation_config.json'));
+  const { config, tokenizer, tokenizerConfig, generationConfig } = loadModelFolderMetadata(dir);
   const onnxPath = ensureInferenceOnnx(dir, onnxCache);
   const session = await DecoderSession.load(
     onnxPath,

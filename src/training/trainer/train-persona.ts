@@ -13,8 +13,8 @@ import type { Config } from '../../config/config.js';
 import { PersonaError } from '../../errors.js';
 import { resolveBaseDir } from '../../hub/base-location.js';
 import { logger } from '../../log.js';
-import { llamaParameterShapes, readLlamaConfig } from '../../modelfmt/config.js';
-import { createTokenizer, readTokenizerFiles } from '../../modelfmt/tokenizer.js';
+import { llamaParameterShapes } from '../../modelfmt/config.js';
+import { loadModelFolderMetadata } from '../../modelfmt/folder.js';
 import type { Persona } from '../../personas/schema.js';
 import { narrowedNames, narrowInPlace, type FrozenParams } from '../frozen-weights.js';
 import { checkMemoryFits, frozenDtypeFor, machineMemory, planTrainingMemory } from '../memory-plan.js';
@@ -81,13 +81,7 @@ export async function trainPersona(options: TrainPersonaOptions): Promise<TrainR
   const settings = resolveTraining(persona, options.overrides);
   const { hyper, method } = settings;
   const baseDir = baseModelDir(config, persona);
-  const modelConfig = readLlamaConfig(baseDir);
-  const { tokenizerJson, tokenizerConfig } = readTokenizerFiles(baseDir);
-  const tokenizer = createTokenizer(tokenizerJson, tokenizerConfig, join(baseDir, 'tokenizer.json'));
-  if (tokenizer.vocabSize > modelConfig.vocab_size) {
-    const file = join(baseDir, 'tokenizer.json');
-    throw new PersonaError('tokenizer_mismatch', `${file}: the tokenizer has ${tokenizer.vocabSize} tokens but config.json's vocab_size is ${modelConfig.vocab_size}.`, { file });
-  }
+  const { config: modelConfig, tokenizer, tokenizerConfig } = loadModelFolderMetadata(baseDir);
   if (hyper.seqLen > modelConfig.max_position_embeddings) {
     throw new PersonaError('invalid_argument', `--seq-len ${hyper.seqLen} exceeds the base model's max_position_embeddings (${modelConfig.max_position_embeddings}, ${join(baseDir, 'config.json')}).`, {
       field: 'seq_len',
