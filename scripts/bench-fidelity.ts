@@ -24,7 +24,7 @@ import { writeBenchmarkSection } from './lib/benchmarks-doc.js';
 import { sotuPersona, type BenchPersona } from './lib/sotu-personas.js';
 
 const CONFIGS: Record<string, TrainingOverrides & { label: string }> = {
-  lora: { label: 'LoRA r16, lr 1e-3', method: 'lora' },
+  lora: { label: 'LoRA r16, lr 1e-3', method: 'lora', learningRate: 1e-3 },
   'lora-3e-3': { label: 'LoRA r16, lr 3e-3', method: 'lora', learningRate: 3e-3 },
   'lora-1e-2': { label: 'LoRA r16, lr 1e-2', method: 'lora', learningRate: 1e-2 },
   full: { label: 'full, lr 3e-4', method: 'full' },
