@@ -23,6 +23,7 @@ import { loadConfig } from '../src/config/config.js';
 import { repeatedNgrams, styleMetrics, words } from '../src/evaluation/style.js';
 import { InferenceEngine } from '../src/inference/engine.js';
 import type { GenerationParams } from '../src/inference/generation-params.js';
+import { personaSchema } from '../src/personas/schema.js';
 import { writeBenchmarkSection } from './lib/benchmarks-doc.js';
 import { sotuPersona } from './lib/sotu-personas.js';
 
@@ -36,6 +37,7 @@ const { values } = parseArgs({
   },
 });
 
+const { bad_words: _bad, stop: _stop, max_new_tokens: _max, ...PERSONA_DEFAULTS } = personaSchema.parse({ id: 'defaults', name: 'Defaults' }).sampling;
 const OFF = { repetition_penalty: 1, repetition_penalty_window: 0, no_repeat_ngram_size: 0, dry_multiplier: 0, top_k: 0, top_p: 1, min_p: 0 };
 const SETTINGS: Record<string, Partial<GenerationParams>> = {
   'greedy, no penalty': { ...OFF, temperature: 0 },
@@ -48,6 +50,8 @@ const SETTINGS: Record<string, Partial<GenerationParams>> = {
   'T 0.8, min_p 0.05, DRY 0.8': { ...OFF, temperature: 0.8, min_p: 0.05, dry_multiplier: 0.8 },
   'T 0.8, min_p 0.05, DRY 0.8 + rep 1.1 window 64': { ...OFF, temperature: 0.8, min_p: 0.05, dry_multiplier: 0.8, repetition_penalty: 1.1, repetition_penalty_window: 64 },
   'T 0.7, min_p 0.1, DRY 0.8 + rep 1.1 window 64': { ...OFF, temperature: 0.7, min_p: 0.1, dry_multiplier: 0.8, repetition_penalty: 1.1, repetition_penalty_window: 64 },
+  'persona file defaults, greedy': { ...PERSONA_DEFAULTS, temperature: 0 },
+  'persona file defaults': PERSONA_DEFAULTS,
 };
 
 const config = loadConfig({ root: process.cwd(), env: { LOG_LEVEL: 'silent' } });
