@@ -48,13 +48,19 @@ function utf16WithoutBom(bytes: Uint8Array): 'utf-16le' | 'utf-16be' | null {
   return null;
 }
 
+/** Decoded UTF-16 that is text: no NULs, hardly any control characters (binary data decodes to many). */
+function looksLikeText(text: string): boolean {
+  const controls = text.match(/[\x00-\x08\x0e-\x1f\x7f\ufffd]/g)?.length ?? 0;
+  return !text.includes('\0') && controls <= text.length * 0.01;
+}
+
 function decodeText(bytes: Uint8Array): { text: string; utf16: boolean } {
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return { text: new TextDecoder('utf-16le').decode(bytes.subarray(2)), utf16: true };
   if (bytes[0] === 0xfe && bytes[1] === 0xff) return { text: new TextDecoder('utf-16be').decode(bytes.subarray(2)), utf16: true };
   const utf16 = bytes.includes(0) ? utf16WithoutBom(bytes) : null;
   if (utf16) {
     const text = new TextDecoder(utf16).decode(bytes);
-    if (!text.includes('\0')) return { text, utf16: true };
+    if (looksLikeText(text)) return { text, utf16: true };
   }
   if (bytes.includes(0)) throw inputError('input_unsupported', 'a binary file (it contains NUL bytes), not text');
   try {

@@ -103,6 +103,7 @@ test('UTF-16 without a byte-order mark is decoded, not refused as binary', async
     assert.equal(parsed.conversations[0][0].text, 'The engine might compose elaborate pieces of music.');
   }
   await assert.rejects(parseSource(write('blob.bin', new Uint8Array([1, 0, 0, 0, 200, 3, 0, 9, 0, 0, 0, 1]))), /binary/);
+  await assert.rejects(parseSource(write('blob2.bin', new Uint8Array([0, 1, 2, 3, 0, 255, 0, 9]))), /binary/, 'zeros in every other byte alone do not make text');
 });
 
 test('a --speaker that matches nobody names the speakers the file does have', async () => {
