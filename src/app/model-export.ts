@@ -22,6 +22,7 @@ import { writeInferenceOnnx } from '../modelfmt/onnx/folder.js';
 import { loadTokenizer, readTokenizerFiles } from '../modelfmt/tokenizer.js';
 import type { Persona } from '../personas/schema.js';
 import { systemPromptOf } from '../personas/greeting.js';
+import { temporaryNameFor } from '../util/atomic-write.js';
 
 export interface ExportSource {
   persona: Persona;
@@ -157,7 +158,7 @@ export function exportGgufModel(config: Config, source: ExportSource, out: strin
   const name = `${source.persona.name} (${source.version})`;
   const chatTemplate = ggufChatTemplate(tokenizerConfig, source.persona.name);
   if (single) {
-    const temp = join(folder, `.tmp-${process.pid}-${ggufName}`);
+    const temp = temporaryNameFor(out);
     try {
       exportGguf(source.dir, temp, { quant: options.quant, name, chatTemplate });
       renameSync(temp, out);
@@ -180,7 +181,7 @@ export function exportGgufAdapter(source: ExportSource, out: string): string {
   const file = out.endsWith('.gguf') ? out : join(out, `${source.persona.id}-lora.gguf`);
   if (existsSync(file)) throw new PersonaError('invalid_argument', `${file} already exists; choose another --out.`, { out: file });
   mkdirSync(dirname(file), { recursive: true });
-  const temp = join(dirname(file), `.tmp-${process.pid}-${basename(file)}`);
+  const temp = temporaryNameFor(file);
   try {
     exportGgufLora(source.dir, source.dir, temp, `${source.persona.name} (${source.version}) LoRA`);
     renameSync(temp, file);

@@ -5,12 +5,13 @@
  * cleaned and redacted like any other source); a persona becomes a card again. Everything is
  * validated before the first write, so bad input leaves nothing behind.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { stringify } from 'yaml';
 import type { Config } from '../config/config.js';
 import { addDrafts } from '../curation/samples.js';
 import { PersonaError } from '../errors.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { buildSamples } from '../ingest/samples.js';
 import type { Message } from '../ingest/types.js';
 import { cardFromPersona, idFromName, personaFromCard, readCardBytes, readCardFile, type CardSpec } from '../personas/card.js';
@@ -75,8 +76,6 @@ export function exportCard(config: Config, id: string, out: string, spec: CardSp
   const ext = extname(out).toLowerCase();
   if (ext !== '.png' && ext !== '.json') throw new PersonaError('invalid_argument', `--card ${out}: the file must end in .png or .json.`, { field: 'card' });
   const contents = cardContents(config, id, ext === '.png' ? 'png' : 'json', spec);
-  const temp = `${out}.tmp-${process.pid}`;
-  writeFileSync(temp, contents);
-  renameSync(temp, out);
+  writeFileAtomic(out, contents);
   return { file: out, spec };
 }

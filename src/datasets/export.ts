@@ -1,7 +1,8 @@
 /** `persona dataset export`: a snapshot's split written in one of the export formats. */
-import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { PersonaError } from '../errors.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import type { Persona } from '../personas/schema.js';
 import type { Store } from '../store/index.js';
 import { EXPORT_FORMATS, renderDataset, type ExportFormat } from './formats.js';
@@ -44,12 +45,9 @@ export async function exportDataset(store: Store, persona: Persona, options: { f
   const out = isFolder ? join(options.out, `${persona.id}-${options.split}${FILE_EXTENSIONS[options.format]}`) : options.out;
   mkdirSync(dirname(out), { recursive: true });
   // Write then rename, so an interrupted export never leaves half a file under the real name.
-  const partial = `${out}.partial`;
   try {
-    writeFileSync(partial, renderDataset(options.format, samples, systemPromptOf(persona)));
-    renameSync(partial, out);
+    writeFileAtomic(out, renderDataset(options.format, samples, systemPromptOf(persona)));
   } catch (error) {
-    if (statSync(partial, { throwIfNoEntry: false })?.isFile()) rmSync(partial);
     throw new PersonaError('invalid_argument', `Cannot write the export to ${out}: ${(error as Error).message}.`, { field: 'out', path: out }, { cause: error });
   }
   return { file: out, version: snapshot.version, samples: samples.length, format: options.format, split: options.split };

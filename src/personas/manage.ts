@@ -4,18 +4,13 @@
  * deleting both. Files are written to a temporary name and renamed, so a reader never sees
  * half a file. What else belongs to a persona (samples, models) is src/app/persona-lifecycle.ts.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { parseDocument, stringify } from 'yaml';
 import { PersonaError } from '../errors.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { loadAllPersonas, parsePersona, personaPath } from './load.js';
 import { PERSONA_ID, type Persona, type PersonaInput } from './schema.js';
-
-export function writeAtomically(file: string, data: string | Uint8Array): void {
-  const temp = `${file}.tmp-${process.pid}`;
-  writeFileSync(temp, data);
-  renameSync(temp, file);
-}
 
 /** Refuses an id that is malformed or already taken, naming the field and the file in the way. */
 export function requireNewId(personasDir: string, id: string, field = 'id'): void {
@@ -39,7 +34,7 @@ export function writeNewPersona(personasDir: string, input: PersonaInput | strin
   if (avatar) {
     mkdirSync(personasDir, { recursive: true });
     const name = `${persona.id}${avatar.ext}`;
-    writeAtomically(join(personasDir, name), avatar.bytes);
+    writeFileAtomic(join(personasDir, name), avatar.bytes);
     const document = parseDocument(yaml);
     document.set('avatar', name);
     return writeChecked(personasDir, persona.id, document.toString());
@@ -86,6 +81,6 @@ function writeChecked(personasDir: string, id: string, yaml: string): Persona {
   mkdirSync(personasDir, { recursive: true });
   const file = personaPath(personasDir, id);
   const persona = parsePersona(yaml, file);
-  writeAtomically(file, yaml);
+  writeFileAtomic(file, yaml);
   return persona;
 }

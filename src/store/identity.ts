@@ -11,9 +11,9 @@
  * used before (a typo in STORE_URL) unless told to (STORE_CREATE=1).
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { PersonaError } from '../errors.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 
 export const IDENTITY_KEY = 'store:identity';
 
@@ -48,9 +48,7 @@ function readRegistry(path: string): Record<string, string> {
 function remember(path: string, where: string, id: string): void {
   const known = readRegistry(path);
   if (known[where] === id) return;
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(`${path}.partial`, `${JSON.stringify({ ...known, [where]: id }, null, 2)}\n`);
-  renameSync(`${path}.partial`, path);
+  writeFileAtomic(path, `${JSON.stringify({ ...known, [where]: id }, null, 2)}\n`);
 }
 
 export function lostDataError(where: string, id: string): PersonaError {

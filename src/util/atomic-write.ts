@@ -1,28 +1,42 @@
 /**
  * Writes a file so readers see either the old bytes or the new ones, never half a file: the
  * data goes to a temporary name beside the target (same directory, so the rename cannot cross
- * file systems), then is renamed over it. The temporary name is `<target>.tmp-<pid>-<n>`, so
- * concurrent writers in one or several processes never share one, and a crashed writer's
- * leftover names which process left it. Hand-written: node:fs has no atomic write, and the
- * npm packages for it (write-file-atomic) add fsync/chown options we do not need.
+ * file systems), then is renamed over it. The temporary name is `<target>.tmp-<n>-<pid>`:
+ * concurrent writers in one or several processes never share one, and the pid comes last so
+ * the clean-up after a killed writer (src/training/trainer/stale-temps.ts) can tell whether
+ * its writer is still alive. Hand-written: node:fs has no atomic write, and the npm package
+ * for it (write-file-atomic) adds ownership and queueing options we do not need.
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 let counter = 0;
 
-/** The temporary name a write of `target` uses (`<target>.tmp-<pid>-<n>`). */
+/** A fresh temporary name for writing `target` (`<target>.tmp-<n>-<pid>`), for writers that produce the file themselves. */
 export function temporaryNameFor(target: string): string {
   counter += 1;
-  return `${target}.tmp-${process.pid}-${counter}`;
+  return `${target}.tmp-${counter}-${process.pid}`;
+}
+
+export interface AtomicWriteOptions {
+  /** fsync the data before the rename, so a power loss cannot leave an empty file under the real name. */
+  fsync?: boolean;
 }
 
 /** Writes `data` to `file` atomically, creating its directory when missing. */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+export function writeFileAtomic(file: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): void {
   mkdirSync(dirname(file), { recursive: true });
   const temporary = temporaryNameFor(file);
   try {
-    writeFileSync(temporary, data);
+    const fd = openSync(temporary, 'w');
+    try {
+      const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+      // One write(2) moves at most ~2 GiB on Linux; exported models can be larger.
+      for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+      if (options.fsync) fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(temporary, file);
   } catch (error) {
     rmSync(temporary, { force: true });

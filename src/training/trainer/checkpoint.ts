@@ -10,9 +10,10 @@
  * checkpoint.json that points at a complete folder. One file per group keeps the write
  * buffer to one group (540 MB at 135M parameters) instead of all of them at once.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { PersonaError } from '../../errors.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 import { encodeSafetensors, readSafetensors } from '../../modelfmt/safetensors.js';
 import type { OptimizerName, Params } from './optimizers.js';
 import { removeStaleTemps } from './stale-temps.js';
@@ -138,15 +139,14 @@ function writeGroup(file: string, tensors: Params): void {
 
 /** Writes and fsyncs `file`; `atomic` goes through a temp file + rename (files inside a fresh folder need not). */
 function writeDurably(file: string, data: string | Uint8Array, atomic = true): void {
-  const target = atomic ? `${file}.tmp-${process.pid}` : file;
-  const fd = openSync(target, 'w');
+  if (atomic) return writeFileAtomic(file, data, { fsync: true });
+  const fd = openSync(file, 'w');
   try {
     writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
-  if (atomic) renameSync(target, file);
 }
 
 function syncPath(path: string): void {

@@ -13,7 +13,7 @@ import { listCachedBases } from '../../../hub/cached-bases.js';
 import { formatHubId, requireHubId } from '../../../hub/hub-id.js';
 import { pullBase } from '../../../hub/pull.js';
 import { loadPersona, parsePersona, personaPath } from '../../../personas/load.js';
-import { writeAtomically } from '../../../personas/manage.js';
+import { writeFileAtomic } from '../../../util/atomic-write.js';
 import type { StudioDeps } from '../deps.js';
 
 const gigabytes = (bytes: number) => `${(bytes / 2 ** 30).toFixed(bytes < 2 ** 30 ? 2 : 1)} GB`;
@@ -54,7 +54,7 @@ export function baseRoutes(app: Hono, { core }: StudioDeps): void {
     else document.delete('base');
     const yaml = document.toString();
     parsePersona(yaml, file);
-    writeAtomically(file, yaml);
+    writeFileAtomic(file, yaml);
     return c.json({ base: base.trim() });
   });
 }

@@ -10,6 +10,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { stringify } from 'yaml';
 import { countSamples, runIngest } from '../../../curation/index.js';
 import { PersonaError } from '../../../errors.js';
+import { writeFileAtomic } from '../../../util/atomic-write.js';
 import { demoBaseNotice, usesBundledDemoBase } from '../../../hub/base-location.js';
 import { logger } from '../../../log.js';
 import { listPersonaIds, loadAllPersonas, loadPersona, parsePersona, personaPath } from '../../../personas/load.js';
@@ -20,12 +21,6 @@ import type { StudioDeps } from '../deps.js';
 
 /** Uploads larger than this are refused before they are read. */
 export const MAX_UPLOAD_BYTES = 50 * 2 ** 20;
-
-function writeAtomically(file: string, text: string): void {
-  const temp = `${file}.tmp-${process.pid}`;
-  writeFileSync(temp, text);
-  renameSync(temp, file);
-}
 
 /** A persona file from the create form: the form's fields, everything else defaulted. */
 function personaYamlFromForm(body: Record<string, unknown>): string {
@@ -54,7 +49,7 @@ export function personaRoutes({ core, scheduler }: StudioDeps): Hono {
     const { cron, timezone } = persona.schedule;
     if (cron) validateCron(cron, timezone, `${file} field schedule.cron`);
     mkdirSync(config.PERSONAS_DIR, { recursive: true });
-    writeAtomically(file, yaml);
+    writeFileAtomic(file, yaml);
     try {
       scheduler.schedule(loadAllPersonas(config.PERSONAS_DIR));
     } catch (error) {
