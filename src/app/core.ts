@@ -4,10 +4,10 @@
  * for a persona is the registry's champion (the base model until one is promoted). Promoting
  * in any process hot-swaps the engines that see the change.
  */
-import { join } from 'node:path';
 import type { Config } from '../config/config.js';
 import { InferenceEngine } from '../inference/engine.js';
 import { baseModelChoice } from '../inference/model-location.js';
+import { modelsRoot } from '../modelfmt/model-paths.js';
 import { loadPersona } from '../personas/load.js';
 import { ModelRegistry } from '../registry/registry.js';
 import { openStore, type Store } from '../store/index.js';
@@ -37,7 +37,7 @@ export async function openCore(config: Config, hooks: CoreHooks = {}): Promise<C
       return champion ? { version: champion.version, dir: champion.dir } : baseModelChoice(config, persona);
     },
   });
-  registry = new ModelRegistry(store, join(config.DATA_DIR, 'models'), (dir) => engine.verifyModelFolder(dir));
+  registry = new ModelRegistry(store, modelsRoot(config.DATA_DIR), (dir) => engine.verifyModelFolder(dir));
   registry.on('champion', (change) => {
     if (!change.version || !change.dir) return;
     const persona = loadPersona(config.PERSONAS_DIR, change.persona);

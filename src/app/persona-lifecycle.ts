@@ -19,6 +19,7 @@ import { authorSet, dedupeRecordKey, exemplarySet, feedbackSet, sampleKey, state
 import { SAMPLE_STATES, type SampleRecord } from '../curation/types.js';
 import { PersonaError } from '../errors.js';
 import { sampleId } from '../ingest/dedupe.js';
+import { personaModelsDir } from '../modelfmt/model-paths.js';
 import { copyPersonaFile, deletePersonaFiles, requireNewId, writeNewPersona } from '../personas/manage.js';
 import { loadPersona } from '../personas/load.js';
 import type { Persona, PersonaInput } from '../personas/schema.js';
@@ -40,7 +41,7 @@ async function channelBindings(store: Store, persona: string): Promise<string[]>
   for await (const [key, value] of store.scan(adapterStateKey(CHANNEL_PERSONA_PREFIX))) if (value === persona) keys.push(key);
   return keys;
 }
-const folders = (config: Config, p: string) => [join(config.DATA_DIR, 'models', p), join(config.DATA_DIR, 'checkpoints', p)];
+const folders = (config: Config, p: string) => [personaModelsDir(config.DATA_DIR, p), join(config.DATA_DIR, 'checkpoints', p)];
 
 /** Writes a new persona file (validated like every persona file); refuses an id that exists. */
 export function createPersona(deps: Pick<LifecycleDeps, 'config'>, input: PersonaInput | string): Persona {
@@ -136,8 +137,8 @@ async function samplesOf(store: Store, persona: string): Promise<SampleRecord[]>
 /** Re-keys every record of `from` under `to` in one atomic batch; `persona` fields and model folder paths follow. */
 async function moveStoreRecords(deps: LifecycleDeps, from: string, to: string): Promise<void> {
   const batch: Required<Pick<WriteBatch, 'set' | 'delete' | 'add' | 'remove'>> = { set: [], delete: [], add: [], remove: [] };
-  const oldModels = join(deps.config.DATA_DIR, 'models', from);
-  const newModels = join(deps.config.DATA_DIR, 'models', to);
+  const oldModels = personaModelsDir(deps.config.DATA_DIR, from);
+  const newModels = personaModelsDir(deps.config.DATA_DIR, to);
   const retarget = (value: unknown): unknown => {
     if (!value || typeof value !== 'object' || Array.isArray(value)) return value;
     const moved: Record<string, unknown> = { ...(value as Record<string, unknown>) };

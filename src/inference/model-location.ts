@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/config.js';
 import { PersonaError } from '../errors.js';
 import { resolveBaseDir } from '../hub/base-location.js';
+import { personaModelsDir as modelsDirOf } from '../modelfmt/model-paths.js';
 import type { Persona } from '../personas/schema.js';
 
 export interface ModelChoice {
@@ -18,7 +19,7 @@ export interface ModelChoice {
 }
 
 export function personaModelsDir(config: Config, personaId: string): string {
-  return join(config.DATA_DIR, 'models', personaId);
+  return modelsDirOf(config.DATA_DIR, personaId);
 }
 
 /** Complete version folders (hidden temp folders of an unfinished write are skipped), oldest first. */

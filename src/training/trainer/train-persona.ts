@@ -15,6 +15,7 @@ import { resolveBaseDir } from '../../hub/base-location.js';
 import { logger } from '../../log.js';
 import { llamaParameterShapes } from '../../modelfmt/config.js';
 import { loadModelFolderMetadata } from '../../modelfmt/folder.js';
+import { personaModelsDir } from '../../modelfmt/model-paths.js';
 import type { Persona } from '../../personas/schema.js';
 import { narrowedNames, narrowInPlace, type FrozenParams } from '../frozen-weights.js';
 import { checkMemoryFits, frozenDtypeFor, machineMemory, planTrainingMemory } from '../memory-plan.js';
@@ -72,7 +73,7 @@ export function baseModelDir(config: Config, persona: Persona): string {
 
 export function trainingPaths(config: Config, personaId: string) {
   const dir = join(config.DATA_DIR, 'checkpoints', personaId);
-  return { checkpoint: join(dir, 'checkpoint.json'), metrics: join(dir, 'metrics.jsonl'), models: join(config.DATA_DIR, 'models', personaId) };
+  return { checkpoint: join(dir, 'checkpoint.json'), metrics: join(dir, 'metrics.jsonl'), models: personaModelsDir(config.DATA_DIR, personaId) };
 }
 
 export async function trainPersona(options: TrainPersonaOptions): Promise<TrainReport> {
