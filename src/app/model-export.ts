@@ -19,7 +19,7 @@ import { exportGguf, type GgufQuant } from '../modelfmt/gguf/export.js';
 import { exportGgufLora } from '../modelfmt/gguf/lora.js';
 import { ggufChatTemplate, ollamaModelfile } from '../modelfmt/gguf/modelfile.js';
 import { writeInferenceOnnx } from '../modelfmt/onnx/folder.js';
-import { loadTokenizer, readTokenizerFiles } from '../modelfmt/tokenizer.js';
+import { loadModelFolderMetadata } from '../modelfmt/folder.js';
 import type { Persona } from '../personas/schema.js';
 import { systemPromptOf } from '../personas/greeting.js';
 import { temporaryNameFor } from '../util/atomic-write.js';
@@ -145,8 +145,7 @@ export function exportGgufModel(config: Config, source: ExportSource, out: strin
     for (const file of [out, join(folder, 'Modelfile')]) if (existsSync(file)) throw new PersonaError('invalid_argument', `${file} already exists; choose another --out.`, { out: file });
     mkdirSync(folder, { recursive: true });
   } else requireEmpty(out);
-  const tokenizer = loadTokenizer(source.dir);
-  const { tokenizerConfig } = readTokenizerFiles(source.dir);
+  const { tokenizer, tokenizerConfig } = loadModelFolderMetadata(source.dir);
   const modelfile = ollamaModelfile({
     ggufFile: ggufName,
     personaName: source.persona.name,

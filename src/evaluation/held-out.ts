@@ -10,7 +10,7 @@ import { loadDatasetSnapshot } from '../datasets/snapshot.js';
 import { PersonaError } from '../errors.js';
 import { ingestPaths } from '../ingest/index.js';
 import { baseModelChoice } from '../inference/model-location.js';
-import { createTokenizer, readTokenizerFiles, type Tokenizer } from '../modelfmt/tokenizer.js';
+import { loadTokenizer, type Tokenizer } from '../modelfmt/tokenizer.js';
 import type { Persona } from '../personas/schema.js';
 import type { Store } from '../store/index.js';
 import type { TrainableSample } from '../training/trainer/render.js';
@@ -41,9 +41,7 @@ export async function fileSamples(persona: Persona, file: string, root: string):
 
 /** The tokenizer of the persona's base model (dataset stats count held-out tokens with it). */
 export function baseTokenizer(config: Config, persona: Persona): Tokenizer {
-  const { dir } = baseModelChoice(config, persona);
-  const { tokenizerJson, tokenizerConfig } = readTokenizerFiles(dir);
-  return createTokenizer(tokenizerJson, tokenizerConfig);
+  return loadTokenizer(baseModelChoice(config, persona).dir);
 }
 
 /** One line for people: the loss is over the persona's words, and says over how many. */
