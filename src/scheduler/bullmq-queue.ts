@@ -143,7 +143,13 @@ export interface TrainingWorker {
  * Takes training jobs from the shared queue and runs them here. `deps.onJob` etc. still see
  * this process's jobs; every process following the queue sees them through job progress.
  */
-export function startTrainingWorker(deps: JobDeps, options: SharedQueueOptions & { concurrency: number }): TrainingWorker {
+export interface WorkerOptions extends SharedQueueOptions {
+  concurrency: number;
+  /** How often this worker looks for jobs whose holder stopped renewing (default lockMs / 4, at most 15 s). */
+  stalledCheckMs?: number;
+}
+
+export function startTrainingWorker(deps: JobDeps, options: WorkerOptions): TrainingWorker {
   const log = logger('trainer');
   const processor = async (job: Job<TrainingJobData, JobRecord>): Promise<JobRecord> => {
     const { personaId } = job.data;
@@ -177,8 +183,8 @@ export function startTrainingWorker(deps: JobDeps, options: SharedQueueOptions &
     prefix: PREFIX,
     concurrency: options.concurrency,
     lockDuration: options.lockMs,
-    // How often this worker looks for jobs whose holder stopped renewing (cheap: one script call).
-    stalledInterval: Math.min(15_000, Math.max(1000, Math.floor(options.lockMs / 4))),
+    // Cheap (one script call), so checked more often than locks lapse.
+    stalledInterval: options.stalledCheckMs ?? Math.min(15_000, Math.max(1000, Math.floor(options.lockMs / 4))),
     maxStalledCount: 3,
   });
   worker.on('failed', (job, error) => {

@@ -23,8 +23,11 @@ import { startTraining } from '../../src/app/training.ts';
 import { startRedis, type RedisServer } from '../store/redis-server.ts';
 import { approveSamples, makeProject, PERSONA } from './job-fixture.ts';
 
-/** The workers that live: long enough that training's synchronous stretches never let their lock lapse. */
-const LOCK_MS = 12_000;
+/**
+ * The workers that live: long enough that training's synchronous stretches (and a Redis
+ * restart) never let their lock lapse, even on a loaded machine.
+ */
+const LOCK_MS = 60_000;
 
 function sharedConfig(root: string, redisUrl: string): Config {
   return loadConfig({ root, env: { ORT_THREADS: '1', LOG_LEVEL: 'silent', STORE_URL: redisUrl, TRAINING_JOB_LOCK_MS: String(LOCK_MS) } });
@@ -168,8 +171,8 @@ describe('training jobs on the shared queue (redis-server)', () => {
     const [, signal] = await new Promise<[number | null, string | null]>((resolve) => child.once('exit', (code, sig) => resolve([code, sig])));
     assert.equal(signal, 'SIGKILL', output);
     assert.match(output, /phase train/);
-    // Looks every LOCK_MS / 4 for jobs whose holder stopped renewing; the dead child's lapses 2 s after it died.
-    const worker = startTrainingWorker(jobDeps(core), { url: redis.url, lockMs: LOCK_MS, concurrency: 1 });
+    // Looks every second for jobs whose holder stopped renewing; the dead child's lapses 2 s after it died.
+    const worker = startTrainingWorker(jobDeps(core), { url: redis.url, lockMs: LOCK_MS, stalledCheckMs: 1000, concurrency: 1 });
     try {
       const record = await result;
       assert.ok(['promoted', 'kept'].includes(record.status), `${record.status}: ${record.message}`);
