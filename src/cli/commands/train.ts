@@ -43,7 +43,7 @@ export function registerTrainCommands(program: Command): void {
     .description("fine-tune a persona's model on its approved dataset and write a new model version")
     .argument('<persona>', 'persona id')
     .option('--method <method>', 'lora | full (default: the persona file, else lora)')
-    .option('--epochs <n>', 'passes over the training data', wholeNumber(1))
+    .option('--epochs <n>', 'passes over the training data (fractions allowed)', decimalNumber(0, true))
     .option('--max-steps <n>', 'stop after exactly this many optimizer steps (overrides --epochs)', wholeNumber(1))
     .option('--lr <x>', 'peak learning rate (default 1e-3 LoRA / 3e-4 full with AdamW)', decimalNumber(0, true))
     .option('--batch-size <n>', 'rows per step', wholeNumber(1))

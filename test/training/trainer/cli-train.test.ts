@@ -78,7 +78,7 @@ test('persona train writes a version folder that lowers the validation loss; bad
   assert.match(bad.stderr, /--method must be lora or full/);
   const badNumber = spawnSync(process.execPath, [...cli, '--epochs', 'two'], { env, encoding: 'utf8', timeout: 60_000 });
   assert.equal(badNumber.status, 1);
-  assert.match(badNumber.stderr, /--epochs must be a positive number/);
+  assert.match(badNumber.stderr, /option '--epochs <n>' argument 'two' is invalid/);
 
   // While another process (here: this test) holds the persona's training lock, nothing trains.
   const store = await openStore(`sqlite://${join(dataDir, 'persona.sqlite')}`);
