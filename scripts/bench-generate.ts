@@ -15,6 +15,7 @@
  *   npm run bench:generate -- --no-write   do not update docs/benchmarks.md
  *   npm run bench:generate -- --llama-cpp-only   only the llama.cpp comparison (scripts/lib/llama-cpp-compare.ts)
  *   npm run bench:generate -- --no-llama-cpp     skip it
+ *   npm run bench:generate -- --with-int4        also the 4-bit MatMulNBits experiment against llama.cpp's q4_0
  *   npm run bench:generate -- --with-0.5b        also Qwen2.5-0.5B's shape in the llama.cpp part (~2 GB fp32, ~10 GB RAM)
  */
 import { writeBenchmarkSection } from './lib/benchmarks-doc.js';
@@ -389,12 +390,14 @@ if (!args.has('--no-llama-cpp')) await runLlamaCppComparison();
 async function runLlamaCppComparison(): Promise<void> {
   const { compareWithLlamaCpp, llamaCppReport, LLAMA_CPP_THREADS } = await import('./lib/llama-cpp-compare.js');
   const loadBefore = loadavg()[0];
+  // Opt-in experiment (scripts/lib/int4-experiment.ts): our graph with 4-bit MatMulNBits against q4_0.
+  const int4Pair = args.has('--with-int4') ? ([{ ours: 'int4', gguf: 'q4_0' }] as const) : ([] as const);
   const random = seededRandom(99);
   const prompt = Array.from({ length: PROMPT_TOKENS }, () => 4 + Math.floor(random() * 8188));
   const shapes = [
-    { shape: 'base', config: readLlamaConfig(BASE_DIR), useBase: true, newTokens: 64, runs: 2, pairs: [{ ours: 'fp32', gguf: 'f32' }, { ours: 'int8', gguf: 'q8_0' }] as const },
+    { shape: 'base', config: readLlamaConfig(BASE_DIR), useBase: true, newTokens: 64, runs: 2, pairs: [{ ours: 'fp32', gguf: 'f32' }, { ours: 'int8', gguf: 'q8_0' }, ...int4Pair] as const },
     ...(args.has('--with-0.5b') ? [{ shape: '0.5B (qwen2)', config: parseLlamaConfig(QWEN05), useBase: false, newTokens: 16, runs: 1, pairs: [{ ours: 'fp32', gguf: 'f32' }, { ours: 'int8', gguf: 'q8_0' }] as const }] : []),
-    ...(quick ? [] : [{ shape: '135M', config: parseLlamaConfig(SMOL135), useBase: false, newTokens: 16, runs: 1, pairs: [{ ours: 'fp32', gguf: 'f32' }, { ours: 'fp32', gguf: 'f16' }, { ours: 'int8', gguf: 'q8_0' }] as const }]),
+    ...(quick ? [] : [{ shape: '135M', config: parseLlamaConfig(SMOL135), useBase: false, newTokens: 16, runs: 1, pairs: [{ ours: 'fp32', gguf: 'f32' }, { ours: 'fp32', gguf: 'f16' }, { ours: 'int8', gguf: 'q8_0' }, ...int4Pair] as const }]),
   ];
   const rows = [];
   const top1 = [];

@@ -18,11 +18,13 @@ import { exportGguf, type GgufQuant } from '../../src/modelfmt/gguf/export.js';
 import { exportInferenceOnnx } from '../../src/modelfmt/onnx/export.js';
 import { writeSafetensors } from '../../src/modelfmt/safetensors.js';
 import { loadLlamaCpp, type LlamaCppModel } from '../../test/fixtures/llama-cpp.js';
+import { toInt4 } from './int4-experiment.js';
 
 export const LLAMA_CPP_THREADS = [1, 2] as const;
 
 export interface PrecisionPair {
-  ours: 'fp32' | 'int8';
+  /** int4: the MatMulNBits experiment (./int4-experiment.ts), not a serving format. */
+  ours: 'fp32' | 'int8' | 'int4';
   gguf: GgufQuant;
 }
 
@@ -102,17 +104,17 @@ export async function compareWithLlamaCpp(input: CompareInput): Promise<{ rows: 
     const agreement = (top: number[]) => top.filter((t, i) => t === fp32Top[i]).length / top.length;
 
     for (const pair of input.pairs) {
-      const onnx = pair.ours === 'fp32' ? fp32Onnx : exportInferenceOnnx(config, input.weights, { quantize: 'int8' });
+      const onnx = pair.ours === 'fp32' ? fp32Onnx : pair.ours === 'int8' ? exportInferenceOnnx(config, input.weights, { quantize: 'int8' }) : toInt4(fp32Onnx);
       const sessions = await Promise.all(LLAMA_CPP_THREADS.map((threads) => DecoderSession.load(onnx, shape, { threads })));
       const ggufFile = join(root, `model-${pair.gguf}.gguf`);
       exportGguf(source, ggufFile, { quant: pair.gguf, name: input.shape });
       const cpp = await loadLlamaCpp(ggufFile);
       try {
-        if (pair.ours === 'int8') {
+        if (pair.ours !== 'fp32') {
           const logits = await sessions[0].scoreAll(input.sampleIds);
-          top1.push({ shape: input.shape, ours: 'ours int8', agreement: agreement(input.sampleIds.map((_, t) => argmax(logits.subarray(t * vocab, (t + 1) * vocab)))) });
+          top1.push({ shape: input.shape, ours: `ours ${pair.ours}`, agreement: agreement(input.sampleIds.map((_, t) => argmax(logits.subarray(t * vocab, (t + 1) * vocab)))) });
         }
-        if (pair.gguf === 'q8_0') top1.push({ shape: input.shape, ours: 'llama.cpp q8_0', agreement: agreement(await cpp.topTokens(input.sampleIds)) });
+        if (pair.gguf === 'q8_0' || pair.gguf === 'q4_0') top1.push({ shape: input.shape, ours: `llama.cpp ${pair.gguf}`, agreement: agreement(await cpp.topTokens(input.sampleIds)) });
         // Warm-ups, then runs alternating engine and thread count.
         for (const [i, threads] of LLAMA_CPP_THREADS.entries()) {
           await oursTimed(sessions[i], input.prompt, 4);
@@ -175,9 +177,9 @@ export function llamaCppReport(rows: LlamaCppRow[], top1: Top1Row[]): string[] {
         `| ${r.shape} ${r.pair.ours} vs ${r.pair.gguf} | ${r.threads} | ${f(r.ours.ttftMs)} | ${f(r.ours.decodeTps, 0)} | ${f(r.llamaCpp.ttftMs)} | ${f(r.llamaCpp.decodeTps, 0)} | ${f(r.ours.decodeTps / r.llamaCpp.decodeTps, 2)} | ${f(r.ours.ttftMs / r.llamaCpp.ttftMs, 2)} |`,
     ),
     '',
-    '8-bit formats against fp32 (ours) on the same weights: how often the top token stays the same at each position of the reference paragraph.',
+    '8-bit (and 4-bit) formats against fp32 (ours) on the same weights: how often the top token stays the same at each position of the reference paragraph.',
     '',
-    '| shape | 8-bit format | top-1 agreement with fp32 |',
+    '| shape | format | top-1 agreement with fp32 |',
     '|---|---|---|',
     ...top1.map((t) => `| ${t.shape} | ${t.ours} | ${f(100 * t.agreement, 1)}% |`),
     '',
