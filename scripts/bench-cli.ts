@@ -2,8 +2,8 @@
  * `npm run bench:cli`: how long `persona` takes to start, against a bare `node -e 0` measured
  * in the same run. Cases: `persona --help`, `persona list`, and the time to the first token of
  * `persona chat <id> --prompt … --model base` on the bundled base. Each runs as its own process
- * through bin/persona.js (the compiled dist/, which must be current: `npm run build`) and, as
- * the reference the compiled CLI replaced, through tsx from src/.
+ * from the compiled dist/cli/main.js (what bin/persona.js runs while dist/ is current; build it
+ * with `npm run build`) and, as the reference the compiled CLI replaced, through tsx from src/.
  *
  * Usage: npm run bench:cli [-- --runs 5] [-- --no-write]
  * Runs in a temp project folder (a copy of personas/, the bundled base by path).
@@ -49,8 +49,8 @@ async function measure(argv: string[], firstOutput = false, count = runs): Promi
   return median(times);
 }
 
-const compiled = [join(repo, 'bin/persona.js')];
-const source = ['--import', 'tsx', join(repo, 'src/cli/main.ts')];
+const compiled = [join(repo, 'dist/cli/main.js')];
+const source = ['--import', join(repo, 'node_modules/tsx/dist/esm/index.mjs'), join(repo, 'src/cli/main.ts')];
 const chat = ['chat', 'fdr', '--prompt', 'What should we do about the banks?', '--model', 'base', '--max-new-tokens', '16'];
 const cases: { name: string; args: string[]; firstOutput: boolean; target: number }[] = [
   { name: '`persona --help`', args: ['--help'], firstOutput: false, target: 1 },
@@ -73,7 +73,7 @@ try {
   const lines = [
     '## bench:cli',
     '',
-    '`npm run bench:cli` (scripts/bench-cli.ts): start-up of the `persona` command, each case a fresh process, median of the runs, against a bare `node -e 0` in the same run. "compiled" is bin/persona.js running dist/ (what `npm ci` builds); "from source" is the same command through tsx, as every command ran before.',
+    '`npm run bench:cli` (scripts/bench-cli.ts): start-up of the `persona` command, each case a fresh process, median of the runs, against a bare `node -e 0` in the same run. "compiled" is dist/cli/main.js (what `npm ci` builds, and what bin/persona.js runs while no file under src/ is newer); "from source" is the same command through tsx, as every command ran before.',
     '',
     `Measured ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} cores shared with other work (load average ${load.toFixed(1)} at start), ${runs} runs per case (3 from source); dist/ built ${builtAt.slice(0, 16).replace('T', ' ')} UTC. \`node -e 0\`: ${bare.toFixed(2)} s.`,
     '',
