@@ -13,6 +13,7 @@ import { baseModelDir } from './train-persona.js';
 export function personaMemoryPlan(config: Config, persona: Persona, overrides: TrainingOverrides = {}): { plan: MemoryPlan; check(): void } {
   const modelConfig = readLlamaConfig(baseModelDir(config, persona));
   const { method, hyper, lora } = resolveTraining(persona, overrides);
-  const plan = planTrainingMemory({ config: modelConfig, method, lora, batchSize: hyper.batchSize, seqLen: hyper.seqLen, frozenDtype: frozenDtypeFor(modelConfig, method) });
+  const run = { config: modelConfig, method, lora, batchSize: hyper.batchSize, seqLen: hyper.seqLen };
+  const plan = planTrainingMemory({ ...run, frozenDtype: frozenDtypeFor(run, machineMemory().totalBytes) });
   return { plan, check: () => checkMemoryFits(plan, machineMemory(), { method, batchSize: hyper.batchSize, seqLen: hyper.seqLen }) };
 }

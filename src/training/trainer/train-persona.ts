@@ -98,8 +98,9 @@ export async function trainPersona(options: TrainPersonaOptions): Promise<TrainR
   const validationRows = packSamples(dataset.validation.map((s) => tokenizeSample(s, render, { score: true })), { seqLen: hyper.seqLen, padId, seed: hyper.seed + 1, ignoreWeights: true });
 
   // Refuse before loading anything when the machine cannot hold the run (persona train prints the same plan first).
-  const frozenDtype = frozenDtypeFor(modelConfig, method);
-  const plan = planTrainingMemory({ config: modelConfig, method, lora: settings.lora, batchSize: hyper.batchSize, seqLen: hyper.seqLen, frozenDtype });
+  const run = { config: modelConfig, method, lora: settings.lora, batchSize: hyper.batchSize, seqLen: hyper.seqLen };
+  const frozenDtype = frozenDtypeFor(run, machineMemory().totalBytes);
+  const plan = planTrainingMemory({ ...run, frozenDtype });
   checkMemoryFits(plan, machineMemory(), { method, batchSize: hyper.batchSize, seqLen: hyper.seqLen });
   const base = readLlamaWeights(baseDir, modelConfig);
   // ORT_THREADS=0 means one thread per core (the engine's own default is 2, the development machines' count).
