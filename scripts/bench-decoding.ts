@@ -48,8 +48,22 @@ const SETTINGS: Record<string, Partial<GenerationParams>> = {
   'T 0.8, top_k 40, top_p 0.95, rep 1.1 (old default)': { ...OFF, temperature: 0.8, top_k: 40, top_p: 0.95, repetition_penalty: 1.1 },
   'T 0.8, min_p 0.05, rep 1.1 window 64': { ...OFF, temperature: 0.8, min_p: 0.05, repetition_penalty: 1.1, repetition_penalty_window: 64 },
   'T 0.8, min_p 0.05, DRY 0.8': { ...OFF, temperature: 0.8, min_p: 0.05, dry_multiplier: 0.8 },
-  'T 0.8, min_p 0.05, DRY 0.8 + rep 1.1 window 64': { ...OFF, temperature: 0.8, min_p: 0.05, dry_multiplier: 0.8, repetition_penalty: 1.1, repetition_penalty_window: 64 },
-  'T 0.7, min_p 0.1, DRY 0.8 + rep 1.1 window 64': { ...OFF, temperature: 0.7, min_p: 0.1, dry_multiplier: 0.8, repetition_penalty: 1.1, repetition_penalty_window: 64 },
+  'T 0.8, min_p 0.05, DRY 0.8 + rep 1.1 window 64': {
+    ...OFF,
+    temperature: 0.8,
+    min_p: 0.05,
+    dry_multiplier: 0.8,
+    repetition_penalty: 1.1,
+    repetition_penalty_window: 64,
+  },
+  'T 0.7, min_p 0.1, DRY 0.8 + rep 1.1 window 64': {
+    ...OFF,
+    temperature: 0.7,
+    min_p: 0.1,
+    dry_multiplier: 0.8,
+    repetition_penalty: 1.1,
+    repetition_penalty_window: 64,
+  },
   'persona file defaults, greedy': { ...PERSONA_DEFAULTS, temperature: 0 },
   'persona file defaults': PERSONA_DEFAULTS,
 };
@@ -57,7 +71,9 @@ const SETTINGS: Record<string, Partial<GenerationParams>> = {
 const config = loadConfig({ root: process.cwd(), env: { LOG_LEVEL: 'silent' } });
 const trained: Record<string, string> = existsSync(values.models) ? JSON.parse(readFileSync(values.models, 'utf8')) : {};
 const personas = values.personas.split(',').map((id) => sotuPersona(id));
-const engine = new InferenceEngine(config, { resolveCurrent: (p) => (trained[p.id] ? { version: 'bench', dir: trained[p.id] } : { version: 'base', dir: config.BASE_MODEL_DIR }) });
+const engine = new InferenceEngine(config, {
+  resolveCurrent: (p) => (trained[p.id] ? { version: 'bench', dir: trained[p.id] } : { version: 'base', dir: config.BASE_MODEL_DIR }),
+});
 const promptCount = Number(values.prompts);
 const maxNewTokens = Number(values['max-new-tokens']);
 const load = loadavg()[0];
@@ -71,7 +87,14 @@ interface Case {
 const cases: Case[] = personas.flatMap(({ persona, dataset }) =>
   dataset.validation.slice(0, promptCount).map((window) => {
     const [opening, ...rest] = window.text.match(/[^.!?]+[.!?]+\s*/g) ?? [window.text];
-    return { persona, turns: [{ speaker: persona.name, text: opening.trim() }, { speaker: 'Interviewer', text: 'Please, go on.' }], reference: rest.join('').trim() || window.text };
+    return {
+      persona,
+      turns: [
+        { speaker: persona.name, text: opening.trim() },
+        { speaker: 'Interviewer', text: 'Please, go on.' },
+      ],
+      reference: rest.join('').trim() || window.text,
+    };
   }),
 );
 
@@ -94,8 +117,13 @@ for (const [label, overrides] of Object.entries(SETTINGS)) {
     for (let i = 0; i + 4 <= w.length; i++) counts.set(w.slice(i, i + 4).join(' '), (counts.get(w.slice(i, i + 4).join(' ')) ?? 0) + 1);
     return [...counts.values()].some((n) => n >= 3);
   }).length;
-  const repeated = ws.map((w) => repeatedNgrams(w, 4)).reduce((a, g) => ({ repeated: a.repeated + g.repeated, total: a.total + g.total }), { repeated: 0, total: 0 });
-  const style = styleMetrics(replies, cases.map((c) => c.reference));
+  const repeated = ws
+    .map((w) => repeatedNgrams(w, 4))
+    .reduce((a, g) => ({ repeated: a.repeated + g.repeated, total: a.total + g.total }), { repeated: 0, total: 0 });
+  const style = styleMetrics(
+    replies,
+    cases.map((c) => c.reference),
+  );
   const meanWords = ws.reduce((s, w) => s + w.length, 0) / ws.length;
   table.push(
     `| ${label} | ${distinct(1).toFixed(3)} | ${distinct(2).toFixed(3)} | ${(repeated.repeated / Math.max(1, repeated.total)).toFixed(3)} | ${loops}/${replies.length} | ${meanWords.toFixed(1)} | ${style.length_ratio.toFixed(2)} | ${style.vocabulary_overlap.toFixed(3)} | ${style.other_speaker_rate.toFixed(2)} | ${(tokens / seconds).toFixed(0)} |`,
@@ -105,7 +133,10 @@ for (const [label, overrides] of Object.entries(SETTINGS)) {
 }
 await engine.dispose();
 
-const modelsLine = Object.keys(trained).length > 0 ? `persona models from bench:fidelity (${values.models}: ${Object.keys(trained).join(', ')})` : 'the bundled base model (no bench:fidelity persona models found)';
+const modelsLine =
+  Object.keys(trained).length > 0
+    ? `persona models from bench:fidelity (${values.models}: ${Object.keys(trained).join(', ')})`
+    : 'the bundled base model (no bench:fidelity persona models found)';
 const lines = [
   '## bench:decoding',
   '',

@@ -81,14 +81,25 @@ try {
   const rowOf = (label: string, timings: Timing[], asked: number) => {
     const first = timings.map((t) => t.firstMs);
     const final = timings.map((t) => t.finalMs);
-    console.log(`${label}: first content p50 ${ms(first, 50)}, p99 ${ms(first, 99)}; final edit p50 ${ms(final, 50)}, p99 ${ms(final, 99)} (${timings.length} replies)`);
+    console.log(
+      `${label}: first content p50 ${ms(first, 50)}, p99 ${ms(first, 99)}; final edit p50 ${ms(final, 50)}, p99 ${ms(final, 99)} (${timings.length} replies)`,
+    );
     const chars = Math.round(timings.reduce((sum, t) => sum + t.chars, 0) / Math.max(1, timings.length));
-    return { first, row: `| ${label} | ${timings.length} of ${asked} | ${chars} | ${ms(first, 50)} | ${ms(first, 99)} | ${ms(final, 50)} | ${ms(final, 99)} |` };
+    return {
+      first,
+      row: `| ${label} | ${timings.length} of ${asked} | ${chars} | ${ms(first, 50)} | ${ms(first, 99)} | ${ms(final, 50)} | ${ms(final, 99)} |`,
+    };
   };
   // The floor: one user at a time, nothing queued.
   const alone = rowOf('1 user, nothing queued', await simulateUser(fake, users[0], channels[0], 0, 0, messagesPerUser), messagesPerUser);
-  const crowd = rowOf(`${USERS} users in ${CHANNELS} channels`, (await Promise.all(users.map((user, i) => simulateUser(fake, user, channels[i % CHANNELS], i, START_SPREAD_MS, messagesPerUser)))).flat(), USERS * messagesPerUser);
-  console.log(`decode ${tokensPerSecond.toFixed(0)} tokens/s in this run; target p50 first content < ${TARGET_FIRST_MS} ms with ${USERS} users: ${percentile(crowd.first, 50) < TARGET_FIRST_MS ? 'met' : 'NOT met'}`);
+  const crowd = rowOf(
+    `${USERS} users in ${CHANNELS} channels`,
+    (await Promise.all(users.map((user, i) => simulateUser(fake, user, channels[i % CHANNELS], i, START_SPREAD_MS, messagesPerUser)))).flat(),
+    USERS * messagesPerUser,
+  );
+  console.log(
+    `decode ${tokensPerSecond.toFixed(0)} tokens/s in this run; target p50 first content < ${TARGET_FIRST_MS} ms with ${USERS} users: ${percentile(crowd.first, 50) < TARGET_FIRST_MS ? 'met' : 'NOT met'}`,
+  );
   if (!args.includes('--no-write')) writeDocs([alone.row, crowd.row], base.weights, loadAtStart, tokensPerSecond);
 } finally {
   chat.close();

@@ -49,7 +49,13 @@ const load = loadavg()[0];
 const started = new Date();
 
 const score = (dir: string, scorer: BenchPersona, target: BenchPersona): Promise<LossReport> =>
-  evaluateLoss({ modelDir: dir, samples: target.dataset.validation, systemPrompt: scorer.persona.system_prompt, personaName: scorer.persona.name, seqLen: 256 });
+  evaluateLoss({
+    modelDir: dir,
+    samples: target.dataset.validation,
+    systemPrompt: scorer.persona.system_prompt,
+    personaName: scorer.persona.name,
+    seqLen: 256,
+  });
 
 interface Row {
   config: string;
@@ -80,8 +86,18 @@ for (const { name, steps } of runs) {
     dirs.set(p.persona.id, report.dir);
     const tuned = await score(report.dir, p, p);
     const base = baseLoss.get(p.persona.id)!;
-    rows.push({ config: label, persona: p.persona.id, trainTokens: report.data.trainTargetTokens, heldOut: tuned.tokens, base: base.perplexity, tuned: tuned.perplexity, seconds });
-    console.log(`${label} ${p.persona.id}: base ppl ${base.perplexity.toFixed(1)} → ${tuned.perplexity.toFixed(1)} over ${tuned.tokens} held-out tokens (${seconds.toFixed(0)} s)`);
+    rows.push({
+      config: label,
+      persona: p.persona.id,
+      trainTokens: report.data.trainTargetTokens,
+      heldOut: tuned.tokens,
+      base: base.perplexity,
+      tuned: tuned.perplexity,
+      seconds,
+    });
+    console.log(
+      `${label} ${p.persona.id}: base ppl ${base.perplexity.toFixed(1)} → ${tuned.perplexity.toFixed(1)} over ${tuned.tokens} held-out tokens (${seconds.toFixed(0)} s)`,
+    );
   }
   // Attribution: every held-out window to the persona model that finds it least surprising.
   const losses = new Map<string, LossReport[]>(); // target persona → one report per scorer
@@ -118,7 +134,10 @@ const lines = [
   '',
   '| settings | persona | train target tokens | held-out tokens | base ppl | tuned ppl | change | train s |',
   '|---|---|---|---|---|---|---|---|',
-  ...rows.map((r) => `| ${r.config} | ${r.persona} | ${r.trainTokens.toLocaleString('en-US')} | ${r.heldOut.toLocaleString('en-US')} | ${r.base.toFixed(1)} | ${r.tuned.toFixed(1)} | ${(((r.tuned - r.base) / r.base) * 100).toFixed(1)}% | ${r.seconds.toFixed(0)} |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.config} | ${r.persona} | ${r.trainTokens.toLocaleString('en-US')} | ${r.heldOut.toLocaleString('en-US')} | ${r.base.toFixed(1)} | ${r.tuned.toFixed(1)} | ${(((r.tuned - r.base) / r.base) * 100).toFixed(1)}% | ${r.seconds.toFixed(0)} |`,
+  ),
   '',
   '| settings | mean ppl change | attribution accuracy |',
   '|---|---|---|',

@@ -36,10 +36,46 @@ import { readSafetensors } from '../src/modelfmt/safetensors.js';
 import { loadTokenizer } from '../src/modelfmt/tokenizer.js';
 import { OnnxGraphBuilder, tensor } from '../src/onnx/builder.js';
 
-const BASE = { vocab_size: 8192, hidden_size: 256, intermediate_size: 688, num_hidden_layers: 6, num_attention_heads: 8, num_key_value_heads: 4, max_position_embeddings: 1024, rope_theta: 10000, rms_norm_eps: 1e-5, tie_word_embeddings: true };
-const SMOL135 = { vocab_size: 49152, hidden_size: 576, intermediate_size: 1536, num_hidden_layers: 30, num_attention_heads: 9, num_key_value_heads: 3, max_position_embeddings: 2048, rope_theta: 100000, rms_norm_eps: 1e-5, tie_word_embeddings: true };
+const BASE = {
+  vocab_size: 8192,
+  hidden_size: 256,
+  intermediate_size: 688,
+  num_hidden_layers: 6,
+  num_attention_heads: 8,
+  num_key_value_heads: 4,
+  max_position_embeddings: 1024,
+  rope_theta: 10000,
+  rms_norm_eps: 1e-5,
+  tie_word_embeddings: true,
+};
+const SMOL135 = {
+  vocab_size: 49152,
+  hidden_size: 576,
+  intermediate_size: 1536,
+  num_hidden_layers: 30,
+  num_attention_heads: 9,
+  num_key_value_heads: 3,
+  max_position_embeddings: 2048,
+  rope_theta: 100000,
+  rms_norm_eps: 1e-5,
+  tie_word_embeddings: true,
+};
 /** Qwen2.5-0.5B's shape (q/k/v biases, 2 KV heads, 151,936-token vocabulary), for the llama.cpp comparison. */
-const QWEN05 = { model_type: 'qwen2', architectures: ['Qwen2ForCausalLM'], vocab_size: 151936, hidden_size: 896, intermediate_size: 4864, num_hidden_layers: 24, num_attention_heads: 14, num_key_value_heads: 2, max_position_embeddings: 32768, rope_theta: 1000000, rms_norm_eps: 1e-6, tie_word_embeddings: true, use_sliding_window: false };
+const QWEN05 = {
+  model_type: 'qwen2',
+  architectures: ['Qwen2ForCausalLM'],
+  vocab_size: 151936,
+  hidden_size: 896,
+  intermediate_size: 4864,
+  num_hidden_layers: 24,
+  num_attention_heads: 14,
+  num_key_value_heads: 2,
+  max_position_embeddings: 32768,
+  rope_theta: 1000000,
+  rms_norm_eps: 1e-6,
+  tie_word_embeddings: true,
+  use_sliding_window: false,
+};
 const PROMPT_TOKENS = 256;
 const BASE_DIR = 'models/base';
 
@@ -212,7 +248,14 @@ async function runTransformersJs(model: Awaited<ReturnType<typeof loadTransforme
     let puts = 0;
     // The streamer sees the prompt first, then one put per new token.
     const streamer = { put: () => void (++puts === 2 && markFirst()), end: () => undefined };
-    const output = (await model.generate({ input_ids, attention_mask, max_new_tokens: newTokens, min_new_tokens: newTokens, do_sample: false, streamer } as never)) as Tensor;
+    const output = (await model.generate({
+      input_ids,
+      attention_mask,
+      max_new_tokens: newTokens,
+      min_new_tokens: newTokens,
+      do_sample: false,
+      streamer,
+    } as never)) as Tensor;
     return { tokens: (output.tolist() as bigint[][])[0].slice(prompt.length).map(Number) };
   });
 }
@@ -281,7 +324,12 @@ async function runCase(c: Case, bandwidth: number, decode: (ids: number[]) => st
       await reference.release();
     }
     await session.release();
-    const tjs = { tokens: tjsRuns[0].tokens, ttft: median(tjsRuns.map((r) => r.ttft)), tps: median(tjsRuns.map((r) => r.tps)), overheadMs: median(tjsRuns.map((r) => r.overheadMs)) };
+    const tjs = {
+      tokens: tjsRuns[0].tokens,
+      ttft: median(tjsRuns.map((r) => r.ttft)),
+      tps: median(tjsRuns.map((r) => r.tps)),
+      overheadMs: median(tjsRuns.map((r) => r.overheadMs)),
+    };
     const weightBytes = weightBytesPerToken(config, c.quantize === 'int8');
     return {
       name: c.name,
@@ -337,22 +385,27 @@ function report(results: Result[], bandwidth: number): string {
     '',
     '| case | perplexity fp32 | perplexity int8 | top-1 token agreement |',
     '|---|---|---|---|',
-    ...results.filter((r) => r.quantization).map((r) => `| ${r.name} | ${f(r.quantization!.perplexityFp32, 2)} | ${f(r.quantization!.perplexityInt8, 2)} | ${f(100 * r.quantization!.top1Agreement, 1)}% |`),
+    ...results
+      .filter((r) => r.quantization)
+      .map(
+        (r) =>
+          `| ${r.name} | ${f(r.quantization!.perplexityFp32, 2)} | ${f(r.quantization!.perplexityInt8, 2)} | ${f(100 * r.quantization!.top1Agreement, 1)}% |`,
+      ),
     '',
     `Weights: ${existsSync(join(BASE_DIR, 'model.safetensors')) ? 'models/base for the base cases, random for 135M' : 'random (models/base has no weights yet), so perplexities are those of untrained models'}.`,
   ].join('\n');
 }
 
 const READING_NOTE = [
-  'How to read it: both generators run the same ONNX file in the same onnxruntime-node, so the decode ratio comes from what each does around `session.run` and with which session settings. Ours: (1) the KV cache stays in our own buffers with spare rows, and each step fetches only the logits and its new cache rows (`new_key_values.*`, an extra output of our graphs that transformers.js ignores) — onnxruntime-node copies every fetched output into a fresh buffer, so fetching the grown `present.*` each step, as transformers.js does, copies the whole cache per token; (2) thread choice (src/inference/ort.ts): models under 64 MB of weights also get a single-threaded session and step on it while other processes use the CPU, because an all-cores step of a small model collapses when a spinning pool thread loses its core (base fp32, 2 cores: 2 threads ~700 tok/s idle but 80–400 under other load, 1 thread 550–580 either way); larger models use all cores (135M: 2 threads 1.1–1.5× faster than 1). transformers.js runs with ORT_THREADS (0 = ONNX Runtime\'s default, all cores, spinning).',
+  "How to read it: both generators run the same ONNX file in the same onnxruntime-node, so the decode ratio comes from what each does around `session.run` and with which session settings. Ours: (1) the KV cache stays in our own buffers with spare rows, and each step fetches only the logits and its new cache rows (`new_key_values.*`, an extra output of our graphs that transformers.js ignores) — onnxruntime-node copies every fetched output into a fresh buffer, so fetching the grown `present.*` each step, as transformers.js does, copies the whole cache per token; (2) thread choice (src/inference/ort.ts): models under 64 MB of weights also get a single-threaded session and step on it while other processes use the CPU, because an all-cores step of a small model collapses when a spinning pool thread loses its core (base fp32, 2 cores: 2 threads ~700 tok/s idle but 80–400 under other load, 1 thread 550–580 either way); larger models use all cores (135M: 2 threads 1.1–1.5× faster than 1). transformers.js runs with ORT_THREADS (0 = ONNX Runtime's default, all cores, spinning).",
   '',
   'The bandwidth bound uses a probe that reads a 512 MB matrix the way decode reads weights (a matrix-vector MatMul, all cores); the base models (6–25 MB) stay in this machine\'s 260 MB L3 cache, so their "of bound" is not a DRAM figure, and the 135M int8 weights (129 MB) fit in L3 as well.',
   '',
-  'Weight-only int8 (com.microsoft MatMulNBits, bits 8, a float32 scale per 32 weights along K, float32 activations) was tried on 2026-11-27 and not kept: it is more accurate (135M top-1 agreement 92.2% against 87.9%; base 100% against 96.6%, perplexity 116.06 against 115.88, fp32 116.25) but slower. In ONNX Runtime 1.30\'s CPU provider only accuracy_level 4 has a fast 8-bit kernel (it quantizes the activations per block inside the kernel); levels 0–3 dequantize the weights on every call (the 135M lm_head alone: 185 ms against 1.3 ms). At level 4, in one bench run (load 1.6, two rounds interleaved): 135M decode 69 and 69 tok/s against 89 and 80 for DynamicQuantizeLinear + MatMulInteger, TTFT 402–410 against 206–217 ms; base decode 602 against 593 tok/s but TTFT 51.5 against 39.7 ms. A 135M decode step alone (256 cached positions) took 12.2–12.7 ms against 10.5 ms; under the profiler its 121 quantized MatMuls took 9.6 ms as MatMulNBits against 6.9 ms as the fused DynamicQuantizeMatMul. transformers.js loaded the file and gave the same greedy tokens. In that profile the KV-cache Concats were the next largest cost (2.4 of 15 ms of profiled kernel time): each step copies the whole cache into `present.*` (~24 MB of memory traffic at 256 positions, not counted in the bound), and ONNX Runtime runs them even when `present.*` is not fetched.',
+  "Weight-only int8 (com.microsoft MatMulNBits, bits 8, a float32 scale per 32 weights along K, float32 activations) was tried on 2026-11-27 and not kept: it is more accurate (135M top-1 agreement 92.2% against 87.9%; base 100% against 96.6%, perplexity 116.06 against 115.88, fp32 116.25) but slower. In ONNX Runtime 1.30's CPU provider only accuracy_level 4 has a fast 8-bit kernel (it quantizes the activations per block inside the kernel); levels 0–3 dequantize the weights on every call (the 135M lm_head alone: 185 ms against 1.3 ms). At level 4, in one bench run (load 1.6, two rounds interleaved): 135M decode 69 and 69 tok/s against 89 and 80 for DynamicQuantizeLinear + MatMulInteger, TTFT 402–410 against 206–217 ms; base decode 602 against 593 tok/s but TTFT 51.5 against 39.7 ms. A 135M decode step alone (256 cached positions) took 12.2–12.7 ms against 10.5 ms; under the profiler its 121 quantized MatMuls took 9.6 ms as MatMulNBits against 6.9 ms as the fused DynamicQuantizeMatMul. transformers.js loaded the file and gave the same greedy tokens. In that profile the KV-cache Concats were the next largest cost (2.4 of 15 ms of profiled kernel time): each step copies the whole cache into `present.*` (~24 MB of memory traffic at 256 positions, not counted in the bound), and ONNX Runtime runs them even when `present.*` is not fetched.",
   '',
   'Where decode time goes (ONNX Runtime profile, base fp32, 1 thread, before these changes): of 2.2 ms of kernel time per token, the weight MatMuls/Gemm took 1.2 ms (25 MB read at ~21 GB/s from L3), the cache Concats 0.27 ms, and ~190 small operators the rest; fetching the grown cache added ~0.4 ms per token at 320 positions. Replacing attention by the com.microsoft GroupQueryAttention operator (77 instead of 224 nodes per step) did not help: its kernel took ~90 µs per layer, and unprofiled decode was 2–4% slower.',
   '',
-  'Run to run: the bench pauses 200 ms before each generator\'s run (since 2026-11-27 14:36 UTC). Without it each run started while the other session\'s ONNX Runtime pool threads were still spinning, which cost both sides: base TTFT(256) read ~40–47 ms instead of ~23 ms. transformers.js\'s decode rate is the most variable figure (base fp32 300–550 tok/s across runs that day, ours 600–720), so the base ratio has ranged 1.3–2.2×; 135M fp32 has stayed at 1.32–1.36×.',
+  "Run to run: the bench pauses 200 ms before each generator's run (since 2026-11-27 14:36 UTC). Without it each run started while the other session's ONNX Runtime pool threads were still spinning, which cost both sides: base TTFT(256) read ~40–47 ms instead of ~23 ms. transformers.js's decode rate is the most variable figure (base fp32 300–550 tok/s across runs that day, ours 600–720), so the base ratio has ranged 1.3–2.2×; 135M fp32 has stayed at 1.32–1.36×.",
 ].join('\n');
 
 function writeDocs(table: string): void {
@@ -395,14 +448,53 @@ async function runLlamaCppComparison(): Promise<void> {
   const random = seededRandom(99);
   const prompt = Array.from({ length: PROMPT_TOKENS }, () => 4 + Math.floor(random() * 8188));
   const shapes = [
-    { shape: 'base', config: readLlamaConfig(BASE_DIR), useBase: true, newTokens: 64, runs: 2, pairs: [{ ours: 'fp32', gguf: 'f32' }, { ours: 'int8', gguf: 'q8_0' }, ...int4Pair] as const },
-    ...(args.has('--with-0.5b') ? [{ shape: '0.5B (qwen2)', config: parseLlamaConfig(QWEN05), useBase: false, newTokens: 16, runs: 1, pairs: [{ ours: 'fp32', gguf: 'f32' }, { ours: 'int8', gguf: 'q8_0' }] as const }] : []),
-    ...(quick ? [] : [{ shape: '135M', config: parseLlamaConfig(SMOL135), useBase: false, newTokens: 16, runs: 1, pairs: [{ ours: 'fp32', gguf: 'f32' }, { ours: 'fp32', gguf: 'f16' }, { ours: 'int8', gguf: 'q8_0' }, ...int4Pair] as const }]),
+    {
+      shape: 'base',
+      config: readLlamaConfig(BASE_DIR),
+      useBase: true,
+      newTokens: 64,
+      runs: 2,
+      pairs: [{ ours: 'fp32', gguf: 'f32' }, { ours: 'int8', gguf: 'q8_0' }, ...int4Pair] as const,
+    },
+    ...(args.has('--with-0.5b')
+      ? [
+          {
+            shape: '0.5B (qwen2)',
+            config: parseLlamaConfig(QWEN05),
+            useBase: false,
+            newTokens: 16,
+            runs: 1,
+            pairs: [
+              { ours: 'fp32', gguf: 'f32' },
+              { ours: 'int8', gguf: 'q8_0' },
+            ] as const,
+          },
+        ]
+      : []),
+    ...(quick
+      ? []
+      : [
+          {
+            shape: '135M',
+            config: parseLlamaConfig(SMOL135),
+            useBase: false,
+            newTokens: 16,
+            runs: 1,
+            pairs: [{ ours: 'fp32', gguf: 'f32' }, { ours: 'fp32', gguf: 'f16' }, { ours: 'int8', gguf: 'q8_0' }, ...int4Pair] as const,
+          },
+        ]),
   ];
   const rows = [];
   const top1 = [];
   for (const s of shapes) {
-    const result = await compareWithLlamaCpp({ ...s, pairs: [...s.pairs], weights: modelWeights(s.config, s.useBase), tokenizerDir: BASE_DIR, prompt, sampleIds });
+    const result = await compareWithLlamaCpp({
+      ...s,
+      pairs: [...s.pairs],
+      weights: modelWeights(s.config, s.useBase),
+      tokenizerDir: BASE_DIR,
+      prompt,
+      sampleIds,
+    });
     for (const row of result.rows) console.log(JSON.stringify(row));
     rows.push(...result.rows);
     top1.push(...result.top1);

@@ -25,8 +25,21 @@ const args = process.argv.slice(2);
 const count = Number(args.find((a) => /^\d+$/.test(a)) ?? 100_000);
 const TARGET = 20_000;
 
-const WORDS = 'the a we our nation people will must shall freedom work peace today time great new hope plan world help river city morning letter friend'.split(' ');
-const EXTRAS = [' mail me at ada@example.com', ' call +1 555 123 4567', ' hey <@1000000000000000003>', ' see https://example.com/x?y=1', '', '', '', '', '', ''];
+const WORDS = 'the a we our nation people will must shall freedom work peace today time great new hope plan world help river city morning letter friend'.split(
+  ' ',
+);
+const EXTRAS = [
+  ' mail me at ada@example.com',
+  ' call +1 555 123 4567',
+  ' hey <@1000000000000000003>',
+  ' see https://example.com/x?y=1',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+];
 
 /** Deterministic, so every run measures the same messages. */
 function generator(seed: number): (n: number) => number {
@@ -44,7 +57,12 @@ function discordExport(n: number, speakers: number): string {
       type: 'Default',
       timestamp: new Date(1_700_000_000_000 + i * 30_000).toISOString(),
       content: text,
-      author: { id: String(1_000_000_000_000_000_000n + BigInt(author)), name: `user${author}`, nickname: author === 0 ? 'Ada' : `User ${author}`, isBot: false },
+      author: {
+        id: String(1_000_000_000_000_000_000n + BigInt(author)),
+        name: `user${author}`,
+        nickname: author === 0 ? 'Ada' : `User ${author}`,
+        isBot: false,
+      },
     };
   });
   return JSON.stringify({ guild: { id: '1', name: 'bench' }, channel: { id: '2', name: 'general' }, messages });
@@ -63,40 +81,42 @@ interface Figures {
 }
 
 async function runCase(speakers: number): Promise<Figures> {
-const dir = mkdtempSync(join(tmpdir(), 'bench-ingest-'));
-try {
-  writeFileSync(join(dir, 'channel.json'), discordExport(count, speakers));
-  const persona = parsePersona('id: ada\nname: Ada\nvoices:\n  discord_ids: ["1000000000000000000"]\n', 'ada.yaml');
-  const storePath = join(dir, 'persona.sqlite');
-  const store = await openStore(`sqlite://${storePath}`);
-  const cpuStart = process.cpuUsage();
-  const started = performance.now();
-  const summary = await runIngest(store, persona, ['channel.json'], { root: dir });
-  const seconds = (performance.now() - started) / 1000;
-  const cpu = process.cpuUsage(cpuStart);
-  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  await store.close();
+  const dir = mkdtempSync(join(tmpdir(), 'bench-ingest-'));
+  try {
+    writeFileSync(join(dir, 'channel.json'), discordExport(count, speakers));
+    const persona = parsePersona('id: ada\nname: Ada\nvoices:\n  discord_ids: ["1000000000000000000"]\n', 'ada.yaml');
+    const storePath = join(dir, 'persona.sqlite');
+    const store = await openStore(`sqlite://${storePath}`);
+    const cpuStart = process.cpuUsage();
+    const started = performance.now();
+    const summary = await runIngest(store, persona, ['channel.json'], { root: dir });
+    const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuStart);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+    await store.close();
 
-  const wallRate = Math.round(count / seconds);
-  const cpuRate = Math.round(count / cpuSeconds);
-  const redactions = Object.values(summary.redactions).reduce((a, b) => a + b, 0);
-  const figures = {
-    speakers,
-    messages: count,
-    samplesStored: summary.added,
-    duplicates: summary.duplicates,
-    redactions,
-    seconds: Number(seconds.toFixed(2)),
-    messagesPerSecond: wallRate,
-    messagesPerCpuSecond: cpuRate,
-    storeMB: Number((statSync(storePath).size / 1e6).toFixed(1)),
-  };
-  console.log(JSON.stringify(figures));
-  console.log(`${speakers} speakers: ${count} messages → ${summary.added} samples in ${seconds.toFixed(2)} s: ${wallRate} messages/s (${cpuRate} per CPU-second; target ${TARGET})`);
-  return figures;
-} finally {
-  rmSync(dir, { recursive: true, force: true });
-}
+    const wallRate = Math.round(count / seconds);
+    const cpuRate = Math.round(count / cpuSeconds);
+    const redactions = Object.values(summary.redactions).reduce((a, b) => a + b, 0);
+    const figures = {
+      speakers,
+      messages: count,
+      samplesStored: summary.added,
+      duplicates: summary.duplicates,
+      redactions,
+      seconds: Number(seconds.toFixed(2)),
+      messagesPerSecond: wallRate,
+      messagesPerCpuSecond: cpuRate,
+      storeMB: Number((statSync(storePath).size / 1e6).toFixed(1)),
+    };
+    console.log(JSON.stringify(figures));
+    console.log(
+      `${speakers} speakers: ${count} messages → ${summary.added} samples in ${seconds.toFixed(2)} s: ${wallRate} messages/s (${cpuRate} per CPU-second; target ${TARGET})`,
+    );
+    return figures;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 const load = loadavg()[0];
@@ -115,8 +135,14 @@ function writeDocs(results: Figures[]): void {
     '',
     '| case | messages | samples stored | duplicates | redactions | seconds | messages/s | messages per CPU-second | store MB |',
     '|---|---|---|---|---|---|---|---|---|',
-    ...results.map((r) => `| ${r.speakers} speakers | ${r.messages} | ${r.samplesStored} | ${r.duplicates} | ${r.redactions} | ${r.seconds} | ${r.messagesPerSecond} | ${r.messagesPerCpuSecond} | ${r.storeMB} |`),
+    ...results.map(
+      (r) =>
+        `| ${r.speakers} speakers | ${r.messages} | ${r.samplesStored} | ${r.duplicates} | ${r.redactions} | ${r.seconds} | ${r.messagesPerSecond} | ${r.messagesPerCpuSecond} | ${r.storeMB} |`,
+    ),
     '',
-    ...results.map((r) => `- ${r.speakers} speakers: target ${r.messagesPerSecond >= TARGET ? 'met' : 'missed'} by wall clock, ${r.messagesPerCpuSecond >= TARGET ? 'met' : 'missed'} per CPU-second (ingest is one thread: on an idle machine wall clock ≈ CPU time).`),
+    ...results.map(
+      (r) =>
+        `- ${r.speakers} speakers: target ${r.messagesPerSecond >= TARGET ? 'met' : 'missed'} by wall clock, ${r.messagesPerCpuSecond >= TARGET ? 'met' : 'missed'} per CPU-second (ingest is one thread: on an idle machine wall clock ≈ CPU time).`,
+    ),
   ]);
 }

@@ -33,23 +33,61 @@ import { resolveTraining } from '../src/training/trainer/settings.js';
 import { trainPersona } from '../src/training/trainer/train-persona.js';
 
 const { values } = parseArgs({
-  options: { method: { type: 'string', default: 'lora' }, words: { type: 'string', default: '50000' }, epochs: { type: 'string', default: '2' }, base: { type: 'string', default: 'bundled' }, 'max-steps': { type: 'string' } },
+  options: {
+    method: { type: 'string', default: 'lora' },
+    words: { type: 'string', default: '50000' },
+    epochs: { type: 'string', default: '2' },
+    base: { type: 'string', default: 'bundled' },
+    'max-steps': { type: 'string' },
+  },
 });
-const QWEN05_SHAPE = { model_type: 'qwen2', vocab_size: 151936, hidden_size: 896, intermediate_size: 4864, num_hidden_layers: 24, num_attention_heads: 14, num_key_value_heads: 2, max_position_embeddings: 32768, rope_theta: 1000000, rms_norm_eps: 1e-6, tie_word_embeddings: true, eos_token_id: 2, pad_token_id: 3 };
+const QWEN05_SHAPE = {
+  model_type: 'qwen2',
+  vocab_size: 151936,
+  hidden_size: 896,
+  intermediate_size: 4864,
+  num_hidden_layers: 24,
+  num_attention_heads: 14,
+  num_key_value_heads: 2,
+  max_position_embeddings: 32768,
+  rope_theta: 1000000,
+  rms_norm_eps: 1e-6,
+  tie_word_embeddings: true,
+  eos_token_id: 2,
+  pad_token_id: 3,
+};
 const SHAPES: Record<string, { shape: typeof QWEN05_SHAPE; training: Record<string, number>; targetSeconds: number }> = {
   qwen05b: { shape: QWEN05_SHAPE, training: { seq_len: 512, batch_size: 1, grad_accumulation: 4 }, targetSeconds: 1800 },
 };
 const shaped = values.base === 'bundled' ? undefined : SHAPES[values.base!.replace('.', '')];
 if (values.base !== 'bundled' && !shaped) throw new Error(`--base must be bundled or ${Object.keys(SHAPES).join(', ')}`);
 const maxSteps = values['max-steps'] ? Number(values['max-steps']) : undefined;
-const BASE_SHAPE = { model_type: 'llama', vocab_size: 8192, hidden_size: 256, intermediate_size: 688, num_hidden_layers: 6, num_attention_heads: 8, num_key_value_heads: 4, max_position_embeddings: 1024, rope_theta: 10000, rms_norm_eps: 1e-5, tie_word_embeddings: true, eos_token_id: 2, pad_token_id: 3 };
+const BASE_SHAPE = {
+  model_type: 'llama',
+  vocab_size: 8192,
+  hidden_size: 256,
+  intermediate_size: 688,
+  num_hidden_layers: 6,
+  num_attention_heads: 8,
+  num_key_value_heads: 4,
+  max_position_embeddings: 1024,
+  rope_theta: 10000,
+  rms_norm_eps: 1e-5,
+  tie_word_embeddings: true,
+  eos_token_id: 2,
+  pad_token_id: 3,
+};
 
 const root = mkdtempSync(join(tmpdir(), 'bench-persona-'));
 try {
   const config = loadConfig({ root, env: { DATA_DIR: 'data', BASE_MODEL_DIR: baseFolder() } });
   const samples = fdrParagraphs(Number(values.words));
   const dataset = { version: 'bench', train: samples.filter((_, i) => i % 10 !== 9), validation: samples.filter((_, i) => i % 10 === 9) };
-  const persona = personaSchema.parse({ id: 'fdr', name: 'Franklin D. Roosevelt', training: { method: values.method, epochs: Number(values.epochs), ...shaped?.training } });
+  const persona = personaSchema.parse({
+    id: 'fdr',
+    name: 'Franklin D. Roosevelt',
+    training: { method: values.method, epochs: Number(values.epochs), ...shaped?.training },
+  });
   const load = loadavg()[0];
   const cpuStart = process.cpuUsage();
   const started = performance.now();
@@ -126,7 +164,9 @@ function baseFolder(): string {
   const config = parseLlamaConfig(shape);
   const shapes = llamaParameterShapes(config);
   const weights = initLlamaParams(config, 1);
-  writeSafetensors(join(dir, 'model.safetensors'), new Map([...weights].map(([name, data]) => [name, { shape: shapes.get(name)!, data }])), { dtype: shaped ? 'F16' : 'F32' });
+  writeSafetensors(join(dir, 'model.safetensors'), new Map([...weights].map(([name, data]) => [name, { shape: shapes.get(name)!, data }])), {
+    dtype: shaped ? 'F16' : 'F32',
+  });
   return dir;
 }
 

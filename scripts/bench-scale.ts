@@ -37,7 +37,13 @@ const loadAtStart = loadavg()[0];
 const scratch = mkdtempSync(join(tmpdir(), 'bench-scale-'));
 const base = baseModelDir(scratch);
 const config = loadConfig({
-  env: { DATA_DIR: join(scratch, 'data'), PERSONAS_DIR: join(scratch, 'personas'), TRANSCRIPTS_DIR: join(scratch, 'transcripts'), BASE_MODEL_DIR: base.dir, LOG_LEVEL: 'error' },
+  env: {
+    DATA_DIR: join(scratch, 'data'),
+    PERSONAS_DIR: join(scratch, 'personas'),
+    TRANSCRIPTS_DIR: join(scratch, 'transcripts'),
+    BASE_MODEL_DIR: base.dir,
+    LOG_LEVEL: 'error',
+  },
 });
 mkdirSync(config.PERSONAS_DIR, { recursive: true });
 cpSync(join('personas', `${SCALE_PERSONA}.yaml`), join(config.PERSONAS_DIR, `${SCALE_PERSONA}.yaml`));

@@ -30,11 +30,57 @@ import { measureMatMulPeak, type PeakResult } from '../src/training/bench/peak.j
 import { summarizeProfile } from '../src/training/bench/profile.js';
 import { formatGemmCeiling, measureGemmCeiling, type GemmCeiling } from '../src/training/bench/gemm-shapes.js';
 
-const BASE = { vocab_size: 8192, hidden_size: 256, intermediate_size: 688, num_hidden_layers: 6, num_attention_heads: 8, num_key_value_heads: 4, max_position_embeddings: 1024, rope_theta: 10000, rms_norm_eps: 1e-5, tie_word_embeddings: true };
-const SMOL135 = { vocab_size: 49152, hidden_size: 576, intermediate_size: 1536, num_hidden_layers: 30, num_attention_heads: 9, num_key_value_heads: 3, max_position_embeddings: 2048, rope_theta: 100000, rms_norm_eps: 1e-5, tie_word_embeddings: true };
+const BASE = {
+  vocab_size: 8192,
+  hidden_size: 256,
+  intermediate_size: 688,
+  num_hidden_layers: 6,
+  num_attention_heads: 8,
+  num_key_value_heads: 4,
+  max_position_embeddings: 1024,
+  rope_theta: 10000,
+  rms_norm_eps: 1e-5,
+  tie_word_embeddings: true,
+};
+const SMOL135 = {
+  vocab_size: 49152,
+  hidden_size: 576,
+  intermediate_size: 1536,
+  num_hidden_layers: 30,
+  num_attention_heads: 9,
+  num_key_value_heads: 3,
+  max_position_embeddings: 2048,
+  rope_theta: 100000,
+  rms_norm_eps: 1e-5,
+  tie_word_embeddings: true,
+};
 // Real-base shapes and architectures (config.json fields as on the Hub), random weights.
-const QWEN05 = { model_type: 'qwen2', vocab_size: 151936, hidden_size: 896, intermediate_size: 4864, num_hidden_layers: 24, num_attention_heads: 14, num_key_value_heads: 2, max_position_embeddings: 32768, rope_theta: 1000000, rms_norm_eps: 1e-6, tie_word_embeddings: true };
-const LLAMA1B = { model_type: 'llama', vocab_size: 128256, hidden_size: 2048, intermediate_size: 8192, num_hidden_layers: 16, num_attention_heads: 32, num_key_value_heads: 8, max_position_embeddings: 131072, rope_theta: 500000, rms_norm_eps: 1e-5, tie_word_embeddings: true };
+const QWEN05 = {
+  model_type: 'qwen2',
+  vocab_size: 151936,
+  hidden_size: 896,
+  intermediate_size: 4864,
+  num_hidden_layers: 24,
+  num_attention_heads: 14,
+  num_key_value_heads: 2,
+  max_position_embeddings: 32768,
+  rope_theta: 1000000,
+  rms_norm_eps: 1e-6,
+  tie_word_embeddings: true,
+};
+const LLAMA1B = {
+  model_type: 'llama',
+  vocab_size: 128256,
+  hidden_size: 2048,
+  intermediate_size: 8192,
+  num_hidden_layers: 16,
+  num_attention_heads: 32,
+  num_key_value_heads: 8,
+  max_position_embeddings: 131072,
+  rope_theta: 500000,
+  rms_norm_eps: 1e-5,
+  tie_word_embeddings: true,
+};
 const GEMMA270 = {
   model_type: 'gemma3_text',
   vocab_size: 262144,
@@ -122,7 +168,16 @@ async function runCase(c: Case, profile: boolean, threads: number, frozenOverrid
   const started = performance.now();
   const profilePrefix = profile ? `scratch/bench-train-${c.name}` : undefined;
   const memArena = flag('--no-arena') ? false : flag('--arena') ? true : undefined;
-  const model = await createStepModel(config, { method: c.method, lora: LORA, batchSize: c.batchSize, seqLen: c.seqLen, threads, profilePrefix, frozenDtype, memArena });
+  const model = await createStepModel(config, {
+    method: c.method,
+    lora: LORA,
+    batchSize: c.batchSize,
+    seqLen: c.seqLen,
+    threads,
+    profilePrefix,
+    frozenDtype,
+    memArena,
+  });
   const sessionSeconds = (performance.now() - started) / 1000;
   const base = c.method === 'full' ? initLlamaParams(config, 1) : randomBase(config, frozenDtype);
   const trainable = c.method === 'full' ? (base as Map<string, Float32Array>) : initLoraParams(config, LORA, 2);
@@ -168,7 +223,18 @@ function profileOf(prefix: string, runs: number): string {
 
 function runChild(name: string, profile: boolean, threads: number): CaseResult | { name: string; error: string } {
   const frozen = value('--frozen');
-  const args = ['--import', 'tsx', 'scripts/bench-train.ts', '--child', name, '--threads', String(threads), ...(frozen ? ['--frozen', frozen] : []), ...(profile ? ['--profile'] : []), ...['--no-arena', '--arena'].filter(flag)];
+  const args = [
+    '--import',
+    'tsx',
+    'scripts/bench-train.ts',
+    '--child',
+    name,
+    '--threads',
+    String(threads),
+    ...(frozen ? ['--frozen', frozen] : []),
+    ...(profile ? ['--profile'] : []),
+    ...['--no-arena', '--arena'].filter(flag),
+  ];
   const child = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const last = child.stdout.trim().split('\n').pop() ?? '';
   try {
@@ -184,11 +250,11 @@ const NOTES = [
   '',
   "What limits the target is everything else. Profile of a base-full step (2026-11-27 13:38 UTC, load 2.4, peak 255, kernel time 1,116 ms): matmuls 795 ms (71%), Mul 109, Add 48, Softmax 37, Transpose 34, Sub 24, Slice 23, Pad 10, Sigmoid 8, Split + Concat 13, other < 20. 85% of a 255 peak is a 0.82 s step, which leaves 25–100 ms (matmul time in the step or alone) for the ~930 kernels that are not matmuls. With standard ONNX ops every elementwise pass over an (N, 688) tensor costs ~1.2 ms inside the step (its operands come from memory; ~0.7 ms when they are in cache): SwiGLU needs nine such passes (67 ms per step), each RMSNorm seven over (N, 256) (~45 ms for 13), RoPE ~37 ms, and attention's mask, softmax and backward, head transposes and query-block copies ~150 ms. No single remaining lever found is worth more than 1–2%; reaching 85% needs fused kernels (SwiGLU, RMSNorm, attention), which the default-domain rule of the training graph excludes.",
   '',
-  "What the engine does about it: hand-written backwards for RMSNorm (its row dot and its weight gradient as GEMVs), SwiGLU (up·silu\'(gate) formed in the forward, so its backward is two multiplies and one fewer (N, ffn) tensor stays alive: 1,043 → 1,024 ms per step with the GEMV), attention (rowsum(dO∘O) instead of rowsum(dP∘P); transposes only on (T, hd) tensors, fused into MatMul by ONNX Runtime) and the loss (softmax − one-hot without a (rows, V) scatter: label rows are gathered/scattered on (rows, d)); lm_head + loss chunked to ~8M logits; residual adds and gradient sums ride in Gemm\'s C input; causal attention in 4 query blocks (62.5% of T²); RoPE tables repeated per head (head broadcasts were ~10× slower per element); no Identity outputs; memory pattern off (135M LoRA peak RSS 4.4 → 2.6 GiB, no speed change); intra-op spinning off (−25% step time under load). The optimizer stays outside the graph: its cost is a few passes over the parameters (≤ 3% of a base step), and the prototype measured in-graph AdamW no faster.",
+  "What the engine does about it: hand-written backwards for RMSNorm (its row dot and its weight gradient as GEMVs), SwiGLU (up·silu'(gate) formed in the forward, so its backward is two multiplies and one fewer (N, ffn) tensor stays alive: 1,043 → 1,024 ms per step with the GEMV), attention (rowsum(dO∘O) instead of rowsum(dP∘P); transposes only on (T, hd) tensors, fused into MatMul by ONNX Runtime) and the loss (softmax − one-hot without a (rows, V) scatter: label rows are gathered/scattered on (rows, d)); lm_head + loss chunked to ~8M logits; residual adds and gradient sums ride in Gemm's C input; causal attention in 4 query blocks (62.5% of T²); RoPE tables repeated per head (head broadcasts were ~10× slower per element); no Identity outputs; memory pattern off (135M LoRA peak RSS 4.4 → 2.6 GiB, no speed change); intra-op spinning off (−25% step time under load). The optimizer stays outside the graph: its cost is a few passes over the parameters (≤ 3% of a base step), and the prototype measured in-graph AdamW no faster.",
   '',
-  "Tried on base full and not kept (median of 6–16 steps per variant, variants interleaved in one process, quiet machine unless said): lm_head chunks of 512/1024/2048/4096 rows 1,023/1,022/1,027/1,028 ms (alone, the weight-gradient Gemm runs at 206–218 GFLOPS whatever its K or layout); 1/2/8 query blocks 1,101/1,043/1,026 ms against 1,030/1,030/1,010 for 4; fused q/k/v (N = 512) or gate/up (N = 1376) Gemms alone 287/275 GFLOPS against 283–291 unfused (no gain, as the earlier ±10% step measurement found); down_proj dX as transB 5.03 ms against 5.04; dk/dv instead of dkᵀ/dvᵀ products 0–6% slower; RoPE with the rotate-half axis outermost: its ops 30% faster but the head transposes 1.7× (q) and 5× (k) slower; session options set_denormal_as_zero 1,013 vs 1,010 ms, graph optimization extended/basic 1,014/1,035 vs 1,022 (all), memory pattern 1,019 vs 1,022, dynamic_block_base 2/4/8 1,032/1,036/1,047 vs 1,031, intra-op thread affinity 1,030 vs 1,013. Intra-op spinning is the one session lever: ONNX Runtime\'s default spin is 6% faster on a quiet machine (991 vs 1,050 ms) but 33% slower under load (2,796 vs 2,104 ms); a bounded spin (session.intra_op.spin_duration_us) of 100 µs gave −3.4% quiet / +5.5% loaded and 30 µs −2.7% / +1%, within the ±2% noise, so spinning stays off. Estimated and not built: folding RMSNorm weights into the following Gemms (W∘w) removes three (N, d) passes per norm but adds weight-sized ones (net < 1%) and changes the LoRA path.",
+  "Tried on base full and not kept (median of 6–16 steps per variant, variants interleaved in one process, quiet machine unless said): lm_head chunks of 512/1024/2048/4096 rows 1,023/1,022/1,027/1,028 ms (alone, the weight-gradient Gemm runs at 206–218 GFLOPS whatever its K or layout); 1/2/8 query blocks 1,101/1,043/1,026 ms against 1,030/1,030/1,010 for 4; fused q/k/v (N = 512) or gate/up (N = 1376) Gemms alone 287/275 GFLOPS against 283–291 unfused (no gain, as the earlier ±10% step measurement found); down_proj dX as transB 5.03 ms against 5.04; dk/dv instead of dkᵀ/dvᵀ products 0–6% slower; RoPE with the rotate-half axis outermost: its ops 30% faster but the head transposes 1.7× (q) and 5× (k) slower; session options set_denormal_as_zero 1,013 vs 1,010 ms, graph optimization extended/basic 1,014/1,035 vs 1,022 (all), memory pattern 1,019 vs 1,022, dynamic_block_base 2/4/8 1,032/1,036/1,047 vs 1,031, intra-op thread affinity 1,030 vs 1,013. Intra-op spinning is the one session lever: ONNX Runtime's default spin is 6% faster on a quiet machine (991 vs 1,050 ms) but 33% slower under load (2,796 vs 2,104 ms); a bounded spin (session.intra_op.spin_duration_us) of 100 µs gave −3.4% quiet / +5.5% loaded and 30 µs −2.7% / +1%, within the ±2% noise, so spinning stays off. Estimated and not built: folding RMSNorm weights into the following Gemms (W∘w) removes three (N, d) passes per norm but adds weight-sized ones (net < 1%) and changes the LoRA path.",
   '',
-  "Run-to-run spread: the machine is shared (even under a quiet lock the load average stayed 1.5–5.8 during this work) and single square-MatMul peak measurements ranged 146–302 GFLOPS, so the ratios move by several points between runs (base full: 58–69% of peak in three recorded runs on 2026-11-27, 63% before this work). Quote ratios from one run, and compare code changes with interleaved steps in one process.",
+  'Run-to-run spread: the machine is shared (even under a quiet lock the load average stayed 1.5–5.8 during this work) and single square-MatMul peak measurements ranged 146–302 GFLOPS, so the ratios move by several points between runs (base full: 58–69% of peak in three recorded runs on 2026-11-27, 63% before this work). Quote ratios from one run, and compare code changes with interleaved steps in one process.',
 ];
 
 const argv = process.argv.slice(2);
@@ -205,14 +271,24 @@ if (value('--child')) {
   const startLoad = loadavg()[0];
   const peak = await measureMatMulPeak();
   if (!flag('--json')) {
-    console.log(`MatMul peak: ${peak.gflops.toFixed(1)} GFLOPS (best of square ${peak.sizes.map((s) => `${s.n}: ${s.gflops.toFixed(0)}`).join(', ')}); ${peak.cpuGflops.toFixed(1)} GFLOP per CPU-second`);
-    console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} CPUs (a shared machine makes wall-clock ratios low; the per-CPU-second ratio is less sensitive)`);
+    console.log(
+      `MatMul peak: ${peak.gflops.toFixed(1)} GFLOPS (best of square ${peak.sizes.map((s) => `${s.n}: ${s.gflops.toFixed(0)}`).join(', ')}); ${peak.cpuGflops.toFixed(1)} GFLOP per CPU-second`,
+    );
+    console.log(
+      `load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} on ${cpus().length} CPUs (a shared machine makes wall-clock ratios low; the per-CPU-second ratio is less sensitive)`,
+    );
   }
   let ceiling: { text: string; data: GemmCeiling; pct: number } | undefined;
   if (flag('--gemm-ceiling') || flag('--record')) {
     const c = CASES[0];
     const config = parseLlamaConfig(c.config);
-    const data = await measureGemmCeiling(config, { method: c.method, batchSize: c.batchSize, seqLen: c.seqLen, dropout: true }, { threads: 2, memPattern: false });
+    const data = await measureGemmCeiling(
+      config,
+      { method: c.method, batchSize: c.batchSize, seqLen: c.seqLen, dropout: true },
+      { threads: 2, memPattern: false },
+    );
     const modelFlops = flopsPerToken(config, c.method, c.seqLen) * c.batchSize * c.seqLen;
     ceiling = { text: formatGemmCeiling(data, modelFlops, peak.gflops), data, pct: (100 * modelFlops) / data.seconds / 1e9 / peak.gflops };
     if (!flag('--json')) console.log(`${c.name} ${ceiling.text}`);
@@ -237,7 +313,8 @@ if (value('--child')) {
   // (a load burst on the shared machine during either shows as a large gap); ratios use the first.
   const endPeak = flag('--record') ? await measureMatMulPeak() : undefined;
   if (endPeak && !flag('--json')) console.log(`MatMul peak again after the cases: ${endPeak.gflops.toFixed(1)} GFLOPS (ratios use the first)`);
-  if (flag('--json')) console.log(JSON.stringify({ date: new Date().toISOString(), loadavg: loadavg(), peak, endPeak, gemmCeiling: ceiling?.data, results }, null, 2));
+  if (flag('--json'))
+    console.log(JSON.stringify({ date: new Date().toISOString(), loadavg: loadavg(), peak, endPeak, gemmCeiling: ceiling?.data, results }, null, 2));
   if (endPeak) recordSection(peak, results, startLoad, endPeak.gflops, ceiling?.text);
 }
 
@@ -276,7 +353,7 @@ function recordSection(peak: PeakResult, results: (CaseResult | { name: string; 
   writeBenchmarkSection('train', [
     '## bench:train',
     '',
-    "`npm run bench:train` (scripts/bench-train.ts): one training step (forward + backward, gradients out; the optimizer runs in the trainer) per ONNX Runtime `session.run`, 2 intra-op threads, median step after 2 warm-ups, each case in its own process (peak RSS is that case\'s). FLOPs: 6·N per token full, 4·N LoRA (N = matmul parameters incl. lm_head) + 12·L·T·d attention. Targets (issue 15): base full ≥ 80% of the MatMul peak; 135M LoRA ≥ 75%; Qwen2.5-0.5B LoRA ≥ 65% with peak RSS < 5 GiB; Llama-3.2-1B LoRA peak RSS < 8 GiB; Gemma-3-270m recorded; the 1-thread vs 2-thread ratio per case (`--thread-ratio`). LoRA: r 16, alpha 32, all 7 linear modules (the persona defaults).",
+    "`npm run bench:train` (scripts/bench-train.ts): one training step (forward + backward, gradients out; the optimizer runs in the trainer) per ONNX Runtime `session.run`, 2 intra-op threads, median step after 2 warm-ups, each case in its own process (peak RSS is that case's). FLOPs: 6·N per token full, 4·N LoRA (N = matmul parameters incl. lm_head) + 12·L·T·d attention. Targets (issue 15): base full ≥ 80% of the MatMul peak; 135M LoRA ≥ 75%; Qwen2.5-0.5B LoRA ≥ 65% with peak RSS < 5 GiB; Llama-3.2-1B LoRA peak RSS < 8 GiB; Gemma-3-270m recorded; the 1-thread vs 2-thread ratio per case (`--thread-ratio`). LoRA: r 16, alpha 32, all 7 linear modules (the persona defaults).",
     '',
     `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} CPUs, load average ${load.toFixed(1)} at start (the machine is shared: wall-clock ratios are depressed; the per-CPU-second ratio compares work done per CPU time actually received, with the peak measured the same way). MatMul peak ${peak.gflops.toFixed(1)} GFLOPS (square ${peak.sizes.map((x) => `${x.n}: ${x.gflops.toFixed(0)}`).join(', ')}), ${peak.cpuGflops.toFixed(1)} GFLOP per CPU-second; measured again after the cases: ${endPeak.toFixed(1)} GFLOPS.`,
     '',
@@ -286,7 +363,16 @@ function recordSection(peak: PeakResult, results: (CaseResult | { name: string; 
     '',
     'Cases: base = vocab 8192, d 256, 6 layers, ffn 688, 8 heads / 4 kv, tied, B 16 × T 256; 135m = SmolLM2-135M shapes (vocab 49152, d 576, 30 layers, ffn 1536, 9 heads / 3 kv, tied), random weights, B 4 × T 256. Real-base shapes, random weights, B 1 × T 512, LoRA with the frozen matrices fed as float16 (what persona train does for bases ≥ 100M parameters): qwen0.5b = Qwen2.5-0.5B (qwen2 architecture with q/k/v biases; vocab 151,936, d 896, 24 layers, ffn 4,864, 14 heads / 2 kv, tied), llama1b = Llama-3.2-1B (vocab 128,256, d 2,048, 16 layers, ffn 8,192, 32 heads / 8 kv, tied), gemma270m = Gemma-3-270m (gemma3_text: vocab 262,144, d 640, 18 layers, ffn 2,048, 4 heads / 1 kv, head_dim 256, window 512, tied).',
     '',
-    ...(ceiling ? [`base-full, every matmul of one step timed alone (same session settings, kernel time from the profiler, median; \`--gemm-ceiling\`; measured right after the peak):`, '', '```', `base-full ${ceiling}`, '```', ''] : []),
+    ...(ceiling
+      ? [
+          `base-full, every matmul of one step timed alone (same session settings, kernel time from the profiler, median; \`--gemm-ceiling\`; measured right after the peak):`,
+          '',
+          '```',
+          `base-full ${ceiling}`,
+          '```',
+          '',
+        ]
+      : []),
     ...NOTES,
     '',
     targetsLine(results, peak),

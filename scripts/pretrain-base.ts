@@ -42,7 +42,18 @@ const options = new Command()
   .option('--eval-rows <n>', 'held-out rows to evaluate (default: all)')
   .option('--checkpoint-seconds <n>', 'seconds between checkpoints', '180')
   .parse()
-  .opts<{ out: string; tokenizer?: string; work: string; steps?: string; hours?: string; resume: boolean; threads: string; evalEvery: string; evalRows?: string; checkpointSeconds: string }>();
+  .opts<{
+    out: string;
+    tokenizer?: string;
+    work: string;
+    steps?: string;
+    hours?: string;
+    resume: boolean;
+    threads: string;
+    evalEvery: string;
+    evalRows?: string;
+    checkpointSeconds: string;
+  }>();
 
 const outDir = resolve(options.out);
 const tokenizerDir = resolve(options.tokenizer ?? options.out);
@@ -68,18 +79,28 @@ log(`tokens: ${trainStream.length} train (${trainRows.length} rows), ${heldOutSt
 
 // 2. Engine, parameters, loop.
 const parameters = [...llamaParameterShapes(config).values()].reduce((sum, shape) => sum + shape.reduce((a, b) => a * b, 1), 0);
-const model = await createStepModel(config, { method: 'full', batchSize: recipe.batchSize, seqLen: recipe.seqLen, threads: Number(options.threads), seed: recipe.seed });
+const model = await createStepModel(config, {
+  method: 'full',
+  batchSize: recipe.batchSize,
+  seqLen: recipe.seqLen,
+  threads: Number(options.threads),
+  seed: recipe.seed,
+});
 const params = initLlamaParams(config, recipe.seed);
 if (options.hours && !options.steps) {
   const batch = rowsToBatch(trainRows.slice(0, recipe.batchSize), recipe.batchSize, recipe.seqLen, 0);
-  const plan = await stepPlan(join(workDir, 'plan.json'), Number(options.hours), recipe.batchSize * recipe.seqLen, options.resume, () => timeSteps(model, params, batch));
+  const plan = await stepPlan(join(workDir, 'plan.json'), Number(options.hours), recipe.batchSize * recipe.seqLen, options.resume, () =>
+    timeSteps(model, params, batch),
+  );
   recipe.steps = plan.steps;
   log(`budget ${plan.hours} h at ${Math.round(plan.tokensPerSecond)} tokens/s (${plan.secondsPerStep.toFixed(2)} s/step) → ${plan.steps} steps`);
 }
 log(`model: ${parameters} parameters; ${recipe.steps} steps of ${recipe.batchSize}×${recipe.seqLen} tokens`);
 const checkpointPath = join(workDir, 'checkpoint.json');
 if (!options.resume) removeCheckpoint(checkpointPath);
-const fingerprint = createHash('sha1').update(JSON.stringify({ config: BASE_MODEL_CONFIG, recipe, dataKey })).digest('hex');
+const fingerprint = createHash('sha1')
+  .update(JSON.stringify({ config: BASE_MODEL_CONFIG, recipe, dataKey }))
+  .digest('hex');
 const metricsFile = join(workDir, 'metrics.jsonl');
 const writeMetric = metricsLog(metricsFile, readCheckpointFingerprint(checkpointPath) !== fingerprint);
 const abort = new AbortController();
@@ -91,9 +112,12 @@ const onEvent = (event: TrainingEvent) => {
   writeMetric(event);
   if (event.type === 'start' && event.resumedFromStep > 0) log(`resumed from step ${event.resumedFromStep}`);
   if (event.type === 'step' && (event.step % 10 === 0 || event.step === event.totalSteps)) {
-    log(`step ${event.step}/${event.totalSteps} loss ${event.loss.toFixed(3)} lr ${event.learningRate.toExponential(2)} ${Math.round(event.tokensPerSecond)} tok/s`);
+    log(
+      `step ${event.step}/${event.totalSteps} loss ${event.loss.toFixed(3)} lr ${event.learningRate.toExponential(2)} ${Math.round(event.tokensPerSecond)} tok/s`,
+    );
   }
-  if (event.type === 'eval') log(`held-out loss ${event.validationLoss.toFixed(3)} (perplexity ${Math.exp(event.validationLoss).toFixed(1)}) at step ${event.step}`);
+  if (event.type === 'eval')
+    log(`held-out loss ${event.validationLoss.toFixed(3)} (perplexity ${Math.exp(event.validationLoss).toFixed(1)}) at step ${event.step}`);
   if (event.type === 'checkpoint') log(`checkpoint at step ${event.step}`);
 };
 const result = await runTrainingLoop({
@@ -131,7 +155,10 @@ const result = await runTrainingLoop({
 await model.dispose();
 
 // 3. The model folder and its card (loss curve from the whole metrics log, across resumes).
-const events = readFileSync(metricsFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as TrainingEvent & { time: string });
+const events = readFileSync(metricsFile, 'utf8')
+  .trim()
+  .split('\n')
+  .map((line) => JSON.parse(line) as TrainingEvent & { time: string });
 const stepEvents = events.filter((e): e is Extract<TrainingEvent, { type: 'step' }> & { time: string } => e.type === 'step');
 const medianTokensPerSecond = stepEvents.map((e) => e.tokensPerSecond).sort((a, b) => a - b)[Math.floor(stepEvents.length / 2)] ?? 0;
 const heldOutLoss = result.bestValidationLoss ?? Number.NaN;
@@ -161,7 +188,17 @@ const cardInput = {
 const sizeBytes = parameters * 2; // float16 (the header adds a few kB)
 saveModelFolder(
   outDir,
-  { config: BASE_MODEL_CONFIG, generationConfig: BASE_GENERATION_CONFIG, tokenizerJson, tokenizerConfig, weights: result.params, dtype: 'F16', extraFiles: { 'README.md': renderModelCard({ ...cardInput, sizeBytes }) } },
+  {
+    config: BASE_MODEL_CONFIG,
+    generationConfig: BASE_GENERATION_CONFIG,
+    tokenizerJson,
+    tokenizerConfig,
+    weights: result.params,
+    dtype: 'F16',
+    extraFiles: { 'README.md': renderModelCard({ ...cardInput, sizeBytes }) },
+  },
   { overwrite: true },
 );
-log(`wrote ${outDir}: ${result.steps} steps, held-out loss ${heldOutLoss.toFixed(3)} (perplexity ${Math.exp(heldOutLoss).toFixed(1)}), model.safetensors ${(sizeBytes / 1e6).toFixed(1)} MB`);
+log(
+  `wrote ${outDir}: ${result.steps} steps, held-out loss ${heldOutLoss.toFixed(3)} (perplexity ${Math.exp(heldOutLoss).toFixed(1)}), model.safetensors ${(sizeBytes / 1e6).toFixed(1)} MB`,
+);

@@ -14,7 +14,9 @@ function listTests(dir) {
 }
 
 const filter = process.argv[2];
-const files = listTests('test').filter((f) => !filter || f.includes(filter)).sort();
+const files = listTests('test')
+  .filter((f) => !filter || f.includes(filter))
+  .sort();
 if (files.length === 0) {
   console.error(`no test files match ${filter ?? 'test/**/*.test.ts'}`);
   process.exit(1);

@@ -21,4 +21,6 @@ const report = trainAndWriteTokenizer(
   options.out,
   Number(options.vocabSize),
 );
-console.log(`tokenizer: ${report.vocabSize} tokens, ${report.merges} merges from ${report.distinctWords} distinct words in ${report.seconds.toFixed(1)} s → ${options.out}`);
+console.log(
+  `tokenizer: ${report.vocabSize} tokens, ${report.merges} merges from ${report.distinctWords} distinct words in ${report.seconds.toFixed(1)} s → ${options.out}`,
+);

@@ -14,12 +14,31 @@ import type { ApiMessage } from '../../test/fakes/discord/payloads.js';
 /** A person reads the answer and types the next message: 10–30 s (about 0.7 messages/s from 20 users). */
 export const THINK_MS: [number, number] = [10_000, 30_000];
 const BASE_DIR = 'models/base';
-const BASE_SHAPES = { model_type: 'llama', vocab_size: 8192, hidden_size: 256, intermediate_size: 688, num_hidden_layers: 6, num_attention_heads: 8, num_key_value_heads: 4, max_position_embeddings: 1024, rope_theta: 10000, rms_norm_eps: 1e-5, tie_word_embeddings: true };
-const QUESTIONS = ['How are you today?', 'What do you think about the weather?', 'Tell me about your work.', 'Any plans for the weekend?', 'What is the best book you read?'];
+const BASE_SHAPES = {
+  model_type: 'llama',
+  vocab_size: 8192,
+  hidden_size: 256,
+  intermediate_size: 688,
+  num_hidden_layers: 6,
+  num_attention_heads: 8,
+  num_key_value_heads: 4,
+  max_position_embeddings: 1024,
+  rope_theta: 10000,
+  rms_norm_eps: 1e-5,
+  tie_word_embeddings: true,
+};
+const QUESTIONS = [
+  'How are you today?',
+  'What do you think about the weather?',
+  'Tell me about your work.',
+  'Any plans for the weekend?',
+  'What is the best book you read?',
+];
 
 /** models/base when it has weights, else a random-weight folder with its shapes and tokenizer. */
 export function baseModelDir(scratch: string): { dir: string; weights: string } {
-  if (existsSync(join(BASE_DIR, 'model.safetensors')) || existsSync(join(BASE_DIR, 'onnx', 'model.onnx'))) return { dir: BASE_DIR, weights: 'models/base (trained)' };
+  if (existsSync(join(BASE_DIR, 'model.safetensors')) || existsSync(join(BASE_DIR, 'onnx', 'model.onnx')))
+    return { dir: BASE_DIR, weights: 'models/base (trained)' };
   const dir = join(scratch, 'base');
   mkdirSync(dir, { recursive: true });
   for (const file of ['tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(BASE_DIR, file), join(dir, file));

@@ -64,7 +64,12 @@ export function toInt4(bytes: Uint8Array): Uint8Array {
     const name = `${input[1]}_q4_${node.output![0]}`;
     initializers.push(
       onnx.TensorProto.create({ name, dims: [n, k / BLOCK, 16], dataType: onnx.TensorProto.DataType.UINT8, rawData: packed }),
-      onnx.TensorProto.create({ name: `${name}_scales`, dims: [n * (k / BLOCK)], dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(scales.buffer) }),
+      onnx.TensorProto.create({
+        name: `${name}_scales`,
+        dims: [n * (k / BLOCK)],
+        dataType: onnx.TensorProto.DataType.FLOAT,
+        rawData: new Uint8Array(scales.buffer),
+      }),
     );
     if (node.opType === 'MatMul') drop.add(input[1]);
     const int = (attr: string, i: number) => onnx.AttributeProto.create({ name: attr, type: onnx.AttributeProto.AttributeType.INT, i });
@@ -80,6 +85,7 @@ export function toInt4(bytes: Uint8Array): Uint8Array {
   graph.node = nodes;
   graph.initializer = initializers.filter((t) => !drop.has(t.name!));
   model.opsetImport = model.opsetImport ?? [];
-  if (!model.opsetImport.some((o) => o.domain === 'com.microsoft')) model.opsetImport.push(onnx.OperatorSetIdProto.create({ domain: 'com.microsoft', version: 1 }));
+  if (!model.opsetImport.some((o) => o.domain === 'com.microsoft'))
+    model.opsetImport.push(onnx.OperatorSetIdProto.create({ domain: 'com.microsoft', version: 1 }));
   return onnx.ModelProto.encode(model).finish();
 }

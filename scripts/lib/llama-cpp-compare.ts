@@ -63,7 +63,13 @@ async function oursTimed(session: DecoderSession, prompt: number[], newTokens: n
   const params = mergeGenerationParams({ temperature: 0, repetition_penalty: 1, max_new_tokens: newTokens });
   let first = 0;
   const start = performance.now();
-  await generate(session, prompt, { params, tokenizer: { decode: () => '' }, eosTokenIds: [], stopStrings: new StopStrings([]), onDelta: () => void (first ||= performance.now()) });
+  await generate(session, prompt, {
+    params,
+    tokenizer: { decode: () => '' },
+    eosTokenIds: [],
+    stopStrings: new StopStrings([]),
+    onDelta: () => void (first ||= performance.now()),
+  });
   const end = performance.now();
   return { ttftMs: first - start, decodeTps: (newTokens - 1) / ((end - first) / 1000) };
 }
@@ -112,9 +118,14 @@ export async function compareWithLlamaCpp(input: CompareInput): Promise<{ rows: 
       try {
         if (pair.ours !== 'fp32') {
           const logits = await sessions[0].scoreAll(input.sampleIds);
-          top1.push({ shape: input.shape, ours: `ours ${pair.ours}`, agreement: agreement(input.sampleIds.map((_, t) => argmax(logits.subarray(t * vocab, (t + 1) * vocab)))) });
+          top1.push({
+            shape: input.shape,
+            ours: `ours ${pair.ours}`,
+            agreement: agreement(input.sampleIds.map((_, t) => argmax(logits.subarray(t * vocab, (t + 1) * vocab)))),
+          });
         }
-        if (pair.gguf === 'q8_0' || pair.gguf === 'q4_0') top1.push({ shape: input.shape, ours: `llama.cpp ${pair.gguf}`, agreement: agreement(await cpp.topTokens(input.sampleIds)) });
+        if (pair.gguf === 'q8_0' || pair.gguf === 'q4_0')
+          top1.push({ shape: input.shape, ours: `llama.cpp ${pair.gguf}`, agreement: agreement(await cpp.topTokens(input.sampleIds)) });
         // Warm-ups, then runs alternating engine and thread count.
         for (const [i, threads] of LLAMA_CPP_THREADS.entries()) {
           await oursTimed(sessions[i], input.prompt, 4);
@@ -130,7 +141,8 @@ export async function compareWithLlamaCpp(input: CompareInput): Promise<{ rows: 
           }
         }
         const summary = (xs: EngineTiming[]) => ({ ttftMs: median(xs.map((x) => x.ttftMs)), decodeTps: median(xs.map((x) => x.decodeTps)) });
-        for (const [i, threads] of LLAMA_CPP_THREADS.entries()) rows.push({ shape: input.shape, pair, threads, ours: summary(samples[i].ours), llamaCpp: summary(samples[i].cpp) });
+        for (const [i, threads] of LLAMA_CPP_THREADS.entries())
+          rows.push({ shape: input.shape, pair, threads, ours: summary(samples[i].ours), llamaCpp: summary(samples[i].cpp) });
       } finally {
         await cpp.dispose();
         for (const session of sessions) await session.release();
@@ -162,9 +174,9 @@ function targetsLine(rows: LlamaCppRow[], top1: Top1Row[]): string {
 }
 
 const LLAMA_CPP_NOTE = [
-  'What llama.cpp does that we do not (from its ggml CPU kernels; no profile could be taken on this shared machine): q8_0 keeps a float16 scale per 32 weights and quantizes the activations per 32 too, so its 8-bit dot products are int8·int8 blocks with two scales, where ours are per-output-column int8 weights with the activation row quantized once per step (DynamicQuantizeLinear + MatMulInteger) — coarser, which is why its top token leaves fp32 less often; f16 weights are read at half the bytes of fp32 and converted inside the dot-product kernel, while ONNX Runtime\'s CPU MatMul has no fp16 path; the KV cache is a preallocated f16 buffer written in place, while our graph concatenates past and new rows every step (the Concat cost in the section above).',
+  "What llama.cpp does that we do not (from its ggml CPU kernels; no profile could be taken on this shared machine): q8_0 keeps a float16 scale per 32 weights and quantizes the activations per 32 too, so its 8-bit dot products are int8·int8 blocks with two scales, where ours are per-output-column int8 weights with the activation row quantized once per step (DynamicQuantizeLinear + MatMulInteger) — coarser, which is why its top token leaves fp32 less often; f16 weights are read at half the bytes of fp32 and converted inside the dot-product kernel, while ONNX Runtime's CPU MatMul has no fp16 path; the KV cache is a preallocated f16 buffer written in place, while our graph concatenates past and new rows every step (the Concat cost in the section above).",
   '',
-  'At 2 threads on this 2-core machine, llama.cpp\'s threads spin-wait at every op barrier; with other processes holding the cores each barrier waits for a scheduler time slice, so its decode falls to a few tokens per second — a figure of the oversubscribed machine, not of its kernels. Ours keeps an ONNX Runtime session per thread count, and models under 64 MB step on a single thread while other processes are busy (src/inference/ort.ts). Compare kernels at 1 thread.',
+  "At 2 threads on this 2-core machine, llama.cpp's threads spin-wait at every op barrier; with other processes holding the cores each barrier waits for a scheduler time slice, so its decode falls to a few tokens per second — a figure of the oversubscribed machine, not of its kernels. Ours keeps an ONNX Runtime session per thread count, and models under 64 MB step on a single thread while other processes are busy (src/inference/ort.ts). Compare kernels at 1 thread.",
 ].join('\n');
 
 export function llamaCppReport(rows: LlamaCppRow[], top1: Top1Row[]): string[] {

@@ -40,7 +40,15 @@ export function sotuPersona(id: string, personasDir = 'personas'): BenchPersona 
   const persona = personaFor(id, personasDir);
   const addresses = readSotu({ fromYear: 1933, toYear: 2100 }).filter((a) => a.president === president);
   const samples: TrainingSample[] = addresses.flatMap((address) =>
-    windowSample({ id: `${id}:${address.file}`, kind: 'monologue', context: [], text: address.text.trim(), speaker: persona.name, weight: 1, sourceType: 'file' }),
+    windowSample({
+      id: `${id}:${address.file}`,
+      kind: 'monologue',
+      context: [],
+      text: address.text.trim(),
+      speaker: persona.name,
+      weight: 1,
+      sourceType: 'file',
+    }),
   );
   const fraction = persona.dataset.validation_fraction;
   const dataset: DatasetSnapshot = { persona: id, version: `bench-${id}`, approvedSamples: addresses.length, train: [], validation: [] };

@@ -24,7 +24,13 @@ const core = await openCore(config);
 const events = new AppEvents();
 const stopTraining = new AbortController();
 const training = startTraining(core, events, new Set(['bots']), readPersonaDir(config.PERSONAS_DIR).personas, stopTraining.signal);
-const services = createChatServices({ personasDir: config.PERSONAS_DIR, store: core.store, engine: core.engine, scheduler: training.scheduler, registry: core.registry });
+const services = createChatServices({
+  personasDir: config.PERSONAS_DIR,
+  store: core.store,
+  engine: core.engine,
+  scheduler: training.scheduler,
+  registry: core.registry,
+});
 const chat = new ChatMiddleware(services);
 const discord = await startDiscordAdapter(config, { chat });
 log.info({ shards: discord.client.shard?.ids }, 'Discord shard ready');

@@ -8,7 +8,12 @@ import type { AddressInfo } from 'node:net';
 export type HealthReport = () => Promise<Record<string, unknown>> | Record<string, unknown>;
 export type MetricsReport = () => Promise<{ contentType: string; body: string }>;
 
-export async function startHealthServer(port: number, host: string, report: HealthReport, metrics?: MetricsReport): Promise<{ port: number; close(): Promise<void> }> {
+export async function startHealthServer(
+  port: number,
+  host: string,
+  report: HealthReport,
+  metrics?: MetricsReport,
+): Promise<{ port: number; close(): Promise<void> }> {
   const server: Server = createServer(async (request, response) => {
     if (request.method === 'GET' && request.url === '/metrics' && metrics) {
       try {

@@ -15,14 +15,24 @@ const LATENCY_BUCKETS = [0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120];
 
 export class Metrics {
   readonly registry = new Registry();
-  private readonly jobs = new Counter({ name: 'persona_training_jobs_total', help: 'Training jobs that ended, by outcome', labelNames: ['outcome'], registers: [this.registry] });
+  private readonly jobs = new Counter({
+    name: 'persona_training_jobs_total',
+    help: 'Training jobs that ended, by outcome',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
   private readonly tokensPerSecond = new Gauge({
     name: 'persona_training_tokens_per_second',
     help: 'Training throughput of the latest step, by persona',
     labelNames: ['persona'],
     registers: [this.registry],
   });
-  private readonly replies = new Counter({ name: 'persona_replies_total', help: 'Chat messages handled, by adapter and outcome', labelNames: ['adapter', 'outcome'], registers: [this.registry] });
+  private readonly replies = new Counter({
+    name: 'persona_replies_total',
+    help: 'Chat messages handled, by adapter and outcome',
+    labelNames: ['adapter', 'outcome'],
+    registers: [this.registry],
+  });
   private readonly firstContent = new Histogram({
     name: 'persona_reply_first_content_seconds',
     help: 'From the message to the first text of the reply shown',
@@ -38,8 +48,18 @@ export class Metrics {
     registers: [this.registry],
   });
   private readonly modelLoads = new Counter({ name: 'persona_model_loads_total', help: 'Model folders loaded for serving', registers: [this.registry] });
-  private readonly modelLoadSeconds = new Histogram({ name: 'persona_model_load_seconds', help: 'Time to load a model for serving', buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60], registers: [this.registry] });
-  private readonly errors = new Counter({ name: 'persona_errors_total', help: 'Failures users saw, by error code', labelNames: ['code'], registers: [this.registry] });
+  private readonly modelLoadSeconds = new Histogram({
+    name: 'persona_model_load_seconds',
+    help: 'Time to load a model for serving',
+    buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+  private readonly errors = new Counter({
+    name: 'persona_errors_total',
+    help: 'Failures users saw, by error code',
+    labelNames: ['code'],
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'persona_' });

@@ -75,7 +75,10 @@ function assertNoMachinePaths(dir: string, roots: string[], shownAs: string): vo
   for (const file of listFiles(dir)) {
     const text = readFileSync(file).toString('latin1');
     const found = roots.find((root) => text.includes(root));
-    if (found) throw new PersonaError('model_corrupt', `${join(shownAs, relative(dir, file))} contains the local path ${found}; the export would not be portable.`, { file });
+    if (found)
+      throw new PersonaError('model_corrupt', `${join(shownAs, relative(dir, file))} contains the local path ${found}; the export would not be portable.`, {
+        file,
+      });
   }
 }
 
@@ -119,7 +122,8 @@ function buildBeside(out: string, build: (temp: string) => void): void {
 }
 
 function requireEmpty(out: string): void {
-  if (existsSync(out) && readdirSync(out).length > 0) throw new PersonaError('invalid_argument', `${out} already exists and is not empty; choose a new folder.`, { out });
+  if (existsSync(out) && readdirSync(out).length > 0)
+    throw new PersonaError('invalid_argument', `${out} already exists and is not empty; choose a new folder.`, { out });
 }
 
 export function exportHfFolder(config: Config, source: ExportSource, out: string, options: { int8?: boolean }): void {
@@ -137,12 +141,13 @@ export function exportHfFolder(config: Config, source: ExportSource, out: string
  * `--out` ending in .gguf: that file, with `Modelfile` beside it; otherwise a new folder holding
  * `<persona>.gguf` and `Modelfile`. Returns the GGUF's path.
  */
-export function exportGgufModel(config: Config, source: ExportSource, out: string, options: { quant: GgufQuant }): string {
+export function exportGgufModel(_config: Config, source: ExportSource, out: string, options: { quant: GgufQuant }): string {
   const single = out.endsWith('.gguf');
   const folder = single ? dirname(out) : out;
   const ggufName = single ? basename(out) : `${source.persona.id}.gguf`;
   if (single) {
-    for (const file of [out, join(folder, 'Modelfile')]) if (existsSync(file)) throw new PersonaError('invalid_argument', `${file} already exists; choose another --out.`, { out: file });
+    for (const file of [out, join(folder, 'Modelfile')])
+      if (existsSync(file)) throw new PersonaError('invalid_argument', `${file} already exists; choose another --out.`, { out: file });
     mkdirSync(folder, { recursive: true });
   } else requireEmpty(out);
   const { tokenizer, tokenizerConfig } = loadModelFolderMetadata(source.dir);

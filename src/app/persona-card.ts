@@ -33,24 +33,38 @@ export interface ImportedCard {
  * Imports a card file, or an upload (`{ bytes, name }`, e.g. from the studio). Options pick
  * another id or display name when the card's name is taken.
  */
-export async function importCard(deps: { config: Config; store: Store }, source: string | { bytes: Uint8Array; name: string }, options: { id?: string; name?: string } = {}): Promise<ImportedCard> {
+export async function importCard(
+  deps: { config: Config; store: Store },
+  source: string | { bytes: Uint8Array; name: string },
+  options: { id?: string; name?: string } = {},
+): Promise<ImportedCard> {
   const dir = deps.config.PERSONAS_DIR;
   const file = typeof source === 'string' ? source : basename(source.name);
   const card = typeof source === 'string' ? readCardFile(source) : readCardBytes(source.bytes, file);
   const name = options.name?.trim() || card.data.name.trim();
-  if (!name) throw new PersonaError('input_malformed', `${file}: card field "data.name" is empty; give the persona a name with --name.`, { file, field: 'data.name' });
+  if (!name)
+    throw new PersonaError('input_malformed', `${file}: card field "data.name" is empty; give the persona a name with --name.`, { file, field: 'data.name' });
   const id = options.id ?? idFromName(name);
   const sameName = loadAllPersonas(dir).find((p) => p.name.toLowerCase() === name.toLowerCase());
   if (sameName || existsSync(personaPath(dir, id))) {
     const other = sameName?.id ?? id;
-    throw new PersonaError('invalid_argument', `${file}: card field "data.name" ("${name}") collides with the existing persona "${other}"; import it under another id and name with --id and --name.`, { file, field: 'data.name', persona: other });
+    throw new PersonaError(
+      'invalid_argument',
+      `${file}: card field "data.name" ("${name}") collides with the existing persona "${other}"; import it under another id and name with --id and --name.`,
+      { file, field: 'data.name', persona: other },
+    );
   }
   requireNewId(dir, id);
   const input = personaFromCard(card, id, name);
   const persona = parsePersona(stringify(input), file); // validated before anything is written
   const written = writeNewPersona(dir, input, card.avatar ? { bytes: card.avatar, ext: '.png' } : undefined);
   const drafts = parseExampleDialogues(persona.example_dialogues, { char: persona.name }).flatMap((dialogue, d) => {
-    const conversation: Message[] = dialogue.map((turn, t) => ({ speaker: turn.speaker, text: turn.text, position: `${d + 1}:${t + 1}`, isPersona: turn.isPersona }));
+    const conversation: Message[] = dialogue.map((turn, t) => ({
+      speaker: turn.speaker,
+      text: turn.text,
+      position: `${d + 1}:${t + 1}`,
+      isPersona: turn.isPersona,
+    }));
     return buildSamples(persona, conversation, { type: 'import', ref: `card:${basename(file)}` });
   });
   const added = await addDrafts(deps.store, drafts);
@@ -67,7 +81,11 @@ export function cardContents(config: Config, id: string, format: 'png' | 'json',
   try {
     return writeCardChunk(usable ? readFileSync(usable) : placeholderPng(), spec === 'v3' ? 'ccv3' : 'chara', json);
   } catch (error) {
-    throw new PersonaError('input_malformed', `${usable}: the avatar is not a readable PNG (${(error as Error).message}); fix or remove the persona's avatar field.`, { file: usable, field: 'avatar' });
+    throw new PersonaError(
+      'input_malformed',
+      `${usable}: the avatar is not a readable PNG (${(error as Error).message}); fix or remove the persona's avatar field.`,
+      { file: usable, field: 'avatar' },
+    );
   }
 }
 

@@ -116,7 +116,10 @@ export async function removePersona(deps: LifecycleDeps, id: string): Promise<Re
   return withTrainingLock(deps.store, id, async () => {
     const samples = await samplesOf(deps.store, id);
     const versions = await deps.store.size(`models:${id}`);
-    const batch: Required<Pick<WriteBatch, 'delete' | 'remove'>> = { delete: [...singleKeys(id), ...samples.map((s) => sampleKey(s.id)), ...(await channelBindings(deps.store, id))], remove: [] };
+    const batch: Required<Pick<WriteBatch, 'delete' | 'remove'>> = {
+      delete: [...singleKeys(id), ...samples.map((s) => sampleKey(s.id)), ...(await channelBindings(deps.store, id))],
+      remove: [],
+    };
     for (const prefix of keyPrefixes(id)) for await (const [key] of deps.store.scan(prefix)) batch.delete.push(key);
     for (const set of sets(id)) for (const member of await deps.store.members(set)) batch.remove.push({ set, member });
     for (const s of samples) if (s.author) batch.remove.push({ set: authorSet(s.author.platform, s.author.id), member: s.id });
@@ -173,7 +176,10 @@ async function moveStoreRecords(deps: LifecycleDeps, from: string, to: string): 
 
 async function withTrainingLock<T>(store: Store, persona: string, run: () => Promise<T>): Promise<T> {
   const lock = await acquireLock(store, trainingLockKey(persona));
-  if (!lock) throw new PersonaError('training_locked', `Persona "${persona}" is being trained right now; wait until the run ends (or cancel it) and try again.`, { persona });
+  if (!lock)
+    throw new PersonaError('training_locked', `Persona "${persona}" is being trained right now; wait until the run ends (or cancel it) and try again.`, {
+      persona,
+    });
   try {
     return await run();
   } finally {

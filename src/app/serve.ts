@@ -44,7 +44,10 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
   const { personas, broken } = readPersonaDir(config.PERSONAS_DIR);
   for (const { id, file, error } of broken) log.error({ persona: id, file, code: error.code, err: error.message }, 'persona file skipped: fix it and restart');
   for (const persona of personas) {
-    const fixed = [...(await core.registry.recover(persona.id)), ...(await jobHistory(core.store).recover(persona.id)).map((j) => `job ${j.id} marked interrupted`)];
+    const fixed = [
+      ...(await core.registry.recover(persona.id)),
+      ...(await jobHistory(core.store).recover(persona.id)).map((j) => `job ${j.id} marked interrupted`),
+    ];
     if (fixed.length) log.warn({ persona: persona.id, fixed }, 'recovered from an earlier crash');
   }
   // First run: the example personas' public-domain transcripts, written and ingested once.
@@ -55,7 +58,9 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
   const training = new AbortController();
   const trainingRun = startTraining(core, events, roles, personas, training.signal);
   const { scheduler } = trainingRun;
-  metrics.watchQueue(async () => (trainingRun.shared ? trainingRun.shared.counts() : { waiting: scheduler.status.waiting.length, active: scheduler.status.running.length }));
+  metrics.watchQueue(async () =>
+    trainingRun.shared ? trainingRun.shared.counts() : { waiting: scheduler.status.waiting.length, active: scheduler.status.running.length },
+  );
   let adapters: RunningAdapter[];
   try {
     adapters = roles.has('bots') ? await startAdapters(core, scheduler, events) : [];
@@ -66,15 +71,24 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
     await core.close();
     throw error;
   }
-  const health = config.HEALTH_PORT !== undefined
-    ? await startHealthServer(config.HEALTH_PORT, '127.0.0.1', () => ({
-        adapters: adapters.filter((a) => !a.failed).map((a) => a.name),
-        failedAdapters: adapters.filter((a) => a.failed).map((a) => ({ name: a.name, error: a.failed })),
-        training: scheduler.status,
-        models: core.engine.loadedModels,
-        personas: { serving: personas.map((p) => p.id), broken: broken.map(({ id, file, error }) => ({ id, file, code: error.code, error: error.message })) },
-      }), () => metrics.render())
-    : undefined;
+  const health =
+    config.HEALTH_PORT !== undefined
+      ? await startHealthServer(
+          config.HEALTH_PORT,
+          '127.0.0.1',
+          () => ({
+            adapters: adapters.filter((a) => !a.failed).map((a) => a.name),
+            failedAdapters: adapters.filter((a) => a.failed).map((a) => ({ name: a.name, error: a.failed })),
+            training: scheduler.status,
+            models: core.engine.loadedModels,
+            personas: {
+              serving: personas.map((p) => p.id),
+              broken: broken.map(({ id, file, error }) => ({ id, file, code: error.code, error: error.message })),
+            },
+          }),
+          () => metrics.render(),
+        )
+      : undefined;
   log.info({ adapters: adapters.map((a) => a.name), scheduled: scheduler.status.scheduled }, 'persona serve is running');
 
   let stopping: Promise<void> | undefined;

@@ -39,7 +39,8 @@ export function startTraining(core: Core, events: AppEvents, roles: ReadonlySet<
     // With the bots role, every job's progress (this process's included) arrives through the queue.
     shared = new BullJobQueue(options, roles.has('bots') ? listeners : {});
     if (roles.has('bots')) followRemotePromotions(core, events);
-    if (roles.has('trainer')) worker = startTrainingWorker(roles.has('bots') ? deps : { ...deps, ...listeners }, { ...options, concurrency: config.TRAINING_CONCURRENCY });
+    if (roles.has('trainer'))
+      worker = startTrainingWorker(roles.has('bots') ? deps : { ...deps, ...listeners }, { ...options, concurrency: config.TRAINING_CONCURRENCY });
   }
   const queue: TrainingJobQueue | undefined = shared;
   const scheduler = new TrainingScheduler({ ...deps, ...listeners }, new NodeCronDriver(), queue);

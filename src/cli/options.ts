@@ -9,7 +9,8 @@ import { InvalidArgumentError } from 'commander';
 export function wholeNumber(min = 0): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    if (value.trim() === '' || !Number.isInteger(n) || n < min) throw new InvalidArgumentError(`Expected a whole number${min > 0 ? ` of at least ${min}` : ''}, not "${value}".`);
+    if (value.trim() === '' || !Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`Expected a whole number${min > 0 ? ` of at least ${min}` : ''}, not "${value}".`);
     return n;
   };
 }

@@ -13,7 +13,14 @@ import { PersonaError } from '../errors.js';
 const csv = z
   .string()
   .optional()
-  .transform((value) => (value ? value.split(',').map((part) => part.trim()).filter(Boolean) : []));
+  .transform((value) =>
+    value
+      ? value
+          .split(',')
+          .map((part) => part.trim())
+          .filter(Boolean)
+      : [],
+  );
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -135,8 +142,5 @@ export function configToEnv(config: Config): Record<string, string> {
 
 function pickKnown(env: Record<string, string | undefined>): Record<string, string> {
   const known = Object.keys(configSchema.shape);
-  return Object.fromEntries(Object.entries(env).filter(([key, value]) => known.includes(key) && value !== undefined && value !== '')) as Record<
-    string,
-    string
-  >;
+  return Object.fromEntries(Object.entries(env).filter(([key, value]) => known.includes(key) && value !== undefined && value !== '')) as Record<string, string>;
 }

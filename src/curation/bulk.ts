@@ -58,7 +58,12 @@ export interface BulkOutcome {
   run: string;
 }
 
-export async function decideMatching(store: Store, persona: string, filter: SampleFilter, decision: { action: BulkAction; by: string; via: DecisionOrigin }): Promise<BulkOutcome> {
+export async function decideMatching(
+  store: Store,
+  persona: string,
+  filter: SampleFilter,
+  decision: { action: BulkAction; by: string; via: DecisionOrigin },
+): Promise<BulkOutcome> {
   const samples = await matchingSamples(store, persona, filter);
   const at = Date.now();
   const run = `bulk:${at}`;

@@ -34,9 +34,7 @@ export interface RevertInput {
   at?: number;
 }
 
-export type DecisionOutcome =
-  | { applied: true; sample: SampleRecord }
-  | { applied: false; reason: 'duplicate' | 'nothing_to_revert'; sample: SampleRecord };
+export type DecisionOutcome = { applied: true; sample: SampleRecord } | { applied: false; reason: 'duplicate' | 'nothing_to_revert'; sample: SampleRecord };
 
 function seen(sample: SampleRecord, eventId: string | undefined): boolean {
   return eventId !== undefined && sample.history.some((d) => d.eventId === eventId || d.reverted?.eventId === eventId);
@@ -56,7 +54,16 @@ function latestMatching(history: Decision[], input: RevertInput): number {
  */
 export function withHistory(before: SampleRecord, history: Decision[], at: number, batch: Required<Pick<WriteBatch, 'set' | 'add' | 'remove'>>): SampleRecord {
   const view = foldDecisions(before.initialState, history);
-  const after: SampleRecord = { ...before, editedText: undefined, decidedBy: undefined, decidedVia: undefined, decidedAt: undefined, ...view, history, updatedAt: at };
+  const after: SampleRecord = {
+    ...before,
+    editedText: undefined,
+    decidedBy: undefined,
+    decidedVia: undefined,
+    decidedAt: undefined,
+    ...view,
+    history,
+    updatedAt: at,
+  };
   batch.set.push({ key: sampleKey(after.id), value: after });
   if (after.state !== before.state) {
     batch.remove.push({ set: stateSet(after.persona, before.state), member: after.id });
@@ -98,7 +105,9 @@ export async function revertDecision(store: Store, input: RevertInput): Promise<
     const index = latestMatching(sample.history, input);
     if (index < 0) return { applied: false, reason: 'nothing_to_revert', sample };
     const at = input.at ?? Date.now();
-    const history = sample.history.map((d, i) => (i === index ? { ...d, reverted: { at, by: input.by ?? d.by, ...(input.eventId ? { eventId: input.eventId } : {}) } } : d));
+    const history = sample.history.map((d, i) =>
+      i === index ? { ...d, reverted: { at, by: input.by ?? d.by, ...(input.eventId ? { eventId: input.eventId } : {}) } } : d,
+    );
     return { applied: true, sample: await save(store, sample, history, at) };
   });
 }

@@ -37,7 +37,10 @@ export async function repairIndexes(store: Store, persona: string): Promise<Repa
   await reconcile(exemplarySet(persona), (record) => record.exemplary);
 
   const all = [...records.values()];
-  const owners = await getManyChunked<string>(store, all.map((r) => dedupeRecordKey(persona, r.dedupeKey)));
+  const owners = await getManyChunked<string>(
+    store,
+    all.map((r) => dedupeRecordKey(persona, r.dedupeKey)),
+  );
   all.forEach((record, i) => {
     if (owners[i] === undefined) batch.set.push({ key: dedupeRecordKey(persona, record.dedupeKey), value: record.id });
   });

@@ -88,7 +88,14 @@ export async function addDrafts(store: Store, drafts: CandidateDraft[], options:
     const add = [{ set: stateSet(draft.persona, initialState), member: draft.id }];
     if (draft.author) add.push({ set: authorSet(draft.author.platform, draft.author.id), member: draft.id });
     // Another ingest may store the same sample or text between the reads above and this write.
-    inserts.push({ unlessExists: [sampleKey(draft.id), dedupe], set: [{ key: sampleKey(draft.id), value: record }, { key: dedupe, value: draft.id }], add });
+    inserts.push({
+      unlessExists: [sampleKey(draft.id), dedupe],
+      set: [
+        { key: sampleKey(draft.id), value: record },
+        { key: dedupe, value: draft.id },
+      ],
+      add,
+    });
     insertedIds.push(draft.id);
   }
   const applied = await store.writeEachIfAbsent(inserts);
@@ -110,7 +117,10 @@ export function getSample(store: Store, id: string): Promise<SampleRecord | unde
 export async function requireSample(store: Store, id: string, persona?: string): Promise<SampleRecord> {
   const sample = await getSample(store, id);
   if (!sample || (persona !== undefined && sample.persona !== persona)) {
-    throw new PersonaError('sample_not_found', `No sample "${id}"${persona ? ` for persona "${persona}"` : ''} (see \`persona review list\`).`, { id, persona });
+    throw new PersonaError('sample_not_found', `No sample "${id}"${persona ? ` for persona "${persona}"` : ''} (see \`persona review list\`).`, {
+      id,
+      persona,
+    });
   }
   return sample;
 }
@@ -130,11 +140,19 @@ const naturally = new Intl.Collator('en', { numeric: true });
 
 /** Arrival order: one ingest stores a file's samples with one time, so ties go by file, then position in it. */
 export function oldestFirst(a: SampleRecord, b: SampleRecord): number {
-  return a.createdAt - b.createdAt || naturally.compare(a.source.ref, b.source.ref) || naturally.compare(a.source.position, b.source.position) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  return (
+    a.createdAt - b.createdAt ||
+    naturally.compare(a.source.ref, b.source.ref) ||
+    naturally.compare(a.source.position, b.source.position) ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  );
 }
 
 export async function countSamples(store: Store, persona: string): Promise<Record<SampleState | 'exemplary', number>> {
-  const [pending, approved, rejected, exemplary] = await Promise.all([...SAMPLE_STATES.map((s) => store.size(stateSet(persona, s))), store.size(exemplarySet(persona))]);
+  const [pending, approved, rejected, exemplary] = await Promise.all([
+    ...SAMPLE_STATES.map((s) => store.size(stateSet(persona, s))),
+    store.size(exemplarySet(persona)),
+  ]);
   return { pending, approved, rejected, exemplary };
 }
 
@@ -143,7 +161,11 @@ export async function resolveSampleId(store: Store, persona: string, prefix: str
   const candidates = (await Promise.all(SAMPLE_STATES.map((state) => sampleIds(store, persona, state)))).flat().filter((id) => id.startsWith(prefix));
   if (candidates.length === 1) return candidates[0];
   if (candidates.length === 0) {
-    throw new PersonaError('sample_not_found', `Persona "${persona}" has no sample whose id starts with "${prefix}" (see \`persona review list ${persona}\`).`, { persona, prefix });
+    throw new PersonaError(
+      'sample_not_found',
+      `Persona "${persona}" has no sample whose id starts with "${prefix}" (see \`persona review list ${persona}\`).`,
+      { persona, prefix },
+    );
   }
   throw new PersonaError('invalid_argument', `"${prefix}" matches ${candidates.length} samples of "${persona}"; give more of the id.`, { persona, prefix });
 }

@@ -36,9 +36,13 @@ export async function exportDataset(store: Store, persona: Persona, options: { f
   const snapshot = await loadDatasetSnapshot(store, persona);
   const samples = options.split === 'all' ? [...snapshot.train, ...snapshot.validation] : snapshot[options.split];
   if (samples.length === 0) {
-    throw new PersonaError('dataset_empty', `Persona "${persona.id}" has no approved samples in the ${options.split} split; ingest material or approve candidates first (\`persona review list ${persona.id}\`).`, {
-      persona: persona.id,
-    });
+    throw new PersonaError(
+      'dataset_empty',
+      `Persona "${persona.id}" has no approved samples in the ${options.split} split; ingest material or approve candidates first (\`persona review list ${persona.id}\`).`,
+      {
+        persona: persona.id,
+      },
+    );
   }
   // `--out exports/` names a folder: the file goes inside it (writing to the folder itself failed with EISDIR).
   const isFolder = statSync(options.out, { throwIfNoEntry: false })?.isDirectory() ?? false;
@@ -48,7 +52,12 @@ export async function exportDataset(store: Store, persona: Persona, options: { f
   try {
     writeFileAtomic(out, renderDataset(options.format, samples, systemPromptOf(persona)));
   } catch (error) {
-    throw new PersonaError('invalid_argument', `Cannot write the export to ${out}: ${(error as Error).message}.`, { field: 'out', path: out }, { cause: error });
+    throw new PersonaError(
+      'invalid_argument',
+      `Cannot write the export to ${out}: ${(error as Error).message}.`,
+      { field: 'out', path: out },
+      { cause: error },
+    );
   }
   return { file: out, version: snapshot.version, samples: samples.length, format: options.format, split: options.split };
 }

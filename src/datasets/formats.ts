@@ -27,7 +27,12 @@ function turnsOf(sample: TrainingSample, systemPrompt: string): Turn[] {
 
 /** OpenAI restricts `name` to letters, digits, `_` and `-` (up to 64). */
 function openaiName(name: string): string {
-  return name.replace(/[^A-Za-z0-9_-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 64) || 'user';
+  return (
+    name
+      .replace(/[^A-Za-z0-9_-]+/g, '_')
+      .replace(/^_+|_+$/g, '')
+      .slice(0, 64) || 'user'
+  );
 }
 
 const SHAREGPT_FROM = { system: 'system', user: 'human', assistant: 'gpt' } as const;
@@ -36,16 +41,24 @@ export function renderDataset(format: ExportFormat, samples: TrainingSample[], s
   if (format === 'openai') {
     return samples
       .map((sample) => {
-        const messages = turnsOf(sample, systemPrompt).map((t) => (t.name ? { role: t.role, name: openaiName(t.name), content: t.text } : { role: t.role, content: t.text }));
+        const messages = turnsOf(sample, systemPrompt).map((t) =>
+          t.name ? { role: t.role, name: openaiName(t.name), content: t.text } : { role: t.role, content: t.text },
+        );
         return `${JSON.stringify({ messages })}\n`;
       })
       .join('');
   }
   if (format === 'sharegpt') {
     const conversations = samples.map((sample) => ({
-      conversations: turnsOf(sample, systemPrompt).map((t) => ({ from: SHAREGPT_FROM[t.role], value: t.role === 'user' && t.name ? `${t.name}: ${t.text}` : t.text })),
+      conversations: turnsOf(sample, systemPrompt).map((t) => ({
+        from: SHAREGPT_FROM[t.role],
+        value: t.role === 'user' && t.name ? `${t.name}: ${t.text}` : t.text,
+      })),
     }));
     return `${JSON.stringify(conversations, null, 1)}\n`;
   }
-  return samples.map((sample) => [...sample.context, { speaker: sample.speaker, text: sample.text }].map((t) => `${t.speaker}: ${t.text}`).join('\n')).join('\n\n') + (samples.length ? '\n' : '');
+  return (
+    samples.map((sample) => [...sample.context, { speaker: sample.speaker, text: sample.text }].map((t) => `${t.speaker}: ${t.text}`).join('\n')).join('\n\n') +
+    (samples.length ? '\n' : '')
+  );
 }

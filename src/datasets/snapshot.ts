@@ -34,10 +34,14 @@ export function datasetVersion(samples: TrainingSample[], validationFraction: nu
 export async function loadDatasetSnapshot(store: Store, persona: Persona): Promise<DatasetSnapshot> {
   const fraction = persona.dataset.validation_fraction;
   const records = await listSamples(store, persona.id, 'approved');
-  const samples = records
-    .flatMap((record) => windowSample(toTrainingSample(record)))
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const snapshot: DatasetSnapshot = { persona: persona.id, version: datasetVersion(samples, fraction), approvedSamples: records.length, train: [], validation: [] };
+  const samples = records.flatMap((record) => windowSample(toTrainingSample(record))).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const snapshot: DatasetSnapshot = {
+    persona: persona.id,
+    version: datasetVersion(samples, fraction),
+    approvedSamples: records.length,
+    train: [],
+    validation: [],
+  };
   for (const sample of samples) snapshot[splitOf(sample.id, fraction)].push(sample);
   return snapshot;
 }

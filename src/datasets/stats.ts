@@ -81,7 +81,9 @@ export async function datasetStats(store: Store, persona: Persona, options: Stat
     train: snapshot.train.length,
     validation: snapshot.validation.length,
     words: { train: countWords(snapshot.train), validation: countWords(snapshot.validation) },
-    ...(options.tokenizer ? { tokens: { train: splitTokens(snapshot.train, options.tokenizer), validation: splitTokens(snapshot.validation, options.tokenizer) } } : {}),
+    ...(options.tokenizer
+      ? { tokens: { train: splitTokens(snapshot.train, options.tokenizer), validation: splitTokens(snapshot.validation, options.tokenizer) } }
+      : {}),
     length: lengths(approved.map(effectiveText)),
     redactions,
   };

@@ -31,8 +31,13 @@ export function relativeGain(candidate: readonly WindowLoss[], incumbent: readon
   return 1 - c / ct / (b / bt);
 }
 
-export function bootstrapGain(candidate: readonly WindowLoss[], incumbent: readonly WindowLoss[], options: { resamples?: number; seed?: number } = {}): GainBand {
-  if (candidate.length !== incumbent.length || candidate.length === 0) throw new Error(`bootstrapGain needs the same non-empty windows (${candidate.length} vs ${incumbent.length})`);
+export function bootstrapGain(
+  candidate: readonly WindowLoss[],
+  incumbent: readonly WindowLoss[],
+  options: { resamples?: number; seed?: number } = {},
+): GainBand {
+  if (candidate.length !== incumbent.length || candidate.length === 0)
+    throw new Error(`bootstrapGain needs the same non-empty windows (${candidate.length} vs ${incumbent.length})`);
   const resamples = options.resamples ?? 1000;
   const rng = new Rng(options.seed ?? 1);
   const n = candidate.length;

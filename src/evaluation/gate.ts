@@ -63,11 +63,15 @@ export function decidePromotion(candidate: Evaluation, incumbent: Evaluation, in
   const style = compareStyle(candidate.style, incumbent.style);
   const no = (reason: string, band?: GainBand): GateDecision => ({ promote: false, reason, heldOutTokens, band, style });
   if (heldOutTokens === 0 || heldOutTokens < settings.minValidationTokens) {
-    return no(`${count(heldOutTokens)} held-out tokens; at least ${count(settings.minValidationTokens)} are needed to compare models (approve more material, or promote by hand)`);
+    return no(
+      `${count(heldOutTokens)} held-out tokens; at least ${count(settings.minValidationTokens)} are needed to compare models (approve more material, or promote by hand)`,
+    );
   }
   if (!Number.isFinite(candidate.loss.loss)) return no(`held-out loss is ${candidate.loss.loss}`);
   if (candidate.loss.windows.length !== incumbent.loss.windows.length) {
-    return no(`the two models were scored on different held-out windows (${candidate.loss.windows.length} vs ${incumbent.loss.windows.length}); not comparable`);
+    return no(
+      `the two models were scored on different held-out windows (${candidate.loss.windows.length} vs ${incumbent.loss.windows.length}); not comparable`,
+    );
   }
   const band = bootstrapGain(candidate.loss.windows, incumbent.loss.windows, { seed: settings.seed });
   const tokens = `${count(heldOutTokens)} held-out tokens`;
@@ -75,15 +79,27 @@ export function decidePromotion(candidate: Evaluation, incumbent: Evaluation, in
   if (!(band.gain >= settings.minImprovement)) {
     return no(`${pair('does not beat')} by ${(settings.minImprovement * 100).toFixed(1)}% (${describeBand(band)}, ${tokens})`, band);
   }
-  if (!(band.low > 0)) return no(`${pair('beats')} by ${pct(band.gain)}, but within the noise (95% band ${pct(band.low)} … ${pct(band.high)}, ${tokens})`, band);
+  if (!(band.low > 0))
+    return no(`${pair('beats')} by ${pct(band.gain)}, but within the noise (95% band ${pct(band.low)} … ${pct(band.high)}, ${tokens})`, band);
   const regression = styleRegression(candidate.style, incumbent.style, settings);
   if (regression) return no(regression, band);
-  return { promote: true, reason: `${pair('beats')} by ${pct(band.gain)}, beyond the noise (95% band ${pct(band.low)} … ${pct(band.high)}, ${tokens})`, heldOutTokens, band, style };
+  return {
+    promote: true,
+    reason: `${pair('beats')} by ${pct(band.gain)}, beyond the noise (95% band ${pct(band.low)} … ${pct(band.high)}, ${tokens})`,
+    heldOutTokens,
+    band,
+    style,
+  };
 }
 
 function compareStyle(candidate: StyleMetrics | undefined, incumbent: StyleMetrics | undefined): StyleComparison[] | undefined {
   if (!candidate || !incumbent) return undefined;
-  return (Object.keys(STYLE_BETTER) as (keyof typeof STYLE_BETTER)[]).map((metric) => ({ metric, before: incumbent[metric], after: candidate[metric], better: STYLE_BETTER[metric] }));
+  return (Object.keys(STYLE_BETTER) as (keyof typeof STYLE_BETTER)[]).map((metric) => ({
+    metric,
+    before: incumbent[metric],
+    after: candidate[metric],
+    better: STYLE_BETTER[metric],
+  }));
 }
 
 function styleRegression(candidate: StyleMetrics | undefined, incumbent: StyleMetrics | undefined, settings: GateSettings): string | null {

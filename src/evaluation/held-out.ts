@@ -19,8 +19,15 @@ import type { LossReport } from './loss.js';
 export async function heldOutSamples(store: Store, persona: Persona): Promise<TrainableSample[]> {
   const snapshot = await loadDatasetSnapshot(store, persona);
   if (snapshot.validation.length === 0) {
-    const why = snapshot.train.length === 0 ? 'has no approved samples' : `holds nothing out yet (${snapshot.train.length} training samples, validation_fraction ${persona.dataset.validation_fraction})`;
-    throw new PersonaError('dataset_empty', `Persona "${persona.id}" ${why}; a loss on training text says nothing, so use --data FILE or approve more material.`, { persona: persona.id });
+    const why =
+      snapshot.train.length === 0
+        ? 'has no approved samples'
+        : `holds nothing out yet (${snapshot.train.length} training samples, validation_fraction ${persona.dataset.validation_fraction})`;
+    throw new PersonaError(
+      'dataset_empty',
+      `Persona "${persona.id}" ${why}; a loss on training text says nothing, so use --data FILE or approve more material.`,
+      { persona: persona.id },
+    );
   }
   return snapshot.validation;
 }
@@ -35,7 +42,10 @@ export async function fileSamples(persona: Persona, file: string, root: string):
       else for (const text of textWindows(draft.text)) samples.push({ kind: 'monologue', context: [], text, speaker: persona.name });
     }
   }
-  if (samples.length === 0) throw new PersonaError('input_malformed', `${file} has no text to evaluate (for a chat file, pass one whose speakers include the persona's voices).`, { file });
+  if (samples.length === 0)
+    throw new PersonaError('input_malformed', `${file} has no text to evaluate (for a chat file, pass one whose speakers include the persona's voices).`, {
+      file,
+    });
   return samples;
 }
 

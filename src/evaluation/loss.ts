@@ -55,7 +55,13 @@ export async function evaluateLoss(options: LossOptions): Promise<LossReport> {
   if (samples.length === 0) throw new PersonaError('dataset_empty', `No samples to evaluate ${modelDir} on.`, { modelDir });
   const { config, tokenizer, tokenizerConfig } = loadModelFolderMetadata(modelDir);
   const seqLen = Math.min(options.seqLen ?? 256, config.max_position_embeddings);
-  const render = { tokenizer, tokenizerConfig, systemPrompt: options.systemPrompt, personaName: options.personaName, file: join(modelDir, 'tokenizer_config.json') };
+  const render = {
+    tokenizer,
+    tokenizerConfig,
+    systemPrompt: options.systemPrompt,
+    personaName: options.personaName,
+    file: join(modelDir, 'tokenizer_config.json'),
+  };
   const padId = tokenizer.padTokenId ?? tokenizer.eosTokenId;
   const weights = readLlamaWeights(modelDir, config);
   // One window per run: its loss is needed on its own (bootstrap), and batch 1 wastes no padding rows.

@@ -21,7 +21,12 @@ export interface StyleEvalOptions {
 /** A persona known only from monologues (speeches, transcripts) is asked to speak. */
 const OPEN_PROMPT = [{ speaker: 'Interviewer', text: 'Please, say a few words to us.' }];
 
-export async function evaluateStyle(engine: InferenceEngine, persona: Persona, samples: readonly TrainableSample[], options: StyleEvalOptions): Promise<StyleMetrics | undefined> {
+export async function evaluateStyle(
+  engine: InferenceEngine,
+  persona: Persona,
+  samples: readonly TrainableSample[],
+  options: StyleEvalOptions,
+): Promise<StyleMetrics | undefined> {
   const conversations = samples.filter((s) => s.context.length > 0);
   const count = options.prompts ?? 8;
   const prompts = conversations.length > 0 ? conversations.slice(0, count).map((s) => s.context) : samples.slice(0, count).map(() => OPEN_PROMPT);

@@ -12,7 +12,14 @@ import { SAFETENSORS_INDEX_FILE } from '../modelfmt/safetensors.js';
 export const CONFIG_FILE = 'config.json';
 export const SINGLE_WEIGHTS_FILE = 'model.safetensors';
 /** Read by the tokenizer, the chat template and generation; each is optional except tokenizer.json. */
-export const SIDE_FILES = ['generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'chat_template.jinja', 'chat_template.json'];
+export const SIDE_FILES = [
+  'generation_config.json',
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+  'chat_template.jinja',
+  'chat_template.json',
+];
 const REQUIRED_SIDE_FILES = ['tokenizer.json'];
 
 /** Shard file names of an index file's weight_map, in first-use order. */

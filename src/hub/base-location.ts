@@ -49,10 +49,14 @@ export function cachedSnapshotDir(config: Config, id: HubId, offline = false): s
   const dir = snapshotDirOf(config, id, offline);
   const missing = missingBaseFiles(dir);
   if (missing.length > 0) {
-    throw new PersonaError('model_not_found', `${formatHubId(id)} is only partly in the cache (${dir} lacks ${missing.join(', ')}): run ${pullAdvice(id, offline)} to finish it.`, {
-      repo: id.repo,
-      revision: id.revision,
-    });
+    throw new PersonaError(
+      'model_not_found',
+      `${formatHubId(id)} is only partly in the cache (${dir} lacks ${missing.join(', ')}): run ${pullAdvice(id, offline)} to finish it.`,
+      {
+        repo: id.repo,
+        revision: id.revision,
+      },
+    );
   }
   return dir;
 }
@@ -62,10 +66,14 @@ export function snapshotDirOf(config: Config, id: HubId, offline = false): strin
   const commit = readRef(config, id);
   const dir = commit ? snapshotDir(config, id.repo, commit) : undefined;
   if (!dir || !existsSync(dir)) {
-    throw new PersonaError('model_not_found', `${formatHubId(id)} is not in the Hugging Face cache (${repoFolder(config, id.repo)}): run ${pullAdvice(id, offline)} first.`, {
-      repo: id.repo,
-      revision: id.revision,
-    });
+    throw new PersonaError(
+      'model_not_found',
+      `${formatHubId(id)} is not in the Hugging Face cache (${repoFolder(config, id.repo)}): run ${pullAdvice(id, offline)} first.`,
+      {
+        repo: id.repo,
+        revision: id.revision,
+      },
+    );
   }
   return dir;
 }

@@ -87,7 +87,12 @@ function describeSnapshot(config: Config, repo: string, commit: string, refs: st
 
 function weightTensors(dir: string): { parameters: number; dtypes: Set<string> } {
   const index = join(dir, 'model.safetensors.index.json');
-  const files = weightFilesIn((name) => existsSync(join(dir, name)), () => readFileSync(index, 'utf8'), index) ?? [];
+  const files =
+    weightFilesIn(
+      (name) => existsSync(join(dir, name)),
+      () => readFileSync(index, 'utf8'),
+      index,
+    ) ?? [];
   let parameters = 0;
   const dtypes = new Set<string>();
   for (const file of files.filter((name) => name.endsWith('.safetensors'))) {

@@ -93,7 +93,11 @@ async function appendFrom(target: FileTarget, partial: string, offset: number, o
     },
   });
   try {
-    await pipeline(Readable.fromWeb(stream as import('node:stream/web').ReadableStream<Uint8Array>), counter, createWriteStream(partial, { flags: offset > 0 ? 'a' : 'w' }));
+    await pipeline(
+      Readable.fromWeb(stream as import('node:stream/web').ReadableStream<Uint8Array>),
+      counter,
+      createWriteStream(partial, { flags: offset > 0 ? 'a' : 'w' }),
+    );
   } catch (error) {
     if (written === 0) throw error;
     // Bytes that arrived before the drop are kept: the next attempt asks for the rest.

@@ -50,8 +50,14 @@ export async function listTopLevelFiles(access: HubAccess, id: HubId, commit: st
 
 /** The bytes of `file` from `offset` on (a Range request when offset > 0). */
 export async function openFileStream(access: HubAccess, id: HubId, commit: string, file: RepoFile, offset: number): Promise<ReadableStream<Uint8Array>> {
-  const blob = await hubCall(access, id, () => downloadFile({ ...access, repo: id.repo, path: file.path, revision: commit, xet: false, fetch: plainHttpFetch }), file.path);
-  if (!blob) throw new PersonaError('model_not_found', `${access.hubUrl}/${id.repo} has no file ${file.path} at commit ${commit}.`, { repo: id.repo, file: file.path });
+  const blob = await hubCall(
+    access,
+    id,
+    () => downloadFile({ ...access, repo: id.repo, path: file.path, revision: commit, xet: false, fetch: plainHttpFetch }),
+    file.path,
+  );
+  if (!blob)
+    throw new PersonaError('model_not_found', `${access.hubUrl}/${id.repo} has no file ${file.path} at commit ${commit}.`, { repo: id.repo, file: file.path });
   return (offset > 0 ? blob.slice(offset) : blob).stream() as ReadableStream<Uint8Array>;
 }
 
@@ -88,14 +94,29 @@ function explain(error: unknown, access: HubAccess, id: HubId, file?: string): u
     const status = error.statusCode;
     if (status === 401 || status === 403) {
       const fix = access.accessToken
-        ? 'the token in HF_TOKEN has no access: accept the model\'s terms on its Hub page with the account that owns the token, or use a token with read access'
-        : 'set HF_TOKEN (in .env or the environment) to an access token of an account that has accepted the model\'s terms';
-      return new PersonaError('hub_access_denied', `${access.hubUrl}/${id.repo} is gated or private (HTTP ${status}): ${fix}.`, { ...details, status }, { cause: error });
+        ? "the token in HF_TOKEN has no access: accept the model's terms on its Hub page with the account that owns the token, or use a token with read access"
+        : "set HF_TOKEN (in .env or the environment) to an access token of an account that has accepted the model's terms";
+      return new PersonaError(
+        'hub_access_denied',
+        `${access.hubUrl}/${id.repo} is gated or private (HTTP ${status}): ${fix}.`,
+        { ...details, status },
+        { cause: error },
+      );
     }
     if (status === 404) {
-      return new PersonaError('model_not_found', `${name} does not exist on ${access.hubUrl}${file ? ` (or has no ${file})` : ''}: check the id and the revision after @.`, { ...details, status }, { cause: error });
+      return new PersonaError(
+        'model_not_found',
+        `${name} does not exist on ${access.hubUrl}${file ? ` (or has no ${file})` : ''}: check the id and the revision after @.`,
+        { ...details, status },
+        { cause: error },
+      );
     }
-    return new PersonaError('hub_unreachable', `${access.hubUrl} answered HTTP ${status} for ${name}${file ? ` (${file})` : ''}; try again later.`, { ...details, status }, { cause: error });
+    return new PersonaError(
+      'hub_unreachable',
+      `${access.hubUrl} answered HTTP ${status} for ${name}${file ? ` (${file})` : ''}; try again later.`,
+      { ...details, status },
+      { cause: error },
+    );
   }
   if (error instanceof PersonaError) return error;
   const reason = (error as { cause?: { code?: string } })?.cause?.code ?? (error as Error)?.message ?? String(error);

@@ -26,9 +26,13 @@ export function parseHubId(text: string): HubId | undefined {
 export function requireHubId(text: string): HubId {
   const id = parseHubId(text);
   if (!id) {
-    throw new PersonaError('invalid_argument', `"${text}" is not a Hugging Face model id: write org/name or org/name@revision (e.g. HuggingFaceTB/SmolLM2-360M-Instruct).`, {
-      field: 'id',
-    });
+    throw new PersonaError(
+      'invalid_argument',
+      `"${text}" is not a Hugging Face model id: write org/name or org/name@revision (e.g. HuggingFaceTB/SmolLM2-360M-Instruct).`,
+      {
+        field: 'id',
+      },
+    );
   }
   return id;
 }

@@ -79,7 +79,11 @@ async function weightFiles(context: PullContext, listing: Map<string, RepoFile>)
   const indexFile = listing.get(SAFETENSORS_INDEX_FILE);
   if (indexFile && !listing.has(SINGLE_WEIGHTS_FILE)) await fetchIntoCache({ ...context, file: indexFile });
   const indexPath = join(snapshotDir(config, id.repo, commit), SAFETENSORS_INDEX_FILE);
-  const names = weightFilesIn((name) => listing.has(name), () => readFileSync(indexPath, 'utf8'), indexPath);
+  const names = weightFilesIn(
+    (name) => listing.has(name),
+    () => readFileSync(indexPath, 'utf8'),
+    indexPath,
+  );
   if (!names) {
     const present = [...listing.keys()].filter((name) => /\.(bin|pt|pth|gguf|onnx)$/.test(name));
     throw new PersonaError(
@@ -109,7 +113,11 @@ function checkArchitecture(bytes: Uint8Array, file: string): string {
 
 function requireFile(listing: Map<string, RepoFile>, name: string, access: HubAccess, id: HubId): RepoFile {
   const file = listing.get(name);
-  if (!file) throw new PersonaError('model_not_found', `${access.hubUrl}/${id.repo} has no ${name}: not a model repo this product can use.`, { repo: id.repo, file: name });
+  if (!file)
+    throw new PersonaError('model_not_found', `${access.hubUrl}/${id.repo} has no ${name}: not a model repo this product can use.`, {
+      repo: id.repo,
+      file: name,
+    });
   return file;
 }
 

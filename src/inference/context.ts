@@ -107,9 +107,13 @@ export function buildPrompt(model: PromptModel, persona: PersonaVoice, turns: Tu
 function truncatedNewest(turn: Turn, encode: (kept: Turn[]) => number[], budget: number, otherSpeakers: string[]): Prompt {
   const withTail = (chars: number) => encode([{ speaker: turn.speaker, text: ELLIPSIS + turn.text.slice(turn.text.length - chars) }]);
   if (withTail(0).length > budget) {
-    throw new PersonaError('invalid_argument', `The persona's system_prompt alone does not fit the model's context window (${budget} tokens after reserving the reply); shorten it.`, {
-      field: 'system_prompt',
-    });
+    throw new PersonaError(
+      'invalid_argument',
+      `The persona's system_prompt alone does not fit the model's context window (${budget} tokens after reserving the reply); shorten it.`,
+      {
+        field: 'system_prompt',
+      },
+    );
   }
   let low = 0;
   let high = turn.text.length;

@@ -80,7 +80,15 @@ export class InferenceEngine {
       const prompt = buildPrompt(model, persona, turns, params.max_new_tokens);
       const stopStrings = new StopStrings(params.stop, prompt.otherSpeakers);
       const result = await this.queueFor(`${persona.id}@${choice.version}`).run(
-        () => generate(model.session, prompt.ids, { params, tokenizer: model.tokenizer, eosTokenIds: model.eosTokenIds, stopStrings, signal: options.signal, onDelta: options.onDelta }),
+        () =>
+          generate(model.session, prompt.ids, {
+            params,
+            tokenizer: model.tokenizer,
+            eosTokenIds: model.eosTokenIds,
+            stopStrings,
+            signal: options.signal,
+            onDelta: options.onDelta,
+          }),
         options.signal,
       );
       return { ...result, model: choice, promptTokens: prompt.ids.length, turnsKept: prompt.turnsKept };
@@ -128,7 +136,10 @@ export class InferenceEngine {
       return { lease, choice };
     } catch (error) {
       if (!previous || previous.version === choice.version || !isPersonaError(error)) throw error;
-      this.log.error({ persona: persona.id, version: choice.version, code: error.code, err: error.message }, 'new model failed to load; keeping the previous one');
+      this.log.error(
+        { persona: persona.id, version: choice.version, code: error.code, err: error.message },
+        'new model failed to load; keeping the previous one',
+      );
       return { lease: await this.cache.acquire(persona.id, previous.version, this.loader(previous)), choice: previous };
     }
   }
@@ -151,4 +162,3 @@ export class InferenceEngine {
     return queue;
   }
 }
-

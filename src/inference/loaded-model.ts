@@ -51,7 +51,9 @@ export async function loadInferenceModel(dir: string, settings: SessionSettings,
     { layers: config.num_hidden_layers, kvHeads: config.num_key_value_heads, headDim: config.head_dim, vocabSize: config.vocab_size },
     settings,
   );
-  const eosTokenIds = [...new Set([...idList(generationConfig.eos_token_id), ...idList(config.eos_token_id), ...tokenizer.stopTokenIds, ...tokenizer.specialTokenIds])];
+  const eosTokenIds = [
+    ...new Set([...idList(generationConfig.eos_token_id), ...idList(config.eos_token_id), ...tokenizer.stopTokenIds, ...tokenizer.specialTokenIds]),
+  ];
   const modelMax = typeof tokenizerConfig.model_max_length === 'number' ? tokenizerConfig.model_max_length : Infinity;
   return {
     dir,

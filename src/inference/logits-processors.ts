@@ -126,7 +126,8 @@ export function minP(m: number): LogitsProcessor {
 export function buildLogitsProcessors(params: GenerationParams): LogitsProcessor[] {
   const list: LogitsProcessor[] = [];
   if (params.repetition_penalty !== 1) list.push(repetitionPenalty(params.repetition_penalty, params.repetition_penalty_window));
-  if (params.dry_multiplier > 0) list.push(dry({ multiplier: params.dry_multiplier, base: params.dry_base, allowedLength: params.dry_allowed_length, range: params.dry_range }));
+  if (params.dry_multiplier > 0)
+    list.push(dry({ multiplier: params.dry_multiplier, base: params.dry_base, allowedLength: params.dry_allowed_length, range: params.dry_range }));
   if (params.no_repeat_ngram_size > 0) list.push(noRepeatNgram(params.no_repeat_ngram_size));
   if (params.bad_words_ids.length > 0) list.push(badWords(params.bad_words_ids));
   if (params.temperature === 0) return list; // greedy: warpers do not change the argmax

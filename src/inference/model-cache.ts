@@ -39,7 +39,10 @@ export class ModelCache<M extends Disposable> {
 
   /** Current (non-retired) keys, most recently used last; for status pages and tests. */
   get keys(): string[] {
-    return [...this.entries.values()].filter((e) => !e.retired).sort((a, b) => a.lastUsed - b.lastUsed).map((e) => e.key);
+    return [...this.entries.values()]
+      .filter((e) => !e.retired)
+      .sort((a, b) => a.lastUsed - b.lastUsed)
+      .map((e) => e.key);
   }
 
   get residentBytes(): number {
@@ -110,7 +113,10 @@ export class ModelCache<M extends Disposable> {
     const idle = [...this.entries.values()].filter((e) => e !== keep && e.leases === 0).sort((a, b) => a.lastUsed - b.lastUsed);
     while (this.residentBytes > this.budgetBytes && idle.length > 0) this.retireEntry(idle.shift()!);
     if (this.residentBytes > this.budgetBytes) {
-      this.log.warn({ residentMb: Math.round(this.residentBytes / 2 ** 20), budgetMb: Math.round(this.budgetBytes / 2 ** 20) }, 'model cache over budget (models in use)');
+      this.log.warn(
+        { residentMb: Math.round(this.residentBytes / 2 ** 20), budgetMb: Math.round(this.budgetBytes / 2 ** 20) },
+        'model cache over budget (models in use)',
+      );
     }
   }
 

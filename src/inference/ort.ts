@@ -174,7 +174,12 @@ export class DecoderSession {
   }
 
   /** Loads and checks a decoder; any failure is `model_corrupt` naming `source`. */
-  static async load(model: string | Uint8Array, shape: DecoderShape, settings: SessionSettings, source = typeof model === 'string' ? model : 'model bytes'): Promise<DecoderSession> {
+  static async load(
+    model: string | Uint8Array,
+    shape: DecoderShape,
+    settings: SessionSettings,
+    source = typeof model === 'string' ? model : 'model bytes',
+  ): Promise<DecoderSession> {
     const plan = threadPlan(settings.threads, typeof model === 'string' ? fileSize(model) : model.byteLength);
     model = generatorModel(model); // our exports: num_logits_to_keep becomes an input
     const session = await createSession(model, plan.threads, source);
@@ -233,7 +238,11 @@ export class DecoderSession {
       ...(store ? store.feeds : this.emptyCache.tensors),
       input_ids: idsTensor(ids),
       attention_mask: mask,
-      position_ids: new ort.Tensor('int64', BigInt64Array.from(ids, (_, i) => BigInt(past + i)), [1, ids.length]),
+      position_ids: new ort.Tensor(
+        'int64',
+        BigInt64Array.from(ids, (_, i) => BigInt(past + i)),
+        [1, ids.length],
+      ),
     };
     if (this.keepsLogits) feeds.num_logits_to_keep = new ort.Tensor('int64', BigInt64Array.of(1n), []);
     const out = await this.run(feeds, this.appendFetches);
@@ -263,7 +272,8 @@ export class DecoderSession {
       for (const kind of KINDS) {
         const buffer = new Float32Array(kvHeads * capacity * headDim);
         const old = from?.buffers[b];
-        if (from && old) for (let h = 0; h < kvHeads; h++) buffer.set(old.subarray(h * from.capacity * headDim, (h * from.capacity + keep) * headDim), h * capacity * headDim);
+        if (from && old)
+          for (let h = 0; h < kvHeads; h++) buffer.set(old.subarray(h * from.capacity * headDim, (h * from.capacity + keep) * headDim), h * capacity * headDim);
         buffers[b++] = buffer;
         feeds[pastName(i, kind)] = new ort.Tensor('float32', buffer, [1, kvHeads, capacity, headDim]);
       }
@@ -277,7 +287,12 @@ export class DecoderSession {
   private async stepWithPresent(ids: readonly number[], cache: PresentCache): Promise<StepResult> {
     const total = cache.length + ids.length;
     const feeds: Record<string, ort.Tensor> = { ...cache.tensors, input_ids: idsTensor(ids), attention_mask: onesMask(total) };
-    if (this.hasPositionIds) feeds.position_ids = new ort.Tensor('int64', BigInt64Array.from(ids, (_, i) => BigInt(cache.length + i)), [1, ids.length]);
+    if (this.hasPositionIds)
+      feeds.position_ids = new ort.Tensor(
+        'int64',
+        BigInt64Array.from(ids, (_, i) => BigInt(cache.length + i)),
+        [1, ids.length],
+      );
     if (this.keepsLogits) feeds.num_logits_to_keep = new ort.Tensor('int64', BigInt64Array.of(1n), []);
     const out = await this.run(feeds);
     const tensors: Record<string, ort.Tensor> = {};
@@ -296,7 +311,12 @@ export class DecoderSession {
   /** All-position logits [seq, vocab] for a prompt (scoring and the train/inference agreement test). */
   async scoreAll(ids: readonly number[]): Promise<Float32Array> {
     const feeds: Record<string, ort.Tensor> = { ...this.emptyCache.tensors, input_ids: idsTensor(ids), attention_mask: onesMask(ids.length) };
-    if (this.hasPositionIds) feeds.position_ids = new ort.Tensor('int64', BigInt64Array.from(ids, (_, i) => BigInt(i)), [1, ids.length]);
+    if (this.hasPositionIds)
+      feeds.position_ids = new ort.Tensor(
+        'int64',
+        BigInt64Array.from(ids, (_, i) => BigInt(i)),
+        [1, ids.length],
+      );
     if (this.keepsLogits) feeds.num_logits_to_keep = new ort.Tensor('int64', BigInt64Array.of(0n), []);
     const out = await this.session.run(feeds, ['logits']);
     return out.logits.data as Float32Array;
@@ -349,7 +369,12 @@ async function createSession(model: string | Uint8Array, threads: number, source
       return typeof model === 'string' ? ort.InferenceSession.create(model, withProviders) : ort.InferenceSession.create(model, withProviders);
     });
   } catch (error) {
-    throw new PersonaError('model_corrupt', `${source}: ONNX Runtime could not load the model (${(error as Error).message.split('\n')[0]}).`, { file: source }, { cause: error });
+    throw new PersonaError(
+      'model_corrupt',
+      `${source}: ONNX Runtime could not load the model (${(error as Error).message.split('\n')[0]}).`,
+      { file: source },
+      { cause: error },
+    );
   }
 }
 
@@ -387,6 +412,7 @@ function describeMismatch(session: ort.InferenceSession, shape: DecoderShape): s
   }
   const logits = session.outputMetadata.find((m) => m.name === 'logits');
   const vocab = logits?.isTensor ? logits.shape.at(-1) : undefined;
-  if (typeof vocab === 'number' && vocab !== shape.vocabSize) return `logits have ${vocab} entries per token but config.json's vocab_size is ${shape.vocabSize}`;
+  if (typeof vocab === 'number' && vocab !== shape.vocabSize)
+    return `logits have ${vocab} entries per token but config.json's vocab_size is ${shape.vocabSize}`;
   return undefined;
 }

@@ -32,7 +32,10 @@ function escapeRegex(text: string): string {
 function compileBlockList(phrases: string[]): RegExp | null {
   const cached = blockCache.get(phrases);
   if (cached !== undefined) return cached;
-  const parts = phrases.map((p) => p.normalize('NFKC').trim()).filter(Boolean).map(escapeRegex);
+  const parts = phrases
+    .map((p) => p.normalize('NFKC').trim())
+    .filter(Boolean)
+    .map(escapeRegex);
   const block = parts.length ? new RegExp(`(?<![\\p{L}\\p{N}])(?:${parts.join('|')})(?![\\p{L}\\p{N}])`, 'iu') : null;
   blockCache.set(phrases, block);
   return block;

@@ -50,7 +50,10 @@ function lineShapes(lines: string[]): { timestamped: number; labelled: number; n
 export function detectFormat(path: string, head: Uint8Array): FormatId | null {
   const ext = extname(path).toLowerCase();
   if (isZip(head)) return ext === '.zip' ? 'slack' : null;
-  const start = headDecoder.decode(head.subarray(0, HEAD_BYTES)).replace(/^\ufeff/, '').trimStart();
+  const start = headDecoder
+    .decode(head.subarray(0, HEAD_BYTES))
+    .replace(/^\ufeff/, '')
+    .trimStart();
   if (!start) return null;
   if (ext === '.srt' || SRT_START.test(start)) return 'srt';
   if (ext === '.vtt' || /^WEBVTT\b/.test(start)) return 'vtt';
@@ -58,7 +61,10 @@ export function detectFormat(path: string, head: Uint8Array): FormatId | null {
     const json = detectJson(start);
     if (json || ext === '.json' || ext === '.jsonl') return json;
   }
-  const lines = start.split(/\r?\n/, 400).filter((line) => line.trim()).slice(0, 200);
+  const lines = start
+    .split(/\r?\n/, 400)
+    .filter((line) => line.trim())
+    .slice(0, 200);
   const shape = lineShapes(lines);
   // Scripts first: `0:04 ADA: text` is a timestamped script, not a monologue transcript.
   if (shape.labelled >= 2 && shape.labelled >= lines.length * 0.5 && (shape.names.size >= 2 || shape.labelled >= lines.length * 0.8)) return 'script';

@@ -131,7 +131,10 @@ export async function parseSource(path: string, options: ParseOptions = {}): Pro
     const normalised = decoded.utf16 || hasCr;
     format ??= detectFormat(path, normalised ? new TextEncoder().encode(text.slice(0, HEAD_BYTES)) : bytes.subarray(0, HEAD_BYTES));
     if (!format) {
-      throw inputError('input_unsupported', 'unknown format (expected a transcript, SRT/WebVTT subtitles, text, Markdown, a script, a Discord/Slack export, OpenAI JSONL or ShareGPT JSON)');
+      throw inputError(
+        'input_unsupported',
+        'unknown format (expected a transcript, SRT/WebVTT subtitles, text, Markdown, a script, a Discord/Slack export, OpenAI JSONL or ShareGPT JSON)',
+      );
     }
     return parseText(text, format, path, options.isVoice);
   } catch (error) {

@@ -38,7 +38,8 @@ const LONG_PART = /[A-Za-z0-9_+=/-]{24,4096}/g;
 const AWS_SECRET = /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])/g;
 const PRIVATE_KEY_BEGIN = /-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----/g;
 const PRIVATE_KEY_END = /-----END [A-Z ]{0,40}PRIVATE KEY-----/g;
-const WEBHOOK = /https:\/\/(?:hooks\.slack\.com\/services\/[A-Za-z0-9/_-]{1,512}|(?:canary\.|ptb\.)?discord(?:app)?\.com\/api\/webhooks\/\d{1,30}\/[\w-]{1,512})/g;
+const WEBHOOK =
+  /https:\/\/(?:hooks\.slack\.com\/services\/[A-Za-z0-9/_-]{1,512}|(?:canary\.|ptb\.)?discord(?:app)?\.com\/api\/webhooks\/\d{1,30}\/[\w-]{1,512})/g;
 // Bounded like RFC 5321 (64-character local part, 63-character labels) so a long blob stays
 // linear; letters and digits of any script (RFC 6531: `mära@exämple.de`).
 const EMAIL = /(?<![\p{L}\p{N}._%+-])[\p{L}\p{N}._%+-]{1,64}@[\p{L}\p{N}-]{1,63}(?:\.[\p{L}\p{N}-]{1,63}){0,8}\.\p{L}{2,24}(?![\p{L}\p{N}_])/gu;

@@ -108,7 +108,15 @@ function addCounts(into: Record<string, number>, from: Record<string, number>): 
   for (const kind in from) into[kind] = (into[kind] ?? 0) + from[kind];
 }
 
-function makeDraft(persona: Persona, source: SampleSource, kind: SampleKind, context: ContextTurn[], text: string, speaker: string, redactions: Record<string, number>): SampleDraft {
+function makeDraft(
+  persona: Persona,
+  source: SampleSource,
+  kind: SampleKind,
+  context: ContextTurn[],
+  text: string,
+  speaker: string,
+  redactions: Record<string, number>,
+): SampleDraft {
   const last = context[context.length - 1];
   return {
     id: sampleId(persona.id, source.ref, source.position),
@@ -127,7 +135,14 @@ function makeDraft(persona: Persona, source: SampleSource, kind: SampleKind, con
  * Earlier turns for the target at `index`, oldest first: at most `max`, stopping at a
  * silence longer than `silenceMs` and at a turn that cleaning refuses (blocked, too long).
  */
-function contextWindow(turns: Turn[], index: number, max: number, silenceMs: number, clean: (i: number) => CleanResult, redactions: Record<string, number>): ContextTurn[] {
+function contextWindow(
+  turns: Turn[],
+  index: number,
+  max: number,
+  silenceMs: number,
+  clean: (i: number) => CleanResult,
+  redactions: Record<string, number>,
+): ContextTurn[] {
   const context: ContextTurn[] = [];
   for (let j = index - 1; j >= 0 && context.length < max; j--) {
     const later = turns[j + 1];
@@ -181,7 +196,12 @@ export function buildSamples(persona: Persona, conversation: Message[], source: 
 }
 
 /** Monologue samples: each passage cleaned, then split near ~1,000 characters on sentence boundaries. */
-export function buildMonologueSamples(persona: Persona, passages: Message[], source: Pick<SampleSource, 'type' | 'ref'>, options: BuildOptions = {}): SampleDraft[] {
+export function buildMonologueSamples(
+  persona: Persona,
+  passages: Message[],
+  source: Pick<SampleSource, 'type' | 'ref'>,
+  options: BuildOptions = {},
+): SampleDraft[] {
   const rules = options.rules ?? cleanRules(persona);
   const wholeRules: CleanRules = { ...rules, minChars: 0, maxChars: Number.POSITIVE_INFINITY };
   const stats = options.stats;
@@ -217,7 +237,13 @@ const matchers = new WeakMap<Persona, (message: Message) => boolean>();
  * the messages before it, cleaned and redacted. Returns `{ dropped: reason }` when it is
  * not a sample: from a bot, not one of the persona's voices, or refused by cleaning.
  */
-export function draftFromChat(persona: Persona, target: Message, context: Message[], source: SampleSource, names: Partial<NameMaps> = {}): SampleDraft | { dropped: string } {
+export function draftFromChat(
+  persona: Persona,
+  target: Message,
+  context: Message[],
+  source: SampleSource,
+  names: Partial<NameMaps> = {},
+): SampleDraft | { dropped: string } {
   if (target.isBot) return { dropped: 'bot' };
   let isVoice = matchers.get(persona);
   if (!isVoice) matchers.set(persona, (isVoice = voiceMatcher(persona)));
@@ -228,7 +254,15 @@ export function draftFromChat(persona: Persona, target: Message, context: Messag
 
   const { context_turns, merge_gap_seconds, silence_gap_seconds } = persona.dataset;
   const turns = mergeTurns(context, isVoice, merge_gap_seconds * 1000, persona.name);
-  turns.push({ speaker: target.speaker, text: target.text, start: target.timestamp, end: target.timestamp, position: target.position, target: true, persona: true });
+  turns.push({
+    speaker: target.speaker,
+    text: target.text,
+    start: target.timestamp,
+    end: target.timestamp,
+    position: target.position,
+    target: true,
+    persona: true,
+  });
   const redactions: Record<string, number> = { ...cleaned.redactions };
   const window = contextWindow(turns, turns.length - 1, context_turns, silence_gap_seconds * 1000, (i) => cleanText(turns[i].text, rules), redactions);
   return makeDraft(persona, source, window.length ? 'conversation' : 'monologue', window, cleaned.text, target.speaker, redactions);

@@ -75,7 +75,12 @@ export function renderChat(config: TokenizerConfig, messages: ChatMessage[], opt
       unk_token: tokenString(config.unk_token) ?? '',
     });
   } catch (error) {
-    throw new PersonaError('template_error', `${file}: chat_template failed to render: ${(error as Error).message}`, { file, field: 'chat_template' }, { cause: error });
+    throw new PersonaError(
+      'template_error',
+      `${file}: chat_template failed to render: ${(error as Error).message}`,
+      { file, field: 'chat_template' },
+      { cause: error },
+    );
   }
 }
 
@@ -105,7 +110,10 @@ export function renderTrainingSegments(
     let start = full.startsWith(prompt) && prompt.length >= cursor ? full.indexOf(content, prompt.length) : -1;
     if (start < 0) start = full.indexOf(content, cursor);
     if (start < 0) {
-      throw new PersonaError('template_error', `${file}: chat_template drops or rewrites message ${i}'s content, so its turn cannot be located for training.`, { file, field: 'chat_template' });
+      throw new PersonaError('template_error', `${file}: chat_template drops or rewrites message ${i}'s content, so its turn cannot be located for training.`, {
+        file,
+        field: 'chat_template',
+      });
     }
     let end = start + content.length;
     const after = full.slice(end);

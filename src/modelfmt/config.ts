@@ -51,7 +51,10 @@ export const llamaConfigSchema = z
     attn_logit_softcapping: nullableNumber,
     final_logit_softcapping: nullableNumber,
     bos_token_id: z.number().int().nullable().optional(),
-    eos_token_id: z.union([z.number().int(), z.array(z.number().int())]).nullable().optional(),
+    eos_token_id: z
+      .union([z.number().int(), z.array(z.number().int())])
+      .nullable()
+      .optional(),
     pad_token_id: z.number().int().nullable().optional(),
     torch_dtype: z.string().optional(),
   })
@@ -110,7 +113,12 @@ export function parseLlamaConfig(json: unknown, file = 'config.json'): LlamaConf
   if (!activation.allowed.includes(act)) {
     throw unsupported(file, activation.field, `${activation.field} "${act}" is not supported for ${family} (supported: ${activation.allowed.join(', ')}).`);
   }
-  if (raw.use_bidirectional_attention === true) throw unsupported(file, 'use_bidirectional_attention', `use_bidirectional_attention is set: an encoder (e.g. EmbeddingGemma), not a causal language model.`);
+  if (raw.use_bidirectional_attention === true)
+    throw unsupported(
+      file,
+      'use_bidirectional_attention',
+      `use_bidirectional_attention is set: an encoder (e.g. EmbeddingGemma), not a causal language model.`,
+    );
   if (raw.mlp_bias && family !== 'llama') throw unsupported(file, 'mlp_bias', `mlp_bias is only supported for model_type llama.`);
   const scaling = raw.rope_scaling;
   if (scaling) {
@@ -147,7 +155,8 @@ function fromRopeParameters(given: Record<string, unknown>, file: string): Recor
   if (out.rope_theta === undefined && theta !== undefined) out.rope_theta = theta;
   if (out.rope_scaling === undefined && (scaling.rope_type ?? 'default') !== 'default') out.rope_scaling = scaling;
   if (sliding) {
-    if ((sliding.rope_type ?? 'default') !== 'default') throw unsupported(file, 'rope_parameters.sliding_attention', `rope_parameters.sliding_attention must use rope_type "default".`);
+    if ((sliding.rope_type ?? 'default') !== 'default')
+      throw unsupported(file, 'rope_parameters.sliding_attention', `rope_parameters.sliding_attention must use rope_type "default".`);
     if (out.rope_local_base_freq === undefined && sliding.rope_theta !== undefined) out.rope_local_base_freq = sliding.rope_theta;
   }
   return out;

@@ -47,7 +47,8 @@ export function readAdapter(dir: string, baseConfig?: LlamaConfig): LoadedAdapte
   } catch (error) {
     throw new PersonaError('model_corrupt', `${file}: not valid JSON (${(error as Error).message}).`, { file });
   }
-  if (!Number.isInteger(config.r) || config.r <= 0) throw new PersonaError('model_corrupt', `${file}: field "r" must be a positive integer.`, { file, field: 'r' });
+  if (!Number.isInteger(config.r) || config.r <= 0)
+    throw new PersonaError('model_corrupt', `${file}: field "r" must be a positive integer.`, { file, field: 'r' });
   const baseDir = resolveBase(dir, config.base_model_name_or_path, file);
   const weightsFile = join(dir, 'adapter_model.safetensors');
   if (!existsSync(weightsFile)) throw new PersonaError('model_corrupt', `${weightsFile} is missing from the adapter folder.`, { file: weightsFile });
@@ -61,10 +62,14 @@ export function readAdapter(dir: string, baseConfig?: LlamaConfig): LoadedAdapte
     if (baseShapes) {
       const expected = match[2] === 'A' ? [config.r, target?.[1]] : [target?.[0], config.r];
       if (!target || tensor.shape.join(',') !== expected.join(',')) {
-        throw new PersonaError('model_corrupt', `${weightsFile}: tensor "${name}" has shape [${tensor.shape.join(', ')}], which does not fit the base model (expected [${expected.join(', ')}]).`, {
-          file: weightsFile,
-          tensor: name,
-        });
+        throw new PersonaError(
+          'model_corrupt',
+          `${weightsFile}: tensor "${name}" has shape [${tensor.shape.join(', ')}], which does not fit the base model (expected [${expected.join(', ')}]).`,
+          {
+            file: weightsFile,
+            tensor: name,
+          },
+        );
       }
     }
     weights.set(name, tensor.data);

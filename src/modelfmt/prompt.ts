@@ -70,7 +70,9 @@ export function personaMessages(config: TokenizerConfig, input: PersonaPromptInp
   if (templateShowsNames(config, file)) {
     for (const turn of input.context) {
       const text = neutralizeControlTokens(turn.text);
-      messages.push(turn.own ? { role: 'assistant', name: personaName, content: text } : { role: 'user', name: neutralizeControlTokens(turn.speaker), content: text });
+      messages.push(
+        turn.own ? { role: 'assistant', name: personaName, content: text } : { role: 'user', name: neutralizeControlTokens(turn.speaker), content: text },
+      );
     }
     return messages;
   }
@@ -88,7 +90,12 @@ export function personaMessages(config: TokenizerConfig, input: PersonaPromptInp
 
 /** What serving encodes: the prompt that opens the persona's turn. */
 export function renderPersonaPrompt(config: TokenizerConfig, input: PersonaPromptInput, file?: string): string {
-  return renderChat(config, personaMessages(config, input, file), { addGenerationPrompt: true, generationName: neutralizeControlTokens(input.personaName) }, file);
+  return renderChat(
+    config,
+    personaMessages(config, input, file),
+    { addGenerationPrompt: true, generationName: neutralizeControlTokens(input.personaName) },
+    file,
+  );
 }
 
 /**
@@ -103,16 +110,23 @@ export function renderPersonaTurn(config: TokenizerConfig, input: PersonaPromptI
   if (templateShowsNames(config, file)) reply.name = neutralizeControlTokens(input.personaName);
   const full = renderChat(config, [...messages, reply], { addGenerationPrompt: false }, file);
   if (!full.startsWith(prompt) || !full.startsWith(content, prompt.length)) {
-    throw new PersonaError('template_error', `${file}: chat_template does not write a reply right after its generation prompt, so training and serving would see different prompts.`, {
-      file,
-      field: 'chat_template',
-    });
+    throw new PersonaError(
+      'template_error',
+      `${file}: chat_template does not write a reply right after its generation prompt, so training and serving would see different prompts.`,
+      {
+        file,
+        field: 'chat_template',
+      },
+    );
   }
   const after = full.slice(prompt.length + content.length);
   const markers = [tokenString(config.eos_token), ...END_OF_TURN_MARKERS].filter((m): m is string => !!m);
   const end = markers.find((m) => after.startsWith(m));
   if (end === undefined) {
-    throw new PersonaError('template_error', `${file}: chat_template closes a reply with none of the known end-of-turn tokens (${markers.join(', ')}).`, { file, field: 'chat_template' });
+    throw new PersonaError('template_error', `${file}: chat_template closes a reply with none of the known end-of-turn tokens (${markers.join(', ')}).`, {
+      file,
+      field: 'chat_template',
+    });
   }
   return { prompt, target: content, end };
 }

@@ -186,7 +186,9 @@ export function encodeSafetensors(tensors: Map<string, TensorToWrite>, options: 
     const { shape, data } = tensors.get(name)!;
     const elements = shape.reduce((a, b) => a * b, 1);
     if (elements !== data.length) {
-      throw new PersonaError('invalid_argument', `tensor "${name}": shape [${shape.join(', ')}] has ${elements} elements but data has ${data.length}.`, { tensor: name });
+      throw new PersonaError('invalid_argument', `tensor "${name}": shape [${shape.join(', ')}] has ${elements} elements but data has ${data.length}.`, {
+        tensor: name,
+      });
     }
     header[name] = { dtype: options.dtype, shape, data_offsets: [offset, offset + elements * bytesPer] };
     offset += elements * bytesPer;

@@ -38,7 +38,10 @@ function readJson(file: string): Record<string, unknown> {
 
 export function readTokenizerFiles(modelDir: string): { tokenizerJson: Record<string, unknown>; tokenizerConfig: TokenizerConfig } {
   const tokenizerConfig = readJson(join(modelDir, 'tokenizer_config.json'));
-  return { tokenizerJson: readJson(join(modelDir, 'tokenizer.json')), tokenizerConfig: { ...tokenizerConfig, chat_template: tokenizerConfig.chat_template ?? readTemplateFile(modelDir) } };
+  return {
+    tokenizerJson: readJson(join(modelDir, 'tokenizer.json')),
+    tokenizerConfig: { ...tokenizerConfig, chat_template: tokenizerConfig.chat_template ?? readTemplateFile(modelDir) },
+  };
 }
 
 /** Recent transformers versions save the chat template beside tokenizer_config.json instead of inside it. */
@@ -63,7 +66,10 @@ export function createTokenizer(tokenizerJson: Record<string, unknown>, tokenize
   const eosName = tokenString(tokenizerConfig.eos_token);
   const eosTokenId = eosName === undefined ? undefined : hf.token_to_id(eosName);
   if (eosTokenId === undefined) {
-    throw new PersonaError('tokenizer_mismatch', `${file}: eos_token "${eosName}" of tokenizer_config.json is not in the vocabulary.`, { file, field: 'eos_token' });
+    throw new PersonaError('tokenizer_mismatch', `${file}: eos_token "${eosName}" of tokenizer_config.json is not in the vocabulary.`, {
+      file,
+      field: 'eos_token',
+    });
   }
   const padName = tokenString(tokenizerConfig.pad_token);
   const specialTokenIds = [...hf.get_added_tokens_decoder()].filter(([, t]) => t.special).map(([id]) => id);

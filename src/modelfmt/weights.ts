@@ -19,14 +19,19 @@ export function weightsFile(dir: string): string {
 
 export function readLlamaWeights(dir: string, config: LlamaConfig): Map<string, Float32Array> {
   const file = weightsFile(dir);
-  if (!existsSync(file)) throw new PersonaError('model_corrupt', `${file} is missing: the model folder has no weights (model.safetensors or ${SAFETENSORS_INDEX_FILE}).`, { file });
+  if (!existsSync(file))
+    throw new PersonaError('model_corrupt', `${file} is missing: the model folder has no weights (model.safetensors or ${SAFETENSORS_INDEX_FILE}).`, { file });
   const tensors = readSafetensors(file);
   const weights = new Map<string, Float32Array>();
   for (const [name, shape] of llamaParameterShapes(config)) {
     const tensor = tensors.get(name);
     if (!tensor) throw new PersonaError('model_corrupt', `${file}: tensor "${name}" is missing (config.json implies it).`, { file, tensor: name });
     if (tensor.shape.join(',') !== shape.join(',')) {
-      throw new PersonaError('model_corrupt', `${file}: tensor "${name}" has shape [${tensor.shape.join(', ')}] but config.json implies [${shape.join(', ')}].`, { file, tensor: name });
+      throw new PersonaError(
+        'model_corrupt',
+        `${file}: tensor "${name}" has shape [${tensor.shape.join(', ')}] but config.json implies [${shape.join(', ')}].`,
+        { file, tensor: name },
+      );
     }
     weights.set(name, tensor.data);
   }

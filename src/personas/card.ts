@@ -85,13 +85,15 @@ export function readCardFile(file: string): CardFile {
 export function readCardBytes(bytes: Uint8Array, file: string): CardFile {
   const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const isPng = data.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
-  if (!isPng && extname(file).toLowerCase() === '.png') throw new PersonaError('input_malformed', `${file} is not a PNG image (wrong file signature).`, { file });
+  if (!isPng && extname(file).toLowerCase() === '.png')
+    throw new PersonaError('input_malformed', `${file} is not a PNG image (wrong file signature).`, { file });
   if (isPng) {
     const chunks = readCardChunks(data, file);
     // A V3 card may carry a V2 copy for older apps; the spec says to read the V3 one.
     const chunk: CardChunk = chunks.ccv3 !== undefined ? 'ccv3' : 'chara';
     const text = chunks[chunk];
-    if (text === undefined) throw new PersonaError('input_unsupported', `${file} holds no character card: the PNG has no "chara" (V2) or "ccv3" (V3) tEXt chunk.`, { file });
+    if (text === undefined)
+      throw new PersonaError('input_unsupported', `${file} holds no character card: the PNG has no "chara" (V2) or "ccv3" (V3) tEXt chunk.`, { file });
     return { ...parseCard(parseJson(text, `${file} (${chunk} chunk)`), file), avatar: data };
   }
   return parseCard(parseJson(data.toString('utf8'), file), file);

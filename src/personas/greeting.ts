@@ -33,7 +33,10 @@ export function greetingsOf(persona: Pick<Persona, 'name' | 'greeting' | 'altern
  * The greeting to show when a conversation starts (studio chat, a new Discord conversation):
  * `greeting`, or with an `rng` one of all greetings at random; undefined when there is none.
  */
-export function pickGreeting(persona: Pick<Persona, 'name' | 'greeting' | 'alternate_greetings'>, options: { user?: string; rng?: Rng } = {}): string | undefined {
+export function pickGreeting(
+  persona: Pick<Persona, 'name' | 'greeting' | 'alternate_greetings'>,
+  options: { user?: string; rng?: Rng } = {},
+): string | undefined {
   const all = greetingsOf(persona, options.user);
   if (all.length === 0) return undefined;
   return options.rng ? all[options.rng.int(all.length)] : all[0];
@@ -83,5 +86,7 @@ export function parseExampleDialogues(text: string, speakers: Speakers): Example
  */
 export function exampleTurns(persona: { name: string; example_dialogues?: string }, user?: string): Array<{ speaker: string; text: string }> {
   if (!persona.example_dialogues?.trim()) return [];
-  return parseExampleDialogues(persona.example_dialogues, { char: persona.name, user }).flat().map(({ speaker, text }) => ({ speaker, text }));
+  return parseExampleDialogues(persona.example_dialogues, { char: persona.name, user })
+    .flat()
+    .map(({ speaker, text }) => ({ speaker, text }));
 }

@@ -78,7 +78,8 @@ export function readPersonaDir(personasDir: string): { personas: Persona[]; brok
     try {
       personas.push(loadPersona(personasDir, id));
     } catch (error) {
-      const reason = error instanceof PersonaError ? error : new PersonaError('persona_invalid', `${file}: ${(error as Error).message}`, { file }, { cause: error });
+      const reason =
+        error instanceof PersonaError ? error : new PersonaError('persona_invalid', `${file}: ${(error as Error).message}`, { file }, { cause: error });
       broken.push({ id, file, error: reason });
     }
   }

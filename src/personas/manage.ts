@@ -15,10 +15,15 @@ import { PERSONA_ID, type Persona, type PersonaInput } from './schema.js';
 /** Refuses an id that is malformed or already taken, naming the field and the file in the way. */
 export function requireNewId(personasDir: string, id: string, field = 'id'): void {
   if (!PERSONA_ID.test(id)) {
-    throw new PersonaError('invalid_argument', `Field "${field}": "${id}" is not a valid persona id (lower-case letters, digits and dashes, starting with a letter or digit).`, { field, id });
+    throw new PersonaError(
+      'invalid_argument',
+      `Field "${field}": "${id}" is not a valid persona id (lower-case letters, digits and dashes, starting with a letter or digit).`,
+      { field, id },
+    );
   }
   const file = personaPath(personasDir, id);
-  if (existsSync(file)) throw new PersonaError('invalid_argument', `Field "${field}": a persona "${id}" already exists (${file}); choose another id.`, { field, id, file });
+  if (existsSync(file))
+    throw new PersonaError('invalid_argument', `Field "${field}": a persona "${id}" already exists (${file}); choose another id.`, { field, id, file });
 }
 
 /** The avatar image's path, when the persona has one beside its file. */

@@ -30,7 +30,11 @@ const scheduleSchema = z
       .superRefine((expression, context) => {
         if (expression === undefined) return;
         const result = cron.validateDetailed(expression);
-        if (!result.valid) context.addIssue({ code: 'custom', message: `"${expression}" is not a valid cron expression (${result.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}); e.g. "0 3 * * *" is every day at 03:00` });
+        if (!result.valid)
+          context.addIssue({
+            code: 'custom',
+            message: `"${expression}" is not a valid cron expression (${result.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}); e.g. "0 3 * * *" is every day at 03:00`,
+          });
       }),
     timezone: z
       .string()
@@ -105,7 +109,10 @@ export const personaSchema = z
     system_prompt: z.string().default(''),
     avatar_url: z.string().url().optional(),
     /** Image file beside the persona file (e.g. `ada.png`, written by `persona import card.png`). */
-    avatar: z.string().regex(/^[\w.-]+\.(png|jpe?g|webp|gif)$/i, 'an image file name in the personas folder, e.g. ada.png').optional(),
+    avatar: z
+      .string()
+      .regex(/^[\w.-]+\.(png|jpe?g|webp|gif)$/i, 'an image file name in the personas folder, e.g. ada.png')
+      .optional(),
     /** Shown when a conversation starts (studio, Discord): `greeting`, or one of the alternates (pickGreeting). */
     greeting: z.string().optional(),
     alternate_greetings: z.array(z.string()).default([]),

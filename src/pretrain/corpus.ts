@@ -43,7 +43,11 @@ function brownDocuments(): CorpusDocument[] {
     documents.push({ id: `brown/${text.id}`, source: 'brown', text: text.paragraphs.map(paragraphText).join('\n\n') });
     if (!FICTION_CATEGORIES.has(text.category)) continue;
     extractDialogues(text).forEach((turns, i) => {
-      documents.push({ id: `brown-dialogue/${text.id}/${i}`, source: 'brown-dialogue', text: renderChat(chatConfig, dialogueMessages(turns), { addGenerationPrompt: false }) });
+      documents.push({
+        id: `brown-dialogue/${text.id}/${i}`,
+        source: 'brown-dialogue',
+        text: renderChat(chatConfig, dialogueMessages(turns), { addGenerationPrompt: false }),
+      });
     });
   }
   return documents;
@@ -90,7 +94,14 @@ function wordnetDocuments(): CorpusDocument[] {
   const qa = entries.filter((_, i) => i % 4 === 0);
   const documents: CorpusDocument[] = [];
   for (let i = 0; i < plain.length; i += WORDNET_ENTRIES_PER_DOCUMENT) {
-    documents.push({ id: `wordnet/${i}`, source: 'wordnet', text: plain.slice(i, i + WORDNET_ENTRIES_PER_DOCUMENT).map(glossLine).join('\n') });
+    documents.push({
+      id: `wordnet/${i}`,
+      source: 'wordnet',
+      text: plain
+        .slice(i, i + WORDNET_ENTRIES_PER_DOCUMENT)
+        .map(glossLine)
+        .join('\n'),
+    });
   }
   for (let i = 0; i < qa.length; i += QA_TURNS_PER_CONVERSATION) {
     const messages = qa.slice(i, i + QA_TURNS_PER_CONVERSATION).flatMap(qaMessages);

@@ -13,7 +13,10 @@ const MIN_WORDS = 8;
 function sentenceKeys(text: string): string[] {
   const keys: string[] = [];
   for (const sentence of text.split(/(?<=[.!?;:])\s+|\n+/)) {
-    const key = sentence.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
+    const key = sentence
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, ' ')
+      .trim();
     if (key.split(' ').length >= MIN_WORDS) keys.push(key);
   }
   return keys;

@@ -14,7 +14,15 @@ export interface ModelCardInput {
   parameters: number;
   config: Record<string, unknown>;
   recipe: Record<string, unknown>;
-  corpus: { documents: number; words: number; tokens: number; heldOutDocuments: number; heldOutTokens: number; bySource: Record<string, number>; decontaminated: string[] };
+  corpus: {
+    documents: number;
+    words: number;
+    tokens: number;
+    heldOutDocuments: number;
+    heldOutTokens: number;
+    bySource: Record<string, number>;
+    decontaminated: string[];
+  };
   steps: number;
   tokensSeen: number;
   hours: number;
@@ -29,7 +37,9 @@ const fmt = (n: number) => n.toLocaleString('en-US');
 export function renderModelCard(input: ModelCardInput): string {
   const c = input.config;
   const curveRows = input.curve.map((p) => `| ${p.step} | ${p.trainLoss.toFixed(3)} | ${p.validationLoss === undefined ? '' : p.validationLoss.toFixed(3)} |`);
-  const sources = Object.entries(input.corpus.bySource).map(([source, words]) => `${source}: ${fmt(words)} words`).join('; ');
+  const sources = Object.entries(input.corpus.bySource)
+    .map(([source, words]) => `${source}: ${fmt(words)} words`)
+    .join('; ');
   return `${DEMO_BASE_CARD_TITLE} (${(input.parameters / 1e6).toFixed(1)}M parameters)
 
 A tiny Llama-architecture language model pretrained from scratch by this project's

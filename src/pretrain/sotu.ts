@@ -24,7 +24,10 @@ export function sotuDataDir(): string {
 function parseFileName(file: string): { year: number; president: string } | null {
   const match = /^(\d{4})_(.+)_[a-z]+\.txt$/.exec(file);
   if (!match) return null;
-  const president = match[2].split('_').map((w) => w[0].toUpperCase() + w.slice(1)).join(' ');
+  const president = match[2]
+    .split('_')
+    .map((w) => w[0].toUpperCase() + w.slice(1))
+    .join(' ');
   return { year: Number(match[1]), president };
 }
 

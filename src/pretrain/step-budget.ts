@@ -33,7 +33,12 @@ export async function timeSteps(model: StepModel, params: Params, batch: TokenBa
 export async function stepPlan(file: string, hours: number, tokensPerStep: number, resume: boolean, measure: () => Promise<number>): Promise<StepPlan> {
   if (resume && existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as StepPlan;
   const secondsPerStep = await measure();
-  const plan = { steps: Math.max(1, Math.floor((hours * 3600 * (1 - OVERHEAD)) / secondsPerStep)), secondsPerStep, tokensPerSecond: tokensPerStep / secondsPerStep, hours };
+  const plan = {
+    steps: Math.max(1, Math.floor((hours * 3600 * (1 - OVERHEAD)) / secondsPerStep)),
+    secondsPerStep,
+    tokensPerSecond: tokensPerStep / secondsPerStep,
+    hours,
+  };
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(plan, null, 2)}\n`);
   return plan;

@@ -29,8 +29,14 @@ export function parseWordnetLine(line: string, pos: WordnetEntry['pos']): Wordne
   const words: string[] = [];
   for (let i = 0; i < count; i++) words.push(fields[4 + 2 * i].replace(/\(.*\)$/, '').replace(/_/g, ' '));
   const parts = gloss.split(/;\s*/);
-  const definition = parts.filter((p) => !p.startsWith('"')).join('; ').trim();
-  const examples = parts.filter((p) => p.startsWith('"')).map((p) => p.replace(/^"|"$/g, '').trim()).filter(Boolean);
+  const definition = parts
+    .filter((p) => !p.startsWith('"'))
+    .join('; ')
+    .trim();
+  const examples = parts
+    .filter((p) => p.startsWith('"'))
+    .map((p) => p.replace(/^"|"$/g, '').trim())
+    .filter(Boolean);
   return { offset: fields[0], pos, words, definition, examples };
 }
 

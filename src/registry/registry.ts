@@ -39,9 +39,13 @@ export class ModelRegistry extends EventEmitter<{ champion: [ChampionChange] }> 
   }
 
   async register(record: Omit<ModelVersionRecord, 'status'> & { status?: ModelVersionRecord['status'] }): Promise<ModelVersionRecord> {
-    if (!existsSync(record.dir)) throw new PersonaError('model_not_found', `Cannot register ${record.version}: ${record.dir} does not exist.`, { dir: record.dir });
+    if (!existsSync(record.dir))
+      throw new PersonaError('model_not_found', `Cannot register ${record.version}: ${record.dir} does not exist.`, { dir: record.dir });
     const full: ModelVersionRecord = { status: 'candidate', ...record };
-    await this.store.write({ set: [{ key: recordKey(full.persona, full.version), value: full }], add: [{ set: versionsSet(full.persona), member: full.version }] });
+    await this.store.write({
+      set: [{ key: recordKey(full.persona, full.version), value: full }],
+      add: [{ set: versionsSet(full.persona), member: full.version }],
+    });
     return full;
   }
 
@@ -49,7 +53,10 @@ export class ModelRegistry extends EventEmitter<{ champion: [ChampionChange] }> 
     const record = await this.store.get<ModelVersionRecord>(recordKey(persona, version));
     if (!record) {
       const known = await this.store.members(versionsSet(persona));
-      throw new PersonaError('model_not_found', `Persona "${persona}" has no model version "${version}" (versions: ${known.join(', ') || 'none'}).`, { persona, version });
+      throw new PersonaError('model_not_found', `Persona "${persona}" has no model version "${version}" (versions: ${known.join(', ') || 'none'}).`, {
+        persona,
+        version,
+      });
     }
     return record;
   }
@@ -113,7 +120,10 @@ export class ModelRegistry extends EventEmitter<{ champion: [ChampionChange] }> 
   async remove(persona: string, version: string): Promise<void> {
     const pointer = await this.store.get<ChampionPointer>(championKey(persona));
     if (pointer?.version === version) {
-      throw new PersonaError('invalid_argument', `${version} is the champion of "${persona}": promote or roll back to another version before removing it.`, { persona, version });
+      throw new PersonaError('invalid_argument', `${version} is the champion of "${persona}": promote or roll back to another version before removing it.`, {
+        persona,
+        version,
+      });
     }
     const record = await this.get(persona, version);
     await this.store.write({
@@ -172,7 +182,12 @@ export class ModelRegistry extends EventEmitter<{ champion: [ChampionChange] }> 
       await this.verify(record.dir);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw new PersonaError('model_corrupt', `Model ${record.persona}/${record.version} does not load, so it was not made champion: ${reason}`, { dir: record.dir }, { cause: error });
+      throw new PersonaError(
+        'model_corrupt',
+        `Model ${record.persona}/${record.version} does not load, so it was not made champion: ${reason}`,
+        { dir: record.dir },
+        { cause: error },
+      );
     }
   }
 

@@ -85,7 +85,10 @@ const CANCELLABLE: ReadonlySet<JobPhase> = new Set(['queued', 'dataset', 'train'
 export async function cancelTraining(store: Store, persona: string, by: string, queued = false): Promise<CancelOutcome> {
   const running = (await jobHistory(store).list(persona, 5)).find((job) => job.status === 'running');
   if (running && !CANCELLABLE.has(running.phase)) {
-    return { requested: false, reason: `job ${running.id} of ${persona} has finished training and is in its ${running.phase} phase; it ends on its own in a moment` };
+    return {
+      requested: false,
+      reason: `job ${running.id} of ${persona} has finished training and is in its ${running.phase} phase; it ends on its own in a moment`,
+    };
   }
   if (!running && !queued) return { requested: false, reason: `no training of ${persona} is running or queued` };
   await requestTrainingCancel(store, persona, by);

@@ -47,12 +47,18 @@ export function jobHistory(store: Store) {
   async function reconcile(record: JobRecord): Promise<JobRecord> {
     if (record.status !== 'running' || record.host !== hostname() || processAlive(record.pid)) return record;
     const phase = record.phase;
-    Object.assign(record, { status: 'interrupted', phase: 'done', finishedAt: new Date().toISOString(), message: `the process running this job stopped during the ${phase} phase` });
+    Object.assign(record, {
+      status: 'interrupted',
+      phase: 'done',
+      finishedAt: new Date().toISOString(),
+      message: `the process running this job stopped during the ${phase} phase`,
+    });
     await save(record);
     if (record.version) {
       const key = modelRecordKey(record.persona, record.version);
       const model = await store.get<ModelVersionRecord>(key);
-      if (model?.status === 'candidate') await store.set(key, { ...model, status: 'rejected', note: `its job ${record.id} was interrupted during the ${phase} phase, before the gate decided` });
+      if (model?.status === 'candidate')
+        await store.set(key, { ...model, status: 'rejected', note: `its job ${record.id} was interrupted during the ${phase} phase, before the gate decided` });
     }
     return record;
   }

@@ -73,7 +73,9 @@ export async function runTrainingJob(deps: JobDeps, personaId: string, options: 
     const who = holder ? ` (pid ${holder.pid} on ${holder.host} since ${holder.since})` : '';
     await finish(deps, record, 'skipped', `another process is training this persona${who}`);
     if (options.whenLocked === 'error') {
-      throw new PersonaError('training_locked', `Persona "${persona.id}" is being trained by another process${who}; try again when it has finished.`, { persona: persona.id });
+      throw new PersonaError('training_locked', `Persona "${persona.id}" is being trained by another process${who}; try again when it has finished.`, {
+        persona: persona.id,
+      });
     }
     return record;
   }
@@ -98,7 +100,14 @@ export async function runTrainingJob(deps: JobDeps, personaId: string, options: 
     await phase('train');
     // A cancel request from any process aborts training as Ctrl-C does (checkpoint, no version).
     cancel = watchCancel(deps.store, persona.id, options.signal ?? deps.signal);
-    const report = await trainPersona({ config: deps.config, persona, dataset, overrides: options.overrides, signal: cancel.signal, onEvent: (event) => deps.onTrainingEvent?.(persona.id, event) });
+    const report = await trainPersona({
+      config: deps.config,
+      persona,
+      dataset,
+      overrides: options.overrides,
+      signal: cancel.signal,
+      onEvent: (event) => deps.onTrainingEvent?.(persona.id, event),
+    });
     cancel.stop();
     await history.update(record, { version: report.version });
     await deps.registry.register({
@@ -141,7 +150,8 @@ export async function runTrainingJob(deps: JobDeps, personaId: string, options: 
     return await finish(deps, record, 'kept', why, report);
   } catch (error) {
     const cancelled = cancel?.request();
-    if (cancelled && isPersonaError(error, 'training_interrupted')) return await finish(deps, record, 'interrupted', cancelMessage(cancelled, error.details?.step as number | undefined));
+    if (cancelled && isPersonaError(error, 'training_interrupted'))
+      return await finish(deps, record, 'interrupted', cancelMessage(cancelled, error.details?.step as number | undefined));
     const status = isPersonaError(error, 'training_interrupted') ? 'interrupted' : 'failed';
     log.error({ err: error instanceof Error ? error.message : String(error), code: isPersonaError(error) ? error.code : undefined }, 'training job failed');
     await finish(deps, record, status, error instanceof Error ? error.message : String(error));
@@ -154,10 +164,24 @@ export async function runTrainingJob(deps: JobDeps, personaId: string, options: 
   }
 }
 
-async function evaluate(deps: JobDeps, persona: Persona, samples: Parameters<typeof evaluateLoss>[0]['samples'], version: string, dir: string): Promise<Evaluation> {
+async function evaluate(
+  deps: JobDeps,
+  persona: Persona,
+  samples: Parameters<typeof evaluateLoss>[0]['samples'],
+  version: string,
+  dir: string,
+): Promise<Evaluation> {
   if (samples.length === 0) return { loss: summarize([], 0) };
-  const loss = await evaluateLoss({ modelDir: dir, samples, systemPrompt: systemPromptOf(persona), personaName: persona.name, seqLen: persona.training.seq_len, threads: deps.config.ORT_THREADS || undefined });
-  const style = deps.engine && loss.tokens >= persona.training.min_validation_tokens ? await evaluateStyle(deps.engine, persona, samples, { model: version }) : undefined;
+  const loss = await evaluateLoss({
+    modelDir: dir,
+    samples,
+    systemPrompt: systemPromptOf(persona),
+    personaName: persona.name,
+    seqLen: persona.training.seq_len,
+    threads: deps.config.ORT_THREADS || undefined,
+  });
+  const style =
+    deps.engine && loss.tokens >= persona.training.min_validation_tokens ? await evaluateStyle(deps.engine, persona, samples, { model: version }) : undefined;
   return { loss, style };
 }
 
@@ -169,7 +193,8 @@ function evaluationMetrics(candidate: Evaluation, incumbent: Evaluation, decisio
     out.validation_loss_after = candidate.loss.loss;
     out.validation_perplexity_after = candidate.loss.perplexity;
   }
-  if (decision.band) Object.assign(out, { validation_gain: decision.band.gain, validation_gain_low: decision.band.low, validation_gain_high: decision.band.high });
+  if (decision.band)
+    Object.assign(out, { validation_gain: decision.band.gain, validation_gain_low: decision.band.low, validation_gain_high: decision.band.high });
   for (const [key, value] of Object.entries(candidate.style ?? {})) out[`style_${key}_after`] = value;
   for (const [key, value] of Object.entries(incumbent.style ?? {})) out[`style_${key}_before`] = value;
   return out;

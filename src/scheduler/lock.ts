@@ -28,7 +28,12 @@ export const DEFAULT_LOCK_TTL_MS = 60_000;
 export const trainingLockKey = (persona: string) => `lock:train:${persona}`;
 
 export async function acquireLock(store: Store, key: string, ttlMs = DEFAULT_LOCK_TTL_MS): Promise<HeldLock | null> {
-  const owner: LockOwner = { host: hostname(), pid: process.pid, token: `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`, since: new Date().toISOString() };
+  const owner: LockOwner = {
+    host: hostname(),
+    pid: process.pid,
+    token: `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+    since: new Date().toISOString(),
+  };
   const value = JSON.stringify(owner);
   if (!(await store.setIfAbsent(key, value, ttlMs))) {
     const current = await store.get<string>(key);

@@ -67,12 +67,15 @@ async function openRedis(url: string, options: OpenOptions): Promise<Store> {
   let connected = false;
   const reconnectStrategy = (retries: number, cause: Error) => (connected ? Math.min(2 ** retries * 100, 2000) : cause);
   // No offline queue: while the server is away, calls fail at once (and the studio answers 503) instead of hanging.
-  const adapter = new KeyvRedis({ url, socket: { connectTimeout: REDIS_CONNECT_TIMEOUT_MS, reconnectStrategy }, disableOfflineQueue: true }, {
-    namespace: REDIS_NAMESPACE,
-    throwOnConnectError: true,
-    throwOnErrors: true,
-    connectionTimeout: REDIS_CONNECT_TIMEOUT_MS,
-  });
+  const adapter = new KeyvRedis(
+    { url, socket: { connectTimeout: REDIS_CONNECT_TIMEOUT_MS, reconnectStrategy }, disableOfflineQueue: true },
+    {
+      namespace: REDIS_NAMESPACE,
+      throwOnConnectError: true,
+      throwOnErrors: true,
+      connectionTimeout: REDIS_CONNECT_TIMEOUT_MS,
+    },
+  );
   const keyv = new Keyv({ store: adapter, useKeyPrefix: false, namespace: REDIS_NAMESPACE, ...keyvOptions });
   let client: { on(event: 'ready', listener: () => void): unknown };
   try {

@@ -39,7 +39,14 @@ export function groupedCausalAttention(q: Tensor, k: Tensor, v: Tensor, attentio
   const kT = T.transpose(k, [0, 2, 3, 1]); // (B, KV, hd, T)
   const vh = T.transpose(v, [0, 2, 1, 3]); // (B, KV, T, hd)
   // Split (not Slice): its gradient is one Concat rather than a zero-padded copy per block.
-  const qBlocks = blocks === 1 ? [qt] : T.split(qt, 3, Array.from({ length: blocks }, () => tb));
+  const qBlocks =
+    blocks === 1
+      ? [qt]
+      : T.split(
+          qt,
+          3,
+          Array.from({ length: blocks }, () => tb),
+        );
   const outs: Tensor[] = [];
   for (let j = 0; j < blocks; j++) {
     const [start, end] = [j * tb, (j + 1) * tb];
@@ -47,7 +54,8 @@ export function groupedCausalAttention(q: Tensor, k: Tensor, v: Tensor, attentio
     const kj = end === Tn ? kT : T.slice(kT, [3], [0], [end]);
     const vj = end === Tn ? vh : T.slice(vh, [2], [0], [end]);
     const mask = blockMask(q.graph, G, tb, start, end, options.window);
-    const o = options.softcap === undefined ? causalAttention(qj, kj, vj, mask) : T.matmul(T.softmax(T.add(softcap(T.matmul(qj, kj), options.softcap), mask)), vj);
+    const o =
+      options.softcap === undefined ? causalAttention(qj, kj, vj, mask) : T.matmul(T.softmax(T.add(softcap(T.matmul(qj, kj), options.softcap), mask)), vj);
     outs.push(T.reshape(o, [B, KV, G, tb, hd]));
   }
   const o = blocks === 1 ? outs[0] : T.concat(outs, 3); // (B, KV, G, T, hd)

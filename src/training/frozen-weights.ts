@@ -38,6 +38,10 @@ export function widenInPlace(params: FrozenParams): Map<string, Float32Array> {
 /** The element array a frozen feed must have: Uint16Array for narrowed names, else Float32Array. */
 export function checkFrozenType(name: string, data: Float32Array | Uint16Array, narrow: boolean): void {
   if (narrow !== data instanceof Uint16Array) {
-    throw new PersonaError('invalid_argument', `frozen parameter "${name}" must be ${narrow ? 'float16 bits (Uint16Array, see narrowInPlace)' : 'a Float32Array'}.`, { field: name });
+    throw new PersonaError(
+      'invalid_argument',
+      `frozen parameter "${name}" must be ${narrow ? 'float16 bits (Uint16Array, see narrowInPlace)' : 'a Float32Array'}.`,
+      { field: name },
+    );
   }
 }

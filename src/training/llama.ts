@@ -80,7 +80,9 @@ export function buildLlama(g: Graph, config: LlamaConfig, options: LlamaGraphOpt
     if (options.method === 'full') trainable.set(name, t);
   }
   const W = (name: string) => weights.get(name)!;
-  const adapter = lora ? loraGraph(g, config, lora, { dropout: options.dropout, rows: N }, (name, t) => (trainable.set(name, t), weights.set(name, t))) : undefined;
+  const adapter = lora
+    ? loraGraph(g, config, lora, { dropout: options.dropout, rows: N }, (name, t) => (trainable.set(name, t), weights.set(name, t)))
+    : undefined;
 
   /** Gemma's (1 + w), formed once per norm weight. */
   const normWeights = new Map<string, Tensor>();

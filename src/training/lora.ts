@@ -28,13 +28,18 @@ export { LORA_MODULES };
 
 export function validateLora(lora: LoraOptions | undefined): LoraOptions {
   if (!lora) throw new PersonaError('invalid_argument', 'method "lora" needs lora options (r, alpha, dropout, targetModules).', { field: 'lora' });
-  if (!Number.isInteger(lora.r) || lora.r < 1) throw new PersonaError('invalid_argument', `lora.r must be a positive integer, got ${lora.r}.`, { field: 'lora.r' });
+  if (!Number.isInteger(lora.r) || lora.r < 1)
+    throw new PersonaError('invalid_argument', `lora.r must be a positive integer, got ${lora.r}.`, { field: 'lora.r' });
   if (!(lora.alpha > 0)) throw new PersonaError('invalid_argument', `lora.alpha must be positive, got ${lora.alpha}.`, { field: 'lora.alpha' });
-  if (!(lora.dropout >= 0 && lora.dropout < 1)) throw new PersonaError('invalid_argument', `lora.dropout must be in [0, 1), got ${lora.dropout}.`, { field: 'lora.dropout' });
-  if (lora.targetModules.length === 0) throw new PersonaError('invalid_argument', `lora.targetModules is empty (choices: ${LORA_MODULES.join(', ')}).`, { field: 'lora.targetModules' });
+  if (!(lora.dropout >= 0 && lora.dropout < 1))
+    throw new PersonaError('invalid_argument', `lora.dropout must be in [0, 1), got ${lora.dropout}.`, { field: 'lora.dropout' });
+  if (lora.targetModules.length === 0)
+    throw new PersonaError('invalid_argument', `lora.targetModules is empty (choices: ${LORA_MODULES.join(', ')}).`, { field: 'lora.targetModules' });
   for (const m of lora.targetModules) {
     if (!(LORA_MODULES as readonly string[]).includes(m)) {
-      throw new PersonaError('invalid_argument', `lora.targetModules: "${m}" is not a linear module of these models (choices: ${LORA_MODULES.join(', ')}).`, { field: 'lora.targetModules' });
+      throw new PersonaError('invalid_argument', `lora.targetModules: "${m}" is not a linear module of these models (choices: ${LORA_MODULES.join(', ')}).`, {
+        field: 'lora.targetModules',
+      });
     }
   }
   return lora;
@@ -82,7 +87,11 @@ const SHARED_INPUT: Record<string, string> = { q_proj: 'qkv', k_proj: 'qkv', v_p
  */
 const KEEP_MERGED = new Set(['gate_proj', 'up_proj', 'down_proj']);
 
-const moduleOf = (weight: string) => weight.replace(/\.weight$/, '').split('.').pop()!;
+const moduleOf = (weight: string) =>
+  weight
+    .replace(/\.weight$/, '')
+    .split('.')
+    .pop()!;
 
 /** Name of the dropout keep-mask input of a targeted base weight (bool, [rows, in]). */
 export const loraMaskName = (baseWeight: string) => `lora_dropout_mask:${baseWeight}`;
@@ -109,7 +118,13 @@ export interface LoraLinear {
  * With dropout (training only) each module keeps its own path on x ∘ mask, the 1/(1−p) of
  * inverted dropout folded into the Gemm's alpha.
  */
-export function loraGraph(g: Graph, config: LlamaConfig, lora: LoraOptions, options: LoraGraphOptions, register: (name: string, t: Tensor) => void): LoraLinear {
+export function loraGraph(
+  g: Graph,
+  config: LlamaConfig,
+  lora: LoraOptions,
+  options: LoraGraphOptions,
+  register: (name: string, t: Tensor) => void,
+): LoraLinear {
   const scale = lora.alpha / lora.r;
   const masked = options.dropout && lora.dropout > 0;
   const targets = new Map(loraTargets(config, lora));
@@ -152,7 +167,14 @@ export function loraGraph(g: Graph, config: LlamaConfig, lora: LoraOptions, opti
       let xa = T.gemm(x, aCat, { transB: true }); // (rows, k·r)
       // With the merged weight kept, dx comes whole from dy·W′: xa passes a gradient to A only.
       if (KEEP_MERGED.has(moduleOf(name))) xa = T.customGrad(xa, [aCat], (dxa) => [T.gemm(dxa, x, { transA: true })]);
-      const parts = members.length === 1 ? [xa] : T.split(xa, 1, members.map(() => lora.r));
+      const parts =
+        members.length === 1
+          ? [xa]
+          : T.split(
+              xa,
+              1,
+              members.map(() => lora.r),
+            );
       group = { x, xa: new Map(members.map((m, i) => [m, parts[i]])) };
       groups.set(key, group);
     }
@@ -234,4 +256,3 @@ export class LoraDropoutMasks {
 
 const BUCKETS = 4096;
 const TAIL_BUCKETS = 16;
-

@@ -100,7 +100,11 @@ export function describePlan(plan: MemoryPlan): string {
  * Refuses a run whose planned peak exceeds the memory available now (`freeBytes`, the
  * kernel's MemAvailable) with a message naming the figures and the levers.
  */
-export function checkMemoryFits(plan: MemoryPlan, machine: { totalBytes: number; freeBytes: number }, input: { method: 'full' | 'lora'; batchSize: number; seqLen: number }): void {
+export function checkMemoryFits(
+  plan: MemoryPlan,
+  machine: { totalBytes: number; freeBytes: number },
+  input: { method: 'full' | 'lora'; batchSize: number; seqLen: number },
+): void {
   if (plan.peakBytes <= machine.freeBytes) return;
   const levers = [
     input.seqLen > 128 ? `a shorter --seq-len (e.g. ${Math.max(128, input.seqLen >> 1)})` : undefined,

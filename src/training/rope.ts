@@ -28,7 +28,9 @@ export interface RopeTables {
 
 export function ropeTables(g: Graph, spec: ModelSpec, rope: RopeSpec, seqLen: number): RopeTables {
   if (seqLen > spec.config.max_position_embeddings) {
-    throw new PersonaError('invalid_argument', `seqLen ${seqLen} exceeds max_position_embeddings ${spec.config.max_position_embeddings} of the model.`, { field: 'seqLen' });
+    throw new PersonaError('invalid_argument', `seqLen ${seqLen} exceeds max_position_embeddings ${spec.config.max_position_embeddings} of the model.`, {
+      field: 'seqLen',
+    });
   }
   const hd = spec.headDim;
   const half = hd / 2;

@@ -35,18 +35,20 @@ export class GraphRunner {
   ) {}
 
   static async create(bytes: Uint8Array, options: RunnerOptions = {}): Promise<GraphRunner> {
-    const session = await withProviderFallback((executionProviders) => ort.InferenceSession.create(bytes, {
-      ...(executionProviders ? { executionProviders } : {}),
-      intraOpNumThreads: options.threads ?? 2,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: options.optimization ?? 'all',
-      enableCpuMemArena: options.memArena ?? true,
-      enableMemPattern: options.memPattern ?? true,
-      enableProfiling: options.profilePrefix !== undefined,
-      profileFilePrefix: options.profilePrefix,
-      extra: { session: { intra_op: { allow_spinning: options.spinning ? '1' : '0' } } },
-    }));
+    const session = await withProviderFallback((executionProviders) =>
+      ort.InferenceSession.create(bytes, {
+        ...(executionProviders ? { executionProviders } : {}),
+        intraOpNumThreads: options.threads ?? 2,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        graphOptimizationLevel: options.optimization ?? 'all',
+        enableCpuMemArena: options.memArena ?? true,
+        enableMemPattern: options.memPattern ?? true,
+        enableProfiling: options.profilePrefix !== undefined,
+        profileFilePrefix: options.profilePrefix,
+        extra: { session: { intra_op: { allow_spinning: options.spinning ? '1' : '0' } } },
+      }),
+    );
     return new GraphRunner(session, claimCores(options.threads ?? 2));
   }
 

@@ -96,7 +96,12 @@ export async function createStepModel(config: LlamaConfig, options: StepModelOpt
 
   const narrow = narrowedNames(frozenShapes, options.frozenDtype ?? 'float32');
   const train = buildTrainGraph(config, graphOptions, narrow);
-  const runnerOptions = { threads: options.threads, memArena: options.memArena ?? options.frozenDtype !== 'float16', memPattern: options.memPattern ?? false, spinning: options.spinning };
+  const runnerOptions = {
+    threads: options.threads,
+    memArena: options.memArena ?? options.frozenDtype !== 'float16',
+    memPattern: options.memPattern ?? false,
+    spinning: options.spinning,
+  };
   const runner = await GraphRunner.create(train.bytes, { ...runnerOptions, profilePrefix: options.profilePrefix });
   let evalRunner: GraphRunner | undefined;
   const masks = lora && lora.dropout > 0 ? new LoraDropoutMasks(config, lora, options.batchSize * options.seqLen) : undefined;
@@ -148,7 +153,10 @@ export function buildTrainIR(config: LlamaConfig, options: LlamaGraphOptions): {
   const model = buildLlama(g, config, options);
   const loss = llamaLoss(model, config, options.lossChunkRows);
   const names = [...model.trainable.keys()];
-  const grads = gradients(loss, names.map((n) => model.trainable.get(n)!));
+  const grads = gradients(
+    loss,
+    names.map((n) => model.trainable.get(n)!),
+  );
   return { graph: g, outputs: [{ name: 'loss', tensor: loss }, ...names.map((n, i) => ({ name: GRAD_PREFIX + n, tensor: grads[i] }))] };
 }
 
@@ -165,16 +173,22 @@ function buildEvalGraph(config: LlamaConfig, options: LlamaGraphOptions, narrowI
 
 function checkBatch(batch: TokenBatch, options: StepModelOptions, config: LlamaConfig): BigInt64Array {
   if (batch.batchSize !== options.batchSize || batch.seqLen !== options.seqLen) {
-    throw new PersonaError('invalid_argument', `batch is ${batch.batchSize}×${batch.seqLen} but the step model was built for batchSize ${options.batchSize} × seqLen ${options.seqLen}.`, {
-      field: batch.batchSize !== options.batchSize ? 'batchSize' : 'seqLen',
-    });
+    throw new PersonaError(
+      'invalid_argument',
+      `batch is ${batch.batchSize}×${batch.seqLen} but the step model was built for batchSize ${options.batchSize} × seqLen ${options.seqLen}.`,
+      {
+        field: batch.batchSize !== options.batchSize ? 'batchSize' : 'seqLen',
+      },
+    );
   }
   const n = options.batchSize * options.seqLen;
   for (const field of ['inputIds', 'labels'] as const) {
-    if (batch[field].length !== n) throw new PersonaError('invalid_argument', `batch.${field} has ${batch[field].length} ids, expected batchSize × seqLen = ${n}.`, { field });
+    if (batch[field].length !== n)
+      throw new PersonaError('invalid_argument', `batch.${field} has ${batch[field].length} ids, expected batchSize × seqLen = ${n}.`, { field });
   }
   for (const id of batch.inputIds) {
-    if (id < 0n || id >= BigInt(config.vocab_size)) throw new PersonaError('invalid_argument', `batch.inputIds contains ${id}, outside the vocabulary [0, ${config.vocab_size}).`, { field: 'inputIds' });
+    if (id < 0n || id >= BigInt(config.vocab_size))
+      throw new PersonaError('invalid_argument', `batch.inputIds contains ${id}, outside the vocabulary [0, ${config.vocab_size}).`, { field: 'inputIds' });
   }
   for (const id of batch.labels) {
     if (id !== IGNORE && (id < 0n || id >= BigInt(config.vocab_size))) {
@@ -200,12 +214,19 @@ function countTargets(feeds: Map<string, Feed>): number {
   return n;
 }
 
-function addParams(feeds: Map<string, Feed>, shapes: Map<string, number[]>, params: FrozenParams, role: 'frozen' | 'trainable', narrow = new Set<string>()): void {
+function addParams(
+  feeds: Map<string, Feed>,
+  shapes: Map<string, number[]>,
+  params: FrozenParams,
+  role: 'frozen' | 'trainable',
+  narrow = new Set<string>(),
+): void {
   for (const [name, shape] of shapes) {
     const data = params.get(name);
     if (!data) throw new PersonaError('invalid_argument', `${role} parameters lack "${name}" [${shape}].`, { field: name });
     const size = shape.reduce((a, b) => a * b, 1);
-    if (data.length !== size) throw new PersonaError('invalid_argument', `${role} parameter "${name}" has ${data.length} values, expected [${shape}] = ${size}.`, { field: name });
+    if (data.length !== size)
+      throw new PersonaError('invalid_argument', `${role} parameter "${name}" has ${data.length} values, expected [${shape}] = ${size}.`, { field: name });
     checkFrozenType(name, data, narrow.has(name));
     feeds.set(name, { dtype: data instanceof Uint16Array ? 'float16' : 'float32', dims: shape, data });
   }
@@ -229,7 +250,11 @@ export async function forwardLogits(config: LlamaConfig, params: Params, inputId
   const runner = await GraphRunner.create(emitOnnx(g, [{ name: 'logits', tensor: llamaLogits(model) }]).bytes);
   try {
     const feeds = new Map<string, Feed>();
-    feeds.set('input_ids', { dtype: 'int64', dims: [batchSize, seqLen], data: checkBatch({ inputIds, labels: new BigInt64Array(inputIds.length).fill(IGNORE), batchSize, seqLen }, { method: 'full', batchSize, seqLen }, config) });
+    feeds.set('input_ids', {
+      dtype: 'int64',
+      dims: [batchSize, seqLen],
+      data: checkBatch({ inputIds, labels: new BigInt64Array(inputIds.length).fill(IGNORE), batchSize, seqLen }, { method: 'full', batchSize, seqLen }, config),
+    });
     addParams(feeds, llamaParameterShapes(config), params, 'frozen');
     return (await runner.run(feeds, ['logits'])).get('logits') as Float32Array;
   } finally {

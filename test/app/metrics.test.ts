@@ -49,7 +49,10 @@ test('persona serve answers GET /metrics on the health port with Prometheus text
     assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
     const samples = parsePrometheus(await response.text());
     assert.equal(samples.get('persona_training_queue_jobs{state="waiting"}'), 0);
-    assert.ok([...samples.keys()].some((name) => name.startsWith('persona_process_resident_memory_bytes')), 'process metrics');
+    assert.ok(
+      [...samples.keys()].some((name) => name.startsWith('persona_process_resident_memory_bytes')),
+      'process metrics',
+    );
   } finally {
     await server.stop();
     rmSync(root, { recursive: true, force: true });
@@ -73,7 +76,9 @@ test('replies are counted by adapter, with time to first content and to the fina
     assert.equal(samples.get('persona_replies_total{adapter="discord",outcome="replied"}'), 1);
     assert.equal(samples.get('persona_reply_first_content_seconds_count{adapter="discord"}'), 1);
     assert.equal(samples.get('persona_reply_final_edit_seconds_count{adapter="discord"}'), 1);
-    assert.ok(samples.get('persona_reply_final_edit_seconds_sum{adapter="discord"}')! >= samples.get('persona_reply_first_content_seconds_sum{adapter="discord"}')!);
+    assert.ok(
+      samples.get('persona_reply_final_edit_seconds_sum{adapter="discord"}')! >= samples.get('persona_reply_first_content_seconds_sum{adapter="discord"}')!,
+    );
   } finally {
     await h.stop();
   }

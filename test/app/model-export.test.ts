@@ -9,7 +9,20 @@
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { exportGgufAdapter, exportGgufModel, exportHfFolder, type ExportSource } from '../../src/app/model-export.ts';
@@ -42,8 +55,22 @@ function loraVersion(baseDir: string, version: string): ExportSource {
     ]),
     { dtype: 'F32' },
   );
-  writeFileSync(join(dir, 'adapter_config.json'), JSON.stringify({ peft_type: 'LORA', task_type: 'CAUSAL_LM', base_model_name_or_path: baseDir, r, lora_alpha: 4, target_modules: ['q_proj'], revision: null }));
-  writeFileSync(join(dir, 'training.json'), JSON.stringify({ persona: persona.id, version, method: 'lora', base: baseDir, note: { checkpoint: join(config.DATA_DIR, 'checkpoints', persona.id) } }));
+  writeFileSync(
+    join(dir, 'adapter_config.json'),
+    JSON.stringify({
+      peft_type: 'LORA',
+      task_type: 'CAUSAL_LM',
+      base_model_name_or_path: baseDir,
+      r,
+      lora_alpha: 4,
+      target_modules: ['q_proj'],
+      revision: null,
+    }),
+  );
+  writeFileSync(
+    join(dir, 'training.json'),
+    JSON.stringify({ persona: persona.id, version, method: 'lora', base: baseDir, note: { checkpoint: join(config.DATA_DIR, 'checkpoints', persona.id) } }),
+  );
   return { persona, version, dir };
 }
 

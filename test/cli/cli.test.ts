@@ -29,8 +29,11 @@ function run(script: string, args: string[]): Promise<Run> {
   // The bundled base stays in the clone (dataset stats counts tokens with its tokenizer).
   const env = { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'silent', BASE_MODEL_DIR: join(repo, 'models/base') };
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', join(repo, 'node_modules/tsx/dist/esm/index.mjs'), join(repo, script), ...args], { cwd: root, env, timeout: 120_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      ['--import', join(repo, 'node_modules/tsx/dist/esm/index.mjs'), join(repo, script), ...args],
+      { cwd: root, env, timeout: 120_000 },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -41,9 +44,22 @@ function discordExport(): string {
     { id: '2002', name: 'bob' },
     { id: '1001', name: 'tess', nickname: 'Tess' },
   ];
-  const lines = ['Hi Tess, how was the trip?', 'Wonderful, we saw the coast at dawn.', 'Any plans for tomorrow?', 'Sleeping in, then the museum. Write me at tess@example.com!', 'Sounds good.', 'It will be lovely.'];
+  const lines = [
+    'Hi Tess, how was the trip?',
+    'Wonderful, we saw the coast at dawn.',
+    'Any plans for tomorrow?',
+    'Sleeping in, then the museum. Write me at tess@example.com!',
+    'Sounds good.',
+    'It will be lovely.',
+  ];
   const start = Date.parse('2024-05-01T10:00:00Z');
-  const messages = lines.map((content, i) => ({ id: String(900000 + i), type: 'Default', timestamp: new Date(start + i * 60_000).toISOString(), content, author: people[i % 2] }));
+  const messages = lines.map((content, i) => ({
+    id: String(900000 + i),
+    type: 'Default',
+    timestamp: new Date(start + i * 60_000).toISOString(),
+    content,
+    author: people[i % 2],
+  }));
   return JSON.stringify({ guild: { id: '1', name: 'g' }, channel: { id: '77', name: 'general' }, messages });
 }
 
@@ -70,7 +86,9 @@ it('fresh clone: setup writes and ingests the example transcripts, then an examp
   const exported = await persona('dataset', 'export', 'jfk', '--format', 'openai', '--out', 'out/jfk.jsonl', '--split', 'train', '--json');
   assert.equal(exported.code, 0, exported.stderr);
   const result = JSON.parse(exported.stdout);
-  const lines = readFileSync(join(root, 'out', 'jfk.jsonl'), 'utf8').trim().split('\n');
+  const lines = readFileSync(join(root, 'out', 'jfk.jsonl'), 'utf8')
+    .trim()
+    .split('\n');
   assert.equal(lines.length, result.samples);
   assert.ok(result.samples > 50, `${result.samples} JFK training samples`);
   assert.match(JSON.parse(lines[0]).messages.at(-1).content, /\w+/);
@@ -92,7 +110,11 @@ it('ingest → review → stats: a chat export becomes pending candidates curate
     persona('review', 'edit', 'tess', b, 'Sleeping in, then the art museum.'),
     persona('review', 'reject', 'tess', c),
   ]);
-  assert.deepEqual(decisions.map((d) => d.code), [0, 0, 0], decisions.map((d) => d.stderr).join(''));
+  assert.deepEqual(
+    decisions.map((d) => d.code),
+    [0, 0, 0],
+    decisions.map((d) => d.stderr).join(''),
+  );
 
   const stats = JSON.parse((await persona('dataset', 'stats', 'tess', '--json')).stdout);
   assert.deepEqual(stats.states, { pending: 0, approved: 2, rejected: 1, exemplary: 1 });
@@ -135,7 +157,9 @@ it('every subcommand has --help', () => {
   registerDatasetCommands(program);
   registerReviewCommands(program);
   const all = (command: Command): Command[] => [command, ...command.commands.flatMap(all)];
-  const names = all(program).slice(1).map((c) => c.name());
+  const names = all(program)
+    .slice(1)
+    .map((c) => c.name());
   assert.deepEqual(names.sort(), ['approve', 'bulk', 'dataset', 'edit', 'export', 'ingest', 'list', 'reject', 'repair', 'review', 'stats', 'undo'].sort());
   for (const command of all(program).slice(1)) assert.match(command.helpInformation(), /Usage: .*\n[\s\S]*(Options|Commands):/, command.name());
 });

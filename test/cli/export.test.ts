@@ -12,14 +12,20 @@ import { runTrainingJob } from '../../src/scheduler/job.ts';
 import { approveSamples, makeProject, openProject, PERSONA } from '../scheduler/job-fixture.ts';
 
 const exportCli = (root: string, ...args: string[]) =>
-  spawnSync(process.execPath, [join(process.cwd(), 'bin/persona.js'), 'export', PERSONA, ...args], { cwd: root, encoding: 'utf8', timeout: 120_000, env: { ...process.env, LOG_LEVEL: 'silent', ORT_THREADS: '1' } });
+  spawnSync(process.execPath, [join(process.cwd(), 'bin/persona.js'), 'export', PERSONA, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, LOG_LEVEL: 'silent', ORT_THREADS: '1' },
+  });
 
 test('persona export writes a loadable HF folder of the champion, else the base; a non-empty target is refused', async () => {
   const root = makeProject(0);
   const base = exportCli(root, '--out', 'out-base');
   assert.equal(base.status, 0, base.stderr);
   assert.match(base.stdout, /Exported tiny base/);
-  for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors', 'onnx/model.onnx']) assert.ok(existsSync(join(root, 'out-base', file)), file);
+  for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors', 'onnx/model.onnx'])
+    assert.ok(existsSync(join(root, 'out-base', file)), file);
 
   const gguf = exportCli(root, '--format', 'gguf', '--quant', 'f16', '--out', 'gguf/tiny.gguf');
   assert.equal(gguf.status, 0, gguf.stderr);

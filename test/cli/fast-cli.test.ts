@@ -19,7 +19,12 @@ function countingAreas(loaded: string[], ran: string[]): Areas {
   const area = (name: string, commands: string[]) => async () => {
     loaded.push(name);
     return (program: Command) => {
-      for (const command of commands) program.command(command).description(`the ${command} command`).argument('<persona>').action((id: string) => void ran.push(`${command} ${id}`));
+      for (const command of commands)
+        program
+          .command(command)
+          .description(`the ${command} command`)
+          .argument('<persona>')
+          .action((id: string) => void ran.push(`${command} ${id}`));
     };
   };
   return { first: area('first', ['list', 'show']), second: area('second', ['train']) };

@@ -26,7 +26,10 @@ function makeProject(): string {
   mkdirSync(join(root, 'material'));
   writeFileSync(join(root, 'personas', 'talker.yaml'), 'id: talker\nname: Talker\n');
   for (let f = 0; f < FILES; f++) {
-    const text = Array.from({ length: PARAGRAPHS }, (_, p) => `Talk ${f}, point ${p}: a remark that differs from every other, number ${f * PARAGRAPHS + p}.`).join('\n\n');
+    const text = Array.from(
+      { length: PARAGRAPHS },
+      (_, p) => `Talk ${f}, point ${p}: a remark that differs from every other, number ${f * PARAGRAPHS + p}.`,
+    ).join('\n\n');
     writeFileSync(join(root, 'material', `talk-${String(f).padStart(2, '0')}.txt`), text);
   }
   return root;
@@ -38,7 +41,10 @@ before(() => {
 after(() => rmSync(root, { recursive: true, force: true }));
 
 /** Starts the ingest, waits until it is storing, presses Ctrl-C; its exit code and JSON summary. */
-async function interruptedIngest(cwd: string, args: string[]): Promise<{ code: number | null; partial: { interrupted: boolean; files: number; added: number } }> {
+async function interruptedIngest(
+  cwd: string,
+  args: string[],
+): Promise<{ code: number | null; partial: { interrupted: boolean; files: number; added: number } }> {
   const proc = spawn(process.execPath, args, { cwd, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   proc.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -76,5 +82,8 @@ it('Ctrl-C stops after the current file, and the same command completes the inge
   );
   assert.equal(rest.code, 0);
   const completed = JSON.parse(rest.stdout);
-  assert.deepEqual([completed.files, completed.existing, completed.added, completed.interrupted], [FILES, partial.added, FILES * PARAGRAPHS - partial.added, false]);
+  assert.deepEqual(
+    [completed.files, completed.existing, completed.added, completed.interrupted],
+    [FILES, partial.added, FILES * PARAGRAPHS - partial.added, false],
+  );
 });

@@ -12,8 +12,6 @@ import { runTrainingJob } from '../../src/scheduler/job.ts';
 import { approveSamples, makeProject, openProject, PERSONA } from '../scheduler/job-fixture.ts';
 import { runCli } from '../personas/cli-helper.ts';
 
-
-
 it('persona jobs cancel stops a running training: checkpoint kept, no version, record says who', { timeout: 240_000 }, async () => {
   const root = makeProject(0);
   const { store, registry, engine, deps, config } = await openProject(root);

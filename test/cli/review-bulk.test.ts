@@ -18,10 +18,19 @@ import { runCli } from '../personas/cli-helper.ts';
 const BIG = 21_990;
 let root: string;
 
-
 function draft(ref: string, position: number, speaker: string, text: string): SampleDraft {
   // Ids are hashes in real ingests: here the reverse of the position, so id order is not file order.
-  return { id: `${ref}-${String(99_999 - position).padStart(5, '0')}`, persona: 'tess', kind: 'monologue', context: [], text, speaker, source: { type: 'file', ref, position: String(position) }, dedupeKey: dedupeKey(`${ref} ${text}`), redactions: {} };
+  return {
+    id: `${ref}-${String(99_999 - position).padStart(5, '0')}`,
+    persona: 'tess',
+    kind: 'monologue',
+    context: [],
+    text,
+    speaker,
+    source: { type: 'file', ref, position: String(position) },
+    dedupeKey: dedupeKey(`${ref} ${text}`),
+    redactions: {},
+  };
 }
 
 const withStore = async <T>(run: (store: Store) => Promise<T>): Promise<T> => {
@@ -37,7 +46,9 @@ before(async () => {
   root = mkdtempSync(join(tmpdir(), 'persona-bulk-'));
   mkdirSync(join(root, 'personas'));
   writeFileSync(join(root, 'personas', 'tess.yaml'), 'id: tess\nname: Tess\n');
-  const drafts = Array.from({ length: BIG }, (_, i) => draft('uploads/big.txt', i, 'Tess', i % 10 === 0 ? `ok ${i}` : `A longer line of the big upload, number ${i}.`));
+  const drafts = Array.from({ length: BIG }, (_, i) =>
+    draft('uploads/big.txt', i, 'Tess', i % 10 === 0 ? `ok ${i}` : `A longer line of the big upload, number ${i}.`),
+  );
   for (let i = 0; i < 10; i++) drafts.push(draft('uploads/small.txt', i, 'Bob', `Bob says thing ${i} about the weather today.`));
   await withStore((store) => addDrafts(store, drafts));
 });
@@ -47,7 +58,11 @@ it('22,000 candidates: oldest first in file order; bulk reject by filter in one 
   await withStore(async (store) => {
     const queue = await listSamples(store, 'tess', 'pending');
     assert.equal(queue.length, BIG + 10);
-    assert.deepEqual(queue.slice(0, 3).map((s) => s.source.position), ['0', '1', '2'], 'the queue starts at the top of the file');
+    assert.deepEqual(
+      queue.slice(0, 3).map((s) => s.source.position),
+      ['0', '1', '2'],
+      'the queue starts at the top of the file',
+    );
     // Short lines of one speaker: every tenth line of the big file.
     const outcome = await decideMatching(store, 'tess', { speaker: 'tess', maxLength: 10 }, { action: 'reject', by: 'ada', via: 'studio' });
     assert.equal(outcome.changed, BIG / 10);

@@ -15,7 +15,6 @@ import { runCli } from '../personas/cli-helper.ts';
 
 let root: string;
 
-
 before(async () => {
   root = makeProject(0);
   const project = await openProject(root);
@@ -26,7 +25,10 @@ before(async () => {
 after(() => rmSync(root, { recursive: true, force: true }));
 
 it('a flag typo is refused before any job exists, naming the flag', { timeout: 120_000 }, async () => {
-  const [train, chat] = await Promise.all([runCli(root, ['train', PERSONA, '--max-steps', 'abc']), runCli(root, ['chat', PERSONA, '--temperature', 'hot', '--prompt', 'hi'])]);
+  const [train, chat] = await Promise.all([
+    runCli(root, ['train', PERSONA, '--max-steps', 'abc']),
+    runCli(root, ['chat', PERSONA, '--temperature', 'hot', '--prompt', 'hi']),
+  ]);
   assert.equal(train.code, 1);
   assert.match(train.stderr, /option '--max-steps <n>' argument 'abc' is invalid\. Expected a whole number of at least 1, not "abc"\./);
   assert.equal(chat.code, 1);
@@ -38,17 +40,28 @@ it('a flag typo is refused before any job exists, naming the flag', { timeout: 1
 });
 
 it('piped lines are each answered, one reply line per line', { timeout: 120_000 }, async () => {
-  const chat = await runCli(root, ['chat', PERSONA, '--model', 'base', '--max-new-tokens', '3', '--temperature', '0'], 'Hello there.\n\nHow is the lake?\nAnd the garden?\n');
+  const chat = await runCli(
+    root,
+    ['chat', PERSONA, '--model', 'base', '--max-new-tokens', '3', '--temperature', '0'],
+    'Hello there.\n\nHow is the lake?\nAnd the garden?\n',
+  );
   assert.equal(chat.code, 0, chat.stderr);
   const lines = chat.stdout.split('\n').filter(Boolean);
   assert.equal(lines.length, 3, chat.stdout);
-  assert.ok(lines.every((line) => line.startsWith('FDR> ')), chat.stdout);
+  assert.ok(
+    lines.every((line) => line.startsWith('FDR> ')),
+    chat.stdout,
+  );
 });
 
 it('persona train says when it evaluates; ingest counts read as English; a skipped-only ingest does not claim success', { timeout: 180_000 }, async () => {
   writeFileSync(join(root, 'one.txt'), 'We have nothing to fear.\n\nThe garden is glad of the rain.\n');
   writeFileSync(join(root, 'blob.bin'), Buffer.from([0, 1, 2, 0, 255]));
-  const [train, ingest, skipped] = await Promise.all([runCli(root, ['train', PERSONA, '--max-steps', '2']), runCli(root, ['ingest', PERSONA, 'one.txt']), runCli(root, ['ingest', PERSONA, 'blob.bin'])]);
+  const [train, ingest, skipped] = await Promise.all([
+    runCli(root, ['train', PERSONA, '--max-steps', '2']),
+    runCli(root, ['ingest', PERSONA, 'one.txt']),
+    runCli(root, ['ingest', PERSONA, 'blob.bin']),
+  ]);
   assert.equal(train.code, 0, train.stderr);
   assert.match(train.stderr, /evaluating the new version and the incumbent on the held-out samples/);
   assert.match(ingest.stdout, /^Ingested 1 file for tiny \(\d+ messages?;/);

@@ -42,7 +42,10 @@ writeFileSync(
     '00:00:08.500 --> 00:00:12.000\n<v Mara Quill>Patience and worms, mostly.\n\n' +
     '00:00:12.500 --> 00:00:15.000\nAnd a lot of leaves.\n',
 );
-writeFileSync(join(root, 'own.txt'), 'First paragraph of my own notes on gardens.\n\nSecond paragraph, about worms and leaves.\n\nThird paragraph, about winter.');
+writeFileSync(
+  join(root, 'own.txt'),
+  'First paragraph of my own notes on gardens.\n\nSecond paragraph, about worms and leaves.\n\nThird paragraph, about winter.',
+);
 
 onEveryBackend('curator-grade ingest', (store) => {
   const persona = adaPersona();
@@ -60,14 +63,20 @@ onEveryBackend('curator-grade ingest', (store) => {
     const talk = await runIngest(store(), { ...persona, id: 'vtt' }, ['talk.vtt'], { root, speaker: 'Mara Quill' });
     assert.deepEqual(talk.attribution, { labelled: 1, chosen_speaker: 2 });
     const samples = await listSamples(store(), 'vtt', 'pending');
-    assert.equal(samples.map((s) => s.text).join(' '), 'Welcome to this talk about compost heaps. Leaves are free gold for a garden. Turn the heap every week and keep it damp.');
+    assert.equal(
+      samples.map((s) => s.text).join(' '),
+      'Welcome to this talk about compost heaps. Leaves are free gold for a garden. Turn the heap every week and keep it damp.',
+    );
     assert.ok(samples.every((s) => s.speaker === 'Mara Quill' && s.context.length === 0));
 
     const panel = await runIngest(store(), { ...persona, id: 'panel' }, ['panel.vtt'], { root, speaker: 'Mara Quill' });
     assert.deepEqual(panel.attribution, { labelled: 2, previous_label: 1, unknown: 1 });
     const [answer] = await listSamples(store(), 'panel', 'pending');
     assert.equal(answer.text, 'Patience and worms, mostly.\nAnd a lot of leaves.');
-    assert.deepEqual(answer.context.map((t) => t.speaker), ['unknown', 'Host']);
+    assert.deepEqual(
+      answer.context.map((t) => t.speaker),
+      ['unknown', 'Host'],
+    );
     const again = await runIngest(store(), { ...persona, id: 'vtt' }, ['talk.vtt'], { root, speaker: 'Mara Quill' });
     assert.equal(again.added, 0);
   });

@@ -26,7 +26,10 @@ onEveryBackend('decisions', (store) => {
     assert.equal(sample.text, 'We choose to go to the moon.', 'the original is kept');
     assert.equal(sample.editedText, 'We choose to go to the Moon!');
     assert.equal(sample.exemplary, true);
-    assert.deepEqual(sample.history.map((d) => `${d.action}/${d.via}`), ['approve/slack', 'edit/studio', 'exemplary/discord']);
+    assert.deepEqual(
+      sample.history.map((d) => `${d.action}/${d.via}`),
+      ['approve/slack', 'edit/studio', 'exemplary/discord'],
+    );
     assert.deepEqual(await countSamples(store(), 'dec'), { pending: 0, approved: 1, rejected: 0, exemplary: 1 });
 
     await decide(store(), { sampleId: id, action: 'reject', by: 'carol', via: 'cli' });
@@ -71,7 +74,11 @@ onEveryBackend('decisions', (store) => {
 
   it('concurrent curators never lose a decision', async () => {
     const id = await candidate('race');
-    await Promise.all(Array.from({ length: 8 }, (_, i) => decide(store(), { sampleId: id, action: i % 2 ? 'approve' : 'exemplary', by: `c${i}`, via: 'slack', eventId: `e${i}` })));
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        decide(store(), { sampleId: id, action: i % 2 ? 'approve' : 'exemplary', by: `c${i}`, via: 'slack', eventId: `e${i}` }),
+      ),
+    );
     const sample = (await getSample(store(), id))!;
     assert.equal(sample.history.length, 8);
     assert.equal(new Set(sample.history.map((d) => d.eventId)).size, 8);

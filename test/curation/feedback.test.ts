@@ -21,12 +21,18 @@ onEveryBackend('feedback', (store) => {
     await recordFeedback(store(), { ...entry, added: true });
     await recordFeedback(store(), { ...entry, userId: 'u2', rating: 'down', at: 2, added: true });
     const listed = await listFeedback(store(), 'fb');
-    assert.deepEqual(listed.map((f) => `${f.userId}:${f.rating}`), ['u1:up', 'u2:down']);
+    assert.deepEqual(
+      listed.map((f) => `${f.userId}:${f.rating}`),
+      ['u1:up', 'u2:down'],
+    );
     assert.equal(listed[0].context[0].text, 'What should we fear?');
 
     await recordFeedback(store(), { ...entry, rating: 'down', added: false });
     assert.equal((await listFeedback(store(), 'fb')).length, 2, 'removing a reaction the user did not give changes nothing');
     await recordFeedback(store(), { ...entry, added: false });
-    assert.deepEqual((await listFeedback(store(), 'fb')).map((f) => f.userId), ['u2']);
+    assert.deepEqual(
+      (await listFeedback(store(), 'fb')).map((f) => f.userId),
+      ['u2'],
+    );
   });
 });

@@ -3,7 +3,12 @@ import { dedupeKey, sampleId } from '../../src/ingest/index.ts';
 import type { CandidateDraft } from '../../src/curation/index.ts';
 import type { ContextTurn } from '../../src/ingest/types.ts';
 
-export function draft(persona: string, position: string, text: string, extra: { context?: ContextTurn[]; ref?: string; speaker?: string; author?: CandidateDraft['author'] } = {}): CandidateDraft {
+export function draft(
+  persona: string,
+  position: string,
+  text: string,
+  extra: { context?: ContextTurn[]; ref?: string; speaker?: string; author?: CandidateDraft['author'] } = {},
+): CandidateDraft {
   const ref = extra.ref ?? 'transcripts/test.txt';
   const out: CandidateDraft = {
     id: sampleId(persona, ref, position),

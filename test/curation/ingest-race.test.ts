@@ -32,7 +32,14 @@ onEveryBackend('concurrent ingest', (store) => {
     await addDrafts(store(), [a, b], { trusted: true });
     await addDrafts(store(), [c]);
     // What the old race left: a in both sets, b in none, a stale id, c's dedupe key lost.
-    await store().write({ add: [{ set: 'idx:fix:pending', member: a.id }, { set: 'idx:fix:rejected', member: 'gone' }], remove: [{ set: 'idx:fix:approved', member: b.id }], delete: [`dedupe:fix:${c.dedupeKey}`] });
+    await store().write({
+      add: [
+        { set: 'idx:fix:pending', member: a.id },
+        { set: 'idx:fix:rejected', member: 'gone' },
+      ],
+      remove: [{ set: 'idx:fix:approved', member: b.id }],
+      delete: [`dedupe:fix:${c.dedupeKey}`],
+    });
     const report = await repairIndexes(store(), 'fix');
     assert.deepEqual(report, { persona: 'fix', samples: 3, added: 1, removed: 2, dedupeKeys: 1 });
     assert.deepEqual(Object.fromEntries(await statesOf(store(), 'fix')), { [a.id]: ['approved'], [b.id]: ['approved'], [c.id]: ['pending'] });

@@ -43,7 +43,10 @@ onEveryBackend('samples', (store) => {
   it('lists a state oldest first and names a missing sample in one sentence', async () => {
     await addDrafts(store(), [draft('order', 'x', 'Second in id order maybe.')], { now: 2000 });
     await addDrafts(store(), [draft('order', 'y', 'First by time.')], { now: 1000 });
-    assert.deepEqual((await listSamples(store(), 'order', 'pending')).map((s) => s.text), ['First by time.', 'Second in id order maybe.']);
+    assert.deepEqual(
+      (await listSamples(store(), 'order', 'pending')).map((s) => s.text),
+      ['First by time.', 'Second in id order maybe.'],
+    );
     await assert.rejects(requireSample(store(), 'nope', 'order'), (error) => isPersonaError(error, 'sample_not_found') && /nope/.test(error.message));
   });
 });

@@ -42,7 +42,10 @@ it('openai: one messages object per line, system prompt, context roles, the repl
   const out = join(dir, 'out', 'data.jsonl');
   const result = await exportDataset(store, persona, { format: 'openai', out, split: 'all' });
   assert.equal(result.samples, 2);
-  const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const lines = readFileSync(out, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const convo = lines.find((l) => l.messages.length === 4);
   assert.deepEqual(convo.messages, [
     { role: 'system', content: 'You are Ex Port.' },
@@ -76,7 +79,10 @@ it('text: speaker-labelled blocks separated by blank lines', async () => {
 });
 
 it('an empty split fails with a sentence that says what to do', async () => {
-  await assert.rejects(exportDataset(store, persona, { format: 'text', out: join(dir, 'v.txt'), split: 'validation' }), (e) => isPersonaError(e, 'dataset_empty') && /review list exp/.test(e.message));
+  await assert.rejects(
+    exportDataset(store, persona, { format: 'text', out: join(dir, 'v.txt'), split: 'validation' }),
+    (e) => isPersonaError(e, 'dataset_empty') && /review list exp/.test(e.message),
+  );
 });
 
 it('--out naming a folder writes a file inside it and leaves no .partial', async () => {

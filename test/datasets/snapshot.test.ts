@@ -22,7 +22,8 @@ after(async () => {
 });
 
 const persona = (id: string, fraction = 0.2): Persona => personaSchema.parse({ id, name: 'Snap Shot', dataset: { validation_fraction: fraction } });
-const texts = (n: number, from = 0) => Array.from({ length: n }, (_, i) => draft('grow', `p${from + i}`, `Distinct sentence number ${from + i} about the republic.`));
+const texts = (n: number, from = 0) =>
+  Array.from({ length: n }, (_, i) => draft('grow', `p${from + i}`, `Distinct sentence number ${from + i} about the republic.`));
 
 it('a sample never changes split as the dataset grows, and the split follows the fraction', async () => {
   const p = persona('grow');
@@ -51,7 +52,10 @@ it('the version is a content hash: same data same version, any edit a new one', 
   const edited = await loadDatasetSnapshot(store, p);
   assert.notEqual(edited.version, first.version);
   const all = [...edited.train, ...edited.validation];
-  assert.ok(all.some((s) => s.text === 'One nation, under the sky, indivisible.'), 'edited text wins');
+  assert.ok(
+    all.some((s) => s.text === 'One nation, under the sky, indivisible.'),
+    'edited text wins',
+  );
   assert.ok(!all.some((s) => s.text === 'One nation, indivisible.'));
 });
 
@@ -63,5 +67,8 @@ it('holds approved samples only, with exemplary ones weighted higher', async () 
   await decide(store, { sampleId: b.id, action: 'reject', by: 'x', via: 'slack' });
   const snapshot = await loadDatasetSnapshot(store, p);
   assert.deepEqual(snapshot.validation, []);
-  assert.deepEqual(snapshot.train.map((s) => [s.text, s.weight]), [['Approved words.', EXEMPLARY_WEIGHT]]);
+  assert.deepEqual(
+    snapshot.train.map((s) => [s.text, s.weight]),
+    [['Approved words.', EXEMPLARY_WEIGHT]],
+  );
 });

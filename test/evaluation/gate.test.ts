@@ -7,7 +7,15 @@ import { summarize, type WindowLoss } from '../../src/evaluation/loss.ts';
 import { styleMetrics, type StyleMetrics } from '../../src/evaluation/style.ts';
 import { Rng } from '../../src/util/random.ts';
 
-const style = (over: Partial<StyleMetrics> = {}): StyleMetrics => ({ length_ratio: 1, vocabulary_overlap: 0.8, distinct_2: 0.9, repeated_4gram_rate: 0, other_speaker_rate: 0, replies: 8, ...over });
+const style = (over: Partial<StyleMetrics> = {}): StyleMetrics => ({
+  length_ratio: 1,
+  vocabulary_overlap: 0.8,
+  distinct_2: 0.9,
+  repeated_4gram_rate: 0,
+  other_speaker_rate: 0,
+  replies: 8,
+  ...over,
+});
 
 /** n windows of 100 tokens whose per-token loss is `mean` plus seeded noise of ±`spread`. */
 function windows(n: number, mean: number, spread: number, seed: number): WindowLoss[] {
@@ -20,11 +28,20 @@ const settings = { minImprovement: 0.005, minValidationTokens: 2000 };
 test('a clear held-out gain beyond the noise promotes, and the reason shows the band and token count', () => {
   const decision = decidePromotion(evaluation(windows(40, 2.0, 0.3, 1), style()), evaluation(windows(40, 2.5, 0.3, 1), style()), 'the base model', settings);
   assert.equal(decision.promote, true, decision.reason);
-  assert.match(decision.reason, /held-out loss \d\.\d{4} beats the base model's \d\.\d{4} by \+20\.\d%, beyond the noise \(95% band \+\d+\.\d% … \+\d+\.\d%, 4,000 held-out tokens\)/);
+  assert.match(
+    decision.reason,
+    /held-out loss \d\.\d{4} beats the base model's \d\.\d{4} by \+20\.\d%, beyond the noise \(95% band \+\d+\.\d% … \+\d+\.\d%, 4,000 held-out tokens\)/,
+  );
   assert.ok(decision.band && decision.band.low > 0 && decision.band.low <= decision.band.gain && decision.band.gain <= decision.band.high);
   assert.deepEqual(
     decision.style?.map((s) => [s.metric, s.better]),
-    [['length_ratio', 'closer to 1'], ['vocabulary_overlap', 'higher'], ['distinct_2', 'higher'], ['repeated_4gram_rate', 'lower'], ['other_speaker_rate', 'lower']],
+    [
+      ['length_ratio', 'closer to 1'],
+      ['vocabulary_overlap', 'higher'],
+      ['distinct_2', 'higher'],
+      ['repeated_4gram_rate', 'lower'],
+      ['other_speaker_rate', 'lower'],
+    ],
   );
 });
 

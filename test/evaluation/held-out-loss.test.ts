@@ -10,7 +10,7 @@ import { createTokenizer, readTokenizerFiles } from '../../src/modelfmt/tokenize
 import { personaSchema } from '../../src/personas/schema.ts';
 import { TINY_TEXTS, writeTinyModelFolder } from '../fixtures/tiny-model-folder.ts';
 
-test('a plain text file is scored as the persona\'s words: every word token, no headers or end-of-turn', async (t) => {
+test("a plain text file is scored as the persona's words: every word token, no headers or end-of-turn", async (t) => {
   const { dir } = writeTinyModelFolder({ flavour: 'base' });
   const root = mkdtempSync(join(tmpdir(), 'persona-eval-'));
   t.after(() => {

@@ -32,7 +32,14 @@ after(async () => {
 
 /** Runs the CLI without blocking this process's event loop (the fake Hub lives here). */
 function persona(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, HF_HOME: join(root, 'hf'), HF_ENDPOINT: hub.url, PERSONAS_DIR: join(root, 'personas'), DATA_DIR: join(root, 'data'), LOG_LEVEL: 'silent' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    HF_HOME: join(root, 'hf'),
+    HF_ENDPOINT: hub.url,
+    PERSONAS_DIR: join(root, 'personas'),
+    DATA_DIR: join(root, 'data'),
+    LOG_LEVEL: 'silent',
+  };
   delete env.HF_HUB_OFFLINE;
   delete env.HF_TOKEN;
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'base', ...args], { env });

@@ -21,7 +21,10 @@ test('the bundled base is recognised as the demo base, other bases are not', () 
     assert.equal(usesBundledDemoBase(config, undefined), true);
     assert.equal(usesBundledDemoBase(config, 'mine'), false);
     assert.equal(usesBundledDemoBase(config, 'org/not-pulled'), false, 'an unresolvable base is not the demo base (its own error comes later)');
-    assert.match(demoBaseNotice('Tess'), /^Tess is built on the bundled demo base.*`npx persona base pull HuggingFaceTB\/SmolLM2-360M-Instruct`.*`base: HuggingFaceTB\/SmolLM2-360M-Instruct`/);
+    assert.match(
+      demoBaseNotice('Tess'),
+      /^Tess is built on the bundled demo base.*`npx persona base pull HuggingFaceTB\/SmolLM2-360M-Instruct`.*`base: HuggingFaceTB\/SmolLM2-360M-Instruct`/,
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

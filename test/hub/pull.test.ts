@@ -68,13 +68,23 @@ test('a fresh pull writes the huggingface_hub cache layout with only the files t
   assert.equal(readFileSync(join(repoDir, 'refs', 'main'), 'utf8'), hub.commit);
   const snapshot = join(repoDir, 'snapshots', hub.commit);
   assert.equal(result.dir, snapshot);
-  assert.deepEqual(readdirSync(snapshot).sort(), ['chat_template.jinja', 'config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
+  assert.deepEqual(readdirSync(snapshot).sort(), [
+    'chat_template.jinja',
+    'config.json',
+    'generation_config.json',
+    'model.safetensors',
+    'tokenizer.json',
+    'tokenizer_config.json',
+  ]);
   const configBytes = readFileSync(join(snapshot, 'config.json'));
   assert.ok(lstatSync(join(snapshot, 'config.json')).isSymbolicLink());
   assert.equal(readlinkSync(join(snapshot, 'config.json')), `../../blobs/${gitBlobSha1(configBytes)}`, 'regular files are named by their git blob id');
   assert.equal(readlinkSync(join(snapshot, 'model.safetensors')), `../../blobs/${sha256(weights)}`, 'LFS files are named by their sha256');
   assert.equal(hub.contentRequests('README.md').length + hub.contentRequests('pytorch_model.bin').length, 0, 'files the product does not use are not fetched');
-  assert.ok(hub.requests.every((r) => !r.accept?.includes('xet')), 'files are asked for over plain HTTP, not as Xet metadata');
+  assert.ok(
+    hub.requests.every((r) => !r.accept?.includes('xet')),
+    'files are asked for over plain HTTP, not as Xet metadata',
+  );
   assert.ok(!readdirSync(join(repoDir, 'blobs')).some((name) => name.endsWith('.incomplete')));
   assert.equal(result.downloadedBytes > weights.length, true);
 
@@ -114,7 +124,10 @@ test('a dropped connection resumes with a Range request, within a pull and acros
   const before = hub.requests.length;
   await pullBase(killed, requireHubId('org/resume'));
   const fetched = hub.requests.slice(before).filter((r) => r.path.startsWith('/cdn/') && r.range !== 'bytes=0-0');
-  assert.deepEqual(fetched.map((r) => r.range), [`bytes=3000-${weights.length - 1}`]);
+  assert.deepEqual(
+    fetched.map((r) => r.range),
+    [`bytes=3000-${weights.length - 1}`],
+  );
   assert.deepEqual(readFileSync(join(killed.HF_HOME, 'hub', 'models--org--resume', 'blobs', sha256(weights))), weights);
 });
 
@@ -130,10 +143,16 @@ test('a corrupt file is detected, deleted and never linked into the snapshot', a
   }
   const repoDir = join(config.HF_HOME, 'hub', 'models--org--corrupt');
   assert.ok(!existsSync(join(repoDir, 'snapshots', hub.commit, 'model.safetensors')));
-  assert.deepEqual(readdirSync(join(repoDir, 'blobs')).filter((name) => name.startsWith(sha256(weights))), []);
+  assert.deepEqual(
+    readdirSync(join(repoDir, 'blobs')).filter((name) => name.startsWith(sha256(weights))),
+    [],
+  );
   assert.equal(existsSync(join(repoDir, 'refs', 'main')), false, 'main is recorded only once its snapshot is complete');
   assert.throws(() => resolveBaseDir(config, 'org/corrupt'), /org\/corrupt is not in the Hugging Face cache .*npx persona base pull org\/corrupt/);
-  assert.throws(() => resolveBaseDir(config, `org/corrupt@${hub.commit}`), /only partly in the cache .*lacks model\.safetensors.*npx persona base pull org\/corrupt@a+1/);
+  assert.throws(
+    () => resolveBaseDir(config, `org/corrupt@${hub.commit}`),
+    /only partly in the cache .*lacks model\.safetensors.*npx persona base pull org\/corrupt@a+1/,
+  );
 });
 
 test('a gated repo without a token fails saying to set HF_TOKEN; with one it pulls', async () => {
@@ -179,7 +198,10 @@ test("a persona's base: org/name resolves from the cache, and a missing one quot
   assert.equal(baseModelChoice(config, { base: 'org/tiny' }).dir, dir, 'serving resolves it the same way');
   const folder = loadModelFolder(dir);
   assert.equal(folder.config.model_type, 'llama');
-  assert.throws(() => resolveBaseDir(config, 'org/other@v2'), (error: Error) => isPersonaError(error, 'model_not_found') && error.message.includes('run `npx persona base pull org/other@v2` first'));
+  assert.throws(
+    () => resolveBaseDir(config, 'org/other@v2'),
+    (error: Error) => isPersonaError(error, 'model_not_found') && error.message.includes('run `npx persona base pull org/other@v2` first'),
+  );
   assert.equal(resolveBaseDir(config, './org/tiny'), join(root, 'org', 'tiny'), 'a ./ path stays a folder');
   assert.equal(resolveBaseDir(config, undefined), config.BASE_MODEL_DIR);
 });

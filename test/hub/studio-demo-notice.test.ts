@@ -14,7 +14,8 @@ import { PERSONA, startStudioProject } from '../adapters/studio/studio-project.t
 test('GET /api/personas says which personas answer with the demo base', async () => {
   const project = await startStudioProject();
   try {
-    const list = async () => ((await (await fetch(`${project.url}api/personas`)).json()) as { id: string; demoBaseNotice: string | null }[]).find((p) => p.id === PERSONA)!;
+    const list = async () =>
+      ((await (await fetch(`${project.url}api/personas`)).json()) as { id: string; demoBaseNotice: string | null }[]).find((p) => p.id === PERSONA)!;
     assert.equal((await list()).demoBaseNotice, null, 'a random tiny base is not the demo base');
     const baseDir = loadPersona(loadConfig({ root: project.root }).PERSONAS_DIR, PERSONA).base!;
     const card = join(baseDir, 'README.md');

@@ -21,7 +21,8 @@ test('persona chat --prompt replies from the base or a chosen version and reject
     mkdirSync(join(root, 'personas'));
     writeFileSync(join(root, 'personas', 'tess.yaml'), 'id: tess\nname: Tess\nsystem_prompt: You are Tess.\n');
     const env = { ...process.env, PERSONAS_DIR: join(root, 'personas'), DATA_DIR: join(root, 'data'), BASE_MODEL_DIR: base, LOG_LEVEL: 'silent' };
-    const chat = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'chat', 'tess', ...args], { env, encoding: 'utf8', timeout: 60_000 });
+    const chat = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'chat', 'tess', ...args], { env, encoding: 'utf8', timeout: 60_000 });
 
     const fromBase = chat('--model', 'base', '--prompt', 'Hello there', '--max-new-tokens', '6', '--temperature', '0');
     assert.equal(fromBase.status, 0, fromBase.stderr);

@@ -35,7 +35,7 @@ test('a conversation that fits is kept whole, with names and the generation prom
   const rendered = text(prompt.ids);
   assert.ok(rendered.startsWith('<|im_start|>system\nYou are Tess'));
   assert.ok(rendered.includes('<|im_start|>Bob\nsecond message'));
-  assert.ok(rendered.includes('<|im_start|>Tess\nlet us go'), 'the persona\'s other voice names count as its own turns');
+  assert.ok(rendered.includes('<|im_start|>Tess\nlet us go'), "the persona's other voice names count as its own turns");
   assert.ok(rendered.endsWith('<|im_start|>Tess\n'));
   assert.deepEqual(prompt.otherSpeakers, ['Alice', 'Bob']);
 });
@@ -70,7 +70,8 @@ test('empty, enormous and unfittable prompts are rejected with what is allowed',
 });
 
 test('a downloaded template without speaker names gets the names in the message text', () => {
-  const chatml = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+  const chatml =
+    "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
   const base = model(4096);
   const prompt = buildPrompt({ ...base, tokenizerConfig: { ...base.tokenizerConfig, chat_template: chatml } }, persona, turns.slice(-3), 50);
   const rendered = text(prompt.ids);

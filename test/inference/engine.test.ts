@@ -15,7 +15,12 @@ import { personaSchema } from '../../src/personas/schema.ts';
 import { isPersonaError } from '../../src/errors.ts';
 import { writeTinyModelFolder } from '../fixtures/tiny-model-folder.ts';
 
-const persona = personaSchema.parse({ id: 'tess', name: 'Tess', system_prompt: 'You are Tess.', sampling: { temperature: 0, repetition_penalty: 1, max_new_tokens: 12 } });
+const persona = personaSchema.parse({
+  id: 'tess',
+  name: 'Tess',
+  system_prompt: 'You are Tess.',
+  sampling: { temperature: 0, repetition_penalty: 1, max_new_tokens: 12 },
+});
 const turns = [{ speaker: 'Alice', text: 'Hello there, how are you today?' }];
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -27,7 +32,10 @@ function setup(env: Record<string, string> = {}) {
   const config = loadConfig({ root, env: { DATA_DIR: 'data', BASE_MODEL_DIR: 'base', ...env } });
   const versionDir = (v: string) => join(config.DATA_DIR, 'models', 'tess', v);
   const engine = new InferenceEngine(config);
-  cleanups.push(() => rmSync(root, { recursive: true, force: true }), () => engine.dispose());
+  cleanups.push(
+    () => rmSync(root, { recursive: true, force: true }),
+    () => engine.dispose(),
+  );
   return { config, engine, versionDir };
 }
 
@@ -100,13 +108,19 @@ test('swapTo (the champion hook) preloads a version; a broken one throws and the
   const dirOf = (v: string) => join(config.DATA_DIR, 'models', 'tess', v);
   let champion = { version: 'v1', dir: dirOf('v1') };
   const engine = new InferenceEngine(config, { resolveCurrent: async () => champion });
-  cleanups.push(() => rmSync(root, { recursive: true, force: true }), () => engine.dispose());
+  cleanups.push(
+    () => rmSync(root, { recursive: true, force: true }),
+    () => engine.dispose(),
+  );
   writeTinyModelFolder({ dir: dirOf('v1'), seed: 1 });
   writeTinyModelFolder({ dir: dirOf('v2'), seed: 2 });
   assert.equal((await engine.replyAs(persona, turns)).model.version, 'v1');
   const broken = writeTinyModelFolder({ dir: dirOf('v3'), seed: 3 });
   writeFileSync(join(broken.dir, 'config.json'), '{ "vocab_size": ');
-  await assert.rejects(engine.swapTo(persona, { version: 'v3', dir: dirOf('v3') }), (e) => isPersonaError(e, 'model_corrupt') && e.message.includes('config.json'));
+  await assert.rejects(
+    engine.swapTo(persona, { version: 'v3', dir: dirOf('v3') }),
+    (e) => isPersonaError(e, 'model_corrupt') && e.message.includes('config.json'),
+  );
   assert.deepEqual(engine.loadedModels, ['tess@v1']);
   await engine.swapTo(persona, { version: 'v2', dir: dirOf('v2') });
   assert.deepEqual(engine.loadedModels, ['tess@v2']);

@@ -51,7 +51,10 @@ test('streamed deltas arrive in order and add up to the reply', async () => {
   const deltas: GenerationDelta[] = [];
   const result = await run(greedy(30), { onDelta: (d) => deltas.push(d) });
   assert.equal(deltas.map((d) => d.text).join(''), result.text);
-  assert.deepEqual(deltas.flatMap((d) => d.tokens), result.tokens);
+  assert.deepEqual(
+    deltas.flatMap((d) => d.tokens),
+    result.tokens,
+  );
   assert.equal(result.text, model.tokenizer.decode(result.tokens).trim());
 });
 
@@ -99,7 +102,10 @@ test('text deltas never split a UTF-8 character (emoji across byte-level tokens)
   assert.ok(emojiTokens.length > 1, 'the emoji must span several tokens for this test to mean anything');
   const stream = new TextStream(model.tokenizer);
   const deltas = ids.map((id) => stream.push(id));
-  assert.ok(deltas.some((d) => d === ''), 'some tokens were held back mid-character');
+  assert.ok(
+    deltas.some((d) => d === ''),
+    'some tokens were held back mid-character',
+  );
   assert.ok(deltas.every((d) => !d.includes('\uFFFD')));
   assert.equal(deltas.join('') + stream.flush(), text);
 });
@@ -122,7 +128,7 @@ test('an AbortSignal stops generation with generation_aborted and no further del
   assert.equal(afterAbort, 0);
 });
 
-test('a scripted model: the emoji streams whole, and the other speaker\'s line is cut and never shown', async () => {
+test("a scripted model: the emoji streams whole, and the other speaker's line is cut and never shown", async () => {
   const cue = 'Hello there, how are you today?';
   const scripted = writeScriptedModelFolder(cue, 'Sure 😀\nAlice: no');
   const speaker = await loadInferenceModel(scripted.dir, { threads: 1 });
@@ -140,7 +146,12 @@ test('a scripted model: the emoji streams whole, and the other speaker\'s line i
     assert.equal(deltas.join(''), 'Sure 😀');
     assert.ok(deltas.includes(' 😀'), 'the emoji arrives in one delta');
     assert.ok(deltas.every((d) => !d.includes('\uFFFD') && !d.includes('Ali')));
-    const unstopped = await generate(speaker.session, speaker.tokenizer.encode(cue), { params: greedy(40), tokenizer: speaker.tokenizer, eosTokenIds: speaker.eosTokenIds, stopStrings: new StopStrings([]) });
+    const unstopped = await generate(speaker.session, speaker.tokenizer.encode(cue), {
+      params: greedy(40),
+      tokenizer: speaker.tokenizer,
+      eosTokenIds: speaker.eosTokenIds,
+      stopStrings: new StopStrings([]),
+    });
     assert.equal(unstopped.text, 'Sure 😀\nAlice: no');
     assert.equal(unstopped.stoppedBy, 'eos');
   } finally {

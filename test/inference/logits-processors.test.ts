@@ -1,7 +1,17 @@
 /** Each logits processor's effect on a crafted logits vector, with Hugging Face semantics. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { badWords, buildLogitsProcessors, dry, minP, noRepeatNgram, repetitionPenalty, temperature, topK, topP } from '../../src/inference/logits-processors.ts';
+import {
+  badWords,
+  buildLogitsProcessors,
+  dry,
+  minP,
+  noRepeatNgram,
+  repetitionPenalty,
+  temperature,
+  topK,
+  topP,
+} from '../../src/inference/logits-processors.ts';
 import { DEFAULT_GENERATION_PARAMS, checkGenerationParams, mergeGenerationParams } from '../../src/inference/generation-params.ts';
 import { argmax, sampleToken, seededRandom } from '../../src/inference/sampler.ts';
 import { isPersonaError } from '../../src/errors.ts';
@@ -106,7 +116,10 @@ test('invalid sampling values are rejected with the field and its valid range', 
     [{ repetition_penalty: 0 }, /repetition_penalty = 0/],
   ] as const;
   for (const [override, message] of bad) {
-    assert.throws(() => checkGenerationParams(mergeGenerationParams(override)), (e) => isPersonaError(e, 'invalid_argument') && message.test(e.message));
+    assert.throws(
+      () => checkGenerationParams(mergeGenerationParams(override)),
+      (e) => isPersonaError(e, 'invalid_argument') && message.test(e.message),
+    );
   }
   assert.doesNotThrow(() => checkGenerationParams(mergeGenerationParams({ temperature: 0, top_p: 1, min_p: 1 })));
 });

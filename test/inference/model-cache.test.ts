@@ -36,7 +36,16 @@ test('a failed load changes nothing and concurrent loads of one model share the 
   const disposed: string[] = [];
   const cache = new ModelCache<{ name: string; bytes: number; dispose(): Promise<void> }>(1000);
   (await cache.acquire('a', 'v1', fakeModel('a', 10, disposed))).release();
-  await assert.rejects(cache.acquire('a', 'v2', async () => { throw new PersonaError('model_corrupt', 'bad'); }, { replaceOthers: true }));
+  await assert.rejects(
+    cache.acquire(
+      'a',
+      'v2',
+      async () => {
+        throw new PersonaError('model_corrupt', 'bad');
+      },
+      { replaceOthers: true },
+    ),
+  );
   assert.deepEqual(cache.keys, ['a@v1']);
   let loads = 0;
   const load = async () => ({ name: 'b', bytes: 10, dispose: async () => undefined, loads: ++loads });

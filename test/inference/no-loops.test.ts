@@ -58,7 +58,12 @@ function maxRepeats(tokens: readonly number[], n = 8): number {
 }
 
 const reply = (params: GenerationParams) =>
-  generate(model.session, model.tokenizer.encode(CUE), { params, tokenizer: model.tokenizer, eosTokenIds: model.eosTokenIds, stopStrings: new StopStrings([]) });
+  generate(model.session, model.tokenizer.encode(CUE), {
+    params,
+    tokenizer: model.tokenizer,
+    eosTokenIds: model.eosTokenIds,
+    stopStrings: new StopStrings([]),
+  });
 const { bad_words: _bad, stop: _stop, ...personaDefaults } = personaSchema.parse({ id: 'p', name: 'P' }).sampling;
 
 test('the old greedy settings loop on a confident cycle', async () => {

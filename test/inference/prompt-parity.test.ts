@@ -28,7 +28,15 @@ const samples: TrainableSample[] = [
     text: 'It rained all week, but the garden is glad of it.',
     speaker: 'FDR',
   },
-  { kind: 'conversation', context: [{ speaker: 'FDR', text: 'I speak first.', isPersona: true }, { speaker: 'Carol', text: 'Go on.' }], text: 'Then I go on.', speaker: 'FDR' },
+  {
+    kind: 'conversation',
+    context: [
+      { speaker: 'FDR', text: 'I speak first.', isPersona: true },
+      { speaker: 'Carol', text: 'Go on.' },
+    ],
+    text: 'Then I go on.',
+    speaker: 'FDR',
+  },
   { kind: 'monologue', context: [], text: 'We have nothing to fear but fear itself.', speaker: 'FDR' },
 ];
 
@@ -43,7 +51,8 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const fixture = (name: string): TokenizerConfig => JSON.parse(readFileSync(join(import.meta.dirname, '..', 'modelfmt', 'fixtures', `${name}.tokenizer_config.json`), 'utf8'));
+const fixture = (name: string): TokenizerConfig =>
+  JSON.parse(readFileSync(join(import.meta.dirname, '..', 'modelfmt', 'fixtures', `${name}.tokenizer_config.json`), 'utf8'));
 const templates: Record<string, { config: () => TokenizerConfig; end: string }> = {
   bundled: { config: () => baseConfig, end: '<|im_end|>' },
   chatml: { config: () => ({ ...baseConfig, ...fixture('chatml') }), end: '<|im_end|>' },
@@ -59,7 +68,10 @@ for (const [name, { config, end }] of Object.entries(templates)) {
     for (const sample of samples) {
       const trained = tokenizeSample(sample, { tokenizer, tokenizerConfig, systemPrompt: persona.system_prompt, personaName: persona.name });
       const turns = sample.context.map((t) => ({ speaker: t.speaker, text: t.text }));
-      const served = turns.length > 0 ? buildPrompt({ tokenizer, tokenizerConfig, contextWindow: 4096 }, persona, turns, 100).ids : tokenizer.encode(renderPersonaPrompt(tokenizerConfig, { systemPrompt: persona.system_prompt, personaName: persona.name, context: [] }));
+      const served =
+        turns.length > 0
+          ? buildPrompt({ tokenizer, tokenizerConfig, contextWindow: 4096 }, persona, turns, 100).ids
+          : tokenizer.encode(renderPersonaPrompt(tokenizerConfig, { systemPrompt: persona.system_prompt, personaName: persona.name, context: [] }));
       assert.deepEqual(trained.ids.slice(0, served.length), served, `${name}: prompt tokens differ`);
       assert.equal(tokenizer.decode(trained.ids.slice(served.length)), `${sample.text}${end}`);
       const firstTarget = trained.targets.indexOf(1);
@@ -74,14 +86,17 @@ for (const [name, { config, end }] of Object.entries(templates)) {
 }
 
 test('templates without names fold other speakers into Name: lines and keep roles alternating', () => {
-  const prompt = renderPersonaPrompt({ ...baseConfig, ...fixture('chatml') }, {
-    systemPrompt: '',
-    personaName: 'FDR',
-    context: [
-      { speaker: 'Alice', text: 'hi', own: false },
-      { speaker: 'Bob', text: 'yo', own: false },
-      { speaker: 'FDR', text: 'hello', own: true },
-    ],
-  });
+  const prompt = renderPersonaPrompt(
+    { ...baseConfig, ...fixture('chatml') },
+    {
+      systemPrompt: '',
+      personaName: 'FDR',
+      context: [
+        { speaker: 'Alice', text: 'hi', own: false },
+        { speaker: 'Bob', text: 'yo', own: false },
+        { speaker: 'FDR', text: 'hello', own: true },
+      ],
+    },
+  );
   assert.equal(prompt, '<|im_start|>user\nAlice: hi\nBob: yo<|im_end|>\n<|im_start|>assistant\nhello<|im_end|>\n<|im_start|>assistant\n');
 });

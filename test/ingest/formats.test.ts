@@ -59,7 +59,14 @@ test('timestamped transcripts: fragments are joined into sentences and paragraph
     'the engine weaves algebraic patterns just as the Jacquard loom weaves flowers and leaves.',
     'thank you all for coming.',
   ]);
-  assert.deepEqual(parsed.passages.map((p) => [p.position, p.timestamp]), [['L2', 4000], ['L6', 20000], ['L9', 3_723_000]]);
+  assert.deepEqual(
+    parsed.passages.map((p) => [p.position, p.timestamp]),
+    [
+      ['L2', 4000],
+      ['L6', 20000],
+      ['L9', 3_723_000],
+    ],
+  );
 
   const twoLine = await parseSource(fixture('lecture-transcript.txt'));
   assert.deepEqual(texts(twoLine.passages), ['Good evening. Tonight I shall describe a machine that computes.', 'It was designed by my friend Mr. Babbage.']);
@@ -68,7 +75,10 @@ test('timestamped transcripts: fragments are joined into sentences and paragraph
 test('SRT: cue numbers, timings, tags and repeated lines are removed', async () => {
   const parsed = await parseSource(fixture('interview.srt'));
   assert.deepEqual(texts(parsed.passages), ['Good evening, everyone. The engine might compose elaborate pieces of music.', 'Of any degree of complexity.']);
-  assert.deepEqual(parsed.passages.map((p) => p.position), ['c1', 'c4']);
+  assert.deepEqual(
+    parsed.passages.map((p) => p.position),
+    ['c1', 'c4'],
+  );
 });
 
 test('WebVTT: header, NOTE and STYLE blocks, inline tags and rolling captions are cleaned up', async () => {
@@ -79,12 +89,15 @@ test('WebVTT: header, NOTE and STYLE blocks, inline tags and rolling captions ar
 test('WebVTT with voice tags is a dialogue: one message per line, with its speaker', async () => {
   const parsed = await parseSource(fixture('dialogue.vtt'));
   assert.deepEqual(parsed.passages, []);
-  assert.deepEqual(parsed.conversations[0].map((m) => [m.position, m.speaker, m.text]), [
-    ['c1', 'Charles Babbage', 'Have you finished the notes?'],
-    ['c2', 'Ada Lovelace', 'Almost.'],
-    ['c2.1', 'Ada Lovelace', 'They are longer than your paper.'],
-    ['c3', 'Charles Babbage', 'Splendid.'],
-  ]);
+  assert.deepEqual(
+    parsed.conversations[0].map((m) => [m.position, m.speaker, m.text]),
+    [
+      ['c1', 'Charles Babbage', 'Have you finished the notes?'],
+      ['c2', 'Ada Lovelace', 'Almost.'],
+      ['c2.1', 'Ada Lovelace', 'They are longer than your paper.'],
+      ['c3', 'Charles Babbage', 'Splendid.'],
+    ],
+  );
 });
 
 test('plain text and Markdown become paragraphs without markup, code or headings', async () => {
@@ -97,7 +110,13 @@ test('plain text and Markdown become paragraphs without markup, code or headings
   const dir = mkdtempSync(join(tmpdir(), 'plain-'));
   writeFileSync(join(dir, 'speech.txt'), 'We shall fight\non the beaches.\n\n\nWe shall never surrender.\n');
   const plain = await parseSource(join(dir, 'speech.txt'));
-  assert.deepEqual(plain.passages.map((p) => [p.position, p.text]), [['L1', 'We shall fight on the beaches.'], ['L5', 'We shall never surrender.']]);
+  assert.deepEqual(
+    plain.passages.map((p) => [p.position, p.text]),
+    [
+      ['L1', 'We shall fight on the beaches.'],
+      ['L5', 'We shall never surrender.'],
+    ],
+  );
 });
 
 test('speaker-labelled scripts: one turn per label, continuation lines and stage directions handled', async () => {
@@ -117,17 +136,23 @@ test('timestamped scripts keep their speakers and timestamps', async () => {
   writeFileSync(join(dir, 'meeting.txt'), text);
   assert.equal(detectFormat('meeting.txt', new TextEncoder().encode(text)), 'script');
   const [conversation] = (await parseSource(join(dir, 'meeting.txt'))).conversations;
-  assert.deepEqual(conversation.map((m) => [m.speaker, m.text, m.timestamp]), [
-    ['ADA', 'The engine is ready.', 4000],
-    ['CHARLES', 'At last.', 9000],
-    ['ADA', 'Let us begin.', 3_602_000],
-  ]);
+  assert.deepEqual(
+    conversation.map((m) => [m.speaker, m.text, m.timestamp]),
+    [
+      ['ADA', 'The engine is ready.', 4000],
+      ['CHARLES', 'At last.', 9000],
+      ['ADA', 'Let us begin.', 3_602_000],
+    ],
+  );
 });
 
 test('DiscordChatExporter JSON: authors, ids, timestamps and mention names; system messages left out', async () => {
   const parsed = await parseSource(fixture('discord-export.json'));
   const [conversation] = parsed.conversations;
-  assert.deepEqual(conversation.map((m) => m.position), ['1001', '1002', '1003', '1005', '1006', '1007', '1008']);
+  assert.deepEqual(
+    conversation.map((m) => m.position),
+    ['1001', '1002', '1003', '1005', '1006', '1007', '1008'],
+  );
   assert.equal(conversation[1].speakerId, '111');
   assert.equal(conversation[1].timestamp, Date.parse('2024-01-01T10:00:30Z'));
   assert.equal(conversation[3].isBot, true);
@@ -146,8 +171,16 @@ for (const [kind, path] of [
     assert.deepEqual(parsed.users, { U0ADA: 'Ada', U0CB: 'Charles Babbage', B0BOT: 'Reminder' });
     assert.deepEqual(parsed.channels, { C0GEN: 'general', C0RND: 'random' });
     const [general, thread, random] = parsed.conversations;
-    assert.deepEqual(lines(general), ['Charles Babbage: Morning <@U0ADA>! Did you see <#C0RND|random>?', 'Ada: Yes &amp; I replied there.', 'Reminder: Standup in 5 minutes <!here>']);
-    assert.deepEqual(lines(thread), ['Ada: Yes &amp; I replied there.', 'Charles Babbage: Which reply?', 'Ada: The one about <https://example.com/notes|the notes>.']);
+    assert.deepEqual(lines(general), [
+      'Charles Babbage: Morning <@U0ADA>! Did you see <#C0RND|random>?',
+      'Ada: Yes &amp; I replied there.',
+      'Reminder: Standup in 5 minutes <!here>',
+    ]);
+    assert.deepEqual(lines(thread), [
+      'Ada: Yes &amp; I replied there.',
+      'Charles Babbage: Which reply?',
+      'Ada: The one about <https://example.com/notes|the notes>.',
+    ]);
     assert.deepEqual(lines(random), ['Charles Babbage: Anyone for tea?', 'Ada: Always, Charles.']);
     assert.equal(general[1].position, '1704103290.000300', 'with the workspace known, the position is the Slack ts');
     assert.deepEqual(parsed.platformSources, [
@@ -162,7 +195,10 @@ for (const [kind, path] of [
 
 test('a lone Slack channel file: the file is the ref, positions name the channel folder', async () => {
   const parsed = await parseSource(fixture('slack-export/random/2024-01-01.json'));
-  assert.deepEqual(parsed.conversations[0].map((m) => m.position), ['random/1704110000.000100', 'random/1704110030.000200']);
+  assert.deepEqual(
+    parsed.conversations[0].map((m) => m.position),
+    ['random/1704110000.000100', 'random/1704110030.000200'],
+  );
   assert.deepEqual(parsed.platformSources, [undefined]);
 });
 
@@ -171,12 +207,29 @@ test('OpenAI JSONL (or one JSON record) and ShareGPT: assistant turns are marked
   assert.equal(openai.sourceType, 'import');
   assert.deepEqual(openai.conversations.map(lines), [
     ['User: What can the engine do?', 'Assistant: Whatever we know how to order it to perform.'],
-    ['User: Can it compose music?', 'Assistant: It might compose elaborate pieces of music.', 'User: Of any complexity?', 'Assistant: Of any degree of complexity or extent.'],
+    [
+      'User: Can it compose music?',
+      'Assistant: It might compose elaborate pieces of music.',
+      'User: Of any complexity?',
+      'Assistant: Of any degree of complexity or extent.',
+    ],
   ]);
-  assert.deepEqual(openai.conversations[1].map((m) => m.isPersona ?? false), [false, true, false, true]);
+  assert.deepEqual(
+    openai.conversations[1].map((m) => m.isPersona ?? false),
+    [false, true, false, true],
+  );
 
   const dir = mkdtempSync(join(tmpdir(), 'openai-'));
-  const pretty = JSON.stringify({ messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello there.' }] }, null, 2);
+  const pretty = JSON.stringify(
+    {
+      messages: [
+        { role: 'user', content: 'Hi' },
+        { role: 'assistant', content: 'Hello there.' },
+      ],
+    },
+    null,
+    2,
+  );
   writeFileSync(join(dir, 'one.json'), pretty);
   assert.equal(detectFormat('one.json', new TextEncoder().encode(pretty)), 'openai');
   assert.deepEqual((await parseSource(join(dir, 'one.json'))).conversations.map(lines), [['User: Hi', 'Assistant: Hello there.']]);

@@ -27,7 +27,17 @@ const SECRETS = [
   'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
 ];
 const INVISIBLE = ['\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', '\u0007', '\u0085'];
-const FILES = ['lecture-transcript.txt', 'interview.srt', 'captions.vtt', 'dialogue.vtt', 'dialogue.txt', 'notes.md', 'discord-export.json', 'finetune.jsonl', 'sharegpt.json'];
+const FILES = [
+  'lecture-transcript.txt',
+  'interview.srt',
+  'captions.vtt',
+  'dialogue.vtt',
+  'dialogue.txt',
+  'notes.md',
+  'discord-export.json',
+  'finetune.jsonl',
+  'sharegpt.json',
+];
 const SEEDS = 40;
 
 const pick = <T>(rng: Rng, items: readonly T[]): T => items[rng.int(items.length)];
@@ -73,7 +83,11 @@ function mutateText(text: string, rng: Rng): string {
 }
 
 function mutate(name: string, text: string, rng: Rng): string {
-  if (name.endsWith('.jsonl')) return text.split('\n').map((line) => (line.trim() ? JSON.stringify(mutateJson(JSON.parse(line), rng)) : line)).join('\n');
+  if (name.endsWith('.jsonl'))
+    return text
+      .split('\n')
+      .map((line) => (line.trim() ? JSON.stringify(mutateJson(JSON.parse(line), rng)) : line))
+      .join('\n');
   if (name.endsWith('.json')) {
     const json = JSON.stringify(mutateJson(JSON.parse(text), rng), null, 1);
     return rng.next() < 0.1 ? json.slice(0, rng.int(json.length)) : json;

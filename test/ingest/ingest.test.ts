@@ -43,31 +43,51 @@ test('a folder of every format: one result per file, samples from each, refs rel
   }
 
   const discord = results['discord-export.json'];
-  assert.deepEqual(discord.drafts.map((d) => [d.source.position, d.kind, d.text]), [
-    ['1002', 'conversation', 'I am here.\nWrite to [email] for the notes.'],
-    ['1006', 'monologue', 'Good afternoon everyone.'], // five hours of silence before it
-    ['1008', 'conversation', 'A method for Bernoulli numbers.'],
-  ]);
+  assert.deepEqual(
+    discord.drafts.map((d) => [d.source.position, d.kind, d.text]),
+    [
+      ['1002', 'conversation', 'I am here.\nWrite to [email] for the notes.'],
+      ['1006', 'monologue', 'Good afternoon everyone.'], // five hours of silence before it
+      ['1008', 'conversation', 'A method for Bernoulli numbers.'],
+    ],
+  );
   assert.deepEqual(discord.drafts[0].context, [{ speaker: 'Charles', text: 'Has anyone seen @Ada Lovelace?' }]);
   assert.deepEqual(discord.redactions, { email: 1, mention: 1 });
   assert.equal(discord.messages, 7);
-  assert.ok(discord.drafts.every((d) => d.source.type === 'discord' && d.source.ref === 'discord:900/901'), 'exports use the live-capture ref');
+  assert.ok(
+    discord.drafts.every((d) => d.source.type === 'discord' && d.source.ref === 'discord:900/901'),
+    'exports use the live-capture ref',
+  );
 
   const slack = results['slack-export'];
-  assert.deepEqual(slack.drafts.map((d) => d.text), ['Yes & I replied there.', 'The one about the notes.', 'Always, Charles.']);
+  assert.deepEqual(
+    slack.drafts.map((d) => d.text),
+    ['Yes & I replied there.', 'The one about the notes.', 'Always, Charles.'],
+  );
   assert.deepEqual(slack.drafts[0].context, [{ speaker: 'Charles Babbage', text: 'Morning @Ada! Did you see #random?' }]);
   assert.equal(slack.duplicates, 0, 'a thread parent seen in its channel and its thread is one sample');
   assert.equal(slack.messages, 7);
-  assert.deepEqual(slack.drafts.map((d) => `${d.source.ref} ${d.source.position}`), [
-    'slack:T0ENGINE/C0GEN 1704103290.000300',
-    'slack:T0ENGINE/C0GEN 1704103500.000500',
-    'slack:T0ENGINE/C0RND 1704110030.000200',
-  ]);
+  assert.deepEqual(
+    slack.drafts.map((d) => `${d.source.ref} ${d.source.position}`),
+    ['slack:T0ENGINE/C0GEN 1704103290.000300', 'slack:T0ENGINE/C0GEN 1704103500.000500', 'slack:T0ENGINE/C0RND 1704110030.000200'],
+  );
 
-  assert.deepEqual(results['dialogue.vtt'].drafts.map((d) => [d.kind, d.text, d.context.length]), [['conversation', 'Almost.\nThey are longer than your paper.', 1]]);
+  assert.deepEqual(
+    results['dialogue.vtt'].drafts.map((d) => [d.kind, d.text, d.context.length]),
+    [['conversation', 'Almost.\nThey are longer than your paper.', 1]],
+  );
   const script = results['dialogue.txt'];
-  assert.deepEqual(script.drafts.map((d) => [d.speaker, d.context.length]), [['ADA', 1], ['ADA', 3]]);
-  assert.deepEqual(results['finetune.jsonl'].drafts.map((d) => d.source.type), ['import', 'import', 'import']);
+  assert.deepEqual(
+    script.drafts.map((d) => [d.speaker, d.context.length]),
+    [
+      ['ADA', 1],
+      ['ADA', 3],
+    ],
+  );
+  assert.deepEqual(
+    results['finetune.jsonl'].drafts.map((d) => d.source.type),
+    ['import', 'import', 'import'],
+  );
   assert.ok(results['talk-transcript.txt'].drafts.every((d) => d.kind === 'monologue' && d.source.ref === 'test/fixtures/ingest/talk-transcript.txt'));
 });
 
@@ -96,12 +116,21 @@ test('bad input is skipped with a reason and the batch goes on', async () => {
   assert.match(reasons['file.srt']!, /no such file or folder/);
   assert.match(reasons['*.vtt']!, /no files match no\/match\/\*\.vtt/);
   assert.equal(reasons['good.txt'], undefined);
-  assert.deepEqual(results['good.txt'].drafts.map((d) => d.text), ['A perfectly good paragraph.']);
+  assert.deepEqual(
+    results['good.txt'].drafts.map((d) => d.text),
+    ['A perfectly good paragraph.'],
+  );
   for (const r of Object.values(results)) if (r.skipped) assert.equal(r.drafts.length, 0);
 
   // parseSource itself throws one sentence naming the file, with a stable code.
-  await assert.rejects(parseSource(join(dir, 'gone.txt')), (e) => isPersonaError(e, 'input_not_found') && e.message === `${join(dir, 'gone.txt')}: no such file or folder.`);
-  await assert.rejects(parseSource(join(FIXTURES, 'bad/scores.csv')), (e) => isPersonaError(e, 'input_unsupported') && /scores\.csv: unknown format/.test(e.message));
+  await assert.rejects(
+    parseSource(join(dir, 'gone.txt')),
+    (e) => isPersonaError(e, 'input_not_found') && e.message === `${join(dir, 'gone.txt')}: no such file or folder.`,
+  );
+  await assert.rejects(
+    parseSource(join(FIXTURES, 'bad/scores.csv')),
+    (e) => isPersonaError(e, 'input_unsupported') && /scores\.csv: unknown format/.test(e.message),
+  );
   await assert.rejects(parseSource(join(FIXTURES, 'bad/truncated-export.json')), (e) => isPersonaError(e, 'input_malformed'));
 });
 
@@ -121,13 +150,20 @@ test('ingesting the same material twice yields the same ids; duplicates in a bat
   const results = byFile(await ingest(['*.srt', 'copies', 'c.txt'], { root: dir }));
   assert.equal(results['a.srt'].drafts.length, 2);
   assert.deepEqual([results['copies/b.srt'].drafts.length, results['copies/b.srt'].duplicates], [0, 2]);
-  assert.deepEqual(results['c.txt'].drafts.map((d) => d.text), ['Something new.'], 'a near-duplicate (case, punctuation) is dropped');
+  assert.deepEqual(
+    results['c.txt'].drafts.map((d) => d.text),
+    ['Something new.'],
+    'a near-duplicate (case, punctuation) is dropped',
+  );
   assert.equal(results['c.txt'].duplicates, 1);
 });
 
 test('--speaker names the voice of a monologue file and picks the targets of a chat', async () => {
   const [script] = await ingest([join(FIXTURES, 'dialogue.txt')], { speaker: 'Babbage' });
-  assert.deepEqual(script.drafts.map((d) => d.text), ['Have you read the notes?', 'Then we should publish.']);
+  assert.deepEqual(
+    script.drafts.map((d) => d.text),
+    ['Have you read the notes?', 'Then we should publish.'],
+  );
   const [talk] = await ingest([join(FIXTURES, 'interview.srt')], { speaker: 'Lady Lovelace' });
   assert.ok(talk.drafts.every((d) => d.speaker === 'Lady Lovelace'));
 });

@@ -16,7 +16,10 @@ test('consecutive messages of one speaker within the merge gap become one turn',
   clock = 0;
   const conversation = [msg('Charles', 'Are you there?'), msg('Ada', 'Yes.'), msg('Ada', 'Working on the notes.'), msg('Ada', 'Much later thought.', 10)];
   const drafts = buildSamples(adaPersona({ merge_gap_seconds: 120 }), conversation, source);
-  assert.deepEqual(drafts.map((d) => d.text), ['Yes.\nWorking on the notes.', 'Much later thought.']);
+  assert.deepEqual(
+    drafts.map((d) => d.text),
+    ['Yes.\nWorking on the notes.', 'Much later thought.'],
+  );
   assert.equal(drafts[0].source.position, '2', 'a merged turn keeps the position of its first message');
   assert.deepEqual(drafts[1].context, [
     { speaker: 'Charles', text: 'Are you there?' },
@@ -34,10 +37,13 @@ test('only the persona voices become targets, matched by name (any case) or plat
     msg('Ada', 'I am a bot pretending.', 5, { isBot: true }),
   ];
   const drafts = buildSamples(adaPersona(), conversation, source);
-  assert.deepEqual(drafts.map((d) => [d.speaker, d.text]), [
-    ['ADA LOVELACE', 'Hello Charles.'],
-    ['someone', 'Ada here, from my phone.'],
-  ]);
+  assert.deepEqual(
+    drafts.map((d) => [d.speaker, d.text]),
+    [
+      ['ADA LOVELACE', 'Hello Charles.'],
+      ['someone', 'Ada here, from my phone.'],
+    ],
+  );
   assert.ok(drafts.every((d) => d.kind === 'conversation' && d.persona === 'ada'));
 });
 
@@ -45,8 +51,14 @@ test('--speaker overrides the voices', () => {
   clock = 0;
   const conversation = [msg('Charles', 'Hello all.'), msg('Ada', 'Hello Charles.'), msg('Mary', 'Hi!')];
   const drafts = buildSamples(adaPersona(), conversation, source, { speaker: 'mary' });
-  assert.deepEqual(drafts.map((d) => d.text), ['Hi!']);
-  assert.deepEqual(drafts[0].context.map((t) => t.speaker), ['Charles', 'Ada']);
+  assert.deepEqual(
+    drafts.map((d) => d.text),
+    ['Hi!'],
+  );
+  assert.deepEqual(
+    drafts[0].context.map((t) => t.speaker),
+    ['Charles', 'Ada'],
+  );
 });
 
 test('context keeps up to context_turns earlier turns and stops at a long silence', () => {
@@ -60,9 +72,15 @@ test('context keeps up to context_turns earlier turns and stops at a long silenc
     msg('Ada', 'Answer.'),
   ];
   const three = buildSamples(adaPersona({ context_turns: 3, silence_gap_seconds: 3600 }), conversation, source);
-  assert.deepEqual(three[0].context.map((t) => t.text), ['Two.', 'Three.', 'Four.']);
+  assert.deepEqual(
+    three[0].context.map((t) => t.text),
+    ['Two.', 'Three.', 'Four.'],
+  );
   const all = buildSamples(adaPersona({ context_turns: 10, silence_gap_seconds: 3600 }), conversation, source);
-  assert.deepEqual(all[0].context.map((t) => `${t.speaker}: ${t.text}`), ['Mary: One.', 'Charles: Two.', 'Mary: Three.', 'Charles: Four.']);
+  assert.deepEqual(
+    all[0].context.map((t) => `${t.speaker}: ${t.text}`),
+    ['Mary: One.', 'Charles: Two.', 'Mary: Three.', 'Charles: Four.'],
+  );
   const opening = buildSamples(adaPersona(), [msg('Ada', 'Good morning.', 600)], source);
   assert.equal(opening[0].kind, 'monologue', 'a turn after a silence has no context: a style sample');
 });
@@ -80,8 +98,14 @@ test('targets are cleaned; blocked or too short targets are dropped and counted;
   const stats: BuildStats = { dropped: {}, redactions: {} };
   const persona = adaPersona({ block_list: ['password plan'], context_turns: 10 });
   const drafts = buildSamples(persona, conversation, source, { stats });
-  assert.deepEqual(drafts.map((d) => d.text), ['Call me on [phone].']);
-  assert.deepEqual(drafts[0].context.map((t) => t.text), ['Mail me at [email].', 'Fine.']);
+  assert.deepEqual(
+    drafts.map((d) => d.text),
+    ['Call me on [phone].'],
+  );
+  assert.deepEqual(
+    drafts[0].context.map((t) => t.text),
+    ['Mail me at [email].', 'Fine.'],
+  );
   assert.deepEqual(drafts[0].redactions, { phone: 1, email: 1 });
   assert.deepEqual(stats.dropped, { too_short: 1, blocked: 1 });
   assert.deepEqual(stats.redactions, { phone: 1, email: 1 });
@@ -113,7 +137,10 @@ test('monologue passages become paragraph-sized samples split on sentence bounda
     assert.ok(part.text.endsWith('leaves.'), 'split on a sentence boundary');
   }
   assert.equal(parts.map((p) => p.text).join(' '), long);
-  assert.deepEqual(parts.map((p) => p.source.position), parts.map((_, k) => `L3.${k}`));
+  assert.deepEqual(
+    parts.map((p) => p.source.position),
+    parts.map((_, k) => `L3.${k}`),
+  );
   assert.ok(drafts.every((d) => d.kind === 'monologue' && d.speaker === 'Ada Lovelace' && d.context.length === 0));
 });
 

@@ -13,7 +13,18 @@ import { Rng } from '../../src/util/random.ts';
 
 const count = Number(process.argv[2] ?? 100_000);
 const words = 'the a we our nation people will must shall freedom work peace today time great new hope plan world help'.split(' ');
-const extras = [' mail me at ada@example.com', ' call +1 555 123 4567', ' hey <@1000000000000000003>', ' see https://example.com/x?y=1', ' 4111 1111 1111 1111', '', '', '', '', ''];
+const extras = [
+  ' mail me at ada@example.com',
+  ' call +1 555 123 4567',
+  ' hey <@1000000000000000003>',
+  ' see https://example.com/x?y=1',
+  ' 4111 1111 1111 1111',
+  '',
+  '',
+  '',
+  '',
+  '',
+];
 /** Deterministic, so every run measures the same messages. */
 const rng = new Rng(42);
 const random = (n: number) => rng.int(n);
@@ -41,7 +52,9 @@ function rate(label: string, started: number, extra = ''): void {
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuAtStart);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  console.log(`${label}: ${count} messages${extra} in ${seconds.toFixed(2)} s = ${Math.round(count / seconds)} messages/s (${Math.round(count / cpuSeconds)} per CPU-second)`);
+  console.log(
+    `${label}: ${count} messages${extra} in ${seconds.toFixed(2)} s = ${Math.round(count / seconds)} messages/s (${Math.round(count / cpuSeconds)} per CPU-second)`,
+  );
 }
 
 // 1. What `persona ingest` does before storing: parse, merge, clean targets and their context, build samples.

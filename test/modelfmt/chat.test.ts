@@ -29,8 +29,13 @@ test('the bundled template renders speaker names, system prompt first, and opens
 
 test('ChatML, SmolLM2 and Llama 3 templates render', () => {
   const messages = conversation.slice(2, 4);
-  assert.equal(renderChat(fixture('chatml'), messages, { addGenerationPrompt: true }), '<|im_start|>assistant\nThe Union is strong.<|im_end|>\n<|im_start|>user\nAnd the Congress?<|im_end|>\n<|im_start|>assistant\n');
-  assert.ok(renderChat(fixture('smollm2'), messages, { addGenerationPrompt: false }).startsWith('<|im_start|>system\nYou are a helpful AI assistant named SmolLM'));
+  assert.equal(
+    renderChat(fixture('chatml'), messages, { addGenerationPrompt: true }),
+    '<|im_start|>assistant\nThe Union is strong.<|im_end|>\n<|im_start|>user\nAnd the Congress?<|im_end|>\n<|im_start|>assistant\n',
+  );
+  assert.ok(
+    renderChat(fixture('smollm2'), messages, { addGenerationPrompt: false }).startsWith('<|im_start|>system\nYou are a helpful AI assistant named SmolLM'),
+  );
   assert.equal(
     renderChat(fixture('llama3'), messages, { addGenerationPrompt: true }),
     '<|begin_of_text|><|start_header_id|>assistant<|end_header_id|>\n\nThe Union is strong.<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nAnd the Congress?<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n',
@@ -54,7 +59,10 @@ for (const name of ['base', 'chatml', 'smollm2', 'llama3']) {
 test('a chosen turn can be trained alone (by identity), e.g. the persona reply of one sample', () => {
   const reply = conversation[4];
   const segments = renderTrainingSegments(base, conversation, (m) => m === reply);
-  assert.deepEqual(segments.filter((s) => s.train).map((s) => s.text), ['It is in session. 🏛️<|im_end|>']);
+  assert.deepEqual(
+    segments.filter((s) => s.train).map((s) => s.text),
+    ['It is in session. 🏛️<|im_end|>'],
+  );
 });
 
 test('a broken or missing template is a template_error naming the file', () => {
@@ -62,5 +70,8 @@ test('a broken or missing template is a template_error naming the file', () => {
     () => renderChat({ chat_template: '{% for m in messages %}{{ m.content ' }, conversation, { addGenerationPrompt: false }, 'models/x/tokenizer_config.json'),
     (e: unknown) => isPersonaError(e, 'template_error') && e.message.includes('models/x/tokenizer_config.json'),
   );
-  assert.throws(() => renderChat({}, conversation, { addGenerationPrompt: false }), (e: unknown) => isPersonaError(e, 'template_error') && /no "chat_template"/.test(e.message));
+  assert.throws(
+    () => renderChat({}, conversation, { addGenerationPrompt: false }),
+    (e: unknown) => isPersonaError(e, 'template_error') && /no "chat_template"/.test(e.message),
+  );
 });

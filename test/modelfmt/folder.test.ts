@@ -51,7 +51,10 @@ test('tied embeddings may omit lm_head; untied ones may not', () => {
   weights.delete('lm_head.weight');
   const shapes = llamaParameterShapes(config);
   writeSafetensors(join(dir, 'model.safetensors'), new Map([...weights].map(([n, data]) => [n, { shape: shapes.get(n)!, data }])), { dtype: 'F32' });
-  assert.throws(() => loadModelFolder(dir), (e: unknown) => isPersonaError(e, 'model_corrupt') && /model\.safetensors: tensor "lm_head\.weight" is missing/.test((e as Error).message));
+  assert.throws(
+    () => loadModelFolder(dir),
+    (e: unknown) => isPersonaError(e, 'model_corrupt') && /model\.safetensors: tensor "lm_head\.weight" is missing/.test((e as Error).message),
+  );
 });
 
 test('missing or corrupt files fail with one error naming the file', () => {
@@ -64,7 +67,9 @@ test('missing or corrupt files fail with one error naming the file', () => {
   assert.throws(() => loadModelFolder(b.dir), fails('model_corrupt', join(b.dir, 'model.safetensors')));
 
   const c = tiny({ sharded: true });
-  const shards = readdirSync(c.dir).filter((f) => /^model-\d+-of-\d+/.test(f)).sort();
+  const shards = readdirSync(c.dir)
+    .filter((f) => /^model-\d+-of-\d+/.test(f))
+    .sort();
   rmSync(join(c.dir, shards[shards.length - 1]));
   assert.throws(() => loadModelFolder(c.dir), fails('model_corrupt', 'model.safetensors.index.json'));
 
@@ -75,7 +80,10 @@ test('missing or corrupt files fail with one error naming the file', () => {
   const e = tiny();
   const config = JSON.parse(readFileSync(join(e.dir, 'config.json'), 'utf8'));
   writeFileSync(join(e.dir, 'config.json'), JSON.stringify({ ...config, hidden_size: 64 }));
-  assert.throws(() => loadModelFolder(e.dir), (err: unknown) => isPersonaError(err, 'model_corrupt') && /has shape \[300, 32\] but config\.json implies \[300, 64\]/.test((err as Error).message));
+  assert.throws(
+    () => loadModelFolder(e.dir),
+    (err: unknown) => isPersonaError(err, 'model_corrupt') && /has shape \[300, 32\] but config\.json implies \[300, 64\]/.test((err as Error).message),
+  );
 });
 
 test('a tokenizer larger than the embedding is tokenizer_mismatch; a broken template is template_error', () => {
@@ -95,19 +103,31 @@ test('saveModelFolder writes a loadable folder and a failed save leaves the old 
   const root = mkdtempSync(join(tmpdir(), 'save-folder-'));
   cleanup.push(root);
   const target = join(root, 'model');
-  const parts = { config: source.config, generationConfig: source.generationConfig, tokenizerJson: source.tokenizerJson, tokenizerConfig: source.tokenizerConfig, weights: source.weights };
+  const parts = {
+    config: source.config,
+    generationConfig: source.generationConfig,
+    tokenizerJson: source.tokenizerJson,
+    tokenizerConfig: source.tokenizerConfig,
+    weights: source.weights,
+  };
   const saved = saveModelFolder(target, { ...parts, dtype: 'F16', extraFiles: { 'README.md': '# tiny\n' } });
   assert.equal(saved.weights.size, source.weights.size);
   assert.equal(readFileSync(join(target, 'README.md'), 'utf8'), '# tiny\n');
   assert.equal(JSON.parse(readFileSync(join(target, 'config.json'), 'utf8')).torch_dtype, 'float16');
 
   const before = readFileSync(join(target, 'model.safetensors'));
-  assert.throws(() => saveModelFolder(target, parts), (e: unknown) => isPersonaError(e, 'invalid_argument'));
+  assert.throws(
+    () => saveModelFolder(target, parts),
+    (e: unknown) => isPersonaError(e, 'invalid_argument'),
+  );
   const missing = new Map(source.weights);
   missing.delete('model.norm.weight');
   assert.throws(() => saveModelFolder(target, { ...parts, weights: missing }, { overwrite: true }), /model\.norm\.weight/);
   const badTemplate = { ...parts, tokenizerConfig: { ...parts.tokenizerConfig, chat_template: '{{ oops(' } };
-  assert.throws(() => saveModelFolder(target, badTemplate, { overwrite: true }), (e: unknown) => isPersonaError(e, 'template_error'));
+  assert.throws(
+    () => saveModelFolder(target, badTemplate, { overwrite: true }),
+    (e: unknown) => isPersonaError(e, 'template_error'),
+  );
   assert.deepEqual(readFileSync(join(target, 'model.safetensors')), before);
   assert.deepEqual(readdirSync(root), ['model'], 'no temp folders left behind');
 
@@ -120,7 +140,10 @@ test('a PEFT adapter folder resolves its base through base_model_name_or_path', 
   const adapterDir = mkdtempSync(join(tmpdir(), 'adapter-'));
   cleanup.push(adapterDir);
   const r = 2;
-  writeFileSync(join(adapterDir, 'adapter_config.json'), JSON.stringify({ peft_type: 'LORA', r, lora_alpha: 4, base_model_name_or_path: base.dir, target_modules: ['q_proj'] }));
+  writeFileSync(
+    join(adapterDir, 'adapter_config.json'),
+    JSON.stringify({ peft_type: 'LORA', r, lora_alpha: 4, base_model_name_or_path: base.dir, target_modules: ['q_proj'] }),
+  );
   const prefix = 'base_model.model.model.layers.0.self_attn.q_proj';
   writeSafetensors(
     join(adapterDir, 'adapter_model.safetensors'),
@@ -135,7 +158,10 @@ test('a PEFT adapter folder resolves its base through base_model_name_or_path', 
   assert.equal(model.adapter?.weights.size, 2);
   assert.equal(model.weights.size, base.weights.size);
 
-  writeFileSync(join(adapterDir, 'adapter_config.json'), JSON.stringify({ peft_type: 'LORA', r, lora_alpha: 4, base_model_name_or_path: 'HuggingFaceTB/SmolLM2-135M' }));
+  writeFileSync(
+    join(adapterDir, 'adapter_config.json'),
+    JSON.stringify({ peft_type: 'LORA', r, lora_alpha: 4, base_model_name_or_path: 'HuggingFaceTB/SmolLM2-135M' }),
+  );
   assert.throws(() => loadModelFolder(adapterDir), fails('model_not_found', 'adapter_config.json'));
 
   writeFileSync(join(adapterDir, 'adapter_config.json'), JSON.stringify({ peft_type: 'LORA', r: 3, lora_alpha: 4, base_model_name_or_path: base.dir }));

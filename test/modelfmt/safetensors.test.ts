@@ -72,11 +72,17 @@ test('corrupt files fail with model_corrupt naming the file and tensor', () => {
   const good = readFileSync(join(dir, 'f32.safetensors'));
   const truncated = join(dir, 'truncated.safetensors');
   writeFileSync(truncated, good.subarray(0, good.length - 4));
-  assert.throws(() => readSafetensors(truncated), (e: unknown) => isPersonaError(e, 'model_corrupt') && e.message.includes(truncated) && e.message.includes('b.weight'));
+  assert.throws(
+    () => readSafetensors(truncated),
+    (e: unknown) => isPersonaError(e, 'model_corrupt') && e.message.includes(truncated) && e.message.includes('b.weight'),
+  );
 
   const tiny = join(dir, 'tiny.safetensors');
   writeFileSync(tiny, Buffer.from([1, 2, 3]));
-  assert.throws(() => readSafetensors(tiny), (e: unknown) => isPersonaError(e, 'model_corrupt') && e.message.includes('truncated'));
+  assert.throws(
+    () => readSafetensors(tiny),
+    (e: unknown) => isPersonaError(e, 'model_corrupt') && e.message.includes('truncated'),
+  );
 
   const hugeHeader = Buffer.alloc(16);
   hugeHeader.writeBigUInt64LE(1_000_000n);
@@ -84,7 +90,10 @@ test('corrupt files fail with model_corrupt naming the file and tensor', () => {
   assert.throws(() => readSafetensors(join(dir, 'header.safetensors')), /header length 1000000 is out of range/);
 
   const int8 = rawFile('i8.safetensors', { q: { dtype: 'I8', shape: [2], data_offsets: [0, 2] } }, Buffer.alloc(2));
-  assert.throws(() => readSafetensors(int8), (e: unknown) => isPersonaError(e, 'model_corrupt') && /"q".*dtype "I8" is not supported/.test(e.message));
+  assert.throws(
+    () => readSafetensors(int8),
+    (e: unknown) => isPersonaError(e, 'model_corrupt') && /"q".*dtype "I8" is not supported/.test(e.message),
+  );
 
   const mismatch = rawFile('shape.safetensors', { w: { dtype: 'F32', shape: [2, 2], data_offsets: [0, 12] } }, Buffer.alloc(12));
   assert.throws(() => readSafetensors(mismatch), /tensor "w": shape \[2, 2\] of F32 needs 16 bytes but data_offsets span 12/);

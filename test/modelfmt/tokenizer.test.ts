@@ -41,7 +41,10 @@ function randomText(random: () => number): string {
 
 test('the bundled tokenizer has 8192 tokens and the special tokens at fixed ids', () => {
   assert.equal(tokenizer.vocabSize, 8192);
-  assert.deepEqual(SPECIAL_TOKEN_LIST.map((t) => tokenizer.tokenToId(t)), [0, 1, 2, 3]);
+  assert.deepEqual(
+    SPECIAL_TOKEN_LIST.map((t) => tokenizer.tokenToId(t)),
+    [0, 1, 2, 3],
+  );
   assert.equal(tokenizer.eosTokenId, tokenizer.tokenToId('<|im_end|>'));
   assert.deepEqual(tokenizer.specialTokenIds, [0, 1, 2, 3]);
   assert.ok(tokenizer.stopTokenIds.includes(0) && tokenizer.stopTokenIds.includes(2));
@@ -97,7 +100,11 @@ test('ids agree with @huggingface/tokenizers, transformers.js and a reference BP
   const transformersTokenizer = await AutoTokenizer.from_pretrained('base');
   const hf = new HfTokenizer(tokenizerJson, tokenizerConfig);
   const random = rng(7);
-  const texts = ['Fellow-Citizens of the Senate and House of Representatives: ', "I don't know, Clay. It's 1932!", ...Array.from({ length: 100 }, () => randomText(random))];
+  const texts = [
+    'Fellow-Citizens of the Senate and House of Representatives: ',
+    "I don't know, Clay. It's 1932!",
+    ...Array.from({ length: 100 }, () => randomText(random)),
+  ];
   for (const text of texts) {
     const ours = tokenizer.encode(text);
     assert.deepEqual(hf.encode(text, { add_special_tokens: false }).ids, ours, JSON.stringify(text));

@@ -30,21 +30,31 @@ function projectWithBrokenFiles(): string {
 test('an invalid cron expression or time zone is refused when the file is read, naming file and field', () => {
   assert.throws(
     () => parsePersona('id: a\nname: A\nschedule:\n  cron: "0 3 * * *"\n  timezone: Mars/Olympus\n', 'personas/a.yaml'),
-    (e) => isPersonaError(e, 'persona_invalid') && /personas\/a\.yaml/.test(e.message) && /schedule\.timezone/.test(e.message) && /Mars\/Olympus/.test(e.message),
+    (e) =>
+      isPersonaError(e, 'persona_invalid') && /personas\/a\.yaml/.test(e.message) && /schedule\.timezone/.test(e.message) && /Mars\/Olympus/.test(e.message),
   );
   assert.throws(
     () => parsePersona('id: a\nname: A\nschedule:\n  cron: "61 * * * *"\n', 'personas/a.yaml'),
     (e) => isPersonaError(e, 'persona_invalid') && /schedule\.cron/.test(e.message) && /minute/.test(e.message),
   );
-  assert.equal(parsePersona('id: a\nname: A\nschedule:\n  cron: "0 3 * * 1-5"\n  timezone: America/New_York\n', 'a.yaml').schedule.timezone, 'America/New_York');
+  assert.equal(
+    parsePersona('id: a\nname: A\nschedule:\n  cron: "0 3 * * 1-5"\n  timezone: America/New_York\n', 'a.yaml').schedule.timezone,
+    'America/New_York',
+  );
 });
 
 test('readPersonaDir keeps the good personas and names every broken file', () => {
   const root = projectWithBrokenFiles();
   try {
     const { personas, broken } = readPersonaDir(join(root, 'personas'));
-    assert.deepEqual(personas.map((p) => p.id), ['good']);
-    assert.deepEqual(broken.map((b) => b.id), ['mars', 'minute', 'yaml', 'zdir']);
+    assert.deepEqual(
+      personas.map((p) => p.id),
+      ['good'],
+    );
+    assert.deepEqual(
+      broken.map((b) => b.id),
+      ['mars', 'minute', 'yaml', 'zdir'],
+    );
     assert.match(broken[3].error.message, /zdir\.yaml cannot be read \(EISDIR\)/);
     for (const b of broken) assert.match(b.error.message, new RegExp(`${b.id}\\.yaml`));
     assert.throws(() => loadPersona(join(root, 'personas'), 'mars'), /schedule\.timezone/);
@@ -59,13 +69,21 @@ test('persona serve starts with the good personas and reports the broken files (
   const server = await serve(config);
   try {
     assert.deepEqual(server.scheduler.status.scheduled, ['good']);
-    const health = (await (await fetch(`http://127.0.0.1:${server.healthPort}/health`)).json()) as { personas: { serving: string[]; broken: Array<{ file: string; error: string }> } };
+    const health = (await (await fetch(`http://127.0.0.1:${server.healthPort}/health`)).json()) as {
+      personas: { serving: string[]; broken: Array<{ file: string; error: string }> };
+    };
     assert.deepEqual(health.personas.serving, ['good']);
-    assert.deepEqual(health.personas.broken.map((b) => b.file), ['mars', 'minute', 'yaml', 'zdir'].map((id) => join(root, 'personas', `${id}.yaml`)));
+    assert.deepEqual(
+      health.personas.broken.map((b) => b.file),
+      ['mars', 'minute', 'yaml', 'zdir'].map((id) => join(root, 'personas', `${id}.yaml`)),
+    );
     assert.match(health.personas.broken[0].error, /Mars\/Olympus/);
     const studio = server.adapters.find((a) => a.name === 'studio')?.url;
     const rows = (await (await fetch(new URL('/api/personas', studio))).json()) as Array<{ id: string; error?: string }>;
-    assert.deepEqual(rows.filter((r) => r.error).map((r) => r.id), ['mars', 'minute', 'yaml', 'zdir']);
+    assert.deepEqual(
+      rows.filter((r) => r.error).map((r) => r.id),
+      ['mars', 'minute', 'yaml', 'zdir'],
+    );
     assert.ok(rows.some((r) => r.id === 'good' && !r.error));
   } finally {
     await server.stop();

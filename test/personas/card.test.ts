@@ -26,7 +26,8 @@ const DATA = {
   personality: 'dry, patient, kind under it',
   scenario: 'A storm night; {{user}} knocks at the door.',
   first_mes: 'Evening, {{user}}. Mind the stairs.',
-  mes_example: '<START>\n{{user}}: Is the lamp lit?\n{{char}}: Since dusk. It always is.\n<START>\n{{user}}: Cold out?\n{{char}}: Cold enough to keep\nthe gulls honest.',
+  mes_example:
+    '<START>\n{{user}}: Is the lamp lit?\n{{char}}: Since dusk. It always is.\n<START>\n{{user}}: Cold out?\n{{char}}: Cold enough to keep\nthe gulls honest.',
   creator_notes: 'Best with short replies.',
   system_prompt: 'You are {{char}}, a lighthouse keeper.',
   post_history_instructions: 'Stay terse.',
@@ -112,15 +113,25 @@ test('bad cards name the field and write nothing', async () => {
   ];
   for (const [label, card, as, message, code] of bad) {
     const file = cardFile(`bad.${as}`, card, as, 'ccv3');
-    await assert.rejects(importCard({ config, store }, file, { id: 'bad' }), (e) => isPersonaError(e) && e.code === code && message.test(e.message) && e.message.includes(file), label);
+    await assert.rejects(
+      importCard({ config, store }, file, { id: 'bad' }),
+      (e) => isPersonaError(e) && e.code === code && message.test(e.message) && e.message.includes(file),
+      label,
+    );
   }
   const plain = join(root, 'plain.png');
   writeFileSync(plain, placeholderPng(8));
-  await assert.rejects(importCard({ config, store }, plain), (e) => isPersonaError(e, 'input_unsupported') && /no "chara" \(V2\) or "ccv3" \(V3\) tEXt chunk/.test(e.message));
+  await assert.rejects(
+    importCard({ config, store }, plain),
+    (e) => isPersonaError(e, 'input_unsupported') && /no "chara" \(V2\) or "ccv3" \(V3\) tEXt chunk/.test(e.message),
+  );
   writeFileSync(join(root, 'fake.png'), '{"not": "a png"}');
   await assert.rejects(importCard({ config, store }, join(root, 'fake.png')), (e) => isPersonaError(e, 'input_malformed') && /not a PNG/.test(e.message));
   const ada = cardFile('ada.json', { ...V2, data: { ...DATA, name: 'ada' } }, 'json');
-  await assert.rejects(importCard({ config, store }, ada), (e) => isPersonaError(e, 'invalid_argument') && /"data\.name" \("ada"\) collides with the existing persona "ada"/.test(e.message));
+  await assert.rejects(
+    importCard({ config, store }, ada),
+    (e) => isPersonaError(e, 'invalid_argument') && /"data\.name" \("ada"\) collides with the existing persona "ada"/.test(e.message),
+  );
   assert.deepEqual(readdirSync(config.PERSONAS_DIR).sort(), before, 'no persona file or avatar written');
   assert.equal((await countSamples(store, 'bad')).pending, pendingBefore);
 });

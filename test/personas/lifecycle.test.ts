@@ -37,7 +37,16 @@ async function project() {
   const versionDir = join(config.DATA_DIR, 'models', 'ada', 'v1');
   mkdirSync(versionDir, { recursive: true });
   writeFileSync(join(versionDir, 'config.json'), '{}');
-  await registry.register({ persona: 'ada', version: 'v1', dir: versionDir, createdAt: '2026-01-01', base: 'base', method: 'lora', hyperparameters: {}, metrics: {} });
+  await registry.register({
+    persona: 'ada',
+    version: 'v1',
+    dir: versionDir,
+    createdAt: '2026-01-01',
+    base: 'base',
+    method: 'lora',
+    hyperparameters: {},
+    metrics: {},
+  });
   await registry.promote('ada', 'v1');
   await jobHistory(store).start('ada', 'manual');
   await new AdapterState(new StoreState(store)).setChannelPersona('discord', '10', 'ada');
@@ -46,7 +55,8 @@ async function project() {
 
 async function keysOf(store: Store, persona: string): Promise<string[]> {
   const keys: string[] = [];
-  for (const prefix of [`dedupe:${persona}:`, `feedback:${persona}:`, `model:${persona}:`, `job:${persona}:`, `champion:${persona}`]) for await (const [key] of store.scan(prefix)) keys.push(key);
+  for (const prefix of [`dedupe:${persona}:`, `feedback:${persona}:`, `model:${persona}:`, `job:${persona}:`, `champion:${persona}`])
+    for await (const [key] of store.scan(prefix)) keys.push(key);
   return keys;
 }
 
@@ -60,7 +70,10 @@ test('copy: file with its comments, new name, avatar and samples in the same sta
     assert.ok(existsSync(join(config.PERSONAS_DIR, 'ada-2.png')));
     assert.deepEqual(await countSamples(store, 'ada-2'), await countSamples(store, 'ada'));
     assert.equal((await countSamples(store, 'ada-2')).approved, 2);
-    await assert.rejects(copyPersona(deps, 'ada', 'bob'), (e) => isPersonaError(e, 'invalid_argument') && /already exists/.test(e.message) && /bob\.yaml/.test(e.message));
+    await assert.rejects(
+      copyPersona(deps, 'ada', 'bob'),
+      (e) => isPersonaError(e, 'invalid_argument') && /already exists/.test(e.message) && /bob\.yaml/.test(e.message),
+    );
     await assert.rejects(copyPersona(deps, 'ada', 'Bad Id'), (e) => isPersonaError(e, 'invalid_argument') && /not a valid persona id/.test(e.message));
   } finally {
     await store.close();
@@ -83,7 +96,11 @@ test('rename to a new id moves samples, versions, the champion, jobs and folders
     assert.equal(champion?.persona, 'lovelace');
     assert.ok(existsSync(join(champion!.dir, 'config.json')), 'the version folder moved with its record');
     assert.equal((await jobHistory(store).list('lovelace')).length, 1);
-    assert.equal(await new AdapterState(new StoreState(store)).channelPersona('discord', '10'), 'lovelace', 'a channel that chose Ada keeps her under the new id');
+    assert.equal(
+      await new AdapterState(new StoreState(store)).channelPersona('discord', '10'),
+      'lovelace',
+      'a channel that chose Ada keeps her under the new id',
+    );
     assert.deepEqual(await keysOf(store, 'ada'), []);
     const retitled = await renamePersona(deps, 'lovelace', { name: 'Countess' });
     assert.equal(retitled.id, 'lovelace');
@@ -97,7 +114,18 @@ test('rename to a new id moves samples, versions, the champion, jobs and folders
 test('remove deletes the persona and all its data, and nothing of the others', async () => {
   const { root, config, store, deps } = await project();
   try {
-    await recordFeedback(store, { persona: 'ada', platform: 'discord', channelId: '7', messageId: '9', userId: '42', rating: 'up', reply: 'hi', context: [], at: 1, added: true });
+    await recordFeedback(store, {
+      persona: 'ada',
+      platform: 'discord',
+      channelId: '7',
+      messageId: '9',
+      userId: '42',
+      rating: 'up',
+      reply: 'hi',
+      context: [],
+      at: 1,
+      added: true,
+    });
     const summary = await removePersona(deps, 'ada');
     assert.equal(summary.samples, 3);
     assert.equal(summary.versions, 1);
@@ -125,7 +153,10 @@ test('a persona being trained is not renamed or removed; create refuses an exist
     await lock!.release();
     assert.deepEqual(listPersonaIds(config.PERSONAS_DIR), ['ada', 'bob']);
     assert.equal((await countSamples(store, 'ada')).approved, 2);
-    assert.throws(() => createPersona(deps, { id: 'bob', name: 'Other Bob' }), (e) => isPersonaError(e, 'invalid_argument') && /"bob" already exists/.test(e.message));
+    assert.throws(
+      () => createPersona(deps, { id: 'bob', name: 'Other Bob' }),
+      (e) => isPersonaError(e, 'invalid_argument') && /"bob" already exists/.test(e.message),
+    );
     assert.equal(createPersona(deps, { id: 'cy', name: 'Cy' }).name, 'Cy');
     assert.equal(loadPersona(config.PERSONAS_DIR, 'cy').training.method, 'lora');
   } finally {

@@ -23,7 +23,11 @@ test('defaults are filled in for a minimal file', () => {
 test('an invalid field names the file, the field and the allowed values', () => {
   assert.throws(
     () => parsePersona('id: ada\nname: Ada\ntraining:\n  method: qlora\n', 'personas/ada.yaml'),
-    (error) => isPersonaError(error, 'persona_invalid') && /personas\/ada\.yaml/.test(error.message) && /training\.method/.test(error.message) && /lora, full/.test(error.message),
+    (error) =>
+      isPersonaError(error, 'persona_invalid') &&
+      /personas\/ada\.yaml/.test(error.message) &&
+      /training\.method/.test(error.message) &&
+      /lora, full/.test(error.message),
   );
 });
 
@@ -35,7 +39,13 @@ test('unknown fields and broken YAML are reported with the file', () => {
 test('a missing persona lists the known ones; a mismatched id is refused', () => {
   const dir = mkdtempSync(join(tmpdir(), 'personas-'));
   writeFileSync(join(dir, 'bob.yaml'), 'id: rob\nname: Bob\n');
-  assert.throws(() => loadPersona(dir, 'ada'), (e) => isPersonaError(e, 'persona_not_found') && /known: bob/.test(e.message));
+  assert.throws(
+    () => loadPersona(dir, 'ada'),
+    (e) => isPersonaError(e, 'persona_not_found') && /known: bob/.test(e.message),
+  );
   assert.throws(() => loadPersona(dir, 'bob'), /field "id" is "rob"/);
-  assert.throws(() => loadPersona(dir, '../etc'), (e) => isPersonaError(e, 'persona_not_found'));
+  assert.throws(
+    () => loadPersona(dir, '../etc'),
+    (e) => isPersonaError(e, 'persona_not_found'),
+  );
 });

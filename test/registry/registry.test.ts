@@ -21,7 +21,16 @@ async function setup() {
     const dir = join(root, 'models', 'fdr', version);
     mkdirSync(dir, { recursive: true });
     if (loadable) writeFileSync(join(dir, 'model.ok'), '');
-    return registry.register({ persona: 'fdr', version, dir, createdAt: new Date().toISOString(), base: 'models/base', method: 'lora', hyperparameters: {}, metrics: { validation_loss: 2 } });
+    return registry.register({
+      persona: 'fdr',
+      version,
+      dir,
+      createdAt: new Date().toISOString(),
+      base: 'models/base',
+      method: 'lora',
+      hyperparameters: {},
+      metrics: { validation_loss: 2 },
+    });
   }
   return { root, store, registry, changes, addVersion };
 }
@@ -35,8 +44,14 @@ test('promote switches the champion, archives the old one and tells listeners', 
   const champion = await registry.champion('fdr');
   assert.equal(champion?.version, 'v2');
   assert.equal(champion?.note, 'beat v1 on validation loss');
-  assert.deepEqual((await registry.list('fdr')).map((r) => `${r.version}:${r.status}`), ['v1:archived', 'v2:champion']);
-  assert.deepEqual(changes.map((c) => c.version), ['v1', 'v2']);
+  assert.deepEqual(
+    (await registry.list('fdr')).map((r) => `${r.version}:${r.status}`),
+    ['v1:archived', 'v2:champion'],
+  );
+  assert.deepEqual(
+    changes.map((c) => c.version),
+    ['v1', 'v2'],
+  );
   await store.close();
 });
 
@@ -60,7 +75,10 @@ test('rollback walks back through previous champions, then to the base model', a
   assert.equal((await registry.rollback('fdr'))?.version, 'v1');
   assert.equal(await registry.rollback('fdr'), null);
   assert.equal(await registry.champion('fdr'), null);
-  assert.deepEqual(changes.map((c) => c.version), ['v1', 'v2', 'v3', 'v2', 'v1', null]);
+  assert.deepEqual(
+    changes.map((c) => c.version),
+    ['v1', 'v2', 'v3', 'v2', 'v1', null],
+  );
   await assert.rejects(registry.rollback('fdr'), (e) => isPersonaError(e, 'model_not_found'));
   await store.close();
 });
@@ -71,7 +89,10 @@ test('remove refuses the champion; prune keeps the champion and the newest other
   await registry.promote('fdr', 'v1');
   await assert.rejects(registry.remove('fdr', 'v1'), /is the champion/);
   assert.deepEqual(await registry.prune('fdr', 1), ['v2', 'v3']);
-  assert.deepEqual((await registry.list('fdr')).map((r) => r.version), ['v1', 'v4']);
+  assert.deepEqual(
+    (await registry.list('fdr')).map((r) => r.version),
+    ['v1', 'v4'],
+  );
   await store.close();
 });
 

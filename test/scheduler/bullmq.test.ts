@@ -77,7 +77,10 @@ describe('training jobs on the shared queue (redis-server)', () => {
       return { queue, driver, scheduler };
     });
     const finished: JobRecord[] = [];
-    const worker = startTrainingWorker({ ...jobDeps(core), onJob: (r) => void (r.phase === 'done' && finished.push(r)) }, { url: redis.url, lockMs: LOCK_MS, concurrency: 1 });
+    const worker = startTrainingWorker(
+      { ...jobDeps(core), onJob: (r) => void (r.phase === 'done' && finished.push(r)) },
+      { url: redis.url, lockMs: LOCK_MS, concurrency: 1 },
+    );
     try {
       for (const { driver } of replicas) driver.advanceTo(new Date('2026-12-04T03:00:10Z'));
       const deadline = Date.now() + 60_000;
@@ -144,7 +147,10 @@ describe('training jobs on the shared queue (redis-server)', () => {
     try {
       const record = await training.scheduler.enqueue(PERSONA, { reason: 'studio', force: true });
       assert.equal(record.status, 'promoted', String(record.message));
-      assert.ok(jobs.some((j) => j.phase === 'done' && j.status === 'promoted'), 'the bots process saw the job end through the queue');
+      assert.ok(
+        jobs.some((j) => j.phase === 'done' && j.status === 'promoted'),
+        'the bots process saw the job end through the queue',
+      );
       const wanted = `${PERSONA}@${record.version}`;
       const deadline = Date.now() + 20_000;
       while (!bots.engine.loadedModels.includes(wanted) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -165,7 +171,9 @@ describe('training jobs on the shared queue (redis-server)', () => {
     const queue = new BullJobQueue({ url: redis.url, lockMs: LOCK_MS });
     const result = queue.enqueue(PERSONA, { reason: 'manual', force: true });
     // The first worker is a child process (holding jobs for 2 s at a time) that SIGKILLs itself when training starts.
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'worker-child.ts'), root, redis.url, 'train'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'worker-child.ts'), root, redis.url, 'train'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const [, signal] = await new Promise<[number | null, string | null]>((resolve) => child.once('exit', (code, sig) => resolve([code, sig])));
@@ -189,7 +197,6 @@ describe('training jobs on the shared queue (redis-server)', () => {
     }
   });
 });
-
 
 describe('training jobs across a Redis restart (persistent redis-server)', () => {
   it('reconnects: the job in training finishes once, nothing lost or duplicated', async () => {
@@ -221,7 +228,11 @@ describe('training jobs across a Redis restart (persistent redis-server)', () =>
       await restarted;
       assert.ok(['promoted', 'kept'].includes(record.status), `${record.status}: ${record.message}`);
       const history = await jobHistory(core.store).list(PERSONA);
-      assert.deepEqual(history.map((r) => r.status), [record.status], 'one job, finished once');
+      assert.deepEqual(
+        history.map((r) => r.status),
+        [record.status],
+        'one job, finished once',
+      );
       assert.equal((await core.registry.list(PERSONA)).length, 1, 'one version registered');
       const counts = await queue.counts();
       assert.equal(counts.completed, 1);

@@ -17,7 +17,10 @@ test('an injected clock fires schedules at the minutes node-cron matches, in the
 });
 
 test('invalid cron expressions and time zones name where they came from', () => {
-  assert.throws(() => validateCron('61 * * * *', 'UTC', 'personas/fdr.yaml field schedule.cron'), (e) => isPersonaError(e, 'persona_invalid') && /fdr\.yaml.*minute/.test(e.message));
+  assert.throws(
+    () => validateCron('61 * * * *', 'UTC', 'personas/fdr.yaml field schedule.cron'),
+    (e) => isPersonaError(e, 'persona_invalid') && /fdr\.yaml.*minute/.test(e.message),
+  );
   assert.throws(() => validateCron('0 3 * * *', 'Mars/Olympus', 'personas/fdr.yaml'), /time zone "Mars\/Olympus"/);
   validateCron('0 3 * * *', 'Europe/Paris', 'x');
 });

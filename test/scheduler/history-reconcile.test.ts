@@ -25,7 +25,16 @@ onEveryBackend('job history reconciliation', (store) => {
     const dir = mkdtempSync(join(tmpdir(), 'persona-reconcile-'));
     const registry = new ModelRegistry(store(), dir, async () => undefined);
     mkdirSync(join(dir, 'recon', 'v1'), { recursive: true });
-    await registry.register({ persona: 'recon', version: 'v1', dir: join(dir, 'recon', 'v1'), createdAt: new Date().toISOString(), base: 'models/base', method: 'lora', hyperparameters: {}, metrics: {} });
+    await registry.register({
+      persona: 'recon',
+      version: 'v1',
+      dir: join(dir, 'recon', 'v1'),
+      createdAt: new Date().toISOString(),
+      base: 'models/base',
+      method: 'lora',
+      hyperparameters: {},
+      metrics: {},
+    });
 
     const history = jobHistory(store());
     const killed = await history.start('recon', 'cli');

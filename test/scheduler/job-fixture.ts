@@ -29,7 +29,17 @@ export function makeProject(minNewSamples = 4): string {
       name: 'FDR',
       base: base.dir,
       voices: { names: ['FDR'] },
-      training: { method: 'full', epochs: 4, batch_size: 2, seq_len: 48, learning_rate: 0.01, eval_every: 4, min_new_samples: minNewSamples, min_improvement: 0.01, min_validation_tokens: 0 },
+      training: {
+        method: 'full',
+        epochs: 4,
+        batch_size: 2,
+        seq_len: 48,
+        learning_rate: 0.01,
+        eval_every: 4,
+        min_new_samples: minNewSamples,
+        min_improvement: 0.01,
+        min_validation_tokens: 0,
+      },
       dataset: { validation_fraction: 0.3 },
     }),
   );

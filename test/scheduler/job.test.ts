@@ -24,7 +24,10 @@ test('a job trains, beats the base and is promoted; with nothing new the next on
   const second = await runTrainingJob(deps, PERSONA, { reason: 'schedule' });
   assert.equal(second.status, 'skipped');
   assert.match(second.message!, /only 0 new approved samples/);
-  assert.deepEqual((await jobHistory(store).list(PERSONA)).map((j) => j.status), ['skipped', 'promoted']);
+  assert.deepEqual(
+    (await jobHistory(store).list(PERSONA)).map((j) => j.status),
+    ['skipped', 'promoted'],
+  );
   await engine.dispose();
   await store.close();
 });

@@ -10,7 +10,10 @@ function deferred() {
 
 test('runs jobs in arrival order, one at a time by default', async () => {
   const order: string[] = [];
-  const gates = new Map([['a', deferred()], ['b', deferred()]]);
+  const gates = new Map([
+    ['a', deferred()],
+    ['b', deferred()],
+  ]);
   const queue = new TrainingQueue(async (id) => {
     order.push(`start ${id}`);
     await gates.get(id)!.promise;
@@ -58,5 +61,8 @@ test('concurrency 2 runs two personas at once; close drops waiting runs', async 
   await closing;
   const results = await Promise.allSettled(runs);
   assert.equal(peak, 2);
-  assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'rejected']);
+  assert.deepEqual(
+    results.map((r) => r.status),
+    ['fulfilled', 'fulfilled', 'rejected'],
+  );
 });

@@ -29,7 +29,10 @@ test('an injected clock drives the persona schedule: trains when data is new, sk
   driver.advanceTo(new Date('2026-11-27T02:00:00Z'));
   await settle(scheduler);
   let jobs = await jobHistory(store).list(PERSONA);
-  assert.deepEqual(jobs.map((j) => [j.reason, j.status]), [['schedule', 'skipped']]);
+  assert.deepEqual(
+    jobs.map((j) => [j.reason, j.status]),
+    [['schedule', 'skipped']],
+  );
   assert.match(jobs[0].message!, /only 0 new approved samples/);
 
   await approveSamples(store, 12);

@@ -70,7 +70,10 @@ it('outside the first run, a STORE_URL that names no existing store is refused, 
   const real = join(dir, 'persona.sqlite');
   await (await openStore(`sqlite://${real}`, { registry: sqliteRegistry })).close(); // first run: created
   const typo = join(dir, 'persona.sqlte');
-  await assert.rejects(openStore(`sqlite://${typo}`, { registry: sqliteRegistry }), (error) => isPersonaError(error, 'config_invalid') && /typo/.test(error.message) && /STORE_CREATE=1/.test(error.message));
+  await assert.rejects(
+    openStore(`sqlite://${typo}`, { registry: sqliteRegistry }),
+    (error) => isPersonaError(error, 'config_invalid') && /typo/.test(error.message) && /STORE_CREATE=1/.test(error.message),
+  );
   assert.equal(existsSync(typo), false);
   const reopened = await openStore(`sqlite://${real}`, { registry: sqliteRegistry });
   await reopened.close();

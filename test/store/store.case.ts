@@ -67,12 +67,21 @@ export function storeContract(label: string, open: (name: string) => Promise<Sto
     });
 
     it('write applies sets, deletes and set-membership changes together', async () => {
-      await store.write({ set: [{ key: 'w:gone', value: 1 }], add: [{ set: 'idx:p:pending', member: 'b' }, { set: 'idx:p:pending', member: 'a' }] });
+      await store.write({
+        set: [{ key: 'w:gone', value: 1 }],
+        add: [
+          { set: 'idx:p:pending', member: 'b' },
+          { set: 'idx:p:pending', member: 'a' },
+        ],
+      });
       await store.write({
         set: [{ key: 'w:new', value: { state: 'approved' } }],
         delete: ['w:gone'],
         remove: [{ set: 'idx:p:pending', member: 'a' }],
-        add: [{ set: 'idx:p:approved', member: 'a' }, { set: 'idx:p:approved', member: 'a' }],
+        add: [
+          { set: 'idx:p:approved', member: 'a' },
+          { set: 'idx:p:approved', member: 'a' },
+        ],
       });
       assert.deepEqual(await store.get('w:new'), { state: 'approved' });
       assert.equal(await store.get('w:gone'), undefined);

@@ -14,7 +14,16 @@ import { emitOnnx } from '../../src/training/graph/emit.ts';
 import { createStepModel, buildTrainIR, initLlamaParams, initLoraParams, type Params, type TokenBatch } from '../../src/training/step-model.ts';
 import { llamaParameterShapes } from '../../src/modelfmt/config.ts';
 
-const config = parseLlamaConfig({ vocab_size: 40, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, tie_word_embeddings: true, max_position_embeddings: 64 });
+const config = parseLlamaConfig({
+  vocab_size: 40,
+  hidden_size: 32,
+  intermediate_size: 64,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  tie_word_embeddings: true,
+  max_position_embeddings: 64,
+});
 const lora = { r: 4, alpha: 8, dropout: 0, targetModules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] };
 const SEQ = 16;
 
@@ -66,6 +75,9 @@ test("a weight's forward and backward reads are widened by separate Casts of ali
 
 test('a float32 array where float16 bits are expected fails naming the parameter', async () => {
   const model = await createStepModel(config, { method: 'lora', lora, batchSize: 2, seqLen: SEQ, threads: 1, frozenDtype: 'float16' });
-  await assert.rejects(model.step(batch(), initLlamaParams(config, 3), initLoraParams(config, lora, 5)), /frozen parameter "model.embed_tokens.weight" must be float16 bits/);
+  await assert.rejects(
+    model.step(batch(), initLlamaParams(config, 3), initLoraParams(config, lora, 5)),
+    /frozen parameter "model.embed_tokens.weight" must be float16 bits/,
+  );
   await model.dispose();
 });

@@ -32,12 +32,19 @@ export interface CheckResult {
  * Builds `fn(inputs)`, differentiates sum(out · R) with the autodiff and compares with
  * central differences for every float input element (or `samples` random ones per input).
  */
-export async function gradCheck(specs: InputSpec[], fn: (xs: Tensor[]) => Tensor, options: { eps?: number; seed?: number; samples?: number } = {}): Promise<CheckResult> {
+export async function gradCheck(
+  specs: InputSpec[],
+  fn: (xs: Tensor[]) => Tensor,
+  options: { eps?: number; seed?: number; samples?: number } = {},
+): Promise<CheckResult> {
   const random = rng(options.seed ?? 1);
   const g = new Graph('float64');
   const xs = specs.map((s, i) => g.input(`x${i}`, s.shape, s.ints ? { dtype: 'int64' } : { trainable: true }));
   const y = fn(xs);
-  const r = g.constant(Array.from({ length: y.size }, () => random() * 2 - 1), y.shape);
+  const r = g.constant(
+    Array.from({ length: y.size }, () => random() * 2 - 1),
+    y.shape,
+  );
   const loss = T.reduceSum(T.reshape(T.mul(y, r), [y.size]), [0], false);
   const feeds = new Map<string, Feed>();
   const wrt = new Map<string, Tensor>();
@@ -53,15 +60,27 @@ export async function gradCheck(specs: InputSpec[], fn: (xs: Tensor[]) => Tensor
 }
 
 /** Compares the autodiff gradients of scalar `loss` w.r.t. `wrt` with central differences at `feeds`. */
-export async function checkGraph(g: Graph, loss: Tensor, wrt: Map<string, Tensor>, feeds: Map<string, Feed>, options: { eps?: number; seed?: number; samples?: number } = {}): Promise<CheckResult> {
+export async function checkGraph(
+  g: Graph,
+  loss: Tensor,
+  wrt: Map<string, Tensor>,
+  feeds: Map<string, Feed>,
+  options: { eps?: number; seed?: number; samples?: number } = {},
+): Promise<CheckResult> {
   const random = rng((options.seed ?? 1) + 7);
   const names = [...wrt.keys()];
-  const grads = gradients(loss, names.map((n) => wrt.get(n)!));
+  const grads = gradients(
+    loss,
+    names.map((n) => wrt.get(n)!),
+  );
   const outputs = [{ name: 'loss', tensor: loss }, ...grads.map((t, k) => ({ name: `grad${k}`, tensor: t }))];
   // 'basic': the extended optimizer swaps in com.microsoft kernels that only exist for float32.
   const train = await GraphRunner.create(emitOnnx(g, outputs).bytes, { threads: 1, optimization: 'basic' });
   const fwd = await GraphRunner.create(emitOnnx(g, [outputs[0]]).bytes, { threads: 1, optimization: 'basic' });
-  const analytic = await train.run(feeds, outputs.map((o) => o.name));
+  const analytic = await train.run(
+    feeds,
+    outputs.map((o) => o.name),
+  );
   const eps = options.eps ?? 1e-6;
   const lossAt = async () => (await fwd.run(feeds, ['loss'])).get('loss')![0] as number;
   let maxError = 0;
@@ -70,7 +89,8 @@ export async function checkGraph(g: Graph, loss: Tensor, wrt: Map<string, Tensor
   for (const [k, name] of names.entries()) {
     const data = feeds.get(name)!.data as Float64Array;
     const grad = analytic.get(`grad${k}`) as Float64Array;
-    const picks = options.samples && options.samples < data.length ? Array.from({ length: options.samples }, () => Math.floor(random() * data.length)) : data.keys();
+    const picks =
+      options.samples && options.samples < data.length ? Array.from({ length: options.samples }, () => Math.floor(random() * data.length)) : data.keys();
     for (const j of picks) {
       const keep = data[j];
       data[j] = keep + eps;

@@ -16,7 +16,18 @@ import { checkGraph, rng } from './gradcheck.ts';
 import { TINY_ARCHITECTURES, type TinyArchitecture } from '../fixtures/tiny-model-folder.ts';
 
 const tiny = (tied: boolean, family: Record<string, unknown> = {}): LlamaConfig =>
-  parseLlamaConfig({ vocab_size: 11, hidden_size: 8, intermediate_size: 12, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, tie_word_embeddings: tied, rms_norm_eps: 1e-5, ...family, head_dim: 4 });
+  parseLlamaConfig({
+    vocab_size: 11,
+    hidden_size: 8,
+    intermediate_size: 12,
+    num_hidden_layers: 2,
+    num_attention_heads: 4,
+    num_key_value_heads: 2,
+    tie_word_embeddings: tied,
+    rms_norm_eps: 1e-5,
+    ...family,
+    head_dim: 4,
+  });
 
 const B = 2;
 const SEQ = 5;
@@ -32,15 +43,21 @@ async function checkLlama(config: LlamaConfig, lora?: LoraOptions) {
   const random = rng(5);
   // Larger-than-default weights so every path contributes visibly to the loss.
   const params = new Map(
-    [...initLlamaParams(config, 3)].map(([k, v]) => [k, v.map((x) => (k.endsWith('.bias') ? 0.3 * (random() - 0.5) : k.endsWith('norm.weight') ? 1 + 0.2 * (random() - 0.5) : x * 20))]),
+    [...initLlamaParams(config, 3)].map(([k, v]) => [
+      k,
+      v.map((x) => (k.endsWith('.bias') ? 0.3 * (random() - 0.5) : k.endsWith('norm.weight') ? 1 + 0.2 * (random() - 0.5) : x * 20)),
+    ]),
   );
-  if (lora) for (const [k, v] of initLoraParams(config, lora, 4)) params.set(k, (k.includes('lora_B') ? v.map(() => 0.3 * (random() - 0.5)) : v) as Float32Array<ArrayBuffer>);
+  if (lora)
+    for (const [k, v] of initLoraParams(config, lora, 4))
+      params.set(k, (k.includes('lora_B') ? v.map(() => 0.3 * (random() - 0.5)) : v) as Float32Array<ArrayBuffer>);
   const feeds = new Map<string, Feed>([
     ['input_ids', { dtype: 'int64', dims: [B, SEQ], data: BigInt64Array.from(IDS.map(BigInt)) }],
     ['targets', { dtype: 'int64', dims: [B * SEQ], data: BigInt64Array.from(TARGETS.map(BigInt)) }],
   ]);
   for (const [name, t] of model.weights) feeds.set(name, { dtype: 'float64', dims: t.shape, data: Float64Array.from(params.get(name)!) });
-  if (lora && dropout) for (const m of new LoraDropoutMasks(config, lora, B * SEQ).fill(3, 0).masks) feeds.set(m.name, { dtype: 'bool', dims: m.dims, data: m.data });
+  if (lora && dropout)
+    for (const m of new LoraDropoutMasks(config, lora, B * SEQ).fill(3, 0).masks) feeds.set(m.name, { dtype: 'bool', dims: m.dims, data: m.data });
   return checkGraph(g, loss, model.trainable, feeds, { samples: 4 });
 }
 

@@ -12,7 +12,7 @@ import { forwardLogits, initLlamaParams, type Params } from '../../src/training/
 
 function referenceLogits(c: LlamaConfig, p: Params, ids: number[]): Float64Array {
   const { hidden_size: d, num_attention_heads: H, num_key_value_heads: KV, head_dim: hd, intermediate_size: f, vocab_size: V } = c;
-  const T = ids.length;
+  const _T = ids.length;
   const W = (n: string) => p.get(n)!;
   const linear = (x: number[], w: Float32Array, out: number) => Array.from({ length: out }, (_, o) => x.reduce((s, v, i) => s + v * w[o * x.length + i], 0));
   const norm = (x: number[], w: Float32Array) => {
@@ -22,7 +22,7 @@ function referenceLogits(c: LlamaConfig, p: Params, ids: number[]): Float64Array
   const rope = (x: number[], pos: number) => {
     const half = hd / 2;
     return x.map((v, i) => {
-      const angle = pos / Math.pow(c.rope_theta, (2 * (i % half)) / hd);
+      const angle = pos / c.rope_theta ** ((2 * (i % half)) / hd);
       const rotated = i < half ? -x[i + half] : x[i - half];
       return v * Math.cos(angle) + rotated * Math.sin(angle);
     });
@@ -31,8 +31,12 @@ function referenceLogits(c: LlamaConfig, p: Params, ids: number[]): Float64Array
   for (let l = 0; l < c.num_hidden_layers; l++) {
     const pre = `model.layers.${l}`;
     const hs = xs.map((x) => norm(x, W(`${pre}.input_layernorm.weight`)));
-    const qs = hs.map((h, t) => Array.from({ length: H }, (_, j) => rope(linear(h, W(`${pre}.self_attn.q_proj.weight`), H * hd).slice(j * hd, (j + 1) * hd), t)));
-    const ks = hs.map((h, t) => Array.from({ length: KV }, (_, j) => rope(linear(h, W(`${pre}.self_attn.k_proj.weight`), KV * hd).slice(j * hd, (j + 1) * hd), t)));
+    const qs = hs.map((h, t) =>
+      Array.from({ length: H }, (_, j) => rope(linear(h, W(`${pre}.self_attn.q_proj.weight`), H * hd).slice(j * hd, (j + 1) * hd), t)),
+    );
+    const ks = hs.map((h, t) =>
+      Array.from({ length: KV }, (_, j) => rope(linear(h, W(`${pre}.self_attn.k_proj.weight`), KV * hd).slice(j * hd, (j + 1) * hd), t)),
+    );
     const vs = hs.map((h) => Array.from({ length: KV }, (_, j) => linear(h, W(`${pre}.self_attn.v_proj.weight`), KV * hd).slice(j * hd, (j + 1) * hd)));
     const attn = qs.map((qt, t) =>
       qt.flatMap((q, j) => {
@@ -57,7 +61,16 @@ function referenceLogits(c: LlamaConfig, p: Params, ids: number[]): Float64Array
 }
 
 test('forward logits match a plain-loop reference of HF Llama (GQA, RoPE, blocked causal attention, untied lm_head)', async () => {
-  const config = parseLlamaConfig({ vocab_size: 13, hidden_size: 16, intermediate_size: 20, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, tie_word_embeddings: false, rope_theta: 100 });
+  const config = parseLlamaConfig({
+    vocab_size: 13,
+    hidden_size: 16,
+    intermediate_size: 20,
+    num_hidden_layers: 2,
+    num_attention_heads: 4,
+    num_key_value_heads: 2,
+    tie_word_embeddings: false,
+    rope_theta: 100,
+  });
   const params = initLlamaParams(config, 7);
   for (const [name, v] of params) if (!name.endsWith('norm.weight')) v.forEach((x, i) => (v[i] = x * 10));
   for (const [name, v] of params) if (name.endsWith('norm.weight')) v.forEach((_, i) => (v[i] = 0.5 + (i % 5) / 4));

@@ -15,7 +15,15 @@ import { initLlamaParams } from '../../src/training/step-model.ts';
 import { checkGraph, rng } from './gradcheck.ts';
 
 test('LoRA gradients through the unmerged path match finite differences', async () => {
-  const config = parseLlamaConfig({ vocab_size: 11, hidden_size: 32, intermediate_size: 48, num_hidden_layers: 1, num_attention_heads: 4, num_key_value_heads: 2, tie_word_embeddings: true });
+  const config = parseLlamaConfig({
+    vocab_size: 11,
+    hidden_size: 32,
+    intermediate_size: 48,
+    num_hidden_layers: 1,
+    num_attention_heads: 4,
+    num_key_value_heads: 2,
+    tie_word_embeddings: true,
+  });
   const lora = { r: 2, alpha: 4, dropout: 0, targetModules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] };
   const g = new Graph('float64');
   const model = buildLlama(g, config, { batchSize: 1, seqLen: 2, method: 'lora', lora, dropout: false });
@@ -24,7 +32,8 @@ test('LoRA gradients through the unmerged path match finite differences', async 
   const loss = llamaLoss(model, config, 2);
   const random = rng(3);
   const params = new Map([...initLlamaParams(config, 3)].map(([k, v]) => [k, v.map((x) => (k.endsWith('norm.weight') ? 1 + 0.2 * (random() - 0.5) : x * 20))]));
-  for (const [k, v] of initLoraParams(config, lora, 4)) params.set(k, (k.includes('lora_B') ? v.map(() => 0.3 * (random() - 0.5)) : v) as Float32Array<ArrayBuffer>);
+  for (const [k, v] of initLoraParams(config, lora, 4))
+    params.set(k, (k.includes('lora_B') ? v.map(() => 0.3 * (random() - 0.5)) : v) as Float32Array<ArrayBuffer>);
   const feeds = new Map<string, Feed>([
     ['input_ids', { dtype: 'int64', dims: [1, 2], data: BigInt64Array.from([3n, 7n]) }],
     ['targets', { dtype: 'int64', dims: [2], data: BigInt64Array.from([7n, -100n]) }],

@@ -14,7 +14,16 @@ import { parseLlamaConfig } from '../../src/modelfmt/config.ts';
 import { checkMemoryFits, describePlan, frozenDtypeFor, planTrainingMemory } from '../../src/training/memory-plan.ts';
 import { writeTinyModelFolder } from '../fixtures/tiny-model-folder.ts';
 
-const QWEN05 = parseLlamaConfig({ model_type: 'qwen2', vocab_size: 151936, hidden_size: 896, intermediate_size: 4864, num_hidden_layers: 24, num_attention_heads: 14, num_key_value_heads: 2, tie_word_embeddings: true });
+const QWEN05 = parseLlamaConfig({
+  model_type: 'qwen2',
+  vocab_size: 151936,
+  hidden_size: 896,
+  intermediate_size: 4864,
+  num_hidden_layers: 24,
+  num_attention_heads: 14,
+  num_key_value_heads: 2,
+  tie_word_embeddings: true,
+});
 const LORA = { r: 16, alpha: 32, dropout: 0, targetModules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] };
 const GiB = 2 ** 30;
 
@@ -40,7 +49,10 @@ test('a run the machine cannot hold is refused, naming the levers', () => {
   assert.throws(
     () => checkMemoryFits(plan, small, { method: 'full', batchSize: 8, seqLen: 2048 }),
     (e: Error & { code?: string }) =>
-      e.code === 'training_memory' && /needs about \d+\.\d GiB of memory but 12\.0 GiB of 16\.0 GiB is available: try a shorter --seq-len \(e\.g\. 1024\), or a smaller --batch-size .*, or --method lora\./.test(e.message),
+      e.code === 'training_memory' &&
+      /needs about \d+\.\d GiB of memory but 12\.0 GiB of 16\.0 GiB is available: try a shorter --seq-len \(e\.g\. 1024\), or a smaller --batch-size .*, or --method lora\./.test(
+        e.message,
+      ),
   );
   checkMemoryFits(plan, { totalBytes: 4096 * GiB, freeBytes: 4000 * GiB }, { method: 'full', batchSize: 8, seqLen: 2048 });
 });

@@ -19,8 +19,13 @@ const pos = (...shape: number[]): InputSpec => ({ shape, positive: true });
 const ints = (shape: number[], values: number[]): InputSpec => ({ shape, ints: values });
 
 function causalMask(g: Graph, rows: number, t: number, value: 'bool' | 'additive'): Tensor {
-  const data = Array.from({ length: rows * t }, (_, k) => ((k % t) <= Math.floor(k / t) % t ? 1 : 0));
-  return value === 'bool' ? g.constant(data, [rows, t], 'bool') : g.constant(data.map((v) => (v ? 0 : -1e9)), [rows, t]);
+  const data = Array.from({ length: rows * t }, (_, k) => (k % t <= Math.floor(k / t) % t ? 1 : 0));
+  return value === 'bool'
+    ? g.constant(data, [rows, t], 'bool')
+    : g.constant(
+        data.map((v) => (v ? 0 : -1e9)),
+        [rows, t],
+      );
 }
 
 const CASES: [string, InputSpec[], (x: Tensor[]) => Tensor][] = [
@@ -103,8 +108,16 @@ test('causal attention in query blocks equals attention in one block', async () 
   const runner = await GraphRunner.create(emitOnnx(g, [{ name: 'diff', tensor: diff }]).bytes);
   const random = Math.random;
   const feed = (t: Tensor) => ({ dtype: 'float32' as const, dims: t.shape, data: Float32Array.from({ length: t.size }, () => random() * 4 - 2) });
-  const out = (await runner.run(new Map([['q', feed(q)], ['k', feed(k)], ['v', feed(v)]]), ['diff'])).get('diff') as Float32Array;
+  const out = (
+    await runner.run(
+      new Map([
+        ['q', feed(q)],
+        ['k', feed(k)],
+        ['v', feed(v)],
+      ]),
+      ['diff'],
+    )
+  ).get('diff') as Float32Array;
   await runner.release();
   assert.ok(Math.max(...out.map(Math.abs)) < 1e-5);
 });
-

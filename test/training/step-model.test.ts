@@ -12,7 +12,16 @@ import { createStepModel, forwardLogits, initLlamaParams, initLoraParams, type P
 import { LoraDropoutMasks } from '../../src/training/lora.ts';
 import { StreamRng } from '../../src/util/random.ts';
 
-const config = parseLlamaConfig({ vocab_size: 32, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, tie_word_embeddings: true, max_position_embeddings: 64 });
+const config = parseLlamaConfig({
+  vocab_size: 32,
+  hidden_size: 32,
+  intermediate_size: 64,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  tie_word_embeddings: true,
+  max_position_embeddings: 64,
+});
 const SENTENCES = ['the cat sat on the mat', 'a dog ran in the park', 'hello there my friend'];
 const SEQ = 24;
 const ALPHABET = ' abcdefghijklmnopqrstuvwxyz';
@@ -42,7 +51,7 @@ function adamw(params: Params, lr: number) {
       for (let i = 0; i < p.length; i++) {
         mm[i] = 0.9 * mm[i] + 0.1 * g[i];
         vv[i] = 0.999 * vv[i] + 0.001 * g[i] * g[i];
-        p[i] -= lr * ((mm[i] / (1 - 0.9 ** t)) / (Math.sqrt(vv[i] / (1 - 0.999 ** t)) + 1e-8) + 0.01 * p[i]);
+        p[i] -= lr * (mm[i] / (1 - 0.9 ** t) / (Math.sqrt(vv[i] / (1 - 0.999 ** t)) + 1e-8) + 0.01 * p[i]);
       }
     }
   };
@@ -95,7 +104,10 @@ test('fresh LoRA adapters leave the loss unchanged; dropout changes only trainin
   const lora = { r: 4, alpha: 8, dropout: 0.5, targetModules: ['q_proj', 'v_proj', 'up_proj'] };
   const base = initLlamaParams(config, 3);
   const adapters = initLoraParams(config, lora, 4);
-  assert.deepEqual([...adapters.keys()].slice(0, 2), ['base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight', 'base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight']);
+  assert.deepEqual([...adapters.keys()].slice(0, 2), [
+    'base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight',
+    'base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight',
+  ]);
   const full = await createStepModel(config, { method: 'full', batchSize: 3, seqLen: SEQ });
   const withLora = await createStepModel(config, { method: 'lora', lora, batchSize: 3, seqLen: SEQ, seed: 9 });
   assert.deepEqual([...withLora.trainableShapes.values()].slice(0, 2), [
@@ -124,12 +136,15 @@ test('LoRA dropout masks: a fraction p dropped, the same for the same (seed, dra
   const lora = { r: 4, alpha: 8, dropout: 0.1, targetModules: ['q_proj', 'down_proj'] };
   const masks = (seed: number, draw: number) => new LoraDropoutMasks(config, lora, 300).fill(seed, draw).masks.map((m) => ({ ...m, data: m.data.slice() }));
   const a = masks(1, 7);
-  assert.deepEqual(a.map((m) => [m.name, m.dims]), [
-    ['lora_dropout_mask:model.layers.0.self_attn.q_proj.weight', [300, 32]],
-    ['lora_dropout_mask:model.layers.0.mlp.down_proj.weight', [300, 64]],
-    ['lora_dropout_mask:model.layers.1.self_attn.q_proj.weight', [300, 32]],
-    ['lora_dropout_mask:model.layers.1.mlp.down_proj.weight', [300, 64]],
-  ]);
+  assert.deepEqual(
+    a.map((m) => [m.name, m.dims]),
+    [
+      ['lora_dropout_mask:model.layers.0.self_attn.q_proj.weight', [300, 32]],
+      ['lora_dropout_mask:model.layers.0.mlp.down_proj.weight', [300, 64]],
+      ['lora_dropout_mask:model.layers.1.self_attn.q_proj.weight', [300, 32]],
+      ['lora_dropout_mask:model.layers.1.mlp.down_proj.weight', [300, 64]],
+    ],
+  );
   const all = a.flatMap((m) => [...m.data]);
   const dropped = all.filter((v) => v === 0).length / all.length;
   assert.ok(Math.abs(dropped - 0.1) < 0.01, `dropped ${dropped}`);
@@ -169,7 +184,10 @@ test('bad input fails naming the field; a NaN loss is returned to the caller', a
   short.delete('model.norm.weight');
   await assert.rejects(model.step(batch, new Map(), short), /lack "model\.norm\.weight"/);
   await assert.rejects(model.step({ ...batch, inputIds: batch.inputIds.map(() => 99n) }, new Map(), params), /outside the vocabulary/);
-  await assert.rejects(createStepModel(config, { method: 'lora', lora: { r: 4, alpha: 8, dropout: 0, targetModules: ['qkv'] }, batchSize: 3, seqLen: SEQ }), /lora\.targetModules: "qkv"/);
+  await assert.rejects(
+    createStepModel(config, { method: 'lora', lora: { r: 4, alpha: 8, dropout: 0, targetModules: ['qkv'] }, batchSize: 3, seqLen: SEQ }),
+    /lora\.targetModules: "qkv"/,
+  );
   params.get('model.norm.weight')!.fill(NaN);
   assert.ok(Number.isNaN((await model.step(batch, new Map(), params)).loss));
   await model.dispose();

@@ -53,7 +53,10 @@ type ConfigPart = Pick<Config, 'DISCORD_TOKEN' | 'DISCORD_API_URL' | 'DISCORD_AL
   Partial<Pick<Config, 'DISCORD_EDIT_INTERVAL_MS'>>;
 
 export async function startDiscordAdapter(config: ConfigPart, services: DiscordServices, options: DiscordAdapterOptions = {}): Promise<DiscordAdapter> {
-  if (!config.DISCORD_TOKEN) throw new PersonaError('config_invalid', 'DISCORD_TOKEN is not set: add the bot token from the Discord developer portal to .env.', { field: 'DISCORD_TOKEN' });
+  if (!config.DISCORD_TOKEN)
+    throw new PersonaError('config_invalid', 'DISCORD_TOKEN is not set: add the bot token from the Discord developer portal to .env.', {
+      field: 'DISCORD_TOKEN',
+    });
   const log = logger('discord');
   const client = createDiscordClient(config.DISCORD_API_URL);
   const ready = once(client, Events.ClientReady, { signal: AbortSignal.timeout(options.readyTimeoutMs ?? 30_000) });
@@ -63,7 +66,12 @@ export async function startDiscordAdapter(config: ConfigPart, services: DiscordS
     await ready;
   } catch (error) {
     await client.destroy();
-    throw new PersonaError('config_invalid', 'Discord did not become ready: check DISCORD_TOKEN and DISCORD_API_URL.', { field: 'DISCORD_TOKEN' }, { cause: error });
+    throw new PersonaError(
+      'config_invalid',
+      'Discord did not become ready: check DISCORD_TOKEN and DISCORD_API_URL.',
+      { field: 'DISCORD_TOKEN' },
+      { cause: error },
+    );
   }
   const bot = new DiscordBot(client as Client<true>, config, services.chat, options);
   await bot.start();
@@ -97,15 +105,22 @@ class DiscordBot {
       this.log.error({ err: error }, 'registering slash commands failed (does the bot have the applications.commands scope?)');
     }
     this.client.on(Events.MessageCreate, (message) => void this.guard('message', () => this.onMessage(message)));
-    this.client.on(Events.InteractionCreate, (interaction) =>
-      void this.guard('interaction', async () => {
-        if (!interaction.isChatInputCommand()) return;
-        if (!this.allowed(interaction.guildId, interaction.channelId)) {
-          await interaction.reply({ content: 'I am not enabled in this channel.', flags: MessageFlags.Ephemeral });
-          return;
-        }
-        await handleCommand(interaction, { chat: this.chat, translator: this.translator, adminRole: this.config.DISCORD_ADMIN_ROLE, editIntervalMs: this.editIntervalMs });
-      }),
+    this.client.on(
+      Events.InteractionCreate,
+      (interaction) =>
+        void this.guard('interaction', async () => {
+          if (!interaction.isChatInputCommand()) return;
+          if (!this.allowed(interaction.guildId, interaction.channelId)) {
+            await interaction.reply({ content: 'I am not enabled in this channel.', flags: MessageFlags.Ephemeral });
+            return;
+          }
+          await handleCommand(interaction, {
+            chat: this.chat,
+            translator: this.translator,
+            adminRole: this.config.DISCORD_ADMIN_ROLE,
+            editIntervalMs: this.editIntervalMs,
+          });
+        }),
     );
     const onReaction = (added: boolean) => (reaction: MessageReaction | PartialMessageReaction, user: User | PartialUser) =>
       void this.guard('reaction', async () => {

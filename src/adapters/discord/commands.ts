@@ -24,7 +24,9 @@ export function commandDefinitions(personas: Persona[]) {
       .setDescription('The personas of this bot')
       .addSubcommand((sub) => sub.setName('list').setDescription('List the personas'))
       .addSubcommand((sub) => sub.setName('info').setDescription('About one persona').addStringOption(personaOption(personas, true)))
-      .addSubcommand((sub) => sub.setName('use').setDescription('Choose who answers in this channel (Manage Channels)').addStringOption(personaOption(personas, true))),
+      .addSubcommand((sub) =>
+        sub.setName('use').setDescription('Choose who answers in this channel (Manage Channels)').addStringOption(personaOption(personas, true)),
+      ),
     new SlashCommandBuilder()
       .setName('ask')
       .setDescription('Ask a persona something')
@@ -36,7 +38,9 @@ export function commandDefinitions(personas: Persona[]) {
       .setDescription('Training of the personas')
       .addSubcommand((sub) => sub.setName('status').setDescription('Models, last runs, pending samples').addStringOption(personaOption(personas, false)))
       .addSubcommand((sub) => sub.setName('now').setDescription('Train a persona now (admins)').addStringOption(personaOption(personas, true)))
-      .addSubcommand((sub) => sub.setName('cancel').setDescription('Stop a persona’s queued or running training (admins)').addStringOption(personaOption(personas, true))),
+      .addSubcommand((sub) =>
+        sub.setName('cancel').setDescription('Stop a persona’s queued or running training (admins)').addStringOption(personaOption(personas, true)),
+      ),
     new SlashCommandBuilder()
       .setName('privacy')
       .setDescription('Whether your messages may become training data')

@@ -91,7 +91,13 @@ export class DiscordTranslator {
       text = text.slice(prefixed[0].length);
     }
     if (!text.trim()) return null;
-    return { speaker: { id: message.author.id, name, isBot: message.author.bot }, text, timestamp: message.createdTimestamp, messageId: message.id, fromSelf: own };
+    return {
+      speaker: { id: message.author.id, name, isBot: message.author.bot },
+      text,
+      timestamp: message.createdTimestamp,
+      messageId: message.id,
+      fromSelf: own,
+    };
   }
 
   private async referenced(message: Message): Promise<Message | undefined> {
@@ -128,4 +134,3 @@ function displayName(message: Message): string {
   if (message.webhookId) return message.author.username;
   return message.member?.displayName ?? message.author.globalName ?? message.author.username;
 }
-

@@ -50,17 +50,20 @@ async function answerFor(interaction: ChatInputCommandInteraction, { chat, admin
     case 'persona info':
       return { text: commands.personaInfo(persona()), private: true };
     case 'persona use':
-      if (!interaction.memberPermissions?.has(PermissionFlagsBits.ManageChannels)) return { text: 'Choosing the persona of a channel needs the Manage Channels permission.', private: true };
+      if (!interaction.memberPermissions?.has(PermissionFlagsBits.ManageChannels))
+        return { text: 'Choosing the persona of a channel needs the Manage Channels permission.', private: true };
       return { text: await commands.usePersona(context, persona()), private: false };
     case 'forget':
       return { text: await commands.forget(context), private: false };
     case 'train status':
       return { text: await commands.trainStatus(interaction.options.getString('persona') ?? undefined), private: true };
     case 'train now':
-      if (!isAdmin(interaction, adminRole)) return { text: `Only ${adminRole ? `members with the ${adminRole} role` : 'administrators'} can start training.`, private: true };
+      if (!isAdmin(interaction, adminRole))
+        return { text: `Only ${adminRole ? `members with the ${adminRole} role` : 'administrators'} can start training.`, private: true };
       return { text: await commands.trainNow(persona(), 'discord'), private: false };
     case 'train cancel':
-      if (!isAdmin(interaction, adminRole)) return { text: `Only ${adminRole ? `members with the ${adminRole} role` : 'administrators'} can cancel training.`, private: true };
+      if (!isAdmin(interaction, adminRole))
+        return { text: `Only ${adminRole ? `members with the ${adminRole} role` : 'administrators'} can cancel training.`, private: true };
       return { text: await commands.trainCancel(persona(), `${interaction.user.username} (Discord)`), private: false };
     case 'privacy optout':
       return { text: await commands.optOut(context), private: true };

@@ -95,7 +95,7 @@ export class ChatMiddleware {
   private async handleRouted(event: ChatEvent, openReply: OpenReply, latency: Latency): Promise<ChatOutcome> {
     if (event.author.isBot) return { kind: 'ignored', captured: [] };
     const captured = await captureVoice(event, this.services);
-    let route;
+    let route: Awaited<ReturnType<typeof routeEvent>>;
     try {
       route = await routeEvent(event, this.services.personas, this.state);
     } catch (error) {
@@ -126,7 +126,14 @@ export class ChatMiddleware {
       const shown = text.trim() ? text : USER_MESSAGES.empty;
       const messageIds = (await reply.finish(shown)) ?? [];
       latency.finalMs = Date.now() - latency.receivedAt;
-      await this.state.logReply(event.platform, { personaId: persona.id, channelId: event.channelId, reply: shown, context: turns, messageIds, timestamp: Date.now() });
+      await this.state.logReply(event.platform, {
+        personaId: persona.id,
+        channelId: event.channelId,
+        reply: shown,
+        context: turns,
+        messageIds,
+        timestamp: Date.now(),
+      });
       return { kind: 'replied', personaId: persona.id, reason, messageIds, text: shown, captured };
     } catch (error) {
       const busy = isPersonaError(error, 'generation_busy');

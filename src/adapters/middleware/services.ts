@@ -107,7 +107,13 @@ export class CurationCandidates implements CandidateSink {
       message.persona,
       asMessage(message.author, message.text, message.timestamp, message.messageId),
       message.context.map((turn, i) => asMessage(turn.speaker, turn.text, turn.timestamp, turn.messageId ?? `context-${i}`)),
-      { type: message.platform === 'slack' ? 'slack' : 'discord', ref: message.ref, position: message.messageId, url: message.permalink, timestamp: message.timestamp },
+      {
+        type: message.platform === 'slack' ? 'slack' : 'discord',
+        ref: message.ref,
+        position: message.messageId,
+        url: message.permalink,
+        timestamp: message.timestamp,
+      },
     );
     if ('dropped' in draft) return null;
     const result = await addDrafts(this.store, [{ ...draft, author: { platform: message.platform, id: message.author.id } }]);

@@ -69,7 +69,12 @@ export async function createSlackApp(config: Config, once: OnceGuard, retryConfi
   // token rejects a promise nobody awaits until the first event (an unhandled rejection).
   const auth = await new webApi.WebClient(token, { ...clientOptions, logger: boltLogger }).auth.test().catch((error: unknown) => {
     const where = config.SLACK_API_URL ?? 'https://slack.com/api/';
-    throw new PersonaError('config_invalid', `Slack did not accept SLACK_BOT_TOKEN at ${where} (${(error as Error).message}).`, { field: 'SLACK_BOT_TOKEN' }, { cause: error });
+    throw new PersonaError(
+      'config_invalid',
+      `Slack did not accept SLACK_BOT_TOKEN at ${where} (${(error as Error).message}).`,
+      { field: 'SLACK_BOT_TOKEN' },
+      { cause: error },
+    );
   });
   const bot = { userId: auth.user_id ?? '', teamId: auth.team_id ?? '' };
   const appOptions = { token, botId: auth.bot_id, botUserId: auth.user_id, logger: boltLogger, clientOptions };

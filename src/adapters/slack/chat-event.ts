@@ -74,10 +74,19 @@ export class ChatEventBuilder {
   /** Narrowed through `unknown` on purpose: comparing the two Web API response unions exhausts tsc's memory. */
   private async fetchHistory(message: SlackMessage, inThread: boolean): Promise<HistoryMessage[]> {
     if (inThread) {
-      const replies: { messages?: unknown[] } = await this.client.conversations.replies({ channel: message.channel, ts: message.thread_ts ?? message.ts, limit: 200 });
+      const replies: { messages?: unknown[] } = await this.client.conversations.replies({
+        channel: message.channel,
+        ts: message.thread_ts ?? message.ts,
+        limit: 200,
+      });
       return (replies.messages ?? []) as HistoryMessage[];
     }
-    const history: { messages?: unknown[] } = await this.client.conversations.history({ channel: message.channel, latest: message.ts, inclusive: false, limit: HISTORY_LIMIT });
+    const history: { messages?: unknown[] } = await this.client.conversations.history({
+      channel: message.channel,
+      latest: message.ts,
+      inclusive: false,
+      limit: HISTORY_LIMIT,
+    });
     return (history.messages ?? []) as HistoryMessage[];
   }
 

@@ -73,7 +73,9 @@ async function status(services: SlackServices, id?: string): Promise<string> {
 async function stats(services: SlackServices, id?: string): Promise<string> {
   const personas = chosen(services, id);
   if (personas.length === 0) return 'No personas yet: add a file under personas/.';
-  const lines = await Promise.all(personas.map(async (persona) => `*${persona.name}* (\`${persona.id}\`): ${describeCounts(await services.review.counts(persona.id))}`));
+  const lines = await Promise.all(
+    personas.map(async (persona) => `*${persona.name}* (\`${persona.id}\`): ${describeCounts(await services.review.counts(persona.id))}`),
+  );
   return lines.join('\n');
 }
 
@@ -83,7 +85,12 @@ export function describeCounts(counts: DatasetCounts): string {
 
 async function queue(services: SlackServices): Promise<string> {
   const counts = await services.review.counts();
-  const unposted = (await services.review.unposted(1000, services.personas.list().map((persona) => persona.id))).length;
+  const unposted = (
+    await services.review.unposted(
+      1000,
+      services.personas.list().map((persona) => persona.id),
+    )
+  ).length;
   const waiting = unposted >= 1000 ? '1000+' : String(unposted);
   return `${counts.pending} candidate(s) pending review; ${waiting} not yet posted to the review channel.`;
 }

@@ -41,7 +41,9 @@ export interface EventDeps {
  */
 function mayConcernPersonas(message: SlackMessage, botUserId: string, personas: PersonaDirectory): boolean {
   if (message.channel_type === 'im' || message.thread_ts || message.text?.includes(`<@${botUserId}>`)) return true;
-  return personas.list().some((persona) => voiceIds(persona, 'slack').includes(message.user ?? '') || boundChannels(persona, 'slack').includes(message.channel));
+  return personas
+    .list()
+    .some((persona) => voiceIds(persona, 'slack').includes(message.user ?? '') || boundChannels(persona, 'slack').includes(message.channel));
 }
 
 /** Returns a function that resolves once the events being handled now are done (for a clean stop). */
@@ -88,7 +90,11 @@ export function registerEvents(app: BoltApp, deps: EventDeps): () => Promise<voi
   app.event('message', async ({ event, body }) => onMessage(event as SlackMessage & { subtype?: string }, body.event_id));
   app.event('app_mention', async ({ event, body }) => onMessage(event as SlackMessage, body.event_id));
 
-  const onReaction = async (event: { user: string; reaction: string; item: { type: string; channel?: string; ts?: string } }, added: boolean, eventId: string) => {
+  const onReaction = async (
+    event: { user: string; reaction: string; item: { type: string; channel?: string; ts?: string } },
+    added: boolean,
+    eventId: string,
+  ) => {
     if (event.item.type !== 'message' || !event.item.channel || !event.item.ts || event.user === deps.bot.userId) return;
     const reaction = { user: event.user, reaction: event.reaction, channel: event.item.channel, ts: event.item.ts, added, eventId };
     if (await deps.decisions.onReaction(reaction)) return;

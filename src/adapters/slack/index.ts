@@ -63,7 +63,16 @@ export async function startSlackAdapter(config: Config, services: SlackServices,
   const personaNames = () => new Map(services.personas.list().map((persona) => [persona.id, persona.name]));
   const personaName = (id: string) => personaNames().get(id);
   const decisions = new ReviewDecisions(client, services.review, curators, personaName, services.now);
-  const eventsSettled = registerEvents(app, { client, bot, once: services.once, review: services.review, decisions, chat: services.chat, personas: services.personas, personaName });
+  const eventsSettled = registerEvents(app, {
+    client,
+    bot,
+    once: services.once,
+    review: services.review,
+    decisions,
+    chat: services.chat,
+    personas: services.personas,
+    personaName,
+  });
   registerCommands(app, services, curators);
   app.error(async (error) => {
     log.error({ err: error }, 'Slack listener failed');

@@ -32,7 +32,8 @@ export function renderTrainingNotice(notice: TrainingNotice): string {
   const dataset = notice.dataset ? describeDataset(notice.dataset) : undefined;
   if (notice.phase === 'started') return [`🏋️ Training started for ${who}${run}`, dataset].filter(Boolean).join('\n');
   const took = notice.durationMs !== undefined ? ` in ${formatDuration(notice.durationMs)}` : '';
-  if (notice.phase === 'failed') return [`⚠️ Training failed for ${who}${run}${took}: ${escape(notice.error ?? 'unknown error')}`, 'The current model stays in use.'].join('\n');
+  if (notice.phase === 'failed')
+    return [`⚠️ Training failed for ${who}${run}${took}: ${escape(notice.error ?? 'unknown error')}`, 'The current model stays in use.'].join('\n');
   const lines = [`🏁 Training finished for ${who}${run}${took}`];
   if (dataset) lines.push(dataset);
   if (notice.validationLoss) lines.push(`validation loss: ${formatLoss(notice.validationLoss.before)} → ${formatLoss(notice.validationLoss.after)}`);
@@ -40,7 +41,9 @@ export function renderTrainingNotice(notice: TrainingNotice): string {
   if (metrics.length) lines.push(`style: ${metrics.map(([name, value]) => `${name} ${Number.isInteger(value) ? value : value.toFixed(3)}`).join(', ')}`);
   if (notice.outcome) {
     const version = notice.outcome.version ? ` ${notice.outcome.version}` : '';
-    lines.push(notice.outcome.promoted ? `✅ promoted${version}: ${escape(notice.outcome.reason)}` : `↩️ kept the current model: ${escape(notice.outcome.reason)}`);
+    lines.push(
+      notice.outcome.promoted ? `✅ promoted${version}: ${escape(notice.outcome.reason)}` : `↩️ kept the current model: ${escape(notice.outcome.reason)}`,
+    );
   }
   return lines.join('\n');
 }

@@ -61,7 +61,10 @@ export class ReviewDecisions {
     if (this.isOrphan(candidate)) return true;
     if (!(await this.curators.isCurator(reaction.user))) {
       this.ignoredReactions += 1;
-      log.info({ user: reaction.user, reaction: reaction.reaction, candidate: candidate.id, ignored: this.ignoredReactions }, 'ignored a review reaction by a non-curator');
+      log.info(
+        { user: reaction.user, reaction: reaction.reaction, candidate: candidate.id, ignored: this.ignoredReactions },
+        'ignored a review reaction by a non-curator',
+      );
       return true;
     }
     const decision = this.decision(candidate, action, reaction.user, reaction.channel, reaction.ts, reaction.eventId);

@@ -21,9 +21,7 @@ export interface RenderedMessage {
 
 export function renderReviewMessage(candidate: ReviewCandidate, personaName: string, note?: string): RenderedMessage {
   const outcome = outcomeLine(candidate);
-  const blocks: types.KnownBlock[] = [
-    section(`*${escape(personaName)}* (\`${candidate.persona}\`) · candidate \`${candidate.id}\``),
-  ];
+  const blocks: types.KnownBlock[] = [section(`*${escape(personaName)}* (\`${candidate.persona}\`) · candidate \`${candidate.id}\``)];
   if (candidate.context.length > 0) blocks.push(section(contextText(candidate.context)));
   blocks.push(section(`*${escape(personaName)}:* ${escape(candidate.text)}`));
   if (candidate.editedText !== undefined) blocks.push(section(`*Corrected:* ${escape(candidate.editedText)}`));

@@ -63,7 +63,9 @@ export class StoreReview implements ReviewStore {
   }
 
   revert(decision: ReviewDecision): Promise<DecisionResult> {
-    return outcome(() => revertDecision(this.store, { sampleId: decision.candidateId, action: decision.action, by: decision.by, eventId: decision.eventId, at: decision.at }));
+    return outcome(() =>
+      revertDecision(this.store, { sampleId: decision.candidateId, action: decision.action, by: decision.by, eventId: decision.eventId, at: decision.at }),
+    );
   }
 
   async counts(personaId?: string): Promise<DatasetCounts> {

@@ -24,7 +24,9 @@ export function isLoopbackHost(host: string): boolean {
 /** Refuses to start an unprotected studio on a non-local address. */
 export function checkStudioBinding(host: string, token: string | undefined): void {
   if (!isLoopbackHost(host) && !token) {
-    throw new PersonaError('config_invalid', `STUDIO_HOST is ${host}, which other computers can reach: set STUDIO_TOKEN too, or keep STUDIO_HOST=127.0.0.1.`, { field: 'STUDIO_HOST' });
+    throw new PersonaError('config_invalid', `STUDIO_HOST is ${host}, which other computers can reach: set STUDIO_TOKEN too, or keep STUDIO_HOST=127.0.0.1.`, {
+      field: 'STUDIO_HOST',
+    });
   }
 }
 

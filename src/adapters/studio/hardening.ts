@@ -59,7 +59,8 @@ export function jsonBodies(): MiddlewareHandler {
   const limit = bodyLimit({
     maxSize: MAX_JSON_BYTES,
     // The rest of the body is never read, so the connection cannot carry another request: close it.
-    onError: (c) => c.json({ error: `The request body is larger than ${MAX_JSON_BYTES / 2 ** 20} MB.`, code: 'invalid_argument' }, 413, { connection: 'close' }),
+    onError: (c) =>
+      c.json({ error: `The request body is larger than ${MAX_JSON_BYTES / 2 ** 20} MB.`, code: 'invalid_argument' }, 413, { connection: 'close' }),
   });
   return async (c, next) => {
     if (!(c.req.header('content-type') ?? '').includes('json')) return next();

@@ -50,7 +50,13 @@ export async function startStudio(deps: StudioDeps): Promise<Studio> {
     const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(s));
     s.once('error', (error: NodeJS.ErrnoException) => {
       if (error.code !== 'EADDRINUSE') return reject(error);
-      reject(new PersonaError('config_invalid', `Port ${port} on ${host} is already in use (another persona serve?): stop that program or set STUDIO_PORT to a free port.`, { field: 'STUDIO_PORT' }));
+      reject(
+        new PersonaError(
+          'config_invalid',
+          `Port ${port} on ${host} is already in use (another persona serve?): stop that program or set STUDIO_PORT to a free port.`,
+          { field: 'STUDIO_PORT' },
+        ),
+      );
     });
   });
   const actualPort = (server.address() as AddressInfo).port;

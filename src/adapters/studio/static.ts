@@ -38,7 +38,8 @@ const SAFE_NAME = /^[a-z0-9-]+(\/[a-z0-9-]+)*\.(js|css|svg)$/;
 
 export function staticRoutes(): Hono {
   const app = new Hono();
-  const send = (file: string) => new Response(readFileSync(file), { headers: { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' } });
+  const send = (file: string) =>
+    new Response(readFileSync(file), { headers: { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' } });
   app.get('/', () => send(join(WEB_DIR, 'index.html')));
   app.get('/vendor/:name', (c) => {
     const name = c.req.param('name');

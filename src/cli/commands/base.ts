@@ -17,12 +17,18 @@ import { action, cliConfig } from '../context.js';
 
 const MB = 1e6;
 const mb = (bytes: number) => `${(bytes / MB).toFixed(bytes < 10 * MB ? 1 : 0)} MB`;
-const params = (n: number | null) => (n === null ? '?' : n >= 1e9 ? `${(n / 1e9).toFixed(2)}B` : n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : `${(n / 1e3).toFixed(1)}K`);
+const params = (n: number | null) =>
+  n === null ? '?' : n >= 1e9 ? `${(n / 1e9).toFixed(2)}B` : n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : `${(n / 1e3).toFixed(1)}K`;
 
 /** A byte progress bar with speed on stderr (drawn only on a terminal). */
 function downloadBar(label: string): { update: (progress: PullProgress) => void; stop: () => void } {
   const bar = new cliProgress.SingleBar(
-    { format: `${label} [{bar}] {percentage}% | {done}/{size} | {speed} | eta {eta_formatted} | {file}`, stream: process.stderr, hideCursor: true, etaBuffer: 50 },
+    {
+      format: `${label} [{bar}] {percentage}% | {done}/{size} | {speed} | eta {eta_formatted} | {file}`,
+      stream: process.stderr,
+      hideCursor: true,
+      etaBuffer: 50,
+    },
     cliProgress.Presets.shades_classic,
   );
   const started = Date.now();
@@ -55,7 +61,21 @@ function personasUsing(config: Config, base: CachedBase): string[] {
 
 function summary(config: Config, base: CachedBase) {
   const { id, repo, refs, commit, dir, modelType, supported, parameters, dtypes, sizeBytes, missing } = base;
-  return { id, repo, refs, commit, dir, architecture: modelType, supported, parameters, dtypes, sizeBytes, complete: missing.length === 0, missing, personas: personasUsing(config, base) };
+  return {
+    id,
+    repo,
+    refs,
+    commit,
+    dir,
+    architecture: modelType,
+    supported,
+    parameters,
+    dtypes,
+    sizeBytes,
+    complete: missing.length === 0,
+    missing,
+    personas: personasUsing(config, base),
+  };
 }
 
 function status(base: ReturnType<typeof summary>): string {
@@ -64,7 +84,9 @@ function status(base: ReturnType<typeof summary>): string {
 }
 
 function printInfo(base: ReturnType<typeof summary>, config: Record<string, unknown> | null): void {
-  const shape = config ? ['num_hidden_layers', 'hidden_size', 'intermediate_size', 'num_attention_heads', 'num_key_value_heads', 'vocab_size', 'max_position_embeddings'] : [];
+  const shape = config
+    ? ['num_hidden_layers', 'hidden_size', 'intermediate_size', 'num_attention_heads', 'num_key_value_heads', 'vocab_size', 'max_position_embeddings']
+    : [];
   const lines = [
     ['id', base.id],
     ['commit', base.commit],
@@ -110,7 +132,11 @@ export function registerBaseCommands(program: Command): void {
         }
         const described = summary(config, findCachedBase(config, id));
         if (options.json) return console.log(JSON.stringify({ ...described, downloadedBytes: result.downloadedBytes, offline: result.offline }));
-        const how = result.offline ? 'found in the cache (HF_HUB_OFFLINE=1)' : result.downloadedBytes ? `downloaded ${mb(result.downloadedBytes)}` : 'already in the cache';
+        const how = result.offline
+          ? 'found in the cache (HF_HUB_OFFLINE=1)'
+          : result.downloadedBytes
+            ? `downloaded ${mb(result.downloadedBytes)}`
+            : 'already in the cache';
         console.log(`${formatHubId(id)}: ${how}; ${result.modelType}, ${params(described.parameters)} parameters, ${mb(described.sizeBytes)} in ${result.dir}`);
         console.log(`Use it with \`base: ${formatHubId(id)}\` in a persona file.`);
       }),
@@ -125,11 +151,18 @@ export function registerBaseCommands(program: Command): void {
         const config = cliConfig();
         const bases = listCachedBases(config).map((cached) => summary(config, cached));
         if (options.json) return console.log(JSON.stringify(bases));
-        if (bases.length === 0) return console.log(`no models in ${config.HF_HOME}/hub; \`${pullCommand({ repo: SUGGESTED_BASE, revision: DEFAULT_REVISION })}\` gets one`);
+        if (bases.length === 0)
+          return console.log(`no models in ${config.HF_HOME}/hub; \`${pullCommand({ repo: SUGGESTED_BASE, revision: DEFAULT_REVISION })}\` gets one`);
         const rows = bases.map((b) => [b.id, b.architecture ?? '?', params(b.parameters), mb(b.sizeBytes), status(b), b.personas.join(', ') || '-']);
         const header = ['ID', 'ARCHITECTURE', 'PARAMS', 'SIZE', 'STATUS', 'PERSONAS'];
         const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-        for (const row of [header, ...rows]) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
+        for (const row of [header, ...rows])
+          console.log(
+            row
+              .map((cell, i) => cell.padEnd(widths[i]))
+              .join('  ')
+              .trimEnd(),
+          );
       }),
     );
 
@@ -161,7 +194,10 @@ export function registerBaseCommands(program: Command): void {
           .filter((cached) => cached.repo === repo)
           .flatMap((cached) => personasUsing(config, cached));
         if (users.length > 0 && !options.force) {
-          throw new PersonaError('invalid_argument', `${repo} is the base of ${users.join(', ')}; change their base: first, or pass --force.`, { repo, personas: users });
+          throw new PersonaError('invalid_argument', `${repo} is the base of ${users.join(', ')}; change their base: first, or pass --force.`, {
+            repo,
+            personas: users,
+          });
         }
         console.log(`removed ${repo} (${mb(removeCachedRepo(config, repo))} freed)`);
       }),

@@ -15,8 +15,13 @@ export function registerCardCommands(program: Command): void {
         const [{ importCard }, { withStore }] = await Promise.all([import('../../app/persona-card.js'), import('../../store/index.js')]);
         const result = await withStore(config.storeUrl, (store) => importCard({ config, store }, file, options));
         const { persona } = result;
-        console.log(`Imported ${persona.name} as ${persona.id} (Character Card ${result.spec.toUpperCase()})${persona.avatar ? ` with avatar ${persona.avatar}` : ''}.`);
-        if (result.pendingSamples) console.log(`${result.pendingSamples} example ${result.pendingSamples === 1 ? 'line waits' : 'lines wait'} in review: \`persona review list ${persona.id}\`.`);
+        console.log(
+          `Imported ${persona.name} as ${persona.id} (Character Card ${result.spec.toUpperCase()})${persona.avatar ? ` with avatar ${persona.avatar}` : ''}.`,
+        );
+        if (result.pendingSamples)
+          console.log(
+            `${result.pendingSamples} example ${result.pendingSamples === 1 ? 'line waits' : 'lines wait'} in review: \`persona review list ${persona.id}\`.`,
+          );
       }),
     );
 }

@@ -51,7 +51,11 @@ export function registerDatasetCommands(program: Command): void {
         const config = cliConfig();
         const persona = loadPersona(config.PERSONAS_DIR, id);
         const report = await withStore(config.storeUrl, (store) => repairIndexes(store, persona.id), config.storeOptions);
-        console.log(flags.json ? JSON.stringify(report) : `Checked ${report.samples} samples of ${report.persona}: ${report.added} index entries added, ${report.removed} removed, ${report.dedupeKeys} dedupe keys restored.`);
+        console.log(
+          flags.json
+            ? JSON.stringify(report)
+            : `Checked ${report.samples} samples of ${report.persona}: ${report.added} index entries added, ${report.removed} removed, ${report.dedupeKeys} dedupe keys restored.`,
+        );
       }),
     );
 
@@ -71,7 +75,11 @@ export function registerDatasetCommands(program: Command): void {
         const persona = loadPersona(config.PERSONAS_DIR, id);
         const out = resolve(flags.out);
         const result = await withStore(config.storeUrl, (store) => exportDataset(store, persona, { format, out, split }));
-        console.log(flags.json ? JSON.stringify(result) : `Wrote ${result.samples} samples of ${persona.id} (split ${split}, version ${result.version}) to ${result.file} as ${format}.`);
+        console.log(
+          flags.json
+            ? JSON.stringify(result)
+            : `Wrote ${result.samples} samples of ${persona.id} (split ${split}, version ${result.version}) to ${result.file} as ${format}.`,
+        );
       }),
     );
 }

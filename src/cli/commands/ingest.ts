@@ -40,7 +40,8 @@ export function formatIngestSummary(summary: IngestSummary, trusted: boolean, sp
     `  skipped files:   ${summary.skipped.length}`,
     ...summary.skipped.map(({ file, reason }) => `    ${file}: ${reason}`),
   ];
-  if (Object.keys(summary.attribution).length > 0) lines.splice(lines.indexOf(`  dropped:         ${counts(summary.dropped)}`) + 1, 0, `  subtitle speakers: ${counts(summary.attribution)}`);
+  if (Object.keys(summary.attribution).length > 0)
+    lines.splice(lines.indexOf(`  dropped:         ${counts(summary.dropped)}`) + 1, 0, `  subtitle speakers: ${counts(summary.attribution)}`);
   if (summary.optedOut > 0) lines.splice(4, 0, `  opted out:       ${summary.optedOut}`);
   if (trusted) lines.splice(3, 0, `  pending approved: ${summary.approvedPending} (already stored; ${summary.keptRejected} rejected left as they are)`);
   for (const { file, speakers } of summary.speakerNotFound) {
@@ -52,7 +53,10 @@ export function formatIngestSummary(summary: IngestSummary, trusted: boolean, sp
 
 function progress(enabled: boolean) {
   if (!enabled) return undefined;
-  return new cliProgress.SingleBar({ format: 'ingest [{bar}] {value}/{total} files | {file}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
+  return new cliProgress.SingleBar(
+    { format: 'ingest [{bar}] {value}/{total} files | {file}', stream: process.stderr, hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
 }
 
 export function registerIngestCommands(program: Command): void {
@@ -78,18 +82,20 @@ export function registerIngestCommands(program: Command): void {
         const bar = progress(!flags.json && process.stderr.isTTY === true);
         let summary: IngestSummary;
         try {
-          summary = await withStore(config.storeUrl, (store) =>
-            runIngest(store, persona, paths, {
-              root: config.root,
-              speaker: flags.speaker,
-              trusted: flags.trusted,
-              by: userInfo().username,
-              signal: controller.signal,
-              onFile: ({ file, index, total }) => {
-                if (index === 0) bar?.start(total, 0, { file });
-                bar?.update(index, { file });
-              },
-            }),
+          summary = await withStore(
+            config.storeUrl,
+            (store) =>
+              runIngest(store, persona, paths, {
+                root: config.root,
+                speaker: flags.speaker,
+                trusted: flags.trusted,
+                by: userInfo().username,
+                signal: controller.signal,
+                onFile: ({ file, index, total }) => {
+                  if (index === 0) bar?.start(total, 0, { file });
+                  bar?.update(index, { file });
+                },
+              }),
             config.storeOptions,
           );
           bar?.update(summary.files, { file: 'done' });
@@ -106,7 +112,9 @@ export function registerIngestCommands(program: Command): void {
           const [first] = summary.skipped;
           throw new PersonaError(
             'input_unsupported',
-            summary.files === 1 ? `Nothing ingested: ${first.file} was skipped (${first.reason}).` : `Nothing ingested: all ${summary.files} files were skipped (first: ${first.file}: ${first.reason}).`,
+            summary.files === 1
+              ? `Nothing ingested: ${first.file} was skipped (${first.reason}).`
+              : `Nothing ingested: all ${summary.files} files were skipped (first: ${first.file}: ${first.reason}).`,
             { skipped: summary.skipped },
           );
         }

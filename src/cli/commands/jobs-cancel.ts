@@ -17,7 +17,7 @@ const WAIT_MS = 120_000;
 export function registerJobsCancel(jobs: Command): void {
   jobs
     .command('cancel')
-    .description('stop the persona\'s running training: it checkpoints and writes no version')
+    .description("stop the persona's running training: it checkpoints and writes no version")
     .argument('<persona>', 'persona id')
     .option('--no-wait', 'return once the request is stored')
     .action(

@@ -9,7 +9,12 @@ import { PersonaError } from '../../errors.js';
 import { action, cliConfig } from '../context.js';
 
 /** The lifecycle module and a store, loaded only by the command that needs them (the CLI starts faster). */
-async function withLifecycle<T>(run: (lifecycle: typeof import('../../app/persona-lifecycle.js'), deps: { config: ReturnType<typeof cliConfig>; store: import('../../store/index.js').Store }) => Promise<T>): Promise<T> {
+async function withLifecycle<T>(
+  run: (
+    lifecycle: typeof import('../../app/persona-lifecycle.js'),
+    deps: { config: ReturnType<typeof cliConfig>; store: import('../../store/index.js').Store },
+  ) => Promise<T>,
+): Promise<T> {
   const config = cliConfig();
   const [lifecycle, { withStore }] = await Promise.all([import('../../app/persona-lifecycle.js'), import('../../store/index.js')]);
   return withStore(config.storeUrl, (store) => run(lifecycle, { config, store }));
@@ -24,7 +29,11 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
-const list = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (value: string) =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 export function registerManageCommands(program: Command): void {
   program
@@ -39,14 +48,17 @@ export function registerManageCommands(program: Command): void {
       action(async (id: string, options: { name: string; description?: string; systemPrompt?: string; voices?: string }) => {
         const { createPersona } = await import('../../app/persona-lifecycle.js');
         const config = cliConfig();
-        const persona = createPersona({ config }, {
-          id,
-          name: options.name,
-          description: options.description,
-          system_prompt: options.systemPrompt,
-          voices: { names: options.voices ? list(options.voices) : [] },
-          sources: [`transcripts/${id}/**/*`],
-        });
+        const persona = createPersona(
+          { config },
+          {
+            id,
+            name: options.name,
+            description: options.description,
+            system_prompt: options.systemPrompt,
+            voices: { names: options.voices ? list(options.voices) : [] },
+            sources: [`transcripts/${id}/**/*`],
+          },
+        );
         console.log(`Created ${persona.id} (${persona.name}): ${config.PERSONAS_DIR}/${persona.id}.yaml. Next: \`persona ingest ${persona.id} <files>\`.`);
       }),
     );
@@ -61,7 +73,11 @@ export function registerManageCommands(program: Command): void {
       action(async (id: string, options: { name?: string; id?: string }) => {
         if (!options.name && !options.id) throw new PersonaError('invalid_argument', 'Give --name <new name>, --id <new id>, or both.', { field: 'name' });
         const persona = await withLifecycle((lifecycle, deps) => lifecycle.renamePersona(deps, id, { name: options.name, newId: options.id }));
-        console.log(persona.id === id ? `Renamed ${id} to "${persona.name}".` : `Renamed ${id} to ${persona.id} ("${persona.name}"), with its samples, models and history.`);
+        console.log(
+          persona.id === id
+            ? `Renamed ${id} to "${persona.name}".`
+            : `Renamed ${id} to ${persona.id} ("${persona.name}"), with its samples, models and history.`,
+        );
       }),
     );
 
@@ -90,7 +106,8 @@ export function registerManageCommands(program: Command): void {
           const { loadPersona } = await import('../../personas/load.js');
           const persona = loadPersona(deps.config.PERSONAS_DIR, id);
           if (!options.yes) {
-            if (!process.stdin.isTTY) throw new PersonaError('invalid_argument', `Removing "${id}" deletes its data; pass --yes to confirm when not on a terminal.`, { field: 'yes' });
+            if (!process.stdin.isTTY)
+              throw new PersonaError('invalid_argument', `Removing "${id}" deletes its data; pass --yes to confirm when not on a terminal.`, { field: 'yes' });
             const { samples, versions } = await lifecycle.personaDataSummary(deps, id);
             if (!(await confirm(`Delete persona "${persona.name}" (${id}) with ${samples} samples and ${versions} model versions?`))) return undefined;
           }

@@ -4,14 +4,12 @@
  */
 import type { Command } from 'commander';
 import { openCore, type Core } from '../../app/core.js';
-import { PersonaError } from '../../errors.js';
 import { describeLoss, fileSamples, heldOutSamples } from '../../evaluation/held-out.js';
 import { evaluateLoss } from '../../evaluation/loss.js';
 import { evaluateStyle } from '../../evaluation/sample-replies.js';
 import { STYLE_BETTER } from '../../evaluation/style.js';
 import { resolveModelChoice } from '../../inference/model-location.js';
 import { loadPersona } from '../../personas/load.js';
-import type { Persona } from '../../personas/schema.js';
 import { jobHistory } from '../../scheduler/history.js';
 import { action, cliConfig } from '../context.js';
 import { registerJobsCancel } from './jobs-cancel.js';
@@ -111,7 +109,9 @@ export function registerModelCommands(program: Command): void {
           const persona = loadPersona(cliConfig().PERSONAS_DIR, id);
           const jobs = await jobHistory(store).list(persona.id, options.limit);
           print(options.json, jobs, () =>
-            jobs.length === 0 ? `no training jobs for ${persona.id} yet` : jobs.map((j) => `${j.startedAt}  ${j.status.padEnd(11)} ${j.reason.padEnd(8)} ${j.version ?? ''}  ${j.message ?? ''}`).join('\n'),
+            jobs.length === 0
+              ? `no training jobs for ${persona.id} yet`
+              : jobs.map((j) => `${j.startedAt}  ${j.status.padEnd(11)} ${j.reason.padEnd(8)} ${j.version ?? ''}  ${j.message ?? ''}`).join('\n'),
           );
         }),
       ),
@@ -132,16 +132,37 @@ export function registerModelCommands(program: Command): void {
           const config = cliConfig();
           const persona = loadPersona(config.PERSONAS_DIR, id);
           const champion = await core.registry.champion(persona.id);
-          const choice = options.model ? resolveModelChoice(config, persona, options.model) : champion ? { version: champion.version, dir: champion.dir } : resolveModelChoice(config, persona, 'base');
+          const choice = options.model
+            ? resolveModelChoice(config, persona, options.model)
+            : champion
+              ? { version: champion.version, dir: champion.dir }
+              : resolveModelChoice(config, persona, 'base');
           const samples = options.data ? await fileSamples(persona, options.data, config.root) : await heldOutSamples(core.store, persona);
-          const loss = await evaluateLoss({ modelDir: choice.dir, samples, systemPrompt: systemPromptOf(persona), personaName: persona.name, seqLen: persona.training.seq_len });
+          const loss = await evaluateLoss({
+            modelDir: choice.dir,
+            samples,
+            systemPrompt: systemPromptOf(persona),
+            personaName: persona.name,
+            seqLen: persona.training.seq_len,
+          });
           const style = options.style ? await evaluateStyle(core.engine, persona, samples, { model: choice.version }) : undefined;
           const { windows: _windows, ...scores } = loss;
-          const report = { persona: persona.id, model: choice.version, data: options.data ?? 'validation split', ...scores, scored: "the persona's words", style };
+          const report = {
+            persona: persona.id,
+            model: choice.version,
+            data: options.data ?? 'validation split',
+            ...scores,
+            scored: "the persona's words",
+            style,
+          };
           print(options.json, report, () =>
             [
               `${persona.id} @ ${choice.version} on ${report.data}: ${describeLoss(loss)}`,
-              ...(style ? Object.entries(style).map(([k, v]) => `  ${k}: ${Number(v).toFixed(3)}${k in STYLE_BETTER ? ` (${STYLE_BETTER[k as keyof typeof STYLE_BETTER]} is better)` : ''}`) : []),
+              ...(style
+                ? Object.entries(style).map(
+                    ([k, v]) => `  ${k}: ${Number(v).toFixed(3)}${k in STYLE_BETTER ? ` (${STYLE_BETTER[k as keyof typeof STYLE_BETTER]} is better)` : ''}`,
+                  )
+                : []),
             ].join('\n'),
           );
         }),

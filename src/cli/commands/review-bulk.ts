@@ -29,12 +29,18 @@ interface BulkFlags {
   json?: boolean;
 }
 
-
 function toFilter(flags: BulkFlags): SampleFilter {
   if (flags.source !== undefined && !(SOURCES as readonly string[]).includes(flags.source)) {
     throw new PersonaError('invalid_argument', `--source "${flags.source}" is not a source type (choose ${SOURCES.join(', ')}).`, { field: 'source' });
   }
-  return { file: flags.file, source: flags.source as SourceType | undefined, speaker: flags.speaker, minLength: flags.minLength, maxLength: flags.maxLength, text: flags.text };
+  return {
+    file: flags.file,
+    source: flags.source as SourceType | undefined,
+    speaker: flags.speaker,
+    minLength: flags.minLength,
+    maxLength: flags.maxLength,
+    text: flags.text,
+  };
 }
 
 export function registerReviewBulkCommands(review: Command): void {
@@ -53,7 +59,8 @@ export function registerReviewBulkCommands(review: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(async (id: string, verb: string, flags: BulkFlags) => {
-        if (!(ACTIONS as readonly string[]).includes(verb)) throw new PersonaError('invalid_argument', `"${verb}" is not a bulk action (choose ${ACTIONS.join(' or ')}).`, { field: 'action' });
+        if (!(ACTIONS as readonly string[]).includes(verb))
+          throw new PersonaError('invalid_argument', `"${verb}" is not a bulk action (choose ${ACTIONS.join(' or ')}).`, { field: 'action' });
         const bulkAction = verb as BulkAction;
         const config = cliConfig();
         const persona = loadPersona(config.PERSONAS_DIR, id);
@@ -82,7 +89,8 @@ export function registerReviewBulkCommands(review: Command): void {
         const config = cliConfig();
         const persona = loadPersona(config.PERSONAS_DIR, id);
         const outcome = await withStore(config.storeUrl, (store) => undoLastDecision(store, persona.id, 'cli', userInfo().username));
-        if (!outcome) throw new PersonaError('invalid_argument', `You have no review decision on ${persona.id} from the terminal to undo.`, { persona: persona.id });
+        if (!outcome)
+          throw new PersonaError('invalid_argument', `You have no review decision on ${persona.id} from the terminal to undo.`, { persona: persona.id });
         const states = [...new Set(outcome.samples.map((s) => s.state))].join(', ');
         console.log(`undid ${outcome.action} of ${plural(outcome.samples.length, 'sample')}; now ${states}`);
       }),

@@ -41,7 +41,9 @@ async function decideAll(personaId: string, ids: string[], make: (id: string) =>
     for (const given of ids) {
       const sampleId = await resolveSampleId(store, persona.id, given);
       const outcome = await decide(store, { sampleId, by, via: 'cli', where: 'cli', ...make(sampleId) });
-      console.log(`${sampleId.slice(0, SHORT_ID)} → ${outcome.sample.state}${outcome.sample.exemplary ? ' (exemplary)' : ''}${outcome.sample.editedText !== undefined ? ' (edited)' : ''}`);
+      console.log(
+        `${sampleId.slice(0, SHORT_ID)} → ${outcome.sample.state}${outcome.sample.exemplary ? ' (exemplary)' : ''}${outcome.sample.editedText !== undefined ? ' (edited)' : ''}`,
+      );
     }
   });
 }
@@ -78,7 +80,11 @@ export function registerReviewCommands(program: Command): void {
     .argument('<persona>', 'persona id')
     .argument('<ids...>', 'sample ids or unambiguous prefixes')
     .option('--exemplary', 'also mark them exemplary (weighted higher in training)')
-    .action(action((persona: string, ids: string[], flags: { exemplary?: boolean }) => decideAll(persona, ids, () => ({ action: flags.exemplary ? 'exemplary' : 'approve' }))));
+    .action(
+      action((persona: string, ids: string[], flags: { exemplary?: boolean }) =>
+        decideAll(persona, ids, () => ({ action: flags.exemplary ? 'exemplary' : 'approve' })),
+      ),
+    );
 
   review
     .command('reject')

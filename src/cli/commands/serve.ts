@@ -22,8 +22,14 @@ export function registerServeCommands(program: Command): void {
 
 async function runUntilSignal(server: Server): Promise<void> {
   const names = server.adapters.map((a) => (a.failed ? `${a.name} (did not start: ${a.failed})` : a.name));
-  if (server.roles.has('bots')) console.log(`persona serve: ${names.length ? names.join(', ') : 'no adapters configured'}; scheduled retraining for ${server.scheduler.status.scheduled.join(', ') || 'no personas'}.`);
-  else console.log(`persona worker: ${[...server.roles].join(', ')}${server.roles.has('scheduler') ? `; scheduled retraining for ${server.scheduler.status.scheduled.join(', ') || 'no personas'}` : ''}.`);
+  if (server.roles.has('bots'))
+    console.log(
+      `persona serve: ${names.length ? names.join(', ') : 'no adapters configured'}; scheduled retraining for ${server.scheduler.status.scheduled.join(', ') || 'no personas'}.`,
+    );
+  else
+    console.log(
+      `persona worker: ${[...server.roles].join(', ')}${server.roles.has('scheduler') ? `; scheduled retraining for ${server.scheduler.status.scheduled.join(', ') || 'no personas'}` : ''}.`,
+    );
   const studio = server.adapters.find((a) => a.name === 'studio');
   if (studio?.url) console.log(`Persona Studio: ${studio.url}`);
   if (server.healthPort) console.log(`health: http://127.0.0.1:${server.healthPort}/health`);

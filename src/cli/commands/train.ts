@@ -113,7 +113,10 @@ function summary(record: JobRecord): string {
   const report = record.train;
   if (!report) return `${record.persona}: ${record.status} — ${record.message ?? ''}`;
   const m = report.metrics;
-  const loss = m.initialValidationLoss !== null && m.bestValidationLoss !== null ? `validation loss ${m.initialValidationLoss.toFixed(3)} → ${m.bestValidationLoss.toFixed(3)}` : `train loss ${m.finalTrainLoss?.toFixed(3)}`;
+  const loss =
+    m.initialValidationLoss !== null && m.bestValidationLoss !== null
+      ? `validation loss ${m.initialValidationLoss.toFixed(3)} → ${m.bestValidationLoss.toFixed(3)}`
+      : `train loss ${m.finalTrainLoss?.toFixed(3)}`;
   const stopped = m.stopReason === 'early_stopping' ? ' (stopped early)' : '';
   return [
     `trained ${report.persona} ${report.version}: ${report.method}, ${m.steps} steps${stopped}, ${loss}, ${Math.round(m.tokensPerSecond)} tokens/s, ${m.elapsedSeconds.toFixed(1)} s`,

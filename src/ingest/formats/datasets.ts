@@ -47,12 +47,20 @@ function turn(role: string | undefined, text: unknown, name: unknown, position: 
 
 type Convert = (record: never, where: string, invalid: InvalidMessage[]) => Message[];
 
-function openaiConversation(record: { messages?: Array<{ role?: string; content?: unknown; name?: unknown }> }, where: string, invalid: InvalidMessage[]): Message[] {
+function openaiConversation(
+  record: { messages?: Array<{ role?: string; content?: unknown; name?: unknown }> },
+  where: string,
+  invalid: InvalidMessage[],
+): Message[] {
   if (!Array.isArray(record?.messages)) throw malformed(`${where} has no "messages" array`);
   return record.messages.flatMap((m, i) => turn(m?.role, m?.content, m?.name, `${where}:${i}`, invalid) ?? []);
 }
 
-function sharegptConversation(record: { conversations?: Array<{ from?: string; value?: unknown; name?: unknown }> }, where: string, invalid: InvalidMessage[]): Message[] {
+function sharegptConversation(
+  record: { conversations?: Array<{ from?: string; value?: unknown; name?: unknown }> },
+  where: string,
+  invalid: InvalidMessage[],
+): Message[] {
   if (!Array.isArray(record?.conversations)) throw malformed(`${where} has no "conversations" array`);
   return record.conversations.flatMap((m, i) => turn(m?.from, m?.value, m?.name, `${where}:${i}`, invalid) ?? []);
 }

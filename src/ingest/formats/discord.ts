@@ -14,7 +14,11 @@ type DceUser = z.infer<typeof DceUserSchema>;
 const SPOKEN_TYPES = new Set(['Default', 'Reply']);
 
 export function parseDiscord(text: string): ParsedSource {
-  const data = parseJson(text, 'the DiscordChatExporter file') as { guild?: { id?: unknown }; channel?: { id?: unknown; name?: unknown }; messages?: unknown[] };
+  const data = parseJson(text, 'the DiscordChatExporter file') as {
+    guild?: { id?: unknown };
+    channel?: { id?: unknown; name?: unknown };
+    messages?: unknown[];
+  };
   if (!data || !Array.isArray(data.messages)) throw malformed('a DiscordChatExporter file needs a "messages" array');
   const source = emptySource('discord');
   source.invalid = [];

@@ -24,7 +24,12 @@ const SENTENCE_END = /[.!?…]["'”’)\]]*$/;
 /** Strips sound annotations (`[Music]`, `(applause)`, `♪`) and a leading dialogue dash. */
 export function fragmentText(raw: string): { text: string; breakBefore: boolean } {
   const breakBefore = SPEAKER_CHANGE.test(raw);
-  const text = raw.replace(SPEAKER_CHANGE, '').replace(SOUND_TAG, ' ').replace(/^\s*-\s+/, '').replace(/\s+/g, ' ').trim();
+  const text = raw
+    .replace(SPEAKER_CHANGE, '')
+    .replace(SOUND_TAG, ' ')
+    .replace(/^\s*-\s+/, '')
+    .replace(/\s+/g, ' ')
+    .trim();
   return { text, breakBefore };
 }
 
@@ -44,7 +49,8 @@ export function joinFragments(fragments: Fragment[], { pauseMs, paragraphChars =
     if (current) {
       const pause = fragment.start - lastEnd > pauseMs;
       const sentenceDone = SENTENCE_END.test(current.text);
-      const close = fragment.breakBefore || (sentenceDone && (pause || current.text.length >= paragraphChars)) || (pause && current.text.length >= paragraphChars * 1.5);
+      const close =
+        fragment.breakBefore || (sentenceDone && (pause || current.text.length >= paragraphChars)) || (pause && current.text.length >= paragraphChars * 1.5);
       if (close) {
         passages.push(current);
         current = undefined;

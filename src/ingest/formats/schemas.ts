@@ -48,7 +48,12 @@ function describe(error: z.ZodError): string {
  * The items that fit `schema`, with their index in `items` (positions stay stable); each
  * one that does not is added to `invalid` with its position and the reason.
  */
-export function validItems<S extends z.ZodType>(items: unknown[], schema: S, positionOf: (item: unknown, index: number) => string, invalid: InvalidMessage[]): Array<[number, z.infer<S>]> {
+export function validItems<S extends z.ZodType>(
+  items: unknown[],
+  schema: S,
+  positionOf: (item: unknown, index: number) => string,
+  invalid: InvalidMessage[],
+): Array<[number, z.infer<S>]> {
   const out: Array<[number, z.infer<S>]> = [];
   items.forEach((item, index) => {
     const parsed = schema.safeParse(item);

@@ -70,13 +70,15 @@ export function readSlackZip(bytes: Uint8Array, maxBytes: number): SlackFile[] {
   // Some exports are zipped with a top folder: strip it so users.json sits at the root.
   const meta = names.find((name) => META_FILES.includes(basename(name)));
   const prefix = meta ? meta.slice(0, meta.length - basename(meta).length) : '';
-  return names.filter((name) => name.startsWith(prefix)).map((name) => {
-    try {
-      return { path: name.slice(prefix.length), text: decoder.decode(entries[name]) };
-    } catch {
-      throw malformed(`${name} in the zip archive is not UTF-8 text`);
-    }
-  });
+  return names
+    .filter((name) => name.startsWith(prefix))
+    .map((name) => {
+      try {
+        return { path: name.slice(prefix.length), text: decoder.decode(entries[name]) };
+      } catch {
+        throw malformed(`${name} in the zip archive is not UTF-8 text`);
+      }
+    });
 }
 
 /** `1704103290.000300` (seconds.microseconds) → milliseconds, without float rounding. */

@@ -7,7 +7,8 @@ import type { Message, ParsedSource } from '../types.js';
 import { clockToMs, emptySource } from './common.js';
 
 /** `NAME: text`, optionally `[0:12] NAME: text` or `**NAME:** text`; group 1 clock, 2 name, 3 text. */
-export const SPEAKER_LINE = /^\s*(?:[[(]?(\d{1,2}(?::\d{2}){1,2})[\])]?\s+)?(?:\*\*)?(\p{Lu}[\p{L}\p{N}.'’&-]*(?: [\p{L}\p{N}.'’&-]+){0,4}?)(?:\*\*)?\s*:(?:\*\*)?\s+(\S.*)$/u;
+export const SPEAKER_LINE =
+  /^\s*(?:[[(]?(\d{1,2}(?::\d{2}){1,2})[\])]?\s+)?(?:\*\*)?(\p{Lu}[\p{L}\p{N}.'’&-]*(?: [\p{L}\p{N}.'’&-]+){0,4}?)(?:\*\*)?\s*:(?:\*\*)?\s+(\S.*)$/u;
 const STAGE_DIRECTION = /\s*(?:\([^)]{0,60}\)|\[[^\]]{0,60}\])\s*/g;
 
 function paragraphs(lines: string[], keep: (line: string, index: number) => string | null): Message[] {

@@ -41,7 +41,9 @@ export interface DecoderOps<X, QK> {
 /** Final hidden states after the last norm; the backend applies lm_head (and spec.finalSoftcap). */
 export function decoderForward<X, QK>(spec: ModelSpec, ops: DecoderOps<X, QK>): X {
   if (spec.headDim % 2 !== 0) {
-    throw new PersonaError('model_unsupported', `config.json: field "head_dim" is ${spec.headDim}; rotary embeddings need an even head dimension.`, { field: 'head_dim' });
+    throw new PersonaError('model_unsupported', `config.json: field "head_dim" is ${spec.headDim}; rotary embeddings need an even head dimension.`, {
+      field: 'head_dim',
+    });
   }
   let x = ops.embed();
   for (const layer of spec.layers) {

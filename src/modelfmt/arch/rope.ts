@@ -22,7 +22,7 @@ export interface RopeSpec {
 
 /** inv_freq_i = 1 / θ^(2i / dim). */
 export function defaultInverseFrequencies(theta: number, dim: number): Float32Array {
-  return Float32Array.from({ length: dim / 2 }, (_, i) => 1 / Math.pow(theta, (2 * i) / dim));
+  return Float32Array.from({ length: dim / 2 }, (_, i) => 1 / theta ** ((2 * i) / dim));
 }
 
 /** The rotation of a layer with base `theta`; `scaling` is config.json's rope_scaling (null for none). */
@@ -42,7 +42,7 @@ export function ropeSpec(config: LlamaConfig, theta: number, scaling: Record<str
 export function dynamicInverseFrequencies(rope: RopeSpec, seqLen: number): Float32Array {
   if (!rope.dynamic || seqLen <= rope.dynamic.maxPositions) return rope.invFreq;
   const { theta, factor, maxPositions, dim } = rope.dynamic;
-  const base = theta * Math.pow((factor * seqLen) / maxPositions - (factor - 1), dim / (dim - 2));
+  const base = theta * ((factor * seqLen) / maxPositions - (factor - 1)) ** (dim / (dim - 2));
   return defaultInverseFrequencies(base, dim);
 }
 

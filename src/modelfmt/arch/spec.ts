@@ -107,7 +107,12 @@ function buildSpec(c: LlamaConfig): ModelSpec {
   const globalRope = ropeSpec(c, c.rope_theta, c.rope_scaling);
   // Gemma 3's sliding layers rotate with their own base and no scaling.
   const localRope = gemma ? ropeSpec(c, c.rope_local_base_freq ?? 10_000, null) : globalRope;
-  const linear = (weight: string, out: number, inp: number, bias: boolean): LinearSpec => ({ weight: `${weight}.weight`, bias: bias ? `${weight}.bias` : undefined, out, in: inp });
+  const linear = (weight: string, out: number, inp: number, bias: boolean): LinearSpec => ({
+    weight: `${weight}.weight`,
+    bias: bias ? `${weight}.bias` : undefined,
+    out,
+    in: inp,
+  });
 
   const layers: LayerSpec[] = [];
   for (let i = 0; i < c.num_hidden_layers; i++) {

@@ -87,14 +87,20 @@ const SUPPORTED = Object.keys(ARCHITECTURES).join(', ');
 function unsupportedFeature(config: LlamaConfig): { field: string; why: string } | undefined {
   const scaling = config.rope_scaling as Record<string, unknown> | null | undefined;
   const ropeType = scaling ? String(scaling.rope_type ?? scaling.type ?? 'default') : 'default';
-  if (!['default', 'linear', 'llama3'].includes(ropeType)) return { field: 'rope_scaling', why: `rope_scaling "${ropeType}" (llama.cpp supports default, linear and llama3 for these families)` };
-  if (config.model_type === 'gemma3_text' && config.attn_logit_softcapping != null) return { field: 'attn_logit_softcapping', why: 'attention soft-capping (llama.cpp\'s Gemma 3 has none)' };
+  if (!['default', 'linear', 'llama3'].includes(ropeType))
+    return { field: 'rope_scaling', why: `rope_scaling "${ropeType}" (llama.cpp supports default, linear and llama3 for these families)` };
+  if (config.model_type === 'gemma3_text' && config.attn_logit_softcapping != null)
+    return { field: 'attn_logit_softcapping', why: "attention soft-capping (llama.cpp's Gemma 3 has none)" };
   return undefined;
 }
 
 export function ggufArchitecture(config: LlamaConfig, file = 'config.json'): GgufArchitecture {
   const arch = ARCHITECTURES[config.model_type];
-  if (!arch) throw new PersonaError('model_unsupported', `${file}: model_type "${config.model_type}" has no GGUF export (supported: ${SUPPORTED}).`, { file, field: 'model_type' });
+  if (!arch)
+    throw new PersonaError('model_unsupported', `${file}: model_type "${config.model_type}" has no GGUF export (supported: ${SUPPORTED}).`, {
+      file,
+      field: 'model_type',
+    });
   const feature = unsupportedFeature(config);
   if (feature) throw new PersonaError('model_unsupported', `${file}: ${feature.why} cannot be written to GGUF.`, { file, field: feature.field });
   return arch;

@@ -29,7 +29,6 @@ const QUANTS: Record<GgufQuant, { fileType: number; matrix: GgmlTypeName }> = {
   q4_0: { fileType: 2, matrix: 'Q4_0' },
 };
 
-
 export interface GgufExportOptions {
   quant: GgufQuant;
   /** general.name */
@@ -102,10 +101,18 @@ export function exportGguf(dir: string, file: string, options: GgufExportOptions
     ...architectureMetadata(arch, config),
     ['general.file_type', u32(QUANTS[options.quant].fileType)],
     ['general.quantization_version', u32(GGML_QUANT_VERSION)],
-    ...tokenizerMetadata(tokenizerJson, options.chatTemplate === undefined ? tokenizerConfig : { ...tokenizerConfig, chat_template: options.chatTemplate }, readOptionalJson(join(dir, 'config.json')), config.vocab_size, join(dir, 'tokenizer.json')),
+    ...tokenizerMetadata(
+      tokenizerJson,
+      options.chatTemplate === undefined ? tokenizerConfig : { ...tokenizerConfig, chat_template: options.chatTemplate },
+      readOptionalJson(join(dir, 'config.json')),
+      config.vocab_size,
+      join(dir, 'tokenizer.json'),
+    ),
   ]);
   if (!metadata.has('tokenizer.ggml.eos_token_id')) {
-    throw new PersonaError('tokenizer_mismatch', `${join(dir, 'tokenizer_config.json')}: no eos_token (or config.json eos_token_id) to stop generation with.`, { field: 'eos_token' });
+    throw new PersonaError('tokenizer_mismatch', `${join(dir, 'tokenizer_config.json')}: no eos_token (or config.json eos_token_id) to stop generation with.`, {
+      field: 'eos_token',
+    });
   }
   writeGguf(file, metadata, tensors);
   return { file, bytes: statSync(file).size, architecture: arch.name, tensors: tensors.length };

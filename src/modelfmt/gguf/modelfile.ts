@@ -62,13 +62,23 @@ const plainQuotable = (text: string) => !/["\\\r\n]/.test(text);
 
 export function ollamaModelfile(input: ModelfileInput): string {
   if (input.systemPrompt.includes('"""')) {
-    throw new PersonaError('invalid_argument', 'system_prompt contains """, which an Ollama Modelfile cannot quote; remove it to export a Modelfile.', { field: 'system_prompt' });
+    throw new PersonaError('invalid_argument', 'system_prompt contains """, which an Ollama Modelfile cannot quote; remove it to export a Modelfile.', {
+      field: 'system_prompt',
+    });
   }
   if (/[{}\r\n]/.test(input.personaName)) {
-    throw new PersonaError('invalid_argument', `name "${input.personaName}" contains braces or a line break, which the Ollama template cannot carry; rename the persona to export a Modelfile.`, { field: 'name' });
+    throw new PersonaError(
+      'invalid_argument',
+      `name "${input.personaName}" contains braces or a line break, which the Ollama template cannot carry; rename the persona to export a Modelfile.`,
+      { field: 'name' },
+    );
   }
   const s = input.sampling;
-  const lines = [`# Ollama Modelfile written by \`persona export --format gguf\`. Create the model with: ollama create <name> -f Modelfile`, `FROM ./${input.ggufFile}`, ''];
+  const lines = [
+    `# Ollama Modelfile written by \`persona export --format gguf\`. Create the model with: ollama create <name> -f Modelfile`,
+    `FROM ./${input.ggufFile}`,
+    '',
+  ];
   const named = showsNames(input.tokenizerConfig);
   if (named) lines.push(`TEMPLATE """${namedChatmlTemplate(input.personaName)}"""`, '');
   if (input.systemPrompt) lines.push(`SYSTEM """${input.systemPrompt}"""`, '');

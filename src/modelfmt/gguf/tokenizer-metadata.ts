@@ -51,17 +51,25 @@ export function preTokenizerName(tokenizerJson: Json, file = 'tokenizer.json'): 
   const key = steps.map(describe).join(' ');
   const name = PRE_NAMES[key];
   if (!name) {
-    throw new PersonaError('model_unsupported', `${file}: the pre_tokenizer (${key || 'none'}) has no llama.cpp equivalent; GGUF export supports byte-level BPE tokenizers of the GPT-2, SmolLM, Llama 3 and Qwen2 kinds.`, {
-      file,
-      field: 'pre_tokenizer',
-    });
+    throw new PersonaError(
+      'model_unsupported',
+      `${file}: the pre_tokenizer (${key || 'none'}) has no llama.cpp equivalent; GGUF export supports byte-level BPE tokenizers of the GPT-2, SmolLM, Llama 3 and Qwen2 kinds.`,
+      {
+        file,
+        field: 'pre_tokenizer',
+      },
+    );
   }
   return name;
 }
 
 /** gguf-py's does_token_look_special: added tokens some models forget to mark special. */
 function looksSpecial(token: string): boolean {
-  return ['<pad>', '<mask>', '<2mass>', '[@BOS@]'].includes(token) || (token.startsWith('<|') && token.endsWith('|>')) || (token.startsWith('<unused') && token.endsWith('>'));
+  return (
+    ['<pad>', '<mask>', '<2mass>', '[@BOS@]'].includes(token) ||
+    (token.startsWith('<|') && token.endsWith('|>')) ||
+    (token.startsWith('<unused') && token.endsWith('>'))
+  );
 }
 
 interface AddedToken {
@@ -70,10 +78,19 @@ interface AddedToken {
   special?: boolean;
 }
 
-export function tokenizerMetadata(tokenizerJson: Json, tokenizerConfig: TokenizerConfig, modelConfig: Json, vocabSize: number, file = 'tokenizer.json'): [string, GgufValue][] {
+export function tokenizerMetadata(
+  tokenizerJson: Json,
+  tokenizerConfig: TokenizerConfig,
+  modelConfig: Json,
+  vocabSize: number,
+  file = 'tokenizer.json',
+): [string, GgufValue][] {
   const model = tokenizerJson.model as Json | undefined;
   if (model?.type !== 'BPE' || !model.vocab || !Array.isArray(model.merges)) {
-    throw new PersonaError('model_unsupported', `${file}: model.type must be a BPE vocabulary with merges for GGUF export (found ${String(model?.type)}).`, { file, field: 'model.type' });
+    throw new PersonaError('model_unsupported', `${file}: model.type must be a BPE vocabulary with merges for GGUF export (found ${String(model?.type)}).`, {
+      file,
+      field: 'model.type',
+    });
   }
   const pre = preTokenizerName(tokenizerJson, file);
   const added = (tokenizerJson.added_tokens as AddedToken[] | undefined) ?? [];
@@ -82,7 +99,8 @@ export function tokenizerMetadata(tokenizerJson: Json, tokenizerConfig: Tokenize
   for (const [token, id] of Object.entries(model.vocab as Record<string, number>)) byId.set(id, token);
   for (const t of added) byId.set(t.id, t.content);
   const maxId = Math.max(...byId.keys());
-  if (maxId >= vocabSize) throw new PersonaError('tokenizer_mismatch', `${file}: token id ${maxId} is outside config.json's vocab_size ${vocabSize}.`, { file, field: 'vocab_size' });
+  if (maxId >= vocabSize)
+    throw new PersonaError('tokenizer_mismatch', `${file}: token id ${maxId} is outside config.json's vocab_size ${vocabSize}.`, { file, field: 'vocab_size' });
 
   const tokens: string[] = [];
   const types: number[] = [];
@@ -112,14 +130,28 @@ export function tokenizerMetadata(tokenizerJson: Json, tokenizerConfig: Tokenize
   return out;
 }
 
-const SPECIAL_KEYS: Record<string, string> = { bos: 'bos_token_id', eos: 'eos_token_id', unk: 'unknown_token_id', sep: 'seperator_token_id', pad: 'padding_token_id', cls: 'cls_token_id', mask: 'mask_token_id' };
+const SPECIAL_KEYS: Record<string, string> = {
+  bos: 'bos_token_id',
+  eos: 'eos_token_id',
+  unk: 'unknown_token_id',
+  sep: 'seperator_token_id',
+  pad: 'padding_token_id',
+  cls: 'cls_token_id',
+  mask: 'mask_token_id',
+};
 
 /**
  * SpecialVocab: ids from tokenizer_config's `<typ>_token` (looked up among added tokens), else
  * config.json's `<typ>_token_id`; add_bos/add_eos from a TemplateProcessing post-processor
  * that wraps a single sequence in them (Llama 3), overridden by tokenizer_config's flags.
  */
-function specialTokenMetadata(tokenizerJson: Json, added: AddedToken[], tokenizerConfig: TokenizerConfig, modelConfig: Json, vocabSize: number): [string, GgufValue][] {
+function specialTokenMetadata(
+  tokenizerJson: Json,
+  added: AddedToken[],
+  tokenizerConfig: TokenizerConfig,
+  modelConfig: Json,
+  vocabSize: number,
+): [string, GgufValue][] {
   const out: [string, GgufValue][] = [];
   const config = tokenizerConfig as Json;
   for (const [typ, key] of Object.entries(SPECIAL_KEYS)) {

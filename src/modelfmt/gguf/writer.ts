@@ -8,7 +8,21 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 
 /** GGUF metadata value types (gguf.md `gguf_metadata_value_type`). */
-const VALUE_TYPE = { uint8: 0, int8: 1, uint16: 2, int16: 3, uint32: 4, int32: 5, float32: 6, bool: 7, string: 8, array: 9, uint64: 10, int64: 11, float64: 12 } as const;
+const VALUE_TYPE = {
+  uint8: 0,
+  int8: 1,
+  uint16: 2,
+  int16: 3,
+  uint32: 4,
+  int32: 5,
+  float32: 6,
+  bool: 7,
+  string: 8,
+  array: 9,
+  uint64: 10,
+  int64: 11,
+  float64: 12,
+} as const;
 
 export type GgufValue =
   | { type: 'uint32' | 'int32' | 'float32' | 'uint64'; value: number }
@@ -141,7 +155,8 @@ export function writeGguf(file: string, metadata: Map<string, GgufValue>, tensor
     const padding = new Uint8Array(ALIGNMENT);
     for (const tensor of tensors) {
       const bytes = tensor.bytes();
-      if (bytes.byteLength !== tensor.byteLength) throw new Error(`GGUF tensor ${tensor.name}: produced ${bytes.byteLength} bytes, declared ${tensor.byteLength}`);
+      if (bytes.byteLength !== tensor.byteLength)
+        throw new Error(`GGUF tensor ${tensor.name}: produced ${bytes.byteLength} bytes, declared ${tensor.byteLength}`);
       writeSync(fd, bytes);
       const pad = align(bytes.byteLength) - bytes.byteLength;
       if (pad > 0) writeSync(fd, padding, 0, pad);

@@ -72,7 +72,9 @@ function cacheKey(modelDir: string, options: ExportOnnxOptions): string {
   const hash = createHash('sha256');
   hash.update(`${realpathSync(modelDir)}\0${inferenceGraphFormat(options)}\0`);
   hash.update(readFileSync(join(modelDir, 'config.json')));
-  const weightFiles = readdirSync(modelDir).filter((name) => name.endsWith('.safetensors') || name === 'model.safetensors.index.json').sort();
+  const weightFiles = readdirSync(modelDir)
+    .filter((name) => name.endsWith('.safetensors') || name === 'model.safetensors.index.json')
+    .sort();
   for (const name of weightFiles) {
     // statSync follows the Hugging Face cache's snapshot symlinks to their blobs.
     const { size, mtimeMs } = statSync(join(modelDir, name));

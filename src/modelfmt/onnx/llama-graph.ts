@@ -156,7 +156,14 @@ class LlamaGraphWriter {
     const length = this.b.op('Add', [this.b.op('Cast', [this.b.op('ReduceMax', [this.positionIds], { keepdims: 0 })], { to: 1 }), this.f32('one', 1)]);
     const ratio = this.b.op('Sub', [this.b.op('Mul', [length, this.f32('dyn_slope', factor / maxPositions)]), this.f32('dyn_offset', factor - 1)]);
     const base = this.b.op('Mul', [this.f32('dyn_theta', theta), this.b.op('Pow', [ratio, this.f32('dyn_power', dim / (dim - 2))])]);
-    const exponents = this.b.constant('rope_exponents', tensor('float32', [dim / 2], Float32Array.from({ length: dim / 2 }, (_, i) => (2 * i) / dim)));
+    const exponents = this.b.constant(
+      'rope_exponents',
+      tensor(
+        'float32',
+        [dim / 2],
+        Float32Array.from({ length: dim / 2 }, (_, i) => (2 * i) / dim),
+      ),
+    );
     const scaled = this.b.op('Reciprocal', [this.b.op('Pow', [base, exponents])]);
     return this.b.op('Where', [this.b.op('Greater', [length, this.f32('dyn_max', maxPositions)]), scaled, fixed]);
   }
@@ -187,7 +194,15 @@ class LlamaGraphWriter {
       // or padded cache rows between the past and this step's keys do not shrink the window.
       const index = this.b.op('Sub', [this.b.op('CumSum', [this.attentionMaskInput, this.i64('axis1_scalar', [1], [])]), one]); // (B, T)
       const keyPos = this.b.op('Unsqueeze', [index, this.i64('axes12', [1, 2])]); // (B, 1, 1, T)
-      const queryPos = this.b.op('Unsqueeze', [this.b.op('Slice', [index, this.b.op('Unsqueeze', [this.b.op('Neg', [seq]), this.i64('axis0', [0])]), this.i64('to_end', [Number.MAX_SAFE_INTEGER]), this.i64('axis1', [1])]), this.i64('axes13', [1, 3])]); // (B, 1, S, 1)
+      const queryPos = this.b.op('Unsqueeze', [
+        this.b.op('Slice', [
+          index,
+          this.b.op('Unsqueeze', [this.b.op('Neg', [seq]), this.i64('axis0', [0])]),
+          this.i64('to_end', [Number.MAX_SAFE_INTEGER]),
+          this.i64('axis1', [1]),
+        ]),
+        this.i64('axes13', [1, 3]),
+      ]); // (B, 1, S, 1)
       const recent = this.b.op('Less', [this.b.op('Sub', [queryPos, keyPos]), this.i64(`window_${window}`, [window], [])]);
       allowed = this.b.op('And', [allowed, recent]);
     }
@@ -219,7 +234,9 @@ class LlamaGraphWriter {
       const p = `model.layers.${layer.index}.self_attn`;
       const q = this.weight(layer.q.weight);
       const qkv = stackedRows([s === 1 ? q : q.map((v) => v * s), this.weight(layer.k.weight), this.weight(layer.v.weight)]);
-      const biases = layer.q.bias ? stackedRows([this.weight(layer.q.bias).map((v) => v * s), this.weight(layer.k.bias!), this.weight(layer.v.bias!)]) : undefined;
+      const biases = layer.q.bias
+        ? stackedRows([this.weight(layer.q.bias).map((v) => v * s), this.weight(layer.k.bias!), this.weight(layer.v.bias!)])
+        : undefined;
       const fused = this.matmul(x, `${p}.qkv_proj.weight`, qkv, (H + 2 * KV) * hd, d, biases); // (B, S, (H+2KV)*hd)
       const perHead = this.b.op('Reshape', [fused, this.i64('qkv_heads', [0, 0, H + 2 * KV, hd])]); // (B, S, H+2KV, hd)
       const [qk, v] = this.b.node('Split', [perHead, this.i64('qk_v_heads', [H + KV, KV])], { axis: 2 }, 2);
@@ -287,7 +304,9 @@ class LlamaGraphWriter {
       // Tied fp32: reuse the embedding initializer through Gemm(transB) instead of storing a transposed copy.
       const rows = this.b.op('Reshape', [x, this.i64('rows', [-1, d])]);
       const flat = this.b.op('Gemm', [rows, this.spec.embedding], { transB: 1 });
-      const outShape = this.b.op('Concat', [this.b.op('Slice', [this.b.op('Shape', [x]), this.i64('s0', [0]), this.i64('s2', [2])]), this.i64('vocab', [V])], { axis: 0 });
+      const outShape = this.b.op('Concat', [this.b.op('Slice', [this.b.op('Shape', [x]), this.i64('s0', [0]), this.i64('s2', [2])]), this.i64('vocab', [V])], {
+        axis: 0,
+      });
       logits = this.b.op('Reshape', [flat, outShape], {}, output);
     }
     return output ? logits : this.softcap(logits, this.spec.finalSoftcap!, 'logits');

@@ -14,9 +14,13 @@ export function weightFor(config: LlamaConfig, weights: Map<string, Float32Array
   if (!data) throw new PersonaError('model_corrupt', `Model weights are missing parameter "${name}" (shape [${shape.join(', ')}]).`, { parameter: name });
   const expected = shape.reduce((a, b) => a * b, 1);
   if (data.length !== expected) {
-    throw new PersonaError('model_corrupt', `Parameter "${name}" has ${data.length} values but config.json implies shape [${shape.join(', ')}] (${expected}).`, {
-      parameter: name,
-    });
+    throw new PersonaError(
+      'model_corrupt',
+      `Parameter "${name}" has ${data.length} values but config.json implies shape [${shape.join(', ')}] (${expected}).`,
+      {
+        parameter: name,
+      },
+    );
   }
   return data;
 }

@@ -64,13 +64,35 @@ export function stepMatmuls(config: LlamaConfig, options: LlamaGraphOptions): Ma
       const at = node.attrs as { transA: number; transB: number; alpha: number };
       const [m, k] = at.transA ? [a.shape[1], a.shape[0]] : a.shape;
       const n = at.transB ? b.shape[0] : b.shape[1];
-      kind = { op: 'Gemm', out: node.outputs[0].shape, a: a.shape, b: b.shape, c: c?.shape, transA: at.transA === 1, transB: at.transB === 1, alpha: at.alpha, count: 0, flops: 2 * m * n * k };
+      kind = {
+        op: 'Gemm',
+        out: node.outputs[0].shape,
+        a: a.shape,
+        b: b.shape,
+        c: c?.shape,
+        transA: at.transA === 1,
+        transB: at.transB === 1,
+        alpha: at.alpha,
+        count: 0,
+        flops: 2 * m * n * k,
+      };
     } else {
       // A Transpose of the last two axes feeding the MatMul is part of the kernel (FusedMatMul).
-      const unT = (t: Tensor) => (t.node.op === 'Transpose' && swapLast(t.node.attrs.perm, t.rank) ? { shape: t.node.inputs[0].shape, trans: true } : { shape: t.shape, trans: false });
+      const unT = (t: Tensor) =>
+        t.node.op === 'Transpose' && swapLast(t.node.attrs.perm, t.rank) ? { shape: t.node.inputs[0].shape, trans: true } : { shape: t.shape, trans: false };
       const [a, b] = node.inputs.map(unT);
       const k = node.inputs[0].shape[node.inputs[0].rank - 1];
-      kind = { op: 'MatMul', out: node.outputs[0].shape, a: a.shape, b: b.shape, transA: a.trans, transB: b.trans, alpha: 1, count: 0, flops: 2 * node.outputs[0].size * k };
+      kind = {
+        op: 'MatMul',
+        out: node.outputs[0].shape,
+        a: a.shape,
+        b: b.shape,
+        transA: a.trans,
+        transB: b.trans,
+        alpha: 1,
+        count: 0,
+        flops: 2 * node.outputs[0].size * k,
+      };
     }
     const key = JSON.stringify({ ...kind, count: 0 });
     const seen = kinds.get(key);
@@ -129,7 +151,9 @@ export async function timeMatmuls(kinds: MatmulKind[], runner: RunnerOptions, se
       await session.release();
       const file = readdirSync(dir).find((f) => f.endsWith('.json'))!;
       const events = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { cat?: string; name?: string; dur?: number; args?: { op_name?: string } }[];
-      const perRun = events.filter((e) => e.cat === 'Node' && e.name?.endsWith('_kernel_time') && MATMUL_OPS.has(e.args?.op_name ?? '')).map((e) => (e.dur ?? 0) / 1e6);
+      const perRun = events
+        .filter((e) => e.cat === 'Node' && e.name?.endsWith('_kernel_time') && MATMUL_OPS.has(e.args?.op_name ?? ''))
+        .map((e) => (e.dur ?? 0) / 1e6);
       const steady = perRun.slice(1).sort((x, y) => x - y);
       const seconds = steady[Math.floor(steady.length / 2)];
       timed.push({ ...kind, seconds, gflops: kind.flops / seconds / 1e9 });
@@ -140,7 +164,12 @@ export async function timeMatmuls(kinds: MatmulKind[], runner: RunnerOptions, se
   return timed;
 }
 
-export async function measureGemmCeiling(config: LlamaConfig, options: LlamaGraphOptions, runner: RunnerOptions, secondsPerKind?: number): Promise<GemmCeiling> {
+export async function measureGemmCeiling(
+  config: LlamaConfig,
+  options: LlamaGraphOptions,
+  runner: RunnerOptions,
+  secondsPerKind?: number,
+): Promise<GemmCeiling> {
   const kinds = await timeMatmuls(stepMatmuls(config, options), runner, secondsPerKind);
   return {
     kinds,
@@ -155,7 +184,10 @@ export function formatGemmCeiling(c: GemmCeiling, modelFlops: number, peakGflops
   const rows = [...c.kinds]
     .sort((x, y) => y.count * y.seconds - x.count * x.seconds)
     .slice(0, top)
-    .map((k) => `  ${kindLabel(k).padEnd(52)} ×${String(k.count).padStart(3)} ${(k.count * k.seconds * 1000).toFixed(1).padStart(7)} ms ${k.gflops.toFixed(0).padStart(5)} GFLOPS ${pct(k.gflops).padStart(4)}`);
+    .map(
+      (k) =>
+        `  ${kindLabel(k).padEnd(52)} ×${String(k.count).padStart(3)} ${(k.count * k.seconds * 1000).toFixed(1).padStart(7)} ms ${k.gflops.toFixed(0).padStart(5)} GFLOPS ${pct(k.gflops).padStart(4)}`,
+    );
   return [
     `Gemm-only ceiling: ${c.kinds.length} matmul kinds, ${c.kinds.reduce((s, k) => s + k.count, 0)} per step, ${(c.seconds * 1000).toFixed(0)} ms of kernel time for ${(c.executedFlops / 1e9).toFixed(1)} GFLOP executed = ${(c.executedFlops / c.seconds / 1e9).toFixed(1)} GFLOPS (${pct(c.executedFlops / c.seconds / 1e9)} of peak); model FLOPs ${(modelFlops / 1e9).toFixed(1)} GFLOP / matmul time = ${(modelFlops / c.seconds / 1e9).toFixed(1)} GFLOPS = ${pct(modelFlops / c.seconds / 1e9)} of peak (the step's ceiling if nothing else took time)`,
     ...rows,

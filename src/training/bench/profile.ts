@@ -18,6 +18,8 @@ export function summarizeProfile(events: TraceEvent[], runs: number, top = 14): 
     total += e.dur ?? 0;
   }
   const rows = [...byOp].sort((a, b) => b[1] - a[1]).slice(0, top);
-  const lines = rows.map(([op, us]) => `  ${op.padEnd(20)} ${(us / runs / 1000).toFixed(1).padStart(8)} ms/step  ${((100 * us) / total).toFixed(1).padStart(5)}%`);
+  const lines = rows.map(
+    ([op, us]) => `  ${op.padEnd(20)} ${(us / runs / 1000).toFixed(1).padStart(8)} ms/step  ${((100 * us) / total).toFixed(1).padStart(5)}%`,
+  );
   return [`  kernel time ${(total / runs / 1000).toFixed(1)} ms/step`, ...lines].join('\n');
 }

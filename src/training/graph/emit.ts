@@ -110,7 +110,8 @@ export function emitOnnx(graph: Graph, outputs: { name: string; tensor: Tensor }
       return name;
     },
     constant: (dtype, dims, values) => b.constant('const', tensor(dtype as ElemType, dims, typedData(dtype, values))),
-    zeros: (shape, dtype, output) => b.node('ConstantOfShape', [e.ints(shape)], { value: tensor(dtype as ElemType, [1], typedData(dtype, [0])) }, output ? [output] : 1)[0],
+    zeros: (shape, dtype, output) =>
+      b.node('ConstantOfShape', [e.ints(shape)], { value: tensor(dtype as ElemType, [1], typedData(dtype, [0])) }, output ? [output] : 1)[0],
     elemCode: (dtype) => ELEM_CODE[dtype],
   };
 

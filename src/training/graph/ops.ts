@@ -88,7 +88,8 @@ export const RULES: Record<string, OpRule> = {
       if (a.rank !== 2 || b.rank !== 2 || k !== k2) throw shapeError('Gemm', a, b);
       return [{ shape: [m, n], dtype: a.dtype }];
     },
-    emit: (e, ins, outs, a) => e.node('Gemm', ins, { transA: a.transA as number, transB: a.transB as number, alpha: float(a.alpha as number), beta: float(a.beta as number) }, outs),
+    emit: (e, ins, outs, a) =>
+      e.node('Gemm', ins, { transA: a.transA as number, transB: a.transB as number, alpha: float(a.alpha as number), beta: float(a.beta as number) }, outs),
     grad: ([dy], [a, b, c], _y, at) => {
       const alpha = at.alpha as number;
       const tA = at.transA === 1;
@@ -102,7 +103,11 @@ export const RULES: Record<string, OpRule> = {
 
   ReduceSum: reduceRule('ReduceSum', () => null),
   ReduceMean: reduceRule('ReduceMean', (x, axes) => 1 / product(axes.map((a) => x.shape[a]))),
-  ReduceSumSquare: reduceRule('ReduceSumSquare', () => null, (g, x) => T.mul(g, T.mul(x, 2))),
+  ReduceSumSquare: reduceRule(
+    'ReduceSumSquare',
+    () => null,
+    (g, x) => T.mul(g, T.mul(x, 2)),
+  ),
 
   Softmax: {
     infer: same,
@@ -161,7 +166,15 @@ export const RULES: Record<string, OpRule> = {
       const axes = a.axes as number[];
       const steps = a.steps as number[];
       const reversed = axes.filter((_, i) => steps[i] === -1);
-      let g = reversed.length ? T.slice(dy!, reversed, reversed.map(() => 0), reversed.map(() => 0), reversed.map(() => -1)) : dy!;
+      let g = reversed.length
+        ? T.slice(
+            dy!,
+            reversed,
+            reversed.map(() => 0),
+            reversed.map(() => 0),
+            reversed.map(() => -1),
+          )
+        : dy!;
       const pads = new Array<number>(2 * x.rank).fill(0);
       axes.forEach((ax, i) => {
         if (steps[i] !== 1) return;
@@ -178,7 +191,14 @@ export const RULES: Record<string, OpRule> = {
     grad: ([dy], [x], _y, a) => {
       const pads = a.pads as number[];
       const axes = x.shape.map((_, i) => i);
-      return [T.slice(dy!, axes, axes.map((i) => pads[i]), axes.map((i) => pads[i] + x.shape[i]))];
+      return [
+        T.slice(
+          dy!,
+          axes,
+          axes.map((i) => pads[i]),
+          axes.map((i) => pads[i] + x.shape[i]),
+        ),
+      ];
     },
   },
   Split: {
@@ -189,7 +209,12 @@ export const RULES: Record<string, OpRule> = {
         return { shape, dtype: x.dtype };
       }),
     emit: (e, ins, outs, a) => e.node('Split', [ins[0], e.ints(a.split as number[])], { axis: a.axis as number }, outs),
-    grad: (dys, _x, y, a) => [T.concat(dys.map((d, i) => d ?? T.zeros(y[i])), a.axis as number)],
+    grad: (dys, _x, y, a) => [
+      T.concat(
+        dys.map((d, i) => d ?? T.zeros(y[i])),
+        a.axis as number,
+      ),
+    ],
   },
 
   Gather: {

@@ -9,7 +9,8 @@ export function broadcastShapes(op: string, ...shapes: number[][]): number[] {
     for (const s of shapes) {
       const d = s[s.length - rank + i] ?? 1;
       if (d === 1) continue;
-      if (dim !== 1 && dim !== d) throw new PersonaError('invalid_argument', `op ${op}: shapes ${shapes.map((x) => `[${x}]`).join(' and ')} do not broadcast.`, { op });
+      if (dim !== 1 && dim !== d)
+        throw new PersonaError('invalid_argument', `op ${op}: shapes ${shapes.map((x) => `[${x}]`).join(' and ')} do not broadcast.`, { op });
       dim = d;
     }
     out.push(dim);

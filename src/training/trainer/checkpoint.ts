@@ -86,9 +86,12 @@ export function readCheckpoint(path: string): Checkpoint | null {
     return existsSync(full) ? new Map([...readSafetensors(full)].map(([name, tensor]) => [name, tensor.data])) : null;
   };
   const params = read('params.safetensors');
-  if (!params) throw new PersonaError('model_corrupt', `${dir}: the checkpoint's params.safetensors is missing; delete ${path} to start afresh.`, { file: dir });
+  if (!params)
+    throw new PersonaError('model_corrupt', `${dir}: the checkpoint's params.safetensors is missing; delete ${path} to start afresh.`, { file: dir });
   const optimizerTensors: Params = new Map();
-  for (const file of readdirSync(dir).filter((name) => name.startsWith('optimizer-')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((name) => name.startsWith('optimizer-'))
+    .sort()) {
     const group = file.slice('optimizer-'.length, -'.safetensors'.length);
     for (const [name, data] of read(file)!) optimizerTensors.set(`${group}.${name}`, data);
   }

@@ -168,10 +168,14 @@ export async function runTrainingLoop(options: LoopOptions): Promise<LoopResult>
   while (state.step < totalSteps) {
     if (signal?.aborted) {
       save();
-      throw new PersonaError('training_interrupted', `Training was interrupted at step ${state.step} of ${totalSteps}; run the same command again to resume from the checkpoint.`, {
-        step: state.step,
-        checkpoint: options.checkpoint?.path,
-      });
+      throw new PersonaError(
+        'training_interrupted',
+        `Training was interrupted at step ${state.step} of ${totalSteps}; run the same command again to resume from the checkpoint.`,
+        {
+          step: state.step,
+          checkpoint: options.checkpoint?.path,
+        },
+      );
     }
     const started = performance.now();
     const { loss, tokens, grads } = await accumulatedStep(options, state, rng, accumulation);

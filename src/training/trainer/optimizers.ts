@@ -55,7 +55,10 @@ export class AdamW implements Optimizer {
   private readonly weightDecay: number;
 
   /** `ranks` tells which tensors are 1-D (no weight decay); unknown names count as matrices. */
-  constructor(options: AdamWOptions = {}, private readonly ranks: Map<string, number> = new Map()) {
+  constructor(
+    options: AdamWOptions = {},
+    private readonly ranks: Map<string, number> = new Map(),
+  ) {
     this.beta1 = options.beta1 ?? 0.9;
     this.beta2 = options.beta2 ?? 0.999;
     this.eps = options.eps ?? 1e-8;
@@ -111,7 +114,10 @@ export class Sgd implements Optimizer {
   private readonly momentum: number;
   private readonly weightDecay: number;
 
-  constructor(options: SgdOptions = {}, private readonly ranks: Map<string, number> = new Map()) {
+  constructor(
+    options: SgdOptions = {},
+    private readonly ranks: Map<string, number> = new Map(),
+  ) {
     this.momentum = options.momentum ?? 0;
     this.weightDecay = options.weightDecay ?? 0;
   }
@@ -153,7 +159,9 @@ export class Sgd implements Optimizer {
 
 export function createOptimizer(name: OptimizerName, options: { weightDecay: number; momentum?: number }, shapes: Map<string, number[]>): Optimizer {
   const ranks = new Map([...shapes].map(([key, shape]) => [key, shape.length]));
-  return name === 'adamw' ? new AdamW({ weightDecay: options.weightDecay }, ranks) : new Sgd({ weightDecay: options.weightDecay, momentum: options.momentum }, ranks);
+  return name === 'adamw'
+    ? new AdamW({ weightDecay: options.weightDecay }, ranks)
+    : new Sgd({ weightDecay: options.weightDecay, momentum: options.momentum }, ranks);
 }
 
 function stateFor(store: Params, name: string, length: number): Float32Array {

@@ -15,4 +15,3 @@ export function removeStaleTemps(dir: string, prefix: string): void {
     if (Number.isInteger(pid) && pid > 0 && !processAlive(pid)) rmSync(join(dir, name), { recursive: true, force: true });
   }
 }
-

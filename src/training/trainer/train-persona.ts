@@ -84,18 +84,32 @@ export async function trainPersona(options: TrainPersonaOptions): Promise<TrainR
   const baseDir = baseModelDir(config, persona);
   const { config: modelConfig, tokenizer, tokenizerConfig } = loadModelFolderMetadata(baseDir);
   if (hyper.seqLen > modelConfig.max_position_embeddings) {
-    throw new PersonaError('invalid_argument', `--seq-len ${hyper.seqLen} exceeds the base model's max_position_embeddings (${modelConfig.max_position_embeddings}, ${join(baseDir, 'config.json')}).`, {
-      field: 'seq_len',
-    });
+    throw new PersonaError(
+      'invalid_argument',
+      `--seq-len ${hyper.seqLen} exceeds the base model's max_position_embeddings (${modelConfig.max_position_embeddings}, ${join(baseDir, 'config.json')}).`,
+      {
+        field: 'seq_len',
+      },
+    );
   }
   if (dataset.train.length === 0) {
-    throw new PersonaError('dataset_empty', `Persona "${persona.id}" has no approved training samples in dataset ${dataset.version}; ingest or approve some first.`, { persona: persona.id });
+    throw new PersonaError(
+      'dataset_empty',
+      `Persona "${persona.id}" has no approved training samples in dataset ${dataset.version}; ingest or approve some first.`,
+      { persona: persona.id },
+    );
   }
 
   const render = { tokenizer, tokenizerConfig, systemPrompt: systemPromptOf(persona), personaName: persona.name, file: join(baseDir, 'tokenizer_config.json') };
   const padId = tokenizer.padTokenId ?? tokenizer.eosTokenId;
-  const trainRows = packSamples(dataset.train.map((s) => tokenizeSample(s, render)), { seqLen: hyper.seqLen, padId, seed: hyper.seed });
-  const validationRows = packSamples(dataset.validation.map((s) => tokenizeSample(s, render, { score: true })), { seqLen: hyper.seqLen, padId, seed: hyper.seed + 1, ignoreWeights: true });
+  const trainRows = packSamples(
+    dataset.train.map((s) => tokenizeSample(s, render)),
+    { seqLen: hyper.seqLen, padId, seed: hyper.seed },
+  );
+  const validationRows = packSamples(
+    dataset.validation.map((s) => tokenizeSample(s, render, { score: true })),
+    { seqLen: hyper.seqLen, padId, seed: hyper.seed + 1, ignoreWeights: true },
+  );
 
   // Refuse before loading anything when the machine cannot hold the run (persona train prints the same plan first).
   const run = { config: modelConfig, method, lora: settings.lora, batchSize: hyper.batchSize, seqLen: hyper.seqLen };
@@ -105,12 +119,27 @@ export async function trainPersona(options: TrainPersonaOptions): Promise<TrainR
   const base = readLlamaWeights(baseDir, modelConfig);
   // ORT_THREADS=0 means one thread per core (the engine's own default is 2, the development machines' count).
   const threads = config.ORT_THREADS > 0 ? config.ORT_THREADS : availableParallelism();
-  const model: StepModel = await createStepModel(modelConfig, { method, lora: settings.lora, batchSize: hyper.batchSize, seqLen: hyper.seqLen, threads, seed: hyper.seed, frozenDtype });
+  const model: StepModel = await createStepModel(modelConfig, {
+    method,
+    lora: settings.lora,
+    batchSize: hyper.batchSize,
+    seqLen: hyper.seqLen,
+    threads,
+    seed: hyper.seed,
+    frozenDtype,
+  });
   const frozen: FrozenParams = method === 'full' ? new Map() : narrowInPlace(base, narrowedNames(llamaParameterShapes(modelConfig), frozenDtype));
   const trainable: Params = method === 'full' ? base : initLoraParams(modelConfig, settings.lora, hyper.seed);
 
   const paths = trainingPaths(config, persona.id);
-  const fingerprint = runFingerprint({ dataset: dataset.version, base: baseStamp(baseDir), method, hyper, lora: method === 'lora' ? settings.lora : null, rows: trainRows.length });
+  const fingerprint = runFingerprint({
+    dataset: dataset.version,
+    base: baseStamp(baseDir),
+    method,
+    hyper,
+    lora: method === 'lora' ? settings.lora : null,
+    rows: trainRows.length,
+  });
   const log = metricsLog(paths.metrics, !checkpointMatches(paths.checkpoint, fingerprint));
   let result: LoopResult;
   try {
@@ -157,7 +186,10 @@ export async function trainPersona(options: TrainPersonaOptions): Promise<TrainR
       validationRows: validationRows.length,
       trainTargetTokens: countTargets(trainRows),
     },
-    metrics: { ...metrics, tokensPerSecond: metrics.elapsedSeconds > 0 ? (hyper.batchSize * hyper.seqLen * hyper.gradAccumulation * metrics.steps) / metrics.elapsedSeconds : 0 },
+    metrics: {
+      ...metrics,
+      tokensPerSecond: metrics.elapsedSeconds > 0 ? (hyper.batchSize * hyper.seqLen * hyper.gradAccumulation * metrics.steps) / metrics.elapsedSeconds : 0,
+    },
     startedAt,
     finishedAt: new Date().toISOString(),
   };
@@ -173,7 +205,10 @@ export async function trainPersona(options: TrainPersonaOptions): Promise<TrainR
   });
   removeCheckpoint(paths.checkpoint);
   rmSync(paths.metrics, { force: true });
-  logger('trainer').info({ persona: persona.id, version: report.version, steps: result.steps, bestValidationLoss: result.bestValidationLoss }, 'training finished');
+  logger('trainer').info(
+    { persona: persona.id, version: report.version, steps: result.steps, bestValidationLoss: result.bestValidationLoss },
+    'training finished',
+  );
   return { ...report, dir: written.dir, onnx: written.onnx };
 }
 

@@ -18,7 +18,15 @@ import type { Params } from './optimizers.js';
 import { removeStaleTemps } from './stale-temps.js';
 
 /** Tokenizer files of the common HF layouts; whichever the base has are copied. */
-const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.json', 'merges.txt', 'tokenizer.model', 'added_tokens.json'];
+const TOKENIZER_FILES = [
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+  'vocab.json',
+  'merges.txt',
+  'tokenizer.model',
+  'added_tokens.json',
+];
 
 export interface VersionFolderInput {
   /** DATA_DIR/models/<persona> */
@@ -41,7 +49,8 @@ export interface WrittenVersion {
 
 export async function writeVersionFolder(input: VersionFolderInput): Promise<WrittenVersion> {
   const finalDir = join(input.personaModelsDir, input.version);
-  if (existsSync(finalDir)) throw new PersonaError('invalid_argument', `Model version ${finalDir} already exists; versions are never overwritten.`, { dir: finalDir });
+  if (existsSync(finalDir))
+    throw new PersonaError('invalid_argument', `Model version ${finalDir} already exists; versions are never overwritten.`, { dir: finalDir });
   removeStaleTemps(input.personaModelsDir, '.tmp-');
   const temp = join(input.personaModelsDir, `.tmp-${input.version}-${process.pid}`);
   rmSync(temp, { recursive: true, force: true });
@@ -54,10 +63,16 @@ export async function writeVersionFolder(input: VersionFolderInput): Promise<Wri
     else writeJson(join(temp, 'generation_config.json'), defaultGenerationConfig(input.config));
     for (const name of TOKENIZER_FILES) if (existsSync(join(input.baseDir, name))) copyFileSync(join(input.baseDir, name), join(temp, name));
 
-    writeSafetensors(join(temp, 'model.safetensors'), withShapes(input.weights, llamaParameterShapes(input.config)), { dtype: 'F32', metadata: { format: 'pt' } });
+    writeSafetensors(join(temp, 'model.safetensors'), withShapes(input.weights, llamaParameterShapes(input.config)), {
+      dtype: 'F32',
+      metadata: { format: 'pt' },
+    });
     if (input.adapter) {
       writeJson(join(temp, 'adapter_config.json'), adapterConfig(input.adapter.settings, input.baseDir));
-      writeSafetensors(join(temp, 'adapter_model.safetensors'), withShapes(input.adapter.params, input.adapter.shapes), { dtype: 'F32', metadata: { format: 'pt' } });
+      writeSafetensors(join(temp, 'adapter_model.safetensors'), withShapes(input.adapter.params, input.adapter.shapes), {
+        dtype: 'F32',
+        metadata: { format: 'pt' },
+      });
     }
     writeInferenceOnnxFrom(input.config, input.weights, join(temp, INFERENCE_ONNX_PATH));
     for (const [name, source] of Object.entries(input.extraFiles ?? {})) copyFileSync(source, join(temp, name));
@@ -81,7 +96,12 @@ function withShapes(params: Params, shapes: Map<string, number[]>): Map<string, 
 }
 
 function defaultGenerationConfig(config: LlamaConfig): Record<string, unknown> {
-  return { bos_token_id: config.bos_token_id ?? undefined, eos_token_id: config.eos_token_id ?? undefined, pad_token_id: config.pad_token_id ?? undefined, do_sample: true };
+  return {
+    bos_token_id: config.bos_token_id ?? undefined,
+    eos_token_id: config.eos_token_id ?? undefined,
+    pad_token_id: config.pad_token_id ?? undefined,
+    do_sample: true,
+  };
 }
 
 function readJsonFile(file: string): Record<string, unknown> {

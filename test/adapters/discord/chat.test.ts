@@ -12,7 +12,11 @@ import { contentRequests, startHarness, type Harness } from './harness.ts';
 const LONG = Array.from({ length: 28 }, (_, i) => `Sentence number ${i} is here to make the reply long, and @everyone <@&123> must not ping.`).join(' ');
 
 let h: Harness;
-const engine = new ScriptedEngine({ pieces: 12, stepMs: 15, text: (persona, turns) => (turns.at(-1)?.text.includes('long') ? LONG : `${persona.name} says: ${turns.at(-1)?.text}`) });
+const engine = new ScriptedEngine({
+  pieces: 12,
+  stepMs: 15,
+  text: (persona, turns) => (turns.at(-1)?.text.includes('long') ? LONG : `${persona.name} says: ${turns.at(-1)?.text}`),
+});
 before(async () => {
   h = await startHarness({ engine, middleware: { rateLimits: { perUser: { limit: 3, windowMs: 60_000 }, perChannel: { limit: 50, windowMs: 60_000 } } } });
 });
@@ -28,10 +32,14 @@ test('connects: IDENTIFY with the Message Content intent, and the slash commands
 
 test('a mention gets a streamed, edited reply split at 2,000 characters on sentence ends', async () => {
   const asked = h.fake.say(h.users.vic, h.channels.general, 'tell me something long', { mention: true });
-  const replies = await h.fake.waitFor(() => {
-    const found = botMessages(h.channels.general.id);
-    return found.length === 2 && found.map((m) => m.content.replace('**Ada:** ', '')).join(' ') === LONG && found;
-  }, 10_000, 'the whole split reply');
+  const replies = await h.fake.waitFor(
+    () => {
+      const found = botMessages(h.channels.general.id);
+      return found.length === 2 && found.map((m) => m.content.replace('**Ada:** ', '')).join(' ') === LONG && found;
+    },
+    10_000,
+    'the whole split reply',
+  );
   assert.ok(replies.every((m) => m.content.length <= 2000));
   assert.match(replies[0].content, /^\*\*Ada:\*\* Sentence number 0/, 'plain replies say who speaks');
   assert.match(replies[0].content, /\.$/, 'the first part ends on a sentence end');
@@ -61,7 +69,11 @@ test('a channel bound to a persona is answered without a mention; a webhook carr
   const execute = h.fake.requests.find((r) => r.method === 'POST' && r.path.startsWith(`/api/v10/webhooks/${reply.webhook_id}/`));
   assert.equal(execute?.body.avatar_url, 'https://example.org/ada.png');
   h.fake.say(h.users.uma, h.channels.hooks, 'and again?', { replyTo: reply });
-  await h.fake.waitFor(() => botMessages(h.channels.hooks.id).some((m) => m.content === 'Ada says: and again?'), 5000, 'answer to a reply to the webhook message');
+  await h.fake.waitFor(
+    () => botMessages(h.channels.hooks.id).some((m) => m.content === 'Ada says: and again?'),
+    5000,
+    'answer to a reply to the webhook message',
+  );
 });
 
 test('a direct message is answered without a mention', async () => {

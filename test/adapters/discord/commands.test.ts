@@ -33,7 +33,9 @@ test('/persona list answers privately with every persona', async () => {
 test('/persona use needs Manage Channels, then picks who answers mentions in the channel', async () => {
   const refused = await callbackOf(h.fake.command(h.users.uma, h.channels.general, 'persona', sub('use', [str('persona', 'bob')])));
   assert.match(refused.data.content, /Manage Channels/);
-  const done = await callbackOf(h.fake.command(h.users.uma, h.channels.general, 'persona', sub('use', [str('persona', 'bob')]), { permissions: PERMISSIONS.MANAGE_CHANNELS }));
+  const done = await callbackOf(
+    h.fake.command(h.users.uma, h.channels.general, 'persona', sub('use', [str('persona', 'bob')]), { permissions: PERMISSIONS.MANAGE_CHANNELS }),
+  );
   assert.match(done.data.content, /Bob now answers/);
   h.fake.say(h.users.uma, h.channels.general, 'who is this?', { mention: true });
   await h.fake.waitFor(() => h.fake.channelMessages(h.channels.general.id).some((m) => m.content === '**Bob:** Bob says: who is this?'), 5000, 'Bob answering');
@@ -55,12 +57,16 @@ test('/train now is for the admin role; /train status for everyone', async () =>
   assert.deepEqual(h.services.training.started, []);
   const status = await callbackOf(h.fake.command(h.users.uma, h.channels.general, 'train', sub('status')));
   assert.match(status.data.content, /ada.*base model/);
-  const admin = await callbackOf(h.fake.command(h.users.uma, h.channels.general, 'train', sub('now', [str('persona', 'ada')]), { permissions: PERMISSIONS.ADMINISTRATOR }));
+  const admin = await callbackOf(
+    h.fake.command(h.users.uma, h.channels.general, 'train', sub('now', [str('persona', 'ada')]), { permissions: PERMISSIONS.ADMINISTRATOR }),
+  );
   assert.match(admin.data.content, /queued/);
   assert.deepEqual(h.services.training.started, ['ada']);
   const notAllowed = await callbackOf(h.fake.command(h.users.uma, h.channels.general, 'train', sub('cancel', [str('persona', 'ada')])));
   assert.match(notAllowed.data.content, /can cancel training/);
-  const cancel = await callbackOf(h.fake.command(h.users.uma, h.channels.general, 'train', sub('cancel', [str('persona', 'ada')]), { permissions: PERMISSIONS.ADMINISTRATOR }));
+  const cancel = await callbackOf(
+    h.fake.command(h.users.uma, h.channels.general, 'train', sub('cancel', [str('persona', 'ada')]), { permissions: PERMISSIONS.ADMINISTRATOR }),
+  );
   assert.match(cancel.data.content, /Cancelling training of ada/);
   assert.deepEqual(h.services.training.cancelled, [`ada by ${h.users.uma.username} (Discord)`]);
 });
@@ -77,11 +83,18 @@ test('/forget: the channel’s earlier messages no longer reach the model', asyn
 
 test('👍/👎 on the bot’s reply are stored with the reply and its context, even for uncached messages', async () => {
   h.fake.say(h.users.vic, h.channels.general, 'rate this', { mention: true });
-  const reply = await h.fake.waitFor(() => h.fake.channelMessages(h.channels.general.id).find((m) => m.content === '**Bob:** Bob says: rate this'), 5000, 'reply');
+  const reply = await h.fake.waitFor(
+    () => h.fake.channelMessages(h.channels.general.id).find((m) => m.content === '**Bob:** Bob says: rate this'),
+    5000,
+    'reply',
+  );
   h.fake.react(h.users.vic, reply, '👍');
   h.fake.react(h.users.uma, reply, '🎉');
   const [record] = await h.fake.waitFor(() => h.services.feedback.records.length === 1 && h.services.feedback.records, 5000, 'feedback');
-  assert.deepEqual([record.personaId, record.rating, record.reply, record.context.at(-1)?.text, record.user.id], ['bob', 'up', 'Bob says: rate this', 'rate this', h.users.vic.id]);
+  assert.deepEqual(
+    [record.personaId, record.rating, record.reply, record.context.at(-1)?.text, record.user.id],
+    ['bob', 'up', 'Bob says: rate this', 'rate this', h.users.vic.id],
+  );
   const bot = h.bot.client;
   bot.channels.cache.get(h.channels.general.id)?.isTextBased() && (bot.channels.cache.get(h.channels.general.id) as any).messages.cache.clear();
   h.fake.react(h.users.uma, reply, '👎');

@@ -14,24 +14,48 @@ export interface Harness {
   chat: ChatMiddleware;
   services: ReturnType<typeof testServices>;
   channels: { general: ReturnType<FakeDiscord['addChannel']>; hooks: ReturnType<FakeDiscord['addChannel']>; bound: ReturnType<FakeDiscord['addChannel']> };
-  users: { uma: ReturnType<FakeDiscord['addUser']>; vic: ReturnType<FakeDiscord['addUser']>; voice: ReturnType<FakeDiscord['addUser']>; otherBot: ReturnType<FakeDiscord['addUser']> };
+  users: {
+    uma: ReturnType<FakeDiscord['addUser']>;
+    vic: ReturnType<FakeDiscord['addUser']>;
+    voice: ReturnType<FakeDiscord['addUser']>;
+    otherBot: ReturnType<FakeDiscord['addUser']>;
+  };
   stop(): Promise<void>;
 }
 
 export async function startHarness(
-  options: { engine?: ReplyEngine; personas?: (ids: { voice: string; bound: string }) => Persona[]; middleware?: ChatMiddlewareOptions; adapter?: DiscordAdapterOptions; env?: (channels: Harness['channels']) => Record<string, string[] | string> } = {},
+  options: {
+    engine?: ReplyEngine;
+    personas?: (ids: { voice: string; bound: string }) => Persona[];
+    middleware?: ChatMiddlewareOptions;
+    adapter?: DiscordAdapterOptions;
+    env?: (channels: Harness['channels']) => Record<string, string[] | string>;
+  } = {},
 ): Promise<Harness> {
   const fake = new FakeDiscord();
   const channels = { general: fake.addChannel('general'), hooks: fake.addChannel('with-webhooks', { webhooks: true }), bound: fake.addChannel('ada-lounge') };
   const users = { uma: fake.addUser('uma'), vic: fake.addUser('vic'), voice: fake.addUser('real-ada'), otherBot: fake.addUser('other-bot', true) };
   const personas = options.personas?.({ voice: users.voice.id, bound: channels.bound.id }) ?? [
-    persona({ id: 'ada', name: 'Ada', avatar_url: 'https://example.org/ada.png', voices: { discord_ids: [users.voice.id] }, channels: { discord: [channels.bound.id] } }),
+    persona({
+      id: 'ada',
+      name: 'Ada',
+      avatar_url: 'https://example.org/ada.png',
+      voices: { discord_ids: [users.voice.id] },
+      channels: { discord: [channels.bound.id] },
+    }),
     persona({ id: 'bob', name: 'Bob' }),
   ];
   const services = testServices(personas, options.engine ?? new ScriptedEngine());
   const chat = new ChatMiddleware(services, options.middleware);
   const { apiUrl } = await fake.start();
-  const config = { DISCORD_TOKEN: 'fake-token', DISCORD_API_URL: apiUrl, DISCORD_ALLOWED_GUILDS: [], DISCORD_ALLOWED_CHANNELS: [], DISCORD_ADMIN_ROLE: undefined, ...options.env?.(channels) } as const;
+  const config = {
+    DISCORD_TOKEN: 'fake-token',
+    DISCORD_API_URL: apiUrl,
+    DISCORD_ALLOWED_GUILDS: [],
+    DISCORD_ALLOWED_CHANNELS: [],
+    DISCORD_ADMIN_ROLE: undefined,
+    ...options.env?.(channels),
+  } as const;
   const bot = await startDiscordAdapter(config as any, { chat }, { editIntervalMs: 50, ...options.adapter });
   return {
     fake,
@@ -50,5 +74,7 @@ export async function startHarness(
 
 /** Requests that create or change visible content (messages, edits, interaction replies). */
 export function contentRequests(fake: FakeDiscord) {
-  return fake.requests.filter((r) => (r.method === 'POST' || r.method === 'PATCH') && r.body && (typeof r.body.content === 'string' || typeof r.body.data?.content === 'string'));
+  return fake.requests.filter(
+    (r) => (r.method === 'POST' || r.method === 'PATCH') && r.body && (typeof r.body.content === 'string' || typeof r.body.data?.content === 'string'),
+  );
 }

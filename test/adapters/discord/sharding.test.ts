@@ -34,8 +34,14 @@ test('two shards, two guilds: each guild answered by its own shard process; comm
   });
   const server = await serve(config);
   try {
-    assert.ok(server.adapters.some((a) => a.name === 'discord (2 shards)'), server.adapters.map((a) => a.name).join(', '));
-    assert.deepEqual(fake.gateway.identifies.map((i) => (i as { shard: number[] }).shard).sort(), [[0, 2], [1, 2]]);
+    assert.ok(
+      server.adapters.some((a) => a.name === 'discord (2 shards)'),
+      server.adapters.map((a) => a.name).join(', '),
+    );
+    assert.deepEqual(fake.gateway.identifies.map((i) => (i as { shard: number[] }).shard).sort(), [
+      [0, 2],
+      [1, 2],
+    ]);
     const registrations = fake.requests.filter((r) => r.method === 'PUT' && /\/commands$/.test(r.path));
     assert.equal(registrations.length, 1, 'slash commands registered by one shard');
 
@@ -45,7 +51,11 @@ test('two shards, two guilds: each guild answered by its own shard process; comm
     }
     for (const [i, message] of asked.entries()) {
       const deliveries = fake.gateway.delivered.filter((d) => d.type === 'MESSAGE_CREATE' && (d.data as { id: string }).id === message.id);
-      assert.deepEqual(deliveries.map((d) => d.shard), [shardOf(channels[i].guildId, 2)], 'delivered to the owning shard only');
+      assert.deepEqual(
+        deliveries.map((d) => d.shard),
+        [shardOf(channels[i].guildId, 2)],
+        'delivered to the owning shard only',
+      );
       assert.equal(fake.channelMessages(channels[i].id).filter((m) => m.author.id === fake.bot.id).length, 1, 'answered once');
     }
     assert.notEqual(shardOf(channels[0].guildId, 2), shardOf(channels[1].guildId, 2), 'the two guilds live on different shards');

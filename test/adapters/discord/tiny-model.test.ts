@@ -62,7 +62,11 @@ after(async () => {
 
 test('a mention gets the tiny model’s reply, posted at once and then edited as it streams', async () => {
   fake.say(users.uma, channel, 'hello there, how are you today?', { mention: true });
-  const reply = await fake.waitFor(() => fake.channelMessages(channel.id).find((m) => m.author.id === fake.bot.id && m.edited_timestamp), 20_000, 'edited reply');
+  const reply = await fake.waitFor(
+    () => fake.channelMessages(channel.id).find((m) => m.author.id === fake.bot.id && m.edited_timestamp),
+    20_000,
+    'edited reply',
+  );
   await fake.waitFor(() => chat.queue.size.running === 0, 20_000, 'generation finished');
   assert.match(reply.content, /^\*\*Ada:\*\* ./s);
   const posts = fake.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`/channels/${channel.id}/messages`));

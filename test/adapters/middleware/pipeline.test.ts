@@ -85,7 +85,9 @@ test('bots are ignored, the bot itself included', async () => {
 });
 
 test('rate limits answer once with a friendly message, per user and per channel', async () => {
-  const { middleware, open, replies } = setup(undefined, { rateLimits: { perUser: { limit: 2, windowMs: 60_000 }, perChannel: { limit: 3, windowMs: 60_000 } } });
+  const { middleware, open, replies } = setup(undefined, {
+    rateLimits: { perUser: { limit: 2, windowMs: 60_000 }, perChannel: { limit: 3, windowMs: 60_000 } },
+  });
   const kinds = [];
   for (let i = 0; i < 4; i += 1) kinds.push((await middleware.handleChat(event({ mentionsBot: true }), open)).kind);
   assert.deepEqual(kinds, ['replied', 'replied', 'rate_limited', 'rate_limited']);
@@ -107,11 +109,18 @@ test('memory: history in order, the persona’s own turns as assistant, nothing 
   await middleware.handleChat(event({ mentionsBot: true, history, text: 'again' }), open);
   assert.deepEqual(
     engine.calls[0].turns.map((t) => [t.role, t.text]),
-    [['user', 'first'], ['assistant', 'hi Uma'], ['user', 'again']],
+    [
+      ['user', 'first'],
+      ['assistant', 'hi Uma'],
+      ['user', 'again'],
+    ],
   );
   await middleware.commands.forget({ platform: 'discord', channelId: '10', user: { id: '500', name: 'Uma', isBot: false } }, now - 2500);
   await middleware.handleChat(event({ mentionsBot: true, history, text: 'again' }), open);
-  assert.deepEqual(engine.calls[1].turns.map((t) => t.text), ['hi Uma', 'again']);
+  assert.deepEqual(
+    engine.calls[1].turns.map((t) => t.text),
+    ['hi Uma', 'again'],
+  );
 });
 
 test('a failed generation answers with an apology; a busy engine is retried', async () => {
@@ -128,7 +137,10 @@ test('a failed generation answers with an apology; a busy engine is retried', as
 
 test('the global queue runs one generation at a time and refuses when too many wait', async () => {
   const engine = new ScriptedEngine({ pieces: 2, stepMs: 20 });
-  const { middleware, open, replies } = setup(engine, { queue: { maxWaiting: 2 }, rateLimits: { perUser: { limit: 99, windowMs: 1000 }, perChannel: { limit: 99, windowMs: 1000 } } });
+  const { middleware, open, replies } = setup(engine, {
+    queue: { maxWaiting: 2 },
+    rateLimits: { perUser: { limit: 99, windowMs: 1000 }, perChannel: { limit: 99, windowMs: 1000 } },
+  });
   let active = 0;
   let peak = 0;
   const original = engine.reply.bind(engine);

@@ -43,9 +43,7 @@ export class ListPersonas implements PersonaDirectory {
 export class ScriptedEngine implements ReplyEngine {
   readonly calls: { personaId: string; turns: PromptTurn[] }[] = [];
   failures: Error[] = [];
-  constructor(
-    private readonly options: { pieces?: number; stepMs?: number; text?: (persona: Persona, turns: PromptTurn[]) => string } = {},
-  ) {}
+  constructor(private readonly options: { pieces?: number; stepMs?: number; text?: (persona: Persona, turns: PromptTurn[]) => string } = {}) {}
   async reply(persona: Persona, turns: PromptTurn[], { onText, signal }: ReplyOptions): Promise<{ text: string }> {
     this.calls.push({ personaId: persona.id, turns });
     const failure = this.failures.shift();
@@ -66,7 +64,10 @@ export class RecordingReply implements ReplyChannel {
   typed = 0;
   final?: string;
   failure?: string;
-  constructor(readonly personaId: string, private readonly ids: string[] = ['m1']) {}
+  constructor(
+    readonly personaId: string,
+    private readonly ids: string[] = ['m1'],
+  ) {}
   async typing() {
     this.typed += 1;
   }

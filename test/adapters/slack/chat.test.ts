@@ -56,7 +56,10 @@ describe('Slack chat, capture and queue pacing (Socket Mode)', () => {
     const before = h.fake.calls.length;
     await h.deliver(h.fake.workspace.post(OTHER, GENERAL, 'lunch anyone?'));
     await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.deepEqual(h.fake.calls.slice(before).map((call) => call.method), []);
+    assert.deepEqual(
+      h.fake.calls.slice(before).map((call) => call.method),
+      [],
+    );
   });
 
   it('ignores deleted and edited messages', async () => {

@@ -70,10 +70,22 @@ describe('/persona and training notices (Socket Mode)', () => {
       finishedAt: '2026-11-27T03:12:34.000Z',
       version: 'v4',
       message: 'validation loss improved by 0.3%, less than the required 0.5%',
-      metrics: { ...job.metrics, validation_loss_before: 2.91234, validation_loss_after: 2.90302, style_distinct_2_after: 0.4123, style_avg_words_after: 17, style_avg_words_before: 15 },
-      train: { data: { trainSamples: 1800, validationSamples: 200, trainRows: 900, validationRows: 100, trainTargetTokens: 1 } } as unknown as JobRecord['train'],
+      metrics: {
+        ...job.metrics,
+        validation_loss_before: 2.91234,
+        validation_loss_after: 2.90302,
+        style_distinct_2_after: 0.4123,
+        style_avg_words_after: 17,
+        style_avg_words_before: 15,
+      },
+      train: {
+        data: { trainSamples: 1800, validationSamples: 200, trainRows: 900, validationRows: 100, trainTargetTokens: 1 },
+      } as unknown as JobRecord['train'],
     });
-    const notices = h.fake.workspace.messagesIn(REVIEW).slice(before).map((message) => message.text);
+    const notices = h.fake.workspace
+      .messagesIn(REVIEW)
+      .slice(before)
+      .map((message) => message.text);
     assert.equal(notices.length, 2, 'one start and one end notice: no queued, duplicate or skipped noise');
     const [started, finished] = notices;
     assert.match(started, /Training started for \*Franklin D\. Roosevelt\*.*j20261127-7/);
@@ -94,10 +106,24 @@ describe('/persona and training notices (Socket Mode)', () => {
     events.emit('job', record);
     await history.update(record, { phase: 'train', datasetVersion: 'v13', metrics: { approved_samples: 42 } });
     events.emit('phase', { persona: 'fdr', phase: 'train' });
-    const started = await waitFor(() => h.fake.workspace.messagesIn(REVIEW).slice(before).find((message) => message.text.includes('Training started')), 'start notice');
+    const started = await waitFor(
+      () =>
+        h.fake.workspace
+          .messagesIn(REVIEW)
+          .slice(before)
+          .find((message) => message.text.includes('Training started')),
+      'start notice',
+    );
     assert.match(started.text, /dataset v13: 42 approved samples/);
     events.emit('job', await history.finish(record, 'promoted', 'validation loss 2.1 beats the base model 2.4'));
-    const finished = await waitFor(() => h.fake.workspace.messagesIn(REVIEW).slice(before).find((message) => message.text.includes('Training finished')), 'end notice');
+    const finished = await waitFor(
+      () =>
+        h.fake.workspace
+          .messagesIn(REVIEW)
+          .slice(before)
+          .find((message) => message.text.includes('Training finished')),
+      'end notice',
+    );
     assert.match(finished.text, /promoted.*validation loss 2\.1 beats the base model 2\.4/);
     assert.equal(h.fake.workspace.messagesIn(REVIEW).length - before, 2);
   });

@@ -30,14 +30,20 @@ describe('Slack adapter start-up', () => {
 
   it('needs SLACK_APP_TOKEN or SLACK_SIGNING_SECRET besides the bot token', async () => {
     const config = loadConfig({ root: '/nonexistent', env: { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: fake.apiUrl } });
-    await assert.rejects(startSlackAdapter(config, services), (error) => isPersonaError(error, 'config_invalid') && /SLACK_APP_TOKEN.*SLACK_SIGNING_SECRET/.test(error.message));
+    await assert.rejects(
+      startSlackAdapter(config, services),
+      (error) => isPersonaError(error, 'config_invalid') && /SLACK_APP_TOKEN.*SLACK_SIGNING_SECRET/.test(error.message),
+    );
   });
 
   it('says the bot token was refused, promptly', async () => {
     fake.workspace.authError = 'invalid_auth';
     const config = loadConfig({ root: '/nonexistent', env: { SLACK_BOT_TOKEN: 'xoxb-wrong', SLACK_APP_TOKEN: 'xapp-test', SLACK_API_URL: fake.apiUrl } });
     const started = Date.now();
-    await assert.rejects(startSlackAdapter(config, services), (error) => isPersonaError(error, 'config_invalid') && /SLACK_BOT_TOKEN.*invalid_auth/.test(error.message));
+    await assert.rejects(
+      startSlackAdapter(config, services),
+      (error) => isPersonaError(error, 'config_invalid') && /SLACK_BOT_TOKEN.*invalid_auth/.test(error.message),
+    );
     assert.ok(Date.now() - started < 3000);
   });
 });

@@ -55,7 +55,10 @@ before(async () => {
 });
 after(() => project.close());
 
-const withConfig = (patch: Partial<StudioDeps['core']['config']>): StudioDeps => ({ ...deps, core: { ...deps.core, config: { ...deps.core.config, ...patch } } });
+const withConfig = (patch: Partial<StudioDeps['core']['config']>): StudioDeps => ({
+  ...deps,
+  core: { ...deps.core, config: { ...deps.core.config, ...patch } },
+});
 
 test('the studio refuses to start on an address other computers can reach unless STUDIO_TOKEN is set', async () => {
   await assert.rejects(startStudio(withConfig({ STUDIO_HOST: '0.0.0.0', STUDIO_PORT: 0, STUDIO_TOKEN: undefined })), (error: Error) => {
@@ -66,7 +69,10 @@ test('the studio refuses to start on an address other computers can reach unless
 });
 
 test('a studio port already in use is reported with the setting to change', async () => {
-  await assert.rejects(startStudio(withConfig({ STUDIO_PORT: local.port })), /^PersonaError: Port \d+ on 127\.0\.0\.1 is already in use \(another persona serve\?\): stop that program or set STUDIO_PORT to a free port\.$/);
+  await assert.rejects(
+    startStudio(withConfig({ STUDIO_PORT: local.port })),
+    /^PersonaError: Port \d+ on 127\.0\.0\.1 is already in use \(another persona serve\?\): stop that program or set STUDIO_PORT to a free port\.$/,
+  );
 });
 
 test('without a token, a connection from another computer is refused and this computer is served', async () => {
@@ -109,7 +115,14 @@ test('a state-changing request sent by another web site is refused; the page its
   const fetchMetadata = await get('127.0.0.1', local.port, start, { 'sec-fetch-site': 'cross-site' }, 'POST', '{}');
   assert.equal(fetchMetadata.status, 403);
   assert.deepEqual(deps.scheduler.status.running.concat(deps.scheduler.status.waiting), [], 'no training was queued');
-  const sameSite = await get('127.0.0.1', local.port, '/api/personas', { origin: `http://127.0.0.1:${local.port}`, 'content-type': 'application/json' }, 'POST', '{"id":"Bad Id"}');
+  const sameSite = await get(
+    '127.0.0.1',
+    local.port,
+    '/api/personas',
+    { origin: `http://127.0.0.1:${local.port}`, 'content-type': 'application/json' },
+    'POST',
+    '{"id":"Bad Id"}',
+  );
   assert.equal(sameSite.status, 400, 'the studio page reaches the route, which answers with the validation error');
 });
 
@@ -136,7 +149,14 @@ test('with STUDIO_TOKEN it listens everywhere and every request needs the token;
     assert.equal((await get(from, studio.port, '/', { cookie: `studio_token=${TOKEN}` })).status, 200);
     assert.equal((await get(from, studio.port, '/api/personas', { authorization: `Bearer ${TOKEN}` })).status, 200);
     assert.equal((await get(from, studio.port, '/api/personas', { cookie: 'studio_token=wrong' })).status, 401);
-    const forged = await get(from, studio.port, `/api/training/${PERSONA}/start`, { cookie: `studio_token=${TOKEN}`, origin: 'http://evil.example' }, 'POST', '{}');
+    const forged = await get(
+      from,
+      studio.port,
+      `/api/training/${PERSONA}/start`,
+      { cookie: `studio_token=${TOKEN}`, origin: 'http://evil.example' },
+      'POST',
+      '{}',
+    );
     assert.equal(forged.status, 403, 'the cookie does not make a cross-site post acceptable');
   } finally {
     await studio.stop();

@@ -17,7 +17,11 @@ before(async () => {
 });
 after(() => project.close());
 
-const upload = (name: string, body: Buffer | string) => fetch(`${project.url}api/personas/${PERSONA}/uploads?filename=${encodeURIComponent(name)}`, { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body) });
+const upload = (name: string, body: Buffer | string) =>
+  fetch(`${project.url}api/personas/${PERSONA}/uploads?filename=${encodeURIComponent(name)}`, {
+    method: 'POST',
+    body: typeof body === 'string' ? body : new Uint8Array(body),
+  });
 const uploaded = (name: string) => join(project.root, 'transcripts', PERSONA, 'uploads', name);
 
 test('uploads over the size limit are refused by the server with the limit', async () => {
@@ -42,13 +46,20 @@ test('two tabs deciding the same candidate at once: one decision counts, the oth
   const [candidate] = await listSamples(project.server.core.store, PERSONA, 'pending');
   assert.ok(candidate, 'the upload left a candidate to review');
   const decide = (action: string) =>
-    fetch(`${project.url}api/review/${PERSONA}/samples/${encodeURIComponent(candidate.id)}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action, expectedState: 'pending' }) });
+    fetch(`${project.url}api/review/${PERSONA}/samples/${encodeURIComponent(candidate.id)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ action, expectedState: 'pending' }),
+    });
   const answers = await Promise.all([decide('approve'), decide('reject')]);
   const statuses = answers.map((a) => a.status).sort();
   assert.deepEqual(statuses, [200, 409]);
   const loser = await answers.find((a) => a.status === 409)!.json();
   assert.match(loser.error, /^This candidate was already (approved|rejected) in the studio \(another tab or window\)\.$/);
-  const [approved, rejected] = await Promise.all([listSamples(project.server.core.store, PERSONA, 'approved'), listSamples(project.server.core.store, PERSONA, 'rejected')]);
+  const [approved, rejected] = await Promise.all([
+    listSamples(project.server.core.store, PERSONA, 'approved'),
+    listSamples(project.server.core.store, PERSONA, 'rejected'),
+  ]);
   const decided = [...approved, ...rejected].filter((s) => s.id === candidate.id);
   assert.equal(decided.length, 1, 'the candidate is in exactly one state');
   assert.equal(decided[0].history.length, 1, 'one decision in its history');
@@ -57,7 +68,8 @@ test('two tabs deciding the same candidate at once: one decision counts, the oth
 test('editing a persona file: a bad cron is refused naming the field, a good schedule applies at once', async () => {
   const file = join(project.root, 'personas', `${PERSONA}.yaml`);
   const original = readFileSync(file, 'utf8');
-  const put = (yaml: string) => fetch(`${project.url}api/personas/${PERSONA}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ yaml }) });
+  const put = (yaml: string) =>
+    fetch(`${project.url}api/personas/${PERSONA}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ yaml }) });
   const bad = await put(`${original}schedule:\n  cron: "every day at 3"\n`);
   assert.equal(bad.status, 400);
   assert.match((await bad.json()).error, /tiny\.yaml: field "schedule\.cron" is invalid: "every day at 3" is not a valid cron expression/);

@@ -11,7 +11,16 @@ import { chromium, type BrowserContext } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export interface Browser {
   context: BrowserContext;
@@ -23,12 +32,20 @@ export async function openChromium(t: TestContext): Promise<Browser | undefined>
   if (!existsSync(CHROMIUM)) {
     if (process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing in CI: .ci/run must install Debian's chromium package.`);
     const banner = '!'.repeat(78);
-    console.warn(`\n${banner}\n!! SKIPPING the Persona Studio browser tests: ${CHROMIUM} is not installed.\n!! Install it with: apt-get install -y chromium\n${banner}\n`);
+    console.warn(
+      `\n${banner}\n!! SKIPPING the Persona Studio browser tests: ${CHROMIUM} is not installed.\n!! Install it with: apt-get install -y chromium\n${banner}\n`,
+    );
     t.skip(`${CHROMIUM} is not installed`);
     return undefined;
   }
   const profile = mkdtempSync(join(tmpdir(), 'studio-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1280, height: 860 }, timeout: 30_000 });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    viewport: { width: 1280, height: 860 },
+    timeout: 30_000,
+  });
   return {
     context,
     async close() {

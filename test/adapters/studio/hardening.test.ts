@@ -15,7 +15,8 @@ before(async () => {
 });
 after(() => project.close());
 
-const post = (path: string, body: string, type = 'application/json') => fetch(new URL(path, project.url), { method: 'POST', headers: { 'content-type': type }, body });
+const post = (path: string, body: string, type = 'application/json') =>
+  fetch(new URL(path, project.url), { method: 'POST', headers: { 'content-type': type }, body });
 
 test('every answer forbids framing and carries a Content Security Policy', async () => {
   for (const path of ['/', '/api/personas', '/app/main.js', '/nope']) {
@@ -52,7 +53,10 @@ test('feedback with wrongly typed fields is a 400 naming the field, not a 500', 
     assert.equal(res.status, 400, JSON.stringify(body));
     assert.match((await res.json()).error, field);
   }
-  const ok = await post(`/api/chat/${PERSONA}/feedback`, JSON.stringify({ messageId: 'm1', rating: 'up', reply: 'Fine.', context: [{ speaker: 'Alice', text: 'Hi?' }] }));
+  const ok = await post(
+    `/api/chat/${PERSONA}/feedback`,
+    JSON.stringify({ messageId: 'm1', rating: 'up', reply: 'Fine.', context: [{ speaker: 'Alice', text: 'Hi?' }] }),
+  );
   assert.equal(ok.status, 200);
 });
 
@@ -65,7 +69,8 @@ test('/vendor/__proto__ and other inherited names are 404, not 500', async () =>
 });
 
 test('a chat refused because the model is busy answers 503 before streaming; the admitted one streams', async () => {
-  const ask = () => post(`/api/chat/${PERSONA}`, JSON.stringify({ turns: [{ speaker: 'Alice', text: 'Tell me about the lake.' }], max_new_tokens: 64, seed: 1 }));
+  const ask = () =>
+    post(`/api/chat/${PERSONA}`, JSON.stringify({ turns: [{ speaker: 'Alice', text: 'Tell me about the lake.' }], max_new_tokens: 64, seed: 1 }));
   const answers = await Promise.all([ask(), ask(), ask()]);
   const statuses = answers.map((res) => res.status).sort();
   assert.ok(statuses.includes(200) && statuses.includes(503), `statuses ${statuses.join(', ')}`);

@@ -15,7 +15,16 @@ test('persona serve refuses an unprotected studio on a non-local address and exi
   const file = join(root, 'personas', `${PERSONA}.yaml`);
   writeFileSync(file, `${readFileSync(file, 'utf8')}schedule:\n  cron: "0 3 * * *"\n`); // like the examples: a cron timer
   try {
-    const env = { ...process.env, PERSONAS_DIR: join(root, 'personas'), DATA_DIR: join(root, 'data'), TRANSCRIPTS_DIR: join(root, 'transcripts'), STUDIO_HOST: '0.0.0.0', STUDIO_PORT: '0', STUDIO_TOKEN: '', LOG_LEVEL: 'silent' };
+    const env = {
+      ...process.env,
+      PERSONAS_DIR: join(root, 'personas'),
+      DATA_DIR: join(root, 'data'),
+      TRANSCRIPTS_DIR: join(root, 'transcripts'),
+      STUDIO_HOST: '0.0.0.0',
+      STUDIO_PORT: '0',
+      STUDIO_TOKEN: '',
+      LOG_LEVEL: 'silent',
+    };
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], { env, encoding: 'utf8', timeout: 30_000 });
     assert.equal(run.signal, null, 'the command exited by itself (nothing kept it alive)');
     assert.equal(run.status, 1);

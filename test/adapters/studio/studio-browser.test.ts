@@ -60,11 +60,18 @@ test('Persona Studio in Chromium: a first session, page by page', { timeout: 180
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   // Refusals (409, 413, 415…) are expected answers; Chromium logs each as a failed resource.
-  page.on('console', (message) => message.type() === 'error' && !message.text().startsWith('Failed to load resource') && problems.push(`console: ${message.text()}`));
+  page.on(
+    'console',
+    (message) => message.type() === 'error' && !message.text().startsWith('Failed to load resource') && problems.push(`console: ${message.text()}`),
+  );
   // Everything the page loads comes from the studio itself: no CDN, no network.
-  page.on('request', (request) => !request.url().startsWith(project.url) && !request.url().startsWith('data:') && problems.push(`off-site request: ${request.url()}`));
+  page.on(
+    'request',
+    (request) => !request.url().startsWith(project.url) && !request.url().startsWith('data:') && problems.push(`off-site request: ${request.url()}`),
+  );
   const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-  const personas = async () => (await (await fetch(`${project.url}api/personas`)).json()) as Array<{ id: string; champion: string | null; counts: Record<string, number> }>;
+  const personas = async () =>
+    (await (await fetch(`${project.url}api/personas`)).json()) as Array<{ id: string; champion: string | null; counts: Record<string, number> }>;
 
   await t.test('first run: the example persona is listed and offered a training run', async () => {
     await page.goto(project.url);
@@ -90,7 +97,10 @@ test('Persona Studio in Chromium: a first session, page by page', { timeout: 180
     await form.getByRole('textbox', { name: 'Id', exact: true }).fill('ada');
     await form.getByRole('textbox', { name: 'Name', exact: true }).fill('Another Ada');
     await form.getByRole('button', { name: 'Create persona' }).click();
-    await form.getByRole('alert').getByText(/A persona "ada" already exists/).waitFor();
+    await form
+      .getByRole('alert')
+      .getByText(/A persona "ada" already exists/)
+      .waitFor();
   });
 
   await t.test('upload a transcript (progress, then the summary); unsupported and oversized files are refused with the reason', async () => {
@@ -116,13 +126,20 @@ test('Persona Studio in Chromium: a first session, page by page', { timeout: 180
     await summary.waitFor();
     const added = Number(/: (\d+) samples added/.exec(await summary.innerText())![1]);
     assert.ok(added >= 3, `the interview gave ${added} candidates`);
-    assert.equal(await page.evaluate(() => (window as unknown as { sawProgress: boolean }).sawProgress), true, 'a progress bar showed while the file was sent and imported');
+    assert.equal(
+      await page.evaluate(() => (window as unknown as { sawProgress: boolean }).sawProgress),
+      true,
+      'a progress bar showed while the file was sent and imported',
+    );
     await page.getByRole('link', { name: 'Review the new candidates' }).waitFor();
     await shot('personas-upload');
 
     await form.getByLabel('File', { exact: true }).setInputFiles(join(files, 'photo.png'));
     await form.getByRole('button', { name: 'Upload' }).click();
-    await form.getByRole('alert').getByText(/^photo\.png was not imported: .+/).waitFor();
+    await form
+      .getByRole('alert')
+      .getByText(/^photo\.png was not imported: .+/)
+      .waitFor();
 
     await form.getByLabel('File', { exact: true }).setInputFiles(join(files, 'huge.txt'));
     await form.getByRole('button', { name: 'Upload' }).click();
@@ -142,14 +159,23 @@ test('Persona Studio in Chromium: a first session, page by page', { timeout: 180
     await other.getByRole('article', { name: 'candidate' }).getByText(`1 of ${before.pending}`).waitFor();
 
     await page.keyboard.press('a');
-    await page.getByRole('status').getByText(/^Approved: .* is now approved\.$/).waitFor();
+    await page
+      .getByRole('status')
+      .getByText(/^Approved: .* is now approved\.$/)
+      .waitFor();
     await other.keyboard.press('a');
-    await other.getByRole('alert').getByText(/^This candidate was already approved in the studio \(another tab or window\)\.$/).waitFor();
+    await other
+      .getByRole('alert')
+      .getByText(/^This candidate was already approved in the studio \(another tab or window\)\.$/)
+      .waitFor();
     await other.close();
 
     await candidate.getByText(`1 of ${before.pending - 1}`).waitFor();
     await page.keyboard.press('r');
-    await page.getByRole('status').getByText(/^Rejected: .* is now rejected\.$/).waitFor();
+    await page
+      .getByRole('status')
+      .getByText(/^Rejected: .* is now rejected\.$/)
+      .waitFor();
 
     await candidate.getByText(`1 of ${before.pending - 2}`).waitFor();
     await page.keyboard.press('e');
@@ -190,7 +216,8 @@ test('Persona Studio in Chromium: a first session, page by page', { timeout: 180
     await page.getByText(/^Last run: (promoted|kept) — /).waitFor();
     return version;
   }
-  const chartPoints = (atLeast: number) => page.waitForFunction((n) => Number(document.querySelector<HTMLElement>('figure.chart')?.dataset.points) >= n, atLeast, { timeout: 60_000 });
+  const chartPoints = (atLeast: number) =>
+    page.waitForFunction((n) => Number(document.querySelector<HTMLElement>('figure.chart')?.dataset.points) >= n, atLeast, { timeout: 60_000 });
 
   let first = '';
   await t.test("first run: the offer trains FDR, the live chart grows, the run shows the gate's decision, then before/after in the chat", async () => {
@@ -220,15 +247,24 @@ test('Persona Studio in Chromium: a first session, page by page', { timeout: 180
     await page.getByRole('spinbutton', { name: 'Max steps' }).fill('3');
     await page.getByRole('button', { name: 'Start training' }).click();
     await page.getByText(/step \d\/3 · loss/).waitFor({ timeout: 60_000 });
-    await page.getByText(/^Last run: (promoted|kept) — /).or(page.getByText(/^Running: /)).first().waitFor();
-    await page.waitForFunction((v) => !document.querySelector('[aria-labelledby="runs-title"] tbody tr td:nth-child(3)')?.textContent?.includes(v), first, { timeout: 60_000 });
+    await page
+      .getByText(/^Last run: (promoted|kept) — /)
+      .or(page.getByText(/^Running: /))
+      .first()
+      .waitFor();
+    await page.waitForFunction((v) => !document.querySelector('[aria-labelledby="runs-title"] tbody tr td:nth-child(3)')?.textContent?.includes(v), first, {
+      timeout: 60_000,
+    });
     const second = await finishedRun();
     assert.notEqual(second, first);
     await page.getByRole('region', { name: 'Past runs' }).getByRole('row').nth(1).getByRole('button').click();
     const curve = page.locator(`figure.chart:has([aria-label="loss curve of ${second}"])`);
     await curve.waitFor();
     assert.ok(Number(await curve.getAttribute('data-points')) >= 3, 'the past run shows its 3 steps');
-    await page.getByRole('table', { name: `Evaluation of ${second}` }).getByRole('row', { name: /^validation loss \d+\.\d{4} \d+\.\d{4}$/ }).waitFor();
+    await page
+      .getByRole('table', { name: `Evaluation of ${second}` })
+      .getByRole('row', { name: /^validation loss \d+\.\d{4} \d+\.\d{4}$/ })
+      .waitFor();
 
     const champion = page.locator('strong.champion');
     const registry = project.server.core.registry;
@@ -258,7 +294,9 @@ test('Persona Studio in Chromium: a first session, page by page', { timeout: 180
     await shot('dataset');
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'OpenAI JSONL' }).click()]);
     assert.match(download.suggestedFilename(), /^tiny-.+-all\.jsonl$/);
-    const lines = readFileSync((await download.path())!, 'utf8').trim().split('\n');
+    const lines = readFileSync((await download.path())!, 'utf8')
+      .trim()
+      .split('\n');
     assert.equal(lines.length, 12, 'every approved sample is exported');
     assert.ok(lines.every((line) => Array.isArray(JSON.parse(line).messages)));
   });

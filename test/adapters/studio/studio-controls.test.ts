@@ -40,17 +40,35 @@ test('Persona Studio controls: undo, bulk, dataset state, chat commands, cancel,
   mkdirSync(ARTIFACTS, { recursive: true });
   const { store } = project.server.core;
   appendFileSync(join(project.root, 'personas', `${PERSONA}.yaml`), 'greeting: Good day, friends. What shall we talk about?\n');
-  const pending = ['How is the weather by the lake today?', 'It rained all week.', 'The garden is glad of the rain, I think.', 'Ask not what the garden can do.'];
+  const pending = [
+    'How is the weather by the lake today?',
+    'It rained all week.',
+    'The garden is glad of the rain, I think.',
+    'Ask not what the garden can do.',
+  ];
   await addDrafts(
     store,
-    pending.map((text, i) => ({ id: `pending-${i}`, persona: PERSONA, kind: 'monologue', context: [], text, speaker: 'FDR', source: { type: 'file', ref: 'uploads/talk.txt', position: String(i) }, dedupeKey: dedupeKey(text), redactions: {} })),
+    pending.map((text, i) => ({
+      id: `pending-${i}`,
+      persona: PERSONA,
+      kind: 'monologue',
+      context: [],
+      text,
+      speaker: 'FDR',
+      source: { type: 'file', ref: 'uploads/talk.txt', position: String(i) },
+      dedupeKey: dedupeKey(text),
+      redactions: {},
+    })),
   );
   const counts = () => countSamples(store, PERSONA);
   const page = await browser.context.newPage();
   page.setDefaultTimeout(20_000);
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('console', (message) => message.type() === 'error' && !message.text().startsWith('Failed to load resource') && problems.push(`console: ${message.text()}`));
+  page.on(
+    'console',
+    (message) => message.type() === 'error' && !message.text().startsWith('Failed to load resource') && problems.push(`console: ${message.text()}`),
+  );
   const dialogs: string[] = [];
   page.on('dialog', (dialog) => {
     dialogs.push(dialog.message());
@@ -62,7 +80,10 @@ test('Persona Studio controls: undo, bulk, dataset state, chat commands, cancel,
     const candidate = page.getByRole('article', { name: 'candidate' });
     await candidate.getByText('How is the weather by the lake today?').waitFor();
     await page.keyboard.press('a');
-    await page.getByRole('status').getByText(/^Approved: /).waitFor();
+    await page
+      .getByRole('status')
+      .getByText(/^Approved: /)
+      .waitFor();
     assert.equal((await counts()).pending, 3);
     await page.keyboard.press('u');
     await page.getByRole('status').getByText('Undid the approval of “How is the weather by the lake today?”.').waitFor();
@@ -95,7 +116,10 @@ test('Persona Studio controls: undo, bulk, dataset state, chat commands, cancel,
     const message = page.getByRole('textbox', { name: 'Message' });
     await message.fill('/help');
     await message.press('Enter');
-    await page.getByRole('status').getByText(/^\/help lists these commands/).waitFor();
+    await page
+      .getByRole('status')
+      .getByText(/^\/help lists these commands/)
+      .waitFor();
     assert.equal(await pane.locator('li.user').count(), 0, '/help is not a message');
     await page.getByRole('spinbutton', { name: 'Max length (tokens)' }).fill('4');
     await message.fill('Good morning.');
@@ -126,18 +150,29 @@ test('Persona Studio controls: undo, bulk, dataset state, chat commands, cancel,
     await page.goto(`${project.url}#/training/${PERSONA}`);
     const form = page.getByRole('form', { name: 'start a training run' });
     assert.deepEqual(
-      [await form.getByRole('spinbutton', { name: 'Batch size' }).inputValue(), await form.getByRole('spinbutton', { name: 'Sequence length' }).inputValue(), await form.getByRole('combobox', { name: 'Method' }).inputValue()],
+      [
+        await form.getByRole('spinbutton', { name: 'Batch size' }).inputValue(),
+        await form.getByRole('spinbutton', { name: 'Sequence length' }).inputValue(),
+        await form.getByRole('combobox', { name: 'Method' }).inputValue(),
+      ],
       ['2', '48', 'full'],
     );
     // Started from another page (or Slack): this page learns of it only from the job history and the live events.
-    const started = await fetch(`${project.url}api/training/${PERSONA}/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ maxSteps: 100_000 }) });
+    const started = await fetch(`${project.url}api/training/${PERSONA}/start`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ maxSteps: 100_000 }),
+    });
     assert.equal(started.status, 202);
     await page.reload();
     await page.getByText(/^Running: train/).waitFor({ timeout: 60_000 });
     await page.getByText(/step \d+\/100000 · loss/).waitFor({ timeout: 60_000 });
     await page.getByRole('button', { name: 'Cancel run' }).click();
     await page.getByText(/^Last run: interrupted — cancelled by studio at step \d+; the checkpoint is kept/).waitFor({ timeout: 60_000 });
-    await page.getByRole('status', { name: 'notifications' }).getByText(/^Training of tiny stopped: cancelled by studio/).waitFor();
+    await page
+      .getByRole('status', { name: 'notifications' })
+      .getByText(/^Training of tiny stopped: cancelled by studio/)
+      .waitFor();
     assert.equal((await project.server.core.registry.list(PERSONA)).length, 0, 'no version written');
     assert.ok(existsSync(join(project.root, 'data', 'checkpoints', PERSONA, 'checkpoint.json')), 'the checkpoint is kept');
   });

@@ -119,7 +119,13 @@ export class FakeGateway {
     const session = this.session(shard);
     session.socket = ws;
     session.identified = true;
-    this.send(session, 'READY', { v: 10, session_id: session.id, resume_gateway_url: this.hooks.resumeUrl(), shard: [shard, count], ...this.hooks.ready(shard, count) });
+    this.send(session, 'READY', {
+      v: 10,
+      session_id: session.id,
+      resume_gateway_url: this.hooks.resumeUrl(),
+      shard: [shard, count],
+      ...this.hooks.ready(shard, count),
+    });
     for (const guild of this.hooks.guilds(shard, count)) this.send(session, 'GUILD_CREATE', guild);
   }
 

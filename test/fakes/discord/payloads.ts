@@ -159,7 +159,17 @@ export function apiGuild(guildId: string, name: string, channels: FakeChannel[],
     voice_states: [],
     roles: [
       { id: guildId, name: '@everyone', permissions: '0', position: 0, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 },
-      { id: botRoleId, name: 'persona-bot', permissions: String(BOT_PERMISSIONS), position: 1, color: 0, hoist: false, managed: true, mentionable: false, flags: 0 },
+      {
+        id: botRoleId,
+        name: 'persona-bot',
+        permissions: String(BOT_PERMISSIONS),
+        position: 1,
+        color: 0,
+        hoist: false,
+        managed: true,
+        mentionable: false,
+        flags: 0,
+      },
     ],
     channels: channels.map((channel) => apiChannel(channel, bot.id)),
     members: [

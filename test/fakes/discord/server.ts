@@ -64,7 +64,15 @@ export class FakeDiscord {
         application: { id: this.bot.id, flags: 0 },
       }),
       guilds: (shard, count) =>
-        shardGuilds(shard, count).map((id) => apiGuild(id, this.guilds.get(id)!, [...this.channels.values()].filter((c) => c.guildId === id), this.bot, [...this.users.values()])),
+        shardGuilds(shard, count).map((id) =>
+          apiGuild(
+            id,
+            this.guilds.get(id)!,
+            [...this.channels.values()].filter((c) => c.guildId === id),
+            this.bot,
+            [...this.users.values()],
+          ),
+        ),
       resumeUrl: () => `ws://127.0.0.1:${this.port}/gateway`,
     });
     this.server.on('upgrade', (request, socket, head) => this.gateway.handleUpgrade(request, socket, head));
@@ -112,47 +120,76 @@ export class FakeDiscord {
   /** A user posts a message (MESSAGE_CREATE); `mention` prefixes `<@bot>` and lists the bot in mentions. */
   say(author: ApiUser, channel: FakeChannel, content: string, options: { mention?: boolean; replyTo?: ApiMessage } = {}): ApiMessage {
     const text = options.mention ? `<@${this.bot.id}> ${content}` : content;
-    const message = apiMessage({ channelId: channel.id, guildId: channel.guildId, author, content: text, mentions: options.mention ? [this.bot] : [], replyTo: options.replyTo });
+    const message = apiMessage({
+      channelId: channel.id,
+      guildId: channel.guildId,
+      author,
+      content: text,
+      mentions: options.mention ? [this.bot] : [],
+      replyTo: options.replyTo,
+    });
     this.post(message);
     return message;
   }
 
   react(user: ApiUser, message: ApiMessage, emoji: string, added = true): void {
-    this.gateway.dispatch(added ? 'MESSAGE_REACTION_ADD' : 'MESSAGE_REACTION_REMOVE', {
-      user_id: user.id,
-      channel_id: message.channel_id,
-      message_id: message.id,
-      guild_id: message.guild_id,
-      emoji: { id: null, name: emoji },
-      type: 0,
-      burst: false,
-      ...(added && message.guild_id ? { member: { user, roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 } } : {}),
-    }, message.guild_id ?? undefined);
+    this.gateway.dispatch(
+      added ? 'MESSAGE_REACTION_ADD' : 'MESSAGE_REACTION_REMOVE',
+      {
+        user_id: user.id,
+        channel_id: message.channel_id,
+        message_id: message.id,
+        guild_id: message.guild_id,
+        emoji: { id: null, name: emoji },
+        type: 0,
+        burst: false,
+        ...(added && message.guild_id ? { member: { user, roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 } } : {}),
+      },
+      message.guild_id ?? undefined,
+    );
   }
 
   /** A user runs a slash command; returns the interaction id whose replies `interactionReplies` records. */
-  command(user: ApiUser, channel: FakeChannel, name: string, options: { name: string; type: number; value?: unknown; options?: unknown[] }[], member: { permissions?: bigint; roles?: string[] } = {}): string {
+  command(
+    user: ApiUser,
+    channel: FakeChannel,
+    name: string,
+    options: { name: string; type: number; value?: unknown; options?: unknown[] }[],
+    member: { permissions?: bigint; roles?: string[] } = {},
+  ): string {
     const id = snowflake();
     const token = `itoken-${id}`;
     this.interactionReplies.set(id, { channelId: channel.id, callbacks: [], followUps: [] });
-    this.gateway.dispatch('INTERACTION_CREATE', {
-      id,
-      application_id: this.bot.id,
-      type: 2,
-      token,
-      version: 1,
-      guild_id: channel.guildId,
-      channel_id: channel.id,
-      channel: apiChannel(channel, this.bot.id),
-      member: { user, roles: member.roles ?? [], permissions: String(member.permissions ?? 0n), joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 },
-      app_permissions: '0',
-      locale: 'en-US',
-      guild_locale: 'en-US',
-      entitlements: [],
-      authorizing_integration_owners: {},
-      context: 0,
-      data: { id: this.commands.get(name)?.id ?? snowflake(), name, type: 1, options },
-    }, channel.guildId);
+    this.gateway.dispatch(
+      'INTERACTION_CREATE',
+      {
+        id,
+        application_id: this.bot.id,
+        type: 2,
+        token,
+        version: 1,
+        guild_id: channel.guildId,
+        channel_id: channel.id,
+        channel: apiChannel(channel, this.bot.id),
+        member: {
+          user,
+          roles: member.roles ?? [],
+          permissions: String(member.permissions ?? 0n),
+          joined_at: new Date().toISOString(),
+          deaf: false,
+          mute: false,
+          flags: 0,
+        },
+        app_permissions: '0',
+        locale: 'en-US',
+        guild_locale: 'en-US',
+        entitlements: [],
+        authorizing_integration_owners: {},
+        context: 0,
+        data: { id: this.commands.get(name)?.id ?? snowflake(), name, type: 1, options },
+      },
+      channel.guildId,
+    );
     return id;
   }
 
@@ -179,7 +216,9 @@ export class FakeDiscord {
   private post(message: ApiMessage): void {
     this.messages.set(message.id, message);
     // Discord adds channel_type (1 = DM) and, in guilds, the author's member to MESSAGE_CREATE.
-    const inGuild = message.guild_id ? { channel_type: 0, member: { roles: [], joined_at: message.timestamp, deaf: false, mute: false, flags: 0 } } : { channel_type: 1 };
+    const inGuild = message.guild_id
+      ? { channel_type: 0, member: { roles: [], joined_at: message.timestamp, deaf: false, mute: false, flags: 0 } }
+      : { channel_type: 1 };
     this.gateway.dispatch('MESSAGE_CREATE', { ...message, ...inGuild }, message.guild_id ?? undefined);
   }
 
@@ -193,10 +232,15 @@ export class FakeDiscord {
     const failure = this.failures.findIndex((f) => f.method === request.method && f.path.test(url.pathname));
     if (failure >= 0) {
       const { status, retryAfterSeconds } = this.failures.splice(failure, 1)[0];
-      return send(res, status, { message: 'You are being rate limited.', retry_after: retryAfterSeconds, global: false, code: 0 }, {
-        'retry-after': String(retryAfterSeconds),
-        'x-ratelimit-scope': 'user',
-      });
+      return send(
+        res,
+        status,
+        { message: 'You are being rate limited.', retry_after: retryAfterSeconds, global: false, code: 0 },
+        {
+          'retry-after': String(retryAfterSeconds),
+          'x-ratelimit-scope': 'user',
+        },
+      );
     }
     for (const [method, pattern, handler] of this.routes) {
       const match = decodeURIComponent(url.pathname).match(pattern);
@@ -210,75 +254,119 @@ export class FakeDiscord {
   }
 
   private readonly routes: [string, RegExp, Handler][] = [
-    ['GET', /^\/api\/v10\/gateway\/bot$/, () => ({
-      status: 200,
-      body: { url: `ws://127.0.0.1:${this.port}/gateway`, shards: this.options.shards ?? 1, session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: this.options.shards ?? 1 } },
-    })],
+    [
+      'GET',
+      /^\/api\/v10\/gateway\/bot$/,
+      () => ({
+        status: 200,
+        body: {
+          url: `ws://127.0.0.1:${this.port}/gateway`,
+          shards: this.options.shards ?? 1,
+          session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: this.options.shards ?? 1 },
+        },
+      }),
+    ],
     ['GET', /^\/api\/v10\/users\/@me$/, () => ({ status: 200, body: this.bot })],
-    ['PUT', /^\/api\/v10\/applications\/\d+(?:\/guilds\/\d+)?\/commands$/, (request) => {
-      const registered = (request.body as any[]).map((command) => ({ ...command, id: snowflake(), application_id: this.bot.id, version: snowflake() }));
-      for (const command of registered) this.commands.set(command.name, command);
-      return { status: 200, body: registered };
-    }],
-    ['GET', /^\/api\/v10\/channels\/(\d+)$/, (_, [, channelId]) => {
-      const channel = this.channels.get(channelId);
-      return channel ? { status: 200, body: apiChannel(channel, this.bot.id) } : { status: 404, body: { message: 'Unknown Channel', code: 10003 } };
-    }],
+    [
+      'PUT',
+      /^\/api\/v10\/applications\/\d+(?:\/guilds\/\d+)?\/commands$/,
+      (request) => {
+        const registered = (request.body as any[]).map((command) => ({ ...command, id: snowflake(), application_id: this.bot.id, version: snowflake() }));
+        for (const command of registered) this.commands.set(command.name, command);
+        return { status: 200, body: registered };
+      },
+    ],
+    [
+      'GET',
+      /^\/api\/v10\/channels\/(\d+)$/,
+      (_, [, channelId]) => {
+        const channel = this.channels.get(channelId);
+        return channel ? { status: 200, body: apiChannel(channel, this.bot.id) } : { status: 404, body: { message: 'Unknown Channel', code: 10003 } };
+      },
+    ],
     ['POST', /^\/api\/v10\/channels\/(\d+)\/typing$/, () => ({ status: 204 })],
     ['GET', /^\/api\/v10\/channels\/(\d+)\/messages\/(\d+)$/, (_, [, , messageId]) => this.found(this.messages.get(messageId))],
-    ['GET', /^\/api\/v10\/channels\/(\d+)\/messages$/, (request, [, channelId]) => {
-      const query = new URL(request.path, 'http://fake').searchParams;
-      const before = query.get('before');
-      const limit = Number(query.get('limit') ?? 50);
-      const list = this.channelMessages(channelId).filter((m) => !before || BigInt(m.id) < BigInt(before));
-      return { status: 200, body: list.slice(-limit).reverse() };
-    }],
-    ['POST', /^\/api\/v10\/channels\/(\d+)\/messages$/, (request, [, channelId]) => {
-      const channel = this.channels.get(channelId);
-      const replyTo = request.body.message_reference && this.messages.get(request.body.message_reference.message_id);
-      const message = apiMessage({ channelId, guildId: channel?.guildId, author: this.bot, content: request.body.content ?? '', replyTo });
-      this.post(message);
-      return { status: 200, body: message };
-    }],
+    [
+      'GET',
+      /^\/api\/v10\/channels\/(\d+)\/messages$/,
+      (request, [, channelId]) => {
+        const query = new URL(request.path, 'http://fake').searchParams;
+        const before = query.get('before');
+        const limit = Number(query.get('limit') ?? 50);
+        const list = this.channelMessages(channelId).filter((m) => !before || BigInt(m.id) < BigInt(before));
+        return { status: 200, body: list.slice(-limit).reverse() };
+      },
+    ],
+    [
+      'POST',
+      /^\/api\/v10\/channels\/(\d+)\/messages$/,
+      (request, [, channelId]) => {
+        const channel = this.channels.get(channelId);
+        const replyTo = request.body.message_reference && this.messages.get(request.body.message_reference.message_id);
+        const message = apiMessage({ channelId, guildId: channel?.guildId, author: this.bot, content: request.body.content ?? '', replyTo });
+        this.post(message);
+        return { status: 200, body: message };
+      },
+    ],
     ['PATCH', /^\/api\/v10\/channels\/(\d+)\/messages\/(\d+)$/, (request, [, , messageId]) => this.edit(messageId, request.body)],
-    ['GET', /^\/api\/v10\/channels\/(\d+)\/webhooks$/, (_, [, channelId]) => ({
-      status: 200,
-      body: [...this.webhooks.values()].filter((w) => w.channelId === channelId).map((w) => this.apiWebhook(w)),
-    })],
-    ['POST', /^\/api\/v10\/channels\/(\d+)\/webhooks$/, (request, [, channelId]) => {
-      if (!this.channels.get(channelId)?.webhooks) return { status: 403, body: { message: 'Missing Permissions', code: 50013 } };
-      const webhook = { id: snowflake(), token: `wtoken-${snowflake()}`, channelId, name: request.body.name };
-      this.webhooks.set(webhook.id, webhook);
-      return { status: 200, body: this.apiWebhook(webhook) };
-    }],
-    ['POST', /^\/api\/v10\/interactions\/(\d+)\/([^/]+)\/callback$/, (request, [, interactionId]) => {
-      const replies = this.interactionReplies.get(interactionId);
-      if (!replies) return { status: 404, body: { message: 'Unknown interaction', code: 10062 } };
-      replies.callbacks.push(request.body);
-      if (request.body.type === 4) replies.original = this.interactionMessage(interactionId, request.body.data?.content ?? '');
-      if (request.body.type === 5) replies.original = this.interactionMessage(interactionId, '');
-      return { status: 204 };
-    }],
-    ['PATCH', /^\/api\/v10\/webhooks\/(\d+)\/([^/]+)\/messages\/(@original|\d+)$/, (request, [, webhookId, token, messageId]) => {
-      if (messageId !== '@original') return this.edit(messageId, request.body);
-      const replies = this.repliesForToken(webhookId, token);
-      if (!replies?.original) return { status: 404, body: { message: 'Unknown Message', code: 10008 } };
-      return this.edit(replies.original.id, request.body);
-    }],
-    ['POST', /^\/api\/v10\/webhooks\/(\d+)\/([^/]+)$/, (request, [, webhookId, token]) => {
-      const replies = this.repliesForToken(webhookId, token);
-      if (replies) {
-        const followUp = this.interactionMessage(token.replace('itoken-', ''), request.body.content ?? '');
-        replies.followUps.push(followUp);
-        return { status: 200, body: followUp };
-      }
-      const webhook = this.webhooks.get(webhookId);
-      if (!webhook || webhook.token !== token) return { status: 404, body: { message: 'Unknown Webhook', code: 10015 } };
-      const author = apiUser(webhook.id, request.body.username ?? webhook.name, true);
-      const message = apiMessage({ channelId: webhook.channelId, guildId: this.guildId, author, content: request.body.content ?? '', webhookId: webhook.id });
-      this.post(message);
-      return { status: 200, body: message };
-    }],
+    [
+      'GET',
+      /^\/api\/v10\/channels\/(\d+)\/webhooks$/,
+      (_, [, channelId]) => ({
+        status: 200,
+        body: [...this.webhooks.values()].filter((w) => w.channelId === channelId).map((w) => this.apiWebhook(w)),
+      }),
+    ],
+    [
+      'POST',
+      /^\/api\/v10\/channels\/(\d+)\/webhooks$/,
+      (request, [, channelId]) => {
+        if (!this.channels.get(channelId)?.webhooks) return { status: 403, body: { message: 'Missing Permissions', code: 50013 } };
+        const webhook = { id: snowflake(), token: `wtoken-${snowflake()}`, channelId, name: request.body.name };
+        this.webhooks.set(webhook.id, webhook);
+        return { status: 200, body: this.apiWebhook(webhook) };
+      },
+    ],
+    [
+      'POST',
+      /^\/api\/v10\/interactions\/(\d+)\/([^/]+)\/callback$/,
+      (request, [, interactionId]) => {
+        const replies = this.interactionReplies.get(interactionId);
+        if (!replies) return { status: 404, body: { message: 'Unknown interaction', code: 10062 } };
+        replies.callbacks.push(request.body);
+        if (request.body.type === 4) replies.original = this.interactionMessage(interactionId, request.body.data?.content ?? '');
+        if (request.body.type === 5) replies.original = this.interactionMessage(interactionId, '');
+        return { status: 204 };
+      },
+    ],
+    [
+      'PATCH',
+      /^\/api\/v10\/webhooks\/(\d+)\/([^/]+)\/messages\/(@original|\d+)$/,
+      (request, [, webhookId, token, messageId]) => {
+        if (messageId !== '@original') return this.edit(messageId, request.body);
+        const replies = this.repliesForToken(webhookId, token);
+        if (!replies?.original) return { status: 404, body: { message: 'Unknown Message', code: 10008 } };
+        return this.edit(replies.original.id, request.body);
+      },
+    ],
+    [
+      'POST',
+      /^\/api\/v10\/webhooks\/(\d+)\/([^/]+)$/,
+      (request, [, webhookId, token]) => {
+        const replies = this.repliesForToken(webhookId, token);
+        if (replies) {
+          const followUp = this.interactionMessage(token.replace('itoken-', ''), request.body.content ?? '');
+          replies.followUps.push(followUp);
+          return { status: 200, body: followUp };
+        }
+        const webhook = this.webhooks.get(webhookId);
+        if (!webhook || webhook.token !== token) return { status: 404, body: { message: 'Unknown Webhook', code: 10015 } };
+        const author = apiUser(webhook.id, request.body.username ?? webhook.name, true);
+        const message = apiMessage({ channelId: webhook.channelId, guildId: this.guildId, author, content: request.body.content ?? '', webhookId: webhook.id });
+        this.post(message);
+        return { status: 200, body: message };
+      },
+    ],
   ];
 
   private found(message: ApiMessage | undefined) {
@@ -307,7 +395,17 @@ export class FakeDiscord {
   }
 
   private apiWebhook(webhook: Webhook) {
-    return { id: webhook.id, type: 1, token: webhook.token, channel_id: webhook.channelId, guild_id: this.guildId, name: webhook.name, avatar: null, application_id: this.bot.id, user: this.bot };
+    return {
+      id: webhook.id,
+      type: 1,
+      token: webhook.token,
+      channel_id: webhook.channelId,
+      guild_id: this.guildId,
+      name: webhook.name,
+      avatar: null,
+      application_id: this.bot.id,
+      user: this.bot,
+    };
   }
 }
 

@@ -56,7 +56,8 @@ export class FakeHub {
   private readonly byHash = new Map<string, { repo: string; file: string }>();
 
   constructor(readonly repos: Record<string, FakeRepo>) {
-    for (const [repo, { files }] of Object.entries(repos)) for (const [file, content] of files) if (LFS.test(file)) this.byHash.set(sha256(content), { repo, file });
+    for (const [repo, { files }] of Object.entries(repos))
+      for (const [file, content] of files) if (LFS.test(file)) this.byHash.set(sha256(content), { repo, file });
   }
 
   get url(): string {
@@ -77,7 +78,7 @@ export class FakeHub {
   /** Requests for a file's bytes (resolve or CDN), e.g. to prove no weight was fetched. */
   contentRequests(file: string): RecordedRequest[] {
     const hashes = [...this.byHash].filter(([, where]) => where.file === file).map(([hash]) => hash);
-    return this.requests.filter((r) => r.path.includes(`/resolve/`) ? r.path.endsWith(`/${file}`) : hashes.some((h) => r.path.startsWith(`/cdn/${h}`)));
+    return this.requests.filter((r) => (r.path.includes(`/resolve/`) ? r.path.endsWith(`/${file}`) : hashes.some((h) => r.path.startsWith(`/cdn/${h}`))));
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
@@ -98,7 +99,8 @@ export class FakeHub {
   private knownRevision(res: ServerResponse, repo: string, revision: string): FakeRepo | undefined {
     const found = this.repos[repo];
     if (!found) json(res, 404, { error: 'Repository not found' }, { 'X-Error-Code': 'RepoNotFound' });
-    else if (revision !== 'main' && revision !== 'HEAD' && revision !== this.commit) json(res, 404, { error: `Invalid rev id: ${revision}` }, { 'X-Error-Code': 'RevisionNotFound' });
+    else if (revision !== 'main' && revision !== 'HEAD' && revision !== this.commit)
+      json(res, 404, { error: `Invalid rev id: ${revision}` }, { 'X-Error-Code': 'RevisionNotFound' });
     else return found;
   }
 
@@ -106,7 +108,17 @@ export class FakeHub {
     const found = this.knownRevision(res, repo, revision);
     if (!found) return;
     const siblings = [...found.files.keys()].map((rfilename) => ({ rfilename }));
-    json(res, 200, { _id: `id-${repo}`, id: repo, sha: this.commit, private: false, gated: found.gated ? 'manual' : false, downloads: 0, likes: 0, lastModified: '2026-01-01T00:00:00.000Z', siblings });
+    json(res, 200, {
+      _id: `id-${repo}`,
+      id: repo,
+      sha: this.commit,
+      private: false,
+      gated: found.gated ? 'manual' : false,
+      downloads: 0,
+      likes: 0,
+      lastModified: '2026-01-01T00:00:00.000Z',
+      siblings,
+    });
   }
 
   private tree(res: ServerResponse, repo: string, revision: string): void {
@@ -128,7 +140,12 @@ export class FakeHub {
     if (!found) return;
     if (found.gated && req.headers.authorization !== `Bearer ${this.token}`) {
       const status = req.headers.authorization ? 403 : 401;
-      json(res, status, { error: `Access to model ${repo} is restricted. You must have access to it and be authenticated to access it. Please log in.` }, { 'X-Error-Code': 'GatedRepo' });
+      json(
+        res,
+        status,
+        { error: `Access to model ${repo} is restricted. You must have access to it and be authenticated to access it. Please log in.` },
+        { 'X-Error-Code': 'GatedRepo' },
+      );
       return;
     }
     const content = found.files.get(file);
@@ -139,7 +156,14 @@ export class FakeHub {
     const common = { 'X-Repo-Commit': this.commit };
     if (LFS.test(file)) {
       const hash = sha256(content);
-      res.writeHead(302, { ...common, Location: `${this.url}/cdn/${hash}`, 'X-Linked-Etag': `"${hash}"`, 'X-Linked-Size': String(content.length), ETag: `"${gitBlobSha1(content)}"`, 'Content-Length': '0' });
+      res.writeHead(302, {
+        ...common,
+        Location: `${this.url}/cdn/${hash}`,
+        'X-Linked-Etag': `"${hash}"`,
+        'X-Linked-Size': String(content.length),
+        ETag: `"${gitBlobSha1(content)}"`,
+        'Content-Length': '0',
+      });
       res.end();
       return;
     }

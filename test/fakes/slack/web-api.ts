@@ -13,15 +13,18 @@ export function webApiMethods(workspace: FakeWorkspace, socketUrl: () => string)
   const fail = (error: string): ApiResult => ({ ok: false, error });
   const channelOf = (params: Params) => workspace.resolveChannel(params.channel ?? '');
   return {
-    'auth.test': () => workspace.authError ? fail(workspace.authError) : ({
-      ok: true,
-      url: 'https://fake.slack.test/',
-      team: 'Fake',
-      team_id: workspace.teamId,
-      user: 'personabot',
-      user_id: workspace.botUserId,
-      bot_id: workspace.botId,
-    }),
+    'auth.test': () =>
+      workspace.authError
+        ? fail(workspace.authError)
+        : {
+            ok: true,
+            url: 'https://fake.slack.test/',
+            team: 'Fake',
+            team_id: workspace.teamId,
+            user: 'personabot',
+            user_id: workspace.botUserId,
+            bot_id: workspace.botId,
+          },
     'apps.connections.open': () => ({ ok: true, url: socketUrl() }),
     'chat.postMessage': (params) => {
       const channel = channelOf(params);
@@ -92,9 +95,7 @@ export function webApiMethods(workspace: FakeWorkspace, socketUrl: () => string)
 }
 
 function render(message: FakeMessage): Record<string, unknown> {
-  const reactions = [...message.reactions.entries()]
-    .filter(([, users]) => users.length > 0)
-    .map(([name, users]) => ({ name, users, count: users.length }));
+  const reactions = [...message.reactions.entries()].filter(([, users]) => users.length > 0).map(([name, users]) => ({ name, users, count: users.length }));
   return {
     type: 'message',
     ts: message.ts,

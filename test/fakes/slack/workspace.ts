@@ -106,7 +106,11 @@ export class FakeWorkspace {
 
   unreact(user: string, channel: string, ts: string, name: string): SlackEvent {
     const message = this.find(channel, ts);
-    if (message) message.reactions.set(name, (message.reactions.get(name) ?? []).filter((id) => id !== user));
+    if (message)
+      message.reactions.set(
+        name,
+        (message.reactions.get(name) ?? []).filter((id) => id !== user),
+      );
     return this.reactionEvent('reaction_removed', user, channel, ts, name, message);
   }
 

@@ -36,12 +36,20 @@ for (const arch of Object.keys(TINY_ARCHITECTURES) as TinyArchitecture[]) {
     // Training graphs are built for at most max_position_embeddings positions.
     const trainIds = IDS.slice(0, Math.min(IDS.length, config.max_position_embeddings));
     const training = await forwardLogits(config, weights, BigInt64Array.from(trainIds, BigInt), 1, trainIds.length);
-    assertClose(training, hfReferenceLogits(config, weights, trainIds).flatMap((r) => [...r]), 'training forward');
+    assertClose(
+      training,
+      hfReferenceLogits(config, weights, trainIds).flatMap((r) => [...r]),
+      'training forward',
+    );
 
     const shape = { layers: config.num_hidden_layers, kvHeads: config.num_key_value_heads, headDim: config.head_dim, vocabSize: config.vocab_size };
     const session = await DecoderSession.load(exportInferenceOnnx(config, weights), shape, { threads: 1 });
     try {
-      assertClose(await session.scoreAll(IDS), reference.flatMap((r) => [...r]), 'ONNX, whole sequence');
+      assertClose(
+        await session.scoreAll(IDS),
+        reference.flatMap((r) => [...r]),
+        'ONNX, whole sequence',
+      );
       // Through the cache in chunks. Dynamic NTK rotates each step's keys with that step's
       // frequencies (as HF's cache does), so its cached run is checked within max_position_embeddings.
       const ids = arch === 'llama-dynamic' ? trainIds : IDS;

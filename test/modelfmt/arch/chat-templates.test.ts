@@ -13,7 +13,8 @@ import { test } from 'node:test';
 import type { TokenizerConfig } from '../../../src/modelfmt/chat.ts';
 import { renderPersonaPrompt, renderPersonaTurn, type PersonaPromptInput } from '../../../src/modelfmt/prompt.ts';
 
-const fixture = (name: string): TokenizerConfig => JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', `${name}.tokenizer_config.json`), 'utf8'));
+const fixture = (name: string): TokenizerConfig =>
+  JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', `${name}.tokenizer_config.json`), 'utf8'));
 
 const SYSTEM = 'You are Franklin Roosevelt. Speak plainly, with warmth.';
 const INPUTS: Record<string, PersonaPromptInput> = {

@@ -18,19 +18,37 @@ test("a family's omitted fields get its config class defaults", () => {
   const gemma = modelSpec(parseLlamaConfig({ ...SHAPE, model_type: 'gemma3_text' }));
   assert.equal(gemma.headDim, 256);
   assert.equal(gemma.config.tie_word_embeddings, true);
-  assert.deepEqual(gemma.layers.map((l) => l.window), [4096, 4096, 4096, 4096, 4096, undefined], 'five sliding layers, then a full one');
+  assert.deepEqual(
+    gemma.layers.map((l) => l.window),
+    [4096, 4096, 4096, 4096, 4096, undefined],
+    'five sliding layers, then a full one',
+  );
   assert.equal(gemma.attnScale, 1 / 16);
-  assert.ok(gemma.parameterShapes.has('model.layers.0.pre_feedforward_layernorm.weight') && gemma.parameterShapes.has('model.layers.5.self_attn.k_norm.weight'));
+  assert.ok(
+    gemma.parameterShapes.has('model.layers.0.pre_feedforward_layernorm.weight') && gemma.parameterShapes.has('model.layers.5.self_attn.k_norm.weight'),
+  );
   const qwen2 = modelSpec(parseLlamaConfig({ ...SHAPE, model_type: 'qwen2' }));
-  assert.ok(qwen2.layers.every((l) => l.window === undefined), 'use_sliding_window defaults to false');
+  assert.ok(
+    qwen2.layers.every((l) => l.window === undefined),
+    'use_sliding_window defaults to false',
+  );
   assert.deepEqual(qwen2.parameterShapes.get('model.layers.0.self_attn.k_proj.bias'), [16]);
   assert.equal(qwen2.parameterShapes.has('model.layers.0.self_attn.o_proj.bias'), false);
 });
 
 test("newer transformers' rope_parameters mean the same rotation as rope_theta / rope_scaling", () => {
-  const old = modelSpec(parseLlamaConfig({ ...SHAPE, rope_theta: 500000, rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 64 } }));
+  const old = modelSpec(
+    parseLlamaConfig({
+      ...SHAPE,
+      rope_theta: 500000,
+      rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 64 },
+    }),
+  );
   const v5 = modelSpec(
-    parseLlamaConfig({ ...SHAPE, rope_parameters: { rope_type: 'llama3', rope_theta: 500000, factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 64 } }),
+    parseLlamaConfig({
+      ...SHAPE,
+      rope_parameters: { rope_type: 'llama3', rope_theta: 500000, factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 64 },
+    }),
   );
   assert.deepEqual(v5.layers[0].rope.invFreq, old.layers[0].rope.invFreq);
   const gemma = modelSpec(

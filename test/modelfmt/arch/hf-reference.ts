@@ -139,7 +139,12 @@ export function hfReferenceLogits(c: Config, weights: Map<string, Float32Array>,
       const f = c.intermediate_size;
       const gate = linear(y, W(`${p}.mlp.gate_proj.weight`), B(`${p}.mlp.gate_proj.bias`), f);
       const up = linear(y, W(`${p}.mlp.up_proj.weight`), B(`${p}.mlp.up_proj.bias`), f);
-      return linear(gate.map((g, i) => (gemma ? gelu(g) : silu(g)) * up[i]), W(`${p}.mlp.down_proj.weight`), B(`${p}.mlp.down_proj.bias`), d);
+      return linear(
+        gate.map((g, i) => (gemma ? gelu(g) : silu(g)) * up[i]),
+        W(`${p}.mlp.down_proj.weight`),
+        B(`${p}.mlp.down_proj.bias`),
+        d,
+      );
     });
     if (gemma) m = m.map((row) => rmsNorm(row, W(`${p}.post_feedforward_layernorm.weight`), eps, true));
     h = h.map((row, t) => row.map((val, i) => val + m[t][i]));

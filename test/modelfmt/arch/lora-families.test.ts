@@ -25,7 +25,11 @@ for (const arch of Object.keys(TINY_ARCHITECTURES) as TinyArchitecture[]) {
     const base = randomWeights(config, 6, 0.1);
     const adapter = initLoraParams(config, LORA, 2);
     const rng = new Rng(5);
-    const rows = [0, 1].map(() => ({ ids: Int32Array.from({ length: SEQ }, () => rng.int(config.vocab_size)), targets: new Uint8Array(SEQ).fill(1), used: SEQ }));
+    const rows = [0, 1].map(() => ({
+      ids: Int32Array.from({ length: SEQ }, () => rng.int(config.vocab_size)),
+      targets: new Uint8Array(SEQ).fill(1),
+      used: SEQ,
+    }));
     const batch = rowsToBatch(rows, 2, SEQ, 0);
 
     const model = await createStepModel(config, { method: 'lora', lora: LORA, batchSize: 2, seqLen: SEQ, threads: 1 });

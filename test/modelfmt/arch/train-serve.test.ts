@@ -48,7 +48,12 @@ for (const architecture of ['qwen2', 'gemma3_text'] as const) {
     try {
       const prompt = renderPersonaPrompt(model.tokenizerConfig, { systemPrompt: 'You are FDR.', personaName: 'FDR', context: [] });
       const params = mergeGenerationParams({ temperature: 0, max_new_tokens: 8 });
-      const reply = await generate(model.session, model.tokenizer.encode(prompt), { params, tokenizer: model.tokenizer, eosTokenIds: model.eosTokenIds, stopStrings: new StopStrings([]) });
+      const reply = await generate(model.session, model.tokenizer.encode(prompt), {
+        params,
+        tokenizer: model.tokenizer,
+        eosTokenIds: model.eosTokenIds,
+        stopStrings: new StopStrings([]),
+      });
       assert.ok(reply.tokens.length > 0);
     } finally {
       await model.dispose();

@@ -45,7 +45,9 @@ for (const c of CASES) {
       assert.equal(cpp.model.fileInfo.metadata.general.architecture, c.ggufArch);
       const prompt = ours.tokenizer.encode('Hello there, how are you today? The weather is nice.');
       const params = mergeGenerationParams({ temperature: 0, repetition_penalty: 1, max_new_tokens: 12, min_new_tokens: 0 });
-      const expected = (await generate(ours.session, prompt, { params, tokenizer: ours.tokenizer, eosTokenIds: ours.tokenizer.stopTokenIds, stopStrings: new StopStrings([]) })).tokens;
+      const expected = (
+        await generate(ours.session, prompt, { params, tokenizer: ours.tokenizer, eosTokenIds: ours.tokenizer.stopTokenIds, stopStrings: new StopStrings([]) })
+      ).tokens;
       assert.ok(expected.length >= 6, `a reply long enough to compare (${expected.length})`);
       assert.deepEqual(await cpp.greedy(prompt, 12), expected);
     } finally {

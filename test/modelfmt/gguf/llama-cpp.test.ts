@@ -47,7 +47,12 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 /** Our greedy tokens up to `count` or an end-of-generation token (llama.cpp stops there too, without yielding it). */
 async function oursGreedy(model: LoadedModel, prompt: number[], count: number): Promise<number[]> {
   const params = mergeGenerationParams({ temperature: 0, repetition_penalty: 1, max_new_tokens: count, min_new_tokens: 0 });
-  const result = await generate(model.session, prompt, { params, tokenizer: model.tokenizer, eosTokenIds: model.tokenizer.stopTokenIds, stopStrings: new StopStrings([]) });
+  const result = await generate(model.session, prompt, {
+    params,
+    tokenizer: model.tokenizer,
+    eosTokenIds: model.tokenizer.stopTokenIds,
+    stopStrings: new StopStrings([]),
+  });
   return result.tokens;
 }
 
@@ -58,9 +63,17 @@ function exportTo(dir: string, name: string, quant: GgufQuant): string {
 }
 
 const FOLDERS: { name: string; dir: () => string; promptText: string }[] = [
-  { name: 'bundled base', dir: () => 'models/base', promptText: '<|im_start|>system\nYou are Ada.<|im_end|>\n<|im_start|>Bob\nHello there, how was your day?<|im_end|>\n<|im_start|>Ada\n' },
+  {
+    name: 'bundled base',
+    dir: () => 'models/base',
+    promptText: '<|im_start|>system\nYou are Ada.<|im_end|>\n<|im_start|>Bob\nHello there, how was your day?<|im_end|>\n<|im_start|>Ada\n',
+  },
   { name: 'tiny random (tied)', dir: () => writeTinyModelFolder({ dir: join(tmp, 'tiny-tied') }).dir, promptText: 'Hello there, how are you today?' },
-  { name: 'tiny random (untied, hub)', dir: () => writeTinyModelFolder({ flavour: 'hub', dir: join(tmp, 'tiny-hub'), std: 0.35 }).dir, promptText: 'Good morning, friends! 🙂' },
+  {
+    name: 'tiny random (untied, hub)',
+    dir: () => writeTinyModelFolder({ flavour: 'hub', dir: join(tmp, 'tiny-hub'), std: 0.35 }).dir,
+    promptText: 'Good morning, friends! 🙂',
+  },
 ];
 
 for (const folder of FOLDERS) {
@@ -103,13 +116,28 @@ for (const folder of FOLDERS) {
 
 /** The same byte-level BPE vocabulary under the pre-tokenizers of SmolLM, Qwen2.5 and Llama 3 (as their Hub tokenizer.json files spell them). */
 const PRE_TOKENIZERS: { pre: string; preTokenizer: Record<string, unknown>; ignoreMerges?: boolean }[] = [
-  { pre: 'smollm', preTokenizer: { type: 'Sequence', pretokenizers: [{ type: 'Digits', individual_digits: true }, { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true }] } },
+  {
+    pre: 'smollm',
+    preTokenizer: {
+      type: 'Sequence',
+      pretokenizers: [
+        { type: 'Digits', individual_digits: true },
+        { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+      ],
+    },
+  },
   { pre: 'qwen2', preTokenizer: splitThenBytes(QWEN2_SPLIT) },
   { pre: 'llama-bpe', preTokenizer: splitThenBytes(LLAMA3_SPLIT), ignoreMerges: true },
 ];
 
 function splitThenBytes(regex: string): Record<string, unknown> {
-  return { type: 'Sequence', pretokenizers: [{ type: 'Split', pattern: { Regex: regex }, behavior: 'Isolated', invert: false }, { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false }] };
+  return {
+    type: 'Sequence',
+    pretokenizers: [
+      { type: 'Split', pattern: { Regex: regex }, behavior: 'Isolated', invert: false },
+      { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false },
+    ],
+  };
 }
 
 for (const kind of PRE_TOKENIZERS) {
@@ -139,7 +167,10 @@ test('q8_0 and q4_0 keep fp32 top-1 on at least 95% and 85% of a reference text 
     const vocab = ours.tokenizer.vocabSize;
     const logits = await ours.session.scoreAll(ids);
     const fp32Top = ids.map((_, t) => argmax(logits.subarray(t * vocab, (t + 1) * vocab)));
-    for (const [quant, floor] of [['q8_0', 0.95], ['q4_0', 0.85]] as const) {
+    for (const [quant, floor] of [
+      ['q8_0', 0.95],
+      ['q4_0', 0.85],
+    ] as const) {
       const cpp = await loadLlamaCpp(exportTo('models/base', 'base-agree', quant));
       const top = await cpp.topTokens(ids);
       await cpp.dispose();

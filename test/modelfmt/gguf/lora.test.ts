@@ -34,8 +34,11 @@ test('base GGUF + GGUF LoRA in llama.cpp = our generator on the merged weights',
   for (const [name, data] of adapter) if (name.includes('lora_B')) for (let i = 0; i < data.length; i++) data[i] = (rng.next() - 0.5) * 0.6;
   const version = join(tmp, 'version');
   cpSync(base.dir, version, { recursive: true });
-  const withShapes = (params: Map<string, Float32Array>, shapes: Map<string, number[]>) => new Map([...params].map(([n, data]) => [n, { shape: shapes.get(n)!, data }]));
-  writeSafetensors(join(version, 'model.safetensors'), withShapes(mergeLora(base.config, base.weights, adapter, lora), llamaParameterShapes(base.config)), { dtype: 'F32' });
+  const withShapes = (params: Map<string, Float32Array>, shapes: Map<string, number[]>) =>
+    new Map([...params].map(([n, data]) => [n, { shape: shapes.get(n)!, data }]));
+  writeSafetensors(join(version, 'model.safetensors'), withShapes(mergeLora(base.config, base.weights, adapter, lora), llamaParameterShapes(base.config)), {
+    dtype: 'F32',
+  });
   writeSafetensors(join(version, 'adapter_model.safetensors'), withShapes(adapter, loraParameterShapes(base.config, lora)), { dtype: 'F32' });
   writeFileSync(join(version, 'adapter_config.json'), JSON.stringify(adapterConfig(lora, base.dir)));
 
@@ -47,7 +50,9 @@ test('base GGUF + GGUF LoRA in llama.cpp = our generator on the merged weights',
   try {
     const prompt = ours.tokenizer.encode('Hello there, how are you today?');
     const params = mergeGenerationParams({ temperature: 0, repetition_penalty: 1, max_new_tokens: 12, min_new_tokens: 0 });
-    const expected = (await generate(ours.session, prompt, { params, tokenizer: ours.tokenizer, eosTokenIds: ours.tokenizer.stopTokenIds, stopStrings: new StopStrings([]) })).tokens;
+    const expected = (
+      await generate(ours.session, prompt, { params, tokenizer: ours.tokenizer, eosTokenIds: ours.tokenizer.stopTokenIds, stopStrings: new StopStrings([]) })
+    ).tokens;
     assert.ok(expected.length >= 6, `a reply long enough to compare (${expected.length})`);
     assert.deepEqual(await withAdapter.greedy(prompt, 12), expected);
     assert.notDeepEqual(await baseOnly.greedy(prompt, 12), expected, 'the adapter changes the reply');

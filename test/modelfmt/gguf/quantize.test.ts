@@ -37,12 +37,16 @@ test('q4_0: d = (value of largest magnitude)/-8, nibbles min(15, trunc(x/d + 8.5
 test('round trip stays within ~half a step (q8_0) and one step (q4_0) of each block', () => {
   const rng = new Rng(5);
   const x = Float32Array.from({ length: 32 * 64 }, () => (rng.next() - 0.5) * 4);
-  for (const [type, steps] of [['Q8_0', 127], ['Q4_0', 8]] as const) {
+  for (const [type, steps] of [
+    ['Q8_0', 127],
+    ['Q4_0', 8],
+  ] as const) {
     const back = decodeBlocks(encodeTensor(x, type), type);
     for (let b = 0; b < 64; b++) {
       const block = x.subarray(b * 32, b * 32 + 32);
       const step = Math.max(...block.map(Math.abs)) / steps;
-      for (let j = 0; j < 32; j++) assert.ok(Math.abs(back[b * 32 + j] - block[j]) <= step * (type === 'Q8_0' ? 0.57 : 1.01), `${type} block ${b} element ${j}`);
+      for (let j = 0; j < 32; j++)
+        assert.ok(Math.abs(back[b * 32 + j] - block[j]) <= step * (type === 'Q8_0' ? 0.57 : 1.01), `${type} block ${b} element ${j}`);
     }
   }
 });

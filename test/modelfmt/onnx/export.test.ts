@@ -66,17 +66,26 @@ test('a missing or mis-shaped weight is a model_corrupt error naming the paramet
   const config = tinyConfig();
   const weights = randomWeights(config);
   weights.delete('model.layers.1.mlp.up_proj.weight');
-  assert.throws(() => exportInferenceOnnx(config, weights), (e) => isPersonaError(e, 'model_corrupt') && e.message.includes('model.layers.1.mlp.up_proj.weight'));
+  assert.throws(
+    () => exportInferenceOnnx(config, weights),
+    (e) => isPersonaError(e, 'model_corrupt') && e.message.includes('model.layers.1.mlp.up_proj.weight'),
+  );
   const short = randomWeights(config);
   short.set('model.norm.weight', new Float32Array(3));
-  assert.throws(() => exportInferenceOnnx(config, short), (e) => isPersonaError(e, 'model_corrupt') && e.message.includes('model.norm.weight'));
+  assert.throws(
+    () => exportInferenceOnnx(config, short),
+    (e) => isPersonaError(e, 'model_corrupt') && e.message.includes('model.norm.weight'),
+  );
 });
 
 test('a graph that does not match config.json is refused as model_corrupt', async () => {
   const config = tinyConfig();
   const bytes = exportInferenceOnnx(config, randomWeights(config));
   const shape = { layers: 3, kvHeads: config.num_key_value_heads, headDim: config.head_dim, vocabSize: config.vocab_size };
-  await assert.rejects(DecoderSession.load(bytes, shape, { threads: 1 }, 'model.onnx'), (e) => isPersonaError(e, 'model_corrupt') && /model\.onnx.*past_key_values\.2/.test(e.message));
+  await assert.rejects(
+    DecoderSession.load(bytes, shape, { threads: 1 }, 'model.onnx'),
+    (e) => isPersonaError(e, 'model_corrupt') && /model\.onnx.*past_key_values\.2/.test(e.message),
+  );
   await assert.rejects(
     DecoderSession.load(bytes, { ...shape, layers: 2, kvHeads: 4 }, { threads: 1 }, 'model.onnx'),
     (e) => isPersonaError(e, 'model_corrupt') && /does not match config\.json/.test(e.message),

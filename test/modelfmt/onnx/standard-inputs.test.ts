@@ -23,7 +23,10 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return max;
 }
 
-for (const [name, family] of [['llama', {}], ['qwen2', TINY_ARCHITECTURES.qwen2]] as const) {
+for (const [name, family] of [
+  ['llama', {}],
+  ['qwen2', TINY_ARCHITECTURES.qwen2],
+] as const) {
   test(`${name}: a runner feeding only Optimum's inputs gets the logits our generator gets`, async () => {
     const config = tinyConfig(family);
     const bytes = exportInferenceOnnx(config, randomWeights(config, 4));
@@ -34,7 +37,12 @@ for (const [name, family] of [['llama', {}], ['qwen2', TINY_ARCHITECTURES.qwen2]
 
     const ids = (xs: number[]) => new ort.Tensor('int64', BigInt64Array.from(xs, BigInt), [1, xs.length]);
     const run = (tokens: number[], past: number, cache: Record<string, ort.Tensor>) =>
-      plain.run({ ...cache, input_ids: ids(tokens), attention_mask: ids(Array(past + tokens.length).fill(1)), position_ids: ids(tokens.map((_, i) => past + i)) });
+      plain.run({
+        ...cache,
+        input_ids: ids(tokens),
+        attention_mask: ids(Array(past + tokens.length).fill(1)),
+        position_ids: ids(tokens.map((_, i) => past + i)),
+      });
     const empty = Object.fromEntries(pastNames.map((n) => [n, new ort.Tensor('float32', new Float32Array(0), [1, KV, 0, hd])]));
     const whole = await run(IDS, 0, empty);
     assert.deepEqual(whole.logits.dims, [1, IDS.length, V], 'every position by default');

@@ -66,7 +66,7 @@ export function referenceLogits(config: LlamaConfig, weights: Map<string, Float3
   const W = (n: string) => weights.get(n)!;
   const embed = W('model.embed_tokens.weight');
   let h: Matrix = ids.map((id) => Float64Array.from(embed.subarray(id * d, id * d + d)));
-  const invFreq = Array.from({ length: hd / 2 }, (_, i) => 1 / Math.pow(config.rope_theta, (2 * i) / hd));
+  const invFreq = Array.from({ length: hd / 2 }, (_, i) => 1 / config.rope_theta ** ((2 * i) / hd));
   const rope = (vec: Float64Array, pos: number) => {
     const out = new Float64Array(hd);
     for (let i = 0; i < hd / 2; i++) {

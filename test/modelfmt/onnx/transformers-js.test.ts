@@ -39,7 +39,10 @@ for (const architecture of [undefined, ...(Object.keys(TINY_ARCHITECTURES) as Ti
       const reply = await generate(ours.session, promptIds, { params, tokenizer: ours.tokenizer, eosTokenIds: eos, stopStrings: new StopStrings([]) });
       await ours.dispose();
       assert.ok(theirs.length > 0);
-      assert.deepEqual(reply.tokens, theirs.filter((id) => !eos.includes(id)));
+      assert.deepEqual(
+        reply.tokens,
+        theirs.filter((id) => !eos.includes(id)),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -21,7 +21,11 @@ test('training checkpoints every TRAINING_CHECKPOINT_STEPS steps without being a
   const root = mkdtempSync(join(tmpdir(), 'checkpoint-steps-'));
   t.after(() => [base.dir, root].forEach((dir) => rmSync(dir, { recursive: true, force: true })));
   const config = loadConfig({ root, env: { DATA_DIR: 'data', BASE_MODEL_DIR: base.dir, ORT_THREADS: '1', TRAINING_CHECKPOINT_STEPS: '2' } });
-  const persona = personaSchema.parse({ id: 'fdr', name: 'FDR', training: { method: 'lora', batch_size: 2, seq_len: 32, max_steps: 5, seed: 1, lora: { r: 2, alpha: 4 } } });
+  const persona = personaSchema.parse({
+    id: 'fdr',
+    name: 'FDR',
+    training: { method: 'lora', batch_size: 2, seq_len: 32, max_steps: 5, seed: 1, lora: { r: 2, alpha: 4 } },
+  });
   const saved: number[] = [];
   await trainPersona({ config, persona, dataset, onEvent: (event) => event.type === 'checkpoint' && saved.push(event.step) });
   assert.deepEqual(saved, [2, 4]);

@@ -102,7 +102,11 @@ test('Ctrl-C checkpoints and exits 1; the same command resumes from the checkpoi
   child.stderr.on('data', (chunk) => (stderr += chunk));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   for (let i = 0; i < 3000; i++) {
-    const steps = existsSync(metrics) ? readFileSync(metrics, 'utf8').split('\n').filter((l) => l.includes('"type":"step"')).length : 0;
+    const steps = existsSync(metrics)
+      ? readFileSync(metrics, 'utf8')
+          .split('\n')
+          .filter((l) => l.includes('"type":"step"')).length
+      : 0;
     if (steps >= 3) break;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

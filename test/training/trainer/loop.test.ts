@@ -84,7 +84,11 @@ test('interrupted after k steps and resumed, the run ends bit-identical to an un
   });
   await assert.rejects(first.promise, (error) => isPersonaError(error, 'training_interrupted'));
   assert.ok(existsSync(checkpoint.path));
-  assert.deepEqual(readdirSync(dir).filter((name) => name.startsWith('step-')), [`step-7-${process.pid}`], 'older tensor folders are removed');
+  assert.deepEqual(
+    readdirSync(dir).filter((name) => name.startsWith('step-')),
+    [`step-7-${process.pid}`],
+    'older tensor folders are removed',
+  );
 
   const resumed = run({ checkpoint });
   const result = await resumed.promise;

@@ -19,7 +19,11 @@ test('W + (alpha/r)·B·A gives the same loss as the LoRA forward pass', async (
 
   const seqLen = 16;
   const ids = Int32Array.from({ length: seqLen }, () => rng.int(config.vocab_size));
-  const rows = [0, 1].map(() => ({ ids: Int32Array.from(ids.map((x) => (x + rng.int(7)) % config.vocab_size)), targets: new Uint8Array(seqLen).fill(1), used: seqLen }));
+  const rows = [0, 1].map(() => ({
+    ids: Int32Array.from(ids.map((x) => (x + rng.int(7)) % config.vocab_size)),
+    targets: new Uint8Array(seqLen).fill(1),
+    used: seqLen,
+  }));
   const batch = rowsToBatch(rows, 2, seqLen, 0);
 
   const loraModel = await createStepModel(config, { method: 'lora', lora, batchSize: 2, seqLen, threads: 1 });

@@ -48,7 +48,16 @@ test('a LoRA version folder has HF + PEFT files, is written atomically and never
     training: { method: 'lora' },
   });
   const files = readdirSync(written.dir).sort();
-  for (const file of ['adapter_config.json', 'adapter_model.safetensors', 'config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'training.json']) {
+  for (const file of [
+    'adapter_config.json',
+    'adapter_model.safetensors',
+    'config.json',
+    'generation_config.json',
+    'model.safetensors',
+    'tokenizer.json',
+    'tokenizer_config.json',
+    'training.json',
+  ]) {
     assert.ok(files.includes(file), `${file} in ${files.join(', ')}`);
   }
   assert.deepEqual(readdirSync(out), ['v1'], 'no temp folder is left behind, nor one of a dead writer');
@@ -65,9 +74,8 @@ test('a LoRA version folder has HF + PEFT files, is written atomically and never
   const q = model.get(target)!.data;
   base.get(target)!.forEach((w, i) => assert.ok(Math.abs(q[i] - (w + 0.08)) < 1e-6));
 
-  await assert.rejects(
-    writeVersionFolder({ personaModelsDir: out, version: 'v1', baseDir, config, weights: base, training: {} }),
-    (error) => isPersonaError(error, 'invalid_argument'),
+  await assert.rejects(writeVersionFolder({ personaModelsDir: out, version: 'v1', baseDir, config, weights: base, training: {} }), (error) =>
+    isPersonaError(error, 'invalid_argument'),
   );
   assert.ok(existsSync(join(written.dir, 'adapter_model.safetensors')), 'the existing version is untouched');
 });

@@ -21,9 +21,25 @@ test('AdamW: two steps with decoupled weight decay and bias correction match the
 });
 
 test('AdamW: 1-D tensors (norm weights) get no weight decay', () => {
-  const params: Params = new Map([['norm', new Float32Array([1])], ['matrix', new Float32Array([1])]]);
-  const adam = new AdamW({ weightDecay: 0.5 }, new Map([['norm', 1], ['matrix', 2]]));
-  adam.step(params, new Map([['norm', new Float32Array([0])], ['matrix', new Float32Array([0])]]), 0.1);
+  const params: Params = new Map([
+    ['norm', new Float32Array([1])],
+    ['matrix', new Float32Array([1])],
+  ]);
+  const adam = new AdamW(
+    { weightDecay: 0.5 },
+    new Map([
+      ['norm', 1],
+      ['matrix', 2],
+    ]),
+  );
+  adam.step(
+    params,
+    new Map([
+      ['norm', new Float32Array([0])],
+      ['matrix', new Float32Array([0])],
+    ]),
+    0.1,
+  );
   close(params.get('norm')![0], 1);
   close(params.get('matrix')![0], 0.95);
 });
@@ -56,7 +72,10 @@ test('SGD: plain and with momentum (torch: buffer starts at the first gradient)'
 });
 
 test('global-norm clipping scales every tensor together and leaves small gradients alone', () => {
-  const grads: Params = new Map([['a', new Float32Array([3])], ['b', new Float32Array([4])]]);
+  const grads: Params = new Map([
+    ['a', new Float32Array([3])],
+    ['b', new Float32Array([4])],
+  ]);
   assert.equal(globalNorm(grads), 5);
   assert.equal(clipGradients(grads, 1), 5);
   close(grads.get('a')![0], 0.6);

@@ -27,7 +27,10 @@ test('packed labels are -100 everywhere except exactly the persona tokens', () =
   assert.equal(countTargets(rows), expected.size);
   // Every sample's tokens appear contiguously and once; padding is the pad id with no label.
   const all = [...batch.inputIds].map(Number).filter((id) => id !== PAD);
-  assert.equal(all.length, samples.reduce((n, s) => n + s.ids.length, 0));
+  assert.equal(
+    all.length,
+    samples.reduce((n, s) => n + s.ids.length, 0),
+  );
   assert.ok(rows.length <= 3, `best-fit packing of 29 tokens into rows of 12 should need 3 rows, got ${rows.length}`);
 });
 
@@ -42,7 +45,10 @@ test('a long sample is split so that every target is predicted exactly once, wit
   const ids = Array.from({ length: 20 }, (_, i) => i + 1);
   const targets = new Uint8Array(20).fill(1, 4);
   const pieces = splitSample(ids, targets, 8);
-  assert.deepEqual(pieces.map((p) => p.ids[0]), [1, 8, 15]);
+  assert.deepEqual(
+    pieces.map((p) => p.ids[0]),
+    [1, 8, 15],
+  );
   const predicted = pieces.flatMap((p) => p.ids.filter((_, i) => i > 0 && p.targets[i] === 1));
   assert.deepEqual(predicted, ids.slice(4));
   // A piece with nothing to learn is dropped.
@@ -75,7 +81,10 @@ test('monologue passages are poured into the free space and new rows, cut with o
   const rows = packSamples([conversation, ...passages], { seqLen: 12, padId: PAD, seed: 4 });
   // 9 + 30 tokens (+ one repeated token per cut) fill 4 rows of 12, all but the last full.
   assert.equal(rows.length, 4);
-  assert.deepEqual(rows.slice(0, 3).map((r) => r.used), [12, 12, 12]);
+  assert.deepEqual(
+    rows.slice(0, 3).map((r) => r.used),
+    [12, 12, 12],
+  );
   assert.equal(countTargets(rows), 3 + 30);
   const batch = rowsToBatch(rows, rows.length, 12, PAD);
   const labelled = [...batch.labels].filter((l) => l !== -100n).map(Number);

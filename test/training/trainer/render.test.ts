@@ -34,9 +34,16 @@ test('conversation samples learn only the persona reply and its end-of-turn toke
   assert.ok(tokenizer.decode(tokenized.ids.slice(0, firstTarget)).endsWith('<|im_start|>FDR\n'), 'the turn header is context, not target');
 
   const monologue = tokenizeSample({ kind: 'monologue', context: [], text: 'We have nothing to fear but fear itself.', speaker: 'FDR' }, render);
-  assert.equal(tokenizer.decode(monologue.ids), '<|im_start|>system\nYou are FDR.<|im_end|>\n<|im_start|>FDR\nWe have nothing to fear but fear itself.<|im_end|>');
+  assert.equal(
+    tokenizer.decode(monologue.ids),
+    '<|im_start|>system\nYou are FDR.<|im_end|>\n<|im_start|>FDR\nWe have nothing to fear but fear itself.<|im_end|>',
+  );
   const monologueTargets = monologue.ids.filter((_, i) => monologue.targets[i] === 1);
-  assert.equal(tokenizer.decode(monologueTargets), 'We have nothing to fear but fear itself.<|im_end|>', 'a passage is prompted like a reply; only its words and end are learned');
+  assert.equal(
+    tokenizer.decode(monologueTargets),
+    'We have nothing to fear but fear itself.<|im_end|>',
+    'a passage is prompted like a reply; only its words and end are learned',
+  );
   assert.equal(monologue.weight, 1);
 });
 

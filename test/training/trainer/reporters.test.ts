@@ -21,7 +21,18 @@ function terminal(isTTY: boolean) {
 const events: TrainingEvent[] = [
   { type: 'start', totalSteps: 10, resumedFromStep: 0, trainRows: 40, validationRows: 4 },
   { type: 'eval', step: 0, validationLoss: 5.4321, improved: true },
-  { type: 'step', step: 1, totalSteps: 10, epoch: 0.1, loss: 5.1234, learningRate: 1e-3, gradNorm: 1, tokens: 100, tokensPerSecond: 3150.4, elapsedSeconds: 0.5 },
+  {
+    type: 'step',
+    step: 1,
+    totalSteps: 10,
+    epoch: 0.1,
+    loss: 5.1234,
+    learningRate: 1e-3,
+    gradNorm: 1,
+    tokens: 100,
+    tokensPerSecond: 3150.4,
+    elapsedSeconds: 0.5,
+  },
 ];
 
 test('progress bar on a TTY shows step, loss, validation loss, tokens/s and ETA', () => {

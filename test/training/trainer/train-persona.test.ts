@@ -17,12 +17,23 @@ const dataset: DatasetSnapshot = {
   version: 'ds-test-1',
   train: [
     ...TINY_TEXTS.map((text) => ({ kind: 'monologue' as const, context: [], text, speaker: 'FDR' })),
-    { kind: 'conversation', context: [{ speaker: 'Alice', text: 'How is the weather by the lake today?' }], text: 'It rained all week, but the garden is glad of it.', speaker: 'FDR', weight: 2 },
+    {
+      kind: 'conversation',
+      context: [{ speaker: 'Alice', text: 'How is the weather by the lake today?' }],
+      text: 'It rained all week, but the garden is glad of it.',
+      speaker: 'FDR',
+      weight: 2,
+    },
     { kind: 'conversation', context: [{ speaker: 'Alice', text: 'Good morning, friends.' }], text: 'We have nothing to fear but fear itself.', speaker: 'FDR' },
   ],
   validation: [
     { kind: 'monologue', context: [], text: 'We have nothing to fear but fear itself, and the nation will endure.', speaker: 'FDR' },
-    { kind: 'conversation', context: [{ speaker: 'Alice', text: 'How is the garden?' }], text: 'It rained all week, but the garden is glad of it.', speaker: 'FDR' },
+    {
+      kind: 'conversation',
+      context: [{ speaker: 'Alice', text: 'How is the garden?' }],
+      text: 'It rained all week, but the garden is glad of it.',
+      speaker: 'FDR',
+    },
   ],
 };
 
@@ -45,7 +56,17 @@ test('LoRA run writes a complete version folder and lowers the validation loss',
   const report = await trainPersona({ config, persona, dataset, version: 'v-lora' });
   assert.equal(report.dir, join(config.DATA_DIR, 'models', 'fdr', 'v-lora'));
   const files = readdirSync(report.dir);
-  for (const file of ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors', 'adapter_config.json', 'adapter_model.safetensors', 'training.json', 'metrics.jsonl']) {
+  for (const file of [
+    'config.json',
+    'generation_config.json',
+    'tokenizer.json',
+    'tokenizer_config.json',
+    'model.safetensors',
+    'adapter_config.json',
+    'adapter_model.safetensors',
+    'training.json',
+    'metrics.jsonl',
+  ]) {
     assert.ok(files.includes(file), `${file} missing from ${files.join(', ')}`);
   }
   const { initialValidationLoss, bestValidationLoss } = report.metrics;
@@ -70,7 +91,9 @@ async function interruptedEqualsStraight(t: { after(fn: () => void): void }, tra
   const onEvent = (event: TrainingEvent) => {
     if (event.type === 'step' && event.step === 3) controller.abort();
   };
-  await assert.rejects(trainPersona({ config, persona, dataset, version: 'resumed', signal: controller.signal, onEvent }), (e) => isPersonaError(e, 'training_interrupted'));
+  await assert.rejects(trainPersona({ config, persona, dataset, version: 'resumed', signal: controller.signal, onEvent }), (e) =>
+    isPersonaError(e, 'training_interrupted'),
+  );
   assert.ok(existsSync(trainingPaths(config, 'fdr').checkpoint));
   assert.equal(existsSync(join(config.DATA_DIR, 'models', 'fdr', 'resumed')), false);
   const resumed = await trainPersona({ config, persona, dataset, version: 'resumed' });
@@ -93,10 +116,11 @@ test('interrupted full fine-tuning resumes to the same weights as an uninterrupt
 });
 
 test('interrupted LoRA with dropout resumes to the same adapter as an uninterrupted run', async (t) => {
-  const straight = await interruptedEqualsStraight(t, { method: 'lora', epochs: 2, learning_rate: 1e-2, grad_accumulation: 2, lora: { r: 4, alpha: 8, dropout: 0.2 } }, [
-    'adapter_model.safetensors',
-    'model.safetensors',
-  ]);
+  const straight = await interruptedEqualsStraight(
+    t,
+    { method: 'lora', epochs: 2, learning_rate: 1e-2, grad_accumulation: 2, lora: { r: 4, alpha: 8, dropout: 0.2 } },
+    ['adapter_model.safetensors', 'model.safetensors'],
+  );
   assert.equal(straight.lora?.dropout, 0.2);
 });
 

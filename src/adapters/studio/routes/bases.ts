@@ -30,7 +30,10 @@ export function baseRoutes(app: Hono, { core }: StudioDeps): void {
         const result = await pullBase(config, hubId, { onProgress: (p) => void stream.writeSSE({ event: 'progress', data: JSON.stringify(p) }) });
         await stream.writeSSE({ event: 'done', data: JSON.stringify({ id: formatHubId(result.id), downloadedBytes: result.downloadedBytes }) });
       } catch (error) {
-        await stream.writeSSE({ event: 'error', data: JSON.stringify({ error: isPersonaError(error) ? error.message : 'The pull failed; the details are in the server log.' }) });
+        await stream.writeSSE({
+          event: 'error',
+          data: JSON.stringify({ error: isPersonaError(error) ? error.message : 'The pull failed; the details are in the server log.' }),
+        });
       }
     });
   });
@@ -39,7 +42,10 @@ export function baseRoutes(app: Hono, { core }: StudioDeps): void {
     const persona = loadPersona(config.PERSONAS_DIR, c.req.param('id'));
     const cached = listCachedBases(config)
       .filter((base) => base.supported && base.missing.length === 0)
-      .map((base) => ({ id: base.id, label: `${base.id} · ${[millions(base.parameters), base.modelType, gigabytes(base.sizeBytes)].filter(Boolean).join(' · ')}` }));
+      .map((base) => ({
+        id: base.id,
+        label: `${base.id} · ${[millions(base.parameters), base.modelType, gigabytes(base.sizeBytes)].filter(Boolean).join(' · ')}`,
+      }));
     return c.json({ current: persona.base ?? '', bases: [{ id: '', label: `bundled base (${config.BASE_MODEL_DIR})` }, ...cached] });
   });
 

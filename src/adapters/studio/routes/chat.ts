@@ -31,7 +31,12 @@ export function chatRoutes({ core }: StudioDeps): Hono {
   app.post('/:id', async (c) => {
     const persona = loadPersona(config.PERSONAS_DIR, c.req.param('id'));
     const body = await c.req.json<ChatBody>();
-    if (!Array.isArray(body.turns) || body.turns.length === 0 || body.turns.length > MAX_TURNS || body.turns.some((t) => typeof t?.text !== 'string' || typeof t?.speaker !== 'string')) {
+    if (
+      !Array.isArray(body.turns) ||
+      body.turns.length === 0 ||
+      body.turns.length > MAX_TURNS ||
+      body.turns.some((t) => typeof t?.text !== 'string' || typeof t?.speaker !== 'string')
+    ) {
       throw new PersonaError('invalid_argument', `turns must be 1 to ${MAX_TURNS} objects with "speaker" and "text".`, { field: 'turns' });
     }
     const controller = new AbortController();
@@ -63,7 +68,10 @@ export function chatRoutes({ core }: StudioDeps): Hono {
       for (const text of early.splice(0)) await send(text);
       try {
         const done = await reply;
-        await stream.writeSSE({ event: 'done', data: JSON.stringify({ text: done.text, model: done.model.version, stoppedBy: done.stoppedBy, tokens: done.tokens.length }) });
+        await stream.writeSSE({
+          event: 'done',
+          data: JSON.stringify({ text: done.text, model: done.model.version, stoppedBy: done.stoppedBy, tokens: done.tokens.length }),
+        });
       } catch (error) {
         const message = isPersonaError(error) ? error.message : 'The reply failed; the details are in the server log.';
         await stream.writeSSE({ event: 'error', data: JSON.stringify({ error: message, code: isPersonaError(error) ? error.code : undefined }) });
@@ -81,9 +89,14 @@ export function chatRoutes({ core }: StudioDeps): Hono {
     const persona = loadPersona(config.PERSONAS_DIR, c.req.param('id'));
     const body = await c.req.json<{ messageId: string; rating: 'up' | 'down'; reply: string; context: { speaker: string; text: string }[]; added?: boolean }>();
     if (body.rating !== 'up' && body.rating !== 'down') throw new PersonaError('invalid_argument', 'rating must be "up" or "down".', { field: 'rating' });
-    if (typeof body.reply !== 'string' || body.reply.length > MAX_FEEDBACK_CHARS) throw new PersonaError('invalid_argument', `reply must be the reply's text (at most ${MAX_FEEDBACK_CHARS} characters).`, { field: 'reply' });
+    if (typeof body.reply !== 'string' || body.reply.length > MAX_FEEDBACK_CHARS)
+      throw new PersonaError('invalid_argument', `reply must be the reply's text (at most ${MAX_FEEDBACK_CHARS} characters).`, { field: 'reply' });
     const context = body.context ?? [];
-    if (!Array.isArray(context) || context.length > MAX_TURNS || context.some((t) => typeof t?.speaker !== 'string' || typeof t?.text !== 'string' || t.text.length > MAX_FEEDBACK_CHARS)) {
+    if (
+      !Array.isArray(context) ||
+      context.length > MAX_TURNS ||
+      context.some((t) => typeof t?.speaker !== 'string' || typeof t?.text !== 'string' || t.text.length > MAX_FEEDBACK_CHARS)
+    ) {
       throw new PersonaError('invalid_argument', `context must be at most ${MAX_TURNS} objects with "speaker" and "text".`, { field: 'context' });
     }
     await recordFeedback(store, {

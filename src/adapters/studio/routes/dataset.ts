@@ -25,7 +25,8 @@ function histogram(lengths: number[]): { from: number; to: number | null; count:
 
 function parseState(value: string | undefined): SampleState {
   const state = value ?? 'approved';
-  if (!(SAMPLE_STATES as readonly string[]).includes(state)) throw new PersonaError('invalid_argument', `state must be one of ${SAMPLE_STATES.join(', ')}.`, { field: 'state' });
+  if (!(SAMPLE_STATES as readonly string[]).includes(state))
+    throw new PersonaError('invalid_argument', `state must be one of ${SAMPLE_STATES.join(', ')}.`, { field: 'state' });
   return state as SampleState;
 }
 
@@ -46,10 +47,24 @@ export function datasetRoutes({ core }: StudioDeps): Hono {
     const offset = Math.max(0, Number(c.req.query('offset') ?? 0) || 0);
     const limit = Math.min(200, Math.max(1, Number(c.req.query('limit') ?? 50) || 50));
     const search = (c.req.query('q') ?? '').toLowerCase();
-    const all = (await listSamples(store, persona.id, state)).filter((s) => !search || effectiveText(s).toLowerCase().includes(search)).sort((a, b) => b.updatedAt - a.updatedAt);
+    const all = (await listSamples(store, persona.id, state))
+      .filter((s) => !search || effectiveText(s).toLowerCase().includes(search))
+      .sort((a, b) => b.updatedAt - a.updatedAt);
     return c.json({
       total: all.length,
-      samples: all.slice(offset, offset + limit).map((s) => ({ id: s.id, kind: s.kind, state: s.state, speaker: s.speaker, context: s.context, text: effectiveText(s), original: s.editedText ? s.text : undefined, exemplary: s.exemplary, source: s.source, decidedBy: s.decidedBy, decidedVia: s.decidedVia })),
+      samples: all.slice(offset, offset + limit).map((s) => ({
+        id: s.id,
+        kind: s.kind,
+        state: s.state,
+        speaker: s.speaker,
+        context: s.context,
+        text: effectiveText(s),
+        original: s.editedText ? s.text : undefined,
+        exemplary: s.exemplary,
+        source: s.source,
+        decidedBy: s.decidedBy,
+        decidedVia: s.decidedVia,
+      })),
     });
   });
 
@@ -59,7 +74,13 @@ export function datasetRoutes({ core }: StudioDeps): Hono {
     const { state } = await c.req.json<{ state?: string }>();
     if (state !== 'approved' && state !== 'rejected') throw new PersonaError('invalid_argument', 'state must be "approved" or "rejected".', { field: 'state' });
     const sample = await requireSample(store, c.req.param('sampleId'), persona.id);
-    const outcome = await decide(store, { sampleId: sample.id, action: state === 'approved' ? 'approve' : 'reject', by: 'studio', via: 'studio', where: 'studio:dataset' });
+    const outcome = await decide(store, {
+      sampleId: sample.id,
+      action: state === 'approved' ? 'approve' : 'reject',
+      by: 'studio',
+      via: 'studio',
+      where: 'studio:dataset',
+    });
     return c.json({ state: outcome.sample.state });
   });
 

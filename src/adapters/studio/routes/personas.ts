@@ -64,7 +64,14 @@ export function personaRoutes({ core, scheduler }: StudioDeps): Hono {
           const persona = loadPersona(config.PERSONAS_DIR, id);
           const champion = await registry.champion(id);
           const notice = usesBundledDemoBase(config, persona.base) ? demoBaseNotice(persona.name) : null;
-          return { id, name: persona.name, description: persona.description, champion: champion?.version ?? null, counts: await countSamples(store, id), demoBaseNotice: notice };
+          return {
+            id,
+            name: persona.name,
+            description: persona.description,
+            champion: champion?.version ?? null,
+            counts: await countSamples(store, id),
+            demoBaseNotice: notice,
+          };
         } catch (error) {
           return { id, error: (error as Error).message };
         }
@@ -83,7 +90,8 @@ export function personaRoutes({ core, scheduler }: StudioDeps): Hono {
     const yaml = typeof body.yaml === 'string' ? body.yaml : personaYamlFromForm(body);
     const persona = parsePersona(yaml, 'the new persona');
     const file = personaPath(config.PERSONAS_DIR, persona.id);
-    if (existsSync(file)) throw new PersonaError('invalid_argument', `A persona "${persona.id}" already exists (${file}); choose another id.`, { id: persona.id });
+    if (existsSync(file))
+      throw new PersonaError('invalid_argument', `A persona "${persona.id}" already exists (${file}); choose another id.`, { id: persona.id });
     save(file, yaml, persona);
     return c.json({ persona }, 201);
   });
@@ -94,7 +102,10 @@ export function personaRoutes({ core, scheduler }: StudioDeps): Hono {
     const { yaml } = await c.req.json<{ yaml: string }>();
     const file = personaPath(config.PERSONAS_DIR, id);
     const persona = parsePersona(yaml, file);
-    if (persona.id !== id) throw new PersonaError('persona_invalid', `${file}: field "id" cannot change from "${id}" to "${persona.id}"; create a new persona instead.`, { field: 'id' });
+    if (persona.id !== id)
+      throw new PersonaError('persona_invalid', `${file}: field "id" cannot change from "${id}" to "${persona.id}"; create a new persona instead.`, {
+        field: 'id',
+      });
     save(file, yaml, persona);
     return c.json({ persona });
   });
@@ -120,7 +131,10 @@ export function personaRoutes({ core, scheduler }: StudioDeps): Hono {
 
   app.post(
     '/:id/uploads',
-    bodyLimit({ maxSize: MAX_UPLOAD_BYTES, onError: (c) => c.json({ error: `That file is larger than ${MAX_UPLOAD_BYTES / 2 ** 20} MB; split it or use \`persona ingest\`.` }, 413) }),
+    bodyLimit({
+      maxSize: MAX_UPLOAD_BYTES,
+      onError: (c) => c.json({ error: `That file is larger than ${MAX_UPLOAD_BYTES / 2 ** 20} MB; split it or use \`persona ingest\`.` }, 413),
+    }),
     async (c) => {
       const persona = loadPersona(config.PERSONAS_DIR, c.req.param('id'));
       const name = basename(c.req.query('filename') ?? '').replace(/[^\w.\- ]+/g, '_');
@@ -132,7 +146,12 @@ export function personaRoutes({ core, scheduler }: StudioDeps): Hono {
       const previous = existsSync(file) ? `${file}.previous-${process.pid}-${Date.now()}` : undefined;
       if (previous) renameSync(file, previous);
       writeFileSync(file, Buffer.from(await c.req.arrayBuffer()));
-      const summary = await runIngest(store, persona, [file], { root: config.root, speaker: c.req.query('speaker') || undefined, trusted: c.req.query('trusted') === 'true', maxBytes: MAX_UPLOAD_BYTES });
+      const summary = await runIngest(store, persona, [file], {
+        root: config.root,
+        speaker: c.req.query('speaker') || undefined,
+        trusted: c.req.query('trusted') === 'true',
+        maxBytes: MAX_UPLOAD_BYTES,
+      });
       const skipped = summary.skipped[0];
       if (skipped && summary.added + summary.existing === 0) {
         rmSync(file, { force: true });

@@ -38,8 +38,16 @@ function filterFrom(body: Record<string, unknown>): SampleFilter {
     return n;
   };
   const source = text('source');
-  if (source && !(SOURCES as readonly string[]).includes(source)) throw new PersonaError('invalid_argument', `source must be one of ${SOURCES.join(', ')}.`, { field: 'source' });
-  return { file: text('file'), source: source as SampleFilter['source'], speaker: text('speaker'), text: text('text'), minLength: length('minLength'), maxLength: length('maxLength') };
+  if (source && !(SOURCES as readonly string[]).includes(source))
+    throw new PersonaError('invalid_argument', `source must be one of ${SOURCES.join(', ')}.`, { field: 'source' });
+  return {
+    file: text('file'),
+    source: source as SampleFilter['source'],
+    speaker: text('speaker'),
+    text: text('text'),
+    minLength: length('minLength'),
+    maxLength: length('maxLength'),
+  };
 }
 
 function whoDecided(sample: SampleRecord): string {
@@ -59,7 +67,9 @@ export function reviewRoutes({ core }: StudioDeps): Hono {
     return c.json({
       total: pending.length,
       offset,
-      samples: pending.slice(offset, offset + limit).map((s) => ({ id: s.id, kind: s.kind, speaker: s.speaker, context: s.context, text: effectiveText(s), source: s.source, createdAt: s.createdAt })),
+      samples: pending
+        .slice(offset, offset + limit)
+        .map((s) => ({ id: s.id, kind: s.kind, speaker: s.speaker, context: s.context, text: effectiveText(s), source: s.source, createdAt: s.createdAt })),
     });
   });
 
@@ -67,7 +77,8 @@ export function reviewRoutes({ core }: StudioDeps): Hono {
   app.post('/:id/bulk', async (c) => {
     const persona = loadPersona(config.PERSONAS_DIR, c.req.param('id'));
     const body = await c.req.json<{ action?: string; apply?: boolean } & Record<string, unknown>>();
-    if (body.action !== 'approve' && body.action !== 'reject') throw new PersonaError('invalid_argument', 'action must be "approve" or "reject".', { field: 'action' });
+    if (body.action !== 'approve' && body.action !== 'reject')
+      throw new PersonaError('invalid_argument', 'action must be "approve" or "reject".', { field: 'action' });
     const filter = filterFrom(body);
     if (!body.apply) return c.json({ matches: (await matchingSamples(store, persona.id, filter)).length, applied: false });
     const outcome = await decideMatching(store, persona.id, filter, { action: body.action, by: 'studio', via: 'studio' });
@@ -78,8 +89,13 @@ export function reviewRoutes({ core }: StudioDeps): Hono {
   app.post('/:id/undo', async (c) => {
     const persona = loadPersona(config.PERSONAS_DIR, c.req.param('id'));
     const outcome = await undoLastDecision(store, persona.id, 'studio');
-    if (!outcome) throw new PersonaError('invalid_argument', `There is no review decision on ${persona.name} from the studio to undo.`, { persona: persona.id });
-    return c.json({ action: outcome.action, samples: outcome.samples.length, text: outcome.samples.length === 1 ? effectiveText(outcome.samples[0]) : undefined });
+    if (!outcome)
+      throw new PersonaError('invalid_argument', `There is no review decision on ${persona.name} from the studio to undo.`, { persona: persona.id });
+    return c.json({
+      action: outcome.action,
+      samples: outcome.samples.length,
+      text: outcome.samples.length === 1 ? effectiveText(outcome.samples[0]) : undefined,
+    });
   });
 
   app.post('/:id/samples/:sampleId', async (c) => {
@@ -89,12 +105,21 @@ export function reviewRoutes({ core }: StudioDeps): Hono {
       throw new PersonaError('invalid_argument', `action must be one of ${DECISION_ACTIONS.join(', ')}.`, { field: 'action' });
     }
     const sample = await requireSample(store, c.req.param('sampleId'), persona.id);
-    const conflict = (decided: SampleRecord) => c.json({ error: `This candidate was already ${decided.state} ${whoDecided(decided)}.`, code: 'decision_conflict', state: decided.state }, 409);
+    const conflict = (decided: SampleRecord) =>
+      c.json({ error: `This candidate was already ${decided.state} ${whoDecided(decided)}.`, code: 'decision_conflict', state: decided.state }, 409);
     if (body.expectedState && sample.state !== body.expectedState) return conflict(sample);
     // The event id names the history this decision was made on, whatever the action: when two
     // tabs pass the check above together, the store applies the first and drops the second.
     const eventId = `studio:${sample.id}:${sample.history.length}`;
-    const outcome = await decide(store, { sampleId: sample.id, action: body.action, text: body.text, by: body.by || 'studio', via: 'studio', where: 'studio', eventId });
+    const outcome = await decide(store, {
+      sampleId: sample.id,
+      action: body.action,
+      text: body.text,
+      by: body.by || 'studio',
+      via: 'studio',
+      where: 'studio',
+      eventId,
+    });
     if (!outcome.applied) return conflict(outcome.sample);
     return c.json({ applied: true, state: outcome.sample.state, exemplary: outcome.sample.exemplary, text: effectiveText(outcome.sample) });
   });

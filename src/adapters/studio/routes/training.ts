@@ -44,7 +44,8 @@ const given = (value: unknown) => value !== undefined && value !== null && value
 const positive = (value: unknown, field: string, whole = false) => {
   if (!given(value)) return undefined;
   const n = Number(value);
-  if (!(n > 0) || (whole && !Number.isInteger(n))) throw new PersonaError('invalid_argument', `${field} must be a positive ${whole ? 'whole ' : ''}number.`, { field });
+  if (!(n > 0) || (whole && !Number.isInteger(n)))
+    throw new PersonaError('invalid_argument', `${field} must be a positive ${whole ? 'whole ' : ''}number.`, { field });
   return n;
 };
 
@@ -99,7 +100,16 @@ export function trainingRoutes(deps: StudioDeps): Hono {
   app.get('/:id/settings', (c) => {
     const { training } = loadPersona(config.PERSONAS_DIR, c.req.param('id'));
     const { method, optimizer, epochs, max_steps, learning_rate, batch_size, seq_len, seed } = training;
-    return c.json({ method, optimizer, epochs, maxSteps: max_steps ?? null, learningRate: learning_rate ?? null, batchSize: batch_size, seqLen: seq_len, seed });
+    return c.json({
+      method,
+      optimizer,
+      epochs,
+      maxSteps: max_steps ?? null,
+      learningRate: learning_rate ?? null,
+      batchSize: batch_size,
+      seqLen: seq_len,
+      seed,
+    });
   });
 
   app.post('/:id/cancel', async (c) => {

@@ -22,7 +22,11 @@ export function LossChart({ points, label, empty = 'No steps yet.' }) {
           width: Math.min(720, box.current.clientWidth || 720),
           height: 260,
           scales: { x: { time: false } },
-          series: [{ label: 'step' }, { label: 'training loss', stroke: '#2563eb', spanGaps: true }, { label: 'validation loss', stroke: '#dc2626', spanGaps: true, points: { show: true } }],
+          series: [
+            { label: 'step' },
+            { label: 'training loss', stroke: '#2563eb', spanGaps: true },
+            { label: 'validation loss', stroke: '#dc2626', spanGaps: true, points: { show: true } },
+          ],
           // Steps are whole numbers: no ticks at 0.5.
           axes: [{ label: 'step', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000] }, { label: 'loss' }],
         },

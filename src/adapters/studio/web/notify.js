@@ -23,6 +23,8 @@ export function RunToasts() {
       }),
     [],
   );
-  return html`<div class="toasts" role="status" aria-label="notifications">${toasts.map((t) => html`<p class=${`toast${t.error ? ' error' : ''}`}>${t.text}
-    <button aria-label="dismiss" onClick=${() => setToasts((list) => list.filter((x) => x !== t))}>×</button></p>`)}</div>`;
+  return html`<div class="toasts" role="status" aria-label="notifications">${toasts.map(
+    (t) => html`<p class=${`toast${t.error ? ' error' : ''}`}>${t.text}
+    <button aria-label="dismiss" onClick=${() => setToasts((list) => list.filter((x) => x !== t))}>×</button></p>`,
+  )}</div>`;
 }

@@ -47,14 +47,19 @@ function Pane({ persona, personaName, model, turns, round, stop, settings, onDon
     setError('');
     setStreaming(true);
     const context = paneTurns(turns, label).map(({ speaker, text }) => ({ speaker, text }));
-    postStream(`/chat/${persona}`, { turns: context, model, ...overrides(settings) }, (event, data) => {
-      if (event === 'delta') setText((sofar += data.text));
-      if (event === 'done') finish({ text: data.text, tokens: data.tokens, stoppedBy: data.stoppedBy });
-      if (event === 'error') {
-        setError(data.error);
-        finish(null);
-      }
-    }, current.signal).catch((e) => {
+    postStream(
+      `/chat/${persona}`,
+      { turns: context, model, ...overrides(settings) },
+      (event, data) => {
+        if (event === 'delta') setText((sofar += data.text));
+        if (event === 'done') finish({ text: data.text, tokens: data.tokens, stoppedBy: data.stoppedBy });
+        if (event === 'error') {
+          setError(data.error);
+          finish(null);
+        }
+      },
+      current.signal,
+    ).catch((e) => {
       // Stop keeps what was written so far; a new conversation (unmount) drops it.
       if (e.name === 'AbortError') return stopped.current && finish(sofar ? { text: sofar, tokens: null, stoppedBy: 'stop' } : null);
       setError(e.message);
@@ -68,9 +73,14 @@ function Pane({ persona, personaName, model, turns, round, stop, settings, onDon
     controller.current?.abort();
   }, [stop]);
   async function rate(turn, rating) {
-    const context = paneTurns(turns, label).filter((t) => t.index < turn.index).map(({ speaker, text }) => ({ speaker, text }));
+    const context = paneTurns(turns, label)
+      .filter((t) => t.index < turn.index)
+      .map(({ speaker, text }) => ({ speaker, text }));
     try {
-      await api(`/chat/${persona}/feedback`, { method: 'POST', body: { messageId: `studio-${model}-${turn.index}-${turn.at}`, rating, reply: turn.text, context } });
+      await api(`/chat/${persona}/feedback`, {
+        method: 'POST',
+        body: { messageId: `studio-${model}-${turn.index}-${turn.at}`, rating, reply: turn.text, context },
+      });
       onRate(turn.index, rating);
     } catch (e) {
       setError(e.message);
@@ -89,14 +99,20 @@ function Pane({ persona, personaName, model, turns, round, stop, settings, onDon
     <section class="chat-pane card" aria-label=${`replies from ${model}`}>
       <h3>${personaName} · ${model === 'base' ? 'base model' : model}</h3>
       <ol class="messages">
-        ${paneTurns(turns, label).map((t) => html`<li class=${t.speaker === USER ? 'user' : 'bot'}>
+        ${paneTurns(turns, label).map(
+          (t) => html`<li class=${t.speaker === USER ? 'user' : 'bot'}>
           <strong>${t.speaker}</strong> ${t.text}
-          ${t.speaker !== USER && !t.greeting && html`<span class="rate">
+          ${
+            t.speaker !== USER &&
+            !t.greeting &&
+            html`<span class="rate">
             <button aria-label="good reply" title="good reply (👍)" aria-pressed=${t.rating === 'up'} onClick=${() => rate(t, 'up')}><${Thumb} direction="up" /></button>
             <button aria-label="bad reply" title="bad reply (👎)" aria-pressed=${t.rating === 'down'} onClick=${() => rate(t, 'down')}><${Thumb} direction="down" /></button>
             <button aria-label="copy reply" onClick=${() => copy(t)}>${copied === t.index ? 'Copied' : 'Copy'}</button></span>
-            <span class="muted"> ${t.tokens == null ? '' : `${t.tokens} tokens`}${limit(t)}</span>`}
-        </li>`)}
+            <span class="muted"> ${t.tokens == null ? '' : `${t.tokens} tokens`}${limit(t)}</span>`
+          }
+        </li>`,
+        )}
         ${streaming && html`<li class="bot streaming" aria-live="polite" aria-busy="true"><strong>${personaName}</strong> ${text}<span class="cursor" aria-hidden="true">▍</span></li>`}
       </ol>
       ${error && html`<p role="alert" class="error">${error}</p>`}
@@ -133,7 +149,10 @@ export function ChatPage({ persona, personas, mode, arg }) {
     setTurns([]);
     setWaiting(0);
     setConversation((n) => n + 1); // new panes: any reply still streaming is cancelled
-    api(`/chat/${persona}/greeting`).then(({ greeting }) => greeting && setTurns((t) => (t.length ? t : [{ speaker: info?.name ?? persona, text: greeting, greeting: true }])), () => undefined);
+    api(`/chat/${persona}/greeting`).then(
+      ({ greeting }) => greeting && setTurns((t) => (t.length ? t : [{ speaker: info?.name ?? persona, text: greeting, greeting: true }])),
+      () => undefined,
+    );
   }
   function command(text) {
     if (text === '/help') setNote(COMMANDS);

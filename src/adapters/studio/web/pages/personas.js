@@ -36,7 +36,10 @@ function CreateForm({ reload }) {
 const plural = (n, one) => `${n} ${one}${n === 1 ? '' : 's'}`;
 const MB = 2 ** 20;
 const megabytes = (bytes) => `${(bytes / MB).toFixed(bytes < 10 * MB ? 1 : 0)} MB`;
-const counted = (record) => Object.entries(record).map(([k, n]) => `${k} ${n}`).join(', ');
+const counted = (record) =>
+  Object.entries(record)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
 
 function summaryText(name, summary, trusted) {
   const redacted = Object.values(summary.redactions).reduce((a, b) => a + b, 0);
@@ -49,7 +52,10 @@ function summaryText(name, summary, trusted) {
   ];
   if (dropped) parts.push(`${dropped} dropped (${counted(summary.dropped)})`);
   const format = Object.keys(summary.formats).join(', ');
-  const hint = summary.added + summary.existing + summary.duplicates + dropped === 0 && summary.messages > 0 ? ` None of its ${summary.messages} messages is by the persona's voices: check voices.names in the persona file, or fill in Speaker.` : '';
+  const hint =
+    summary.added + summary.existing + summary.duplicates + dropped === 0 && summary.messages > 0
+      ? ` None of its ${summary.messages} messages is by the persona's voices: check voices.names in the persona file, or fill in Speaker.`
+      : '';
   return `${name}${format ? ` (${format})` : ''}: ${parts.join(', ')}.${hint}`;
 }
 
@@ -61,7 +67,10 @@ function Upload({ persona, name, reload }) {
   const [limit, setLimit] = useState(null);
   const [review, setReview] = useState(false);
   useEffect(() => {
-    api('/info').then((info) => setLimit(info.maxUploadBytes), () => undefined);
+    api('/info').then(
+      (info) => setLimit(info.maxUploadBytes),
+      () => undefined,
+    );
   }, []);
   async function submit(event) {
     event.preventDefault();
@@ -72,7 +81,10 @@ function Upload({ persona, name, reload }) {
     if (!file || !file.name) return setMessage({ text: 'Choose a file first.', error: true });
     // Refused here, before a byte is sent: the server would refuse it anyway.
     if (limit && file.size > limit) {
-      return setMessage({ text: `${file.name} is ${megabytes(file.size)}; the studio accepts files up to ${megabytes(limit)}. Split it, or import it with \`persona ingest\`.`, error: true });
+      return setMessage({
+        text: `${file.name} is ${megabytes(file.size)}; the studio accepts files up to ${megabytes(limit)}. Split it, or import it with \`persona ingest\`.`,
+        error: true,
+      });
     }
     setProgress(0);
     setMessage({ text: `Sending ${file.name}…` });
@@ -113,7 +125,11 @@ function Editor({ persona, reload }) {
   const [message, setMessage] = useState(null);
   useEffect(() => {
     setMessage(null);
-    if (persona) api(`/personas/${persona}`).then((d) => setYaml(d.yaml), (e) => setMessage({ text: e.message, error: true }));
+    if (persona)
+      api(`/personas/${persona}`).then(
+        (d) => setYaml(d.yaml),
+        (e) => setMessage({ text: e.message, error: true }),
+      );
   }, [persona]);
   async function save(event) {
     event.preventDefault();
@@ -150,17 +166,26 @@ function Manage({ persona, name, reload }) {
   const rename = (event) => {
     event.preventDefault();
     const body = fields(event.target);
-    run(({ persona: p }) => (setMessage({ text: `Renamed to ${p.name} (${p.id}).` }), navigate('personas', p.id)), () => api(`/personas/${persona}/rename`, { method: 'POST', body }));
+    run(
+      ({ persona: p }) => (setMessage({ text: `Renamed to ${p.name} (${p.id}).` }), navigate('personas', p.id)),
+      () => api(`/personas/${persona}/rename`, { method: 'POST', body }),
+    );
   };
   const copy = (event) => {
     event.preventDefault();
     const body = fields(event.target);
-    run(({ persona: p }) => (setMessage({ text: `Duplicated as ${p.name} (${p.id}).` }), navigate('personas', p.id)), () => api(`/personas/${persona}/copy`, { method: 'POST', body }));
+    run(
+      ({ persona: p }) => (setMessage({ text: `Duplicated as ${p.name} (${p.id}).` }), navigate('personas', p.id)),
+      () => api(`/personas/${persona}/copy`, { method: 'POST', body }),
+    );
   };
   async function remove() {
     const data = await api(`/personas/${persona}/data`).catch(() => ({ samples: '?', versions: '?' }));
     if (!confirm(`Delete ${name}? Its persona file, ${data.samples} samples and ${data.versions} model versions are removed; this cannot be undone.`)) return;
-    run(() => (setMessage({ text: `Deleted ${name}.` }), navigate('personas', '')), () => api(`/personas/${persona}`, { method: 'DELETE' }));
+    run(
+      () => (setMessage({ text: `Deleted ${name}.` }), navigate('personas', '')),
+      () => api(`/personas/${persona}`, { method: 'DELETE' }),
+    );
   }
   return html`<section class="card" aria-labelledby="manage-title">
     <h2 id="manage-title">Manage ${name}</h2>
@@ -204,18 +229,23 @@ export function PersonasPage({ persona, personas, reload }) {
       <table>
         <thead><tr><th>Persona</th><th>Model</th><th>Pending</th><th>Approved</th><th>Rejected</th></tr></thead>
         <tbody>
-          ${personas.map((p) => p.error
-            ? html`<tr><td>${p.id}</td><td colspan="4" class="error">${p.error}</td></tr>`
-            : html`<tr aria-current=${p.id === persona ? 'true' : undefined}>
+          ${personas.map((p) =>
+            p.error
+              ? html`<tr><td>${p.id}</td><td colspan="4" class="error">${p.error}</td></tr>`
+              : html`<tr aria-current=${p.id === persona ? 'true' : undefined}>
                 <td><a href=${`#/personas/${p.id}`}>${p.name}</a><div class="muted">${p.description}</div></td>
                 <td>${p.champion ?? 'base'}</td><td>${p.counts.pending}</td><td>${p.counts.approved}</td><td>${p.counts.rejected}</td>
-              </tr>`)}
+              </tr>`,
+          )}
         </tbody>
       </table>
     </section>
     <div class="columns">
-      ${persona && html`<div><${Upload} persona=${persona} name=${personas.find((p) => p.id === persona)?.name ?? persona} reload=${reload} /><${Editor} persona=${persona} reload=${reload} />
-        <${Manage} persona=${persona} name=${personas.find((p) => p.id === persona)?.name ?? persona} reload=${reload} /></div>`}
+      ${
+        persona &&
+        html`<div><${Upload} persona=${persona} name=${personas.find((p) => p.id === persona)?.name ?? persona} reload=${reload} /><${Editor} persona=${persona} reload=${reload} />
+        <${Manage} persona=${persona} name=${personas.find((p) => p.id === persona)?.name ?? persona} reload=${reload} /></div>`
+      }
       <${CreateForm} reload=${reload} />
     </div>`;
 }

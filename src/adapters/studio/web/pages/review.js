@@ -31,7 +31,10 @@ function BulkForm({ persona, done }) {
   }
   const apply = (action) => confirm(`${action === 'approve' ? 'Approve' : 'Reject'} all ${count(matches)} matching?`) && run(action, true);
   return html`<details class="card"><summary>Decide many at once</summary>
-    <form ref=${form} class="toolbar" aria-label="filter candidates" onInput=${() => setMatches(null)} onSubmit=${(e) => { e.preventDefault(); run('approve', false); }}>
+    <form ref=${form} class="toolbar" aria-label="filter candidates" onInput=${() => setMatches(null)} onSubmit=${(e) => {
+      e.preventDefault();
+      run('approve', false);
+    }}>
       <label>File <input name="file" placeholder="part of the name" /></label>
       <label>Source <select name="source"><option value="">any</option>${['file', 'discord', 'slack', 'studio', 'import'].map((s) => html`<option>${s}</option>`)}</select></label>
       <label>Speaker <input name="speaker" /></label>
@@ -40,8 +43,11 @@ function BulkForm({ persona, done }) {
       <label>Text contains <input name="text" /></label>
       <button type="submit">Count matches</button>
     </form>
-    ${matches !== null && html`<p><strong>${count(matches)}</strong> match.
-      ${matches > 0 && html`<button onClick=${() => apply('approve')}>Approve all ${matches}</button> <button onClick=${() => apply('reject')}>Reject all ${matches}</button>`}</p>`}
+    ${
+      matches !== null &&
+      html`<p><strong>${count(matches)}</strong> match.
+      ${matches > 0 && html`<button onClick=${() => apply('approve')}>Approve all ${matches}</button> <button onClick=${() => apply('reject')}>Reject all ${matches}</button>`}</p>`
+    }
     <${Status} message=${message} /></details>`;
 }
 
@@ -71,7 +77,10 @@ export function ReviewPage({ persona, reload }) {
     if (!current || busy) return;
     setBusy(true);
     try {
-      const result = await api(`/review/${persona}/samples/${encodeURIComponent(current.id)}`, { method: 'POST', body: { action, text, expectedState: 'pending' } });
+      const result = await api(`/review/${persona}/samples/${encodeURIComponent(current.id)}`, {
+        method: 'POST',
+        body: { action, text, expectedState: 'pending' },
+      });
       setMessage({ text: `${DONE[action]}: “${result.text.slice(0, 60)}${result.text.length > 60 ? '…' : ''}” is now ${result.state}.` });
     } catch (error) {
       setMessage({ text: error.message, error: true });
@@ -105,7 +114,14 @@ export function ReviewPage({ persona, reload }) {
         event.preventDefault();
         return undo();
       }
-      const keys = { a: () => decide('approve'), r: () => decide('reject'), s: () => decide('exemplary'), e: () => setEditing(current?.text ?? ''), j: () => setIndex((i) => Math.min(i + 1, queue.samples.length - 1)), k: () => setIndex((i) => Math.max(i - 1, 0)) };
+      const keys = {
+        a: () => decide('approve'),
+        r: () => decide('reject'),
+        s: () => decide('exemplary'),
+        e: () => setEditing(current?.text ?? ''),
+        j: () => setIndex((i) => Math.min(i + 1, queue.samples.length - 1)),
+        k: () => setIndex((i) => Math.max(i - 1, 0)),
+      };
       const run = keys[event.key];
       if (run && current) {
         event.preventDefault();
@@ -121,15 +137,24 @@ export function ReviewPage({ persona, reload }) {
     <p class="muted">Keys: <kbd>a</kbd> approve · <kbd>r</kbd> reject · <kbd>e</kbd> edit · <kbd>s</kbd> exemplary · <kbd>j</kbd>/<kbd>k</kbd> next/previous · <kbd>u</kbd> undo</p>
     <${Status} message=${message} />
     <${BulkForm} persona=${persona} done=${() => load().then(reload)} key=${persona} />
-    ${!current ? html`<p>Nothing waits for review.</p>` : html`
+    ${
+      !current
+        ? html`<p>Nothing waits for review.</p>`
+        : html`
       <article class="card candidate" aria-label="candidate" aria-busy=${busy}>
         <p class="muted">${index + 1} of ${queue.samples.length}${queue.total > queue.samples.length ? ` shown (${queue.total.toLocaleString()} pending)` : ''} · ${current.source.type} ${current.source.ref} · the marked line is the candidate, the lines above its context</p>
         <ol class="messages">${current.context.map((t) => html`<li><strong>${t.speaker}</strong> ${t.text}</li>`)}
           <li class="bot"><strong>${current.speaker}</strong> ${editing === null ? current.text : ''}</li></ol>
-        ${editing !== null && html`<form onSubmit=${(e) => { e.preventDefault(); decide('edit', editing); }}>
+        ${
+          editing !== null &&
+          html`<form onSubmit=${(e) => {
+            e.preventDefault();
+            decide('edit', editing);
+          }}>
           <label>Corrected text <textarea rows="4" value=${editing} onInput=${(e) => setEditing(e.target.value)} ref=${(el) => el && document.activeElement !== el && el.focus()}
             onKeyDown=${(e) => e.key === 'Escape' && setEditing(null)}></textarea></label>
-          <button type="submit">Save edit</button> <button type="button" onClick=${() => setEditing(null)}>Cancel</button></form>`}
+          <button type="submit">Save edit</button> <button type="button" onClick=${() => setEditing(null)}>Cancel</button></form>`
+        }
         <div class="actions">
           <button aria-keyshortcuts="a" onClick=${() => decide('approve')}>✓ Approve</button>
           <button aria-keyshortcuts="r" onClick=${() => decide('reject')}>✗ Reject</button>
@@ -137,5 +162,6 @@ export function ReviewPage({ persona, reload }) {
           <button aria-keyshortcuts="s" onClick=${() => decide('exemplary')}>★ Exemplary</button>
           <button aria-keyshortcuts="u" onClick=${undo}>↶ Undo</button>
         </div>
-      </article>`}`;
+      </article>`
+    }`;
 }

@@ -32,11 +32,18 @@ function Live({ live, latest, persona, cancel }) {
     <h3 id="live-title">Live</h3>
     <p aria-live="polite" class="live-status">${liveText(live, latest)}
       ${step && html` · step ${step.step}/${step.totalSteps} · loss ${fmt(step.loss)} · ${Math.round(step.tokensPerSecond)} tokens/s${live.running ? ` · ETA ${eta(step)}` : ''}`}</p>
-    ${live.running && html`<p><button onClick=${cancel}>Cancel run</button>
-      <span class="muted"> stops after the current step and keeps a checkpoint; no version is written</span></p>`}
-    ${!live.running && latest?.version && html`<p class="next-step">
+    ${
+      live.running &&
+      html`<p><button onClick=${cancel}>Cancel run</button>
+      <span class="muted"> stops after the current step and keeps a checkpoint; no version is written</span></p>`
+    }
+    ${
+      !live.running &&
+      latest?.version &&
+      html`<p class="next-step">
       <a class="button primary" href=${`#/chat/${persona}/compare/${latest.version}`}>Compare before and after in Chat</a>
-      <span class="muted">${latest.version} (${latest.status === 'promoted' ? 'the new champion' : 'kept, not promoted'}) next to the base model, on the same prompt.</span></p>`}
+      <span class="muted">${latest.version} (${latest.status === 'promoted' ? 'the new champion' : 'kept, not promoted'}) next to the base model, on the same prompt.</span></p>`
+    }
     <${LossChart} points=${live.points} label="loss of the current run" empty="The chart fills in as soon as a run reports its first step." />
   </section>`;
 }
@@ -61,8 +68,10 @@ function RunReport({ job }) {
     <${LossChart} points=${job.curve} label=${`loss curve of ${name}`} empty="This run left no loss curve (its version was pruned, or it never trained)." />
     <table><caption>Evaluation of ${name}</caption>
       <thead><tr><th>Measure</th><th>Before (incumbent)</th><th>After (this run)</th></tr></thead>
-      <tbody>${reportRows(job.metrics).map((row) => html`<tr><th scope="row">${row.name}</th>
-        ${'value' in row ? html`<td colspan="2">${number(row.value)}</td>` : html`<td>${number(row.before)}</td><td>${number(row.after)}</td>`}</tr>`)}</tbody></table>
+      <tbody>${reportRows(job.metrics).map(
+        (row) => html`<tr><th scope="row">${row.name}</th>
+        ${'value' in row ? html`<td colspan="2">${number(row.value)}</td>` : html`<td>${number(row.before)}</td><td>${number(row.after)}</td>`}</tr>`,
+      )}</tbody></table>
   </div>`;
 }
 
@@ -70,12 +79,18 @@ function PastRuns({ jobs }) {
   const [selected, setSelected] = useState(null);
   return html`<section class="card" aria-labelledby="runs-title">
     <h3 id="runs-title">Past runs</h3>
-    ${jobs.length === 0 ? html`<p class="muted">No runs yet.</p>` : html`
+    ${
+      jobs.length === 0
+        ? html`<p class="muted">No runs yet.</p>`
+        : html`
     <table><thead><tr><th>Started</th><th>Status</th><th>Version</th><th>Validation loss before → after</th><th>Gate's decision</th></tr></thead>
-      <tbody>${jobs.map((j) => html`<tr>
+      <tbody>${jobs.map(
+        (j) => html`<tr>
         <td class="nowrap"><button class="link" aria-label=${`show the loss curve of the run started ${new Date(j.startedAt).toLocaleString()}`} onClick=${() => setSelected(j)}>${new Date(j.startedAt).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}</button></td>
         <td class=${`status-${j.status}`}>${j.status}</td><td class="nowrap">${j.version ?? ''}</td>
-        <td>${fmt(j.metrics.validation_loss_before)} → ${fmt(j.metrics.validation_loss_after)}</td><td class="gate">${j.message ?? ''}</td></tr>`)}</tbody></table>`}
+        <td>${fmt(j.metrics.validation_loss_before)} → ${fmt(j.metrics.validation_loss_after)}</td><td class="gate">${j.message ?? ''}</td></tr>`,
+      )}</tbody></table>`
+    }
     ${selected && html`<${RunReport} job=${selected} />`}
   </section>`;
 }
@@ -84,19 +99,33 @@ function PastRuns({ jobs }) {
 const versionStatus = (status) => (status === 'rejected' ? 'kept' : status);
 
 function Versions({ persona, models, act }) {
-  const rollBack = () => confirm(`Roll back ${models.champion}? The previous champion (or the base model) answers again.`) && act(`/training/${persona}/rollback`, 'Rolled back.');
-  const remove = (version) => confirm(`Remove ${version}? Its folder is deleted; this cannot be undone.`) && act(`/training/${persona}/models/${version}/remove`, `Removed ${version}.`);
+  const rollBack = () =>
+    confirm(`Roll back ${models.champion}? The previous champion (or the base model) answers again.`) && act(`/training/${persona}/rollback`, 'Rolled back.');
+  const remove = (version) =>
+    confirm(`Remove ${version}? Its folder is deleted; this cannot be undone.`) && act(`/training/${persona}/models/${version}/remove`, `Removed ${version}.`);
   return html`<section class="card" aria-labelledby="models-title">
     <h3 id="models-title">Model versions</h3>
     <p>Champion: <strong class="champion">${models.champion ?? 'base model'}</strong>
-      ${models.champion && html` <button onClick=${rollBack}>Roll back</button>
-        <span class="muted">${' '}to the previous champion, or the base model when there is none</span>`}</p>
-    ${models.versions.length === 0 ? html`<p class="muted">No trained versions yet.</p>` : html`
+      ${
+        models.champion &&
+        html` <button onClick=${rollBack}>Roll back</button>
+        <span class="muted">${' '}to the previous champion, or the base model when there is none</span>`
+      }</p>
+    ${
+      models.versions.length === 0
+        ? html`<p class="muted">No trained versions yet.</p>`
+        : html`
     <table><thead><tr><th>Version</th><th>Status</th><th>Method</th><th>Validation loss</th><th><span class="visually-hidden">Actions</span></th></tr></thead>
-      <tbody>${models.versions.map((v) => html`<tr>
+      <tbody>${models.versions.map(
+        (v) => html`<tr>
         <td>${v.version}</td><td title=${v.note ?? ''}>${versionStatus(v.status)}</td><td>${v.method}</td><td>${fmt(v.metrics.validation_loss_after)}</td>
-        <td class="actions">${v.status !== 'champion' && html`<button aria-label=${`promote ${v.version}`} onClick=${() => act(`/training/${persona}/models/${v.version}/promote`, `Promoted ${v.version}.`)}>Promote</button>
-          <button aria-label=${`remove ${v.version}`} onClick=${() => remove(v.version)}>Remove</button>`}</td></tr>`)}</tbody></table>`}
+        <td class="actions">${
+          v.status !== 'champion' &&
+          html`<button aria-label=${`promote ${v.version}`} onClick=${() => act(`/training/${persona}/models/${v.version}/promote`, `Promoted ${v.version}.`)}>Promote</button>
+          <button aria-label=${`remove ${v.version}`} onClick=${() => remove(v.version)}>Remove</button>`
+        }</td></tr>`,
+      )}</tbody></table>`
+    }
   </section>`;
 }
 
@@ -105,16 +134,24 @@ function Versions({ persona, models, act }) {
  * values: the page re-renders on every training step and must not undo what was typed.
  */
 function StartForm({ persona, settings, running, start }) {
-  const number = (name, label, value, step = '1', min = '1') => html`<label>${label} <input name=${name} type="number" min=${min} step=${step} defaultValue=${value ?? ''} placeholder=${value == null ? '(auto)' : ''} /></label>`;
-  const choice = (name, label, value, options) => html`<label>${label} <select name=${name}>${options.map(([v, text]) => html`<option value=${v} selected=${v === value}>${text}</option>`)}</select></label>`;
+  const number = (name, label, value, step = '1', min = '1') =>
+    html`<label>${label} <input name=${name} type="number" min=${min} step=${step} defaultValue=${value ?? ''} placeholder=${value == null ? '(auto)' : ''} /></label>`;
+  const choice = (name, label, value, options) =>
+    html`<label>${label} <select name=${name}>${options.map(([v, text]) => html`<option value=${v} selected=${v === value}>${text}</option>`)}</select></label>`;
   return html`<form class="card toolbar" onSubmit=${start} aria-label="start a training run" key=${persona}>
-      ${choice('method', 'Method', settings.method, [['lora', 'LoRA'], ['full', 'full']])}
+      ${choice('method', 'Method', settings.method, [
+        ['lora', 'LoRA'],
+        ['full', 'full'],
+      ])}
       ${number('epochs', 'Epochs', settings.epochs, 'any', '0.01')}
       ${number('maxSteps', 'Max steps', settings.maxSteps)}
       ${number('learningRate', 'Learning rate', settings.learningRate, 'any', '0')}
       ${number('batchSize', 'Batch size', settings.batchSize)}
       ${number('seqLen', 'Sequence length', settings.seqLen, '1', '16')}
-      ${choice('optimizer', 'Optimizer', settings.optimizer, [['adamw', 'AdamW'], ['sgd', 'SGD']])}
+      ${choice('optimizer', 'Optimizer', settings.optimizer, [
+        ['adamw', 'AdamW'],
+        ['sgd', 'SGD'],
+      ])}
       ${number('seed', 'Seed', settings.seed, '1', '0')}
       <button type="submit" class="primary" disabled=${running}>Start training</button>
     </form>`;
@@ -178,12 +215,15 @@ export function TrainingPage({ persona, reload }) {
   const [message, setMessage] = useState(null);
   const refresh = () => {
     if (!persona) return;
-    api(`/training/${persona}/jobs`).then((list) => {
-      setJobs(list);
-      // A run started elsewhere (the Personas page, Slack, a schedule) shows its real phase, not "starting".
-      const running = list.find((j) => j.status === 'running');
-      if (running) setLive((l) => ({ ...l, running: true, phase: running.phase === 'queued' && l.phase ? l.phase : running.phase }));
-    }, (e) => setMessage({ text: e.message, error: true }));
+    api(`/training/${persona}/jobs`).then(
+      (list) => {
+        setJobs(list);
+        // A run started elsewhere (the Personas page, Slack, a schedule) shows its real phase, not "starting".
+        const running = list.find((j) => j.status === 'running');
+        if (running) setLive((l) => ({ ...l, running: true, phase: running.phase === 'queued' && l.phase ? l.phase : running.phase }));
+      },
+      (e) => setMessage({ text: e.message, error: true }),
+    );
     api(`/training/${persona}/models`).then(setModels, (e) => setMessage({ text: e.message, error: true }));
   };
   useEffect(() => {
@@ -194,11 +234,25 @@ export function TrainingPage({ persona, reload }) {
     api(`/training/${persona}/settings`).then(setSettings, (e) => setMessage({ text: e.message, error: true }));
     return subscribe((name, data) => {
       // The first message says what the queue is doing: a run started from another page shows as running.
-      if (name === 'hello') return setLive((l) => ({ ...l, running: data.running.includes(persona) || data.waiting.includes(persona), phase: data.waiting.includes(persona) ? 'queued' : l.phase }));
+      if (name === 'hello')
+        return setLive((l) => ({
+          ...l,
+          running: data.running.includes(persona) || data.waiting.includes(persona),
+          phase: data.waiting.includes(persona) ? 'queued' : l.phase,
+        }));
       if (data?.persona !== persona) return;
-      if (name === 'phase') setLive((l) => ({ ...l, running: data.phase !== 'done', phase: data.phase, points: data.phase === 'train' ? [] : l.points, last: data.phase === 'train' ? null : l.last }));
-      if (name === 'training' && data.event.type === 'step') setLive((l) => ({ ...l, running: true, phase: 'train', last: data.event, points: [...l.points, { step: data.event.step, loss: data.event.loss }] }));
-      if (name === 'training' && data.event.type === 'eval') setLive((l) => ({ ...l, points: [...l.points, { step: data.event.step, validationLoss: data.event.validationLoss }] }));
+      if (name === 'phase')
+        setLive((l) => ({
+          ...l,
+          running: data.phase !== 'done',
+          phase: data.phase,
+          points: data.phase === 'train' ? [] : l.points,
+          last: data.phase === 'train' ? null : l.last,
+        }));
+      if (name === 'training' && data.event.type === 'step')
+        setLive((l) => ({ ...l, running: true, phase: 'train', last: data.event, points: [...l.points, { step: data.event.step, loss: data.event.loss }] }));
+      if (name === 'training' && data.event.type === 'eval')
+        setLive((l) => ({ ...l, points: [...l.points, { step: data.event.step, validationLoss: data.event.validationLoss }] }));
       if (name === 'job') {
         setLive((l) => ({ ...l, job: data, running: data.status === 'running' }));
         refresh();
