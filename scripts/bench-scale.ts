@@ -14,7 +14,7 @@
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { startDiscordAdapter } from '../src/adapters/discord/adapter.js';
 import { ChatMiddleware } from '../src/adapters/middleware/index.js';
@@ -36,15 +36,8 @@ const START_SPREAD_MS = 20_000;
 const loadAtStart = loadavg()[0];
 const scratch = mkdtempSync(join(tmpdir(), 'bench-scale-'));
 const base = baseModelDir(scratch);
-const config = loadConfig({
-  env: {
-    DATA_DIR: join(scratch, 'data'),
-    PERSONAS_DIR: join(scratch, 'personas'),
-    TRANSCRIPTS_DIR: join(scratch, 'transcripts'),
-    BASE_MODEL_DIR: base.dir,
-    LOG_LEVEL: 'error',
-  },
-});
+// The scratch folder is the project root, so the example persona's `sources: transcripts/fdr/*.txt` finds its transcripts there.
+const config = loadConfig({ root: scratch, env: { BASE_MODEL_DIR: resolve(base.dir), LOG_LEVEL: 'error' } });
 mkdirSync(config.PERSONAS_DIR, { recursive: true });
 cpSync(join('personas', `${SCALE_PERSONA}.yaml`), join(config.PERSONAS_DIR, `${SCALE_PERSONA}.yaml`));
 const store = await openStore(config.storeUrl);
