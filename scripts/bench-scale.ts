@@ -9,6 +9,7 @@
  *
  *   npm run bench:scale                       20 users × 1 message per case
  *   npm run bench:scale -- --users 10         a quicker run
+ *   npm run bench:scale -- --only elsewhere   the reference and the separate-trainer case only
  *   npm run bench:scale -- --no-write         do not update docs/benchmarks.md
  */
 import { spawn } from 'node:child_process';
@@ -105,7 +106,11 @@ function row({ label, timings, tokensPerSecond }: Case): string {
 
 try {
   await engine.replyAs(chat.services.personas.get(SCALE_PERSONA), [{ speaker: 'warm-up', text: 'hello' }]);
-  const rows = [row({ label: 'no training (reference)', timings: await chatLoad() }), row(await withTrainingHere()), row(await withTrainingElsewhere())];
+  // --only here|elsewhere runs the reference and one case (each full run takes minutes).
+  const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+  const rows = [row({ label: 'no training (reference)', timings: await chatLoad() })];
+  if (only !== 'elsewhere') rows.push(row(await withTrainingHere()));
+  if (only !== 'here') rows.push(row(await withTrainingElsewhere()));
   if (!args.includes('--no-write')) {
     const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
     writeBenchmarkSection('scale', [
