@@ -7,6 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { llamaParameterShapes, parseLlamaConfig } from '../../src/modelfmt/config.js';
 import { writeSafetensors } from '../../src/modelfmt/safetensors.js';
+import { BASE_MODEL_CONFIG } from '../../src/pretrain/base-model.js';
 import { initLlamaParams } from '../../src/training/step-model.js';
 import type { FakeDiscord } from '../../test/fakes/discord/server.js';
 import type { ApiMessage } from '../../test/fakes/discord/payloads.js';
@@ -14,19 +15,6 @@ import type { ApiMessage } from '../../test/fakes/discord/payloads.js';
 /** A person reads the answer and types the next message: 10–30 s (about 0.7 messages/s from 20 users). */
 export const THINK_MS: [number, number] = [10_000, 30_000];
 const BASE_DIR = 'models/base';
-const BASE_SHAPES = {
-  model_type: 'llama',
-  vocab_size: 8192,
-  hidden_size: 256,
-  intermediate_size: 688,
-  num_hidden_layers: 6,
-  num_attention_heads: 8,
-  num_key_value_heads: 4,
-  max_position_embeddings: 1024,
-  rope_theta: 10000,
-  rms_norm_eps: 1e-5,
-  tie_word_embeddings: true,
-};
 const QUESTIONS = [
   'How are you today?',
   'What do you think about the weather?',
@@ -42,8 +30,8 @@ export function baseModelDir(scratch: string): { dir: string; weights: string } 
   const dir = join(scratch, 'base');
   mkdirSync(dir, { recursive: true });
   for (const file of ['tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(BASE_DIR, file), join(dir, file));
-  const config = parseLlamaConfig(BASE_SHAPES);
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...BASE_SHAPES, architectures: ['LlamaForCausalLM'] }, null, 2));
+  const config = parseLlamaConfig(BASE_MODEL_CONFIG);
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(BASE_MODEL_CONFIG, null, 2));
   writeFileSync(join(dir, 'generation_config.json'), JSON.stringify({}, null, 2));
   const shapes = llamaParameterShapes(config);
   const params = initLlamaParams(config, 1);
