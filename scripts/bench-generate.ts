@@ -35,47 +35,8 @@ import { exportInferenceOnnx } from '../src/modelfmt/onnx/export.js';
 import { readSafetensors } from '../src/modelfmt/safetensors.js';
 import { loadTokenizer } from '../src/modelfmt/tokenizer.js';
 import { OnnxGraphBuilder, tensor } from '../src/onnx/builder.js';
+import { BUNDLED_BASE, QWEN25_05B, SMOLLM2_135M } from './lib/model-shapes.js';
 
-const BASE = {
-  vocab_size: 8192,
-  hidden_size: 256,
-  intermediate_size: 688,
-  num_hidden_layers: 6,
-  num_attention_heads: 8,
-  num_key_value_heads: 4,
-  max_position_embeddings: 1024,
-  rope_theta: 10000,
-  rms_norm_eps: 1e-5,
-  tie_word_embeddings: true,
-};
-const SMOL135 = {
-  vocab_size: 49152,
-  hidden_size: 576,
-  intermediate_size: 1536,
-  num_hidden_layers: 30,
-  num_attention_heads: 9,
-  num_key_value_heads: 3,
-  max_position_embeddings: 2048,
-  rope_theta: 100000,
-  rms_norm_eps: 1e-5,
-  tie_word_embeddings: true,
-};
-/** Qwen2.5-0.5B's shape (q/k/v biases, 2 KV heads, 151,936-token vocabulary), for the llama.cpp comparison. */
-const QWEN05 = {
-  model_type: 'qwen2',
-  architectures: ['Qwen2ForCausalLM'],
-  vocab_size: 151936,
-  hidden_size: 896,
-  intermediate_size: 4864,
-  num_hidden_layers: 24,
-  num_attention_heads: 14,
-  num_key_value_heads: 2,
-  max_position_embeddings: 32768,
-  rope_theta: 1000000,
-  rms_norm_eps: 1e-6,
-  tie_word_embeddings: true,
-  use_sliding_window: false,
-};
 const PROMPT_TOKENS = 256;
 const BASE_DIR = 'models/base';
 
@@ -119,13 +80,13 @@ interface Result {
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
 const CASES: Case[] = [
-  { name: 'base fp32', config: BASE, newTokens: 128, runs: quick ? 2 : 5 },
-  { name: 'base int8', config: BASE, quantize: 'int8', newTokens: 128, runs: quick ? 2 : 5 },
+  { name: 'base fp32', config: BUNDLED_BASE, newTokens: 128, runs: quick ? 2 : 5 },
+  { name: 'base int8', config: BUNDLED_BASE, quantize: 'int8', newTokens: 128, runs: quick ? 2 : 5 },
   ...(quick
     ? []
     : [
-        { name: '135M fp32', config: SMOL135, newTokens: 48, runs: 3 },
-        { name: '135M int8', config: SMOL135, quantize: 'int8' as const, newTokens: 48, runs: 3 },
+        { name: '135M fp32', config: SMOLLM2_135M, newTokens: 48, runs: 3 },
+        { name: '135M int8', config: SMOLLM2_135M, quantize: 'int8' as const, newTokens: 48, runs: 3 },
       ]),
 ];
 const threads = loadConfig().ORT_THREADS;
@@ -286,7 +247,7 @@ async function quantizationChange(fp32: DecoderSession, int8: DecoderSession, id
 }
 
 async function runCase(c: Case, bandwidth: number, decode: (ids: number[]) => string, sampleIds: number[]): Promise<Result> {
-  const useBase = c.config === BASE && existsSync(join(BASE_DIR, 'config.json'));
+  const useBase = c.config === BUNDLED_BASE && existsSync(join(BASE_DIR, 'config.json'));
   const config = useBase ? readLlamaConfig(BASE_DIR) : parseLlamaConfig(c.config);
   const root = mkdtempSync(join(tmpdir(), 'bench-generate-'));
   const dir = join(root, c.name.replace(/\W+/g, '-'));
@@ -460,7 +421,7 @@ async function runLlamaCppComparison(): Promise<void> {
       ? [
           {
             shape: '0.5B (qwen2)',
-            config: parseLlamaConfig(QWEN05),
+            config: parseLlamaConfig(QWEN25_05B),
             useBase: false,
             newTokens: 16,
             runs: 1,
@@ -476,7 +437,7 @@ async function runLlamaCppComparison(): Promise<void> {
       : [
           {
             shape: '135M',
-            config: parseLlamaConfig(SMOL135),
+            config: parseLlamaConfig(SMOLLM2_135M),
             useBase: false,
             newTokens: 16,
             runs: 1,

@@ -31,6 +31,7 @@ import type { TrainableSample } from '../src/training/trainer/render.js';
 import { totalStepsFor } from '../src/training/trainer/loop.js';
 import { resolveTraining } from '../src/training/trainer/settings.js';
 import { trainPersona } from '../src/training/trainer/train-persona.js';
+import { BUNDLED_BASE, QWEN25_05B } from './lib/model-shapes.js';
 
 const { values } = parseArgs({
   options: {
@@ -41,42 +42,17 @@ const { values } = parseArgs({
     'max-steps': { type: 'string' },
   },
 });
-const QWEN05_SHAPE = {
-  model_type: 'qwen2',
-  vocab_size: 151936,
-  hidden_size: 896,
-  intermediate_size: 4864,
-  num_hidden_layers: 24,
-  num_attention_heads: 14,
-  num_key_value_heads: 2,
-  max_position_embeddings: 32768,
-  rope_theta: 1000000,
-  rms_norm_eps: 1e-6,
-  tie_word_embeddings: true,
-  eos_token_id: 2,
-  pad_token_id: 3,
-};
-const SHAPES: Record<string, { shape: typeof QWEN05_SHAPE; training: Record<string, number>; targetSeconds: number }> = {
-  qwen05b: { shape: QWEN05_SHAPE, training: { seq_len: 512, batch_size: 1, grad_accumulation: 4 }, targetSeconds: 1800 },
+// The bundled tokenizer's ids for end of turn and padding (its vocabulary is padded to the shape's).
+const SHAPES: Record<string, { shape: Record<string, unknown>; training: Record<string, number>; targetSeconds: number }> = {
+  qwen05b: {
+    shape: { ...QWEN25_05B, eos_token_id: BUNDLED_BASE.eos_token_id, pad_token_id: BUNDLED_BASE.pad_token_id },
+    training: { seq_len: 512, batch_size: 1, grad_accumulation: 4 },
+    targetSeconds: 1800,
+  },
 };
 const shaped = values.base === 'bundled' ? undefined : SHAPES[values.base!.replace('.', '')];
 if (values.base !== 'bundled' && !shaped) throw new Error(`--base must be bundled or ${Object.keys(SHAPES).join(', ')}`);
 const maxSteps = values['max-steps'] ? Number(values['max-steps']) : undefined;
-const BASE_SHAPE = {
-  model_type: 'llama',
-  vocab_size: 8192,
-  hidden_size: 256,
-  intermediate_size: 688,
-  num_hidden_layers: 6,
-  num_attention_heads: 8,
-  num_key_value_heads: 4,
-  max_position_embeddings: 1024,
-  rope_theta: 10000,
-  rms_norm_eps: 1e-5,
-  tie_word_embeddings: true,
-  eos_token_id: 2,
-  pad_token_id: 3,
-};
 
 const root = mkdtempSync(join(tmpdir(), 'bench-persona-'));
 try {
@@ -159,7 +135,7 @@ function baseFolder(): string {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir);
   for (const file of ['tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(bundled, file), join(dir, file));
-  const shape = shaped?.shape ?? BASE_SHAPE;
+  const shape = shaped?.shape ?? BUNDLED_BASE;
   writeFileSync(join(dir, 'config.json'), JSON.stringify(shape));
   const config = parseLlamaConfig(shape);
   const shapes = llamaParameterShapes(config);

@@ -29,76 +29,8 @@ import { createStepModel, initLlamaParams, initLoraParams, type TokenBatch } fro
 import { measureMatMulPeak, type PeakResult } from '../src/training/bench/peak.js';
 import { summarizeProfile } from '../src/training/bench/profile.js';
 import { formatGemmCeiling, measureGemmCeiling, type GemmCeiling } from '../src/training/bench/gemm-shapes.js';
+import { BUNDLED_BASE, GEMMA3_270M, LLAMA32_1B, QWEN25_05B, SMOLLM2_135M } from './lib/model-shapes.js';
 
-const BASE = {
-  vocab_size: 8192,
-  hidden_size: 256,
-  intermediate_size: 688,
-  num_hidden_layers: 6,
-  num_attention_heads: 8,
-  num_key_value_heads: 4,
-  max_position_embeddings: 1024,
-  rope_theta: 10000,
-  rms_norm_eps: 1e-5,
-  tie_word_embeddings: true,
-};
-const SMOL135 = {
-  vocab_size: 49152,
-  hidden_size: 576,
-  intermediate_size: 1536,
-  num_hidden_layers: 30,
-  num_attention_heads: 9,
-  num_key_value_heads: 3,
-  max_position_embeddings: 2048,
-  rope_theta: 100000,
-  rms_norm_eps: 1e-5,
-  tie_word_embeddings: true,
-};
-// Real-base shapes and architectures (config.json fields as on the Hub), random weights.
-const QWEN05 = {
-  model_type: 'qwen2',
-  vocab_size: 151936,
-  hidden_size: 896,
-  intermediate_size: 4864,
-  num_hidden_layers: 24,
-  num_attention_heads: 14,
-  num_key_value_heads: 2,
-  max_position_embeddings: 32768,
-  rope_theta: 1000000,
-  rms_norm_eps: 1e-6,
-  tie_word_embeddings: true,
-};
-const LLAMA1B = {
-  model_type: 'llama',
-  vocab_size: 128256,
-  hidden_size: 2048,
-  intermediate_size: 8192,
-  num_hidden_layers: 16,
-  num_attention_heads: 32,
-  num_key_value_heads: 8,
-  max_position_embeddings: 131072,
-  rope_theta: 500000,
-  rms_norm_eps: 1e-5,
-  tie_word_embeddings: true,
-};
-const GEMMA270 = {
-  model_type: 'gemma3_text',
-  vocab_size: 262144,
-  hidden_size: 640,
-  intermediate_size: 2048,
-  num_hidden_layers: 18,
-  num_attention_heads: 4,
-  num_key_value_heads: 1,
-  head_dim: 256,
-  max_position_embeddings: 32768,
-  rope_theta: 1000000,
-  rope_local_base_freq: 10000,
-  query_pre_attn_scalar: 256,
-  sliding_window: 512,
-  hidden_activation: 'gelu_pytorch_tanh',
-  rms_norm_eps: 1e-6,
-  tie_word_embeddings: true,
-};
 // The persona file defaults (src/personas/schema.ts).
 const LORA = { r: 16, alpha: 32, dropout: 0, targetModules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] };
 
@@ -115,13 +47,13 @@ interface Case {
   warmups?: number;
 }
 const CASES: Case[] = [
-  { name: 'base-full', config: BASE, method: 'full', batchSize: 16, seqLen: 256, steps: 5 },
-  { name: 'base-lora', config: BASE, method: 'lora', batchSize: 16, seqLen: 256, steps: 5 },
-  { name: '135m-lora', config: SMOL135, method: 'lora', batchSize: 4, seqLen: 256, steps: 4 },
-  { name: '135m-full', config: SMOL135, method: 'full', batchSize: 4, seqLen: 256, steps: 3 },
-  { name: 'qwen0.5b-lora', warmups: 1, config: QWEN05, method: 'lora', batchSize: 1, seqLen: 512, steps: 2, frozen: 'float16' },
-  { name: 'llama1b-lora', warmups: 1, config: LLAMA1B, method: 'lora', batchSize: 1, seqLen: 512, steps: 2, frozen: 'float16' },
-  { name: 'gemma270m-lora', warmups: 1, config: GEMMA270, method: 'lora', batchSize: 1, seqLen: 512, steps: 2, frozen: 'float16' },
+  { name: 'base-full', config: BUNDLED_BASE, method: 'full', batchSize: 16, seqLen: 256, steps: 5 },
+  { name: 'base-lora', config: BUNDLED_BASE, method: 'lora', batchSize: 16, seqLen: 256, steps: 5 },
+  { name: '135m-lora', config: SMOLLM2_135M, method: 'lora', batchSize: 4, seqLen: 256, steps: 4 },
+  { name: '135m-full', config: SMOLLM2_135M, method: 'full', batchSize: 4, seqLen: 256, steps: 3 },
+  { name: 'qwen0.5b-lora', warmups: 1, config: QWEN25_05B, method: 'lora', batchSize: 1, seqLen: 512, steps: 2, frozen: 'float16' },
+  { name: 'llama1b-lora', warmups: 1, config: LLAMA32_1B, method: 'lora', batchSize: 1, seqLen: 512, steps: 2, frozen: 'float16' },
+  { name: 'gemma270m-lora', warmups: 1, config: GEMMA3_270M, method: 'lora', batchSize: 1, seqLen: 512, steps: 2, frozen: 'float16' },
 ];
 
 interface CaseResult {
