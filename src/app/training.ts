@@ -5,12 +5,10 @@
  * with the `bots` role it follows every worker's progress (studio chart, Slack notices, hot
  * swap of a champion promoted elsewhere).
  */
-import type { Config } from '../config/config.js';
 import type { Persona } from '../personas/schema.js';
 import { BullJobQueue, sharedQueueUrl, startTrainingWorker, type TrainingWorker } from '../scheduler/bullmq-queue.js';
 import { NodeCronDriver } from '../scheduler/cron.js';
 import type { JobDeps } from '../scheduler/job.js';
-import type { TrainingJobQueue } from '../scheduler/job-queue.js';
 import { TrainingScheduler } from '../scheduler/scheduler.js';
 import type { Core } from './core.js';
 import type { AppEvents } from './events.js';
@@ -42,8 +40,7 @@ export function startTraining(core: Core, events: AppEvents, roles: ReadonlySet<
     if (roles.has('trainer'))
       worker = startTrainingWorker(roles.has('bots') ? deps : { ...deps, ...listeners }, { ...options, concurrency: config.TRAINING_CONCURRENCY });
   }
-  const queue: TrainingJobQueue | undefined = shared;
-  const scheduler = new TrainingScheduler({ ...deps, ...listeners }, new NodeCronDriver(), queue);
+  const scheduler = new TrainingScheduler({ ...deps, ...listeners }, new NodeCronDriver(), shared);
   if (roles.has('scheduler')) scheduler.schedule(personas);
   return {
     scheduler,
@@ -61,8 +58,4 @@ function followRemotePromotions(core: Core, events: AppEvents): void {
     if (record.status !== 'promoted') return;
     void core.preloadChampion(record.persona);
   });
-}
-
-export function describeRoles(config: Config, roles: ReadonlySet<Role>): string {
-  return sharedQueueUrl(config.storeUrl) ? `roles ${[...roles].join(', ')} (shared queue on Redis)` : 'all roles in this process';
 }
