@@ -27,6 +27,7 @@ interface TrainFlags {
   seqLen?: number;
   optimizer?: string;
   seed?: number;
+  loraRank?: number;
   json?: boolean;
   promote: boolean;
 }
@@ -50,6 +51,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--seq-len <n>', 'tokens per packed row', wholeNumber(8))
     .option('--optimizer <name>', 'adamw | sgd')
     .option('--seed <n>', 'seed for data order and initialisation', wholeNumber())
+    .option('--lora-rank <n>', "LoRA rank r (default: the persona file's training.lora.r)", wholeNumber(1))
     .option('--no-promote', 'keep the new version as a candidate even if it beats the champion')
     .option('--json', 'print the job record (training report, evaluation, gate decision) as JSON')
     .action(
@@ -106,6 +108,7 @@ function toOverrides(flags: TrainFlags): TrainingOverrides {
     batchSize: flags.batchSize,
     seqLen: flags.seqLen,
     seed: flags.seed,
+    loraRank: flags.loraRank,
   };
 }
 

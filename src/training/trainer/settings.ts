@@ -5,7 +5,7 @@
  */
 import { PersonaError } from '../../errors.js';
 import type { Persona } from '../../personas/schema.js';
-import type { LoraSettings } from './lora.js';
+import type { LoraSettings } from './lora-merge.js';
 import type { TrainingHyperparameters } from './loop.js';
 import type { OptimizerName } from './optimizers.js';
 
@@ -21,6 +21,8 @@ export interface TrainingOverrides {
   seqLen?: number;
   optimizer?: OptimizerName;
   seed?: number;
+  /** LoRA rank (`--lora-rank`); alpha stays the persona file's, as PEFT's `r` override does. */
+  loraRank?: number;
 }
 
 export interface ResolvedTraining {
@@ -67,7 +69,8 @@ export function resolveTraining(persona: Persona, overrides: TrainingOverrides =
   check(Number.isInteger(hyper.batchSize) && hyper.batchSize > 0, 'batch-size', 'a positive integer');
   check(Number.isInteger(hyper.seqLen) && hyper.seqLen >= 16, 'seq-len', 'an integer of at least 16');
   check(Number.isInteger(hyper.seed), 'seed', 'an integer');
-  const lora: LoraSettings = { r: t.lora.r, alpha: t.lora.alpha, dropout: t.lora.dropout, targetModules: t.lora.target_modules };
+  check(overrides.loraRank === undefined || (Number.isInteger(overrides.loraRank) && overrides.loraRank > 0), 'lora-rank', 'a positive integer');
+  const lora: LoraSettings = { r: overrides.loraRank ?? t.lora.r, alpha: t.lora.alpha, dropout: t.lora.dropout, targetModules: t.lora.target_modules };
   return { method, hyper, lora };
 }
 

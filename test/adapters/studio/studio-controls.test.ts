@@ -154,8 +154,9 @@ test('Persona Studio controls: undo, bulk, dataset state, chat commands, cancel,
         await form.getByRole('spinbutton', { name: 'Batch size' }).inputValue(),
         await form.getByRole('spinbutton', { name: 'Sequence length' }).inputValue(),
         await form.getByRole('combobox', { name: 'Method' }).inputValue(),
+        await form.getByRole('spinbutton', { name: 'LoRA rank' }).inputValue(),
       ],
-      ['2', '48', 'full'],
+      ['2', '48', 'full', '16'],
     );
     // Started from another page (or Slack): this page learns of it only from the job history and the live events.
     const started = await fetch(`${project.url}api/training/${PERSONA}/start`, {

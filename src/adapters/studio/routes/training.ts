@@ -25,6 +25,7 @@ interface StartBody {
   batchSize?: unknown;
   seqLen?: unknown;
   seed?: unknown;
+  loraRank?: unknown;
 }
 
 /** The step and eval lines of a version's metrics.jsonl (what the chart of a past run shows). */
@@ -68,6 +69,7 @@ function overridesFrom(body: StartBody): TrainingOverrides {
     batchSize: positive(body.batchSize, 'batchSize', true),
     seqLen: positive(body.seqLen, 'seqLen', true),
     seed,
+    loraRank: positive(body.loraRank, 'loraRank', true),
   };
 }
 
@@ -99,7 +101,7 @@ export function trainingRoutes(deps: StudioDeps): Hono {
   /** The persona file's training settings: the form's defaults. */
   app.get('/:id/settings', (c) => {
     const { training } = loadPersona(config.PERSONAS_DIR, c.req.param('id'));
-    const { method, optimizer, epochs, max_steps, learning_rate, batch_size, seq_len, seed } = training;
+    const { method, optimizer, epochs, max_steps, learning_rate, batch_size, seq_len, seed, lora } = training;
     return c.json({
       method,
       optimizer,
@@ -109,6 +111,7 @@ export function trainingRoutes(deps: StudioDeps): Hono {
       batchSize: batch_size,
       seqLen: seq_len,
       seed,
+      loraRank: lora.r,
     });
   });
 

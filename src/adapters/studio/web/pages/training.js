@@ -153,6 +153,7 @@ function StartForm({ persona, settings, running, start }) {
         ['sgd', 'SGD'],
       ])}
       ${number('seed', 'Seed', settings.seed, '1', '0')}
+      ${number('loraRank', 'LoRA rank', settings.loraRank)}
       <button type="submit" class="primary" disabled=${running}>Start training</button>
     </form>`;
 }
