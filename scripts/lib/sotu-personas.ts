@@ -8,7 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { splitOf } from '../../src/datasets/split.js';
+import { splitOf } from '../../src/datasets/holdout-split.js';
 import type { DatasetSnapshot, TrainingSample } from '../../src/datasets/types.js';
 import { windowSample } from '../../src/datasets/windows.js';
 import { loadPersona } from '../../src/personas/load.js';

@@ -16,7 +16,7 @@ import { PersonaError } from '../errors.js';
 import { hubCacheDir } from '../hub/cache.js';
 import { parseHubId } from '../hub/hub-id.js';
 import { exportGguf, type GgufQuant } from '../modelfmt/gguf/export.js';
-import { exportGgufLora } from '../modelfmt/gguf/lora.js';
+import { exportGgufLora } from '../modelfmt/gguf/gguf-lora.js';
 import { ggufChatTemplate, ollamaModelfile } from '../modelfmt/gguf/modelfile.js';
 import { writeInferenceOnnx } from '../modelfmt/onnx/folder.js';
 import { loadModelFolderMetadata } from '../modelfmt/folder.js';

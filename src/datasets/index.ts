@@ -1,7 +1,7 @@
 /** Datasets: versioned snapshots of approved samples, the stable split, stats and exports. */
 export * from './types.js';
 export { loadDatasetSnapshot, datasetVersion, toTrainingSample } from './snapshot.js';
-export { splitOf, splitPoint } from './split.js';
+export { splitOf, splitPoint } from './holdout-split.js';
 export { datasetStats, type DatasetStats } from './stats.js';
 export { exportDataset, parseExportFormat, parseExportSplit, EXPORT_SPLITS, type ExportSplit, type ExportResult } from './export.js';
 export { renderDataset, EXPORT_FORMATS, type ExportFormat } from './formats.js';

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Persona } from '../personas/schema.js';
 import type { Store } from '../store/index.js';
 import { effectiveText, listSamples, type SampleRecord } from '../curation/index.js';
-import { splitOf } from './split.js';
+import { splitOf } from './holdout-split.js';
 import { windowSample } from './windows.js';
 import { EXEMPLARY_WEIGHT, type DatasetSnapshot, type TrainingSample } from './types.js';
 

@@ -9,7 +9,7 @@ import { cleanRules, cleanSpeaker, cleanText, type CleanRules } from './clean.js
 import { dedupeKey, sampleId } from './dedupe.js';
 import type { NameMaps } from './markup.js';
 import { bump } from './redact.js';
-import { splitPassage } from './split.js';
+import { splitPassage } from './passage-split.js';
 import type { CleanResult, ContextTurn, Message, SampleDraft, SampleKind, SampleSource } from './types.js';
 
 export interface BuildStats {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { PersonaError } from '../errors.js';
 import { modelSpec } from './arch/spec.js';
-import { ROPE_SCALING_TYPES } from './arch/rope.js';
+import { ROPE_SCALING_TYPES } from './arch/rope-frequencies.js';
 
 /** The `model_type` values of config.json we support, training and serving alike. */
 export const SUPPORTED_MODEL_TYPES = ['llama', 'mistral', 'qwen2', 'qwen3', 'gemma3_text'] as const;

@@ -19,8 +19,8 @@ import * as T from './graph/api.js';
 import { attentionBlocks, groupedCausalAttention } from './attention.js';
 import { crossEntropy, gegluTanh, lmHeadCrossEntropy, rmsNorm, softcap, swiglu } from './graph/fused.js';
 import type { Graph, Tensor } from './graph/ir.js';
-import { loraGraph, type LoraOptions } from './lora.js';
-import { ropeTables, type RopeTables } from './rope.js';
+import { loraGraph, type LoraOptions } from './lora-adapters.js';
+import { ropeTables, type RopeTables } from './rope-tables.js';
 
 export interface LlamaGraphOptions {
   batchSize: number;

@@ -15,7 +15,7 @@ import { llamaParameterShapes, type LlamaConfig } from '../modelfmt/config.js';
 import { attentionBlocks } from './attention.js';
 import { narrowedNames, type FrozenDtype } from './frozen-weights.js';
 import { defaultLossChunkRows } from './llama.js';
-import { loraParameterShapes, type LoraOptions } from './lora.js';
+import { loraParameterShapes, type LoraOptions } from './lora-adapters.js';
 
 export interface MemoryPlanInput {
   config: LlamaConfig;

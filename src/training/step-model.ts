@@ -16,11 +16,11 @@ import { gradients } from './graph/autodiff.js';
 import { emitOnnx, type EmittedModel } from './graph/emit.js';
 import { Graph, type Tensor } from './graph/ir.js';
 import { buildLlama, llamaLogits, llamaLoss, type LlamaGraphOptions } from './llama.js';
-import { LoraDropoutMasks, loraParameterShapes, validateLora, type LoraOptions } from './lora.js';
+import { LoraDropoutMasks, loraParameterShapes, validateLora, type LoraOptions } from './lora-adapters.js';
 import { fillNormal, mulberry32 } from './random.js';
 import { GraphRunner, type Feed } from './runtime.js';
 
-export { initLoraParams } from './lora.js';
+export { initLoraParams } from './lora-adapters.js';
 
 export interface TokenBatch {
   inputIds: BigInt64Array;

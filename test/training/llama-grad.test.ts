@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { parseLlamaConfig, type LlamaConfig } from '../../src/modelfmt/config.ts';
 import { Graph } from '../../src/training/graph/ir.ts';
 import { buildLlama, llamaLoss } from '../../src/training/llama.ts';
-import { initLoraParams, LoraDropoutMasks, type LoraOptions } from '../../src/training/lora.ts';
+import { initLoraParams, LoraDropoutMasks, type LoraOptions } from '../../src/training/lora-adapters.ts';
 import { initLlamaParams } from '../../src/training/step-model.ts';
 import type { Feed } from '../../src/training/runtime.ts';
 import { checkGraph, rng } from './gradcheck.ts';

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { parseLlamaConfig } from '../../src/modelfmt/config.ts';
 import { Graph } from '../../src/training/graph/ir.ts';
 import { buildLlama, llamaLoss } from '../../src/training/llama.ts';
-import { initLoraParams } from '../../src/training/lora.ts';
+import { initLoraParams } from '../../src/training/lora-adapters.ts';
 import type { Feed } from '../../src/training/runtime.ts';
 import { initLlamaParams } from '../../src/training/step-model.ts';
 import { checkGraph, rng } from './gradcheck.ts';

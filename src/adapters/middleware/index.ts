@@ -10,7 +10,7 @@ export { ChatMiddleware, USER_MESSAGES, type ChatMiddlewareOptions, type ChatOut
 export { BotCommands, type CommandContext } from './commands.js';
 export { AdapterState, InMemoryState, type SentReply } from './state.js';
 export { StreamRenderer, type MessageSink, type StreamOptions } from './stream.js';
-export { splitMessage } from './split.js';
+export { splitMessage } from './reply-split.js';
 export { RateLimiter, DEFAULT_RATE_LIMITS, type RateLimitOptions, type WindowLimit } from './rate-limit.js';
 export { ReplyQueue, type ReplyQueueOptions } from './reply-queue.js';
 export { routeEvent, boundChannels, type Route, type RouteReason } from './routing.js';

@@ -4,7 +4,7 @@
  * most every `minIntervalMs`, and text past the platform's length limit continues in a new
  * message, split on sentence boundaries. Each adapter supplies how to post and edit.
  */
-import { splitMessage } from './split.js';
+import { splitMessage } from './reply-split.js';
 
 export interface MessageSink {
   /** Posts a new message; returns its platform id. */

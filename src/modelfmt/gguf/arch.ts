@@ -6,7 +6,7 @@
  */
 import { PersonaError } from '../../errors.js';
 import type { LlamaConfig } from '../config.js';
-import { defaultInverseFrequencies, ropeSpec } from '../arch/rope.js';
+import { defaultInverseFrequencies, ropeSpec } from '../arch/rope-frequencies.js';
 import { f32, u32, type GgufValue } from './writer.js';
 
 export interface GgufArchitecture {

@@ -22,7 +22,7 @@
  */
 import { OnnxGraphBuilder, tensor } from '../../onnx/builder.js';
 import { decoderForward, type DecoderOps } from '../arch/decoder.js';
-import type { RopeSpec } from '../arch/rope.js';
+import type { RopeSpec } from '../arch/rope-frequencies.js';
 import { modelSpec, type LayerSpec, type LinearSpec, type ModelSpec } from '../arch/spec.js';
 import type { LlamaConfig } from '../config.js';
 import { LOGITS_TO_KEEP } from './logits-to-keep.js';

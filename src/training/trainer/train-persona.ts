@@ -23,7 +23,7 @@ import { createStepModel, initLoraParams, type StepModel } from '../step-model.j
 import { readLlamaWeights } from '../../modelfmt/weights.js';
 import { readCheckpointFingerprint, removeCheckpoint } from './checkpoint.js';
 import { runTrainingLoop, type LoopResult, type TrainingEvent } from './loop.js';
-import { mergeLora } from './lora.js';
+import { mergeLora } from './lora-merge.js';
 import type { Params } from './optimizers.js';
 import { countTargets, packSamples } from './packing.js';
 import { tokenizeSample, type TrainableSample } from './render.js';

@@ -13,7 +13,7 @@ import { PersonaError } from '../../errors.js';
 import { llamaParameterShapes, type LlamaConfig } from '../../modelfmt/config.js';
 import { INFERENCE_ONNX_PATH, writeInferenceOnnxFrom } from '../../modelfmt/onnx/folder.js';
 import { writeSafetensors, type TensorToWrite } from '../../modelfmt/safetensors.js';
-import { adapterConfig, type LoraSettings } from './lora.js';
+import { adapterConfig, type LoraSettings } from './lora-merge.js';
 import type { Params } from './optimizers.js';
 import { removeStaleTemps } from './stale-temps.js';
 

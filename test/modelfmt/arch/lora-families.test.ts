@@ -10,7 +10,7 @@ import { DecoderSession } from '../../../src/inference/ort.ts';
 import { exportInferenceOnnx } from '../../../src/modelfmt/onnx/export.ts';
 import { createStepModel, initLoraParams } from '../../../src/training/step-model.ts';
 import { rowsToBatch } from '../../../src/training/trainer/batches.ts';
-import { mergeLora } from '../../../src/training/trainer/lora.ts';
+import { mergeLora } from '../../../src/training/trainer/lora-merge.ts';
 import { Rng } from '../../../src/util/random.ts';
 import { TINY_ARCHITECTURES, type TinyArchitecture } from '../../fixtures/tiny-model-folder.ts';
 import { randomWeights, tinyConfig } from '../onnx/tiny-model.ts';

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createStepModel, initLoraParams } from '../../../src/training/step-model.ts';
-import { mergeLora } from '../../../src/training/trainer/lora.ts';
+import { mergeLora } from '../../../src/training/trainer/lora-merge.ts';
 import { rowsToBatch } from '../../../src/training/trainer/batches.ts';
 import { Rng } from '../../../src/util/random.ts';
 import { randomWeights, tinyConfig } from '../../modelfmt/onnx/tiny-model.ts';

@@ -2,13 +2,13 @@
  * LoRA output in PEFT's layout: merging adapters into the base weights
  * (W += (alpha / r) · B · A, what PEFT's merge_and_unload computes) so inference loads one
  * plain model.safetensors, and PEFT's adapter_config.json. Key names and shapes come from
- * the training engine (src/training/lora.ts), so both sides agree by construction.
+ * the training engine (src/training/lora-adapters.ts), so both sides agree by construction.
  */
 import { PersonaError } from '../../errors.js';
 import type { LlamaConfig } from '../../modelfmt/config.js';
 import { float16ToFloat32 } from '../../modelfmt/half.js';
 import type { FrozenParams } from '../frozen-weights.js';
-import { loraName, loraTargets, type LoraOptions } from '../lora.js';
+import { loraName, loraTargets, type LoraOptions } from '../lora-adapters.js';
 import type { Params } from './optimizers.js';
 
 export type LoraSettings = LoraOptions;

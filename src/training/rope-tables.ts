@@ -1,6 +1,6 @@
 /**
  * Rotary position tables for the training graph in Hugging Face's convention, from a
- * layer's RopeSpec (src/modelfmt/arch/rope.ts, shared with the inference graph): the angle
+ * layer's RopeSpec (src/modelfmt/arch/rope-frequencies.ts, shared with the inference graph): the angle
  * table repeated over both halves (cat(freqs, freqs)), and
  * rope(x) = x·cos + rotate_half(x)·sin with rotate_half(x) = cat(−x₂, x₁).
  * Viewing the head dimension as (2, hd/2), rotate_half is "swap the halves" (a reversed
@@ -9,7 +9,7 @@
  * The query tables also carry attention's scale, so the scores need no multiply.
  */
 import { PersonaError } from '../errors.js';
-import { dynamicInverseFrequencies, type RopeSpec } from '../modelfmt/arch/rope.js';
+import { dynamicInverseFrequencies, type RopeSpec } from '../modelfmt/arch/rope-frequencies.js';
 import type { ModelSpec } from '../modelfmt/arch/spec.js';
 import type { Graph, Tensor } from './graph/ir.js';
 
