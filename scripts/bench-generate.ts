@@ -31,7 +31,7 @@ import { DecoderSession } from '../src/inference/ort.js';
 import { argmax, seededRandom } from '../src/inference/sampler.js';
 import { StopStrings } from '../src/inference/stop-strings.js';
 import { llamaParameterShapes, parseLlamaConfig, readLlamaConfig, type LlamaConfig } from '../src/modelfmt/config.js';
-import { exportInferenceOnnx } from '../src/modelfmt/onnx/export.js';
+import { exportInferenceOnnx } from '../src/modelfmt/onnx/onnx-export.js';
 import { readSafetensors } from '../src/modelfmt/safetensors.js';
 import { loadTokenizer } from '../src/modelfmt/tokenizer.js';
 import { OnnxGraphBuilder, tensor } from '../src/onnx/builder.js';

@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { isPersonaError } from '../src/errors.js';
 import { parseLlamaConfig, llamaParameterShapes } from '../src/modelfmt/config.js';
-import { saveModelFolder } from '../src/modelfmt/folder.js';
+import { saveModelFolder } from '../src/modelfmt/model-folder.js';
 import { loadTokenizer, readTokenizerFiles } from '../src/modelfmt/tokenizer.js';
 import { BASE_GENERATION_CONFIG, BASE_MODEL_CONFIG, BASE_SPECIAL, DEFAULT_RECIPE, type PretrainRecipe } from '../src/pretrain/base-model.js';
 import { buildCorpus, countWords } from '../src/pretrain/corpus.js';

@@ -13,7 +13,7 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Config } from '../config/config.js';
-import { adapterStateKey } from '../adapters/middleware/services.js';
+import { adapterStateKey } from './chat-services.js';
 import { CHANNEL_PERSONA_PREFIX } from '../adapters/middleware/state.js';
 import { authorSet, dedupeRecordKey, exemplarySet, feedbackSet, sampleKey, stateSet } from '../curation/keys.js';
 import { SAMPLE_STATES, type SampleRecord } from '../curation/types.js';
@@ -23,7 +23,7 @@ import { personaModelsDir } from '../modelfmt/model-paths.js';
 import { copyPersonaFile, deletePersonaFiles, requireNewId, writeNewPersona } from '../personas/manage.js';
 import { loadPersona } from '../personas/load.js';
 import type { Persona, PersonaInput } from '../personas/schema.js';
-import { acquireLock, trainingLockKey } from '../scheduler/lock.js';
+import { acquireLock, trainingLockKey } from '../scheduler/training-lock.js';
 import type { Store, WriteBatch } from '../store/index.js';
 
 export interface LifecycleDeps {

@@ -5,7 +5,7 @@
  */
 import type { Store, WriteBatch } from '../store/index.js';
 import { authorSet, dedupeRecordKey, optOutKey, sampleKey, stateSet } from './keys.js';
-import { getManyChunked } from './samples.js';
+import { getManyChunked } from './sample-store.js';
 import type { SampleRecord } from './types.js';
 
 export async function isOptedOut(store: Store, platform: string, userId: string): Promise<boolean> {

@@ -7,10 +7,10 @@
  */
 import { PersonaError } from '../errors.js';
 import type { Store, WriteBatch } from '../store/index.js';
-import { withLock } from '../store/lock.js';
+import { withLock } from '../store/store-mutex.js';
 import { exemplarySet, sampleKey, sampleLock, stateSet } from './keys.js';
 import { foldDecisions } from './review.js';
-import { requireSample } from './samples.js';
+import { requireSample } from './sample-store.js';
 import type { Decision, DecisionAction, DecisionOrigin, SampleRecord } from './types.js';
 
 export interface DecisionInput {

@@ -5,7 +5,7 @@
  */
 import type { Store } from '../store/index.js';
 import { feedbackKey, feedbackSet } from './keys.js';
-import { getManyChunked } from './samples.js';
+import { getManyChunked } from './sample-store.js';
 import type { FeedbackEntry } from './types.js';
 
 export async function recordFeedback(store: Store, entry: FeedbackEntry & { added: boolean }): Promise<void> {

@@ -11,7 +11,7 @@ export {
   getManyChunked,
   type AddResult,
   type AddOptions,
-} from './samples.js';
+} from './sample-store.js';
 export { decide, revertDecision, type DecisionInput, type RevertInput, type DecisionOutcome } from './decisions.js';
 export {
   decideMatching,

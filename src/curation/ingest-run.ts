@@ -6,7 +6,7 @@
 import type { Persona } from '../personas/schema.js';
 import { ingestPaths, type IngestProgress } from '../ingest/index.js';
 import type { Store } from '../store/index.js';
-import { addDrafts } from './samples.js';
+import { addDrafts } from './sample-store.js';
 import { approveTrustedMatches } from './trusted.js';
 import type { Author } from './types.js';
 

@@ -7,7 +7,7 @@
  */
 import type { Store, WriteBatch } from '../store/index.js';
 import { dedupeRecordKey, exemplarySet, stateSet } from './keys.js';
-import { getManyChunked } from './samples.js';
+import { getManyChunked } from './sample-store.js';
 import { SAMPLE_STATES, type SampleRecord } from './types.js';
 
 export interface RepairReport {

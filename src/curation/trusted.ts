@@ -6,10 +6,10 @@
  * checked and written under its lock, like any other decision.
  */
 import type { Store, WriteBatch } from '../store/index.js';
-import { withLock } from '../store/lock.js';
+import { withLock } from '../store/store-mutex.js';
 import { sampleKey, sampleLock, stateSet } from './keys.js';
 import { foldDecisions } from './review.js';
-import { getManyChunked, getSample } from './samples.js';
+import { getManyChunked, getSample } from './sample-store.js';
 import type { Decision, SampleRecord } from './types.js';
 
 export interface TrustedApproval {

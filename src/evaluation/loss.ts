@@ -9,8 +9,8 @@
  */
 import { join } from 'node:path';
 import { PersonaError } from '../errors.js';
-import { loadModelFolderMetadata } from '../modelfmt/folder.js';
-import { readLlamaWeights } from '../modelfmt/weights.js';
+import { loadModelFolderMetadata } from '../modelfmt/model-folder.js';
+import { readLlamaWeights } from '../modelfmt/folder-weights.js';
 import { createStepModel } from '../training/step-model.js';
 import { rowsToBatch } from '../training/trainer/batches.js';
 import { splitSample } from '../training/trainer/packing.js';

@@ -17,7 +17,7 @@ import { buildPrompt, type Turn } from './context.js';
 import { generate, type GenerationDelta, type StoppedBy } from './generate.js';
 import { checkGenerationParams, mergeGenerationParams, type GenerationParams } from './generation-params.js';
 import { loadInferenceModel, type LoadedModel } from './loaded-model.js';
-import { onnxCacheDir } from '../modelfmt/onnx/folder.js';
+import { onnxCacheDir } from '../modelfmt/onnx/folder-graph.js';
 import { ModelCache, type Lease } from './model-cache.js';
 import { resolveModelChoice, type ModelChoice } from './model-location.js';
 import { ModelQueue } from './model-queue.js';

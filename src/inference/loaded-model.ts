@@ -1,7 +1,7 @@
 /**
  * Everything needed to answer with one model folder: its config, tokenizer, chat template,
  * generation defaults and an ONNX Runtime session (on the folder's own onnx/model.onnx, or an
- * export in the ONNX cache written on first use: see src/modelfmt/onnx/folder.ts).
+ * export in the ONNX cache written on first use: see src/modelfmt/onnx/folder-graph.ts).
  * Any missing, corrupt or mismatched piece fails here with a PersonaError naming the file,
  * before the model replaces anything in the cache.
  */
@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LlamaConfig } from '../modelfmt/config.js';
 import type { TokenizerConfig } from '../modelfmt/chat.js';
-import { loadModelFolderMetadata } from '../modelfmt/folder.js';
-import { ensureInferenceOnnx } from '../modelfmt/onnx/folder.js';
+import { loadModelFolderMetadata } from '../modelfmt/model-folder.js';
+import { ensureInferenceOnnx } from '../modelfmt/onnx/folder-graph.js';
 import type { Tokenizer } from '../modelfmt/tokenizer.js';
 import { fromGenerationConfig, type GenerationParams } from './generation-params.js';
 import { DecoderSession, type SessionSettings } from './ort.js';

@@ -11,7 +11,7 @@ import type { Persona } from '../personas/schema.js';
 import { cleanRules } from './clean.js';
 import { isSlackExportDir } from './formats/slack.js';
 import { parseSource } from './parse.js';
-import { buildMonologueSamples, buildSamples, voiceMatcher, type BuildStats } from './samples.js';
+import { buildMonologueSamples, buildSamples, voiceMatcher, type BuildStats } from './messages-to-samples.js';
 import type { FileResult, FormatId, IngestOptions, Message, ParsedSource, SampleDraft } from './types.js';
 
 interface Entry {

@@ -22,7 +22,7 @@ import type { Store } from '../store/index.js';
 import { trainPersona, type TrainReport } from '../training/trainer/train-persona.js';
 import type { TrainingOverrides } from '../training/trainer/settings.js';
 import type { TrainingEvent } from '../training/trainer/loop.js';
-import { acquireLock, lockHolder, trainingLockKey } from './lock.js';
+import { acquireLock, lockHolder, trainingLockKey } from './training-lock.js';
 import { jobHistory, type JobPhase, type JobRecord } from './history.js';
 import { cancelMessage, takeCancelRequest, watchCancel } from './cancel.js';
 import { systemPromptOf } from '../personas/greeting.js';

@@ -18,7 +18,7 @@ import { baseModelChoice } from '../../src/inference/model-location.ts';
 import { listCachedBases } from '../../src/hub/cached-bases.ts';
 import { requireHubId } from '../../src/hub/hub-id.ts';
 import { pullBase } from '../../src/hub/pull.ts';
-import { loadModelFolder } from '../../src/modelfmt/folder.ts';
+import { loadModelFolder } from '../../src/modelfmt/model-folder.ts';
 import { writeTinyModelFolder } from '../fixtures/tiny-model-folder.ts';
 import { FakeHub, gitBlobSha1, repoFromFolder, sha256 } from '../fakes/hub/fake-hub.ts';
 

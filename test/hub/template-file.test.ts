@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadModelFolderMetadata } from '../../src/modelfmt/folder.ts';
+import { loadModelFolderMetadata } from '../../src/modelfmt/model-folder.ts';
 import { writeTinyModelFolder } from '../fixtures/tiny-model-folder.ts';
 
 test('a chat template in chat_template.jinja or chat_template.json is used when tokenizer_config.json has none', () => {

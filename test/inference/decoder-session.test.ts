@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { availableParallelism } from 'node:os';
 import { DecoderSession, SINGLE_THREAD_MAX_WEIGHT_BYTES, threadPlan } from '../../src/inference/ort.ts';
-import { exportInferenceOnnx } from '../../src/modelfmt/onnx/export.ts';
+import { exportInferenceOnnx } from '../../src/modelfmt/onnx/onnx-export.ts';
 import { randomWeights, tinyConfig } from '../modelfmt/onnx/tiny-model.ts';
 import { OnnxGraphBuilder } from '../../src/onnx/builder.ts';
 import { GraphRunner } from '../../src/training/runtime.ts';

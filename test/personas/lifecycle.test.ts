@@ -16,9 +16,9 @@ import { isPersonaError } from '../../src/errors.ts';
 import { listPersonaIds, loadPersona } from '../../src/personas/load.ts';
 import { ModelRegistry } from '../../src/registry/registry.ts';
 import { jobHistory } from '../../src/scheduler/history.ts';
-import { acquireLock, trainingLockKey } from '../../src/scheduler/lock.ts';
+import { acquireLock, trainingLockKey } from '../../src/scheduler/training-lock.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
-import { StoreState } from '../../src/adapters/middleware/services.ts';
+import { StoreState } from '../../src/app/chat-services.ts';
 import { AdapterState } from '../../src/adapters/middleware/state.ts';
 import { draft } from '../curation/helpers.ts';
 

@@ -4,7 +4,7 @@
  * starts (a crash at exactly that point); with argv[3] = 'hold-lock' it takes the persona's
  * training lock, prints "locked" and waits to be killed.
  */
-import { acquireLock } from '../../src/scheduler/lock.ts';
+import { acquireLock } from '../../src/scheduler/training-lock.ts';
 import { runTrainingJob } from '../../src/scheduler/job.ts';
 import { openProject, PERSONA } from './job-fixture.ts';
 

@@ -2,8 +2,8 @@
  * Shared adapter middleware: what Discord, Slack and the studio all use. Start from
  * `ChatMiddleware` (one per process) and `ChatServices` (ports.ts); `StreamRenderer` and
  * `splitMessage` help an adapter render a streamed reply within its length limit.
- * The real implementations of the ports are in './services.js' (imported on its own, so
- * that importing the middleware does not load curation, ingest and the store).
+ * The real implementations of the ports are wired in src/app/chat-services.ts: adapters
+ * declare what they need, the app decides what provides it.
  */
 export * from './ports.js';
 export { ChatMiddleware, USER_MESSAGES, type ChatMiddlewareOptions, type ChatOutcome, type OpenReply } from './pipeline.js';
@@ -14,6 +14,6 @@ export { splitMessage } from './reply-split.js';
 export { RateLimiter, DEFAULT_RATE_LIMITS, type RateLimitOptions, type WindowLimit } from './rate-limit.js';
 export { ReplyQueue, type ReplyQueueOptions } from './reply-queue.js';
 export { routeEvent, boundChannels, type Route, type RouteReason } from './routing.js';
-export { promptTurns, type MemoryOptions } from './memory.js';
+export { promptTurns, type MemoryOptions } from './conversation-window.js';
 export { captureVoice, voiceIds } from './capture.js';
 export { ratingOf } from './feedback.js';

@@ -10,7 +10,7 @@ import type { ChatEvent, ReactionEvent, ReplyChannel } from '../types.js';
 import { captureVoice } from './capture.js';
 import { BotCommands } from './commands.js';
 import { recordReaction } from './feedback.js';
-import { promptTurns, type MemoryOptions } from './memory.js';
+import { promptTurns, type MemoryOptions } from './conversation-window.js';
 import type { ChatServices, FeedbackRecord } from './ports.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { ReplyQueue, type ReplyQueueOptions } from './reply-queue.js';

@@ -13,7 +13,7 @@ import { openCore } from '../../app/core.js';
 import { exportGgufAdapter, exportGgufModel, exportHfFolder } from '../../app/model-export.js';
 import { PersonaError } from '../../errors.js';
 import { resolveModelChoice } from '../../inference/model-location.js';
-import { GGUF_QUANTS, type GgufQuant } from '../../modelfmt/gguf/export.js';
+import { GGUF_QUANTS, type GgufQuant } from '../../modelfmt/gguf/gguf-export.js';
 import { loadPersona } from '../../personas/load.js';
 import { action, cliConfig } from '../context.js';
 

@@ -25,13 +25,25 @@ import { decoderForward, type DecoderOps } from '../arch/decoder.js';
 import type { RopeSpec } from '../arch/rope-frequencies.js';
 import { modelSpec, type LayerSpec, type LinearSpec, type ModelSpec } from '../arch/spec.js';
 import type { LlamaConfig } from '../config.js';
+import { blockQuantized, QUANT_BLOCK, type BlockBits } from './block-quant.js';
 import { LOGITS_TO_KEEP } from './logits-to-keep.js';
-import { quantizedInt8, stackedRows, transposed, weightFor } from './weights.js';
+import { quantizedInt8, stackedRows, transposed, weightFor } from './graph-weights.js';
 
 export interface InferenceGraphOptions {
-  /** int8 weights for every Linear layer (DynamicQuantizeLinear + MatMulInteger). */
-  quantize?: 'int8';
+  /**
+   * Quantized weights for every Linear layer and lm_head: `int8` a scale per output column
+   * (DynamicQuantizeLinear + MatMulInteger); `q8` and `q4` a scale per 32 weights, as llama.cpp's
+   * q8_0 and q4_0 (com.microsoft MatMulNBits, activations quantized per 32 inside the kernel).
+   */
+  quantize?: GraphQuantization;
 }
+
+export type GraphQuantization = 'int8' | 'q8' | 'q4';
+
+const NBITS: Partial<Record<GraphQuantization, BlockBits>> = { q8: 8, q4: 4 };
+
+/** MatMulNBits' accuracy_level 4: int8 activations, the level ONNX Runtime's CPU kernels are fast at. */
+const INT8_ACTIVATIONS = 4;
 
 /** float32's lowest value: masked scores (HF uses finfo.min too, so fully masked rows stay finite). */
 const MASKED_SCORE = -3.4028234663852886e38;
@@ -81,11 +93,20 @@ class LlamaGraphWriter {
 
   /** x [.., in] × W^T (+ bias) where `hfWeight` is HF's [out, in] matrix (already stacked/scaled as needed). */
   matmul(x: string, name: string, hfWeight: Float32Array, outFeatures: number, inFeatures: number, bias?: Float32Array, output?: string): string {
-    const w = transposed(hfWeight, outFeatures, inFeatures); // (in, out)
     const out = bias ? undefined : output;
+    const bits = this.options.quantize && NBITS[this.options.quantize];
     let y: string;
-    if (this.options.quantize !== 'int8') y = this.b.op('MatMul', [x, this.b.initializer(name, tensor('float32', [inFeatures, outFeatures], w))], {}, out);
-    else {
+    if (bits) {
+      const q = blockQuantized(hfWeight, outFeatures, inFeatures, bits); // HF's [out, in] is MatMulNBits' layout
+      const wq = this.b.initializer(`${name}_q${bits}`, tensor('uint8', [outFeatures, q.blocks, (QUANT_BLOCK * bits) / 8], q.packed));
+      const ws = this.b.initializer(`${name}_scales`, tensor('float32', [outFeatures * q.blocks], q.scales));
+      const attrs = { K: inFeatures, N: outFeatures, bits, block_size: QUANT_BLOCK, accuracy_level: INT8_ACTIVATIONS };
+      y = this.b.node('MatMulNBits', [x, wq, ws], attrs, out ? [out] : 1, 'com.microsoft')[0];
+    } else if (this.options.quantize !== 'int8') {
+      const w = transposed(hfWeight, outFeatures, inFeatures); // (in, out)
+      y = this.b.op('MatMul', [x, this.b.initializer(name, tensor('float32', [inFeatures, outFeatures], w))], {}, out);
+    } else {
+      const w = transposed(hfWeight, outFeatures, inFeatures); // (in, out)
       const q = quantizedInt8(w, inFeatures, outFeatures);
       const wq = this.b.initializer(`${name}_quantized`, tensor('int8', [inFeatures, outFeatures], q.values));
       const ws = this.b.initializer(`${name}_scale`, tensor('float32', [outFeatures], q.scales));
@@ -298,7 +319,7 @@ class LlamaGraphWriter {
     const tied = this.config.tie_word_embeddings;
     const output = this.spec.finalSoftcap === undefined ? 'logits' : undefined;
     let logits: string;
-    if (!tied || this.options.quantize === 'int8') {
+    if (!tied || this.options.quantize) {
       logits = this.matmul(x, 'lm_head.weight', this.weight(this.spec.lmHead), V, d, undefined, output);
     } else {
       // Tied fp32: reuse the embedding initializer through Gemm(transB) instead of storing a transposed copy.

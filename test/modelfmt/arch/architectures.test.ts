@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DecoderSession, type KvCache } from '../../../src/inference/ort.ts';
-import { exportInferenceOnnx } from '../../../src/modelfmt/onnx/export.ts';
+import { exportInferenceOnnx } from '../../../src/modelfmt/onnx/onnx-export.ts';
 import { forwardLogits } from '../../../src/training/step-model.ts';
 import { TINY_ARCHITECTURES, type TinyArchitecture } from '../../fixtures/tiny-model-folder.ts';
 import { randomWeights, tinyConfig } from '../onnx/tiny-model.ts';

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DecoderSession } from '../../../src/inference/ort.ts';
 import { readLlamaConfig } from '../../../src/modelfmt/config.ts';
-import { exportInferenceOnnx } from '../../../src/modelfmt/onnx/export.ts';
-import { readLlamaWeights } from '../../../src/modelfmt/weights.ts';
+import { exportInferenceOnnx } from '../../../src/modelfmt/onnx/onnx-export.ts';
+import { readLlamaWeights } from '../../../src/modelfmt/folder-weights.ts';
 import { forwardLogits } from '../../../src/training/step-model.ts';
 
 const PROMPT = [0, 100, 200, 300, 400, 500, 17, 42];

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DecoderSession } from '../../../src/inference/ort.ts';
-import { exportInferenceOnnx } from '../../../src/modelfmt/onnx/export.ts';
+import { exportInferenceOnnx } from '../../../src/modelfmt/onnx/onnx-export.ts';
 import { createStepModel, initLoraParams } from '../../../src/training/step-model.ts';
 import { rowsToBatch } from '../../../src/training/trainer/batches.ts';
 import { mergeLora } from '../../../src/training/trainer/lora-merge.ts';

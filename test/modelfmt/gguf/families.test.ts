@@ -15,7 +15,7 @@ import { generate } from '../../../src/inference/generate.ts';
 import { mergeGenerationParams } from '../../../src/inference/generation-params.ts';
 import { loadInferenceModel } from '../../../src/inference/loaded-model.ts';
 import { StopStrings } from '../../../src/inference/stop-strings.ts';
-import { exportGguf } from '../../../src/modelfmt/gguf/export.ts';
+import { exportGguf } from '../../../src/modelfmt/gguf/gguf-export.ts';
 import { loadLlamaCpp } from '../../fixtures/llama-cpp.ts';
 import { writeTinyModelFolder, type TinyArchitecture } from '../../fixtures/tiny-model-folder.ts';
 

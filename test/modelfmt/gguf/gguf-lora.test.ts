@@ -14,7 +14,7 @@ import { mergeGenerationParams } from '../../../src/inference/generation-params.
 import { loadInferenceModel } from '../../../src/inference/loaded-model.ts';
 import { StopStrings } from '../../../src/inference/stop-strings.ts';
 import { llamaParameterShapes } from '../../../src/modelfmt/config.ts';
-import { exportGguf } from '../../../src/modelfmt/gguf/export.ts';
+import { exportGguf } from '../../../src/modelfmt/gguf/gguf-export.ts';
 import { exportGgufLora } from '../../../src/modelfmt/gguf/gguf-lora.ts';
 import { writeSafetensors } from '../../../src/modelfmt/safetensors.ts';
 import { initLoraParams, loraParameterShapes, LORA_MODULES } from '../../../src/training/lora-adapters.ts';

@@ -16,7 +16,7 @@ import { mergeGenerationParams } from '../../../src/inference/generation-params.
 import { loadInferenceModel, type LoadedModel } from '../../../src/inference/loaded-model.ts';
 import { argmax } from '../../../src/inference/sampler.ts';
 import { StopStrings } from '../../../src/inference/stop-strings.ts';
-import { exportGguf, type GgufQuant } from '../../../src/modelfmt/gguf/export.ts';
+import { exportGguf, type GgufQuant } from '../../../src/modelfmt/gguf/gguf-export.ts';
 import { loadTokenizer } from '../../../src/modelfmt/tokenizer.ts';
 import { loadLlamaCpp, readGgufMetadata } from '../../fixtures/llama-cpp.ts';
 import { writeTinyModelFolder } from '../../fixtures/tiny-model-folder.ts';

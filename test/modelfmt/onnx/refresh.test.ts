@@ -11,7 +11,7 @@ import { dirname, join, relative } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { OnnxGraphBuilder } from '../../../src/onnx/builder.ts';
 import { loadInferenceModel } from '../../../src/inference/loaded-model.ts';
-import { ensureInferenceOnnx, INFERENCE_ONNX_PATH, readProducer } from '../../../src/modelfmt/onnx/folder.ts';
+import { ensureInferenceOnnx, INFERENCE_ONNX_PATH, readProducer } from '../../../src/modelfmt/onnx/folder-graph.ts';
 import { inferenceGraphFormat } from '../../../src/modelfmt/onnx/llama-graph.ts';
 import { writeTinyModelFolder } from '../../fixtures/tiny-model-folder.ts';
 

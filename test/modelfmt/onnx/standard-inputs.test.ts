@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import ort from 'onnxruntime-node';
 import { DecoderSession } from '../../../src/inference/ort.ts';
-import { exportInferenceOnnx } from '../../../src/modelfmt/onnx/export.ts';
+import { exportInferenceOnnx } from '../../../src/modelfmt/onnx/onnx-export.ts';
 import { withLogitsToKeepInput } from '../../../src/modelfmt/onnx/logits-to-keep.ts';
 import { TINY_ARCHITECTURES } from '../../fixtures/tiny-model-folder.ts';
 import { randomWeights, tinyConfig } from './tiny-model.ts';

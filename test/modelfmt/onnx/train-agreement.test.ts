@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { exportInferenceOnnx } from '../../../src/modelfmt/onnx/export.ts';
+import { exportInferenceOnnx } from '../../../src/modelfmt/onnx/onnx-export.ts';
 import { DecoderSession } from '../../../src/inference/ort.ts';
 import { forwardLogits } from '../../../src/training/step-model.ts';
 import { randomWeights, tinyConfig } from './tiny-model.ts';

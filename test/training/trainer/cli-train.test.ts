@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../../src/store/index.ts';
 import { addDrafts } from '../../../src/curation/index.ts';
-import { acquireLock } from '../../../src/scheduler/lock.ts';
+import { acquireLock } from '../../../src/scheduler/training-lock.ts';
 import { TINY_TEXTS, writeTinyModelFolder } from '../../fixtures/tiny-model-folder.ts';
 
 const PERSONA = `id: fdr

@@ -7,7 +7,7 @@ import { decide, listSamples, requireSample, SAMPLE_STATES, effectiveText, type 
 import { loadDatasetSnapshot } from '../../../datasets/snapshot.js';
 import { datasetStats } from '../../../datasets/stats.js';
 import { baseTokenizer } from '../../../evaluation/held-out.js';
-import { parseExportFormat } from '../../../datasets/export.js';
+import { parseExportFormat } from '../../../datasets/dataset-export.js';
 import { renderDataset } from '../../../datasets/formats.js';
 import { PersonaError } from '../../../errors.js';
 import { loadPersona } from '../../../personas/load.js';

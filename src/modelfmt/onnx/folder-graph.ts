@@ -15,9 +15,9 @@ import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'n
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { readLlamaConfig, type LlamaConfig } from '../config.js';
-import { readLlamaWeights } from '../weights.js';
+import { readLlamaWeights } from '../folder-weights.js';
 import { PRODUCER_NAME } from '../../onnx/builder.js';
-import { exportInferenceOnnx, type ExportOnnxOptions } from './export.js';
+import { exportInferenceOnnx, type ExportOnnxOptions } from './onnx-export.js';
 import { inferenceGraphFormat } from './llama-graph.js';
 import { readProducer } from './producer.js';
 

@@ -14,7 +14,7 @@ import { PersonaError } from '../errors.js';
 import { readLlamaConfig, type LlamaConfig, llamaParameterShapes } from './config.js';
 import { renderChat, type TokenizerConfig } from './chat.js';
 import { createTokenizer, readTokenizerFiles, type Tokenizer } from './tokenizer.js';
-import { readLlamaWeights } from './weights.js';
+import { readLlamaWeights } from './folder-weights.js';
 import { readAdapter, type LoadedAdapter } from './peft.js';
 import { writeSafetensors, type TensorToWrite } from './safetensors.js';
 

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { exportInferenceOnnx } from '../../../src/modelfmt/onnx/export.ts';
+import { exportInferenceOnnx } from '../../../src/modelfmt/onnx/onnx-export.ts';
 import { DecoderSession, type KvCache } from '../../../src/inference/ort.ts';
 import { isPersonaError } from '../../../src/errors.ts';
 import type { LlamaConfig } from '../../../src/modelfmt/config.ts';

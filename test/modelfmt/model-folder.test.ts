@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadModelFolder, saveModelFolder } from '../../src/modelfmt/folder.ts';
+import { loadModelFolder, saveModelFolder } from '../../src/modelfmt/model-folder.ts';
 import { writeSafetensors } from '../../src/modelfmt/safetensors.ts';
 import { llamaParameterShapes } from '../../src/modelfmt/config.ts';
 import { isPersonaError, type ErrorCode } from '../../src/errors.ts';

@@ -1,0 +1,146 @@
+/**
+ * `npx tsx scripts/profile-decode.ts [--shape 135m|base] [--quant fp32|int8|...] [--threads 1]`:
+ * where a decode step's time goes, from ONNX Runtime's own profiler. Exports the shape's graph
+ * (random weights, or models/base for `base`), prefills 256 tokens, then runs decode steps
+ * the way our generator does (cache fed whole, only logits and new_key_values fetched) and
+ * sums the profiler's per-node kernel times over the decode steps by operator type, printing
+ * ms per step beside the weight bytes each op type reads. Used for docs/benchmarks.md's
+ * decode notes; not a benchmark (the profiler itself adds overhead per node).
+ */
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ort from 'onnxruntime-node';
+import { seededRandom } from '../src/inference/sampler.js';
+import { llamaParameterShapes, parseLlamaConfig, readLlamaConfig, type LlamaConfig } from '../src/modelfmt/config.js';
+import { exportInferenceOnnx, type ExportOnnxOptions } from '../src/modelfmt/onnx/onnx-export.js';
+import { generatorModel } from '../src/modelfmt/onnx/logits-to-keep.js';
+import { readSafetensors } from '../src/modelfmt/safetensors.js';
+import { BUNDLED_BASE, SMOLLM2_135M } from './lib/model-shapes.js';
+
+const argv = process.argv.slice(2);
+const option = (name: string, fallback: string) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : fallback;
+};
+const shapeName = option('shape', '135m');
+const quant = option('quant', 'fp32');
+const threads = Number(option('threads', '1'));
+const steps = Number(option('steps', '24'));
+const PROMPT = 256;
+
+function weightsFor(config: LlamaConfig, useBase: boolean): Map<string, Float32Array> {
+  if (useBase) return new Map([...readSafetensors('models/base')].map(([n, t]) => [n, t.data]));
+  const random = seededRandom(1234);
+  const weights = new Map<string, Float32Array>();
+  for (const [name, shape] of llamaParameterShapes(config)) {
+    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    if (name.endsWith('norm.weight')) data.fill(1);
+    else for (let i = 0; i < data.length; i++) data[i] = (random() * 2 - 1) * 0.05;
+    weights.set(name, data);
+  }
+  return weights;
+}
+
+const useBase = shapeName === 'base' && existsSync('models/base/model.safetensors');
+const config = useBase ? readLlamaConfig('models/base') : parseLlamaConfig(shapeName === 'base' ? BUNDLED_BASE : SMOLLM2_135M);
+const options = (quant === 'fp32' ? {} : { quantize: quant }) as ExportOnnxOptions;
+const bytes = generatorModel(exportInferenceOnnx(config, weightsFor(config, useBase), options)) as Uint8Array;
+const prefix = join(tmpdir(), `profile-decode-${process.pid}`);
+const session = await ort.InferenceSession.create(bytes, {
+  graphOptimizationLevel: 'all',
+  executionMode: 'sequential',
+  interOpNumThreads: 1,
+  intraOpNumThreads: threads,
+  enableProfiling: true,
+  profileFilePrefix: prefix,
+});
+
+const { num_hidden_layers: layers, num_key_value_heads: kv, head_dim: hd } = config;
+const capacity = PROMPT + steps + 64;
+const feeds: Record<string, ort.Tensor> = {};
+const buffers: Float32Array[] = [];
+for (let i = 0; i < layers; i++)
+  for (const kind of ['key', 'value']) {
+    const buffer = new Float32Array(kv * capacity * hd);
+    buffers.push(buffer);
+    feeds[`past_key_values.${i}.${kind}`] = new ort.Tensor('float32', buffer, [1, kv, capacity, hd]);
+  }
+const fetches = ['logits'];
+for (let i = 0; i < layers; i++) for (const kind of ['key', 'value']) fetches.push(`new_key_values.${i}.${kind}`);
+const keep = new ort.Tensor('int64', BigInt64Array.of(1n), []);
+// Prefill as one step on an empty-capacity view is what the generator does; here a zero-length
+// past keeps it simple, then decode steps run on the preallocated buffers.
+const empty: Record<string, ort.Tensor> = {};
+for (const name of Object.keys(feeds)) empty[name] = new ort.Tensor('float32', new Float32Array(0), [1, kv, 0, hd]);
+const random = seededRandom(7);
+const ids = Array.from({ length: PROMPT }, () => BigInt(4 + Math.floor(random() * 8000)));
+await session.run(
+  {
+    ...empty,
+    input_ids: new ort.Tensor('int64', BigInt64Array.from(ids), [1, PROMPT]),
+    attention_mask: new ort.Tensor('int64', new BigInt64Array(PROMPT).fill(1n), [1, PROMPT]),
+    position_ids: new ort.Tensor('int64', BigInt64Array.from(ids, (_, i) => BigInt(i)), [1, PROMPT]),
+    num_logits_to_keep: keep,
+  },
+  fetches,
+);
+const mask = new BigInt64Array(capacity + 1);
+mask.fill(1n, 0, PROMPT);
+mask[capacity] = 1n;
+const wall: number[] = [];
+for (let s = 0; s < steps; s++) {
+  const start = performance.now();
+  const out = await session.run(
+    {
+      ...feeds,
+      input_ids: new ort.Tensor('int64', BigInt64Array.of(5n), [1, 1]),
+      attention_mask: new ort.Tensor('int64', mask, [1, capacity + 1]),
+      position_ids: new ort.Tensor('int64', BigInt64Array.of(BigInt(PROMPT + s)), [1, 1]),
+      num_logits_to_keep: keep,
+    },
+    fetches,
+  );
+  wall.push(performance.now() - start);
+  mask[PROMPT + s] = 1n;
+  void out;
+}
+session.endProfiling();
+await session.release();
+// onnxruntime-node writes `<prefix>_<date>.json` and does not return the name.
+const file = join(tmpdir(), readdirSync(tmpdir()).find((f) => f.startsWith(`profile-decode-${process.pid}_`))!);
+
+interface ProfileEvent {
+  cat: string;
+  name: string;
+  dur: number;
+  args?: { op_name?: string };
+}
+const events = JSON.parse(readFileSync(file, 'utf8')) as ProfileEvent[];
+rmSync(file, { force: true });
+const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run');
+const decodeRuns = runs.slice(1);
+const byOp = new Map<string, { us: number; count: number }>();
+const byNode = new Map<string, number>();
+// Node events of the decode runs: everything after the first model_run ends.
+const firstEnd = events.indexOf(runs[0]);
+for (const e of events.slice(firstEnd + 1)) {
+  if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
+  const op = e.args?.op_name ?? '?';
+  const entry = byOp.get(op) ?? { us: 0, count: 0 };
+  entry.us += e.dur;
+  entry.count++;
+  byOp.set(op, entry);
+  byNode.set(e.name, (byNode.get(e.name) ?? 0) + e.dur);
+}
+const per = (us: number) => (us / decodeRuns.length / 1000).toFixed(3);
+const total = [...byOp.values()].reduce((a, b) => a + b.us, 0);
+const runUs = decodeRuns.reduce((a, b) => a + b.dur, 0);
+console.log(`${shapeName} ${quant}, ${threads} thread(s), ${decodeRuns.length} decode steps at ${PROMPT}+ positions`);
+console.log(
+  `wall ms/step (median, profiler on): ${[...wall].sort((a, b) => a - b)[wall.length >> 1].toFixed(2)}; model_run ${per(runUs)} ms; kernels ${per(total)} ms`,
+);
+for (const [op, { us, count }] of [...byOp].sort((a, b) => b[1].us - a[1].us))
+  console.log(`${op.padEnd(28)} ${per(us).padStart(8)} ms/step  ${(count / decodeRuns.length).toFixed(0).padStart(5)} nodes/step`);
+console.log('top nodes:');
+for (const [name, us] of [...byNode].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`  ${name.padEnd(60)} ${per(us)} ms`);
