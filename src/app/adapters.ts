@@ -20,7 +20,7 @@ import type { TrainingScheduler } from '../scheduler/scheduler.js';
 import { isPersonaError, PersonaError } from '../errors.js';
 import { logger } from '../log.js';
 import type { Core } from './core.js';
-import type { AppEvents } from './events.js';
+import type { AppEvents } from './process-events.js';
 
 export interface RunningAdapter {
   name: string;

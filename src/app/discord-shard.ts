@@ -13,8 +13,8 @@ import { configureLogger, logger } from '../log.js';
 import { readPersonaDir } from '../personas/load.js';
 import { useExecutionProviders } from '../util/execution-providers.js';
 import { openCore } from './core.js';
-import { AppEvents } from './events.js';
-import { startTraining } from './training.js';
+import { AppEvents } from './process-events.js';
+import { startTraining } from './training-runner.js';
 
 const config = loadConfig();
 configureLogger(config.LOG_LEVEL);

@@ -6,7 +6,7 @@
  * Prometheus; each process reports what it saw, and Prometheus sums across processes.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { AppEvents } from './events.js';
+import type { AppEvents } from './process-events.js';
 
 export type QueueDepth = () => Promise<Record<string, number>> | Record<string, number>;
 

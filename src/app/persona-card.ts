@@ -18,7 +18,7 @@ import { cardFromPersona, idFromName, personaFromCard, readCardBytes, readCardFi
 import { placeholderPng, writeCardChunk } from '../personas/card-png.js';
 import { parseExampleDialogues } from '../personas/greeting.js';
 import { loadAllPersonas, loadPersona, parsePersona, personaPath } from '../personas/load.js';
-import { avatarPath, requireNewId, writeNewPersona } from '../personas/manage.js';
+import { avatarPath, requireNewId, writeNewPersona } from '../personas/persona-files.js';
 import type { Persona } from '../personas/schema.js';
 import type { Store } from '../store/index.js';
 

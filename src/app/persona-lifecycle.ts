@@ -1,6 +1,6 @@
 /**
  * Creating, renaming, copying and removing a persona with everything that belongs to it: the
- * persona file and its avatar (src/personas/manage.ts), its samples, review indexes, feedback
+ * persona file and its avatar (src/personas/persona-files.ts), its samples, review indexes, feedback
  * and job history in the store, and its model versions and checkpoints on disk. Used by the
  * CLI (`persona create|rename|copy|remove`) and the studio. It lives in app/ because it
  * reaches across curation, the registry and the scheduler's records.
@@ -20,7 +20,7 @@ import { SAMPLE_STATES, type SampleRecord } from '../curation/types.js';
 import { PersonaError } from '../errors.js';
 import { sampleId } from '../ingest/dedupe.js';
 import { personaModelsDir } from '../modelfmt/model-paths.js';
-import { copyPersonaFile, deletePersonaFiles, requireNewId, writeNewPersona } from '../personas/manage.js';
+import { copyPersonaFile, deletePersonaFiles, requireNewId, writeNewPersona } from '../personas/persona-files.js';
 import { loadPersona } from '../personas/load.js';
 import type { Persona, PersonaInput } from '../personas/schema.js';
 import { acquireLock, trainingLockKey } from '../scheduler/training-lock.js';

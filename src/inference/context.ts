@@ -7,7 +7,7 @@
  */
 import { PersonaError } from '../errors.js';
 import { exampleTurns, systemPromptOf } from '../personas/greeting.js';
-import type { TokenizerConfig } from '../modelfmt/chat.js';
+import type { TokenizerConfig } from '../modelfmt/chat-render.js';
 import { renderPersonaPrompt, type PersonaPromptInput } from '../modelfmt/prompt.js';
 import type { Tokenizer } from '../modelfmt/tokenizer.js';
 

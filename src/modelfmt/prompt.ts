@@ -22,7 +22,7 @@
  *   templates that fold it into the first user turn (Gemma).
  */
 import { PersonaError } from '../errors.js';
-import { neutralizeControlTokens, renderChat, tokenString, type ChatMessage, type TokenizerConfig } from './chat.js';
+import { neutralizeControlTokens, renderChat, tokenString, type ChatMessage, type TokenizerConfig } from './chat-render.js';
 
 export interface PromptTurn {
   speaker: string;

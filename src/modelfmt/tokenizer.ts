@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { PersonaError } from '../errors.js';
-import { tokenString, type TokenizerConfig } from './chat.js';
+import { tokenString, type TokenizerConfig } from './chat-render.js';
 
 export interface EncodeOptions {
   /** Let the tokenizer's post-processor add BOS/EOS (Llama 3 adds BOS). Default false: chat templates write them. */

@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { BASE_CHAT_TEMPLATE } from '../modelfmt/chat-template.js';
-import { renderChat, type ChatMessage } from '../modelfmt/chat.js';
+import { renderChat, type ChatMessage } from '../modelfmt/chat-render.js';
 import { extractDialogues, FICTION_CATEGORIES, paragraphText, readBrown, type DialogueTurn } from './brown.js';
 import { evaluationDecontaminator } from './decontaminate.js';
 import { readPretrainingSotu } from './sotu.js';

@@ -27,7 +27,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { exportGgufAdapter, exportGgufModel, exportHfFolder, type ExportSource } from '../../src/app/model-export.ts';
 import { loadConfig, type Config } from '../../src/config/config.ts';
-import { renderChat } from '../../src/modelfmt/chat.ts';
+import { renderChat } from '../../src/modelfmt/chat-render.ts';
 import { readLlamaConfig } from '../../src/modelfmt/config.ts';
 import { readAdapter } from '../../src/modelfmt/peft.ts';
 import { writeSafetensors } from '../../src/modelfmt/safetensors.ts';

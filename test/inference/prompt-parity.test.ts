@@ -9,7 +9,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { buildPrompt } from '../../src/inference/context.ts';
-import type { TokenizerConfig } from '../../src/modelfmt/chat.ts';
+import type { TokenizerConfig } from '../../src/modelfmt/chat-render.ts';
 import { renderPersonaPrompt } from '../../src/modelfmt/prompt.ts';
 import { createTokenizer, readTokenizerFiles, type Tokenizer } from '../../src/modelfmt/tokenizer.ts';
 import { tokenizeSample, type TrainableSample } from '../../src/training/trainer/render.ts';

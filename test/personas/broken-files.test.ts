@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { serve } from '../../src/app/serve.ts';
+import { serve } from '../../src/app/serve-process.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { isPersonaError } from '../../src/errors.ts';
 import { loadPersona, parsePersona, readPersonaDir } from '../../src/personas/load.ts';

@@ -18,8 +18,8 @@ import { jobHistory, type JobRecord } from '../../src/scheduler/history.ts';
 import type { JobDeps } from '../../src/scheduler/job.ts';
 import { TrainingScheduler } from '../../src/scheduler/scheduler.ts';
 import { loadPersona } from '../../src/personas/load.ts';
-import { AppEvents } from '../../src/app/events.ts';
-import { startTraining } from '../../src/app/training.ts';
+import { AppEvents } from '../../src/app/process-events.ts';
+import { startTraining } from '../../src/app/training-runner.ts';
 import { startRedis, type RedisServer } from '../store/redis-server.ts';
 import { approveSamples, makeProject, PERSONA } from './job-fixture.ts';
 

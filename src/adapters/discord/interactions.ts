@@ -9,7 +9,7 @@ import { isPersonaError } from '../../errors.js';
 import { logger } from '../../log.js';
 import type { ChatMiddleware, CommandContext } from '../middleware/index.js';
 import { USER_MESSAGES } from '../middleware/index.js';
-import type { DiscordTranslator } from './events.js';
+import type { DiscordTranslator } from './discord-events.js';
 import { DiscordReply, interactionTarget, NO_MENTIONS } from './reply.js';
 
 const log = logger('discord-commands');

@@ -7,7 +7,7 @@
  */
 export * from './ports.js';
 export { ChatMiddleware, USER_MESSAGES, type ChatMiddlewareOptions, type ChatOutcome, type OpenReply } from './pipeline.js';
-export { BotCommands, type CommandContext } from './commands.js';
+export { BotCommands, type CommandContext } from './bot-commands.js';
 export { AdapterState, InMemoryState, type SentReply } from './state.js';
 export { StreamRenderer, type MessageSink, type StreamOptions } from './stream.js';
 export { splitMessage } from './reply-split.js';

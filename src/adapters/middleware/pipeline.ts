@@ -8,7 +8,7 @@ import { logger } from '../../log.js';
 import type { Persona } from '../../personas/schema.js';
 import type { ChatEvent, ReactionEvent, ReplyChannel } from '../types.js';
 import { captureVoice } from './capture.js';
-import { BotCommands } from './commands.js';
+import { BotCommands } from './bot-commands.js';
 import { recordReaction } from './feedback.js';
 import { promptTurns, type MemoryOptions } from './conversation-window.js';
 import type { ChatServices, FeedbackRecord } from './ports.js';

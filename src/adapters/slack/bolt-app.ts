@@ -10,7 +10,7 @@ import { App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi, type Logger as
 import type { Config } from '../../config/config.js';
 import { PersonaError } from '../../errors.js';
 import { logger } from '../../log.js';
-import type { OnceGuard } from './ports.js';
+import type { OnceGuard } from './slack-ports.js';
 import { guardReplays } from './replay-guard.js';
 
 export type BoltApp = App;

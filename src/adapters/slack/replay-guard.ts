@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HTTPReceiver } from '@slack/bolt';
 import { logger } from '../../log.js';
-import type { OnceGuard } from './ports.js';
+import type { OnceGuard } from './slack-ports.js';
 
 const log = logger('slack');
 

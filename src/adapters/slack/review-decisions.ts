@@ -9,7 +9,7 @@
 import { logger } from '../../log.js';
 import type { SlackClient } from './bolt-app.js';
 import type { Curators } from './curators.js';
-import type { DecisionResult, ReviewAction, ReviewCandidate, ReviewDecision, ReviewStore } from './ports.js';
+import type { DecisionResult, ReviewAction, ReviewCandidate, ReviewDecision, ReviewStore } from './slack-ports.js';
 import { renderReviewMessage } from './review-message.js';
 
 const log = logger('slack');

@@ -6,7 +6,7 @@
  */
 import type { types } from '@slack/bolt';
 import type { ContextTurn } from '../../ingest/types.js';
-import type { ReviewCandidate } from './ports.js';
+import type { ReviewCandidate } from './slack-ports.js';
 
 /** Slack's section text limit is 3,000 characters; stay well under it. */
 const SECTION_LIMIT = 2800;

@@ -7,7 +7,7 @@
  */
 import { logger } from '../../log.js';
 import type { SlackClient } from './bolt-app.js';
-import type { ReviewStore } from './ports.js';
+import type { ReviewStore } from './slack-ports.js';
 import { renderReviewMessage } from './review-message.js';
 
 const log = logger('slack');

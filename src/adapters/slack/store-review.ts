@@ -9,7 +9,7 @@ import { countSamples, decide, getSample, listSamples, revertDecision, type Deci
 import { isPersonaError } from '../../errors.js';
 import type { Store } from '../../store/index.js';
 import type { PersonaDirectory } from '../middleware/index.js';
-import type { DatasetCounts, DecisionResult, OnceGuard, ReviewCandidate, ReviewDecision, ReviewStore } from './ports.js';
+import type { DatasetCounts, DecisionResult, OnceGuard, ReviewCandidate, ReviewDecision, ReviewStore } from './slack-ports.js';
 
 const reviewMessageKey = (channel: string, ts: string) => `slack:review:${channel}:${ts}`;
 const postedKey = (sampleId: string) => `slack:posted:${sampleId}`;

@@ -1,5 +1,5 @@
 /** What the studio's routes use: the core services, the scheduler and the app's event bus. */
-import type { AppEvents } from '../../app/events.js';
+import type { AppEvents } from '../../app/process-events.js';
 import type { Core } from '../../app/core.js';
 import type { TrainingScheduler } from '../../scheduler/scheduler.js';
 

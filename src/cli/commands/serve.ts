@@ -4,7 +4,7 @@
  * a training machine taking jobs from the shared Redis queue.
  */
 import type { Command } from 'commander';
-import { serve, type Server } from '../../app/serve.js';
+import { serve, type Server } from '../../app/serve-process.js';
 import { ROLES } from '../../app/roles.js';
 import { action, cliConfig } from '../context.js';
 

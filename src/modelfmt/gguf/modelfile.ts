@@ -10,7 +10,7 @@
  * encodes; for the others, the GGUF's own template is left to Ollama.
  */
 import { PersonaError } from '../../errors.js';
-import { renderChat, tokenString, type TokenizerConfig } from '../chat.js';
+import { renderChat, tokenString, type TokenizerConfig } from '../chat-render.js';
 
 export interface ModelfileInput {
   /** FROM: the GGUF's path relative to the Modelfile. */

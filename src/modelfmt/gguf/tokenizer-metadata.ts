@@ -11,7 +11,7 @@
  * for: the name whose regex in llama-vocab.cpp is the one tokenizer.json splits with.
  */
 import { PersonaError } from '../../errors.js';
-import { tokenString, type TokenizerConfig } from '../chat.js';
+import { tokenString, type TokenizerConfig } from '../chat-render.js';
 import { bool, str, u32, type GgufValue } from './writer.js';
 
 /** llama.cpp's llama_token_type. */

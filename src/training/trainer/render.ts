@@ -10,7 +10,7 @@
  * then the reply's tokens.
  */
 import { renderPersonaTurn, type PromptTurn } from '../../modelfmt/prompt.js';
-import type { TokenizerConfig } from '../../modelfmt/chat.js';
+import type { TokenizerConfig } from '../../modelfmt/chat-render.js';
 import type { Tokenizer } from '../../modelfmt/tokenizer.js';
 import type { TokenizedSample } from './packing.js';
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../../src/config/config.ts';
-import { serve } from '../../../src/app/serve.ts';
+import { serve } from '../../../src/app/serve-process.ts';
 import { FakeDiscord } from '../../fakes/discord/server.ts';
 import { shardOf } from '../../fakes/discord/gateway.ts';
 import { writeTinyModelFolder } from '../../fixtures/tiny-model-folder.ts';

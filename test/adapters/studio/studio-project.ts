@@ -6,7 +6,7 @@
  */
 import { rmSync } from 'node:fs';
 import { loadConfig } from '../../../src/config/config.ts';
-import { serve, type Server } from '../../../src/app/serve.ts';
+import { serve, type Server } from '../../../src/app/serve-process.ts';
 import { loadPersona } from '../../../src/personas/load.ts';
 import { approveSamples, makeProject, openProject, PERSONA } from '../../scheduler/job-fixture.ts';
 

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { TokenizerConfig } from '../../../src/modelfmt/chat.ts';
+import type { TokenizerConfig } from '../../../src/modelfmt/chat-render.ts';
 import { renderPersonaPrompt, renderPersonaTurn, type PersonaPromptInput } from '../../../src/modelfmt/prompt.ts';
 
 const fixture = (name: string): TokenizerConfig =>

@@ -11,7 +11,7 @@ import { logger } from '../../log.js';
 import { boundChannels, voiceIds, type ChatMiddleware, type PersonaDirectory } from '../middleware/index.js';
 import type { BoltApp, SlackClient } from './bolt-app.js';
 import { ChatEventBuilder, type SlackMessage } from './chat-event.js';
-import type { OnceGuard, ReviewStore } from './ports.js';
+import type { OnceGuard, ReviewStore } from './slack-ports.js';
 import { slackReplyChannel } from './reply-channel.js';
 import type { ReviewDecisions } from './review-decisions.js';
 

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderChat, renderTrainingSegments, type ChatMessage, type TokenizerConfig } from '../../src/modelfmt/chat.ts';
+import { renderChat, renderTrainingSegments, type ChatMessage, type TokenizerConfig } from '../../src/modelfmt/chat-render.ts';
 import { isPersonaError } from '../../src/errors.ts';
 
 const fixture = (name: string): TokenizerConfig => JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', `${name}.tokenizer_config.json`), 'utf8'));

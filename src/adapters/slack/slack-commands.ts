@@ -8,7 +8,7 @@ import { logger } from '../../log.js';
 import type { Persona } from '../../personas/schema.js';
 import type { BoltApp } from './bolt-app.js';
 import type { Curators } from './curators.js';
-import type { DatasetCounts, SlackServices } from './ports.js';
+import type { DatasetCounts, SlackServices } from './slack-ports.js';
 
 const log = logger('slack');
 

@@ -11,7 +11,7 @@ import { NodeCronDriver } from '../scheduler/cron.js';
 import type { JobDeps } from '../scheduler/job.js';
 import { TrainingScheduler } from '../scheduler/scheduler.js';
 import type { Core } from './core.js';
-import type { AppEvents } from './events.js';
+import type { AppEvents } from './process-events.js';
 import type { Role } from './roles.js';
 
 export interface Training {

@@ -2,7 +2,7 @@
 // to the review channel.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AppEvents } from '../../../src/app/events.ts';
+import { AppEvents } from '../../../src/app/process-events.ts';
 import { followTrainingJobs } from '../../../src/adapters/slack/index.ts';
 import { jobHistory, type JobRecord } from '../../../src/scheduler/history.ts';
 import { CURATOR, OTHER, REVIEW, postCandidate, startHarness, waitFor, type Harness } from './harness.ts';

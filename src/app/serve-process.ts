@@ -10,13 +10,13 @@ import { readPersonaDir } from '../personas/load.js';
 import { jobHistory } from '../scheduler/history.js';
 import type { TrainingScheduler } from '../scheduler/scheduler.js';
 import { serveRoles, type Role } from './roles.js';
-import { startTraining } from './training.js';
+import { startTraining } from './training-runner.js';
 import { openCore, type Core } from './core.js';
 import { startHealthServer } from './health.js';
 import { Metrics } from './metrics.js';
 import { useExecutionProviders } from '../util/execution-providers.js';
 import { startAdapters, type RunningAdapter } from './adapters.js';
-import { AppEvents } from './events.js';
+import { AppEvents } from './process-events.js';
 import { ensureExampleTranscripts } from '../datasets/examples.js';
 
 export interface Server {
