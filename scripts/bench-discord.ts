@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { startDiscordAdapter } from '../src/adapters/discord/adapter.js';
 import { ChatMiddleware } from '../src/adapters/middleware/index.js';
-import { createChatServices } from '../src/adapters/middleware/services.js';
+import { createChatServices } from '../src/app/chat-services.js';
 import { loadConfig } from '../src/config/config.js';
 import { InferenceEngine } from '../src/inference/engine.js';
 import { openStore } from '../src/store/index.js';

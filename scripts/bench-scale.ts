@@ -19,7 +19,7 @@ import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { startDiscordAdapter } from '../src/adapters/discord/adapter.js';
 import { ChatMiddleware } from '../src/adapters/middleware/index.js';
-import { createChatServices } from '../src/adapters/middleware/services.js';
+import { createChatServices } from '../src/app/chat-services.js';
 import { configToEnv, loadConfig } from '../src/config/config.js';
 import { ensureExampleTranscripts } from '../src/datasets/examples.js';
 import { InferenceEngine } from '../src/inference/engine.js';

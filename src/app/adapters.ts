@@ -12,13 +12,12 @@ import { fileURLToPath } from 'node:url';
 import { startDiscordAdapter } from '../adapters/discord/adapter.js';
 import { startDiscordShards } from '../adapters/discord/sharding.js';
 import { configToEnv } from '../config/config.js';
-import { ChatMiddleware } from '../adapters/middleware/index.js';
-import { createChatServices } from '../adapters/middleware/services.js';
 import { followTrainingJobs, slackServices, startSlackAdapter } from '../adapters/slack/index.js';
 import { startStudio } from '../adapters/studio/server.js';
 import type { TrainingScheduler } from '../scheduler/scheduler.js';
 import { isPersonaError, PersonaError } from '../errors.js';
 import { logger } from '../log.js';
+import { servingChat } from './chat-services.js';
 import type { Core } from './core.js';
 import type { AppEvents } from './process-events.js';
 
@@ -50,8 +49,7 @@ export async function startAdapters(core: Core, scheduler: TrainingScheduler, ev
     running.push({ name: 'studio', url: studio.url, stop: studio.stop });
 
     if (config.DISCORD_TOKEN || config.SLACK_BOT_TOKEN) {
-      const services = createChatServices({ personasDir: config.PERSONAS_DIR, store: core.store, engine: core.engine, scheduler, registry: core.registry });
-      const chat = new ChatMiddleware(services, { observe: (observation) => events.emit('reply', observation) });
+      const chat = servingChat(core, scheduler, (observation) => events.emit('reply', observation));
       if (config.DISCORD_TOKEN && config.DISCORD_SHARDS !== undefined) {
         const token = config.DISCORD_TOKEN;
         running.push(
@@ -74,7 +72,7 @@ export async function startAdapters(core: Core, scheduler: TrainingScheduler, ev
         running.push(
           await optional('slack', async () => {
             const slack = await starting('Slack', 'SLACK_BOT_TOKEN, SLACK_APP_TOKEN / SLACK_SIGNING_SECRET and SLACK_API_URL', () =>
-              startSlackAdapter(config, slackServices(core.store, chat, services)),
+              startSlackAdapter(config, slackServices(core.store, chat, chat.services)),
             );
             followTrainingJobs(events, core.store, slack.notifyJob);
             return { name: `slack (${slack.mode})`, stop: slack.stop };

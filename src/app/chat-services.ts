@@ -7,7 +7,7 @@
  */
 // Curation's parts one by one: its index also loads the whole ingest pipeline (runIngest), not needed here.
 import { isOptedOut, optIn, optOut } from '../curation/consent.js';
-import { recordFeedback } from '../curation/feedback.js';
+import { recordFeedback } from '../curation/feedback-store.js';
 import { addDrafts, countSamples } from '../curation/sample-store.js';
 import type { InferenceEngine } from '../inference/engine.js';
 import { draftFromChat } from '../ingest/index.js';

@@ -5,13 +5,12 @@
  * shards. Training requests go to the same queue as the parent's (the shared BullMQ queue
  * with a Redis store). SIGTERM lets replies finish, then exits.
  */
-import { createChatServices } from '../adapters/middleware/services.js';
-import { ChatMiddleware } from '../adapters/middleware/index.js';
 import { startDiscordAdapter } from '../adapters/discord/adapter.js';
 import { loadConfig } from '../config/config.js';
 import { configureLogger, logger } from '../log.js';
 import { readPersonaDir } from '../personas/load.js';
 import { useExecutionProviders } from '../util/execution-providers.js';
+import { servingChat } from './chat-services.js';
 import { openCore } from './core.js';
 import { AppEvents } from './process-events.js';
 import { startTraining } from './training-runner.js';
@@ -24,14 +23,7 @@ const core = await openCore(config);
 const events = new AppEvents();
 const stopTraining = new AbortController();
 const training = startTraining(core, events, new Set(['bots']), readPersonaDir(config.PERSONAS_DIR).personas, stopTraining.signal);
-const services = createChatServices({
-  personasDir: config.PERSONAS_DIR,
-  store: core.store,
-  engine: core.engine,
-  scheduler: training.scheduler,
-  registry: core.registry,
-});
-const chat = new ChatMiddleware(services);
+const chat = servingChat(core, training.scheduler);
 const discord = await startDiscordAdapter(config, { chat });
 log.info({ shards: discord.client.shard?.ids }, 'Discord shard ready');
 

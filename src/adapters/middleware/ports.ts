@@ -1,9 +1,9 @@
 /**
  * The small interfaces the shared adapter middleware needs from the rest of the system.
- * The middleware is written (and contract-tested) against these only; `services.ts` wires
- * them to the real modules (inference, store, curation, ingest), and tests may pass
- * deterministic implementations of their own. Platform adapters (Discord, Slack, studio)
- * never implement these: they build a `ChatServices` once and hand it to the middleware.
+ * The middleware is written (and contract-tested) against these only; src/app/chat-services.ts
+ * implements them with the real modules (inference, store, curation, ingest), and tests may
+ * pass deterministic implementations of their own. Platform adapters (Discord, Slack, studio)
+ * never implement these: src/app builds one `ChatServices` and one middleware for them all.
  */
 import type { Persona } from '../../personas/schema.js';
 import type { SampleDraft } from '../../ingest/types.js';
@@ -17,10 +17,33 @@ export interface PromptTurn {
   text: string;
 }
 
+/**
+ * Operator-only knobs of one reply (the studio's compare view and its seed/temperature
+ * fields); bot messages never carry them, so bots always answer with the persona's settings.
+ */
+export interface ReplyRequest {
+  /** 'base' or a version id; default: the persona's current model. */
+  model?: string;
+  seed?: number;
+  temperature?: number;
+  maxNewTokens?: number;
+}
+
 export interface ReplyOptions {
   signal?: AbortSignal;
   /** Called with the whole reply text so far, each time it grows. */
   onText?: (textSoFar: string) => void;
+  request?: ReplyRequest;
+}
+
+/** A generated reply: its text, and what the engine can tell about how it was made. */
+export interface GeneratedReply {
+  text: string;
+  /** The model version that answered ('base' for the base model). */
+  model?: string;
+  /** Why generation stopped (eos, max_new_tokens, stop string…). */
+  stoppedBy?: string;
+  tokens?: number;
 }
 
 /**
@@ -28,7 +51,7 @@ export interface ReplyOptions {
  * queue is full (the reply queue waits and retries), anything else is a failed generation.
  */
 export interface ReplyEngine {
-  reply(persona: Persona, turns: PromptTurn[], options: ReplyOptions): Promise<{ text: string }>;
+  reply(persona: Persona, turns: PromptTurn[], options: ReplyOptions): Promise<GeneratedReply>;
   /** Replies the engine can generate at once; the global reply queue never runs more. */
   readonly concurrency?: number;
 }

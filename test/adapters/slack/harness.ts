@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../../src/config/config.ts';
 import { ChatMiddleware, type ReplyEngine, type TrainingControl } from '../../../src/adapters/middleware/index.ts';
-import { CurationCandidates, PersonaFiles, StoreState } from '../../../src/adapters/middleware/services.ts';
+import { CurationCandidates, PersonaFiles, StoreState } from '../../../src/app/chat-services.ts';
 import { startSlackAdapter, StoreReview, storeOnceGuard, type SlackAdapter } from '../../../src/adapters/slack/index.ts';
 import { addDrafts, getSample, listSamples, type SampleRecord } from '../../../src/curation/index.ts';
 import { datasetStats, type DatasetStats } from '../../../src/datasets/index.ts';
