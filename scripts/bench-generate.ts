@@ -30,7 +30,7 @@ import { mergeGenerationParams } from '../src/inference/generation-params.js';
 import { DecoderSession } from '../src/inference/ort.js';
 import { argmax, seededRandom } from '../src/inference/sampler.js';
 import { StopStrings } from '../src/inference/stop-strings.js';
-import { llamaParameterShapes, parseLlamaConfig, readLlamaConfig, type LlamaConfig } from '../src/modelfmt/config.js';
+import { llamaParameterShapes, parseLlamaConfig, readLlamaConfig, type LlamaConfig } from '../src/modelfmt/hf-config.js';
 import { exportInferenceOnnx } from '../src/modelfmt/onnx/onnx-export.js';
 import { readSafetensors } from '../src/modelfmt/safetensors.js';
 import { loadTokenizer } from '../src/modelfmt/tokenizer.js';

@@ -22,7 +22,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/config.js';
-import { llamaParameterShapes, parseLlamaConfig } from '../src/modelfmt/config.js';
+import { llamaParameterShapes, parseLlamaConfig } from '../src/modelfmt/hf-config.js';
 import { writeSafetensors } from '../src/modelfmt/safetensors.js';
 import { personaSchema } from '../src/personas/schema.js';
 import { readSotu } from '../src/pretrain/sotu.js';

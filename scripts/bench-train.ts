@@ -22,7 +22,7 @@ import { writeBenchmarkSection } from './lib/benchmarks-doc.js';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { llamaParameterShapes, parseLlamaConfig, type LlamaConfig } from '../src/modelfmt/config.js';
+import { llamaParameterShapes, parseLlamaConfig, type LlamaConfig } from '../src/modelfmt/hf-config.js';
 import { narrowedNames, narrowInPlace, type FrozenDtype, type FrozenParams } from '../src/training/frozen-weights.js';
 import { fillNormal, mulberry32 } from '../src/training/random.js';
 import { createStepModel, initLlamaParams, initLoraParams, type TokenBatch } from '../src/training/step-model.js';

@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { isPersonaError } from '../src/errors.js';
-import { parseLlamaConfig, llamaParameterShapes } from '../src/modelfmt/config.js';
+import { parseLlamaConfig, llamaParameterShapes } from '../src/modelfmt/hf-config.js';
 import { saveModelFolder } from '../src/modelfmt/model-folder.js';
 import { loadTokenizer, readTokenizerFiles } from '../src/modelfmt/tokenizer.js';
 import { BASE_GENERATION_CONFIG, BASE_MODEL_CONFIG, BASE_SPECIAL, DEFAULT_RECIPE, type PretrainRecipe } from '../src/pretrain/base-model.js';

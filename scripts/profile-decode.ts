@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { seededRandom } from '../src/inference/sampler.js';
-import { llamaParameterShapes, parseLlamaConfig, readLlamaConfig, type LlamaConfig } from '../src/modelfmt/config.js';
+import { llamaParameterShapes, parseLlamaConfig, readLlamaConfig, type LlamaConfig } from '../src/modelfmt/hf-config.js';
 import { exportInferenceOnnx, type ExportOnnxOptions } from '../src/modelfmt/onnx/onnx-export.js';
 import { generatorModel } from '../src/modelfmt/onnx/logits-to-keep.js';
 import { readSafetensors } from '../src/modelfmt/safetensors.js';

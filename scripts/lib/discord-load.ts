@@ -5,7 +5,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { llamaParameterShapes, parseLlamaConfig } from '../../src/modelfmt/config.js';
+import { llamaParameterShapes, parseLlamaConfig } from '../../src/modelfmt/hf-config.js';
 import { writeSafetensors } from '../../src/modelfmt/safetensors.js';
 import { BASE_MODEL_CONFIG } from '../../src/pretrain/base-model.js';
 import { initLlamaParams } from '../../src/training/step-model.js';

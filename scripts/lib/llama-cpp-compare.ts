@@ -13,7 +13,7 @@ import { mergeGenerationParams } from '../../src/inference/generation-params.js'
 import { DecoderSession } from '../../src/inference/ort.js';
 import { argmax } from '../../src/inference/sampler.js';
 import { StopStrings } from '../../src/inference/stop-strings.js';
-import { llamaParameterShapes, type LlamaConfig } from '../../src/modelfmt/config.js';
+import { llamaParameterShapes, type LlamaConfig } from '../../src/modelfmt/hf-config.js';
 import { exportGguf, type GgufQuant } from '../../src/modelfmt/gguf/gguf-export.js';
 import { exportInferenceOnnx } from '../../src/modelfmt/onnx/onnx-export.js';
 import { writeSafetensors } from '../../src/modelfmt/safetensors.js';

@@ -14,7 +14,7 @@ import { PersonaError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { buildSamples } from '../ingest/messages-to-samples.js';
 import type { Message } from '../ingest/types.js';
-import { cardFromPersona, idFromName, personaFromCard, readCardBytes, readCardFile, type CardSpec } from '../personas/card.js';
+import { cardFromPersona, idFromName, personaFromCard, readCardBytes, readCardFile, type CardSpec } from '../personas/character-card.js';
 import { placeholderPng, writeCardChunk } from '../personas/card-png.js';
 import { parseExampleDialogues } from '../personas/greeting.js';
 import { loadAllPersonas, loadPersona, parsePersona, personaPath } from '../personas/load.js';

@@ -24,7 +24,7 @@ export {
   type UndoOutcome,
 } from './bulk.js';
 export { optOut, optIn, isOptedOut } from './consent.js';
-export { recordFeedback, listFeedback } from './feedback.js';
+export { recordFeedback, listFeedback } from './feedback-store.js';
 export { runIngest, type IngestRunOptions, type IngestSummary } from './ingest-run.js';
 export { foldDecisions, effectiveText } from './review.js';
 export { repairIndexes, type RepairReport } from './repair.js';

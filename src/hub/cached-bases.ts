@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs
 import { basename, join } from 'node:path';
 import type { Config } from '../config/config.js';
 import { PersonaError } from '../errors.js';
-import { SUPPORTED_MODEL_TYPES } from '../modelfmt/config.js';
+import { SUPPORTED_MODEL_TYPES } from '../modelfmt/hf-config.js';
 import { readSafetensorsShapes } from '../modelfmt/safetensors.js';
 import { CONFIG_FILE, missingBaseFiles, weightFilesIn } from './base-files.js';
 import { snapshotDirOf } from './base-location.js';

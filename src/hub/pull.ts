@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Config } from '../config/config.js';
 import { isPersonaError, PersonaError } from '../errors.js';
-import { parseLlamaConfig } from '../modelfmt/config.js';
+import { parseLlamaConfig } from '../modelfmt/hf-config.js';
 import { SAFETENSORS_INDEX_FILE } from '../modelfmt/safetensors.js';
 import { CONFIG_FILE, SIDE_FILES, SINGLE_WEIGHTS_FILE, weightFilesIn } from './base-files.js';
 import { snapshotDir, writeRef } from './cache.js';

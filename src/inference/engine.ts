@@ -13,7 +13,7 @@ import type { Config } from '../config/config.js';
 import { isPersonaError } from '../errors.js';
 import { logger } from '../log.js';
 import type { Persona } from '../personas/schema.js';
-import { buildPrompt, type Turn } from './context.js';
+import { buildPrompt, type Turn } from './prompt-context.js';
 import { generate, type GenerationDelta, type StoppedBy } from './generate.js';
 import { checkGenerationParams, mergeGenerationParams, type GenerationParams } from './generation-params.js';
 import { loadInferenceModel, type LoadedModel } from './loaded-model.js';

@@ -8,7 +8,7 @@
 import { statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LlamaConfig } from '../modelfmt/config.js';
+import type { LlamaConfig } from '../modelfmt/hf-config.js';
 import type { TokenizerConfig } from '../modelfmt/chat-render.js';
 import { loadModelFolderMetadata } from '../modelfmt/model-folder.js';
 import { ensureInferenceOnnx } from '../modelfmt/onnx/folder-graph.js';

@@ -9,5 +9,5 @@ export { parseSource, DEFAULT_MAX_BYTES, type ParseOptions } from './parse.js';
 export { buildSamples, buildMonologueSamples, draftFromChat, voiceMatcher, type BuildOptions, type BuildStats } from './messages-to-samples.js';
 export { cleanText, cleanRules, type CleanRules } from './clean.js';
 export { dedupeKey, sampleId } from './dedupe.js';
-export { ingestPaths, expandPaths, sourceRef } from './ingest.js';
+export { ingestPaths, expandPaths, sourceRef } from './ingest-batch.js';
 export { isSlackExportDir } from './formats/slack.js';

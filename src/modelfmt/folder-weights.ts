@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PersonaError } from '../errors.js';
-import { llamaParameterShapes, type LlamaConfig } from './config.js';
+import { llamaParameterShapes, type LlamaConfig } from './hf-config.js';
 import { readSafetensors, SAFETENSORS_INDEX_FILE } from './safetensors.js';
 
 /** The file a user should look at: the single weights file or the shard index. */

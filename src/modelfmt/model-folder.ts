@@ -11,7 +11,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { PersonaError } from '../errors.js';
-import { readLlamaConfig, type LlamaConfig, llamaParameterShapes } from './config.js';
+import { readLlamaConfig, type LlamaConfig, llamaParameterShapes } from './hf-config.js';
 import { renderChat, type TokenizerConfig } from './chat-render.js';
 import { createTokenizer, readTokenizerFiles, type Tokenizer } from './tokenizer.js';
 import { readLlamaWeights } from './folder-weights.js';

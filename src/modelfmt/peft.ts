@@ -7,8 +7,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { PersonaError } from '../errors.js';
-import type { LlamaConfig } from './config.js';
-import { llamaParameterShapes } from './config.js';
+import type { LlamaConfig } from './hf-config.js';
+import { llamaParameterShapes } from './hf-config.js';
 import { readSafetensors } from './safetensors.js';
 
 export interface LoadedAdapter {

@@ -1,6 +1,6 @@
 /**
  * The one prompt renderer: (persona, context turns, target) → the text a model sees, used by
- * training (src/training/trainer/render.ts) and by serving (src/inference/context.ts) alike,
+ * training (src/training/trainer/render.ts) and by serving (src/inference/prompt-context.ts) alike,
  * so a model is trained on exactly the prompt it is later asked with.
  *
  * A rendered turn is `prompt + target + end`: `prompt` is everything up to the persona's

@@ -12,7 +12,7 @@
  * extra inputs added beside the targeted Linear layers; biases stay frozen under LoRA.
  * Labels follow HF: aligned with input_ids, shifted here (position t predicts labels[t + 1]).
  */
-import type { LlamaConfig } from '../modelfmt/config.js';
+import type { LlamaConfig } from '../modelfmt/hf-config.js';
 import { decoderForward, type DecoderOps } from '../modelfmt/arch/decoder.js';
 import { modelSpec, type LinearSpec } from '../modelfmt/arch/spec.js';
 import * as T from './graph/api.js';

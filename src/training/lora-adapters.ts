@@ -8,9 +8,9 @@
  * Linear) and its dropout masks (`LoraDropoutMasks`, drawn outside the graph so a resumed
  * run draws the same ones).
  */
-import type { LlamaConfig } from '../modelfmt/config.js';
+import type { LlamaConfig } from '../modelfmt/hf-config.js';
 import { PersonaError } from '../errors.js';
-import { llamaParameterShapes } from '../modelfmt/config.js';
+import { llamaParameterShapes } from '../modelfmt/hf-config.js';
 import { LORA_MODULES } from '../modelfmt/arch/spec.js';
 import { StreamRng } from '../util/random.js';
 import * as T from './graph/api.js';

@@ -11,7 +11,7 @@
  */
 import { freemem, totalmem } from 'node:os';
 import { PersonaError } from '../errors.js';
-import { llamaParameterShapes, type LlamaConfig } from '../modelfmt/config.js';
+import { llamaParameterShapes, type LlamaConfig } from '../modelfmt/hf-config.js';
 import { attentionBlocks } from './attention.js';
 import { narrowedNames, type FrozenDtype } from './frozen-weights.js';
 import { defaultLossChunkRows } from './llama.js';

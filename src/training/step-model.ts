@@ -9,8 +9,8 @@
  * counted targets; a NaN or infinite loss is returned as is for the caller to act on.
  */
 import { PersonaError } from '../errors.js';
-import type { LlamaConfig } from '../modelfmt/config.js';
-import { llamaParameterShapes } from '../modelfmt/config.js';
+import type { LlamaConfig } from '../modelfmt/hf-config.js';
+import { llamaParameterShapes } from '../modelfmt/hf-config.js';
 import { checkFrozenType, narrowedNames, type FrozenDtype, type FrozenParams } from './frozen-weights.js';
 import { gradients } from './graph/autodiff.js';
 import { emitOnnx, type EmittedModel } from './graph/emit.js';

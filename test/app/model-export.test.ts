@@ -28,7 +28,7 @@ import { join, relative, resolve } from 'node:path';
 import { exportGgufAdapter, exportGgufModel, exportHfFolder, type ExportSource } from '../../src/app/model-export.ts';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { renderChat } from '../../src/modelfmt/chat-render.ts';
-import { readLlamaConfig } from '../../src/modelfmt/config.ts';
+import { readLlamaConfig } from '../../src/modelfmt/hf-config.ts';
 import { readAdapter } from '../../src/modelfmt/peft.ts';
 import { writeSafetensors } from '../../src/modelfmt/safetensors.ts';
 import { personaSchema } from '../../src/personas/schema.ts';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { buildPrompt } from '../../src/inference/context.ts';
+import { buildPrompt } from '../../src/inference/prompt-context.ts';
 import type { TokenizerConfig } from '../../src/modelfmt/chat-render.ts';
 import { renderPersonaPrompt } from '../../src/modelfmt/prompt.ts';
 import { createTokenizer, readTokenizerFiles, type Tokenizer } from '../../src/modelfmt/tokenizer.ts';

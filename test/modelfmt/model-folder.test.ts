@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModelFolder, saveModelFolder } from '../../src/modelfmt/model-folder.ts';
 import { writeSafetensors } from '../../src/modelfmt/safetensors.ts';
-import { llamaParameterShapes } from '../../src/modelfmt/config.ts';
+import { llamaParameterShapes } from '../../src/modelfmt/hf-config.ts';
 import { isPersonaError, type ErrorCode } from '../../src/errors.ts';
 import { writeTinyModelFolder } from '../fixtures/tiny-model-folder.ts';
 

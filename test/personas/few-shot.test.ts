@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { buildPrompt, type PromptModel } from '../../src/inference/context.ts';
+import { buildPrompt, type PromptModel } from '../../src/inference/prompt-context.ts';
 import { createTokenizer, readTokenizerFiles, type Tokenizer } from '../../src/modelfmt/tokenizer.ts';
 import { writeTinyModelFolder } from '../fixtures/tiny-model-folder.ts';
 

@@ -10,7 +10,7 @@ import { loadTokenizer } from '../../src/modelfmt/tokenizer.ts';
 import { cachedTokenStream, streamToRows, tokenizeDocuments } from '../../src/pretrain/token-rows.ts';
 import { lossCurve, renderModelCard } from '../../src/pretrain/model-card.ts';
 import { BASE_MODEL_CONFIG, DEFAULT_RECIPE } from '../../src/pretrain/base-model.ts';
-import { parseLlamaConfig, llamaParameterShapes } from '../../src/modelfmt/config.ts';
+import { parseLlamaConfig, llamaParameterShapes } from '../../src/modelfmt/hf-config.ts';
 
 const tokenizer = loadTokenizer('models/base');
 

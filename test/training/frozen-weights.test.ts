@@ -7,12 +7,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseLlamaConfig } from '../../src/modelfmt/config.ts';
+import { parseLlamaConfig } from '../../src/modelfmt/hf-config.ts';
 import { float16ToFloat32, float32ToFloat16 } from '../../src/modelfmt/half.ts';
 import { narrowedNames, narrowInPlace, widenInPlace, type FrozenParams } from '../../src/training/frozen-weights.ts';
 import { emitOnnx } from '../../src/training/graph/emit.ts';
 import { createStepModel, buildTrainIR, initLlamaParams, initLoraParams, type Params, type TokenBatch } from '../../src/training/step-model.ts';
-import { llamaParameterShapes } from '../../src/modelfmt/config.ts';
+import { llamaParameterShapes } from '../../src/modelfmt/hf-config.ts';
 
 const config = parseLlamaConfig({
   vocab_size: 40,

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseLlamaConfig, type LlamaConfig } from '../../src/modelfmt/config.ts';
+import { parseLlamaConfig, type LlamaConfig } from '../../src/modelfmt/hf-config.ts';
 import { Graph } from '../../src/training/graph/ir.ts';
 import { buildLlama, llamaLoss } from '../../src/training/llama.ts';
 import { initLoraParams, LoraDropoutMasks, type LoraOptions } from '../../src/training/lora-adapters.ts';

@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseLlamaConfig, type LlamaConfig } from '../../src/modelfmt/config.ts';
+import { parseLlamaConfig, type LlamaConfig } from '../../src/modelfmt/hf-config.ts';
 import { forwardLogits, initLlamaParams, type Params } from '../../src/training/step-model.ts';
 
 function referenceLogits(c: LlamaConfig, p: Params, ids: number[]): Float64Array {

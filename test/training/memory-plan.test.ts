@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseLlamaConfig } from '../../src/modelfmt/config.ts';
+import { parseLlamaConfig } from '../../src/modelfmt/hf-config.ts';
 import { checkMemoryFits, describePlan, frozenDtypeFor, planTrainingMemory } from '../../src/training/memory-plan.ts';
 import { writeTinyModelFolder } from '../fixtures/tiny-model-folder.ts';
 

@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseLlamaConfig } from '../../src/modelfmt/config.ts';
+import { parseLlamaConfig } from '../../src/modelfmt/hf-config.ts';
 import { createStepModel, forwardLogits, initLlamaParams, initLoraParams, type Params, type TokenBatch } from '../../src/training/step-model.ts';
 import { LoraDropoutMasks } from '../../src/training/lora-adapters.ts';
 import { StreamRng } from '../../src/util/random.ts';

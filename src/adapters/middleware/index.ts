@@ -16,4 +16,4 @@ export { ReplyQueue, type ReplyQueueOptions } from './reply-queue.js';
 export { routeEvent, boundChannels, type Route, type RouteReason } from './routing.js';
 export { promptTurns, type MemoryOptions } from './conversation-window.js';
 export { captureVoice, voiceIds } from './capture.js';
-export { ratingOf } from './feedback.js';
+export { ratingOf } from './feedback-reactions.js';

@@ -9,7 +9,7 @@ import type { Persona } from '../../personas/schema.js';
 import type { ChatEvent, ReactionEvent, ReplyChannel } from '../types.js';
 import { captureVoice } from './capture.js';
 import { BotCommands } from './bot-commands.js';
-import { recordReaction } from './feedback.js';
+import { recordReaction } from './feedback-reactions.js';
 import { promptTurns, type MemoryOptions } from './conversation-window.js';
 import type { ChatServices, FeedbackRecord } from './ports.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';

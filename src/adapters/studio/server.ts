@@ -12,7 +12,7 @@ import { PersonaError } from '../../errors.js';
 import { accessControl, checkStudioBinding } from './access.js';
 import { jsonBodies, securityHeaders } from './hardening.js';
 import type { StudioDeps } from './deps.js';
-import { handleError } from './errors.js';
+import { handleError } from './error-response.js';
 import { chatRoutes } from './routes/chat.js';
 import { datasetRoutes } from './routes/dataset.js';
 import { MAX_UPLOAD_BYTES, personaRoutes } from './routes/personas.js';

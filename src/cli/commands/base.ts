@@ -13,7 +13,7 @@ import { baseHubId, SUGGESTED_BASE } from '../../hub/base-location.js';
 import { DEFAULT_REVISION, formatHubId, pullCommand, requireHubId } from '../../hub/hub-id.js';
 import { pullBase, type PullProgress, type PullResult } from '../../hub/pull.js';
 import { loadAllPersonas } from '../../personas/load.js';
-import { action, cliConfig } from '../context.js';
+import { action, cliConfig } from '../command-context.js';
 
 const MB = 1e6;
 const mb = (bytes: number) => `${(bytes / MB).toFixed(bytes < 10 * MB ? 1 : 0)} MB`;

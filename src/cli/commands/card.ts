@@ -1,6 +1,6 @@
 /** `persona import <card.png|card.json>`: a Character Card V2/V3 becomes a persona (see src/app/persona-card.ts). */
 import type { Command } from 'commander';
-import { action, cliConfig } from '../context.js';
+import { action, cliConfig } from '../command-context.js';
 
 export function registerCardCommands(program: Command): void {
   program

@@ -8,13 +8,13 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { openCore } from '../../app/core.js';
 import type { InferenceEngine, ReplyOptions } from '../../inference/engine.js';
-import type { Turn } from '../../inference/context.js';
+import type { Turn } from '../../inference/prompt-context.js';
 import type { GenerationParams } from '../../inference/generation-params.js';
 import { demoBaseNotice, usesBundledDemoBase } from '../../hub/base-location.js';
 import { loadPersona } from '../../personas/load.js';
 import type { Persona } from '../../personas/schema.js';
 import { isPersonaError } from '../../errors.js';
-import { action, cliConfig } from '../context.js';
+import { action, cliConfig } from '../command-context.js';
 import { decimalNumber, wholeNumber } from '../options.js';
 
 interface ChatOptions {

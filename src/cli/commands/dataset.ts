@@ -6,7 +6,7 @@ import { withStore } from '../../store/index.js';
 import { datasetStats, exportDataset, parseExportFormat, parseExportSplit, type DatasetStats, EXPORT_FORMATS, EXPORT_SPLITS } from '../../datasets/index.js';
 import { repairIndexes } from '../../curation/index.js';
 import { baseTokenizer } from '../../evaluation/held-out.js';
-import { action, cliConfig } from '../context.js';
+import { action, cliConfig } from '../command-context.js';
 
 function line(record: Record<string, number>): string {
   const parts = Object.entries(record).map(([key, n]) => `${key} ${n}`);

@@ -15,7 +15,7 @@ import { PersonaError } from '../../errors.js';
 import { resolveModelChoice } from '../../inference/model-location.js';
 import { GGUF_QUANTS, type GgufQuant } from '../../modelfmt/gguf/gguf-export.js';
 import { loadPersona } from '../../personas/load.js';
-import { action, cliConfig } from '../context.js';
+import { action, cliConfig } from '../command-context.js';
 
 export function registerExportCommands(program: Command): void {
   program

@@ -11,7 +11,7 @@ import { expandPaths } from '../../ingest/index.js';
 import { loadPersona } from '../../personas/load.js';
 import { withStore } from '../../store/index.js';
 import { runIngest, type IngestSummary } from '../../curation/index.js';
-import { action, cliConfig } from '../context.js';
+import { action, cliConfig } from '../command-context.js';
 import { plural } from '../plural.js';
 
 interface IngestFlags {

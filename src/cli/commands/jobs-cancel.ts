@@ -10,7 +10,7 @@ import { PersonaError } from '../../errors.js';
 import { loadPersona } from '../../personas/load.js';
 import { cancelTraining } from '../../scheduler/cancel.js';
 import { jobHistory } from '../../scheduler/history.js';
-import { action, cliConfig } from '../context.js';
+import { action, cliConfig } from '../command-context.js';
 
 const WAIT_MS = 120_000;
 

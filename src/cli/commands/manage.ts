@@ -6,7 +6,7 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { PersonaError } from '../../errors.js';
-import { action, cliConfig } from '../context.js';
+import { action, cliConfig } from '../command-context.js';
 
 /** The lifecycle module and a store, loaded only by the command that needs them (the CLI starts faster). */
 async function withLifecycle<T>(

@@ -11,7 +11,7 @@ import { STYLE_BETTER } from '../../evaluation/style.js';
 import { resolveModelChoice } from '../../inference/model-location.js';
 import { loadPersona } from '../../personas/load.js';
 import { jobHistory } from '../../scheduler/history.js';
-import { action, cliConfig } from '../context.js';
+import { action, cliConfig } from '../command-context.js';
 import { registerJobsCancel } from './jobs-cancel.js';
 import { systemPromptOf } from '../../personas/greeting.js';
 

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { loadPersona, readPersonaDir } from '../../personas/load.js';
-import { action, cliConfig } from '../context.js';
+import { action, cliConfig } from '../command-context.js';
 import { registerCardCommands } from './card.js';
 import { registerManageCommands } from './manage.js';
 

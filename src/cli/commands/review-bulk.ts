@@ -9,7 +9,7 @@ import { loadPersona } from '../../personas/load.js';
 import { withStore } from '../../store/index.js';
 import { decideMatching, matchingSamples, undoLastDecision, type BulkAction, type SampleFilter } from '../../curation/index.js';
 import type { SourceType } from '../../ingest/types.js';
-import { action, cliConfig } from '../context.js';
+import { action, cliConfig } from '../command-context.js';
 import { wholeNumber } from '../options.js';
 import { plural } from '../plural.js';
 import { formatSample } from './review.js';

@@ -8,7 +8,7 @@ import { PersonaError } from '../../errors.js';
 import { loadPersona } from '../../personas/load.js';
 import { withStore, type Store } from '../../store/index.js';
 import { decide, listSamples, resolveSampleId, SAMPLE_STATES, type DecisionAction, type SampleRecord, type SampleState } from '../../curation/index.js';
-import { action, cliConfig } from '../context.js';
+import { action, cliConfig } from '../command-context.js';
 import { wholeNumber } from '../options.js';
 import { registerReviewBulkCommands } from './review-bulk.js';
 

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { serve, type Server } from '../../app/serve-process.js';
 import { ROLES } from '../../app/roles.js';
-import { action, cliConfig } from '../context.js';
+import { action, cliConfig } from '../command-context.js';
 
 export function registerServeCommands(program: Command): void {
   program

@@ -15,7 +15,7 @@ import { describePlan } from '../../training/memory-plan.js';
 import { personaMemoryPlan } from '../../training/trainer/persona-memory-plan.js';
 import { progressBar } from '../../training/trainer/reporters.js';
 import type { TrainingOverrides } from '../../training/trainer/settings.js';
-import { action, cliConfig } from '../context.js';
+import { action, cliConfig } from '../command-context.js';
 import { decimalNumber, wholeNumber } from '../options.js';
 
 interface TrainFlags {

@@ -4,7 +4,7 @@
  * grows the base once a forward pass reaches past max_position_embeddings). Both graph
  * backends take a layer's RopeSpec from here, so training and serving rotate identically.
  */
-import type { LlamaConfig } from '../config.js';
+import type { LlamaConfig } from '../hf-config.js';
 
 export const ROPE_SCALING_TYPES = ['default', 'linear', 'llama3', 'dynamic'] as const;
 

@@ -7,7 +7,7 @@
  * embedding scale, attention scale, soft-capping and the HF tensor names and shapes.
  * Sources: transformers' modeling_{llama,mistral,qwen2,qwen3,gemma3}.py and their configs.
  */
-import type { LlamaConfig, ModelType } from '../config.js';
+import type { LlamaConfig, ModelType } from '../hf-config.js';
 import { ropeSpec, type RopeSpec } from './rope-frequencies.js';
 
 /** An HF Linear: weight [out, in] and, when the family has one, its bias [out]. */

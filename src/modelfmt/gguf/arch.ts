@@ -5,7 +5,7 @@
  * norm shift). Adding an architecture is one entry in ARCHITECTURES.
  */
 import { PersonaError } from '../../errors.js';
-import type { LlamaConfig } from '../config.js';
+import type { LlamaConfig } from '../hf-config.js';
 import { defaultInverseFrequencies, ropeSpec } from '../arch/rope-frequencies.js';
 import { f32, u32, type GgufValue } from './writer.js';
 

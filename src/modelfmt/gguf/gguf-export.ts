@@ -8,7 +8,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PersonaError } from '../../errors.js';
-import { readLlamaConfig, type LlamaConfig } from '../config.js';
+import { readLlamaConfig, type LlamaConfig } from '../hf-config.js';
 import { readSafetensors } from '../safetensors.js';
 import { readTokenizerFiles } from '../tokenizer.js';
 import { readOptionalJson } from '../model-folder.js';

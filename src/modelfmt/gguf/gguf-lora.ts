@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PersonaError } from '../../errors.js';
-import { readLlamaConfig } from '../config.js';
+import { readLlamaConfig } from '../hf-config.js';
 import { readSafetensors } from '../safetensors.js';
 import { ggufArchitecture, ggufTensorName, permuteRows } from './arch.js';
 import { GGML_QUANT_VERSION, ggufTensor } from './quantize.js';

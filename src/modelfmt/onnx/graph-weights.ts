@@ -4,7 +4,7 @@
  * [in, out] layout ONNX MatMul wants, and quantizes them to int8 when asked.
  */
 import { PersonaError } from '../../errors.js';
-import { llamaParameterShapes, type LlamaConfig } from '../config.js';
+import { llamaParameterShapes, type LlamaConfig } from '../hf-config.js';
 
 /** Returns the named weight after checking its size against the config-implied shape. */
 export function weightFor(config: LlamaConfig, weights: Map<string, Float32Array>, name: string): Float32Array {

@@ -24,7 +24,7 @@ import { OnnxGraphBuilder, tensor } from '../../onnx/builder.js';
 import { decoderForward, type DecoderOps } from '../arch/decoder.js';
 import type { RopeSpec } from '../arch/rope-frequencies.js';
 import { modelSpec, type LayerSpec, type LinearSpec, type ModelSpec } from '../arch/spec.js';
-import type { LlamaConfig } from '../config.js';
+import type { LlamaConfig } from '../hf-config.js';
 import { blockQuantized, QUANT_BLOCK, type BlockBits } from './block-quant.js';
 import { LOGITS_TO_KEEP } from './logits-to-keep.js';
 import { quantizedInt8, stackedRows, transposed, weightFor } from './graph-weights.js';

@@ -4,7 +4,7 @@
  * The trainer calls this after writing a model version; inference calls it lazily for model
  * folders that have no ONNX file yet.
  */
-import { parseLlamaConfig, type LlamaConfig } from '../config.js';
+import { parseLlamaConfig, type LlamaConfig } from '../hf-config.js';
 import { buildLlamaInferenceGraph } from './llama-graph.js';
 
 export interface ExportOnnxOptions {

@@ -5,7 +5,7 @@
  * the training engine (src/training/lora-adapters.ts), so both sides agree by construction.
  */
 import { PersonaError } from '../../errors.js';
-import type { LlamaConfig } from '../../modelfmt/config.js';
+import type { LlamaConfig } from '../../modelfmt/hf-config.js';
 import { float16ToFloat32 } from '../../modelfmt/half.js';
 import type { FrozenParams } from '../frozen-weights.js';
 import { loraName, loraTargets, type LoraOptions } from '../lora-adapters.js';

@@ -4,7 +4,7 @@
  * before a job starts; trainPersona checks the same plan before it loads the base.
  */
 import type { Config } from '../../config/config.js';
-import { readLlamaConfig } from '../../modelfmt/config.js';
+import { readLlamaConfig } from '../../modelfmt/hf-config.js';
 import type { Persona } from '../../personas/schema.js';
 import { checkMemoryFits, frozenDtypeFor, machineMemory, planTrainingMemory, type MemoryPlan } from '../memory-plan.js';
 import { resolveTraining, type TrainingOverrides } from './settings.js';

@@ -13,7 +13,7 @@ import type { Config } from '../../config/config.js';
 import { PersonaError } from '../../errors.js';
 import { resolveBaseDir } from '../../hub/base-location.js';
 import { logger } from '../../log.js';
-import { llamaParameterShapes } from '../../modelfmt/config.js';
+import { llamaParameterShapes } from '../../modelfmt/hf-config.js';
 import { loadModelFolderMetadata } from '../../modelfmt/model-folder.js';
 import { personaModelsDir } from '../../modelfmt/model-paths.js';
 import type { Persona } from '../../personas/schema.js';

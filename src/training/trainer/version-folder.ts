@@ -10,7 +10,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PersonaError } from '../../errors.js';
-import { llamaParameterShapes, type LlamaConfig } from '../../modelfmt/config.js';
+import { llamaParameterShapes, type LlamaConfig } from '../../modelfmt/hf-config.js';
 import { INFERENCE_ONNX_PATH, writeInferenceOnnxFrom } from '../../modelfmt/onnx/folder-graph.js';
 import { writeSafetensors, type TensorToWrite } from '../../modelfmt/safetensors.js';
 import { adapterConfig, type LoraSettings } from './lora-merge.js';

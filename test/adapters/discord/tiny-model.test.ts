@@ -15,7 +15,7 @@ import { startDiscordAdapter, type DiscordAdapter } from '../../../src/adapters/
 import { ChatMiddleware } from '../../../src/adapters/middleware/index.ts';
 import { createChatServices } from '../../../src/app/chat-services.ts';
 import { loadConfig } from '../../../src/config/config.ts';
-import { listFeedback } from '../../../src/curation/feedback.ts';
+import { listFeedback } from '../../../src/curation/feedback-store.ts';
 import { listSamples } from '../../../src/curation/sample-store.ts';
 import { InferenceEngine } from '../../../src/inference/engine.ts';
 import { openStore, type Store } from '../../../src/store/index.ts';

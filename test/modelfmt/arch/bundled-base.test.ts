@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DecoderSession } from '../../../src/inference/ort.ts';
-import { readLlamaConfig } from '../../../src/modelfmt/config.ts';
+import { readLlamaConfig } from '../../../src/modelfmt/hf-config.ts';
 import { exportInferenceOnnx } from '../../../src/modelfmt/onnx/onnx-export.ts';
 import { readLlamaWeights } from '../../../src/modelfmt/folder-weights.ts';
 import { forwardLogits } from '../../../src/training/step-model.ts';

@@ -13,7 +13,7 @@ import { generate } from '../../../src/inference/generate.ts';
 import { mergeGenerationParams } from '../../../src/inference/generation-params.ts';
 import { loadInferenceModel } from '../../../src/inference/loaded-model.ts';
 import { StopStrings } from '../../../src/inference/stop-strings.ts';
-import { llamaParameterShapes } from '../../../src/modelfmt/config.ts';
+import { llamaParameterShapes } from '../../../src/modelfmt/hf-config.ts';
 import { exportGguf } from '../../../src/modelfmt/gguf/gguf-export.ts';
 import { exportGgufLora } from '../../../src/modelfmt/gguf/gguf-lora.ts';
 import { writeSafetensors } from '../../../src/modelfmt/safetensors.ts';

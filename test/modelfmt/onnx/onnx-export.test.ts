@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { exportInferenceOnnx } from '../../../src/modelfmt/onnx/onnx-export.ts';
 import { DecoderSession, type KvCache } from '../../../src/inference/ort.ts';
 import { isPersonaError } from '../../../src/errors.ts';
-import type { LlamaConfig } from '../../../src/modelfmt/config.ts';
+import type { LlamaConfig } from '../../../src/modelfmt/hf-config.ts';
 import { randomWeights, referenceLogits, tinyConfig } from './tiny-model.ts';
 
 const IDS = [5, 17, 200, 3, 99, 42, 7];

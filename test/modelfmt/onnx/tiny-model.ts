@@ -3,7 +3,7 @@
  * random weights, and a plain-JavaScript reference forward pass written straight from the
  * Hugging Face modeling_llama equations (float64), to check the ONNX graph against.
  */
-import { llamaParameterShapes, parseLlamaConfig, type LlamaConfig } from '../../../src/modelfmt/config.ts';
+import { llamaParameterShapes, parseLlamaConfig, type LlamaConfig } from '../../../src/modelfmt/hf-config.ts';
 import { seededRandom } from '../../../src/inference/sampler.ts';
 
 export function tinyConfig(overrides: Record<string, unknown> = {}): LlamaConfig {

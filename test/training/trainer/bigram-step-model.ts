@@ -4,7 +4,7 @@
  * gradients in plain JavaScript. It lets the loop, checkpoint and determinism tests run in
  * milliseconds and independently of the ONNX training graph, which has its own tests.
  */
-import type { LlamaConfig } from '../../../src/modelfmt/config.ts';
+import type { LlamaConfig } from '../../../src/modelfmt/hf-config.ts';
 import type { Params, StepModel, TokenBatch } from '../../../src/training/step-model.ts';
 
 export const BIGRAM = 'bigram.weight';

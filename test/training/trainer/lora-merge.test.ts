@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mergeLora } from '../../../src/training/trainer/lora-merge.ts';
 import { initLoraParams, loraName as peftKey, loraParameterShapes } from '../../../src/training/lora-adapters.ts';
-import { parseLlamaConfig } from '../../../src/modelfmt/config.ts';
+import { parseLlamaConfig } from '../../../src/modelfmt/hf-config.ts';
 import { writeVersionFolder } from '../../../src/training/trainer/version-folder.ts';
 import { readSafetensors } from '../../../src/modelfmt/safetensors.ts';
-import { llamaParameterShapes } from '../../../src/modelfmt/config.ts';
+import { llamaParameterShapes } from '../../../src/modelfmt/hf-config.ts';
 import { isPersonaError } from '../../../src/errors.ts';
 import { writeTinyModelFolder } from '../../fixtures/tiny-model-folder.ts';
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { rmSync } from 'node:fs';
-import { buildPrompt, MAX_TURN_CHARS, type PromptModel, type Turn } from '../../src/inference/context.ts';
+import { buildPrompt, MAX_TURN_CHARS, type PromptModel, type Turn } from '../../src/inference/prompt-context.ts';
 import { createTokenizer, readTokenizerFiles, type Tokenizer } from '../../src/modelfmt/tokenizer.ts';
 import { isPersonaError } from '../../src/errors.ts';
 import { writeTinyModelFolder } from '../fixtures/tiny-model-folder.ts';

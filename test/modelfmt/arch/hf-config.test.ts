@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isPersonaError } from '../../../src/errors.ts';
 import { modelSpec } from '../../../src/modelfmt/arch/spec.ts';
-import { parseLlamaConfig, SUPPORTED_MODEL_TYPES } from '../../../src/modelfmt/config.ts';
+import { parseLlamaConfig, SUPPORTED_MODEL_TYPES } from '../../../src/modelfmt/hf-config.ts';
 
 const SHAPE = { vocab_size: 300, hidden_size: 32, intermediate_size: 48, num_hidden_layers: 6, num_attention_heads: 4, num_key_value_heads: 2 };
 

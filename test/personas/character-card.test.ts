@@ -12,7 +12,7 @@ import { cardContents, exportCard, importCard } from '../../src/app/persona-card
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { countSamples, listSamples } from '../../src/curation/index.ts';
 import { isPersonaError } from '../../src/errors.ts';
-import { readCardFile } from '../../src/personas/card.ts';
+import { readCardFile } from '../../src/personas/character-card.ts';
 import { placeholderPng, readCardChunks, writeCardChunk } from '../../src/personas/card-png.ts';
 import { parseExampleDialogues, pickGreeting } from '../../src/personas/greeting.ts';
 import { loadPersona } from '../../src/personas/load.ts';
