@@ -25,6 +25,8 @@ export const ERROR_CODES = [
   'training_memory',
   'generation_busy',
   'generation_aborted',
+  /** No generator worker took a reply in time, or its worker was lost mid-reply (scale-out). */
+  'generation_unavailable',
   'invalid_argument',
   'rate_limited',
   'forbidden',
