@@ -71,6 +71,9 @@ export const configSchema = z.object({
     .optional()
     .describe('run Discord through discord.js sharding: "auto" (Discord recommends the count) or a number of shards'),
   TRAINING_JOB_LOCK_MS: z.coerce.number().int().min(1000).default(120000),
+  /** Generator workers (PERSONA_ROLES=generator): how long a lost worker holds a reply, and replies per worker at once. */
+  GENERATION_JOB_LOCK_MS: z.coerce.number().int().min(500).default(15000),
+  GENERATION_WORKER_CONCURRENCY: z.coerce.number().int().min(1).default(4),
   HF_HOME: z.string().default(join(homedir(), '.cache', 'huggingface')),
   HF_TOKEN: z.string().regex(/^hf_/, 'a Hugging Face access token starts with "hf_"').optional(),
   HF_ENDPOINT: z.string().url().default('https://huggingface.co'),
