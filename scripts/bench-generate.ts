@@ -28,7 +28,8 @@ import { loadConfig } from '../src/config/config.js';
 import { generate } from '../src/inference/generate.js';
 import { mergeGenerationParams } from '../src/inference/generation-params.js';
 import { DecoderSession } from '../src/inference/ort.js';
-import { argmax, seededRandom } from '../src/inference/sampler.js';
+import { argmax } from '../src/inference/sampler.js';
+import { mulberry32 } from '../src/util/random.js';
 import { StopStrings } from '../src/inference/stop-strings.js';
 import { llamaParameterShapes, parseLlamaConfig, readLlamaConfig, type LlamaConfig } from '../src/modelfmt/hf-config.js';
 import { exportInferenceOnnx } from '../src/modelfmt/onnx/onnx-export.js';
@@ -94,7 +95,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 function modelWeights(config: LlamaConfig, useBase: boolean): Map<string, Float32Array> {
   if (useBase && existsSync(join(BASE_DIR, 'model.safetensors'))) return new Map([...readSafetensors(BASE_DIR)].map(([n, t]) => [n, t.data]));
-  const random = seededRandom(1234);
+  const random = mulberry32(1234);
   const weights = new Map<string, Float32Array>();
   for (const [name, shape] of llamaParameterShapes(config)) {
     const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
@@ -256,7 +257,7 @@ async function runCase(c: Case, bandwidth: number, decode: (ids: number[]) => st
     writeFolder(dir, config, exportInferenceOnnx(config, weights, { quantize: c.quantize }));
     const fp32Reference = c.quantize ? exportInferenceOnnx(config, weights) : undefined;
     weights.clear();
-    const random = seededRandom(99);
+    const random = mulberry32(99);
     const prompt = Array.from({ length: PROMPT_TOKENS }, () => 4 + Math.floor(random() * (Math.min(config.vocab_size, 8192) - 4)));
     const shape = { layers: config.num_hidden_layers, kvHeads: config.num_key_value_heads, headDim: config.head_dim, vocabSize: config.vocab_size };
     const session = await DecoderSession.load(join(dir, 'onnx', 'model.onnx'), shape, { threads });
@@ -406,7 +407,7 @@ async function runLlamaCppComparison(): Promise<void> {
   const loadBefore = loadavg()[0];
   // Opt-in experiment (scripts/lib/int4-experiment.ts): our graph with 4-bit MatMulNBits against q4_0.
   const int4Pair = args.has('--with-int4') ? ([{ ours: 'int4', gguf: 'q4_0' }] as const) : ([] as const);
-  const random = seededRandom(99);
+  const random = mulberry32(99);
   const prompt = Array.from({ length: PROMPT_TOKENS }, () => 4 + Math.floor(random() * 8188));
   const shapes = [
     {

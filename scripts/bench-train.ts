@@ -24,7 +24,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { llamaParameterShapes, parseLlamaConfig, type LlamaConfig } from '../src/modelfmt/hf-config.js';
 import { narrowedNames, narrowInPlace, type FrozenDtype, type FrozenParams } from '../src/training/frozen-weights.js';
-import { fillNormal, mulberry32 } from '../src/training/random.js';
+import { fillNormal, mulberry32 } from '../src/util/random.js';
 import { createStepModel, initLlamaParams, initLoraParams, type TokenBatch } from '../src/training/step-model.js';
 import { measureMatMulPeak, type PeakResult } from '../src/training/bench/peak.js';
 import { summarizeProfile } from '../src/training/bench/profile.js';

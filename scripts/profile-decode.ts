@@ -11,7 +11,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
-import { seededRandom } from '../src/inference/sampler.js';
+import { mulberry32 } from '../src/util/random.js';
 import { llamaParameterShapes, parseLlamaConfig, readLlamaConfig, type LlamaConfig } from '../src/modelfmt/hf-config.js';
 import { exportInferenceOnnx, type ExportOnnxOptions } from '../src/modelfmt/onnx/onnx-export.js';
 import { generatorModel } from '../src/modelfmt/onnx/logits-to-keep.js';
@@ -31,7 +31,7 @@ const PROMPT = 256;
 
 function weightsFor(config: LlamaConfig, useBase: boolean): Map<string, Float32Array> {
   if (useBase) return new Map([...readSafetensors('models/base')].map(([n, t]) => [n, t.data]));
-  const random = seededRandom(1234);
+  const random = mulberry32(1234);
   const weights = new Map<string, Float32Array>();
   for (const [name, shape] of llamaParameterShapes(config)) {
     const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
@@ -73,7 +73,7 @@ const keep = new ort.Tensor('int64', BigInt64Array.of(1n), []);
 // past keeps it simple, then decode steps run on the preallocated buffers.
 const empty: Record<string, ort.Tensor> = {};
 for (const name of Object.keys(feeds)) empty[name] = new ort.Tensor('float32', new Float32Array(0), [1, kv, 0, hd]);
-const random = seededRandom(7);
+const random = mulberry32(7);
 const ids = Array.from({ length: PROMPT }, () => BigInt(4 + Math.floor(random() * 8000)));
 await session.run(
   {

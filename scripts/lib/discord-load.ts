@@ -9,6 +9,7 @@ import { llamaParameterShapes, parseLlamaConfig } from '../../src/modelfmt/hf-co
 import { writeSafetensors } from '../../src/modelfmt/safetensors.js';
 import { BASE_MODEL_CONFIG } from '../../src/pretrain/base-model.js';
 import { initLlamaParams } from '../../src/training/step-model.js';
+import { mulberry32 } from '../../src/util/random.js';
 import type { FakeDiscord } from '../../test/fakes/discord/server.js';
 import type { ApiMessage } from '../../test/fakes/discord/payloads.js';
 
@@ -70,14 +71,15 @@ export async function simulateUser(
   messagesPerUser: number,
 ): Promise<Timing[]> {
   const timings: Timing[] = [];
+  const random = mulberry32(1000 + index); // seeded per user: runs are comparable
   // Users do not all start typing at the same instant.
-  await sleep(Math.random() * spreadStartMs);
+  await sleep(random() * spreadStartMs);
   for (let i = 0; i < messagesPerUser; i += 1) {
     const sentAt = Date.now();
     const asked = fake.say(user, channel, QUESTIONS[(index + i) % QUESTIONS.length], { mention: true });
     const timing = await waitForReply(fake, asked, sentAt);
     if (timing) timings.push(timing);
-    await sleep(THINK_MS[0] + Math.random() * (THINK_MS[1] - THINK_MS[0]));
+    await sleep(THINK_MS[0] + random() * (THINK_MS[1] - THINK_MS[0]));
   }
   return timings;
 }

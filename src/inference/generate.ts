@@ -11,7 +11,8 @@ import { PersonaError } from '../errors.js';
 import type { GenerationParams } from './generation-params.js';
 import { buildLogitsProcessors } from './logits-processors.js';
 import type { DecoderSession, KvCache } from './ort.js';
-import { argmax, sampleToken, seededRandom } from './sampler.js';
+import { argmax, sampleToken } from './sampler.js';
+import { freshSeed, mulberry32 } from '../util/random.js';
 import type { StopStrings } from './stop-strings.js';
 import { TextStream, type Detokenizer } from './text-stream.js';
 
@@ -63,7 +64,7 @@ export async function generate(session: DecoderSession, promptIds: readonly numb
   if (promptIds.length === 0) throw new PersonaError('invalid_argument', 'The prompt is empty: there is nothing to reply to.');
   throwIfAborted(signal);
   const processors = buildLogitsProcessors(params);
-  const random = seededRandom(params.seed ?? Math.floor(Math.random() * 2 ** 32));
+  const random = mulberry32(params.seed ?? freshSeed());
   const eos = new Set(options.eosTokenIds);
   const stream = new TextStream(options.tokenizer);
   const ids = [...promptIds];

@@ -6,9 +6,6 @@
 
 export type Random = () => number;
 
-/** The project's seeded generator (src/util/random.ts) under the name sampling code uses. */
-export { mulberry32 as seededRandom } from '../util/random.js';
-
 export function argmax(logits: Float32Array): number {
   let best = 0;
   for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;

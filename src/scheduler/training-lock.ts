@@ -7,6 +7,7 @@
 import { hostname } from 'node:os';
 import type { Store } from '../store/index.js';
 import { processAlive } from '../util/process.js';
+import { freshSeed } from '../util/random.js';
 
 export interface LockOwner {
   host: string;
@@ -31,7 +32,7 @@ export async function acquireLock(store: Store, key: string, ttlMs = DEFAULT_LOC
   const owner: LockOwner = {
     host: hostname(),
     pid: process.pid,
-    token: `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+    token: `${process.pid}-${Date.now()}-${freshSeed().toString(36)}`,
     since: new Date().toISOString(),
   };
   const value = JSON.stringify(owner);

@@ -15,7 +15,7 @@ import { LORA_MODULES } from '../modelfmt/arch/spec.js';
 import { StreamRng } from '../util/random.js';
 import * as T from './graph/api.js';
 import type { Graph, Tensor } from './graph/ir.js';
-import { mulberry32 } from './random.js';
+import { mulberry32 } from '../util/random.js';
 
 export interface LoraOptions {
   r: number;

@@ -17,7 +17,7 @@ import { emitOnnx, type EmittedModel } from './graph/emit.js';
 import { Graph, type Tensor } from './graph/ir.js';
 import { buildLlama, llamaLogits, llamaLoss, type LlamaGraphOptions } from './llama.js';
 import { LoraDropoutMasks, loraParameterShapes, validateLora, type LoraOptions } from './lora-adapters.js';
-import { fillNormal, mulberry32 } from './random.js';
+import { fillNormal, mulberry32 } from '../util/random.js';
 import { GraphRunner, type Feed } from './runtime.js';
 
 export { initLoraParams } from './lora-adapters.js';

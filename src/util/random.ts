@@ -5,6 +5,8 @@
  * (ten lines) because Math.random cannot be seeded and libraries such as seedrandom keep
  * their state in version-specific shapes we would have to persist across upgrades.
  */
+import { getRandomValues } from 'node:crypto';
+
 export class Rng {
   private state: number;
 
@@ -49,6 +51,26 @@ export class Rng {
 export function mulberry32(seed: number): () => number {
   const rng = new Rng(seed);
   return () => rng.next();
+}
+
+/**
+ * A seed for runs that were not given one (a reply without --seed, a lock owner's token):
+ * from the operating system's generator, so two processes started together still differ.
+ */
+export function freshSeed(): number {
+  return getRandomValues(new Uint32Array(1))[0];
+}
+
+/** Fills `out` with N(0, std²) samples (Box–Muller, two per uniform pair), e.g. weight initialisation. */
+export function fillNormal(out: Float32Array, std: number, random: () => number): Float32Array {
+  for (let i = 0; i < out.length; i += 2) {
+    const u = 1 - random();
+    const radius = std * Math.sqrt(-2 * Math.log(u));
+    const angle = 2 * Math.PI * random();
+    out[i] = radius * Math.cos(angle);
+    if (i + 1 < out.length) out[i + 1] = radius * Math.sin(angle);
+  }
+  return out;
 }
 
 /**

@@ -5,7 +5,7 @@
  * different upstream gradient.
  */
 import { gradients } from '../../src/training/graph/autodiff.ts';
-import { mulberry32 } from '../../src/training/random.ts';
+import { mulberry32 } from '../../src/util/random.ts';
 import * as T from '../../src/training/graph/api.ts';
 import { emitOnnx } from '../../src/training/graph/emit.ts';
 import { Graph, type Tensor } from '../../src/training/graph/ir.ts';

@@ -4,7 +4,7 @@
  * Hugging Face modeling_llama equations (float64), to check the ONNX graph against.
  */
 import { llamaParameterShapes, parseLlamaConfig, type LlamaConfig } from '../../../src/modelfmt/hf-config.ts';
-import { seededRandom } from '../../../src/inference/sampler.ts';
+import { mulberry32 } from '../../../src/util/random.ts';
 
 export function tinyConfig(overrides: Record<string, unknown> = {}): LlamaConfig {
   return parseLlamaConfig({
@@ -26,7 +26,7 @@ export function tinyConfig(overrides: Record<string, unknown> = {}): LlamaConfig
 }
 
 export function randomWeights(config: LlamaConfig, seed = 1, std = 0.2): Map<string, Float32Array> {
-  const rand = seededRandom(seed);
+  const rand = mulberry32(seed);
   const weights = new Map<string, Float32Array>();
   for (const [name, shape] of llamaParameterShapes(config)) {
     const n = shape.reduce((a, b) => a * b, 1);
