@@ -35,7 +35,7 @@ import { llamaParameterShapes, parseLlamaConfig, readLlamaConfig, type LlamaConf
 import { exportInferenceOnnx } from '../src/modelfmt/onnx/onnx-export.js';
 import { readSafetensors } from '../src/modelfmt/safetensors.js';
 import { loadTokenizer } from '../src/modelfmt/tokenizer.js';
-import { OnnxGraphBuilder, tensor } from '../src/onnx/builder.js';
+import { OnnxGraphBuilder, tensor } from '../src/modelfmt/onnx/onnx-builder.js';
 import { BUNDLED_BASE, QWEN25_05B, SMOLLM2_135M } from './lib/model-shapes.js';
 
 const PROMPT_TOKENS = 256;

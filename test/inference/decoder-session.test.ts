@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { DecoderSession, SINGLE_THREAD_MAX_WEIGHT_BYTES, threadPlan } from '../../src/inference/ort.ts';
 import { exportInferenceOnnx } from '../../src/modelfmt/onnx/onnx-export.ts';
 import { randomWeights, tinyConfig } from '../modelfmt/onnx/tiny-model.ts';
-import { OnnxGraphBuilder } from '../../src/onnx/builder.ts';
+import { OnnxGraphBuilder } from '../../src/modelfmt/onnx/onnx-builder.ts';
 import { GraphRunner } from '../../src/training/runtime.ts';
 import { claimedCores } from '../../src/util/cpu-claims.ts';
 

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { readLlamaConfig, type LlamaConfig } from '../hf-config.js';
 import { readLlamaWeights } from '../folder-weights.js';
-import { PRODUCER_NAME } from '../../onnx/builder.js';
+import { PRODUCER_NAME } from './onnx-builder.js';
 import { exportInferenceOnnx, type ExportOnnxOptions } from './onnx-export.js';
 import { inferenceGraphFormat } from './llama-graph.js';
 import { readProducer } from './producer.js';

@@ -20,7 +20,7 @@
  * attention scale is folded into the q weights (or the q_norm weights when the family
  * norms q), Gemma's (1 + w) into the norm weights, and RoPE runs on q and k together.
  */
-import { OnnxGraphBuilder, tensor } from '../../onnx/builder.js';
+import { OnnxGraphBuilder, tensor } from './onnx-builder.js';
 import { decoderForward, type DecoderOps } from '../arch/decoder.js';
 import type { RopeSpec } from '../arch/rope-frequencies.js';
 import { modelSpec, type LayerSpec, type LinearSpec, type ModelSpec } from '../arch/spec.js';

@@ -11,7 +11,7 @@
  * Hand-written because onnx-proto would decode and re-encode every weight tensor.
  */
 import { readFileSync } from 'node:fs';
-import { PRODUCER_NAME, valueInfoBytes } from '../../onnx/builder.js';
+import { PRODUCER_NAME, valueInfoBytes } from './onnx-builder.js';
 import { readProducer } from './producer.js';
 
 export const LOGITS_TO_KEEP = 'num_logits_to_keep';

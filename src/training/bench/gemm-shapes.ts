@@ -10,7 +10,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OnnxGraphBuilder, float } from '../../onnx/builder.js';
+import { OnnxGraphBuilder, float } from '../../modelfmt/onnx/onnx-builder.js';
 import type { LlamaConfig } from '../../modelfmt/hf-config.js';
 import { liveNodes } from '../graph/emit.js';
 import type { Tensor } from '../graph/ir.js';

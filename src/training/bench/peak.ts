@@ -3,7 +3,7 @@
  * 256–2048 with the same thread settings as training, the denominator of every training
  * efficiency figure (benchmarks report ratios, not absolute GFLOPS).
  */
-import { OnnxGraphBuilder } from '../../onnx/builder.js';
+import { OnnxGraphBuilder } from '../../modelfmt/onnx/onnx-builder.js';
 import { GraphRunner } from '../runtime.js';
 
 export interface PeakResult {

@@ -12,7 +12,7 @@
  * buffer: ONNX Runtime merges identical Casts of one input (common subexpression
  * elimination), which would keep the float32 copy alive from the forward to the backward.
  */
-import { OnnxGraphBuilder, tensor, type AttrValue, type ElemType } from '../../onnx/builder.js';
+import { OnnxGraphBuilder, tensor, type AttrValue, type ElemType } from '../../modelfmt/onnx/onnx-builder.js';
 import type { DType, Graph, Tensor } from './ir.js';
 import { RULES } from './ops.js';
 

@@ -6,7 +6,7 @@
  * An op without `grad` that the walk reaches fails loudly, naming the op.
  */
 import { PersonaError } from '../../errors.js';
-import { float } from '../../onnx/builder.js';
+import { float } from '../../modelfmt/onnx/onnx-builder.js';
 import * as T from './api.js';
 import type { Emitter } from './emit.js';
 import type { Attrs, DType, Tensor } from './ir.js';

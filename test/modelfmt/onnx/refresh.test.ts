@@ -9,7 +9,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, s
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { OnnxGraphBuilder } from '../../../src/onnx/builder.ts';
+import { OnnxGraphBuilder } from '../../../src/modelfmt/onnx/onnx-builder.ts';
 import { loadInferenceModel } from '../../../src/inference/loaded-model.ts';
 import { ensureInferenceOnnx, INFERENCE_ONNX_PATH, readProducer } from '../../../src/modelfmt/onnx/folder-graph.ts';
 import { inferenceGraphFormat } from '../../../src/modelfmt/onnx/llama-graph.ts';
