@@ -1,14 +1,11 @@
 /**
  * Personas: list, read, create and edit persona files (validated exactly like the CLI
- * reads them), and upload transcripts or chat exports into a persona's dataset through the
- * same ingest as `persona ingest`.
+ * reads them); uploads (uploads.ts) and character cards (cards.ts) are mounted here.
  */
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { stringify } from 'yaml';
-import { countSamples, runIngest } from '../../../curation/index.js';
+import { countSamples } from '../../../curation/index.js';
 import { PersonaError } from '../../../errors.js';
 import { writeFileAtomic } from '../../../util/atomic-write.js';
 import { demoBaseNotice, usesBundledDemoBase } from '../../../hub/base-location.js';
@@ -18,9 +15,10 @@ import type { Persona } from '../../../personas/schema.js';
 import { validateCron } from '../../../scheduler/cron.js';
 import { copyPersona, personaDataSummary, removePersona, renamePersona } from '../../../app/persona-lifecycle.js';
 import type { StudioDeps } from '../deps.js';
+import { cardRoutes } from './cards.js';
+import { uploadRoutes } from './uploads.js';
 
-/** Uploads larger than this are refused before they are read. */
-export const MAX_UPLOAD_BYTES = 50 * 2 ** 20;
+export { MAX_UPLOAD_BYTES } from './uploads.js';
 
 /** A persona file from the create form: the form's fields, everything else defaulted. */
 function personaYamlFromForm(body: Record<string, unknown>): string {
@@ -40,7 +38,8 @@ function personaYamlFromForm(body: Record<string, unknown>): string {
   });
 }
 
-export function personaRoutes({ core, scheduler }: StudioDeps): Hono {
+export function personaRoutes(deps: StudioDeps): Hono {
+  const { core, scheduler } = deps;
   const { config, registry, store } = core;
   const app = new Hono();
 
@@ -129,39 +128,8 @@ export function personaRoutes({ core, scheduler }: StudioDeps): Hono {
 
   app.delete('/:id', async (c) => c.json(await removePersona({ config, store }, c.req.param('id'))));
 
-  app.post(
-    '/:id/uploads',
-    bodyLimit({
-      maxSize: MAX_UPLOAD_BYTES,
-      onError: (c) => c.json({ error: `That file is larger than ${MAX_UPLOAD_BYTES / 2 ** 20} MB; split it or use \`persona ingest\`.` }, 413),
-    }),
-    async (c) => {
-      const persona = loadPersona(config.PERSONAS_DIR, c.req.param('id'));
-      const name = basename(c.req.query('filename') ?? '').replace(/[^\w.\- ]+/g, '_');
-      if (!name || name.startsWith('.')) throw new PersonaError('invalid_argument', 'The upload needs a file name (?filename=…).');
-      const dir = join(config.TRANSCRIPTS_DIR, persona.id, 'uploads');
-      mkdirSync(dir, { recursive: true });
-      const file = join(dir, name);
-      // An earlier upload of the same name stays until this one is known to be readable.
-      const previous = existsSync(file) ? `${file}.previous-${process.pid}-${Date.now()}` : undefined;
-      if (previous) renameSync(file, previous);
-      writeFileSync(file, Buffer.from(await c.req.arrayBuffer()));
-      const summary = await runIngest(store, persona, [file], {
-        root: config.root,
-        speaker: c.req.query('speaker') || undefined,
-        trusted: c.req.query('trusted') === 'true',
-        maxBytes: MAX_UPLOAD_BYTES,
-      });
-      const skipped = summary.skipped[0];
-      if (skipped && summary.added + summary.existing === 0) {
-        rmSync(file, { force: true });
-        if (previous) renameSync(previous, file);
-        throw new PersonaError('input_unsupported', `${name} was not imported: ${skipped.reason}.`, { file: name });
-      }
-      if (previous) rmSync(previous, { force: true });
-      return c.json(summary);
-    },
-  );
+  app.route('/', uploadRoutes(deps));
+  app.route('/', cardRoutes(deps));
 
   return app;
 }

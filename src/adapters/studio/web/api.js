@@ -23,8 +23,8 @@ export async function api(path, { method = 'GET', body } = {}) {
   return data;
 }
 
-/** POSTs a file as the raw body; fetch cannot report upload progress, XMLHttpRequest can. */
-export function upload(path, file, onProgress) {
+/** POSTs a file as the raw body, or FormData as multipart; fetch cannot report upload progress, XMLHttpRequest can. */
+export function upload(path, body, onProgress) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', `/api${path}`);
@@ -41,7 +41,7 @@ export function upload(path, file, onProgress) {
       else reject(errorOf(xhr.status, xhr.statusText, data));
     };
     xhr.onerror = () => reject(new ApiError('The upload did not reach the studio server; is it still running?', 0));
-    xhr.send(file);
+    xhr.send(body);
   });
 }
 

@@ -1,9 +1,12 @@
-// Personas: the list, a form to create one, the persona file editor, and uploads into its dataset.
+// Personas: the list, a form to create one (or import a character card), the persona file editor,
+// uploads into its dataset (upload.js), rename, duplicate, delete and card export.
 import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
-import { api, upload } from '../api.js';
+import { api } from '../api.js';
 import { navigate } from '../route.js';
 import { Status } from '../status.js';
+import { CardExport, CardImport } from './cards.js';
+import { Upload } from './upload.js';
 
 function CreateForm({ reload }) {
   const [message, setMessage] = useState(null);
@@ -30,93 +33,6 @@ function CreateForm({ reload }) {
       <label>Voices (speaker names, comma-separated) <input name="voices" placeholder="Ada, Ada Lovelace" /></label>
       <button type="submit">Create persona</button>
       <${Status} message=${message} />
-    </form>`;
-}
-
-const plural = (n, one) => `${n} ${one}${n === 1 ? '' : 's'}`;
-const MB = 2 ** 20;
-const megabytes = (bytes) => `${(bytes / MB).toFixed(bytes < 10 * MB ? 1 : 0)} MB`;
-const counted = (record) =>
-  Object.entries(record)
-    .map(([k, n]) => `${k} ${n}`)
-    .join(', ');
-
-function summaryText(name, summary, trusted) {
-  const redacted = Object.values(summary.redactions).reduce((a, b) => a + b, 0);
-  const dropped = Object.values(summary.dropped).reduce((a, b) => a + b, 0);
-  const parts = [
-    `${plural(summary.added, 'sample')} added ${trusted ? '(approved)' : 'to the review queue'}`,
-    `${summary.existing} already known`,
-    plural(summary.duplicates, 'duplicate'),
-    `${plural(redacted, 'redaction')}${redacted ? ` (${counted(summary.redactions)})` : ''}`,
-  ];
-  if (dropped) parts.push(`${dropped} dropped (${counted(summary.dropped)})`);
-  const format = Object.keys(summary.formats).join(', ');
-  const hint =
-    summary.added + summary.existing + summary.duplicates + dropped === 0 && summary.messages > 0
-      ? ` None of its ${summary.messages} messages is by the persona's voices: check voices.names in the persona file, or fill in Speaker.`
-      : '';
-  return `${name}${format ? ` (${format})` : ''}: ${parts.join(', ')}.${hint}`;
-}
-
-const ACCEPT = '.txt,.text,.md,.log,.transcript,.srt,.vtt,.json,.jsonl,.zip';
-
-function Upload({ persona, name, reload }) {
-  const [message, setMessage] = useState(null);
-  const [progress, setProgress] = useState(null); // null: idle; 0..1: sending; 1: the server imports
-  const [limit, setLimit] = useState(null);
-  const [review, setReview] = useState(false);
-  useEffect(() => {
-    api('/info').then(
-      (info) => setLimit(info.maxUploadBytes),
-      () => undefined,
-    );
-  }, []);
-  async function submit(event) {
-    event.preventDefault();
-    const data = new FormData(event.target);
-    const file = data.get('file');
-    const trusted = Boolean(data.get('trusted'));
-    setReview(false);
-    if (!file || !file.name) return setMessage({ text: 'Choose a file first.', error: true });
-    // Refused here, before a byte is sent: the server would refuse it anyway.
-    if (limit && file.size > limit) {
-      return setMessage({
-        text: `${file.name} is ${megabytes(file.size)}; the studio accepts files up to ${megabytes(limit)}. Split it, or import it with \`persona ingest\`.`,
-        error: true,
-      });
-    }
-    setProgress(0);
-    setMessage({ text: `Sending ${file.name}…` });
-    try {
-      const params = new URLSearchParams({ filename: file.name, trusted: String(trusted), speaker: data.get('speaker') ?? '' });
-      const summary = await upload(`/personas/${persona}/uploads?${params}`, file, (fraction) => {
-        setProgress(fraction);
-        if (fraction >= 1) setMessage({ text: `Importing ${file.name}: reading, cleaning and removing duplicates…` });
-      });
-      setMessage({ text: summaryText(file.name, summary, trusted) });
-      setReview(!trusted && summary.added > 0);
-      event.target.reset();
-      await reload();
-    } catch (error) {
-      setMessage({ text: error.message, error: true });
-    } finally {
-      setProgress(null);
-    }
-  }
-  const busy = progress !== null;
-  return html`
-    <form class="card" onSubmit=${submit} aria-labelledby="upload-title">
-      <h2 id="upload-title">Upload transcripts or chat exports</h2>
-      <p>Into ${name}'s dataset.</p>
-      <p class="muted">Subtitles (SRT, WebVTT), timestamped transcripts, scripts, text, Discord or Slack exports, OpenAI JSONL, ShareGPT${limit ? `; up to ${megabytes(limit)} per file` : ''}.</p>
-      <label>File <input type="file" name="file" accept=${ACCEPT} /></label>
-      <label>Speaker (when the file has no names) <input name="speaker" /></label>
-      <label class="inline"><input type="checkbox" name="trusted" /> These are the persona's own words: approve without review</label>
-      <div><button type="submit" disabled=${busy}>Upload</button></div>
-      ${busy && html`<progress class="upload" aria-label="upload progress" max="1" value=${progress < 1 ? progress : undefined}></progress>`}
-      <${Status} message=${message} />
-      ${review && html`<p><a href=${`#/review/${persona}`}>Review the new candidates</a></p>`}
     </form>`;
 }
 
@@ -195,6 +111,7 @@ function Manage({ persona, name, reload }) {
     <form class="toolbar" aria-label="duplicate persona" onSubmit=${copy} key=${`c-${persona}`}>
       <label>Copy's id <input name="newId" required /></label><label>Copy's name <input name="name" /></label>
       <button type="submit">Duplicate</button></form>
+    <${CardExport} persona=${persona} />
     <button onClick=${remove}>Delete ${name}…</button>
     <${Status} message=${message} />
   </section>`;
@@ -246,6 +163,6 @@ export function PersonasPage({ persona, personas, reload }) {
         html`<div><${Upload} persona=${persona} name=${personas.find((p) => p.id === persona)?.name ?? persona} reload=${reload} /><${Editor} persona=${persona} reload=${reload} />
         <${Manage} persona=${persona} name=${personas.find((p) => p.id === persona)?.name ?? persona} reload=${reload} /></div>`
       }
-      <${CreateForm} reload=${reload} />
+      <div><${CreateForm} reload=${reload} /><${CardImport} reload=${reload} /></div>
     </div>`;
 }
