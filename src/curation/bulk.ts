@@ -12,7 +12,7 @@
 import type { SourceType } from '../ingest/types.js';
 import type { Store } from '../store/index.js';
 import { withHistory } from './decisions.js';
-import { effectiveText } from './review.js';
+import { effectiveText } from './review-state.js';
 import { listSamples } from './sample-store.js';
 import type { Decision, DecisionOrigin, SampleRecord, SampleState } from './types.js';
 

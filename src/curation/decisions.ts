@@ -9,7 +9,7 @@ import { PersonaError } from '../errors.js';
 import type { Store, WriteBatch } from '../store/index.js';
 import { withLock } from '../store/store-mutex.js';
 import { exemplarySet, sampleKey, sampleLock, stateSet } from './keys.js';
-import { foldDecisions } from './review.js';
+import { foldDecisions } from './review-state.js';
 import { requireSample } from './sample-store.js';
 import type { Decision, DecisionAction, DecisionOrigin, SampleRecord } from './types.js';
 

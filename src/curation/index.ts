@@ -26,5 +26,5 @@ export {
 export { optOut, optIn, isOptedOut } from './consent.js';
 export { recordFeedback, listFeedback } from './feedback-store.js';
 export { runIngest, type IngestRunOptions, type IngestSummary } from './ingest-run.js';
-export { foldDecisions, effectiveText } from './review.js';
+export { foldDecisions, effectiveText } from './review-state.js';
 export { repairIndexes, type RepairReport } from './repair.js';

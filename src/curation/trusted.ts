@@ -8,7 +8,7 @@
 import type { Store, WriteBatch } from '../store/index.js';
 import { withLock } from '../store/store-mutex.js';
 import { sampleKey, sampleLock, stateSet } from './keys.js';
-import { foldDecisions } from './review.js';
+import { foldDecisions } from './review-state.js';
 import { getManyChunked, getSample } from './sample-store.js';
 import type { Decision, SampleRecord } from './types.js';
 
