@@ -1,14 +1,15 @@
 /**
  * Which parts of the product this process runs (PERSONA_ROLES): `bots` (Discord, Slack, the
- * studio), `scheduler` (cron triggers), `trainer` (takes training jobs). One process runs
- * them all by default; splitting them across processes or machines needs the shared queue,
- * so it needs a Redis store.
+ * studio), `scheduler` (cron triggers), `trainer` (takes training jobs), `generator` (generates
+ * replies; bots without it send their replies to generator workers, src/app/remote-engine.ts).
+ * One process runs them all by default; splitting them across processes or machines needs the
+ * shared queues, so it needs a Redis store.
  */
 import type { Config } from '../config/config.js';
 import { PersonaError } from '../errors.js';
 import { sharedQueueUrl } from '../scheduler/bullmq-queue.js';
 
-export const ROLES = ['bots', 'scheduler', 'trainer'] as const;
+export const ROLES = ['bots', 'scheduler', 'trainer', 'generator'] as const;
 export type Role = (typeof ROLES)[number];
 
 export function serveRoles(config: Config, requested: readonly string[] = config.PERSONA_ROLES): Set<Role> {

@@ -2,8 +2,8 @@
  * Training for `persona serve` and `persona worker`: the scheduler (cron triggers) and where
  * its jobs run. With the embedded store everything runs here; with a Redis store jobs go
  * through the shared BullMQ queue, this process takes them only with the `trainer` role, and
- * with the `bots` role it follows every worker's progress (studio chart, Slack notices, hot
- * swap of a champion promoted elsewhere).
+ * with the `bots` or `generator` role it follows every worker's progress (studio chart, Slack
+ * notices, hot swap of a champion promoted elsewhere).
  */
 import type { Persona } from '../personas/schema.js';
 import { BullJobQueue, sharedQueueUrl, startTrainingWorker, type TrainingWorker } from '../scheduler/bullmq-queue.js';
@@ -34,11 +34,12 @@ export function startTraining(core: Core, events: AppEvents, roles: ReadonlySet<
   let worker: TrainingWorker | undefined;
   if (url) {
     const options = { url, lockMs: config.TRAINING_JOB_LOCK_MS };
-    // With the bots role, every job's progress (this process's included) arrives through the queue.
-    shared = new BullJobQueue(options, roles.has('bots') ? listeners : {});
-    if (roles.has('bots')) followRemotePromotions(core, events);
+    // Serving roles (bots, generator) follow every job's progress (this process's included) through the queue.
+    const follows = roles.has('bots') || roles.has('generator');
+    shared = new BullJobQueue(options, follows ? listeners : {});
+    if (follows) followRemotePromotions(core, events);
     if (roles.has('trainer'))
-      worker = startTrainingWorker(roles.has('bots') ? deps : { ...deps, ...listeners }, { ...options, concurrency: config.TRAINING_CONCURRENCY });
+      worker = startTrainingWorker(follows ? deps : { ...deps, ...listeners }, { ...options, concurrency: config.TRAINING_CONCURRENCY });
   }
   const scheduler = new TrainingScheduler({ ...deps, ...listeners }, new NodeCronDriver(), shared);
   if (roles.has('scheduler')) scheduler.schedule(personas);

@@ -1,0 +1,31 @@
+/**
+ * The generator role (`persona worker --role generator`, or PERSONA_ROLES including
+ * generator): takes replies that bots processes put on the shared `generate` queue and runs
+ * them on this process's inference engine, whose current model per persona is the registry's
+ * champion read at each reply, so a promotion anywhere reaches the next reply here (and
+ * src/app/training.ts preloads a champion promoted by a trainer).
+ */
+import type { Reply } from '../inference/engine.js';
+import { startGenerationWorker, type GenerationWorker } from '../scheduler/generation-queue.js';
+import type { Core } from './core.js';
+import type { RemoteReplyRequest } from './remote-engine.js';
+
+export function startGeneratorWorker(core: Core, url: string): GenerationWorker {
+  const { config, engine } = core;
+  return startGenerationWorker<RemoteReplyRequest, Reply>(
+    (request, { seed, signal, onText }) => {
+      let soFar = '';
+      return engine.replyAs(request.persona, request.turns, {
+        model: request.model,
+        overrides: { ...request.overrides, seed },
+        signal,
+        onDelta: (delta) => {
+          if (!delta.text) return;
+          soFar += delta.text;
+          onText(soFar);
+        },
+      });
+    },
+    { url, lockMs: config.GENERATION_JOB_LOCK_MS, concurrency: config.GENERATION_WORKER_CONCURRENCY },
+  );
+}
