@@ -27,7 +27,7 @@ import { writeSafetensors } from '../src/modelfmt/safetensors.js';
 import { personaSchema } from '../src/personas/schema.js';
 import { readSotu } from '../src/pretrain/sotu.js';
 import { initLlamaParams } from '../src/training/step-model.js';
-import type { TrainableSample } from '../src/training/trainer/render.js';
+import type { SampleTurns } from '../src/datasets/types.js';
 import { totalStepsFor } from '../src/training/trainer/loop.js';
 import { resolveTraining } from '../src/training/trainer/settings.js';
 import { trainPersona } from '../src/training/trainer/train-persona.js';
@@ -147,11 +147,11 @@ function baseFolder(): string {
 }
 
 /** Passages of about 100 words (whole sentences), as ingest makes of a monologue transcript. */
-function fdrParagraphs(words: number): TrainableSample[] {
+function fdrParagraphs(words: number): SampleTurns[] {
   const sentences = readSotu({ fromYear: 1934, toYear: 1945 })
     .filter((a) => a.president.includes('Roosevelt'))
     .flatMap((a) => a.text.replace(/\s+/g, ' ').split(/(?<=[.!?])\s+/));
-  const out: TrainableSample[] = [];
+  const out: SampleTurns[] = [];
   let passage: string[] = [];
   let count = 0;
   for (const sentence of sentences) {

@@ -13,10 +13,10 @@ import { baseModelChoice } from '../inference/model-location.js';
 import { loadTokenizer, type Tokenizer } from '../modelfmt/tokenizer.js';
 import type { Persona } from '../personas/schema.js';
 import type { Store } from '../store/index.js';
-import type { TrainableSample } from '../training/trainer/render.js';
+import type { SampleTurns } from '../datasets/types.js';
 import type { LossReport } from './loss.js';
 
-export async function heldOutSamples(store: Store, persona: Persona): Promise<TrainableSample[]> {
+export async function heldOutSamples(store: Store, persona: Persona): Promise<SampleTurns[]> {
   const snapshot = await loadDatasetSnapshot(store, persona);
   if (snapshot.validation.length === 0) {
     const why =
@@ -33,8 +33,8 @@ export async function heldOutSamples(store: Store, persona: Persona): Promise<Tr
 }
 
 /** Any file ingest can read; every speaker's words count as the persona's here. */
-export async function fileSamples(persona: Persona, file: string, root: string): Promise<TrainableSample[]> {
-  const samples: TrainableSample[] = [];
+export async function fileSamples(persona: Persona, file: string, root: string): Promise<SampleTurns[]> {
+  const samples: SampleTurns[] = [];
   for await (const result of ingestPaths(persona, [file], { root })) {
     if (result.skipped) throw new PersonaError('input_unsupported', `${file}: ${result.skipped}`, { file });
     for (const draft of result.drafts) {

@@ -14,7 +14,8 @@ import { readLlamaWeights } from '../modelfmt/folder-weights.js';
 import { createStepModel } from '../training/step-model.js';
 import { rowsToBatch } from '../training/trainer/batches.js';
 import { splitSample } from '../training/trainer/packing.js';
-import { tokenizeSample, type TrainableSample } from '../training/trainer/render.js';
+import type { SampleTurns } from '../datasets/types.js';
+import { tokenizeSample } from '../training/trainer/render.js';
 
 export interface WindowLoss {
   /** Summed negative log-likelihood of the window's scored tokens (nats). */
@@ -35,7 +36,7 @@ export interface LossReport {
 
 export interface LossOptions {
   modelDir: string;
-  samples: readonly TrainableSample[];
+  samples: readonly SampleTurns[];
   systemPrompt: string;
   /** The persona's name: the turn serving opens for it. */
   personaName?: string;

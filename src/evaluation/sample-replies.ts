@@ -6,7 +6,7 @@
  */
 import type { InferenceEngine } from '../inference/engine.js';
 import type { Persona } from '../personas/schema.js';
-import type { TrainableSample } from '../training/trainer/render.js';
+import type { SampleTurns } from '../datasets/types.js';
 import { styleMetrics, type GeneratedReply, type StyleMetrics } from './style.js';
 
 export interface StyleEvalOptions {
@@ -24,7 +24,7 @@ const OPEN_PROMPT = [{ speaker: 'Interviewer', text: 'Please, say a few words to
 export async function evaluateStyle(
   engine: InferenceEngine,
   persona: Persona,
-  samples: readonly TrainableSample[],
+  samples: readonly SampleTurns[],
   options: StyleEvalOptions,
 ): Promise<StyleMetrics | undefined> {
   const conversations = samples.filter((s) => s.context.length > 0);

@@ -12,11 +12,12 @@ import { buildPrompt } from '../../src/inference/prompt-context.ts';
 import type { TokenizerConfig } from '../../src/modelfmt/chat-render.ts';
 import { renderPersonaPrompt } from '../../src/modelfmt/prompt.ts';
 import { createTokenizer, readTokenizerFiles, type Tokenizer } from '../../src/modelfmt/tokenizer.ts';
-import { tokenizeSample, type TrainableSample } from '../../src/training/trainer/render.ts';
+import type { SampleTurns } from '../../src/datasets/types.ts';
+import { tokenizeSample } from '../../src/training/trainer/render.ts';
 import { writeTinyModelFolder } from '../fixtures/tiny-model-folder.ts';
 
 const persona = { name: 'Franklin D. Roosevelt', system_prompt: 'You are FDR.', voices: { names: ['FDR'] } };
-const samples: TrainableSample[] = [
+const samples: SampleTurns[] = [
   {
     kind: 'conversation',
     context: [

@@ -11,14 +11,12 @@ import type { FrozenParams } from '../frozen-weights.js';
 import { loraName, loraTargets, type LoraOptions } from '../lora-adapters.js';
 import type { Params } from './optimizers.js';
 
-export type LoraSettings = LoraOptions;
-
 /**
  * Base weights with every adapter merged in; untouched float32 tensors are shared, merged
  * ones copied. A float16 base (frozen-weights.ts) is widened tensor by tensor into the
  * result, so the merge never holds a float32 copy of the base beside the merged one.
  */
-export function mergeLora(config: LlamaConfig, base: FrozenParams, adapter: Params, lora: LoraSettings): Params {
+export function mergeLora(config: LlamaConfig, base: FrozenParams, adapter: Params, lora: LoraOptions): Params {
   const merged: Params = new Map([...base].map(([name, w]) => [name, w instanceof Uint16Array ? float16ToFloat32(w) : w]));
   const scale = lora.alpha / lora.r;
   const r = lora.r;
@@ -45,7 +43,7 @@ export function mergeLora(config: LlamaConfig, base: FrozenParams, adapter: Para
 }
 
 /** PEFT's adapter_config.json for a causal-LM LoRA adapter. */
-export function adapterConfig(lora: LoraSettings, baseModelNameOrPath: string): Record<string, unknown> {
+export function adapterConfig(lora: LoraOptions, baseModelNameOrPath: string): Record<string, unknown> {
   return {
     peft_type: 'LORA',
     task_type: 'CAUSAL_LM',

@@ -13,18 +13,7 @@ import { renderPersonaTurn, type PromptTurn } from '../../modelfmt/prompt.js';
 import type { TokenizerConfig } from '../../modelfmt/chat-render.js';
 import type { Tokenizer } from '../../modelfmt/tokenizer.js';
 import type { TokenizedSample } from './packing.js';
-
-/** The fields of a dataset sample the trainer uses (datasets' TrainingSample has these). */
-export interface TrainableSample {
-  kind?: 'monologue' | 'conversation';
-  context: { speaker: string; text: string; isPersona?: boolean }[];
-  /** The persona's words. */
-  text: string;
-  /** Name the persona speaks under in this sample. */
-  speaker: string;
-  /** Exemplary samples weigh more (see packing.ts); default 1. */
-  weight?: number;
-}
+import type { SampleTurns } from '../../datasets/types.js';
 
 export interface RenderContext {
   tokenizer: Pick<Tokenizer, 'encode'>;
@@ -41,12 +30,12 @@ export interface TokenizeOptions {
   score?: boolean;
 }
 
-export function promptTurns(sample: TrainableSample): PromptTurn[] {
+export function promptTurns(sample: SampleTurns): PromptTurn[] {
   if (sample.kind === 'monologue') return [];
   return sample.context.map((turn) => ({ speaker: turn.speaker, text: turn.text, own: turn.isPersona === true }));
 }
 
-export function tokenizeSample(sample: TrainableSample, context: RenderContext, options: TokenizeOptions = {}): TokenizedSample {
+export function tokenizeSample(sample: SampleTurns, context: RenderContext, options: TokenizeOptions = {}): TokenizedSample {
   const input = { systemPrompt: context.systemPrompt, personaName: context.personaName ?? sample.speaker, context: promptTurns(sample) };
   const turn = renderPersonaTurn(context.tokenizerConfig, input, sample.text, context.file);
   const prompt = context.tokenizer.encode(turn.prompt);

@@ -5,7 +5,7 @@
  */
 import { PersonaError } from '../../errors.js';
 import type { Persona } from '../../personas/schema.js';
-import type { LoraSettings } from './lora-merge.js';
+import type { LoraOptions } from '../lora-adapters.js';
 import type { TrainingHyperparameters } from './loop.js';
 import type { OptimizerName } from './optimizers.js';
 
@@ -28,7 +28,7 @@ export interface TrainingOverrides {
 export interface ResolvedTraining {
   method: TrainingMethod;
   hyper: TrainingHyperparameters;
-  lora: LoraSettings;
+  lora: LoraOptions;
 }
 
 /**
@@ -70,7 +70,7 @@ export function resolveTraining(persona: Persona, overrides: TrainingOverrides =
   check(Number.isInteger(hyper.seqLen) && hyper.seqLen >= 16, 'seq-len', 'an integer of at least 16');
   check(Number.isInteger(hyper.seed), 'seed', 'an integer');
   check(overrides.loraRank === undefined || (Number.isInteger(overrides.loraRank) && overrides.loraRank > 0), 'lora-rank', 'a positive integer');
-  const lora: LoraSettings = { r: overrides.loraRank ?? t.lora.r, alpha: t.lora.alpha, dropout: t.lora.dropout, targetModules: t.lora.target_modules };
+  const lora: LoraOptions = { r: overrides.loraRank ?? t.lora.r, alpha: t.lora.alpha, dropout: t.lora.dropout, targetModules: t.lora.target_modules };
   return { method, hyper, lora };
 }
 

@@ -26,22 +26,17 @@ import { runTrainingLoop, type LoopResult, type TrainingEvent } from './loop.js'
 import { mergeLora } from './lora-merge.js';
 import type { Params } from './optimizers.js';
 import { countTargets, packSamples } from './packing.js';
-import { tokenizeSample, type TrainableSample } from './render.js';
+import { tokenizeSample } from './render.js';
+import type { TrainingData } from '../../datasets/types.js';
 import { metricsLog } from './reporters.js';
 import { resolveTraining, type ResolvedTraining, type TrainingOverrides } from './settings.js';
 import { writeVersionFolder } from './version-folder.js';
 import { systemPromptOf } from '../../personas/greeting.js';
 
-export interface DatasetSnapshot {
-  version: string;
-  train: TrainableSample[];
-  validation: TrainableSample[];
-}
-
 export interface TrainPersonaOptions {
   config: Config;
   persona: Persona;
-  dataset: DatasetSnapshot;
+  dataset: TrainingData;
   overrides?: TrainingOverrides;
   /** Version folder name; default a UTC timestamp such as 20261127-101906. */
   version?: string;

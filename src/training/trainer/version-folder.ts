@@ -13,7 +13,8 @@ import { PersonaError } from '../../errors.js';
 import { llamaParameterShapes, type LlamaConfig } from '../../modelfmt/hf-config.js';
 import { INFERENCE_ONNX_PATH, writeInferenceOnnxFrom } from '../../modelfmt/onnx/folder-graph.js';
 import { writeSafetensors, type TensorToWrite } from '../../modelfmt/safetensors.js';
-import { adapterConfig, type LoraSettings } from './lora-merge.js';
+import { adapterConfig } from './lora-merge.js';
+import type { LoraOptions } from '../lora-adapters.js';
 import type { Params } from './optimizers.js';
 import { removeStaleTemps } from './stale-temps.js';
 
@@ -36,7 +37,7 @@ export interface VersionFolderInput {
   config: LlamaConfig;
   /** Complete model weights (HF names) to ship as model.safetensors. */
   weights: Params;
-  adapter?: { params: Params; shapes: Map<string, number[]>; settings: LoraSettings };
+  adapter?: { params: Params; shapes: Map<string, number[]>; settings: LoraOptions };
   training: Record<string, unknown>;
   /** More files to copy in: name inside the folder → source path (e.g. the metrics log). */
   extraFiles?: Record<string, string>;

@@ -16,10 +16,11 @@ import { StopStrings } from '../../../src/inference/stop-strings.ts';
 import { renderPersonaPrompt } from '../../../src/modelfmt/prompt.ts';
 import { readSafetensors } from '../../../src/modelfmt/safetensors.ts';
 import { personaSchema } from '../../../src/personas/schema.ts';
-import { trainPersona, type DatasetSnapshot } from '../../../src/training/trainer/train-persona.ts';
+import { trainPersona } from '../../../src/training/trainer/train-persona.ts';
+import type { TrainingData } from '../../../src/datasets/types.ts';
 import { TINY_TEXTS, writeTinyModelFolder } from '../../fixtures/tiny-model-folder.ts';
 
-const dataset: DatasetSnapshot = {
+const dataset: TrainingData = {
   version: 'ds-arch-1',
   train: TINY_TEXTS.map((text) => ({ kind: 'monologue' as const, context: [], text, speaker: 'FDR' })),
   validation: [{ kind: 'monologue', context: [], text: TINY_TEXTS[0], speaker: 'FDR' }],

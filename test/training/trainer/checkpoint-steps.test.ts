@@ -7,10 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../../src/config/config.ts';
 import { personaSchema } from '../../../src/personas/schema.ts';
-import { trainPersona, type DatasetSnapshot } from '../../../src/training/trainer/train-persona.ts';
+import { trainPersona } from '../../../src/training/trainer/train-persona.ts';
+import type { TrainingData } from '../../../src/datasets/types.ts';
 import { TINY_TEXTS, writeTinyModelFolder } from '../../fixtures/tiny-model-folder.ts';
 
-const dataset: DatasetSnapshot = {
+const dataset: TrainingData = {
   version: 'ds-checkpoint-steps',
   train: TINY_TEXTS.map((text) => ({ kind: 'monologue' as const, context: [], text, speaker: 'FDR' })),
   validation: [],

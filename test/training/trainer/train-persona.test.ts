@@ -9,11 +9,12 @@ import { loadConfig } from '../../../src/config/config.ts';
 import { personaSchema } from '../../../src/personas/schema.ts';
 import { readSafetensors } from '../../../src/modelfmt/safetensors.ts';
 import { isPersonaError } from '../../../src/errors.ts';
-import { trainPersona, trainingPaths, type DatasetSnapshot } from '../../../src/training/trainer/train-persona.ts';
+import { trainPersona, trainingPaths } from '../../../src/training/trainer/train-persona.ts';
+import type { TrainingData } from '../../../src/datasets/types.ts';
 import type { TrainingEvent } from '../../../src/training/trainer/loop.ts';
 import { TINY_TEXTS, writeTinyModelFolder } from '../../fixtures/tiny-model-folder.ts';
 
-const dataset: DatasetSnapshot = {
+const dataset: TrainingData = {
   version: 'ds-test-1',
   train: [
     ...TINY_TEXTS.map((text) => ({ kind: 'monologue' as const, context: [], text, speaker: 'FDR' })),
