@@ -42,7 +42,10 @@ export function startTraining(core: Core, events: AppEvents, roles: ReadonlySet<
       worker = startTrainingWorker(follows ? deps : { ...deps, ...listeners }, { ...options, concurrency: config.TRAINING_CONCURRENCY });
   }
   const scheduler = new TrainingScheduler({ ...deps, ...listeners }, new NodeCronDriver(), shared);
-  if (roles.has('scheduler')) scheduler.schedule(personas);
+  if (roles.has('scheduler')) {
+    scheduler.schedule(personas);
+    scheduler.followPersonaDir(config.PERSONAS_DIR); // renames, creations, removals by the CLI or a replica
+  }
   return {
     scheduler,
     shared,
