@@ -34,6 +34,8 @@ export interface LlamaGraphOptions {
   lossChunkRows?: number;
   /** Causal query blocks per sequence (default: attentionBlocks(seqLen)). */
   attentionBlocks?: number;
+  /** ONNX Runtime contrib kernels in float32 graphs (default on; see graph/ops.ts). */
+  contribOps?: boolean;
 }
 
 export interface LlamaGraph {
@@ -69,6 +71,7 @@ export function buildLlama(g: Graph, config: LlamaConfig, options: LlamaGraphOpt
   const G = H / KV;
   const N = B * Tn;
   const lora = options.method === 'lora' ? options.lora : undefined;
+  g.contribOps = options.contribOps ?? true;
 
   const inputIds = g.input('input_ids', [B, Tn], { dtype: 'int64' });
   const targets = g.input('targets', [N], { dtype: 'int64' });
@@ -122,12 +125,17 @@ export function buildLlama(g: Graph, config: LlamaConfig, options: LlamaGraphOpt
     },
     qkNorm: ({ q, k }, layer) => ({ q: rmsNorm(q, normWeight(layer.qNorm!), spec.eps), k: rmsNorm(k, normWeight(layer.kNorm!), spec.eps) }),
     attention({ q, k }, v, layer) {
-      const rope = ropeFor(layer.rope.key, () => ropeTables(g, spec, layer.rope, Tn));
-      const halves = (t: Tensor, shape: number[]) => (t.rank === shape.length ? t : T.reshape(t, shape));
-      const qRot = rotate(halves(q, [B, Tn, KV, G, 2, hd / 2]), rope.cosQ, rope.sinQ);
-      const kRot = rotate(halves(k, [B, Tn, KV, 2, hd / 2]), rope.cosK, rope.sinK);
+      const rope = ropeFor(layer.rope.key, () => ropeTables(g, spec, layer.rope, Tn, B));
       const window = layer.window !== undefined && layer.window < Tn ? layer.window : undefined;
-      return groupedCausalAttention(T.reshape(qRot, [B, Tn, KV, G, hd]), T.reshape(kRot, [B, Tn, KV, hd]), v, { blocks, window, softcap: spec.attnSoftcap }); // (N, H·hd)
+      const attend = (qRot: Tensor, kRot: Tensor) =>
+        groupedCausalAttention(T.reshape(qRot, [B, Tn, KV, G, hd]), T.reshape(kRot, [B, Tn, KV, hd]), v, { blocks, window, softcap: spec.attnSoftcap }); // (N, H·hd)
+      if (T.contribOps(q)) {
+        const c = rope.cache;
+        const qRot = T.rotaryEmbedding(T.reshape(q, [B, Tn, H * hd]), c.positions, c.cosQ, c.sinQ, H);
+        return attend(qRot, T.rotaryEmbedding(T.reshape(k, [B, Tn, KV * hd]), c.positions, c.cosK, c.sinK, KV));
+      }
+      const halves = (t: Tensor, shape: number[]) => (t.rank === shape.length ? t : T.reshape(t, shape));
+      return attend(rotate(halves(q, [B, Tn, KV, G, 2, hd / 2]), rope.cosQ, rope.sinQ), rotate(halves(k, [B, Tn, KV, 2, hd / 2]), rope.cosK, rope.sinK));
     },
     gatedMlp(x, layer) {
       const act = spec.activation === 'gelu_tanh' ? gegluTanh : swiglu;

@@ -24,9 +24,15 @@ export interface RopeTables {
   sinQ: Tensor;
   cosK: Tensor;
   sinK: Tensor;
+  /**
+   * The same angles as ONNX Runtime's RotaryEmbedding caches, (T, hd/2) each, sin not
+   * negated, the query's pair times the attention scale (float32 graphs use these: one
+   * kernel per rotation instead of a reversed slice, two multiplies and an add).
+   */
+  cache: { positions: Tensor; cosQ: Tensor; sinQ: Tensor; cosK: Tensor; sinK: Tensor };
 }
 
-export function ropeTables(g: Graph, spec: ModelSpec, rope: RopeSpec, seqLen: number): RopeTables {
+export function ropeTables(g: Graph, spec: ModelSpec, rope: RopeSpec, seqLen: number, batchSize = 1): RopeTables {
   if (seqLen > spec.config.max_position_embeddings) {
     throw new PersonaError('invalid_argument', `seqLen ${seqLen} exceeds max_position_embeddings ${spec.config.max_position_embeddings} of the model.`, {
       field: 'seqLen',
@@ -55,7 +61,26 @@ export function ropeTables(g: Graph, spec: ModelSpec, rope: RopeSpec, seqLen: nu
     for (let t = 0; t < seqLen; t++) for (let h = 0; h < heads; h++) for (let i = 0; i < hd; i++) out[(t * heads + h) * hd + i] = a[t * hd + i] * factor;
     return out;
   };
+  // Unused tables cost nothing: only the constants a graph reads are emitted.
+  // The second half of each position's row holds cos and the unnegated sin.
+  const compact = (a: Float64Array, factor: number) =>
+    g.constant(
+      Array.from({ length: seqLen * half }, (_, j) => a[Math.floor(j / half) * hd + half + (j % half)] * factor),
+      [seqLen, half],
+    );
+  const cache = {
+    positions: g.constant(
+      Array.from({ length: batchSize * seqLen }, (_, j) => j % seqLen),
+      [batchSize, seqLen],
+      'int64',
+    ),
+    cosQ: compact(cos, spec.attnScale),
+    sinQ: compact(sin, spec.attnScale),
+    cosK: compact(cos, 1),
+    sinK: compact(sin, 1),
+  };
   return {
+    cache,
     cosQ: g.constant(repeated(cos, kv * groups, spec.attnScale), [seqLen, kv, groups, 2, half]),
     sinQ: g.constant(repeated(sin, kv * groups, spec.attnScale), [seqLen, kv, groups, 2, half]),
     cosK: g.constant(repeated(cos, kv, 1), [seqLen, kv, 2, half]),

@@ -54,6 +54,8 @@ export interface StepModelOptions {
   lossChunkRows?: number;
   /** Causal query blocks per sequence (default: by sequence length, see attention.ts). */
   attentionBlocks?: number;
+  /** ONNX Runtime contrib kernels (default on; off only to measure what they save). */
+  contribOps?: boolean;
   /** Write an ONNX Runtime per-op profile of the training session with this prefix. */
   profilePrefix?: string;
   /**

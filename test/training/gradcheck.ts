@@ -1,6 +1,7 @@
 /**
  * Gradient checking against central finite differences, shared by the op-table and model
- * tests. Graphs are built in float64 so that differences of 1e-6 are meaningful; the
+ * tests. Graphs are built in float64 so that differences of 1e-6 are meaningful (float32
+ * on request, for ONNX Runtime's float32-only contrib kernels, with a larger step); the
  * scalar checked is sum(output · R) for a fixed random R, so every output element gets a
  * different upstream gradient.
  */
@@ -35,10 +36,11 @@ export interface CheckResult {
 export async function gradCheck(
   specs: InputSpec[],
   fn: (xs: Tensor[]) => Tensor,
-  options: { eps?: number; seed?: number; samples?: number } = {},
+  options: { eps?: number; seed?: number; samples?: number; floatType?: 'float32' | 'float64' } = {},
 ): Promise<CheckResult> {
   const random = rng(options.seed ?? 1);
-  const g = new Graph('float64');
+  const floatType = options.floatType ?? 'float64';
+  const g = new Graph(floatType);
   const xs = specs.map((s, i) => g.input(`x${i}`, s.shape, s.ints ? { dtype: 'int64' } : { trainable: true }));
   const y = fn(xs);
   const r = g.constant(
@@ -52,7 +54,7 @@ export async function gradCheck(
     if (s.ints) feeds.set(`x${i}`, { dtype: 'int64', dims: s.shape, data: BigInt64Array.from(s.ints.map(BigInt)) });
     else {
       const values = s.values ?? Array.from({ length: xs[i].size }, () => (s.positive ? 0.5 + random() : random() * 2 - 1));
-      feeds.set(`x${i}`, { dtype: 'float64', dims: s.shape, data: Float64Array.from(values) });
+      feeds.set(`x${i}`, { dtype: floatType, dims: s.shape, data: floatType === 'float64' ? Float64Array.from(values) : Float32Array.from(values) });
       wrt.set(`x${i}`, xs[i]);
     }
   });
@@ -65,7 +67,7 @@ export async function checkGraph(
   loss: Tensor,
   wrt: Map<string, Tensor>,
   feeds: Map<string, Feed>,
-  options: { eps?: number; seed?: number; samples?: number } = {},
+  options: { eps?: number; seed?: number; samples?: number; floatType?: 'float32' | 'float64' } = {},
 ): Promise<CheckResult> {
   const random = rng((options.seed ?? 1) + 7);
   const names = [...wrt.keys()];
@@ -81,14 +83,14 @@ export async function checkGraph(
     feeds,
     outputs.map((o) => o.name),
   );
-  const eps = options.eps ?? 1e-6;
+  const eps = options.eps ?? (g.floatType === 'float32' ? 1e-2 : 1e-6);
   const lossAt = async () => (await fwd.run(feeds, ['loss'])).get('loss')![0] as number;
   let maxError = 0;
   let scale = 1e-12;
   let worst = '';
   for (const [k, name] of names.entries()) {
-    const data = feeds.get(name)!.data as Float64Array;
-    const grad = analytic.get(`grad${k}`) as Float64Array;
+    const data = feeds.get(name)!.data as Float64Array | Float32Array;
+    const grad = analytic.get(`grad${k}`) as Float64Array | Float32Array;
     const picks =
       options.samples && options.samples < data.length ? Array.from({ length: options.samples }, () => Math.floor(random() * data.length)) : data.keys();
     for (const j of picks) {

@@ -89,6 +89,60 @@ for (const [name, specs, fn] of CASES) {
   });
 }
 
+/** Rotary tables (positions, hd/2) of angles t·θᵢ, and positions (B, T). */
+function rotary(g: Graph, batch: number, t: number, half: number) {
+  const angle = (j: number) => Math.floor(j / half) * 0.7 ** (j % half);
+  return {
+    positions: g.constant(
+      Array.from({ length: batch * t }, (_, j) => j % t),
+      [batch, t],
+      'int64',
+    ),
+    cos: g.constant(
+      Array.from({ length: t * half }, (_, j) => Math.cos(angle(j))),
+      [t, half],
+    ),
+    sin: g.constant(
+      Array.from({ length: t * half }, (_, j) => 1.5 * Math.sin(angle(j))),
+      [t, half],
+    ),
+  };
+}
+
+/**
+ * ONNX Runtime's contrib kernels are float32-only, so these rows check in float32 (step
+ * 1e-2, tolerance 2e-3 of the gradient scale); the float64 rows above check the same
+ * builders' primitive fallbacks.
+ */
+const CONTRIB_CASES: [string, InputSpec[], (x: Tensor[]) => Tensor][] = [
+  ['RMSNorm (SimplifiedLayerNormalization forward)', [f(2, 3, 4), pos(4)], ([x, w]) => rmsNorm(x, w, 1e-5)],
+  [
+    'RotaryEmbedding (2 heads, scaled sin)',
+    [f(2, 3, 8)],
+    ([x]) => {
+      const r = rotary(x.graph, 2, 3, 2);
+      return T.rotaryEmbedding(x, r.positions, r.cos, r.sin, 2);
+    },
+  ],
+];
+
+for (const [name, specs, fn] of CONTRIB_CASES) {
+  test(`gradient of ${name} matches finite differences (float32)`, async () => {
+    let used = '';
+    const { maxError, scale, worst } = await gradCheck(
+      specs,
+      (xs) => {
+        const y = fn(xs);
+        used = y.graph.nodes.map((n) => n.op).join(',');
+        return y;
+      },
+      { floatType: 'float32' },
+    );
+    assert.match(used, /SimplifiedLayerNorm|RotaryEmbedding/, 'the contrib kernel is in the graph');
+    assert.ok(maxError <= 2e-3 * Math.max(1, scale), `${name}: max error ${maxError} (${worst})`);
+  });
+}
+
 test('a missing gradient rule fails naming the op', () => {
   const g = new Graph();
   const a = g.input('a', [2], { trainable: true });

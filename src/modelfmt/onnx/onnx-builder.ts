@@ -1,7 +1,8 @@
 /**
  * A thin, typed way to write ONNX models: add inputs, initializers and nodes, then
  * serialize. Shared by the training graph builder (src/training) and the inference graph
- * exporter, so neither hand-assembles protobuf objects. Only the default ONNX domain.
+ * exporter, so neither hand-assembles protobuf objects. The default ONNX domain, plus ONNX
+ * Runtime's com.microsoft operators where a node names that domain.
  *
  * Hand-written because onnx-proto gives raw protobuf classes with no builder on top, and
  * the few helpers we need (fresh names, typed attributes, raw tensor bytes) are small.
@@ -11,6 +12,8 @@ import onnxProto from 'onnx-proto';
 const { onnx } = onnxProto;
 
 export const OPSET = 18;
+/** ONNX Runtime's contrib operator domain (FusedMatMul, QuickGelu, …). */
+export const MS_DOMAIN = 'com.microsoft';
 export const IR_VERSION = 8;
 
 export type ElemType = 'float32' | 'float64' | 'float16' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool';
@@ -123,11 +126,12 @@ export class OnnxGraphBuilder {
    * Appends a node. `outputs` is either explicit names or a count of fresh names to make.
    * Returns the output names.
    */
-  node(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, outputs: string[] | number = 1): string[] {
+  node(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, outputs: string[] | number = 1, domain?: 'com.microsoft'): string[] {
     const outNames = typeof outputs === 'number' ? Array.from({ length: outputs }, () => this.fresh(opType.toLowerCase())) : outputs;
     if (typeof outputs !== 'number') outputs.forEach((name) => this.claim(name));
     this.nodes.push({
       opType,
+      ...(domain ? { domain } : {}),
       name: this.fresh(`${opType}_node`),
       input: inputs,
       output: outNames,
@@ -151,7 +155,7 @@ export class OnnxGraphBuilder {
       irVersion: IR_VERSION,
       producerName: PRODUCER_NAME,
       producerVersion,
-      opsetImport: [{ domain: '', version: opset }],
+      opsetImport: [{ domain: '', version: opset }, ...(this.nodes.some((n) => n.domain) ? [{ domain: 'com.microsoft', version: 1 }] : [])],
       graph: {
         name: this.name,
         node: this.nodes,

@@ -117,6 +117,19 @@ export const scatterRowsAdd = (data: Tensor, ids: Tensor, updates: Tensor) => on
 
 export const zeros = (ref: Tensor, shape: number[] = ref.shape) => one('Zeros', [ref], { shape });
 
+/** ONNX Runtime's contrib kernels are float32-only: float64 graphs (gradient checks) build from primitives instead. */
+export const contribOps = (t: Tensor) => t.graph.floatType === 'float32' && t.graph.contribOps;
+
+/** [x / √(mean(x²) + eps) · w, 1 / √(mean(x²) + eps)] over the last axis, one kernel (float32 graphs only). */
+export function simplifiedLayerNorm(x: Tensor, w: Tensor, eps: number): [Tensor, Tensor] {
+  const [y, r] = apply('SimplifiedLayerNorm', [x, w], { eps });
+  return [y, r];
+}
+
+/** HF rotary embedding of x (B, T, heads·hd), one kernel (float32 graphs only): cos/sin (positions, hd/2), positions int64 (B, T). */
+export const rotaryEmbedding = (x: Tensor, positions: Tensor, cos: Tensor, sin: Tensor, heads: number) =>
+  one('RotaryEmbedding', [x, positions, cos, sin], { heads });
+
 /**
  * A fused piece with a hand-written backward: `y` is computed from primitives, and its
  * gradient with respect to `inputs` is `backward(dy)` instead of the reverse walk through

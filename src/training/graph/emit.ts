@@ -12,12 +12,13 @@
  * buffer: ONNX Runtime merges identical Casts of one input (common subexpression
  * elimination), which would keep the float32 copy alive from the forward to the backward.
  */
-import { OnnxGraphBuilder, tensor, type AttrValue, type ElemType } from '../../modelfmt/onnx/onnx-builder.js';
+import { MS_DOMAIN, OnnxGraphBuilder, tensor, type AttrValue, type ElemType } from '../../modelfmt/onnx/onnx-builder.js';
 import type { DType, Graph, Tensor } from './ir.js';
 import { RULES } from './ops.js';
 
 export interface Emitter {
-  node(op: string, inputs: string[], attrs?: Record<string, AttrValue>, outputs?: string[] | number): string[];
+  /** `contrib`: an ONNX Runtime com.microsoft operator. */
+  node(op: string, inputs: string[], attrs?: Record<string, AttrValue>, outputs?: string[] | number, contrib?: boolean): string[];
   /** A 1-D int64 constant (axes, shapes, slice bounds), shared between nodes. */
   ints(values: number[]): string;
   constant(dtype: DType, dims: number[], values: ArrayLike<number>): string;
@@ -102,7 +103,7 @@ export function emitOnnx(graph: Graph, outputs: { name: string; tensor: Tensor }
   const names = new Map<Tensor, string>();
   const intCache = new Map<string, string>();
   const e: Emitter = {
-    node: (op, inputs, attrs = {}, outs = 1) => b.node(op, inputs, attrs, outs),
+    node: (op, inputs, attrs = {}, outs = 1, contrib = false) => b.node(op, inputs, attrs, outs, contrib ? MS_DOMAIN : undefined),
     ints(values) {
       const key = values.join(',');
       let name = intCache.get(key);

@@ -52,13 +52,25 @@ export function softcap(x: Tensor, c: number): Tensor {
   return T.sub(T.mul(T.sigmoid(T.mul(x, 2 / c)), 2 * c), c);
 }
 
-/** RMSNorm over the last axis: x / sqrt(mean(x²) + eps) · w. */
+/**
+ * RMSNorm over the last axis: x / sqrt(mean(x²) + eps) · w. Float32 graphs compute y and r
+ * in one SimplifiedLayerNormalization kernel and form xhat = x·r in the backward, so only
+ * r (…, 1) stays alive from the forward, not an xhat the size of x (and a forward-only use,
+ * a recomputed layer's first pass or an evaluation, never forms xhat).
+ */
 export function rmsNorm(x: Tensor, w: Tensor, eps: number): Tensor {
   const d = x.shape[x.rank - 1];
-  const r = T.reciprocal(T.sqrt(T.add(T.mul(T.reduceSumSquare(x, [-1]), 1 / d), eps))); // (…, 1)
-  const xhat = T.mul(x, r);
-  const y = T.mul(xhat, w);
+  let y: Tensor;
+  let r: Tensor; // (…, 1)
+  let xhatForward: Tensor | undefined;
+  if (T.contribOps(x)) [y, r] = T.simplifiedLayerNorm(x, w, eps);
+  else {
+    r = T.reciprocal(T.sqrt(T.add(T.mul(T.reduceSumSquare(x, [-1]), 1 / d), eps)));
+    xhatForward = T.mul(x, r);
+    y = T.mul(xhatForward, w);
+  }
   return T.customGrad(y, [x, w], (dy) => {
+    const xhat = xhatForward ?? T.mul(x, r);
     const dyXhat = T.mul(dy, xhat);
     // The column sum as a ones-vector GEMV (ONNX Runtime's ReduceSum over the row axis is slower).
     const n = x.size / d;

@@ -56,6 +56,12 @@ export class Graph {
   readonly nodes: Node[] = [];
   readonly inputs: GraphInput[] = [];
 
+  /**
+   * Whether builders may use ONNX Runtime's contrib kernels (float32 graphs only; off: the
+   * same math from primitives, for A/B measurements and agreement tests).
+   */
+  contribOps = true;
+
   /** `floatType` is the element type of every float tensor: float64 only for gradient checks. */
   constructor(readonly floatType: FloatType = 'float32') {}
 

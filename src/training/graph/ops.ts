@@ -4,6 +4,13 @@
  * where none flows) and returns one gradient per input, possibly still broadcast: the
  * reverse walk (autodiff.ts) sums broadcast dimensions back to the input's shape.
  * An op without `grad` that the walk reaches fails loudly, naming the op.
+ *
+ * Besides the default-domain ops, ONNX Runtime's CPU contrib kernels that pay in a training
+ * step (measured per op in docs/benchmarks.md) are ops here too: RotaryEmbedding
+ * (com.microsoft) and SimplifiedLayerNormalization (ONNX Runtime's own, in the default
+ * domain). Both exist for float32 only, so the builders that use them (fused.ts,
+ * llama.ts) fall back to primitives in float64 graphs; their gradients are checked in
+ * float32 (test/training/ops.test.ts).
  */
 import { PersonaError } from '../../errors.js';
 import { float } from '../../modelfmt/onnx/onnx-builder.js';
@@ -248,6 +255,25 @@ export const RULES: Record<string, OpRule> = {
     nondiff: true,
   },
   CustomGrad: { infer: ([y]) => [{ shape: y.shape, dtype: y.dtype }] },
+
+  /** [y, r]: y = x·r·w and r = 1/√(mean(x²) + eps) over the last axis (…, 1); differentiated by fused.ts rmsNorm's backward. */
+  SimplifiedLayerNorm: {
+    infer: ([x]) => [
+      { shape: x.shape, dtype: x.dtype },
+      { shape: [...x.shape.slice(0, -1), 1], dtype: x.dtype },
+    ],
+    emit: (e, ins, outs, a) => e.node('SimplifiedLayerNormalization', ins, { axis: -1, epsilon: float(a.eps as number) }, outs),
+  },
+  /**
+   * HF rotary embedding (rotate_half) of x (B, T, heads·hd) at position_ids (B, T) with
+   * cos/sin caches (positions, hd/2). A rotation, so its backward is the rotation by the
+   * opposite angle: the same op with the sin cache negated (folded by ONNX Runtime).
+   */
+  RotaryEmbedding: {
+    infer: same,
+    emit: (e, ins, outs, a) => e.node('RotaryEmbedding', ins, { num_heads: a.heads as number }, outs, true),
+    grad: ([dy], [, positions, cos, sin], _y, a) => [T.apply('RotaryEmbedding', [dy!, positions, cos, T.neg(sin)], a)[0], null, null, null],
+  },
 };
 
 function shapeError(op: string, a: Tensor, b: Tensor): PersonaError {
