@@ -1,7 +1,8 @@
 /**
  * Persona Studio's controls in headless Chromium: undo and bulk decisions in the review
  * queue, a sample moved from the Dataset page, the chat's greeting, commands and
- * regenerate, the training form's file defaults, a run started elsewhere shown in its real
+ * regenerate, Stop before and during a streamed reply, the training form's file defaults
+ * (LoRA rank included), a run started elsewhere shown in its real
  * phase and cancelled (toast, checkpoint, no version), persona duplicate and delete (each
  * confirmed). Every page is also shot at 375 px wide and must not scroll sideways.
  * Screenshots go to test-artifacts/studio/ (not committed).
@@ -21,6 +22,64 @@ import { PERSONA, startStudioProject } from './studio-project.ts';
 
 const ARTIFACTS = join('test-artifacts', 'studio');
 const PAGES = ['personas', 'chat', 'review', 'training', 'dataset'];
+
+interface SlowWindow {
+  __slow: { delivered: string; sawDone: boolean; undeliveredAtStop: number };
+  __realFetch: typeof fetch;
+}
+
+/**
+ * Runs in the page: chat replies reach the page one server-sent event per 150 ms, so a reply
+ * is seen streaming; aborting the request (Stop) cancels the real stream as a browser does.
+ * Plain JavaScript in a string: a function passed from here would carry tsx's name helpers.
+ */
+const THROTTLE_CHAT_STREAM = `(() => {
+  const realFetch = window.fetch;
+  window.__realFetch = realFetch;
+  window.__slow = { delivered: '', sawDone: false, undeliveredAtStop: -1 };
+  const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  window.fetch = async (input, init) => {
+    const response = await realFetch(input, init);
+    if (!/\\/api\\/chat\\/[^/]+$/.test(String(input)) || !response.body) return response;
+    const upstream = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    const events = [];
+    let upstreamDone = false;
+    (async () => {
+      let buffer = '';
+      for (let r = await upstream.read(); !r.done; r = await upstream.read()) {
+        buffer += r.value;
+        for (let end = buffer.indexOf('\\n\\n'); end >= 0; end = buffer.indexOf('\\n\\n')) {
+          events.push(buffer.slice(0, end + 2));
+          buffer = buffer.slice(end + 2);
+        }
+      }
+      upstreamDone = true;
+    })().catch(() => undefined);
+    let stream;
+    init?.signal?.addEventListener('abort', () => {
+      window.__slow.undeliveredAtStop = events.length + (upstreamDone ? 0 : 1);
+      upstream.cancel().catch(() => undefined);
+      stream.error(new DOMException('The user aborted a request.', 'AbortError'));
+    });
+    const body = new ReadableStream({
+      start(controller) {
+        stream = controller;
+      },
+      async pull(controller) {
+        while (events.length === 0 && !upstreamDone) await wait(20);
+        const event = events.shift();
+        if (event === undefined) return controller.close();
+        await wait(150);
+        if (init?.signal?.aborted) return;
+        const data = /^data: (.*)$/m.exec(event)?.[1];
+        if (/^event: delta$/m.test(event) && data) window.__slow.delivered += JSON.parse(data).text;
+        if (/^event: done$/m.test(event)) window.__slow.sawDone = true;
+        controller.enqueue(new TextEncoder().encode(event));
+      },
+    });
+    return new Response(body, { status: response.status, headers: response.headers });
+  };
+})()`;
 
 /** Wider content than the viewport means sideways scrolling. */
 const overflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
@@ -144,6 +203,32 @@ test('Persona Studio controls: undo, bulk, dataset state, chat commands, cancel,
     await page.waitForTimeout(2500);
     assert.equal(await pane.locator('li.bot:not(.streaming)').count(), 1, 'only the greeting: the stopped reply never arrived');
     await page.unroute('**/api/chat/tiny');
+  });
+
+  await t.test('chat: Stop interrupts a reply that has started streaming and keeps what was written', async () => {
+    await page.goto(`${project.url}#/chat/${PERSONA}`);
+    const pane = page.getByRole('region', { name: 'replies from base' });
+    await pane.getByText('Good day, friends. What shall we talk about?').waitFor();
+    // The tiny model answers faster than a click: the page receives the reply's events one per 150 ms (recorded in __slow).
+    await page.evaluate(THROTTLE_CHAT_STREAM);
+    await page.getByRole('spinbutton', { name: 'Max length (tokens)' }).fill('40');
+    const message = page.getByRole('textbox', { name: 'Message' });
+    await message.fill('Tell me about the garden.');
+    await message.press('Enter');
+    await page.waitForFunction(() => (window as unknown as SlowWindow).__slow.delivered.trim().length > 0);
+    await pane.locator('li.bot.streaming').waitFor();
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.getByRole('button', { name: 'Send' }).waitFor();
+    const slow = await page.evaluate(() => (window as unknown as SlowWindow).__slow);
+    assert.equal(slow.sawDone, false, 'the reply was cut before its end');
+    assert.ok(slow.undeliveredAtStop > 0, 'events of the reply were still on their way');
+    const reply = pane.locator('li.bot:not(.streaming)').last();
+    const shown = (await reply.textContent()) ?? '';
+    assert.match(shown, /\(stopped\)/);
+    assert.ok(shown.includes(slow.delivered.trim()), `the stopped reply keeps "${slow.delivered}": ${shown}`);
+    await page.evaluate(() => {
+      window.fetch = (window as unknown as SlowWindow).__realFetch;
+    });
   });
 
   await t.test("training: the form holds the persona file's values; a run started elsewhere shows its phase and is cancelled", async () => {
