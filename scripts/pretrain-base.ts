@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { isPersonaError } from '../src/errors.js';
 import { parseLlamaConfig, llamaParameterShapes } from '../src/modelfmt/hf-config.js';
-import { saveModelFolder } from '../src/modelfmt/model-folder.js';
+import { writeModelFolder } from '../src/modelfmt/model-folder-write.js';
 import { loadTokenizer, readTokenizerFiles } from '../src/modelfmt/tokenizer.js';
 import { BASE_GENERATION_CONFIG, BASE_MODEL_CONFIG, BASE_SPECIAL, DEFAULT_RECIPE, type PretrainRecipe } from '../src/pretrain/base-model.js';
 import { buildCorpus, countWords } from '../src/pretrain/corpus.js';
@@ -186,13 +186,12 @@ const cardInput = {
   curve: lossCurve(stepEvents, result.evals),
 };
 const sizeBytes = parameters * 2; // float16 (the header adds a few kB)
-saveModelFolder(
+writeModelFolder(
   outDir,
   {
     config: BASE_MODEL_CONFIG,
     generationConfig: BASE_GENERATION_CONFIG,
-    tokenizerJson,
-    tokenizerConfig,
+    tokenizer: { json: tokenizerJson, config: tokenizerConfig },
     weights: result.params,
     dtype: 'F16',
     extraFiles: { 'README.md': renderModelCard({ ...cardInput, sizeBytes }) },

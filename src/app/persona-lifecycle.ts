@@ -19,7 +19,7 @@ import { authorSet, dedupeRecordKey, exemplarySet, feedbackSet, sampleKey, state
 import { SAMPLE_STATES, type SampleRecord } from '../curation/types.js';
 import { PersonaError } from '../errors.js';
 import { sampleId } from '../ingest/dedupe.js';
-import { personaModelsDir } from '../modelfmt/model-paths.js';
+import { personaModelsDir, personaCheckpointsDir } from '../modelfmt/model-paths.js';
 import { copyPersonaFile, deletePersonaFiles, requireNewId, writeNewPersona } from '../personas/persona-files.js';
 import { loadPersona } from '../personas/load.js';
 import type { Persona, PersonaInput } from '../personas/schema.js';
@@ -41,7 +41,7 @@ async function channelBindings(store: Store, persona: string): Promise<string[]>
   for await (const [key, value] of store.scan(adapterStateKey(CHANNEL_PERSONA_PREFIX))) if (value === persona) keys.push(key);
   return keys;
 }
-const folders = (config: Config, p: string) => [personaModelsDir(config.DATA_DIR, p), join(config.DATA_DIR, 'checkpoints', p)];
+const folders = (config: Config, p: string) => [personaModelsDir(config.DATA_DIR, p), personaCheckpointsDir(config.DATA_DIR, p)];
 
 /** Writes a new persona file (validated like every persona file); refuses an id that exists. */
 export function createPersona(deps: Pick<LifecycleDeps, 'config'>, input: PersonaInput | string): Persona {

@@ -5,18 +5,16 @@
  *
  * `loadModelFolder` validates everything a later step would trip over and fails once, with
  * a PersonaError naming the file ('model_corrupt', 'tokenizer_mismatch', 'template_error').
- * `saveModelFolder` builds the folder in a temp sibling, validates it by loading it, then
- * renames it into place, so a failure never leaves a half-written or overwritten folder.
+ * Writing is model-folder-write.ts (one writer for pretraining and the trainer).
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PersonaError } from '../errors.js';
-import { readLlamaConfig, type LlamaConfig, llamaParameterShapes } from './hf-config.js';
+import { readLlamaConfig, type LlamaConfig } from './hf-config.js';
 import { renderChat, type TokenizerConfig } from './chat-render.js';
 import { createTokenizer, readTokenizerFiles, type Tokenizer } from './tokenizer.js';
 import { readLlamaWeights } from './folder-weights.js';
 import { readAdapter, type LoadedAdapter } from './peft.js';
-import { writeSafetensors, type TensorToWrite } from './safetensors.js';
 
 export interface ModelFolder {
   dir: string;
@@ -102,64 +100,4 @@ function loadAdapterFolder(dir: string): ModelFolder {
     weights: base.weights,
     adapter,
   };
-}
-
-export interface ModelFolderParts {
-  config: LlamaConfig | Record<string, unknown>;
-  generationConfig?: Record<string, unknown>;
-  tokenizerJson: Record<string, unknown>;
-  tokenizerConfig: Record<string, unknown>;
-  weights: Map<string, Float32Array>;
-  /** F16 halves the size (the bundled base ships this way); F32 is exact. */
-  dtype?: 'F32' | 'F16';
-  /** More files: name inside the folder → contents (e.g. README.md). */
-  extraFiles?: Record<string, string | Buffer>;
-}
-
-const writeJson = (file: string, value: unknown) => writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
-
-/**
- * Writes a complete model folder atomically. An existing folder is replaced only when
- * `overwrite` is set, and only after the new one has been written and validated.
- */
-export function saveModelFolder(dir: string, parts: ModelFolderParts, options: { overwrite?: boolean } = {}): ModelFolder {
-  if (existsSync(dir) && !options.overwrite) throw new PersonaError('invalid_argument', `${dir} already exists; pass overwrite to replace it.`, { file: dir });
-  mkdirSync(dirname(dir), { recursive: true });
-  const temp = join(dirname(dir), `.tmp-${basename(dir)}-${process.pid}-${Date.now()}`);
-  mkdirSync(temp);
-  try {
-    writeJson(join(temp, 'config.json'), { architectures: ['LlamaForCausalLM'], ...parts.config, torch_dtype: parts.dtype === 'F16' ? 'float16' : 'float32' });
-    writeJson(join(temp, 'generation_config.json'), parts.generationConfig ?? {});
-    writeJson(join(temp, 'tokenizer.json'), parts.tokenizerJson);
-    writeJson(join(temp, 'tokenizer_config.json'), parts.tokenizerConfig);
-    const config = readLlamaConfig(temp);
-    const tensors = new Map<string, TensorToWrite>();
-    for (const [name, shape] of llamaParameterShapes(config)) {
-      const data = parts.weights.get(name);
-      if (!data) throw new PersonaError('model_corrupt', `saveModelFolder: weight "${name}" is missing (config.json implies it).`, { tensor: name });
-      tensors.set(name, { shape, data });
-    }
-    writeSafetensors(join(temp, 'model.safetensors'), tensors, { dtype: parts.dtype ?? 'F32', metadata: { format: 'pt' } });
-    for (const [name, contents] of Object.entries(parts.extraFiles ?? {})) writeFileSync(join(temp, name), contents);
-    loadModelFolder(temp);
-    replaceDir(temp, dir);
-  } catch (error) {
-    rmSync(temp, { recursive: true, force: true });
-    throw error;
-  }
-  return loadModelFolder(dir);
-}
-
-/** Swap via a backup name so the old folder exists until the new one is in place. */
-function replaceDir(source: string, target: string): void {
-  if (!existsSync(target)) return renameSync(source, target);
-  const backup = `${source}.old`;
-  renameSync(target, backup);
-  try {
-    renameSync(source, target);
-  } catch (error) {
-    renameSync(backup, target);
-    throw error;
-  }
-  rmSync(backup, { recursive: true, force: true });
 }

@@ -3,12 +3,14 @@
  * data goes to a temporary name beside the target (same directory, so the rename cannot cross
  * file systems), then is renamed over it. The temporary name is `<target>.tmp-<n>-<pid>`:
  * concurrent writers in one or several processes never share one, and the pid comes last so
- * the clean-up after a killed writer (src/training/trainer/stale-temps.ts) can tell whether
- * its writer is still alive. Hand-written: node:fs has no atomic write, and the npm package
+ * the clean-up after a killed writer (`removeStaleTemps`) can tell whether its writer is
+ * still alive. Folders built beside their target (model folders) use the same scheme with a
+ * leading dot, `.tmp-<name>-<n>-<pid>`, so listings of versions never see them. Hand-written: node:fs has no atomic write, and the npm package
  * for it (write-file-atomic) adds ownership and queueing options we do not need.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { processAlive } from './process.js';
 
 let counter = 0;
 
@@ -16,6 +18,26 @@ let counter = 0;
 export function temporaryNameFor(target: string): string {
   counter += 1;
   return `${target}.tmp-${counter}-${process.pid}`;
+}
+
+/** A fresh hidden temporary folder name beside `target` (`.tmp-<name>-<n>-<pid>`), for folders built and then renamed into place. */
+export function temporaryFolderFor(target: string): string {
+  counter += 1;
+  return join(dirname(target), `.tmp-${basename(target)}-${counter}-${process.pid}`);
+}
+
+/**
+ * Clean-up after a process that was killed while writing: the temp files and folders in `dir`
+ * starting with `prefix` whose writer (the last `-<pid>` of the name) is no longer alive are
+ * removed. A live writer's temp (another process training the same persona) is left alone.
+ */
+export function removeStaleTemps(dir: string, prefix: string): void {
+  if (!existsSync(dir)) return;
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(/-(\d+)$/.exec(name)?.[1]);
+    if (Number.isInteger(pid) && pid > 0 && !processAlive(pid)) rmSync(join(dir, name), { recursive: true, force: true });
+  }
 }
 
 export interface AtomicWriteOptions {

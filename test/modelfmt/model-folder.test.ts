@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadModelFolder, saveModelFolder } from '../../src/modelfmt/model-folder.ts';
+import { loadModelFolder } from '../../src/modelfmt/model-folder.ts';
+import { writeModelFolder } from '../../src/modelfmt/model-folder-write.ts';
 import { writeSafetensors } from '../../src/modelfmt/safetensors.ts';
 import { llamaParameterShapes } from '../../src/modelfmt/hf-config.ts';
 import { isPersonaError, type ErrorCode } from '../../src/errors.ts';
@@ -98,7 +99,7 @@ test('a tokenizer larger than the embedding is tokenizer_mismatch; a broken temp
   assert.throws(() => loadModelFolder(b.dir), fails('template_error', join(b.dir, 'tokenizer_config.json')));
 });
 
-test('saveModelFolder writes a loadable folder and a failed save leaves the old one untouched', () => {
+test('writeModelFolder writes a loadable folder and a failed write leaves the old one untouched', () => {
   const source = loadModelFolder(tiny({ dtype: 'F16', sharded: true }).dir);
   const root = mkdtempSync(join(tmpdir(), 'save-folder-'));
   cleanup.push(root);
@@ -106,33 +107,35 @@ test('saveModelFolder writes a loadable folder and a failed save leaves the old 
   const parts = {
     config: source.config,
     generationConfig: source.generationConfig,
-    tokenizerJson: source.tokenizerJson,
-    tokenizerConfig: source.tokenizerConfig,
+    tokenizer: { json: source.tokenizerJson, config: source.tokenizerConfig },
     weights: source.weights,
   };
-  const saved = saveModelFolder(target, { ...parts, dtype: 'F16', extraFiles: { 'README.md': '# tiny\n' } });
-  assert.equal(saved.weights.size, source.weights.size);
+  writeModelFolder(target, { ...parts, dtype: 'F16', extraFiles: { 'README.md': '# tiny\n' } });
+  assert.equal(loadModelFolder(target).weights.size, source.weights.size);
   assert.equal(readFileSync(join(target, 'README.md'), 'utf8'), '# tiny\n');
   assert.equal(JSON.parse(readFileSync(join(target, 'config.json'), 'utf8')).torch_dtype, 'float16');
 
   const before = readFileSync(join(target, 'model.safetensors'));
   assert.throws(
-    () => saveModelFolder(target, parts),
+    () => writeModelFolder(target, parts),
     (e: unknown) => isPersonaError(e, 'invalid_argument'),
   );
   const missing = new Map(source.weights);
   missing.delete('model.norm.weight');
-  assert.throws(() => saveModelFolder(target, { ...parts, weights: missing }, { overwrite: true }), /model\.norm\.weight/);
-  const badTemplate = { ...parts, tokenizerConfig: { ...parts.tokenizerConfig, chat_template: '{{ oops(' } };
+  assert.throws(() => writeModelFolder(target, { ...parts, weights: missing }, { overwrite: true }), /model\.norm\.weight/);
+  const extra = new Map(source.weights).set('model.stray.weight', new Float32Array(2));
+  assert.throws(() => writeModelFolder(target, { ...parts, weights: extra }, { overwrite: true }), /model\.stray\.weight/);
+  const badTemplate = { ...parts, tokenizer: { ...parts.tokenizer, config: { ...parts.tokenizer.config, chat_template: '{{ oops(' } } };
   assert.throws(
-    () => saveModelFolder(target, badTemplate, { overwrite: true }),
+    () => writeModelFolder(target, badTemplate, { overwrite: true }),
     (e: unknown) => isPersonaError(e, 'template_error'),
   );
   assert.deepEqual(readFileSync(join(target, 'model.safetensors')), before);
   assert.deepEqual(readdirSync(root), ['model'], 'no temp folders left behind');
 
-  saveModelFolder(target, { ...parts, dtype: 'F32' }, { overwrite: true });
+  const written = writeModelFolder(target, { ...parts, dtype: 'F32', onnx: true }, { overwrite: true });
   assert.equal(JSON.parse(readFileSync(join(target, 'config.json'), 'utf8')).torch_dtype, 'float32');
+  assert.ok(written.onnx && statSync(written.onnx).size > 0, 'onnx/model.onnx is exported at write time');
 });
 
 test('a PEFT adapter folder resolves its base through base_model_name_or_path', () => {

@@ -12,7 +12,7 @@ import { loadPersona } from '../../personas/load.js';
 import type { JobPhase, JobRecord } from '../../scheduler/history.js';
 import { runTrainingJob } from '../../scheduler/job.js';
 import { describePlan } from '../../training/memory-plan.js';
-import { personaMemoryPlan } from '../../training/trainer/persona-memory-plan.js';
+import { personaMemoryPlan } from '../../training/trainer/train-persona.js';
 import { progressBar } from '../../training/trainer/reporters.js';
 import type { TrainingOverrides } from '../../training/trainer/settings.js';
 import { action, cliConfig } from '../command-context.js';

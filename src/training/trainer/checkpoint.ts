@@ -13,10 +13,9 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { PersonaError } from '../../errors.js';
-import { writeFileAtomic } from '../../util/atomic-write.js';
+import { removeStaleTemps, writeFileAtomic } from '../../util/atomic-write.js';
 import { encodeSafetensors, readSafetensors } from '../../modelfmt/safetensors.js';
 import type { OptimizerName, Params } from './optimizers.js';
-import { removeStaleTemps } from './stale-temps.js';
 
 export interface EvalRecord {
   step: number;

@@ -13,12 +13,12 @@ import type { Config } from '../../config/config.js';
 import { PersonaError } from '../../errors.js';
 import { resolveBaseDir } from '../../hub/base-location.js';
 import { logger } from '../../log.js';
-import { llamaParameterShapes } from '../../modelfmt/hf-config.js';
+import { llamaParameterShapes, readLlamaConfig, type LlamaConfig } from '../../modelfmt/hf-config.js';
 import { loadModelFolderMetadata } from '../../modelfmt/model-folder.js';
-import { personaModelsDir } from '../../modelfmt/model-paths.js';
+import { personaModelsDir, personaCheckpointsDir } from '../../modelfmt/model-paths.js';
 import type { Persona } from '../../personas/schema.js';
 import { narrowedNames, narrowInPlace, type FrozenParams } from '../frozen-weights.js';
-import { checkMemoryFits, frozenDtypeFor, machineMemory, planTrainingMemory } from '../memory-plan.js';
+import { checkMemoryFits, frozenDtypeFor, machineMemory, planTrainingMemory, type MemoryPlan } from '../memory-plan.js';
 import { createStepModel, initLoraParams, type StepModel } from '../step-model.js';
 import { readLlamaWeights } from '../../modelfmt/folder-weights.js';
 import { readCheckpointFingerprint, removeCheckpoint } from './checkpoint.js';
@@ -66,8 +66,22 @@ export function baseModelDir(config: Config, persona: Persona): string {
   return resolveBaseDir(config, persona.base);
 }
 
+/**
+ * The memory plan of a persona's next training run, from its files alone (config.json of its
+ * base and the resolved settings), for `persona train` to print and check before a job starts.
+ */
+export function personaMemoryPlan(config: Config, persona: Persona, overrides: TrainingOverrides = {}): { plan: MemoryPlan; check(): void } {
+  return runMemoryPlan(readLlamaConfig(baseModelDir(config, persona)), resolveTraining(persona, overrides));
+}
+
+function runMemoryPlan(modelConfig: LlamaConfig, { method, hyper, lora }: ResolvedTraining): { plan: MemoryPlan; check(): void } {
+  const run = { config: modelConfig, method, lora, batchSize: hyper.batchSize, seqLen: hyper.seqLen };
+  const plan = planTrainingMemory({ ...run, frozenDtype: frozenDtypeFor(run, machineMemory().totalBytes) });
+  return { plan, check: () => checkMemoryFits(plan, machineMemory(), { method, batchSize: hyper.batchSize, seqLen: hyper.seqLen }) };
+}
+
 export function trainingPaths(config: Config, personaId: string) {
-  const dir = join(config.DATA_DIR, 'checkpoints', personaId);
+  const dir = personaCheckpointsDir(config.DATA_DIR, personaId);
   return { checkpoint: join(dir, 'checkpoint.json'), metrics: join(dir, 'metrics.jsonl'), models: personaModelsDir(config.DATA_DIR, personaId) };
 }
 
@@ -107,10 +121,9 @@ export async function trainPersona(options: TrainPersonaOptions): Promise<TrainR
   );
 
   // Refuse before loading anything when the machine cannot hold the run (persona train prints the same plan first).
-  const run = { config: modelConfig, method, lora: settings.lora, batchSize: hyper.batchSize, seqLen: hyper.seqLen };
-  const frozenDtype = frozenDtypeFor(run, machineMemory().totalBytes);
-  const plan = planTrainingMemory({ ...run, frozenDtype });
-  checkMemoryFits(plan, machineMemory(), { method, batchSize: hyper.batchSize, seqLen: hyper.seqLen });
+  const memory = runMemoryPlan(modelConfig, settings);
+  memory.check();
+  const { frozenDtype } = memory.plan;
   const base = readLlamaWeights(baseDir, modelConfig);
   // ORT_THREADS=0 means one thread per core (the engine's own default is 2, the development machines' count).
   const threads = config.ORT_THREADS > 0 ? config.ORT_THREADS : availableParallelism();

@@ -1,33 +1,19 @@
 /**
  * Writes a trained model version as a Hugging Face model folder under
- * DATA_DIR/models/<persona>/<version>/: config.json, generation_config.json, the base's
- * tokenizer files, model.safetensors (full or LoRA-merged weights, float32), for LoRA also
- * PEFT's adapter_config.json + adapter_model.safetensors, onnx/model.onnx (so serving never
- * has to export into the folder), and training.json. Built in a hidden temp folder beside the target and renamed
- * into place, so a crash leaves either no version or a complete one (its temp folder is
- * removed by the next write), and earlier versions are never touched.
+ * DATA_DIR/models/<persona>/<version>/ through the model-folder writer
+ * (src/modelfmt/model-folder-write.ts: atomic, validated, onnx/model.onnx exported now so
+ * serving never writes into the folder): the base's config and tokenizer files, the full or
+ * LoRA-merged weights (float32), for LoRA also PEFT's adapter files, and training.json.
+ * A version is never overwritten.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PersonaError } from '../../errors.js';
-import { llamaParameterShapes, type LlamaConfig } from '../../modelfmt/hf-config.js';
-import { INFERENCE_ONNX_PATH, writeInferenceOnnxFrom } from '../../modelfmt/onnx/folder-graph.js';
-import { writeSafetensors, type TensorToWrite } from '../../modelfmt/safetensors.js';
-import { adapterConfig } from './lora-merge.js';
+import type { LlamaConfig } from '../../modelfmt/hf-config.js';
+import { readOptionalJson } from '../../modelfmt/model-folder.js';
+import { writeModelFolder } from '../../modelfmt/model-folder-write.js';
 import type { LoraOptions } from '../lora-adapters.js';
+import { adapterConfig } from './lora-merge.js';
 import type { Params } from './optimizers.js';
-import { removeStaleTemps } from './stale-temps.js';
-
-/** Tokenizer files of the common HF layouts; whichever the base has are copied. */
-const TOKENIZER_FILES = [
-  'tokenizer.json',
-  'tokenizer_config.json',
-  'special_tokens_map.json',
-  'vocab.json',
-  'merges.txt',
-  'tokenizer.model',
-  'added_tokens.json',
-];
 
 export interface VersionFolderInput {
   /** DATA_DIR/models/<persona> */
@@ -49,66 +35,17 @@ export interface WrittenVersion {
 }
 
 export async function writeVersionFolder(input: VersionFolderInput): Promise<WrittenVersion> {
-  const finalDir = join(input.personaModelsDir, input.version);
-  if (existsSync(finalDir))
-    throw new PersonaError('invalid_argument', `Model version ${finalDir} already exists; versions are never overwritten.`, { dir: finalDir });
-  removeStaleTemps(input.personaModelsDir, '.tmp-');
-  const temp = join(input.personaModelsDir, `.tmp-${input.version}-${process.pid}`);
-  rmSync(temp, { recursive: true, force: true });
-  mkdirSync(temp, { recursive: true });
-  try {
-    const baseConfig = readJsonFile(join(input.baseDir, 'config.json'));
-    writeJson(join(temp, 'config.json'), { ...baseConfig, torch_dtype: 'float32' });
-    const generation = join(input.baseDir, 'generation_config.json');
-    if (existsSync(generation)) copyFileSync(generation, join(temp, 'generation_config.json'));
-    else writeJson(join(temp, 'generation_config.json'), defaultGenerationConfig(input.config));
-    for (const name of TOKENIZER_FILES) if (existsSync(join(input.baseDir, name))) copyFileSync(join(input.baseDir, name), join(temp, name));
-
-    writeSafetensors(join(temp, 'model.safetensors'), withShapes(input.weights, llamaParameterShapes(input.config)), {
-      dtype: 'F32',
-      metadata: { format: 'pt' },
-    });
-    if (input.adapter) {
-      writeJson(join(temp, 'adapter_config.json'), adapterConfig(input.adapter.settings, input.baseDir));
-      writeSafetensors(join(temp, 'adapter_model.safetensors'), withShapes(input.adapter.params, input.adapter.shapes), {
-        dtype: 'F32',
-        metadata: { format: 'pt' },
-      });
-    }
-    writeInferenceOnnxFrom(input.config, input.weights, join(temp, INFERENCE_ONNX_PATH));
-    for (const [name, source] of Object.entries(input.extraFiles ?? {})) copyFileSync(source, join(temp, name));
-    writeJson(join(temp, 'training.json'), input.training);
-    renameSync(temp, finalDir);
-    return { dir: finalDir, onnx: join(finalDir, INFERENCE_ONNX_PATH) };
-  } catch (error) {
-    rmSync(temp, { recursive: true, force: true });
-    throw error;
-  }
-}
-
-function withShapes(params: Params, shapes: Map<string, number[]>): Map<string, TensorToWrite> {
-  const out = new Map<string, TensorToWrite>();
-  for (const [name, data] of params) {
-    const shape = shapes.get(name);
-    if (!shape) throw new PersonaError('model_corrupt', `No known shape for tensor ${name} while saving the model.`, { tensor: name });
-    out.set(name, { shape, data });
-  }
-  return out;
-}
-
-function defaultGenerationConfig(config: LlamaConfig): Record<string, unknown> {
-  return {
-    bos_token_id: config.bos_token_id ?? undefined,
-    eos_token_id: config.eos_token_id ?? undefined,
-    pad_token_id: config.pad_token_id ?? undefined,
-    do_sample: true,
-  };
-}
-
-function readJsonFile(file: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-}
-
-function writeJson(file: string, value: unknown): void {
-  writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
+  const generation = join(input.baseDir, 'generation_config.json');
+  const extraFiles: Record<string, string | Buffer> = { 'training.json': `${JSON.stringify(input.training, null, 2)}\n` };
+  for (const [name, source] of Object.entries(input.extraFiles ?? {})) extraFiles[name] = readFileSync(source);
+  const written = writeModelFolder(join(input.personaModelsDir, input.version), {
+    config: readOptionalJson(join(input.baseDir, 'config.json')),
+    generationConfig: existsSync(generation) ? readOptionalJson(generation) : undefined,
+    tokenizer: { copyFrom: input.baseDir },
+    weights: input.weights,
+    adapter: input.adapter && { config: adapterConfig(input.adapter.settings, input.baseDir), weights: input.adapter.params, shapes: input.adapter.shapes },
+    onnx: true,
+    extraFiles,
+  });
+  return { dir: written.dir, onnx: written.onnx! };
 }
