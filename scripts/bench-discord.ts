@@ -22,7 +22,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { startDiscordAdapter } from '../src/adapters/discord/adapter.js';
+import { DiscordAdapter } from '../src/adapters/discord/adapter.js';
 import { ChatMiddleware } from '../src/adapters/middleware/index.js';
 import { createChatServices } from '../src/app/chat-services.js';
 import { loadConfig } from '../src/config/config.js';
@@ -69,7 +69,8 @@ const store = await openStore(config.storeUrl);
 const engine = new InferenceEngine(config);
 const chat = new ChatMiddleware(createChatServices({ personasDir: config.PERSONAS_DIR, store, engine }));
 const { apiUrl } = await fake.start();
-const bot = await startDiscordAdapter({ ...config, DISCORD_TOKEN: 'bench-token', DISCORD_API_URL: apiUrl }, { chat });
+const bot = new DiscordAdapter({ ...config, DISCORD_TOKEN: 'bench-token', DISCORD_API_URL: apiUrl }, { chat });
+await bot.start();
 try {
   // Load the model once before timing (a running bot has it loaded), and measure decode speed in this run.
   const ada = chat.services.personas.get('ada');

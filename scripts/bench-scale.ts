@@ -17,7 +17,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
-import { startDiscordAdapter } from '../src/adapters/discord/adapter.js';
+import { DiscordAdapter } from '../src/adapters/discord/adapter.js';
 import { ChatMiddleware } from '../src/adapters/middleware/index.js';
 import { createChatServices } from '../src/app/chat-services.js';
 import { configToEnv, loadConfig } from '../src/config/config.js';
@@ -50,7 +50,8 @@ const users = Array.from({ length: USERS }, (_, i) => fake.addUser(`user-${i}`))
 const engine = new InferenceEngine(config);
 const chat = new ChatMiddleware(createChatServices({ personasDir: config.PERSONAS_DIR, store, engine }));
 const { apiUrl } = await fake.start();
-const bot = await startDiscordAdapter({ ...config, DISCORD_TOKEN: 'bench-token', DISCORD_API_URL: apiUrl }, { chat });
+const bot = new DiscordAdapter({ ...config, DISCORD_TOKEN: 'bench-token', DISCORD_API_URL: apiUrl }, { chat });
+await bot.start();
 
 interface Case {
   label: string;

@@ -2,7 +2,8 @@
  * The contract between platform adapters (discord, slack, studio) and the shared
  * middleware. Adapters translate platform events into `ChatEvent` / `ReactionEvent` and
  * render replies through a `ReplyChannel`; they never decide who answers, what is
- * captured or what is rate-limited — src/adapters/middleware does, once for all.
+ * captured or what is rate-limited — src/adapters/middleware does, once for all. Each
+ * adapter implements `PlatformAdapter` (start, stop, health), the contract src/app runs them by.
  */
 
 export type Platform = 'discord' | 'slack' | 'studio' | 'cli';
@@ -78,4 +79,28 @@ export interface ReplyChannel {
   finish(text: string): Promise<string[] | void>;
   /** A short user-facing sentence for a failure (busy, rate-limited, generation error). */
   fail(message: string): Promise<void>;
+}
+
+/** How one adapter is doing, as `/health` and `persona serve` show it. */
+export interface AdapterHealth {
+  name: string;
+  ok: boolean;
+  /** One sentence: what it is connected to or listening on, why it did not start, or that it stopped. */
+  detail: string;
+}
+
+/**
+ * The one contract every platform adapter implements (Discord, Slack, the studio), after
+ * bolt-js's Receiver. Constructing an adapter connects to nothing; `start` connects or listens
+ * and rejects with a PersonaError naming the settings to check; `stop` lets in-flight replies
+ * finish and is safe before `start` or twice; `health` answers at once from what the adapter
+ * knows. src/app starts, stops and reports every adapter through this and nothing else.
+ */
+export interface PlatformAdapter {
+  readonly name: string;
+  /** Where a person reaches it, when it has an address (the studio's URL). */
+  readonly url?: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  health(): AdapterHealth;
 }

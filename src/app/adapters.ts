@@ -1,90 +1,102 @@
 /**
- * Starts the platform adapters the configuration asks for: the local studio always, Discord
- * when DISCORD_TOKEN is set, Slack when SLACK_BOT_TOKEN is set. Discord and Slack share one
- * chat middleware (one reply queue, one set of rate limits) built over the real services;
- * this file only decides which adapters run and hands them those services. A bot whose
- * token is refused (or whose service cannot be reached) does not stop the rest: it is
- * listed as failed with the sentence to act on, logged, and the studio and the other bot run.
+ * Builds and starts the platform adapters the configuration asks for: the local studio
+ * always, Discord when DISCORD_TOKEN is set, Slack when SLACK_BOT_TOKEN is set. All three
+ * share one chat pipeline (one reply queue, one set of rate limits) over the real services,
+ * and each is run through the PlatformAdapter contract only (start, stop, health). The studio
+ * gets the narrow ports it declares (src/adapters/studio/ports.ts), built here. A bot whose
+ * token is refused (or whose service cannot be reached) does not stop the rest: its health
+ * says why in a sentence to act on, the failure is logged, and the studio and the other bot run.
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startDiscordAdapter } from '../adapters/discord/adapter.js';
-import { startDiscordShards } from '../adapters/discord/sharding.js';
+import { DiscordAdapter } from '../adapters/discord/adapter.js';
+import { DiscordShards } from '../adapters/discord/sharding.js';
+import type { ChatMiddleware } from '../adapters/middleware/index.js';
+import { followTrainingJobs, SlackAdapter, slackServices } from '../adapters/slack/index.js';
+import type { StudioDeps } from '../adapters/studio/deps.js';
+import { STUDIO_EVENTS } from '../adapters/studio/ports.js';
+import { StudioServer } from '../adapters/studio/server.js';
+import type { PlatformAdapter } from '../adapters/types.js';
 import { configToEnv } from '../config/config.js';
-import { followTrainingJobs, slackServices, startSlackAdapter } from '../adapters/slack/index.js';
-import { startStudio } from '../adapters/studio/server.js';
-import type { TrainingScheduler } from '../scheduler/scheduler.js';
-import { isPersonaError, PersonaError } from '../errors.js';
 import { logger } from '../log.js';
+import type { TrainingScheduler } from '../scheduler/scheduler.js';
 import { servingChat } from './chat-services.js';
 import type { Core } from './core.js';
-import type { AppEvents } from './process-events.js';
+import type { AppEventMap, AppEvents } from './process-events.js';
 
-export interface RunningAdapter {
-  name: string;
-  /** Where to reach it, when it has an address (the studio's URL). */
-  url?: string;
-  /** Set when the adapter could not start: why, in one sentence naming what to check. */
-  failed?: string;
+export interface RunningAdapters {
+  /** The studio first, then the bots; a bot that failed to start is listed with its health saying why. */
+  adapters: PlatformAdapter[];
+  /** Stops every adapter (replies in flight finish), then the shared reply queue. */
   stop(): Promise<void>;
 }
 
-/** Starts one bot; a failure becomes a `failed` entry (and a log line) instead of stopping serve. */
-async function optional(name: string, start: () => Promise<RunningAdapter>): Promise<RunningAdapter> {
-  try {
-    return await start();
-  } catch (error) {
-    const failed = isPersonaError(error) ? error.message : `${name} did not start: ${(error as Error).message}.`;
-    logger('serve').error({ adapter: name, err: failed }, `${name} did not start; the studio and the other adapters run without it`);
-    return { name, failed, stop: async () => undefined };
-  }
+/** The ports the studio declares, from the core, the scheduler, the process events and the shared pipeline. */
+export function studioPorts(core: Core, scheduler: TrainingScheduler, events: AppEvents, chat: ChatMiddleware): StudioDeps {
+  return {
+    data: { config: core.config, store: core.store, registry: core.registry },
+    scheduler,
+    events: { follow: (listener) => followEvents(events, STUDIO_EVENTS, listener) },
+    chat: { pipeline: chat, feedback: chat.services.feedback },
+  };
 }
 
-export async function startAdapters(core: Core, scheduler: TrainingScheduler, events: AppEvents): Promise<RunningAdapter[]> {
-  const { config } = core;
-  const running: RunningAdapter[] = [];
-  try {
-    const studio = await startStudio({ core, scheduler, events });
-    running.push({ name: 'studio', url: studio.url, stop: studio.stop });
+/** Subscribes `listener` to the named process events; returns the unsubscribe. */
+function followEvents<N extends keyof AppEventMap>(events: AppEvents, names: readonly N[], listener: (event: N, payload: unknown) => void): () => void {
+  const subscriptions = names.map((name) => [name, (payload: unknown) => listener(name, payload)] as const);
+  for (const [name, forward] of subscriptions) events.on(name, forward as never);
+  return () => {
+    for (const [name, forward] of subscriptions) events.off(name, forward as never);
+  };
+}
 
-    if (config.DISCORD_TOKEN || config.SLACK_BOT_TOKEN) {
-      const chat = servingChat(core, scheduler, (observation) => events.emit('reply', observation));
-      if (config.DISCORD_TOKEN && config.DISCORD_SHARDS !== undefined) {
-        const token = config.DISCORD_TOKEN;
-        running.push(
-          await optional('discord', async () => {
-            const shards = await starting('Discord', 'DISCORD_TOKEN, DISCORD_API_URL and DISCORD_SHARDS', () =>
-              startDiscordShards({ token, apiUrl: config.DISCORD_API_URL, shards: config.DISCORD_SHARDS!, ...shardEntry(), env: configToEnv(config) }),
-            );
-            return { name: `discord (${shards.count} shards)`, stop: shards.stop };
-          }),
-        );
-      } else if (config.DISCORD_TOKEN) {
-        running.push(
-          await optional('discord', async () => {
-            const discord = await starting('Discord', 'DISCORD_TOKEN and DISCORD_API_URL', () => startDiscordAdapter(config, { chat }));
-            return { name: 'discord', stop: discord.stop };
-          }),
-        );
-      }
-      if (config.SLACK_BOT_TOKEN) {
-        running.push(
-          await optional('slack', async () => {
-            const slack = await starting('Slack', 'SLACK_BOT_TOKEN, SLACK_APP_TOKEN / SLACK_SIGNING_SECRET and SLACK_API_URL', () =>
-              startSlackAdapter(config, slackServices(core.store, chat, chat.services)),
-            );
-            followTrainingJobs(events, core.store, slack.notifyJob);
-            return { name: `slack (${slack.mode})`, stop: slack.stop };
-          }),
-        );
-      }
-    }
+export async function startAdapters(core: Core, scheduler: TrainingScheduler, events: AppEvents): Promise<RunningAdapters> {
+  const { config } = core;
+  const chat = servingChat(core, scheduler, (observation) => events.emit('reply', observation));
+  const studio = new StudioServer(studioPorts(core, scheduler, events, chat));
+  const bots: PlatformAdapter[] = [];
+  if (config.DISCORD_TOKEN && config.DISCORD_SHARDS !== undefined) {
+    bots.push(
+      new DiscordShards({
+        token: config.DISCORD_TOKEN,
+        apiUrl: config.DISCORD_API_URL,
+        shards: config.DISCORD_SHARDS,
+        ...shardEntry(),
+        env: configToEnv(config),
+      }),
+    );
+  } else if (config.DISCORD_TOKEN) {
+    bots.push(new DiscordAdapter(config, { chat }));
+  }
+  const slack = config.SLACK_BOT_TOKEN ? new SlackAdapter(config, slackServices(core.store, chat, chat.services)) : undefined;
+  if (slack) bots.push(slack);
+
+  const adapters = [studio, ...bots];
+  const stop = async () => {
+    await Promise.allSettled(adapters.map((adapter) => adapter.stop()));
+    chat.close();
+  };
+  try {
+    // The studio must start (a refused binding or a taken port ends serve); a bot may fail alone.
+    await studio.start();
+    for (const bot of bots) await startOrReport(bot);
   } catch (error) {
-    await Promise.allSettled(running.map((adapter) => adapter.stop()));
+    await stop();
     throw error;
   }
-  return running;
+  if (slack?.health().ok) followTrainingJobs(events, core.store, slack.notifyJob);
+  return { adapters, stop };
+}
+
+/** Starts one bot; a failure stays in its health (and a log line) instead of stopping serve. */
+async function startOrReport(adapter: PlatformAdapter): Promise<void> {
+  try {
+    await adapter.start();
+  } catch {
+    const { name, detail } = adapter.health();
+    logger('serve').error({ adapter: name, err: detail }, `${name} did not start; the studio and the other adapters run without it`);
+  }
 }
 
 /** The shard processes' entry: the compiled file, or the TypeScript source through tsx when running from source. */
@@ -95,14 +107,4 @@ function shardEntry(): { script: string; execArgv: string[] } {
     script: join(dirname(here), fromSource ? 'discord-shard.ts' : 'discord-shard.js'),
     execArgv: fromSource ? ['--import', createRequire(import.meta.url).resolve('tsx')] : [],
   };
-}
-
-/** An adapter's start failure as one sentence naming what to check. */
-async function starting<T>(name: string, variables: string, start: () => Promise<T>): Promise<T> {
-  try {
-    return await start();
-  } catch (error) {
-    if (isPersonaError(error)) throw error;
-    throw new PersonaError('config_invalid', `${name} did not start: ${(error as Error).message} (check ${variables}).`, { adapter: name }, { cause: error });
-  }
 }

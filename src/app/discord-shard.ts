@@ -5,7 +5,7 @@
  * shards. Training requests go to the same queue as the parent's (the shared BullMQ queue
  * with a Redis store). SIGTERM lets replies finish, then exits.
  */
-import { startDiscordAdapter } from '../adapters/discord/adapter.js';
+import { DiscordAdapter } from '../adapters/discord/adapter.js';
 import { loadConfig } from '../config/config.js';
 import { configureLogger, logger } from '../log.js';
 import { readPersonaDir } from '../personas/load.js';
@@ -24,7 +24,8 @@ const events = new AppEvents();
 const stopTraining = new AbortController();
 const training = startTraining(core, events, new Set(['bots']), readPersonaDir(config.PERSONAS_DIR).personas, stopTraining.signal);
 const chat = servingChat(core, training.scheduler);
-const discord = await startDiscordAdapter(config, { chat });
+const discord = new DiscordAdapter(config, { chat });
+await discord.start();
 log.info({ shards: discord.client.shard?.ids }, 'Discord shard ready');
 
 process.once('SIGTERM', () => {

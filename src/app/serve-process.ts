@@ -15,7 +15,8 @@ import { openCore, type Core } from './core.js';
 import { startHealthServer } from './health.js';
 import { Metrics } from './metrics.js';
 import { useExecutionProviders } from '../util/execution-providers.js';
-import { startAdapters, type RunningAdapter } from './adapters.js';
+import { startAdapters, type RunningAdapters } from './adapters.js';
+import type { PlatformAdapter } from '../adapters/types.js';
 import { AppEvents } from './process-events.js';
 import { ensureExampleTranscripts } from '../datasets/examples.js';
 
@@ -23,7 +24,8 @@ export interface Server {
   core: Core;
   events: AppEvents;
   scheduler: TrainingScheduler;
-  adapters: RunningAdapter[];
+  /** Every adapter this process runs, through the adapter contract (name, url, health). */
+  adapters: PlatformAdapter[];
   healthPort?: number;
   roles: ReadonlySet<Role>;
   stop(): Promise<void>;
@@ -61,9 +63,9 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
   metrics.watchQueue(async () =>
     trainingRun.shared ? trainingRun.shared.counts() : { waiting: scheduler.status.waiting.length, active: scheduler.status.running.length },
   );
-  let adapters: RunningAdapter[];
+  let running: RunningAdapters | undefined;
   try {
-    adapters = roles.has('bots') ? await startAdapters(core, scheduler, events) : [];
+    running = roles.has('bots') ? await startAdapters(core, scheduler, events) : undefined;
   } catch (error) {
     // e.g. the studio refusing an unprotected non-local address: stop what started, or its cron timers keep the process alive
     training.abort();
@@ -71,14 +73,12 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
     await core.close();
     throw error;
   }
+  const adapters = running?.adapters ?? [];
   const health =
     config.HEALTH_PORT !== undefined
-      ? await startHealthServer(
-          config.HEALTH_PORT,
-          '127.0.0.1',
-          () => ({
-            adapters: adapters.filter((a) => !a.failed).map((a) => a.name),
-            failedAdapters: adapters.filter((a) => a.failed).map((a) => ({ name: a.name, error: a.failed })),
+      ? await startHealthServer(config.HEALTH_PORT, '127.0.0.1', {
+          adapters,
+          report: () => ({
             training: scheduler.status,
             models: core.engine.loadedModels,
             personas: {
@@ -86,10 +86,10 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
               broken: broken.map(({ id, file, error }) => ({ id, file, code: error.code, error: error.message })),
             },
           }),
-          () => metrics.render(),
-        )
+          metrics: () => metrics.render(),
+        })
       : undefined;
-  log.info({ adapters: adapters.map((a) => a.name), scheduled: scheduler.status.scheduled }, 'persona serve is running');
+  log.info({ adapters: adapters.map((a) => a.health()), scheduled: scheduler.status.scheduled }, 'persona serve is running');
 
   let stopping: Promise<void> | undefined;
   return {
@@ -101,7 +101,7 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
     healthPort: health?.port,
     stop() {
       stopping ??= (async () => {
-        await Promise.allSettled(adapters.map((adapter) => adapter.stop()));
+        await running?.stop();
         training.abort();
         await trainingRun.stop();
         await health?.close();

@@ -2,7 +2,7 @@
  * The Discord character bot: logs in, registers the slash commands, and turns every message,
  * reaction and command in the allowed guilds/channels into calls of the shared middleware.
  * This module (with its siblings) is the only one that imports discord.js. A failure while
- * handling one event is logged; the bot stays up.
+ * handling one event is logged; the bot stays up. `DiscordAdapter` is its PlatformAdapter.
  */
 import {
   Events,
@@ -22,6 +22,7 @@ import { PersonaError } from '../../errors.js';
 import { logger } from '../../log.js';
 import type { Persona } from '../../personas/schema.js';
 import type { ChatMiddleware } from '../middleware/index.js';
+import { LifecycleAdapter } from '../adapter-lifecycle.js';
 import type { ReplyChannel } from '../types.js';
 import { createDiscordClient } from './client.js';
 import { registerCommands } from './discord-commands.js';
@@ -44,15 +45,40 @@ export interface DiscordAdapterOptions {
   readyTimeoutMs?: number;
 }
 
-export interface DiscordAdapter {
-  client: Client<true>;
-  stop(): Promise<void>;
-}
-
 type ConfigPart = Pick<Config, 'DISCORD_TOKEN' | 'DISCORD_API_URL' | 'DISCORD_ALLOWED_GUILDS' | 'DISCORD_ALLOWED_CHANNELS' | 'DISCORD_ADMIN_ROLE'> &
   Partial<Pick<Config, 'DISCORD_EDIT_INTERVAL_MS'>>;
 
-export async function startDiscordAdapter(config: ConfigPart, services: DiscordServices, options: DiscordAdapterOptions = {}): Promise<DiscordAdapter> {
+/** The bot in one process (one gateway connection, or the shards discord.js gives this process). */
+export class DiscordAdapter extends LifecycleAdapter<DiscordBot> {
+  constructor(
+    private readonly config: ConfigPart,
+    private readonly services: DiscordServices,
+    private readonly options: DiscordAdapterOptions = {},
+  ) {
+    super('discord', 'DISCORD_TOKEN and DISCORD_API_URL');
+  }
+
+  /** The logged-in client (after `start`). */
+  get client(): Client<true> {
+    if (!this.connection) throw new PersonaError('config_invalid', 'The Discord adapter has not started.');
+    return this.connection.client;
+  }
+
+  protected open(): Promise<DiscordBot> {
+    return loginBot(this.config, this.services, this.options);
+  }
+
+  protected close(bot: DiscordBot): Promise<void> {
+    return bot.stop();
+  }
+
+  protected report({ client }: DiscordBot): { ok: boolean; detail: string } {
+    if (!client.isReady()) return { ok: false, detail: 'the gateway connection is down; discord.js is reconnecting' };
+    return { ok: true, detail: `connected as ${client.user.tag} in ${client.guilds.cache.size} guild(s)` };
+  }
+}
+
+async function loginBot(config: ConfigPart, services: DiscordServices, options: DiscordAdapterOptions): Promise<DiscordBot> {
   if (!config.DISCORD_TOKEN)
     throw new PersonaError('config_invalid', 'DISCORD_TOKEN is not set: add the bot token from the Discord developer portal to .env.', {
       field: 'DISCORD_TOKEN',
@@ -75,7 +101,7 @@ export async function startDiscordAdapter(config: ConfigPart, services: DiscordS
   }
   const bot = new DiscordBot(client as Client<true>, config, services.chat, options);
   await bot.start();
-  return { client: client as Client<true>, stop: () => bot.stop() };
+  return bot;
 }
 
 class DiscordBot {
@@ -85,7 +111,7 @@ class DiscordBot {
   private readonly log = logger('discord');
 
   constructor(
-    private readonly client: Client<true>,
+    readonly client: Client<true>,
     private readonly config: ConfigPart,
     private readonly chat: ChatMiddleware,
     options: DiscordAdapterOptions,

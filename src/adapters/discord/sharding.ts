@@ -7,6 +7,7 @@
  */
 import { REST, Routes, ShardingManager, type Shard } from 'discord.js';
 import { logger } from '../../log.js';
+import { LifecycleAdapter } from '../adapter-lifecycle.js';
 
 export interface ShardOptions {
   token: string;
@@ -22,11 +23,6 @@ export interface ShardOptions {
 /** Discord allows one IDENTIFY per 5 s in each of `max_concurrency` buckets. */
 const IDENTIFY_INTERVAL_MS = 5500;
 
-export interface RunningShards {
-  count: number;
-  stop(): Promise<void>;
-}
-
 /** Discord's recommended shard count and how many shards may log in at once (`/gateway/bot`). */
 export async function gatewayLimits(token: string, apiUrl?: string): Promise<{ shards: number; maxConcurrency: number }> {
   const rest = new REST(apiUrl ? { api: apiUrl } : {}).setToken(token);
@@ -34,34 +30,57 @@ export async function gatewayLimits(token: string, apiUrl?: string): Promise<{ s
   return { shards: Math.max(1, answer.shards), maxConcurrency: Math.max(1, answer.session_start_limit?.max_concurrency ?? 1) };
 }
 
-export async function startDiscordShards(options: ShardOptions): Promise<RunningShards> {
-  const log = logger('discord-shards');
-  const limits = await gatewayLimits(options.token, options.apiUrl);
-  const count = options.shards === 'auto' ? limits.shards : options.shards;
-  const manager = new ShardingManager(options.script, { token: options.token, totalShards: count, mode: 'process', execArgv: options.execArgv, respawn: true });
-  manager.on('shardCreate', (shard: Shard) => {
-    Object.assign(shard.env as Record<string, string>, options.env);
-    shard.on('death', () => log.warn({ shard: shard.id }, 'Discord shard process exited; respawning'));
-  });
-  // Shards in different buckets may log in together; ShardingManager spaces every spawn alike.
-  await manager.spawn({ amount: count, delay: limits.maxConcurrency >= count ? 0 : IDENTIFY_INTERVAL_MS, timeout: 60_000 });
-  log.info({ shards: count }, 'Discord shards ready');
-  return {
-    count,
-    async stop() {
-      await Promise.all(
-        [...manager.shards.values()].map(async (shard) => {
-          const child = shard.process;
-          if (!child || child.exitCode !== null) return;
-          shard.removeAllListeners('death');
-          // SIGTERM lets the shard finish its replies; it exits by itself.
-          const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-          (manager as unknown as { respawn: boolean }).respawn = false;
-          child.kill('SIGTERM');
-          await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000).unref())]);
-          if (child.exitCode === null) child.kill('SIGKILL');
-        }),
-      );
-    },
-  };
+/** The bot as one child process per shard; the PlatformAdapter `persona serve` runs with DISCORD_SHARDS. */
+export class DiscordShards extends LifecycleAdapter<ShardingManager> {
+  constructor(private readonly options: ShardOptions) {
+    super('discord', 'DISCORD_TOKEN, DISCORD_API_URL and DISCORD_SHARDS');
+  }
+
+  protected async open(): Promise<ShardingManager> {
+    const log = logger('discord-shards');
+    const { options } = this;
+    const limits = await gatewayLimits(options.token, options.apiUrl);
+    const count = options.shards === 'auto' ? limits.shards : options.shards;
+    const manager = new ShardingManager(options.script, {
+      token: options.token,
+      totalShards: count,
+      mode: 'process',
+      execArgv: options.execArgv,
+      respawn: true,
+    });
+    manager.on('shardCreate', (shard: Shard) => {
+      Object.assign(shard.env as Record<string, string>, options.env);
+      shard.on('death', () => log.warn({ shard: shard.id }, 'Discord shard process exited; respawning'));
+    });
+    // Shards in different buckets may log in together; ShardingManager spaces every spawn alike.
+    await manager.spawn({ amount: count, delay: limits.maxConcurrency >= count ? 0 : IDENTIFY_INTERVAL_MS, timeout: 60_000 });
+    log.info({ shards: count }, 'Discord shards ready');
+    return manager;
+  }
+
+  protected close(manager: ShardingManager): Promise<void> {
+    return stopShards(manager);
+  }
+
+  protected report(manager: ShardingManager): { ok: boolean; detail: string } {
+    const count = manager.shards.size;
+    const alive = [...manager.shards.values()].filter((shard) => shard.process && shard.process.exitCode === null).length;
+    return { ok: alive === count, detail: `${alive} of ${count} shard processes running` };
+  }
+}
+
+/** SIGTERM lets each shard finish its replies and exit by itself; one still running after 15 s is killed. */
+async function stopShards(manager: ShardingManager): Promise<void> {
+  (manager as unknown as { respawn: boolean }).respawn = false;
+  await Promise.all(
+    [...manager.shards.values()].map(async (shard) => {
+      const child = shard.process;
+      if (!child || child.exitCode !== null) return;
+      shard.removeAllListeners('death');
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000).unref())]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }),
+  );
 }

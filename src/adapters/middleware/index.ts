@@ -6,7 +6,7 @@
  * declare what they need, the app decides what provides it.
  */
 export * from './ports.js';
-export { ChatMiddleware, USER_MESSAGES, type ChatMiddlewareOptions, type ChatOutcome, type OpenReply } from './pipeline.js';
+export { ChatMiddleware, USER_MESSAGES, type ChatMiddlewareOptions, type ChatOutcome, type ChatRequestOptions, type OpenReply } from './pipeline.js';
 export { BotCommands, type CommandContext } from './bot-commands.js';
 export { AdapterState, InMemoryState, type SentReply } from './state.js';
 export { StreamRenderer, type MessageSink, type StreamOptions } from './stream.js';

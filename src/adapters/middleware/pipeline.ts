@@ -11,7 +11,7 @@ import { captureVoice } from './capture.js';
 import { BotCommands } from './bot-commands.js';
 import { recordReaction } from './feedback-reactions.js';
 import { promptTurns, type MemoryOptions } from './conversation-window.js';
-import type { ChatServices, FeedbackRecord } from './ports.js';
+import type { ChatServices, FeedbackRecord, GeneratedReply, ReplyRequest } from './ports.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { ReplyQueue, type ReplyQueueOptions } from './reply-queue.js';
 import { routeEvent, type RouteReason } from './routing.js';
@@ -54,9 +54,18 @@ export interface ReplyObservation {
 
 export type ChatOutcome =
   | { kind: 'ignored'; captured: string[] }
-  | { kind: 'rate_limited'; personaId: string; scope: 'user' | 'channel'; notified: boolean; captured: string[] }
-  | { kind: 'replied'; personaId: string; reason: RouteReason; messageIds: string[]; text: string; captured: string[] }
-  | { kind: 'failed'; personaId?: string; code: string; captured: string[] };
+  | { kind: 'rate_limited'; personaId: string; scope: 'user' | 'channel'; notified: boolean; retryAfterMs: number; captured: string[] }
+  | { kind: 'replied'; personaId: string; reason: RouteReason; messageIds: string[]; text: string; reply: GeneratedReply; captured: string[] }
+  /** `error`: the failure's sentence when it has one for users (a PersonaError), for adapters that show it. */
+  | { kind: 'failed'; personaId?: string; code: string; error?: string; captured: string[] };
+
+/** Per-message options an adapter may pass along with a chat event. */
+export interface ChatRequestOptions {
+  /** Operator knobs for this reply (the studio); bots pass none. */
+  request?: ReplyRequest;
+  /** Cancels this reply (the studio's tab closed); the queue's own shutdown signal still applies. */
+  signal?: AbortSignal;
+}
 
 /** Opens the reply for the chosen persona (the adapter picks webhook or plain message). */
 export type OpenReply = (persona: Persona) => ReplyChannel;
@@ -77,9 +86,9 @@ export class ChatMiddleware {
     this.queue = new ReplyQueue({ concurrency: services.engine.concurrency, ...options.queue });
   }
 
-  async handleChat(event: ChatEvent, openReply: OpenReply): Promise<ChatOutcome> {
+  async handleChat(event: ChatEvent, openReply: OpenReply, options: ChatRequestOptions = {}): Promise<ChatOutcome> {
     const latency: Latency = { receivedAt: Date.now() };
-    const outcome = await this.handleRouted(event, openReply, latency);
+    const outcome = await this.handleRouted(event, openReply, latency, options);
     if (outcome.kind !== 'ignored') {
       this.options.observe?.({
         platform: event.platform,
@@ -92,7 +101,7 @@ export class ChatMiddleware {
     return outcome;
   }
 
-  private async handleRouted(event: ChatEvent, openReply: OpenReply, latency: Latency): Promise<ChatOutcome> {
+  private async handleRouted(event: ChatEvent, openReply: OpenReply, latency: Latency, options: ChatRequestOptions): Promise<ChatOutcome> {
     if (event.author.isBot) return { kind: 'ignored', captured: [] };
     const captured = await captureVoice(event, this.services);
     let route: Awaited<ReturnType<typeof routeEvent>>;
@@ -108,22 +117,23 @@ export class ChatMiddleware {
       const seconds = Math.ceil(decision.retryAfterMs / 1000);
       const message = decision.scope === 'user' ? USER_MESSAGES.rateLimited(seconds) : USER_MESSAGES.channelRateLimited(seconds);
       if (decision.notify) await quietly(() => openReply(persona).fail(message), event);
-      return { kind: 'rate_limited', personaId: persona.id, scope: decision.scope, notified: decision.notify, captured };
+      return { kind: 'rate_limited', personaId: persona.id, scope: decision.scope, notified: decision.notify, retryAfterMs: decision.retryAfterMs, captured };
     }
     const reply = openReply(persona);
     await quietly(() => reply.typing(), event);
     const turns = promptTurns(persona, event, await this.state.memoryStart(event.platform, event.channelId), this.options.memory);
     try {
-      const { text } = await this.queue.run((signal) =>
+      const generated = await this.queue.run((shutdown) =>
         this.services.engine.reply(persona, turns, {
-          signal,
+          signal: options.signal ? AbortSignal.any([shutdown, options.signal]) : shutdown,
+          request: options.request,
           onText: (soFar) => {
             latency.firstContentMs ??= Date.now() - latency.receivedAt;
             void quietly(() => reply.update(soFar), event);
           },
         }),
       );
-      const shown = text.trim() ? text : USER_MESSAGES.empty;
+      const shown = generated.text.trim() ? generated.text : USER_MESSAGES.empty;
       const messageIds = (await reply.finish(shown)) ?? [];
       latency.finalMs = Date.now() - latency.receivedAt;
       await this.state.logReply(event.platform, {
@@ -134,12 +144,13 @@ export class ChatMiddleware {
         messageIds,
         timestamp: Date.now(),
       });
-      return { kind: 'replied', personaId: persona.id, reason, messageIds, text: shown, captured };
+      return { kind: 'replied', personaId: persona.id, reason, messageIds, text: shown, reply: generated, captured };
     } catch (error) {
       const busy = isPersonaError(error, 'generation_busy');
       log.error({ err: error, persona: persona.id, channel: event.channelId, messageId: event.messageId }, busy ? 'reply queue full' : 'generation failed');
       await quietly(() => reply.fail(busy ? USER_MESSAGES.busy : USER_MESSAGES.apology), event);
-      return { kind: 'failed', personaId: persona.id, code: isPersonaError(error) ? error.code : 'internal', captured };
+      const known = isPersonaError(error);
+      return { kind: 'failed', personaId: persona.id, code: known ? error.code : 'internal', error: known ? error.message : undefined, captured };
     }
   }
 

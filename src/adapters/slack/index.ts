@@ -1,8 +1,8 @@
 /**
  * The Slack adapter: the curation bot (review queue + curator reactions), voice capture and
  * in-character chat through the shared middleware, `/persona` commands, and training
- * notices. `persona serve` calls `startSlackAdapter(config, services)`; this folder is the
- * only importer of @slack/bolt.
+ * notices. `SlackAdapter` is its PlatformAdapter, which `persona serve` starts; this folder is
+ * the only importer of @slack/bolt.
  */
 import type { Config } from '../../config/config.js';
 import { logger } from '../../log.js';
@@ -16,6 +16,7 @@ import { registerEvents } from './slack-events.js';
 import { noticeFromJob, postTrainingNotice, type TrainingNotice } from './notifications.js';
 import type { SlackServices } from './slack-ports.js';
 import { ReviewDecisions } from './review-decisions.js';
+import { LifecycleAdapter } from '../adapter-lifecycle.js';
 import { ReviewPoster, type ReviewPosterOptions } from './review-poster.js';
 import { StoreReview, storeOnceGuard } from './store-review.js';
 
@@ -36,25 +37,78 @@ export interface SlackAdapterOptions {
   queue?: Pick<ReviewPosterOptions, 'batchSize' | 'minIntervalMs' | 'pollMs'>;
 }
 
-export interface SlackAdapter {
-  mode: SlackMode;
+/** The Slack bot as a PlatformAdapter; its extras post training notices and the review queue. */
+export class SlackAdapter extends LifecycleAdapter<RunningSlack> {
+  constructor(
+    private readonly config: Config,
+    private readonly services: SlackServices,
+    private readonly options: SlackAdapterOptions = {},
+  ) {
+    super('slack', 'SLACK_BOT_TOKEN, SLACK_APP_TOKEN / SLACK_SIGNING_SECRET and SLACK_API_URL');
+  }
+
+  /** Socket Mode or HTTP mode (after `start`). */
+  get mode(): SlackMode | undefined {
+    return this.connection?.mode;
+  }
+
   /** HTTP mode: the port requests are received on. */
-  port?: number;
-  /** Posts a training start/end notice to SLACK_REVIEW_CHANNEL (no-op without one). */
-  notifyTraining(notice: TrainingNotice): Promise<void>;
+  get port(): number | undefined {
+    return this.connection?.port;
+  }
+
+  protected open(): Promise<RunningSlack> {
+    return startSlack(this.config, this.services, this.options);
+  }
+
+  protected close(slack: RunningSlack): Promise<void> {
+    return slack.stop();
+  }
+
+  protected report(slack: RunningSlack): { ok: boolean; detail: string } {
+    return { ok: true, detail: `${slack.mode === 'socket' ? 'Socket Mode' : `HTTP mode on port ${slack.port}`}, bot ${slack.botUserId}` };
+  }
+
+  /** Posts a training start/end notice to SLACK_REVIEW_CHANNEL (no-op without one, or before `start`). */
+  async notifyTraining(notice: TrainingNotice): Promise<void> {
+    await this.connection?.notifyTraining(notice);
+  }
+
   /**
    * Posts the notice a scheduler job record calls for (see noticeFromJob), once per job and
    * phase however often the record is reported. Never throws: a notice is not worth a failed job.
    */
-  notifyJob(job: JobRecord): Promise<void>;
+  notifyJob = async (job: JobRecord): Promise<void> => {
+    const notice = noticeFromJob(job);
+    try {
+      if (notice && (await this.services.once.claim(`slack:notice:${job.id}:${notice.phase}`, 7 * 24 * 3600 * 1000))) await this.notifyTraining(notice);
+    } catch (error) {
+      log.warn({ err: error, job: job.id }, 'could not post the training notice to Slack');
+    }
+  };
+
   /** Posts pending candidates now (the poster also polls); resolves with how many were posted. */
-  postReviewQueue(): Promise<number>;
+  postReviewQueue(): Promise<number> {
+    return this.connection?.poster?.drain() ?? Promise.resolve(0);
+  }
+
   /** Decision reactions ignored because their author is not a curator. */
-  ignoredReactions(): number;
+  ignoredReactions(): number {
+    return this.connection?.decisions.ignoredReactions ?? 0;
+  }
+}
+
+interface RunningSlack {
+  mode: SlackMode;
+  port?: number;
+  botUserId: string;
+  poster?: ReviewPoster;
+  decisions: ReviewDecisions;
+  notifyTraining(notice: TrainingNotice): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startSlackAdapter(config: Config, services: SlackServices, options: SlackAdapterOptions = {}): Promise<SlackAdapter> {
+async function startSlack(config: Config, services: SlackServices, options: SlackAdapterOptions): Promise<RunningSlack> {
   const slack = await createSlackApp(config, services.once, options.retryConfig);
   const { app, bot } = slack;
   const client = app.client;
@@ -86,26 +140,17 @@ export async function startSlackAdapter(config: Config, services: SlackServices,
   poster?.start();
   log.info({ mode: slack.mode, port, bot: bot.userId }, 'Slack adapter started');
 
-  const notifyTraining = async (notice: TrainingNotice) => {
-    if (!reviewChannel) return;
-    await postTrainingNotice(client, reviewChannel, { ...notice, personaName: notice.personaName ?? personaName(notice.personaId) });
-  };
-
   return {
     mode: slack.mode,
     port,
-    notifyTraining,
-    notifyJob: async (job) => {
-      const notice = noticeFromJob(job);
-      try {
-        if (notice && (await services.once.claim(`slack:notice:${job.id}:${notice.phase}`, 7 * 24 * 3600 * 1000))) await notifyTraining(notice);
-      } catch (error) {
-        log.warn({ err: error, job: job.id }, 'could not post the training notice to Slack');
-      }
+    botUserId: bot.userId,
+    poster,
+    decisions,
+    async notifyTraining(notice) {
+      if (!reviewChannel) return;
+      await postTrainingNotice(client, reviewChannel, { ...notice, personaName: notice.personaName ?? personaName(notice.personaId) });
     },
-    postReviewQueue: () => poster?.drain() ?? Promise.resolve(0),
-    ignoredReactions: () => decisions.ignoredReactions,
-    stop: async () => {
+    async stop() {
       await poster?.stop();
       await slack.stop();
       await eventsSettled();

@@ -1,10 +1,9 @@
-/** What the studio's routes use: the core services, the scheduler and the app's event bus. */
-import type { AppEvents } from '../../app/process-events.js';
-import type { Core } from '../../app/core.js';
-import type { TrainingScheduler } from '../../scheduler/scheduler.js';
+/** What the studio's routes receive: the ports of ./ports.ts, built by src/app. */
+import type { StudioChat, StudioData, StudioEvents, StudioTraining } from './ports.js';
 
 export interface StudioDeps {
-  core: Core;
-  scheduler: TrainingScheduler;
-  events: AppEvents;
+  data: StudioData;
+  scheduler: StudioTraining;
+  events: StudioEvents;
+  chat: StudioChat;
 }

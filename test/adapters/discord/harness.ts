@@ -3,7 +3,7 @@
  * it, with users and channels ready, and stops both afterwards.
  */
 import { ChatMiddleware, type ChatMiddlewareOptions, type ReplyEngine } from '../../../src/adapters/middleware/index.ts';
-import { startDiscordAdapter, type DiscordAdapter, type DiscordAdapterOptions } from '../../../src/adapters/discord/adapter.ts';
+import { DiscordAdapter, type DiscordAdapterOptions } from '../../../src/adapters/discord/adapter.ts';
 import type { Persona } from '../../../src/personas/schema.ts';
 import { FakeDiscord } from '../../fakes/discord/server.ts';
 import { persona, ScriptedEngine, testServices } from '../middleware/services.ts';
@@ -56,7 +56,8 @@ export async function startHarness(
     DISCORD_ADMIN_ROLE: undefined,
     ...options.env?.(channels),
   } as const;
-  const bot = await startDiscordAdapter(config as any, { chat }, { editIntervalMs: 50, ...options.adapter });
+  const bot = new DiscordAdapter(config as any, { chat }, { editIntervalMs: 50, ...options.adapter });
+  await bot.start();
   return {
     fake,
     bot,

@@ -34,10 +34,7 @@ test('two shards, two guilds: each guild answered by its own shard process; comm
   });
   const server = await serve(config);
   try {
-    assert.ok(
-      server.adapters.some((a) => a.name === 'discord (2 shards)'),
-      server.adapters.map((a) => a.name).join(', '),
-    );
+    assert.deepEqual(server.adapters.find((a) => a.name === 'discord')?.health(), { name: 'discord', ok: true, detail: '2 of 2 shard processes running' });
     assert.deepEqual(fake.gateway.identifies.map((i) => (i as { shard: number[] }).shard).sort(), [
       [0, 2],
       [1, 2],

@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { startDiscordAdapter, type DiscordAdapter } from '../../../src/adapters/discord/adapter.ts';
+import { DiscordAdapter } from '../../../src/adapters/discord/adapter.ts';
 import { ChatMiddleware } from '../../../src/adapters/middleware/index.ts';
 import { createChatServices } from '../../../src/app/chat-services.ts';
 import { loadConfig } from '../../../src/config/config.ts';
@@ -48,7 +48,8 @@ before(async () => {
   engine = new InferenceEngine(config);
   chat = new ChatMiddleware(createChatServices({ personasDir: config.PERSONAS_DIR, store, engine }));
   const { apiUrl } = await fake.start();
-  bot = await startDiscordAdapter({ ...config, DISCORD_TOKEN: 'fake-token', DISCORD_API_URL: apiUrl }, { chat }, { editIntervalMs: 20 });
+  bot = new DiscordAdapter({ ...config, DISCORD_TOKEN: 'fake-token', DISCORD_API_URL: apiUrl }, { chat }, { editIntervalMs: 20 });
+  await bot.start();
 });
 
 after(async () => {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../../src/config/config.ts';
 import { ChatMiddleware, type ReplyEngine, type TrainingControl } from '../../../src/adapters/middleware/index.ts';
 import { CurationCandidates, PersonaFiles, StoreState } from '../../../src/app/chat-services.ts';
-import { startSlackAdapter, StoreReview, storeOnceGuard, type SlackAdapter } from '../../../src/adapters/slack/index.ts';
+import { SlackAdapter, StoreReview, storeOnceGuard } from '../../../src/adapters/slack/index.ts';
 import { addDrafts, getSample, listSamples, type SampleRecord } from '../../../src/curation/index.ts';
 import { datasetStats, type DatasetStats } from '../../../src/datasets/index.ts';
 import { openStore } from '../../../src/store/index.ts';
@@ -109,11 +109,12 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     },
   };
   const chat = new ChatMiddleware({ personas, engine, state: new StoreState(store), candidates: new CurationCandidates(store) });
-  const adapter = await startSlackAdapter(
+  const adapter = new SlackAdapter(
     config,
     { personas, review, once, chat, training: options.withTraining === false ? undefined : training },
     { retryConfig: { retries: 2, minTimeout: 10, maxTimeout: 50 }, queue: { minIntervalMs: 20, pollMs: 60_000 } },
   );
+  await adapter.start();
   if (options.mode === 'socket') await fake.waitForSocket();
   const url = `http://127.0.0.1:${adapter.port}/slack/events`;
   let candidateSeq = 0;

@@ -1,5 +1,5 @@
 // A refused Slack token at start stops only Slack: persona serve runs on with its studio,
-// lists Slack as failed with the sentence to act on, and the studio answers.
+// reports Slack as not ok with the sentence to act on, and the studio answers.
 import './quiet-logs.ts';
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,9 +19,9 @@ after(async () => {
 
 it('serve keeps the studio running when Slack refuses the bot token', async () => {
   project = await startStudioProject({ SLACK_BOT_TOKEN: 'xoxb-wrong', SLACK_APP_TOKEN: 'xapp-test', SLACK_API_URL: fake.apiUrl });
-  const slack = project.server.adapters.find((a) => a.name === 'slack');
-  assert.ok(slack?.failed, 'slack is listed as failed');
-  assert.match(slack.failed, /SLACK_BOT_TOKEN.*invalid_auth/);
+  const slack = project.server.adapters.find((a) => a.name === 'slack')?.health();
+  assert.equal(slack?.ok, false, 'slack is reported as not running');
+  assert.match(slack.detail, /SLACK_BOT_TOKEN.*invalid_auth/);
   const res = await fetch(new URL('/api/personas', project.url));
   assert.equal(res.status, 200);
 });

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../../src/config/config.ts';
 import { InMemoryState } from '../../../src/adapters/middleware/index.ts';
-import { startSlackAdapter, type SlackServices } from '../../../src/adapters/slack/index.ts';
+import { SlackAdapter, type SlackServices } from '../../../src/adapters/slack/index.ts';
 import { isPersonaError } from '../../../src/errors.ts';
 import { FakeSlack } from '../../fakes/slack/fake-slack.ts';
 
@@ -31,7 +31,7 @@ describe('Slack adapter start-up', () => {
   it('needs SLACK_APP_TOKEN or SLACK_SIGNING_SECRET besides the bot token', async () => {
     const config = loadConfig({ root: '/nonexistent', env: { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: fake.apiUrl } });
     await assert.rejects(
-      startSlackAdapter(config, services),
+      new SlackAdapter(config, services).start(),
       (error) => isPersonaError(error, 'config_invalid') && /SLACK_APP_TOKEN.*SLACK_SIGNING_SECRET/.test(error.message),
     );
   });
@@ -40,10 +40,10 @@ describe('Slack adapter start-up', () => {
     fake.workspace.authError = 'invalid_auth';
     const config = loadConfig({ root: '/nonexistent', env: { SLACK_BOT_TOKEN: 'xoxb-wrong', SLACK_APP_TOKEN: 'xapp-test', SLACK_API_URL: fake.apiUrl } });
     const started = Date.now();
-    await assert.rejects(
-      startSlackAdapter(config, services),
-      (error) => isPersonaError(error, 'config_invalid') && /SLACK_BOT_TOKEN.*invalid_auth/.test(error.message),
-    );
+    const slack = new SlackAdapter(config, services);
+    await assert.rejects(slack.start(), (error) => isPersonaError(error, 'config_invalid') && /SLACK_BOT_TOKEN.*invalid_auth/.test(error.message));
+    assert.deepEqual(slack.health().ok, false);
+    assert.match(slack.health().detail, /SLACK_BOT_TOKEN.*invalid_auth/, 'health says why it is not running');
     assert.ok(Date.now() - started < 3000);
   });
 });

@@ -13,8 +13,10 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { serve } from '@hono/node-server';
 import { isPersonaError } from '../../../src/errors.ts';
-import { startStudio, studioApp, type Studio } from '../../../src/adapters/studio/server.ts';
+import { StudioServer, studioApp } from '../../../src/adapters/studio/server.ts';
 import type { StudioDeps } from '../../../src/adapters/studio/deps.ts';
+import { studioPorts } from '../../../src/app/adapters.ts';
+import { servingChat } from '../../../src/app/chat-services.ts';
 import { PERSONA, startStudioProject, type StudioProject } from './studio-project.ts';
 
 const TOKEN = 'correct-horse-battery-staple';
@@ -50,15 +52,23 @@ let local: { port: number };
 
 before(async () => {
   project = await startStudioProject();
-  deps = { core: project.server.core, scheduler: project.server.scheduler, events: project.server.events };
+  const { core, scheduler, events } = project.server;
+  deps = studioPorts(core, scheduler, events, servingChat(core, scheduler));
   local = { port: Number(new URL(project.url).port) };
 });
 after(() => project.close());
 
-const withConfig = (patch: Partial<StudioDeps['core']['config']>): StudioDeps => ({
+const withConfig = (patch: Partial<StudioDeps['data']['config']>): StudioDeps => ({
   ...deps,
-  core: { ...deps.core, config: { ...deps.core.config, ...patch } },
+  data: { ...deps.data, config: { ...deps.data.config, ...patch } },
 });
+
+/** The studio started through the adapter contract, as `persona serve` starts it. */
+async function startStudio(deps: StudioDeps): Promise<StudioServer> {
+  const studio = new StudioServer(deps);
+  await studio.start();
+  return studio;
+}
 
 test('the studio refuses to start on an address other computers can reach unless STUDIO_TOKEN is set', async () => {
   await assert.rejects(startStudio(withConfig({ STUDIO_HOST: '0.0.0.0', STUDIO_PORT: 0, STUDIO_TOKEN: undefined })), (error: Error) => {
@@ -127,31 +137,31 @@ test('a state-changing request sent by another web site is refused; the page its
 });
 
 test('with STUDIO_TOKEN it listens everywhere and every request needs the token; /?token= sets the cookie once', async () => {
-  const studio: Studio = await startStudio(withConfig({ STUDIO_HOST: '0.0.0.0', STUDIO_PORT: 0, STUDIO_TOKEN: TOKEN }));
+  const studio = await startStudio(withConfig({ STUDIO_HOST: '0.0.0.0', STUDIO_PORT: 0, STUDIO_TOKEN: TOKEN }));
   try {
     const from = OUTSIDE ?? '127.0.0.1';
-    const bare = await get(from, studio.port, '/api/personas');
+    const bare = await get(from, studio.port!, '/api/personas');
     assert.equal(bare.status, 401);
     assert.match(JSON.parse(bare.body).error, /needs its token: open it once as \/\?token=YOUR_STUDIO_TOKEN/);
-    const page = await get(from, studio.port, '/?token=wrong');
+    const page = await get(from, studio.port!, '/?token=wrong');
     assert.equal(page.status, 401);
     assert.match(page.body, /<p>This studio needs its token: open it once as \/\?token=YOUR_STUDIO_TOKEN\.<\/p>/, 'a browser shows a sentence, not JSON');
 
-    const opened = await get(from, studio.port, '/?token=' + TOKEN);
+    const opened = await get(from, studio.port!, '/?token=' + TOKEN);
     assert.equal(opened.status, 302, 'the token leaves the address bar');
     assert.equal(opened.headers.location, '/');
     const cookie = String(opened.headers['set-cookie']);
     assert.match(cookie, new RegExp(`^studio_token=${TOKEN}; Path=/; HttpOnly; SameSite=Strict`));
 
-    const withCookie = await get(from, studio.port, '/api/personas', { cookie: `studio_token=${TOKEN}` });
+    const withCookie = await get(from, studio.port!, '/api/personas', { cookie: `studio_token=${TOKEN}` });
     assert.equal(withCookie.status, 200);
     assert.ok(JSON.parse(withCookie.body).some((p: { id: string }) => p.id === PERSONA));
-    assert.equal((await get(from, studio.port, '/', { cookie: `studio_token=${TOKEN}` })).status, 200);
-    assert.equal((await get(from, studio.port, '/api/personas', { authorization: `Bearer ${TOKEN}` })).status, 200);
-    assert.equal((await get(from, studio.port, '/api/personas', { cookie: 'studio_token=wrong' })).status, 401);
+    assert.equal((await get(from, studio.port!, '/', { cookie: `studio_token=${TOKEN}` })).status, 200);
+    assert.equal((await get(from, studio.port!, '/api/personas', { authorization: `Bearer ${TOKEN}` })).status, 200);
+    assert.equal((await get(from, studio.port!, '/api/personas', { cookie: 'studio_token=wrong' })).status, 401);
     const forged = await get(
       from,
-      studio.port,
+      studio.port!,
       `/api/training/${PERSONA}/start`,
       { cookie: `studio_token=${TOKEN}`, origin: 'http://evil.example' },
       'POST',

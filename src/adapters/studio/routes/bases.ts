@@ -19,8 +19,8 @@ import type { StudioDeps } from '../deps.js';
 const gigabytes = (bytes: number) => `${(bytes / 2 ** 30).toFixed(bytes < 2 ** 30 ? 2 : 1)} GB`;
 const millions = (n: number | null) => (n === null ? '' : n >= 1e9 ? `${(n / 1e9).toFixed(1)}B` : `${Math.round(n / 1e6)}M`);
 
-export function baseRoutes(app: Hono, { core }: StudioDeps): void {
-  const { config } = core;
+export function baseRoutes(app: Hono, { data }: StudioDeps): void {
+  const { config } = data;
 
   app.post('/bases/pull', async (c) => {
     const { id } = await c.req.json<{ id?: string }>();

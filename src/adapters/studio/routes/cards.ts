@@ -20,8 +20,8 @@ function choice<T extends string>(value: string | undefined, field: string, choi
   return value as T;
 }
 
-export function cardRoutes({ core }: StudioDeps): Hono {
-  const { config, store } = core;
+export function cardRoutes({ data }: StudioDeps): Hono {
+  const { config, store } = data;
   const app = new Hono();
 
   /** `?filename=card.png` (its extension tells PNG from JSON), optional `id` and `name` when the card's are taken. */

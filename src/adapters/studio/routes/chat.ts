@@ -1,15 +1,21 @@
 /**
  * Chat: a streamed in-character reply (server-sent events: `delta`, then `done` or `error`)
  * from any model version of a persona, or its base; the page asks two versions at once to
- * compare them. 👍/👎 feedback is stored like Discord's. Closing the tab cancels generation.
- * A reply refused because the model is busy answers 503 before any stream starts.
+ * compare them. Every message goes through the chat pipeline Discord and Slack use (rate
+ * limits, the shared reply queue, the conversation window, the reply log): the studio is one
+ * more adapter, with user and channel "studio". Its operator-only extras (model version,
+ * seed, temperature, length) travel as the message's request options. 👍/👎 is stored like
+ * Discord's. Closing the tab cancels generation. A reply refused before it starts answers
+ * with a status and a sentence: 429 when rate-limited, 503 when the reply queue is full.
  */
 import { Hono } from 'hono';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
-import { recordFeedback } from '../../../curation/index.js';
-import { isPersonaError, PersonaError } from '../../../errors.js';
+import { PersonaError } from '../../../errors.js';
 import { pickGreeting } from '../../../personas/greeting.js';
 import { loadPersona } from '../../../personas/load.js';
+import type { Persona } from '../../../personas/schema.js';
+import { USER_MESSAGES, type ChatOutcome, type ReplyRequest } from '../../middleware/index.js';
+import type { ChatEvent, ReplyChannel, Speaker } from '../../types.js';
 import type { StudioDeps } from '../deps.js';
 
 interface ChatBody {
@@ -23,9 +29,107 @@ interface ChatBody {
 const MAX_TURNS = 100;
 /** Longest reply or context turn stored with feedback (a reply is at most a few thousand characters). */
 const MAX_FEEDBACK_CHARS = 20_000;
+/** The studio's one user and one channel, as the pipeline's rate limits and reply log see them. */
+const STUDIO = 'studio';
 
-export function chatRoutes({ core }: StudioDeps): Hono {
-  const { config, engine, store } = core;
+/** The page's conversation as a chat event: the last turn is the new message, the rest its history. */
+function studioEvent(persona: Persona, turns: ChatBody['turns']): ChatEvent {
+  const now = Date.now();
+  const id = `studio-${now}`;
+  const speaker = (name: string): Speaker => ({ id: name === persona.name ? `persona:${persona.id}` : STUDIO, name, isBot: name === persona.name });
+  const last = turns[turns.length - 1];
+  return {
+    platform: 'studio',
+    messageId: id,
+    channelId: STUDIO,
+    author: { id: STUDIO, name: last.speaker, isBot: false },
+    text: last.text,
+    timestamp: now,
+    isDirect: true,
+    mentionsBot: true,
+    repliesToBot: false,
+    personaId: persona.id,
+    history: turns.slice(0, -1).map((turn, i) => ({
+      speaker: speaker(turn.speaker),
+      text: turn.text,
+      timestamp: now - (turns.length - i),
+      messageId: `${id}-${i}`,
+      fromSelf: turn.speaker === persona.name,
+    })),
+  };
+}
+
+/** Operator knobs from the page; absent fields keep the persona file's settings. */
+function requestOf(body: ChatBody): ReplyRequest {
+  return { model: body.model || undefined, seed: body.seed, temperature: body.temperature, maxNewTokens: body.max_new_tokens };
+}
+
+/**
+ * The reply rendered as server-sent deltas. Text that arrives before the stream is open is
+ * kept and sent first; writes are chained so deltas stay in order.
+ */
+class StreamedReply implements ReplyChannel {
+  /** Resolves with the first text, so the route knows the reply was admitted. */
+  readonly started: Promise<void>;
+  private markStarted!: () => void;
+  private stream: SSEStreamingApi | undefined;
+  private pending: string[] = [];
+  private sent = '';
+  private writes = Promise.resolve();
+
+  constructor() {
+    this.started = new Promise((resolve) => (this.markStarted = resolve));
+  }
+
+  async typing(): Promise<void> {}
+
+  async update(textSoFar: string): Promise<void> {
+    const delta = textSoFar.slice(this.sent.length);
+    this.sent = textSoFar;
+    this.markStarted();
+    if (delta) this.write(delta);
+  }
+
+  async finish(): Promise<void> {}
+
+  async fail(): Promise<void> {}
+
+  /** Opens the stream: sends what arrived so far, then every delta as it comes. */
+  attach(stream: SSEStreamingApi): Promise<void> {
+    this.stream = stream;
+    for (const text of this.pending.splice(0)) this.write(text);
+    return this.writes;
+  }
+
+  /** Waits for the deltas already written, then sends `event`. */
+  async end(event: string, data: unknown): Promise<void> {
+    await this.writes;
+    await this.stream!.writeSSE({ event, data: JSON.stringify(data) });
+  }
+
+  private write(text: string): void {
+    if (!this.stream) {
+      this.pending.push(text);
+      return;
+    }
+    const stream = this.stream;
+    this.writes = this.writes.then(() => stream.writeSSE({ event: 'delta', data: JSON.stringify({ text }) })).catch(() => undefined);
+  }
+}
+
+/** A reply refused before it started, as the error the API answers with (429, 503). */
+function refusal(outcome: ChatOutcome): PersonaError | undefined {
+  if (outcome.kind === 'rate_limited') {
+    const seconds = Math.ceil(outcome.retryAfterMs / 1000);
+    const sentence = outcome.scope === 'user' ? USER_MESSAGES.rateLimited(seconds) : USER_MESSAGES.channelRateLimited(seconds);
+    return new PersonaError('rate_limited', sentence, { retryAfterSeconds: seconds });
+  }
+  if (outcome.kind === 'failed' && outcome.code === 'generation_busy') return new PersonaError('generation_busy', USER_MESSAGES.busy);
+  return undefined;
+}
+
+export function chatRoutes({ data, chat }: StudioDeps): Hono {
+  const { config } = data;
   const app = new Hono();
 
   app.post('/:id', async (c) => {
@@ -41,40 +145,22 @@ export function chatRoutes({ core }: StudioDeps): Hono {
     }
     const controller = new AbortController();
     c.req.raw.signal?.addEventListener('abort', () => controller.abort());
-    const early: string[] = [];
-    let live: SSEStreamingApi | undefined;
-    let firstDelta!: () => void;
-    const started = new Promise<void>((resolve) => (firstDelta = resolve));
-    const send = (text: string) => live!.writeSSE({ event: 'delta', data: JSON.stringify({ text }) });
-    const reply = engine.replyAs(persona, body.turns, {
-      model: body.model || undefined,
-      signal: controller.signal,
-      overrides: { seed: body.seed, temperature: body.temperature, max_new_tokens: body.max_new_tokens },
-      onDelta: (delta) => {
-        if (live) void send(delta.text);
-        else early.push(delta.text);
-        firstDelta();
-      },
-    });
-    // A busy model fails before its first token: answer 503 (429 when rate-limited) with a sentence, not a 200 stream.
-    try {
-      await Promise.race([started, reply]);
-    } catch (error) {
-      if (isPersonaError(error, 'generation_busy') || isPersonaError(error, 'rate_limited')) throw error;
-    }
+    const reply = new StreamedReply();
+    const outcome = chat.pipeline.handleChat(studioEvent(persona, body.turns), () => reply, { request: requestOf(body), signal: controller.signal });
+    // Refused before its first token (rate limit, full queue): a status and a sentence, not a 200 stream.
+    const first = await Promise.race([reply.started.then(() => undefined), outcome]);
+    const refused = first && refusal(first);
+    if (refused) throw refused;
     return streamSSE(c, async (stream) => {
       stream.onAbort(() => controller.abort());
-      live = stream;
-      for (const text of early.splice(0)) await send(text);
-      try {
-        const done = await reply;
-        await stream.writeSSE({
-          event: 'done',
-          data: JSON.stringify({ text: done.text, model: done.model.version, stoppedBy: done.stoppedBy, tokens: done.tokens.length }),
-        });
-      } catch (error) {
-        const message = isPersonaError(error) ? error.message : 'The reply failed; the details are in the server log.';
-        await stream.writeSSE({ event: 'error', data: JSON.stringify({ error: message, code: isPersonaError(error) ? error.code : undefined }) });
+      await reply.attach(stream);
+      const done = await outcome;
+      if (done.kind === 'replied') {
+        const { model, stoppedBy, tokens } = done.reply;
+        await reply.end('done', { text: done.text, model, stoppedBy, tokens });
+      } else {
+        const error = done.kind === 'failed' && done.error ? done.error : USER_MESSAGES.apology;
+        await reply.end('error', { error, code: done.kind === 'failed' ? done.code : done.kind });
       }
     });
   });
@@ -99,16 +185,17 @@ export function chatRoutes({ core }: StudioDeps): Hono {
     ) {
       throw new PersonaError('invalid_argument', `context must be at most ${MAX_TURNS} objects with "speaker" and "text".`, { field: 'context' });
     }
-    await recordFeedback(store, {
-      persona: persona.id,
+    if (!chat.feedback) throw new PersonaError('store_unavailable', 'Feedback cannot be stored in this process.');
+    await chat.feedback.record({
+      personaId: persona.id,
       platform: 'studio',
-      channelId: 'studio',
+      channelId: STUDIO,
       messageId: String(body.messageId),
-      userId: 'studio',
+      user: { id: STUDIO, name: STUDIO, isBot: false },
       rating: body.rating,
       reply: body.reply,
       context: context.map((t) => ({ role: t.speaker === persona.name ? 'assistant' : 'user', name: t.speaker, text: t.text })),
-      at: Date.now(),
+      timestamp: Date.now(),
       added: body.added !== false,
     });
     return c.json({ recorded: true });

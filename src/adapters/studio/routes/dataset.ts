@@ -30,8 +30,8 @@ function parseState(value: string | undefined): SampleState {
   return state as SampleState;
 }
 
-export function datasetRoutes({ core }: StudioDeps): Hono {
-  const { config, store } = core;
+export function datasetRoutes({ data }: StudioDeps): Hono {
+  const { config, store } = data;
   const app = new Hono();
 
   app.get('/:id/stats', async (c) => {

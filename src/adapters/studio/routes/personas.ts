@@ -39,8 +39,8 @@ function personaYamlFromForm(body: Record<string, unknown>): string {
 }
 
 export function personaRoutes(deps: StudioDeps): Hono {
-  const { core, scheduler } = deps;
-  const { config, registry, store } = core;
+  const { data, scheduler } = deps;
+  const { config, registry, store } = data;
   const app = new Hono();
 
   /** Writes a validated persona file and reinstalls the retraining schedules, so a new or changed `schedule:` applies now. */

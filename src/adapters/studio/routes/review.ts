@@ -55,8 +55,8 @@ function whoDecided(sample: SampleRecord): string {
   return `by ${sample.decidedBy ?? 'someone'}${sample.decidedVia ? ` via ${sample.decidedVia}` : ''}`;
 }
 
-export function reviewRoutes({ core }: StudioDeps): Hono {
-  const { config, store } = core;
+export function reviewRoutes({ data }: StudioDeps): Hono {
+  const { config, store } = data;
   const app = new Hono();
 
   /** Pending candidates, oldest first, one page at a time (`offset`, `limit` ≤ 200). */

@@ -74,19 +74,17 @@ function overridesFrom(body: StartBody): TrainingOverrides {
 }
 
 export function trainingRoutes(deps: StudioDeps): Hono {
-  const { core, scheduler, events } = deps;
-  const { config, registry, store } = core;
+  const { data, scheduler, events } = deps;
+  const { config, registry, store } = data;
   const app = new Hono();
   baseRoutes(app, deps);
 
   app.get('/events', (c) =>
     streamSSE(c, async (stream) => {
-      const send = (event: string) => (data: unknown) => void stream.writeSSE({ event, data: JSON.stringify(data) });
-      const listeners = { training: send('training'), job: send('job'), phase: send('phase'), champion: send('champion') } as const;
-      for (const [name, listener] of Object.entries(listeners)) events.on(name as keyof typeof listeners, listener as never);
+      const unfollow = events.follow((event, data) => void stream.writeSSE({ event, data: JSON.stringify(data) }));
       await stream.writeSSE({ event: 'hello', data: JSON.stringify(scheduler.status) });
       await new Promise<void>((resolve) => stream.onAbort(resolve));
-      for (const [name, listener] of Object.entries(listeners)) events.off(name as keyof typeof listeners, listener as never);
+      unfollow();
     }),
   );
 

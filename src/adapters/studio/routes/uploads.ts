@@ -43,8 +43,8 @@ export function folderPathParts(path: string): string[] | undefined {
   return parts;
 }
 
-export function uploadRoutes({ core }: StudioDeps): Hono {
-  const { config, store } = core;
+export function uploadRoutes({ data }: StudioDeps): Hono {
+  const { config, store } = data;
   const app = new Hono();
   const limit = bodyLimit({
     maxSize: MAX_UPLOAD_BYTES,
