@@ -18,6 +18,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/config.js';
 import { evaluateLoss, type LossReport } from '../src/evaluation/loss.js';
+import { personaCheckpointsDir } from '../src/modelfmt/model-paths.js';
 import type { TrainingOverrides } from '../src/training/trainer/settings.js';
 import { trainPersona } from '../src/training/trainer/train-persona.js';
 import { writeBenchmarkSection } from './lib/benchmarks-doc.js';
@@ -80,7 +81,7 @@ for (const { name, steps } of runs) {
   const dirs = new Map<string, string>();
   for (const p of personas) {
     const t0 = performance.now();
-    rmSync(join(out, 'data', 'checkpoints', p.persona.id), { recursive: true, force: true });
+    rmSync(personaCheckpointsDir(config.DATA_DIR, p.persona.id), { recursive: true, force: true });
     const report = await trainPersona({ config, persona: p.persona, dataset: p.dataset, overrides: { ...overrides, maxSteps: steps, epochs: 100 } });
     const seconds = (performance.now() - t0) / 1000;
     dirs.set(p.persona.id, report.dir);

@@ -22,7 +22,7 @@ import { writeInferenceOnnx } from '../modelfmt/onnx/folder-graph.js';
 import { loadModelFolderMetadata } from '../modelfmt/model-folder.js';
 import type { Persona } from '../personas/schema.js';
 import { systemPromptOf } from '../personas/greeting.js';
-import { temporaryNameFor } from '../util/atomic-write.js';
+import { temporaryFolderFor, temporaryNameFor } from '../util/atomic-write.js';
 
 export interface ExportSource {
   persona: Persona;
@@ -109,8 +109,7 @@ function machineRoots(config: Config, source: ExportSource): string[] {
 
 /** Builds into a temp folder beside `out` and renames it into place. */
 function buildBeside(out: string, build: (temp: string) => void): void {
-  const temp = join(dirname(out), `.tmp-export-${process.pid}`);
-  rmSync(temp, { recursive: true, force: true });
+  const temp = temporaryFolderFor(out);
   try {
     build(temp);
     rmSync(out, { recursive: true, force: true });

@@ -115,7 +115,12 @@ function withShapes(data: Map<string, Float32Array>, shapes: Map<string, number[
 }
 
 function defaultGenerationConfig(config: LlamaConfig): Record<string, unknown> {
-  return { bos_token_id: config.bos_token_id ?? undefined, eos_token_id: config.eos_token_id ?? undefined, pad_token_id: config.pad_token_id ?? undefined, do_sample: true };
+  return {
+    bos_token_id: config.bos_token_id ?? undefined,
+    eos_token_id: config.eos_token_id ?? undefined,
+    pad_token_id: config.pad_token_id ?? undefined,
+    do_sample: true,
+  };
 }
 
 /** Swap via a backup name so the old folder exists until the new one is in place. */
