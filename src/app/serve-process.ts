@@ -19,6 +19,8 @@ import { startAdapters, type RunningAdapters } from './adapters.js';
 import type { PlatformAdapter } from '../adapters/types.js';
 import { AppEvents } from './process-events.js';
 import { ensureExampleTranscripts } from '../datasets/examples.js';
+import { onnxCacheDir } from '../modelfmt/onnx/folder-graph.js';
+import { pruneOnnxCache } from '../modelfmt/onnx/onnx-cache.js';
 
 export interface Server {
   core: Core;
@@ -51,6 +53,11 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
       ...(await jobHistory(core.store).recover(persona.id)).map((j) => `job ${j.id} marked interrupted`),
     ];
     if (fixed.length) log.warn({ persona: persona.id, fixed }, 'recovered from an earlier crash');
+  }
+  // Exports of folders that are gone, or unused for a month, would otherwise stay forever.
+  if (roles.has('bots')) {
+    const pruned = pruneOnnxCache(onnxCacheDir(config.DATA_DIR));
+    if (pruned.length) log.info({ pruned }, 'pruned the ONNX cache');
   }
   // First run: the example personas' public-domain transcripts, written and ingested once.
   if (roles.has('bots')) await ensureExampleTranscripts(config, core.store);

@@ -7,7 +7,7 @@
  * folder itself: bases live in the shared Hugging Face cache or in the install, which serving
  * must leave as it found them. Cache entries are keyed by the folder's path, config.json and
  * weight files (name, size, modification time) and the graph format, so a changed folder or a
- * newer exporter gets a fresh export. Adapter-only PEFT folders are not exported here: the
+ * newer exporter gets a fresh export; onnx-cache.ts prunes entries no longer used. Adapter-only PEFT folders are not exported here: the
  * trainer writes merged weights.
  */
 import { createHash } from 'node:crypto';
@@ -20,6 +20,7 @@ import { PRODUCER_NAME } from './onnx-builder.js';
 import { exportInferenceOnnx, type ExportOnnxOptions } from './onnx-export.js';
 import { inferenceGraphFormat } from './llama-graph.js';
 import { readProducer } from './producer.js';
+import { markOnnxCacheUse } from './onnx-cache.js';
 
 export { readProducer };
 
@@ -47,11 +48,11 @@ export function ensureInferenceOnnx(modelDir: string, cacheDir: string): string 
   }
   readLlamaConfig(modelDir); // a clear error for a folder that is not a model, before the key reads it
   const cached = join(cacheDir, cacheKey(modelDir, options), 'model.onnx');
-  if (existsSync(cached)) return cached;
-  if (!existsSync(own)) return writeInferenceOnnx(modelDir, options, cached);
+  if (existsSync(cached)) return markOnnxCacheUse(cached, modelDir);
+  if (!existsSync(own)) return markOnnxCacheUse(writeInferenceOnnx(modelDir, options, cached), modelDir);
   if (refreshFailed.has(cached)) return own;
   try {
-    return writeInferenceOnnx(modelDir, options, cached);
+    return markOnnxCacheUse(writeInferenceOnnx(modelDir, options, cached), modelDir);
   } catch {
     // Unreadable weights, a full disk: the folder's older graph still serves, and this process
     // does not try again (re-exporting is seconds of synchronous work).
