@@ -25,7 +25,7 @@ import { servingChat } from './chat-services.js';
 import type { Core } from './core.js';
 import type { AppEventMap, AppEvents } from './process-events.js';
 
-export interface RunningAdapters {
+export interface ServingAdapters {
   /** The studio first, then the bots; a bot that failed to start is listed with its health saying why. */
   adapters: PlatformAdapter[];
   /** Stops every adapter (replies in flight finish), then the shared reply queue. */
@@ -51,13 +51,13 @@ function followEvents<N extends keyof AppEventMap>(events: AppEvents, names: rea
   };
 }
 
-export async function startAdapters(core: Core, scheduler: TrainingScheduler, events: AppEvents): Promise<RunningAdapters> {
+/** The adapters the configuration asks for, the studio first, over one shared chat pipeline; nothing is started yet. */
+export function buildAdapters(core: Core, scheduler: TrainingScheduler, events: AppEvents): ServingAdapters {
   const { config } = core;
   const chat = servingChat(core, scheduler, (observation) => events.emit('reply', observation));
-  const studio = new StudioServer(studioPorts(core, scheduler, events, chat));
-  const bots: PlatformAdapter[] = [];
+  const adapters: PlatformAdapter[] = [new StudioServer(studioPorts(core, scheduler, events, chat))];
   if (config.DISCORD_TOKEN && config.DISCORD_SHARDS !== undefined) {
-    bots.push(
+    adapters.push(
       new DiscordShards({
         token: config.DISCORD_TOKEN,
         apiUrl: config.DISCORD_API_URL,
@@ -67,26 +67,34 @@ export async function startAdapters(core: Core, scheduler: TrainingScheduler, ev
       }),
     );
   } else if (config.DISCORD_TOKEN) {
-    bots.push(new DiscordAdapter(config, { chat }));
+    adapters.push(new DiscordAdapter(config, { chat }));
   }
-  const slack = config.SLACK_BOT_TOKEN ? new SlackAdapter(config, slackServices(core.store, chat, chat.services)) : undefined;
-  if (slack) bots.push(slack);
-
-  const adapters = [studio, ...bots];
-  const stop = async () => {
-    await Promise.allSettled(adapters.map((adapter) => adapter.stop()));
-    chat.close();
+  if (config.SLACK_BOT_TOKEN) adapters.push(new SlackAdapter(config, slackServices(core.store, chat, chat.services)));
+  return {
+    adapters,
+    async stop() {
+      await Promise.allSettled(adapters.map((adapter) => adapter.stop()));
+      chat.close();
+    },
   };
+}
+
+/**
+ * Builds and starts the adapters: the studio must start (a refused binding or a taken port
+ * ends serve, after stopping what started); a bot may fail alone.
+ */
+export async function startAdapters(core: Core, scheduler: TrainingScheduler, events: AppEvents): Promise<ServingAdapters> {
+  const serving = buildAdapters(core, scheduler, events);
+  const [studio, ...bots] = serving.adapters;
   try {
-    // The studio must start (a refused binding or a taken port ends serve); a bot may fail alone.
     await studio.start();
     for (const bot of bots) await startOrReport(bot);
   } catch (error) {
-    await stop();
+    await serving.stop();
     throw error;
   }
-  if (slack?.health().ok) followTrainingJobs(events, core.store, slack.notifyJob);
-  return { adapters, stop };
+  for (const bot of bots) if (bot instanceof SlackAdapter && bot.health().ok) followTrainingJobs(events, core.store, bot.notifyJob);
+  return serving;
 }
 
 /** Starts one bot; a failure stays in its health (and a log line) instead of stopping serve. */

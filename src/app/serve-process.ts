@@ -15,7 +15,7 @@ import { openCore, type Core } from './core.js';
 import { startHealthServer } from './health.js';
 import { Metrics } from './metrics.js';
 import { useExecutionProviders } from '../util/execution-providers.js';
-import { startAdapters, type RunningAdapters } from './adapters.js';
+import { startAdapters, type ServingAdapters } from './adapters.js';
 import type { PlatformAdapter } from '../adapters/types.js';
 import { AppEvents } from './process-events.js';
 import { ensureExampleTranscripts } from '../datasets/examples.js';
@@ -70,7 +70,7 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
   metrics.watchQueue(async () =>
     trainingRun.shared ? trainingRun.shared.counts() : { waiting: scheduler.status.waiting.length, active: scheduler.status.running.length },
   );
-  let running: RunningAdapters | undefined;
+  let running: ServingAdapters | undefined;
   try {
     running = roles.has('bots') ? await startAdapters(core, scheduler, events) : undefined;
   } catch (error) {
