@@ -8,29 +8,19 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../personas/cli-helper.ts';
 import { makeProject, PERSONA } from '../scheduler/job-fixture.ts';
-import { type RedisServer, startRedis } from '../store/redis-server.ts';
+import { freePort, type RedisServer, startRedis } from '../store/redis-server.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 let root: string;
 let redis: RedisServer;
 const replicas: ChildProcess[] = [];
 const stderr = new Map<number, string>();
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 /** `persona serve` with only the scheduler role, as a replica; its /health port. */
 async function startReplica(): Promise<number> {

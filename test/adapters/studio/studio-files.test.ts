@@ -1,9 +1,10 @@
 /**
  * Files into and out of Persona Studio, in headless Chromium: an unzipped Slack export
- * chosen with the folder picker is rebuilt under uploads/ and ingested like the zip; a
- * character card imported from the page becomes a persona, and the card it downloads
- * imports back to the same persona. At HTTP level: folder paths that would leave the
- * folder are refused and nothing is written.
+ * chosen with the folder picker is rebuilt under uploads/ and ingested like the zip; a file
+ * dropped on the form is uploaded (a dropped folder is walked, then sent as the picker's;
+ * Playwright cannot synthesise a folder drop); a character card imported from the page
+ * becomes a persona, and the card it downloads imports back to the same persona. At HTTP
+ * level: folder paths that would leave the folder are refused and nothing is written.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -92,10 +93,25 @@ test('Persona Studio files: a Slack export folder, a character card in and out',
     await form.getByRole('button', { name: 'Upload' }).click();
     const summary = form.getByRole('status').getByText(/^slack-export \(slack\): \d+ samples? added to the review queue/);
     await summary.waitFor();
-    const added = Number(/: (\d+) samples? added/.exec(await summary.innerText())![1]);
+    const added = Number(/: (\d+) samples? added/.exec((await summary.textContent()) ?? '')![1]);
     assert.ok(added > 0);
     assert.equal((await countSamples(project.server.core.store, 'ada')).pending, added);
     assert.deepEqual(readdirSync(join(uploads, 'slack-export', 'general')).sort(), ['2024-01-01.json', '2024-01-02.json'], 'the folder is rebuilt');
+  });
+
+  await t.test('a file dropped on the upload form is uploaded', async () => {
+    const form = page.getByRole('form', { name: 'Upload transcripts or chat exports' });
+    const dataTransfer = await page.evaluateHandle(() => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File(['Charles: What is the engine for?\nAda: It weaves algebraic patterns, as a loom weaves flowers.\n'], 'dropped.txt'));
+      return transfer;
+    });
+    await form.dispatchEvent('drop', { dataTransfer });
+    await form
+      .getByRole('status')
+      .getByText(/^dropped\.txt \(\w+\): 1 sample added to the review queue/)
+      .waitFor();
+    assert.ok(existsSync(join(uploads, 'dropped.txt')));
   });
 
   await t.test('import a card, download it as PNG, and it imports back to the same persona', async () => {
