@@ -1,6 +1,6 @@
 /**
  * A project folder for job tests: a persona file whose base is a tiny random Llama, a SQLite
- * store holding approved samples, a registry whose verify step opens the model for inference.
+ * store holding approved samples, and the store, registry and engine as src/app/core.ts wires them.
  * Also run as a child process (see job-child.ts) for the lock and SIGKILL tests.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -11,9 +11,8 @@ import { loadConfig, type Config } from '../../src/config/config.ts';
 import { addDrafts } from '../../src/curation/index.ts';
 import { dedupeKey } from '../../src/ingest/index.ts';
 import type { SampleDraft } from '../../src/ingest/types.ts';
-import { InferenceEngine } from '../../src/inference/engine.ts';
-import { ModelRegistry } from '../../src/registry/registry.ts';
-import { openStore, type Store } from '../../src/store/index.ts';
+import { openCore } from '../../src/app/core.ts';
+import type { Store } from '../../src/store/index.ts';
 import { TINY_TEXTS, writeTinyModelFolder } from '../fixtures/tiny-model-folder.ts';
 
 export const PERSONA = 'tiny';
@@ -50,12 +49,12 @@ export function projectConfig(root: string): Config {
   return loadConfig({ root, env: { ORT_THREADS: '1', LOG_LEVEL: 'silent' } });
 }
 
+/** The store, registry and engine exactly as production wires them (openCore: the engine serves the champion). */
 export async function openProject(root: string) {
   const config = projectConfig(root);
-  const store: Store = await openStore(config.storeUrl);
-  const engine = new InferenceEngine(config);
-  const registry = new ModelRegistry(store, join(config.DATA_DIR, 'models'), (dir) => engine.verifyModelFolder(dir));
-  return { config, store, engine, registry, deps: { config, store, registry } };
+  const core = await openCore(config);
+  const { store, engine, registry } = core;
+  return { config, core, store, engine, registry, deps: { config, store, registry } };
 }
 
 /** Approves `count` samples made from the tiny texts (distinct ids and texts). */
