@@ -27,7 +27,7 @@ const uploaded = (name: string) => join(project.root, 'transcripts', PERSONA, 'u
 test('uploads over the size limit are refused by the server with the limit', async () => {
   const answer = await upload('huge.txt', Buffer.alloc(50 * 2 ** 20 + 1, 0x61));
   assert.equal(answer.status, 413);
-  assert.match((await answer.json()).error, /^That file is larger than 50 MB; split it or use `persona ingest`\.$/);
+  assert.match((await answer.json()).error, /^That upload is larger than 50 MB; split it or use `persona ingest`\.$/);
   assert.equal(existsSync(uploaded('huge.txt')), false);
 });
 
