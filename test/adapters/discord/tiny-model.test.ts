@@ -13,12 +13,12 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { DiscordAdapter } from '../../../src/adapters/discord/adapter.ts';
 import { ChatMiddleware } from '../../../src/adapters/middleware/index.ts';
-import { createChatServices } from '../../../src/app/chat-services.ts';
+import { createChatServices, replyEngineFor } from '../../../src/app/chat-services.ts';
+import { openCore, type Core } from '../../../src/app/core.ts';
 import { loadConfig } from '../../../src/config/config.ts';
 import { listFeedback } from '../../../src/curation/feedback-store.ts';
 import { listSamples } from '../../../src/curation/sample-store.ts';
-import { InferenceEngine } from '../../../src/inference/engine.ts';
-import { openStore, type Store } from '../../../src/store/index.ts';
+import type { Store } from '../../../src/store/index.ts';
 import { FakeDiscord } from '../../fakes/discord/server.ts';
 import { writeTinyModelFolder } from '../../fixtures/tiny-model-folder.ts';
 
@@ -27,7 +27,7 @@ let fake: FakeDiscord;
 let bot: DiscordAdapter;
 let chat: ChatMiddleware;
 let store: Store;
-let engine: InferenceEngine;
+let core: Core;
 let root: string;
 const users = {} as Record<'uma' | 'voice', ReturnType<FakeDiscord['addUser']>>;
 let channel: ReturnType<FakeDiscord['addChannel']>;
@@ -44,9 +44,10 @@ before(async () => {
   // Special tokens banned so the random model does not stop at once: the reply must stream for a while.
   const sampling = { temperature: 0, max_new_tokens: 300, bad_words: SPECIAL };
   writeFileSync(join(config.PERSONAS_DIR, 'ada.yaml'), stringify({ id: 'ada', name: 'Ada', voices: { discord_ids: [users.voice.id] }, sampling }));
-  store = await openStore(config.storeUrl);
-  engine = new InferenceEngine(config);
-  chat = new ChatMiddleware(createChatServices({ personasDir: config.PERSONAS_DIR, store, engine }));
+  // Built as `persona serve` builds it: the engine serves the registry's champion (here the base).
+  core = await openCore(config);
+  store = core.store;
+  chat = new ChatMiddleware(createChatServices({ personasDir: config.PERSONAS_DIR, store, engine: replyEngineFor(core), registry: core.registry }));
   const { apiUrl } = await fake.start();
   bot = new DiscordAdapter({ ...config, DISCORD_TOKEN: 'fake-token', DISCORD_API_URL: apiUrl }, { chat }, { editIntervalMs: 20 });
   await bot.start();
@@ -56,8 +57,7 @@ after(async () => {
   chat.close();
   await bot.stop();
   await fake.stop();
-  await engine.dispose();
-  await store.close();
+  await core.close();
   rmSync(root, { recursive: true, force: true });
 });
 
