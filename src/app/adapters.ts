@@ -15,13 +15,15 @@ import { DiscordShards } from '../adapters/discord/sharding.js';
 import type { ChatMiddleware } from '../adapters/middleware/index.js';
 import { followTrainingJobs, SlackAdapter, slackServices } from '../adapters/slack/index.js';
 import type { StudioDeps } from '../adapters/studio/deps.js';
-import { STUDIO_EVENTS } from '../adapters/studio/ports.js';
+import { STUDIO_EVENTS, type StudioPersonaOps } from '../adapters/studio/ports.js';
 import { StudioServer } from '../adapters/studio/server.js';
 import type { PlatformAdapter } from '../adapters/types.js';
 import { configToEnv } from '../config/config.js';
 import { logger } from '../log.js';
 import type { TrainingScheduler } from '../scheduler/scheduler.js';
 import { servingChat } from './chat-services.js';
+import { cardContents, importCard } from './persona-card.js';
+import { copyPersona, type LifecycleDeps, personaDataSummary, removePersona, renamePersona } from './persona-lifecycle.js';
 import type { Core } from './core.js';
 import type { AppEventMap, AppEvents } from './process-events.js';
 
@@ -39,6 +41,19 @@ export function studioPorts(core: Core, scheduler: TrainingScheduler, events: Ap
     scheduler,
     events: { follow: (listener) => followEvents(events, STUDIO_EVENTS, listener) },
     chat: { pipeline: chat, feedback: chat.services.feedback },
+    personas: personaOps({ config: core.config, store: core.store }),
+  };
+}
+
+/** The CLI's whole-persona operations (lifecycle, character cards) for the studio. */
+function personaOps(deps: LifecycleDeps): StudioPersonaOps {
+  return {
+    rename: (id, change) => renamePersona(deps, id, change),
+    copy: (id, newId, options) => copyPersona(deps, id, newId, options),
+    dataSummary: (id) => personaDataSummary(deps, id),
+    remove: (id) => removePersona(deps, id),
+    importCard: (upload, options) => importCard(deps, upload, options),
+    cardContents: (id, format, spec) => cardContents(deps.config, id, format, spec),
   };
 }
 

@@ -5,6 +5,8 @@
  * the chat pipeline that Discord and Slack share.
  */
 import type { Config } from '../../config/config.js';
+import type { CardSpec } from '../../personas/character-card.js';
+import type { Persona } from '../../personas/schema.js';
 import type { ModelRegistry } from '../../registry/registry.js';
 import type { TrainingScheduler } from '../../scheduler/scheduler.js';
 import type { Store } from '../../store/index.js';
@@ -27,6 +29,21 @@ export type StudioEventName = (typeof STUDIO_EVENTS)[number];
 export interface StudioEvents {
   /** Calls `listener` with each such event's name and payload (sent on as JSON) until the returned function is called. */
   follow(listener: (event: StudioEventName, payload: unknown) => void): () => void;
+}
+
+/**
+ * Whole-persona operations, with everything that belongs to a persona (samples, feedback, jobs,
+ * model versions, avatar), done exactly as the CLI does them. Summaries go to the page as JSON.
+ */
+export interface StudioPersonaOps {
+  rename(id: string, change: { newId?: string; name?: string }): Promise<Persona>;
+  copy(id: string, newId: string, options: { name?: string }): Promise<Persona>;
+  /** What removing would delete: the confirmation names it. */
+  dataSummary(id: string): Promise<{ samples: number; versions: number }>;
+  remove(id: string): Promise<object>;
+  /** A character card upload (PNG or JSON) becomes a persona; `id`/`name` when the card's are taken. */
+  importCard(upload: { bytes: Uint8Array; name: string }, options: { id?: string; name?: string }): Promise<object>;
+  cardContents(id: string, format: 'png' | 'json', spec: CardSpec): Uint8Array | string;
 }
 
 /**

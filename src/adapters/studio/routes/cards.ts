@@ -5,7 +5,6 @@
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { cardContents, importCard } from '../../../app/persona-card.js';
 import { PersonaError } from '../../../errors.js';
 import { loadPersona } from '../../../personas/load.js';
 import type { StudioDeps } from '../deps.js';
@@ -20,8 +19,8 @@ function choice<T extends string>(value: string | undefined, field: string, choi
   return value as T;
 }
 
-export function cardRoutes({ data }: StudioDeps): Hono {
-  const { config, store } = data;
+export function cardRoutes({ data, personas }: StudioDeps): Hono {
+  const { config } = data;
   const app = new Hono();
 
   /** `?filename=card.png` (its extension tells PNG from JSON), optional `id` and `name` when the card's are taken. */
@@ -32,11 +31,7 @@ export function cardRoutes({ data }: StudioDeps): Hono {
       const name = c.req.query('filename') ?? '';
       if (!name) throw new PersonaError('invalid_argument', 'The card upload needs a file name (?filename=…).', { field: 'filename' });
       const bytes = new Uint8Array(await c.req.arrayBuffer());
-      const result = await importCard(
-        { config, store },
-        { bytes, name },
-        { id: c.req.query('id')?.trim() || undefined, name: c.req.query('name')?.trim() || undefined },
-      );
+      const result = await personas.importCard({ bytes, name }, { id: c.req.query('id')?.trim() || undefined, name: c.req.query('name')?.trim() || undefined });
       return c.json(result, 201);
     },
   );
@@ -46,7 +41,7 @@ export function cardRoutes({ data }: StudioDeps): Hono {
     const persona = loadPersona(config.PERSONAS_DIR, c.req.param('id'));
     const format = choice(c.req.query('format'), 'format', ['png', 'json'] as const, 'png');
     const spec = choice(c.req.query('spec'), 'spec', ['v3', 'v2'] as const, 'v3');
-    const contents = cardContents(config, persona.id, format, spec);
+    const contents = personas.cardContents(persona.id, format, spec);
     const body = typeof contents === 'string' ? contents : Buffer.from(contents);
     return c.body(body, 200, {
       'content-type': format === 'png' ? 'image/png' : 'application/json; charset=utf-8',

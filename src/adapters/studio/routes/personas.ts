@@ -13,7 +13,6 @@ import { logger } from '../../../log.js';
 import { listPersonaIds, loadAllPersonas, loadPersona, parsePersona, personaPath } from '../../../personas/load.js';
 import type { Persona } from '../../../personas/schema.js';
 import { validateCron } from '../../../scheduler/cron.js';
-import { copyPersona, personaDataSummary, removePersona, renamePersona } from '../../../app/persona-lifecycle.js';
 import type { StudioDeps } from '../deps.js';
 import { cardRoutes } from './cards.js';
 import { uploadRoutes } from './uploads.js';
@@ -39,7 +38,7 @@ function personaYamlFromForm(body: Record<string, unknown>): string {
 }
 
 export function personaRoutes(deps: StudioDeps): Hono {
-  const { data, scheduler } = deps;
+  const { data, scheduler, personas: ops } = deps;
   const { config, registry, store } = data;
   const app = new Hono();
 
@@ -109,24 +108,24 @@ export function personaRoutes(deps: StudioDeps): Hono {
     return c.json({ persona });
   });
 
-  // Rename, duplicate and delete (with its samples, models and jobs): src/app/persona-lifecycle.ts, as the CLI.
+  // Rename, duplicate and delete (with its samples, models and jobs), as the CLI does them.
   app.post('/:id/rename', async (c) => {
     const body = await c.req.json<{ newId?: string; name?: string }>();
-    const persona = await renamePersona({ config, store }, c.req.param('id'), { newId: body.newId?.trim() || undefined, name: body.name?.trim() || undefined });
+    const persona = await ops.rename(c.req.param('id'), { newId: body.newId?.trim() || undefined, name: body.name?.trim() || undefined });
     return c.json({ persona });
   });
 
   app.post('/:id/copy', async (c) => {
     const body = await c.req.json<{ newId?: string; name?: string }>();
     if (!body.newId?.trim()) throw new PersonaError('invalid_argument', 'A copy needs a new id.', { field: 'newId' });
-    const persona = await copyPersona({ config, store }, c.req.param('id'), body.newId.trim(), { name: body.name?.trim() || undefined });
+    const persona = await ops.copy(c.req.param('id'), body.newId.trim(), { name: body.name?.trim() || undefined });
     return c.json({ persona }, 201);
   });
 
   /** What deleting would remove: the page's confirmation names it. */
-  app.get('/:id/data', async (c) => c.json(await personaDataSummary({ config, store }, loadPersona(config.PERSONAS_DIR, c.req.param('id')).id)));
+  app.get('/:id/data', async (c) => c.json(await ops.dataSummary(loadPersona(config.PERSONAS_DIR, c.req.param('id')).id)));
 
-  app.delete('/:id', async (c) => c.json(await removePersona({ config, store }, c.req.param('id'))));
+  app.delete('/:id', async (c) => c.json(await ops.remove(c.req.param('id'))));
 
   app.route('/', uploadRoutes(deps));
   app.route('/', cardRoutes(deps));
