@@ -123,6 +123,23 @@ test('memory: history in order, the persona’s own turns as assistant, nothing 
   );
 });
 
+test("request options (the studio's seed, model) reach the engine; a caller's signal cancels only its own reply", async () => {
+  const { middleware, open, engine } = setup(new ScriptedEngine({ pieces: 4, stepMs: 5 }));
+  const closed = new AbortController();
+  const request = { model: 'base', seed: 7, temperature: 0.5, maxNewTokens: 16 };
+  const [cancelled, answered] = await Promise.all([
+    middleware.handleChat(event({ isDirect: true, channelId: 'a' }), open, { request, signal: closed.signal }),
+    middleware.handleChat(event({ isDirect: true, channelId: 'b', author: { id: '501', name: 'Vic', isBot: false } }), open),
+    closed.abort(),
+  ]);
+  assert.equal(cancelled.kind, 'failed');
+  assert.equal(answered.kind === 'replied' && answered.text, 'Ada says: hello there');
+  assert.deepEqual(
+    engine.calls.map((call) => call.request),
+    [request, undefined],
+  );
+});
+
 test('a failed generation answers with an apology; a busy engine is retried', async () => {
   const engine = new ScriptedEngine();
   const { middleware, open, replies } = setup(engine, { queue: { busyRetryMs: 5 } });

@@ -18,6 +18,7 @@ import {
   type PromptTurn,
   type ReplyEngine,
   type ReplyOptions,
+  type ReplyRequest,
   type TrainingControl,
   type TrainingStatus,
 } from '../../../src/adapters/middleware/index.ts';
@@ -41,11 +42,11 @@ export class ListPersonas implements PersonaDirectory {
 
 /** Replies "<name> says: <last user text>" in `pieces` steps, `stepMs` apart. */
 export class ScriptedEngine implements ReplyEngine {
-  readonly calls: { personaId: string; turns: PromptTurn[] }[] = [];
+  readonly calls: { personaId: string; turns: PromptTurn[]; request?: ReplyRequest }[] = [];
   failures: Error[] = [];
   constructor(private readonly options: { pieces?: number; stepMs?: number; text?: (persona: Persona, turns: PromptTurn[]) => string } = {}) {}
-  async reply(persona: Persona, turns: PromptTurn[], { onText, signal }: ReplyOptions): Promise<{ text: string }> {
-    this.calls.push({ personaId: persona.id, turns });
+  async reply(persona: Persona, turns: PromptTurn[], { onText, signal, request }: ReplyOptions): Promise<{ text: string }> {
+    this.calls.push({ personaId: persona.id, turns, request });
     const failure = this.failures.shift();
     if (failure) throw failure;
     const text = this.options.text?.(persona, turns) ?? `${persona.name} says: ${turns.at(-1)?.text}`;
