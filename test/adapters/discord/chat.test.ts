@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { USER_MESSAGES } from '../../../src/adapters/middleware/index.ts';
 import { ScriptedEngine } from '../middleware/services.ts';
-import { contentRequests, startHarness, type Harness } from './harness.ts';
+import { contentRequests, laterQuestionAnswered, startHarness, type Harness } from './harness.ts';
 
 const LONG = Array.from({ length: 28 }, (_, i) => `Sentence number ${i} is here to make the reply long, and @everyone <@&123> must not ping.`).join(' ');
 
@@ -55,8 +55,9 @@ test('bots are ignored, the bot itself and its own webhook messages included', a
   const before = engine.calls.length;
   h.fake.say(h.users.otherBot, h.channels.general, 'hey bot, answer me', { mention: true });
   h.fake.say(h.users.otherBot, h.channels.bound, 'in a bound channel too');
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  assert.equal(engine.calls.length, before);
+  await laterQuestionAnswered(h, h.channels.general);
+  await laterQuestionAnswered(h, h.channels.bound);
+  assert.equal(engine.calls.length, before + 2, 'only the two later questions reached the engine');
 });
 
 test('a channel bound to a persona is answered without a mention; a webhook carries the persona’s name and avatar', async () => {
@@ -85,14 +86,14 @@ test('a direct message is answered without a mention', async () => {
 test('unaddressed chatter in an unbound channel gets no answer', async () => {
   const before = engine.calls.length;
   h.fake.say(h.users.vic, h.channels.general, 'just talking among ourselves');
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  assert.equal(engine.calls.length, before);
+  await laterQuestionAnswered(h, h.channels.general);
+  assert.equal(engine.calls.length, before + 1, 'only the later question reached the engine');
 });
 
 test('the rate limit answers once with a friendly message', async () => {
   for (let i = 0; i < 5; i += 1) h.fake.say(h.users.uma, h.channels.general, `question ${i}`, { mention: true });
   await h.fake.waitFor(() => botMessages(h.channels.general.id).some((m) => m.content.startsWith('Easy there!')), 5000, 'rate-limit notice');
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await laterQuestionAnswered(h, h.channels.general);
   const notices = botMessages(h.channels.general.id).filter((m) => m.content.startsWith('Easy there!'));
   assert.equal(notices.length, 1);
 });

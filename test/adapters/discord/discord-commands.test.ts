@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PERMISSIONS } from '../../fakes/discord/payloads.ts';
-import { startHarness, type Harness } from './harness.ts';
+import { laterQuestionAnswered, startHarness, type Harness } from './harness.ts';
 
 let h: Harness;
 before(async () => {
@@ -114,7 +114,7 @@ test('a voice’s messages become pending candidates with context; /privacy opto
   assert.match(optOut.data.content, /no longer be collected.*1 pending/);
   assert.equal(h.services.candidates.pending.length, 0);
   h.fake.say(h.users.voice, h.channels.general, 'Another thought entirely.');
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await laterQuestionAnswered(h, h.channels.general);
   assert.equal(h.services.candidates.pending.length, 0);
   await callbackOf(h.fake.command(h.users.voice, h.channels.general, 'privacy', sub('optin')));
   h.fake.say(h.users.voice, h.channels.general, 'Back again.');

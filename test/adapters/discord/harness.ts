@@ -79,3 +79,19 @@ export function contentRequests(fake: FakeDiscord) {
     (r) => (r.method === 'POST' || r.method === 'PATCH') && r.body && (typeof r.body.content === 'string' || typeof r.body.data?.content === 'string'),
   );
 }
+
+let askers = 0;
+/**
+ * The positive signal a "nothing happened" check waits for instead of a fixed sleep: a later
+ * question in the same channel, from a new user (clear of rate limits), has been answered, so
+ * every earlier message there has been handled. Costs one engine call.
+ */
+export async function laterQuestionAnswered(h: Pick<Harness, 'fake'>, channel: Harness['channels']['general']): Promise<void> {
+  askers += 1;
+  const asked = h.fake.say(h.fake.addUser(`asker-${askers}`), channel, `a later question ${askers}`, { mention: true });
+  await h.fake.waitFor(
+    () => h.fake.channelMessages(channel.id).some((m) => m.message_reference?.message_id === asked.id),
+    5000,
+    'the later question answered',
+  );
+}
