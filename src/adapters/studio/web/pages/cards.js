@@ -13,7 +13,7 @@ export function CardImport({ reload }) {
     const form = event.target;
     const data = new FormData(form);
     const file = data.get('card');
-    if (!file || !file.name) return setMessage({ text: 'Choose a card file (.png or .json) first.', error: true });
+    if (!file?.name) return setMessage({ text: 'Choose a card file (.png or .json) first.', error: true });
     const params = new URLSearchParams({ filename: file.name, id: data.get('id') ?? '', name: data.get('name') ?? '' });
     try {
       const { persona, spec, pendingSamples } = await upload(`/personas/cards?${params}`, file, () => undefined);
