@@ -14,7 +14,7 @@ export interface AppEventMap {
   job: [JobRecord];
   phase: [{ persona: string; phase: JobPhase }];
   champion: [ChampionChange];
-  /** A chat message handled by Discord or Slack, with its latencies (metrics). */
+  /** A chat message handled by Discord, Slack or the studio, with its latencies (metrics). */
   reply: [ReplyObservation];
 }
 
