@@ -16,6 +16,8 @@
  *   npm run bench:train -- --frozen float32  frozen LoRA base fed as float32 (default: float16 for the real-base shapes)
  *   npm run bench:train -- --no-arena        ONNX Runtime's CPU memory arena off (default: off only with a float16 base)
  *   npm run bench:train -- --arena           the arena on, also with a float16 base
+ *   npm run bench:train -- --checkpoint      activation checkpointing on (each layer recomputed in the backward)
+ *   npm run bench:train -- --no-contrib      without ONNX Runtime's contrib kernels (RotaryEmbedding, SimplifiedLayerNormalization)
  *   npm run bench:train -- --record          also rewrite the bench:train section of docs/benchmarks.md
  */
 import { writeBenchmarkSection } from './lib/benchmarks-doc.js';
@@ -68,6 +70,7 @@ interface CaseResult {
   cpuGflops: number;
   peakRssMiB: number;
   sessionSeconds: number;
+  checkpoint: boolean;
   profile?: string;
 }
 
@@ -109,6 +112,8 @@ async function runCase(c: Case, profile: boolean, threads: number, frozenOverrid
     profilePrefix,
     frozenDtype,
     memArena,
+    checkpoint: flag('--checkpoint'),
+    contribOps: !flag('--no-contrib'),
   });
   const sessionSeconds = (performance.now() - started) / 1000;
   const base = c.method === 'full' ? initLlamaParams(config, 1) : randomBase(config, frozenDtype);
@@ -142,6 +147,7 @@ async function runCase(c: Case, profile: boolean, threads: number, frozenOverrid
     cpuGflops: (n * flops) / median(cpuTimes) / 1e9,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
     sessionSeconds,
+    checkpoint: flag('--checkpoint'),
   };
   if (profilePrefix) result.profile = profileOf(profilePrefix, c.steps + warmups);
   return result;
@@ -165,7 +171,7 @@ function runChild(name: string, profile: boolean, threads: number): CaseResult |
     String(threads),
     ...(frozen ? ['--frozen', frozen] : []),
     ...(profile ? ['--profile'] : []),
-    ...['--no-arena', '--arena'].filter(flag),
+    ...['--no-arena', '--arena', '--checkpoint', '--no-contrib'].filter(flag),
   ];
   const child = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const last = child.stdout.trim().split('\n').pop() ?? '';
@@ -235,7 +241,7 @@ if (value('--child')) {
       if ('error' in r) console.log(`${c.name}: failed: ${r.error}`);
       else {
         console.log(
-          `${r.name} (${r.threads} threads, frozen ${r.frozen}): ${r.tokensPerSecond.toFixed(0)} tokens/s, ${r.gflops.toFixed(1)} GFLOPS = ${((100 * r.gflops) / peak.gflops).toFixed(1)}% of peak (${((100 * r.cpuGflops) / peak.cpuGflops).toFixed(1)}% per CPU-second), step ${r.stepSeconds.toFixed(3)} s (${r.tokensPerStep} tokens), peak RSS ${r.peakRssMiB.toFixed(0)} MiB, session ${r.sessionSeconds.toFixed(1)} s`,
+          `${r.name} (${r.threads} threads, frozen ${r.frozen}${r.checkpoint ? ', checkpointed' : ''}): ${r.tokensPerSecond.toFixed(0)} tokens/s, ${r.gflops.toFixed(1)} GFLOPS = ${((100 * r.gflops) / peak.gflops).toFixed(1)}% of peak (${((100 * r.cpuGflops) / peak.cpuGflops).toFixed(1)}% per CPU-second), step ${r.stepSeconds.toFixed(3)} s (${r.tokensPerStep} tokens), peak RSS ${r.peakRssMiB.toFixed(0)} MiB, session ${r.sessionSeconds.toFixed(1)} s`,
         );
         if (r.profile) console.log(r.profile);
       }

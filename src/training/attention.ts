@@ -62,8 +62,20 @@ export function groupedCausalAttention(q: Tensor, k: Tensor, v: Tensor, attentio
   return T.reshape(T.transpose(o, [0, 3, 1, 2, 4]), [B * Tn, KV * G * hd]);
 }
 
+/** Masks already made, per graph: every layer (and a checkpointed layer's recompute) reads the same constants. */
+const masks = new WeakMap<Graph, Map<string, Tensor>>();
+
 /** Additive mask (G·tb, end): row (g, t) is query position start + t; keys after it, or `window` or more before it, get −1e9. */
 function blockMask(g: Graph, groups: number, tb: number, start: number, end: number, window = Infinity): Tensor {
+  const key = [groups, tb, start, end, window].join(',');
+  let byKey = masks.get(g);
+  if (!byKey) masks.set(g, (byKey = new Map()));
+  let mask = byKey.get(key);
+  if (!mask) byKey.set(key, (mask = newBlockMask(g, groups, tb, start, end, window)));
+  return mask;
+}
+
+function newBlockMask(g: Graph, groups: number, tb: number, start: number, end: number, window: number): Tensor {
   const data = new Float32Array(groups * tb * end);
   for (let r = 0; r < groups * tb; r++) {
     const query = start + (r % tb);

@@ -16,6 +16,7 @@ import type { LlamaConfig } from '../modelfmt/hf-config.js';
 import { decoderForward, type DecoderOps } from '../modelfmt/arch/decoder.js';
 import { modelSpec, type LinearSpec } from '../modelfmt/arch/spec.js';
 import * as T from './graph/api.js';
+import { checkpoint } from './graph/checkpoint.js';
 import { attentionBlocks, groupedCausalAttention } from './attention.js';
 import { crossEntropy, gegluTanh, lmHeadCrossEntropy, rmsNorm, softcap, swiglu } from './graph/fused.js';
 import type { Graph, Tensor } from './graph/ir.js';
@@ -36,6 +37,8 @@ export interface LlamaGraphOptions {
   attentionBlocks?: number;
   /** ONNX Runtime contrib kernels in float32 graphs (default on; see graph/ops.ts). */
   contribOps?: boolean;
+  /** Recompute each layer's forward in the backward instead of keeping its activations (graph/checkpoint.ts). */
+  checkpoint?: boolean;
 }
 
 export interface LlamaGraph {
@@ -87,13 +90,8 @@ export function buildLlama(g: Graph, config: LlamaConfig, options: LlamaGraphOpt
     ? loraGraph(g, config, lora, { dropout: options.dropout, rows: N }, (name, t) => (trainable.set(name, t), weights.set(name, t)))
     : undefined;
 
-  /** Gemma's (1 + w), formed once per norm weight. */
-  const normWeights = new Map<string, Tensor>();
-  const normWeight = (name: string) => {
-    let w = normWeights.get(name);
-    if (!w) normWeights.set(name, (w = spec.normOffset ? T.add(W(name), spec.normOffset) : W(name)));
-    return w;
-  };
+  /** Gemma's (1 + w), formed where the norm is (each norm weight is read once per forward; a checkpointed layer forms it again). */
+  const normWeight = (name: string) => (spec.normOffset ? T.add(W(name), spec.normOffset) : W(name));
   const ropes = new Map<string, RopeTables>();
   const ropeFor = (key: string, make: () => RopeTables) => ropes.get(key) ?? (ropes.set(key, make()), ropes.get(key)!);
   const blocks = options.attentionBlocks ?? attentionBlocks(Tn);
@@ -137,6 +135,7 @@ export function buildLlama(g: Graph, config: LlamaConfig, options: LlamaGraphOpt
       const halves = (t: Tensor, shape: number[]) => (t.rank === shape.length ? t : T.reshape(t, shape));
       return attend(rotate(halves(q, [B, Tn, KV, G, 2, hd / 2]), rope.cosQ, rope.sinQ), rotate(halves(k, [B, Tn, KV, 2, hd / 2]), rope.cosK, rope.sinK));
     },
+    block: options.checkpoint ? checkpoint : undefined,
     gatedMlp(x, layer) {
       const act = spec.activation === 'gelu_tanh' ? gegluTanh : swiglu;
       return act(ops.linear(x, layer.gate), ops.linear(x, layer.up)); // (N, f)

@@ -155,11 +155,15 @@ export function loraGraph(
     const module = moduleOf(name);
     return name.slice(0, name.length - `${module}.weight`.length) + (SHARED_INPUT[module] ?? module);
   };
-  /** xa = x·Aᵀ of every targeted module of a group (one Gemm), by weight name. */
-  const groups = new Map<string, { x: Tensor; xa: Map<string, Tensor> }>();
+  /**
+   * xa = x·Aᵀ of every targeted module of a group (one Gemm), by weight name. A group whose
+   * members were all read is built again for a new input (a checkpointed layer's recompute).
+   */
+  const groups = new Map<string, { x: Tensor; xa: Map<string, Tensor>; read: Set<string> }>();
   const groupXa = (x: Tensor, name: string): Tensor => {
     const key = groupOf(name);
     let group = groups.get(key);
+    if (group && group.x !== x && group.read.size === group.xa.size) group = undefined;
     if (!group) {
       const members = [...targets.keys()].filter((t) => groupOf(t) === key && merges(t));
       const as = members.map((m) => adapterOf(m).a);
@@ -175,11 +179,20 @@ export function loraGraph(
               1,
               members.map(() => lora.r),
             );
-      group = { x, xa: new Map(members.map((m, i) => [m, parts[i]])) };
+      group = { x, xa: new Map(members.map((m, i) => [m, parts[i]])), read: new Set() };
       groups.set(key, group);
     }
     if (group.x !== x) throw new Error(`loraGraph: ${name} reads another input than the rest of ${key}`);
+    group.read.add(name);
     return group.xa.get(name)!;
+  };
+
+  /** One keep-mask input per module, read again by a checkpointed layer's recompute. */
+  const masks = new Map<string, Tensor>();
+  const maskOf = (name: string, inp: number) => {
+    let mask = masks.get(name);
+    if (!mask) masks.set(name, (mask = g.input(loraMaskName(name), [options.rows, inp], { dtype: 'bool' })));
+    return mask;
   };
 
   return {
@@ -187,7 +200,7 @@ export function loraGraph(
     linear(x, name, w, residual) {
       const { a, b } = adapterOf(name);
       if (!merges(name)) {
-        const mask = masked ? g.input(loraMaskName(name), [options.rows, w.shape[1]], { dtype: 'bool' }) : undefined;
+        const mask = masked ? maskOf(name, w.shape[1]) : undefined;
         // Cast + Mul: ONNX Runtime's Where is single-threaded (2.5× slower here).
         const xa = T.gemm(mask ? T.mul(x, T.cast(mask, x.dtype)) : x, a, { transB: true });
         const base = T.gemm(x, w, { transB: true, c: residual });

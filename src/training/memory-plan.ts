@@ -24,6 +24,8 @@ export interface MemoryPlanInput {
   batchSize: number;
   seqLen: number;
   frozenDtype: FrozenDtype;
+  /** Activation checkpointing (each layer recomputed in the backward). */
+  checkpoint?: boolean;
 }
 
 export interface MemoryPlan {
@@ -31,6 +33,7 @@ export interface MemoryPlan {
   parts: { weights: number; trainable: number; activations: number; loss: number; runtime: number };
   peakBytes: number;
   frozenDtype: FrozenDtype;
+  checkpoint: boolean;
 }
 
 /**
@@ -79,13 +82,41 @@ export function planTrainingMemory(input: MemoryPlanInput): MemoryPlan {
   const attended = (seqLen * (blocks + 1)) / (2 * blocks);
   const perTokenLayer = KEPT.hidden * d + KEPT.mlp * f + KEPT.scores * h * attended;
   const tokens = batchSize * seqLen;
-  const activations = perTokenLayer * tokens * layers * 4;
+  // Checkpointed: every layer's input, plus one layer's activations while it is recomputed and differentiated.
+  const activations = input.checkpoint ? (layers * d + perTokenLayer) * tokens * 4 : perTokenLayer * tokens * layers * 4;
 
   const rows = defaultLossChunkRows(tokens, v);
   // A float16 lm_head is widened once for all chunks of the loss.
   const loss = rows * v * 4 * LOSS_TEMPS + (narrow.has(config.tie_word_embeddings ? 'model.embed_tokens.weight' : 'lm_head.weight') ? v * d * 4 : 0);
   const parts = { weights, trainable, activations, loss, runtime: RUNTIME_BYTES };
-  return { parts, peakBytes: Object.values(parts).reduce((a, b) => a + b, 0), frozenDtype: narrow.size > 0 ? 'float16' : 'float32' };
+  return {
+    parts,
+    peakBytes: Object.values(parts).reduce((a, b) => a + b, 0),
+    frozenDtype: narrow.size > 0 ? 'float16' : 'float32',
+    checkpoint: input.checkpoint === true,
+  };
+}
+
+/**
+ * Activation checkpointing turns on by itself when the plan without it would take more than
+ * this share of the machine's memory, or more than is available now: it costs about one
+ * more forward pass per step (see docs/benchmarks.md), so only runs that need it pay.
+ */
+export const CHECKPOINT_SHARE = 0.6;
+
+/**
+ * The plan a run on this machine uses: float16 frozen weights by FLOAT16_FROZEN_SHARE, and
+ * checkpointing as asked (`checkpoint`) or, by default, when the budget needs it.
+ */
+export function planForMachine(
+  input: Omit<MemoryPlanInput, 'frozenDtype' | 'checkpoint'>,
+  machine: { totalBytes: number; freeBytes: number },
+  checkpoint?: boolean,
+): MemoryPlan {
+  const frozenDtype = frozenDtypeFor(input, machine.totalBytes);
+  const kept = planTrainingMemory({ ...input, frozenDtype, checkpoint: false });
+  const needs = kept.peakBytes > Math.min(machine.freeBytes, CHECKPOINT_SHARE * machine.totalBytes);
+  return (checkpoint ?? needs) ? planTrainingMemory({ ...input, frozenDtype, checkpoint: true }) : kept;
 }
 
 export const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
@@ -93,7 +124,7 @@ export const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
 /** One line for the CLI: the planned peak and its biggest parts. */
 export function describePlan(plan: MemoryPlan): string {
   const p = plan.parts;
-  return `planned peak memory ${gib(plan.peakBytes)} (weights ${gib(p.weights)}${plan.frozenDtype === 'float16' ? ' as float16' : ''}, trainable + optimizer ${gib(p.trainable)}, activations ${gib(p.activations)}, loss ${gib(p.loss)}, runtime ${gib(p.runtime)})`;
+  return `planned peak memory ${gib(plan.peakBytes)} (weights ${gib(p.weights)}${plan.frozenDtype === 'float16' ? ' as float16' : ''}, trainable + optimizer ${gib(p.trainable)}, activations ${gib(p.activations)}${plan.checkpoint ? ' with layers recomputed' : ''}, loss ${gib(p.loss)}, runtime ${gib(p.runtime)})`;
 }
 
 /**
@@ -110,6 +141,7 @@ export function checkMemoryFits(
     input.seqLen > 128 ? `a shorter --seq-len (e.g. ${Math.max(128, input.seqLen >> 1)})` : undefined,
     input.batchSize > 1 ? `a smaller --batch-size with training.grad_accumulation to keep the effective batch` : undefined,
     input.method === 'full' ? '--method lora' : undefined,
+    plan.checkpoint ? undefined : '--checkpoint (recompute layers in the backward)',
   ].filter((x): x is string => x !== undefined);
   const suggestion = levers.length ? `try ${levers.join(', or ')}` : 'use a smaller base model';
   throw new PersonaError(

@@ -13,6 +13,7 @@ import type { LlamaConfig } from '../modelfmt/hf-config.js';
 import { llamaParameterShapes } from '../modelfmt/hf-config.js';
 import { checkFrozenType, narrowedNames, type FrozenDtype, type FrozenParams } from './frozen-weights.js';
 import { gradients } from './graph/autodiff.js';
+import { CHECKPOINT_ZERO } from './graph/checkpoint.js';
 import { emitOnnx, type EmittedModel } from './graph/emit.js';
 import { Graph, type Tensor } from './graph/ir.js';
 import { buildLlama, llamaLogits, llamaLoss, type LlamaGraphOptions } from './llama.js';
@@ -56,6 +57,11 @@ export interface StepModelOptions {
   attentionBlocks?: number;
   /** ONNX Runtime contrib kernels (default on; off only to measure what they save). */
   contribOps?: boolean;
+  /**
+   * Activation checkpointing: each layer's forward runs again in the backward, so only the
+   * layer inputs are kept from the forward (memory-plan.ts decides when a run needs it).
+   */
+  checkpoint?: boolean;
   /** Write an ONNX Runtime per-op profile of the training session with this prefix. */
   profilePrefix?: string;
   /**
@@ -80,6 +86,7 @@ export interface StepModelOptions {
 }
 
 const IGNORE = -100n;
+const ZERO = new Float32Array(1);
 const GRAD_PREFIX = 'grad:';
 
 export async function createStepModel(config: LlamaConfig, options: StepModelOptions): Promise<StepModel> {
@@ -127,6 +134,7 @@ export async function createStepModel(config: LlamaConfig, options: StepModelOpt
       const feeds = feedsFor(batch, frozen, trainable, train.aliases);
       draws = draw + 1;
       if (masks) for (const m of masks.fill(options.seed ?? 0, draw).masks) feeds.set(m.name, { dtype: 'bool', dims: m.dims, data: m.data });
+      feeds.set(CHECKPOINT_ZERO, { dtype: 'float32', dims: [], data: ZERO });
       const out = await runner.run(feeds, train.outputs);
       const grads: Params = new Map();
       for (const name of trainableShapes.keys()) grads.set(name, out.get(GRAD_PREFIX + name) as Float32Array);
@@ -134,7 +142,7 @@ export async function createStepModel(config: LlamaConfig, options: StepModelOpt
     },
     async evalLoss(batch, frozen, trainable) {
       if (!evalRunner) {
-        const emitted = buildEvalGraph(config, { ...graphOptions, dropout: false }, narrow);
+        const emitted = buildEvalGraph(config, { ...graphOptions, dropout: false, checkpoint: false }, narrow);
         evalAliases = emitted.aliases;
         evalRunner = await GraphRunner.create(emitted.bytes, runnerOptions);
       }

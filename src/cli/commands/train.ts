@@ -28,6 +28,7 @@ interface TrainFlags {
   optimizer?: string;
   seed?: number;
   loraRank?: number;
+  checkpoint?: boolean;
   json?: boolean;
   promote: boolean;
 }
@@ -52,6 +53,8 @@ export function registerTrainCommands(program: Command): void {
     .option('--optimizer <name>', 'adamw | sgd')
     .option('--seed <n>', 'seed for data order and initialisation', wholeNumber())
     .option('--lora-rank <n>', "LoRA rank r (default: the persona file's training.lora.r)", wholeNumber(1))
+    .option('--checkpoint', 'recompute each layer in the backward: less memory, about one more forward pass of time (default: when the memory plan needs it)')
+    .option('--no-checkpoint', 'never recompute layers')
     .option('--no-promote', 'keep the new version as a candidate even if it beats the champion')
     .option('--json', 'print the job record (training report, evaluation, gate decision) as JSON')
     .action(
@@ -109,6 +112,7 @@ function toOverrides(flags: TrainFlags): TrainingOverrides {
     seqLen: flags.seqLen,
     seed: flags.seed,
     loraRank: flags.loraRank,
+    checkpoint: flags.checkpoint,
   };
 }
 

@@ -36,6 +36,8 @@ export interface DecoderOps<X, QK> {
   attention(qk: QK, v: X, layer: LayerSpec): X;
   /** act(x·gateᵀ) · (x·upᵀ) with spec.activation. */
   gatedMlp(x: X, layer: LayerSpec): X;
+  /** Runs one layer, `run(x)`; training may recompute it in the backward (activation checkpointing). Default: run(x). */
+  block?(x: X, run: (x: X) => X): X;
 }
 
 /** Final hidden states after the last norm; the backend applies lm_head (and spec.finalSoftcap). */
@@ -45,19 +47,19 @@ export function decoderForward<X, QK>(spec: ModelSpec, ops: DecoderOps<X, QK>): 
       field: 'head_dim',
     });
   }
-  let x = ops.embed();
-  for (const layer of spec.layers) {
+  const decoderLayer = (layer: LayerSpec) => (x: X) => {
     const { qk, v } = ops.qkv(ops.norm(x, layer.inputNorm), layer);
     const heads = ops.attention(layer.qNorm ? ops.qkNorm(qk, layer) : qk, v, layer);
     if (spec.sandwichNorms) {
       // Gemma 3: each block's output is normed before its residual add.
       x = ops.add(x, ops.norm(ops.linear(heads, layer.o), layer.postAttentionNorm));
       const mlp = ops.gatedMlp(ops.norm(x, layer.preFeedforwardNorm!), layer);
-      x = ops.add(x, ops.norm(ops.linear(mlp, layer.down), layer.postFeedforwardNorm!));
-    } else {
-      x = ops.linear(heads, layer.o, x);
-      x = ops.linear(ops.gatedMlp(ops.norm(x, layer.postAttentionNorm), layer), layer.down, x);
+      return ops.add(x, ops.norm(ops.linear(mlp, layer.down), layer.postFeedforwardNorm!));
     }
-  }
+    x = ops.linear(heads, layer.o, x);
+    return ops.linear(ops.gatedMlp(ops.norm(x, layer.postAttentionNorm), layer), layer.down, x);
+  };
+  let x = ops.embed();
+  for (const layer of spec.layers) x = ops.block ? ops.block(x, decoderLayer(layer)) : decoderLayer(layer)(x);
   return ops.norm(x, spec.finalNorm);
 }

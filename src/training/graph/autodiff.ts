@@ -44,9 +44,20 @@ function accumulate(previous: Tensor, g: Tensor): Tensor {
  */
 export function gradients(loss: Tensor, wrt: Tensor[]): Tensor[] {
   if (loss.size !== 1) throw new PersonaError('invalid_argument', `gradients: the loss must be a scalar, got shape [${loss.shape}].`);
-  const grads = new Map<Tensor, Tensor>([[loss, loss.graph.constant([1], loss.shape)]]);
-  const nodes = loss.graph.nodes;
-  for (let id = loss.node.id; id >= 0; id--) {
+  const grads = backprop(new Map([[loss, loss.graph.constant([1], loss.shape)]]), loss.node.id, -1);
+  return wrt.map((t) => grads.get(t) ?? T.zeros(t));
+}
+
+/**
+ * The reverse walk over the tape nodes with ids in (bottom, top], starting from the given
+ * gradients of some of their outputs; returns every gradient it formed (tensors produced at
+ * or below `bottom` get theirs accumulated but are not walked through). A recomputed layer
+ * (checkpoint.ts) walks just its own nodes this way.
+ */
+export function backprop(seeds: Map<Tensor, Tensor>, top: number, bottom: number): Map<Tensor, Tensor> {
+  const grads = new Map(seeds);
+  const nodes = [...seeds.keys()][0].graph.nodes;
+  for (let id = top; id > bottom; id--) {
     const node = nodes[id];
     if (!node.requiresGrad || node.op === 'Input') continue;
     const dys = node.outputs.map((t) => grads.get(t) ?? null);
@@ -69,5 +80,5 @@ export function gradients(loss: Tensor, wrt: Tensor[]): Tensor[] {
       grads.set(x, previous ? accumulate(previous, g) : g);
     });
   }
-  return wrt.map((t) => grads.get(t) ?? T.zeros(t));
+  return grads;
 }

@@ -23,6 +23,8 @@ export interface TrainingOverrides {
   seed?: number;
   /** LoRA rank (`--lora-rank`); alpha stays the persona file's, as PEFT's `r` override does. */
   loraRank?: number;
+  /** Activation checkpointing (`--checkpoint` / `--no-checkpoint`); unset: the memory plan decides (memory-plan.ts). */
+  checkpoint?: boolean;
 }
 
 export interface ResolvedTraining {

@@ -18,7 +18,7 @@ import { loadModelFolderMetadata } from '../../modelfmt/model-folder.js';
 import { personaModelsDir, personaCheckpointsDir } from '../../modelfmt/model-paths.js';
 import type { Persona } from '../../personas/schema.js';
 import { narrowedNames, narrowInPlace, type FrozenParams } from '../frozen-weights.js';
-import { checkMemoryFits, frozenDtypeFor, machineMemory, planTrainingMemory, type MemoryPlan } from '../memory-plan.js';
+import { checkMemoryFits, machineMemory, planForMachine, type MemoryPlan } from '../memory-plan.js';
 import { createStepModel, initLoraParams, type StepModel } from '../step-model.js';
 import { readLlamaWeights } from '../../modelfmt/folder-weights.js';
 import { readCheckpointFingerprint, removeCheckpoint } from './checkpoint.js';
@@ -71,12 +71,12 @@ export function baseModelDir(config: Config, persona: Persona): string {
  * base and the resolved settings), for `persona train` to print and check before a job starts.
  */
 export function personaMemoryPlan(config: Config, persona: Persona, overrides: TrainingOverrides = {}): { plan: MemoryPlan; check(): void } {
-  return runMemoryPlan(readLlamaConfig(baseModelDir(config, persona)), resolveTraining(persona, overrides));
+  return runMemoryPlan(readLlamaConfig(baseModelDir(config, persona)), resolveTraining(persona, overrides), overrides.checkpoint);
 }
 
-function runMemoryPlan(modelConfig: LlamaConfig, { method, hyper, lora }: ResolvedTraining): { plan: MemoryPlan; check(): void } {
+function runMemoryPlan(modelConfig: LlamaConfig, { method, hyper, lora }: ResolvedTraining, checkpoint?: boolean): { plan: MemoryPlan; check(): void } {
   const run = { config: modelConfig, method, lora, batchSize: hyper.batchSize, seqLen: hyper.seqLen };
-  const plan = planTrainingMemory({ ...run, frozenDtype: frozenDtypeFor(run, machineMemory().totalBytes) });
+  const plan = planForMachine(run, machineMemory(), checkpoint);
   return { plan, check: () => checkMemoryFits(plan, machineMemory(), { method, batchSize: hyper.batchSize, seqLen: hyper.seqLen }) };
 }
 
@@ -121,9 +121,9 @@ export async function trainPersona(options: TrainPersonaOptions): Promise<TrainR
   );
 
   // Refuse before loading anything when the machine cannot hold the run (persona train prints the same plan first).
-  const memory = runMemoryPlan(modelConfig, settings);
+  const memory = runMemoryPlan(modelConfig, settings, options.overrides?.checkpoint);
   memory.check();
-  const { frozenDtype } = memory.plan;
+  const { frozenDtype, checkpoint } = memory.plan;
   const base = readLlamaWeights(baseDir, modelConfig);
   // ORT_THREADS=0 means one thread per core (the engine's own default is 2, the development machines' count).
   const threads = config.ORT_THREADS > 0 ? config.ORT_THREADS : availableParallelism();
@@ -135,6 +135,7 @@ export async function trainPersona(options: TrainPersonaOptions): Promise<TrainR
     threads,
     seed: hyper.seed,
     frozenDtype,
+    checkpoint,
   });
   const frozen: FrozenParams = method === 'full' ? new Map() : narrowInPlace(base, narrowedNames(llamaParameterShapes(modelConfig), frozenDtype));
   const trainable: Params = method === 'full' ? base : initLoraParams(modelConfig, settings.lora, hyper.seed);
