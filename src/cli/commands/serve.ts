@@ -21,7 +21,7 @@ export function registerServeCommands(program: Command): void {
 }
 
 async function runUntilSignal(server: Server): Promise<void> {
-  const names = server.adapters.map((a) => a.health()).map((h) => (h.ok ? h.name : `${h.name} (${h.detail})`));
+  const names = server.adapters.map((a) => a.health()).map((h) => (h.ok ? h.name : `${h.name} (did not start: ${h.detail})`));
   if (server.roles.has('bots'))
     console.log(
       `persona serve: ${names.length ? names.join(', ') : 'no adapters configured'}; scheduled retraining for ${server.scheduler.status.scheduled.join(', ') || 'no personas'}.`,
