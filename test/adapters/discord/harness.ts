@@ -89,9 +89,5 @@ let askers = 0;
 export async function laterQuestionAnswered(h: Pick<Harness, 'fake'>, channel: Harness['channels']['general']): Promise<void> {
   askers += 1;
   const asked = h.fake.say(h.fake.addUser(`asker-${askers}`), channel, `a later question ${askers}`, { mention: true });
-  await h.fake.waitFor(
-    () => h.fake.channelMessages(channel.id).some((m) => m.message_reference?.message_id === asked.id),
-    5000,
-    'the later question answered',
-  );
+  await h.fake.waitFor(() => h.fake.channelMessages(channel.id).some((m) => m.message_reference?.message_id === asked.id), 5000, 'the later question answered');
 }

@@ -216,3 +216,16 @@ export async function postCandidate(harness: Harness, text = 'We shall overcome 
   if (!posted) throw new Error('candidate was not posted');
   return { id, ts: posted.ts };
 }
+
+let markers = 0;
+/**
+ * The positive signal a "nothing changed" check waits for instead of a fixed sleep: a later
+ * review decision (approving a fresh candidate) has been applied, so every event delivered
+ * before it has been handled (events on one connection are handled in order).
+ */
+export async function laterDecisionApplied(harness: Harness): Promise<void> {
+  markers += 1;
+  const marker = await postCandidate(harness, `A later candidate, number ${markers}.`);
+  await harness.deliver(harness.fake.workspace.react(CURATOR, REVIEW, marker.ts, 'white_check_mark'));
+  await waitFor(async () => (await harness.sample(marker.id))?.state === 'approved', 'the later decision applied');
+}

@@ -3,9 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { send, signedCommand, signedEvent } from '../../fakes/slack/signed-requests.ts';
-import { CURATOR, REVIEW, SECRET, commandFields, postCandidate, startHarness, waitFor, type Harness } from './harness.ts';
-
-const settle = () => new Promise((resolve) => setTimeout(resolve, 150));
+import { CURATOR, REVIEW, SECRET, commandFields, laterDecisionApplied, postCandidate, startHarness, waitFor, type Harness } from './harness.ts';
 
 describe('Slack adapter in HTTP mode', () => {
   let h: Harness;
@@ -32,7 +30,7 @@ describe('Slack adapter in HTTP mode', () => {
     const garbage = await send(url, signedEvent(callback, { secret: SECRET, signature: 'v0=deadbeef' }));
     assert.equal(forged.status, 401);
     assert.equal(garbage.status, 401);
-    await settle();
+    await laterDecisionApplied(h);
     assert.equal(await status(id), 'pending');
   });
 
@@ -41,7 +39,7 @@ describe('Slack adapter in HTTP mode', () => {
     const callback = h.fake.eventCallback(h.fake.workspace.react(CURATOR, REVIEW, ts, 'x'));
     const stale = await send(url, signedEvent(callback, { secret: SECRET, timestamp: Math.floor(Date.now() / 1000) - 6 * 60 }));
     assert.equal(stale.status, 401);
-    await settle();
+    await laterDecisionApplied(h);
     assert.equal(await status(id), 'pending');
   });
 
@@ -53,7 +51,7 @@ describe('Slack adapter in HTTP mode', () => {
     await h.deliver(h.fake.workspace.unreact(CURATOR, REVIEW, ts, 'white_check_mark'));
     await waitFor(async () => (await status(id)) === 'pending', 'revert');
     assert.equal((await send(url, approve)).status, 401);
-    await settle();
+    await laterDecisionApplied(h);
     assert.equal(await status(id), 'pending');
   });
 
@@ -66,7 +64,7 @@ describe('Slack adapter in HTTP mode', () => {
     await waitFor(async () => (await status(id)) === 'pending', 'revert');
     const retry = await h.deliver(event, { eventId: 'EvHTTPRETRY', retryNum: 1 });
     assert.equal(retry.status, 200, 'a redelivery is acknowledged, so Slack stops retrying');
-    await settle();
+    await laterDecisionApplied(h);
     assert.equal(await status(id), 'pending');
   });
 

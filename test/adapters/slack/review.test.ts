@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CURATOR, OTHER, REVIEW, postCandidate, startHarness, waitFor, type Harness } from './harness.ts';
+import { CURATOR, OTHER, REVIEW, laterDecisionApplied, postCandidate, startHarness, waitFor, type Harness } from './harness.ts';
 
 describe('Slack review channel (Socket Mode)', () => {
   let h: Harness;
@@ -96,9 +96,8 @@ describe('Slack review channel (Socket Mode)', () => {
     await h.deliver(h.fake.workspace.unreact(CURATOR, REVIEW, ts, 'white_check_mark'));
     await waitFor(async () => (await status(id)) === 'pending', 'revert');
     await h.deliver(approve, { eventId: 'EvAPPROVE1', retryNum: 1 });
-    await h.deliver(h.fake.workspace.react(OTHER, REVIEW, ts, 'eyes'));
-    // Events on one connection are handled in order: the marker after the retry proves it was seen.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Events on one connection are handled in order: a later decision applied proves the retry was seen.
+    await laterDecisionApplied(h);
     assert.equal(await status(id), 'pending', 'the redelivered approval was not applied again');
   });
 
@@ -113,7 +112,7 @@ describe('Slack review channel (Socket Mode)', () => {
     await h.deliver(h.fake.workspace.react(CURATOR, REVIEW, posted.ts, 'white_check_mark'));
     const later = await h.addCandidate('Boo again.', [], 'ghost');
     assert.equal(await h.adapter.postReviewQueue(), 0);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await laterDecisionApplied(h);
     assert.equal(await status(id), 'pending');
     assert.equal(await status(later), 'pending');
   });
@@ -127,7 +126,7 @@ describe('Slack review channel (Socket Mode)', () => {
     await h.deliver(h.fake.workspace.post(CURATOR, REVIEW, 'Another correction.', ts));
     await h.deliver(h.fake.workspace.react(CURATOR, REVIEW, '1600000000.000001', 'white_check_mark'));
     await h.deliver(h.fake.workspace.remove(REVIEW, ts));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await laterDecisionApplied(h);
     assert.equal(await status(id), 'rejected');
     assert.equal((await h.sample(id))?.editedText, undefined);
   });

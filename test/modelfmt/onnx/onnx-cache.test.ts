@@ -24,7 +24,9 @@ test('pruning removes exports of vanished folders and idle entries, and keeps th
   const kept = writeTinyModelFolder({ onnx: false }).dir;
   const removed = writeTinyModelFolder({ onnx: false, seed: 2 }).dir;
   const cache = mkdtempSync(join(tmpdir(), 'onnx-cache-'));
-  t.after(() => [kept, removed, cache].forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+  t.after(() => {
+    for (const dir of [kept, removed, cache]) rmSync(dir, { recursive: true, force: true });
+  });
 
   const keptOnnx = ensureInferenceOnnx(kept, cache);
   const removedOnnx = ensureInferenceOnnx(removed, cache);
