@@ -237,11 +237,7 @@ export function replyEngineFor(core: Pick<Core, 'engine'>): ReplyEngine {
  * limits cover Discord, Slack and the studio. At most GENERATION_MAX_QUEUE replies wait for
  * the model before a new one is told the bot is busy.
  */
-export function servingChat(
-  core: Core,
-  scheduler: Pick<TrainingScheduler, 'enqueue' | 'status'>,
-  observe?: ChatMiddlewareOptions['observe'],
-): ChatMiddleware {
+export function servingChat(core: Core, scheduler: Pick<TrainingScheduler, 'enqueue' | 'status'>, observe?: ChatMiddlewareOptions['observe']): ChatMiddleware {
   const services = createChatServices({
     personasDir: core.config.PERSONAS_DIR,
     store: core.store,
