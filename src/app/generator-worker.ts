@@ -3,7 +3,7 @@
  * generator): takes replies that bots processes put on the shared `generate` queue and runs
  * them on this process's inference engine, whose current model per persona is the registry's
  * champion read at each reply, so a promotion anywhere reaches the next reply here (and
- * src/app/training.ts preloads a champion promoted by a trainer).
+ * src/app/training-runner.ts preloads a champion promoted by a trainer).
  */
 import type { Reply } from '../inference/engine.js';
 import { startGenerationWorker, type GenerationWorker } from '../scheduler/generation-queue.js';
