@@ -68,6 +68,15 @@ export interface GenerationQueueOptions {
   lockMs: number;
 }
 
+/**
+ * A connection for SUBSCRIBE, connected before its first command: a subscription queued while
+ * ioredis still connects makes its ready check (INFO) fail in subscriber mode.
+ */
+function subscriberConnection(url: string): { client: Redis; ready: Promise<void> } {
+  const client = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true });
+  return { client, ready: client.connect() };
+}
+
 function connection(url: string) {
   // maxRetriesPerRequest null: BullMQ's blocking commands must wait for Redis to come back, not fail.
   return { url, maxRetriesPerRequest: null };
@@ -88,6 +97,7 @@ export class GenerationClient<Request, Result> {
   private readonly queue: Queue<GenerationJobData<Request>, GenerationJobResult<Result>>;
   private readonly events: QueueEvents;
   private readonly subscriber: Redis;
+  private readonly subscriberReady: Promise<void>;
   private readonly publisher: Redis;
   private readonly streams = new Map<string, (message: StreamMessage) => void>();
   /** Jobs this process waits for whose worker was lost: their wait for a worker starts again. */
@@ -100,7 +110,7 @@ export class GenerationClient<Request, Result> {
     this.silentMs = 2 * options.lockMs;
     this.queue = new Queue(QUEUE_NAME, { connection: connection(options.url), prefix: PREFIX });
     this.events = new QueueEvents(QUEUE_NAME, { connection: connection(options.url), prefix: PREFIX });
-    this.subscriber = new Redis(options.url, { maxRetriesPerRequest: null });
+    ({ client: this.subscriber, ready: this.subscriberReady } = subscriberConnection(options.url));
     this.publisher = new Redis(options.url, { maxRetriesPerRequest: null });
     this.subscriber.on('message', (channel: string, raw: string) => this.streams.get(channel)?.(JSON.parse(raw) as StreamMessage));
     this.events.on('stalled', ({ jobId }) => this.stalled.get(jobId)?.());
@@ -132,7 +142,7 @@ export class GenerationClient<Request, Result> {
     let job: Job<GenerationJobData<Request>, GenerationJobResult<Result>> | undefined;
     const onAbort = () => void this.cancel(jobId);
     try {
-      await Promise.all([this.subscriber.subscribe(channel), this.events.waitUntilReady()]);
+      await Promise.all([this.subscriberReady.then(() => this.subscriber.subscribe(channel)), this.events.waitUntilReady()]);
       job = await this.queue.add(
         'reply',
         { request, seed, startBy: Date.now() + options.startTimeoutMs },
@@ -248,8 +258,8 @@ export function startGenerationWorker<Request, Result>(generate: GenerateLocally
   const log = logger('generator');
   const running = new Map<string, AbortController>();
   const publisher = new Redis(options.url, { maxRetriesPerRequest: null });
-  const subscriber = new Redis(options.url, { maxRetriesPerRequest: null });
-  void subscriber.subscribe(CANCEL_CHANNEL);
+  const { client: subscriber, ready } = subscriberConnection(options.url);
+  ready.then(() => subscriber.subscribe(CANCEL_CHANNEL)).catch((error: Error) => log.warn({ err: error.message }, 'cancel channel not followed'));
   subscriber.on('message', (_channel: string, jobId: string) => running.get(jobId)?.abort());
 
   const processor = async (job: Job<GenerationJobData<unknown>, GenerationJobResult<Result>>): Promise<GenerationJobResult<Result>> => {
@@ -273,6 +283,7 @@ export function startGenerationWorker<Request, Result>(generate: GenerateLocally
       const result = await generate(job.data.request as Request, { seed: job.data.seed, signal: controller.signal, onText: publish });
       return { ok: true, result };
     } catch (error) {
+      if (controller.signal.aborted) error = aborted();
       if (!isPersonaError(error)) throw error;
       return { ok: false, code: error.code, message: error.message, details: error.details };
     } finally {
@@ -288,7 +299,10 @@ export function startGenerationWorker<Request, Result>(generate: GenerateLocally
     stalledInterval: Math.max(500, Math.floor(options.lockMs / 2)),
     maxStalledCount: 1,
   });
-  worker.on('error', (error) => log.warn({ err: error.message }, 'generator worker connection error'));
+  const warn = (error: Error) => log.warn({ err: error.message }, 'generator worker connection error');
+  worker.on('error', warn);
+  publisher.on('error', warn);
+  subscriber.on('error', warn);
   worker.on('failed', (job, error) => log.error({ job: job?.id, err: error.message }, 'reply failed'));
   return {
     async close() {
