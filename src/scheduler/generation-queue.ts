@@ -282,8 +282,8 @@ export function startGenerationWorker<Request, Result>(generate: GenerateLocally
       heartbeat = setInterval(() => publish(textSoFar), Math.max(250, Math.floor(options.lockMs / 2)));
       const result = await generate(job.data.request as Request, { seed: job.data.seed, signal: controller.signal, onText: publish });
       return { ok: true, result };
-    } catch (error) {
-      if (controller.signal.aborted) error = aborted();
+    } catch (thrown) {
+      const error = controller.signal.aborted ? aborted() : thrown;
       if (!isPersonaError(error)) throw error;
       return { ok: false, code: error.code, message: error.message, details: error.details };
     } finally {
