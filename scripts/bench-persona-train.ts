@@ -89,6 +89,7 @@ try {
   const cpu = process.cpuUsage(cpuStart);
   const m = report.metrics;
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
   const hyper = resolveTraining(persona).hyper;
   const fullEvals = Math.floor(fullSteps / hyper.evalEvery) + 2; // before the first step, every eval_every steps, after the last
   const fixedSeconds = seconds - m.elapsedSeconds;
@@ -108,15 +109,17 @@ try {
         wallSeconds: +seconds.toFixed(1),
         cpuSeconds: +((cpu.user + cpu.system) / 1e6).toFixed(1),
         loadAverageAtStart: +load.toFixed(1),
-        ...(maxSteps
-          ? {
-              measuredFraction: `${m.steps} of ${fullSteps} optimizer steps`,
-              medianStepSeconds: +median(stepTimes.slice(1)).toFixed(1),
-              medianEvalSeconds: +median(evalTimes).toFixed(1),
-              fixedSeconds: +fixedSeconds.toFixed(1),
-              extrapolatedFullRunSeconds: Math.round(extrapolated!),
-            }
-          : {}),
+        loadAverageAtEnd: +loadavg()[0].toFixed(1),
+        // Where the time went: optimizer steps, evaluations, and the rest (load, tokenize, sessions, merge, export, write).
+        profile: {
+          stepSeconds: +sum(stepTimes).toFixed(1),
+          evalSeconds: +sum(evalTimes).toFixed(1),
+          fixedSeconds: +fixedSeconds.toFixed(1),
+          medianStepSeconds: +median(stepTimes.slice(1)).toFixed(1),
+          medianEvalSeconds: +median(evalTimes).toFixed(1),
+          evaluations: evalTimes.length,
+        },
+        ...(maxSteps ? { measuredFraction: `${m.steps} of ${fullSteps} optimizer steps`, extrapolatedFullRunSeconds: Math.round(extrapolated!) } : {}),
         targetSeconds: shaped?.targetSeconds ?? 120,
       },
       null,

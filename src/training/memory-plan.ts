@@ -12,6 +12,7 @@
 import { freemem, totalmem } from 'node:os';
 import { PersonaError } from '../errors.js';
 import { llamaParameterShapes, type LlamaConfig } from '../modelfmt/hf-config.js';
+import { modelSpec } from '../modelfmt/arch/spec.js';
 import { attentionBlocks } from './attention.js';
 import { narrowedNames, type FrozenDtype } from './frozen-weights.js';
 import { defaultLossChunkRows } from './llama.js';
@@ -85,9 +86,9 @@ export function planTrainingMemory(input: MemoryPlanInput): MemoryPlan {
   // Checkpointed: every layer's input, plus one layer's activations while it is recomputed and differentiated.
   const activations = input.checkpoint ? (layers * d + perTokenLayer) * tokens * 4 : perTokenLayer * tokens * layers * 4;
 
-  const rows = defaultLossChunkRows(tokens, v);
-  // A float16 lm_head is widened once for all chunks of the loss.
-  const loss = rows * v * 4 * LOSS_TEMPS + (narrow.has(config.tie_word_embeddings ? 'model.embed_tokens.weight' : 'lm_head.weight') ? v * d * 4 : 0);
+  // Soft-capped logits (Gemma) are formed whole; otherwise lm_head runs in row chunks (the lm_head matrix is never narrowed).
+  const rows = modelSpec(config).finalSoftcap === undefined ? defaultLossChunkRows(tokens, v) : tokens;
+  const loss = rows * v * 4 * LOSS_TEMPS;
   const parts = { weights, trainable, activations, loss, runtime: RUNTIME_BYTES };
   return {
     parts,
