@@ -22,6 +22,8 @@ import type { Store } from '../store/index.js';
 import type { Platform } from '../adapters/types.js';
 import { ChatMiddleware, type ChatMiddlewareOptions } from '../adapters/middleware/pipeline.js';
 import type { Core } from './core.js';
+import { generatesRemotely, RemoteEngine } from './remote-engine.js';
+import { serveRoles } from './roles.js';
 import type {
   CandidateSink,
   CapturedMessage,
@@ -61,8 +63,15 @@ export class PersonaFiles implements PersonaDirectory {
  * sampling overrides.
  */
 export class EngineReplies implements ReplyEngine {
-  readonly concurrency = 1;
-  constructor(private readonly engine: Pick<InferenceEngine, 'replyAs'>) {}
+  constructor(
+    private readonly engine: Pick<InferenceEngine, 'replyAs'> & { close?(): Promise<void> },
+    readonly concurrency = 1,
+  ) {}
+
+  async close(): Promise<void> {
+    await this.engine.close?.();
+  }
+
   async reply(persona: Persona, turns: PromptTurn[], { signal, onText, request = {} }: ReplyOptions): Promise<GeneratedReply> {
     let soFar = '';
     const reply = await this.engine.replyAs(
@@ -225,9 +234,13 @@ export function createChatServices({ personasDir, store, engine, scheduler, regi
 
 /**
  * The engine behind every bot and studio reply of a serving process. This is the one place
- * that chooses it: today the in-process inference engine of the core.
+ * that chooses it: the in-process inference engine of the core, or, for a bots process
+ * without the generator role over Redis, generator workers (src/app/remote-engine.ts), with
+ * as many replies in flight as GENERATION_MAX_QUEUE (they wait for workers in the queue).
  */
-export function replyEngineFor(core: Pick<Core, 'engine'>): ReplyEngine {
+export function replyEngineFor(core: Pick<Core, 'engine' | 'config'>): ReplyEngine {
+  const url = generatesRemotely(core.config, serveRoles(core.config));
+  if (url) return new EngineReplies(new RemoteEngine(url, core.config), Math.max(1, core.config.GENERATION_MAX_QUEUE));
   return new EngineReplies(core.engine);
 }
 

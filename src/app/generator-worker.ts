@@ -6,9 +6,11 @@
  * src/app/training-runner.ts preloads a champion promoted by a trainer).
  */
 import type { Reply } from '../inference/engine.js';
+import { sharedQueueUrl } from '../scheduler/bullmq-queue.js';
 import { startGenerationWorker, type GenerationWorker } from '../scheduler/generation-queue.js';
 import type { Core } from './core.js';
 import type { RemoteReplyRequest } from './remote-engine.js';
+import type { Role } from './roles.js';
 
 export function startGeneratorWorker(core: Core, url: string): GenerationWorker {
   const { config, engine } = core;
@@ -28,4 +30,10 @@ export function startGeneratorWorker(core: Core, url: string): GenerationWorker 
     },
     { url, lockMs: config.GENERATION_JOB_LOCK_MS, concurrency: config.GENERATION_WORKER_CONCURRENCY },
   );
+}
+
+/** The generator role of `persona serve`: a worker when this process has the role and a Redis store (else replies stay local). */
+export function startGeneration(core: Core, roles: ReadonlySet<Role>): GenerationWorker | undefined {
+  const url = sharedQueueUrl(core.config.storeUrl);
+  return roles.has('generator') && url ? startGeneratorWorker(core, url) : undefined;
 }

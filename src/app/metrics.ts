@@ -3,18 +3,23 @@
  * the training queue, jobs by outcome, training throughput, replies by adapter with their
  * time to first content and to the final edit, model loads and errors by code. Values come
  * from the process's AppEvents and the engine's load hook, so producers know nothing of
- * Prometheus; each process reports what it saw, and Prometheus sums across processes.
+ * Prometheus; each process reports what it saw, and Prometheus sums across processes. Discord
+ * shard processes (DISCORD_SHARDS) have no port of their own: they hand their metrics to the
+ * serve process (`metricsJson`), which adds them into its own with prom-client's aggregator.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { AppEvents } from './process-events.js';
 
 export type QueueDepth = () => Promise<Record<string, number>> | Record<string, number>;
+/** Other processes' metrics as `metricsJson` gives them (the shards of this serve process). */
+export type MetricsSource = () => Promise<unknown[][]>;
 
 /** Reply latencies from a quarter second to two minutes (CPU generation of long replies). */
 const LATENCY_BUCKETS = [0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120];
 
 export class Metrics {
   readonly registry = new Registry();
+  private readonly sources: MetricsSource[] = [];
   private readonly jobs = new Counter({
     name: 'persona_training_jobs_total',
     help: 'Training jobs that ended, by outcome',
@@ -101,7 +106,20 @@ export class Metrics {
     this.modelLoadSeconds.observe(seconds);
   };
 
+  /** Adds another process's metrics into this process's `/metrics`. */
+  addSource(source: MetricsSource): void {
+    this.sources.push(source);
+  }
+
+  /** This process's metrics as JSON, for a parent process to add up. */
+  metricsJson(): Promise<unknown[]> {
+    return this.registry.getMetricsAsJSON();
+  }
+
   async render(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    if (this.sources.length === 0) return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    const others = (await Promise.all(this.sources.map((source) => source()))).flat() as MetricObjectWithValues<MetricValue<string>>[][];
+    const all = AggregatorRegistry.aggregate([await this.registry.getMetricsAsJSON(), ...others]);
+    return { contentType: this.registry.contentType, body: await all.metrics() };
   }
 }

@@ -16,6 +16,8 @@ import { startHealthServer } from './health.js';
 import { Metrics } from './metrics.js';
 import { useExecutionProviders } from '../util/execution-providers.js';
 import { startAdapters, type ServingAdapters } from './adapters.js';
+import { DiscordShards } from '../adapters/discord/sharding.js';
+import { startGeneration } from './generator-worker.js';
 import type { PlatformAdapter } from '../adapters/types.js';
 import { AppEvents } from './process-events.js';
 import { ensureExampleTranscripts } from '../datasets/examples.js';
@@ -43,7 +45,8 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
   const roles = serveRoles(config, options.roles);
   useExecutionProviders(config.ORT_EXECUTION_PROVIDERS);
   const metrics = new Metrics();
-  const core = await openCore(config, { onModelLoad: metrics.modelLoaded });
+  // The roles resolved into the configuration: the chat engine choice and shard processes read them there.
+  const core = await openCore({ ...config, PERSONA_ROLES: [...roles] }, { onModelLoad: metrics.modelLoaded });
   // Every file is validated (schedule included) before anything is scheduled; broken ones are reported, the rest serve.
   const { personas, broken } = readPersonaDir(config.PERSONAS_DIR);
   for (const { id, file, error } of broken) log.error({ persona: id, file, code: error.code, err: error.message }, 'persona file skipped: fix it and restart');
@@ -70,17 +73,20 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
   metrics.watchQueue(async () =>
     trainingRun.shared ? trainingRun.shared.counts() : { waiting: scheduler.status.waiting.length, active: scheduler.status.running.length },
   );
+  const generator = startGeneration(core, roles);
   let running: ServingAdapters | undefined;
   try {
     running = roles.has('bots') ? await startAdapters(core, scheduler, events) : undefined;
   } catch (error) {
     // e.g. the studio refusing an unprotected non-local address: stop what started, or its cron timers keep the process alive
+    await generator?.close();
     training.abort();
     await trainingRun.stop();
     await core.close();
     throw error;
   }
   const adapters = running?.adapters ?? [];
+  for (const adapter of adapters) if (adapter instanceof DiscordShards) metrics.addSource(() => adapter.shardMetrics());
   const health =
     config.HEALTH_PORT !== undefined
       ? await startHealthServer(config.HEALTH_PORT, '127.0.0.1', {
@@ -109,6 +115,7 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
     stop() {
       stopping ??= (async () => {
         await running?.stop();
+        await generator?.close();
         training.abort();
         await trainingRun.stop();
         await health?.close();

@@ -20,6 +20,13 @@ export interface ShardOptions {
   env: Record<string, string>;
 }
 
+/**
+ * The IPC message a shard process answers with its metrics (src/app/discord-shard.ts); the
+ * serve process adds them into its `/metrics`, so one scrape covers every shard.
+ */
+export const METRICS_REQUEST = 'personaMetrics';
+const METRICS_TIMEOUT_MS = 2000;
+
 /** Discord allows one IDENTIFY per 5 s in each of `max_concurrency` buckets. */
 const IDENTIFY_INTERVAL_MS = 5500;
 
@@ -58,6 +65,14 @@ export class DiscordShards extends LifecycleAdapter<ShardingManager> {
     return manager;
   }
 
+  /** Each running shard's metrics (prom-client JSON); a shard that does not answer in 2 s is left out. */
+  async shardMetrics(): Promise<unknown[][]> {
+    const manager = this.connection;
+    if (!manager) return [];
+    const answers = await Promise.all([...manager.shards.values()].map((shard) => askMetrics(shard)));
+    return answers.filter((answer): answer is unknown[] => answer !== undefined);
+  }
+
   protected close(manager: ShardingManager): Promise<void> {
     return stopShards(manager);
   }
@@ -83,4 +98,24 @@ async function stopShards(manager: ShardingManager): Promise<void> {
       if (child.exitCode === null) child.kill('SIGKILL');
     }),
   );
+}
+
+let metricsRequests = 0;
+
+function askMetrics(shard: Shard): Promise<unknown[] | undefined> {
+  if (!shard.process || shard.process.exitCode !== null) return Promise.resolve(undefined);
+  const id = ++metricsRequests;
+  return new Promise((resolve) => {
+    const done = (answer: unknown[] | undefined) => {
+      clearTimeout(timer);
+      shard.off('message', listener);
+      resolve(answer);
+    };
+    const listener = (message: { [METRICS_REQUEST]?: number; metrics?: unknown[] }) => {
+      if (message?.[METRICS_REQUEST] === id) done(message.metrics);
+    };
+    const timer = setTimeout(() => done(undefined), METRICS_TIMEOUT_MS);
+    shard.on('message', listener);
+    shard.send({ [METRICS_REQUEST]: id }).catch(() => done(undefined));
+  });
 }

@@ -22,6 +22,8 @@ const log = logger('chat');
 export const USER_MESSAGES = {
   apology: 'Sorry, I could not come up with a reply just now. Please try again in a moment.',
   busy: 'I am answering a lot of people right now. Please try again in a minute.',
+  /** Replies go to generator workers and none answered (scale-out): the operator's log says what to start. */
+  unavailable: 'My reply generator is not reachable right now. Please try again in a little while.',
   rateLimited: (seconds: number) => `Easy there! I can answer again in ${seconds} s.`,
   channelRateLimited: (seconds: number) => `This channel is keeping me very busy. I can answer again in ${seconds} s.`,
   /** Shown when the model produced nothing printable. */
@@ -148,7 +150,8 @@ export class ChatMiddleware {
     } catch (error) {
       const busy = isPersonaError(error, 'generation_busy');
       log.error({ err: error, persona: persona.id, channel: event.channelId, messageId: event.messageId }, busy ? 'reply queue full' : 'generation failed');
-      await quietly(() => reply.fail(busy ? USER_MESSAGES.busy : USER_MESSAGES.apology), event);
+      const unavailable = isPersonaError(error, 'generation_unavailable');
+      await quietly(() => reply.fail(busy ? USER_MESSAGES.busy : unavailable ? USER_MESSAGES.unavailable : USER_MESSAGES.apology), event);
       const known = isPersonaError(error);
       return { kind: 'failed', personaId: persona.id, code: known ? error.code : 'internal', error: known ? error.message : undefined, captured };
     }
@@ -166,6 +169,7 @@ export class ChatMiddleware {
 
   close(): void {
     this.queue.close();
+    void this.services.engine.close?.();
   }
 
   /** A requested persona that does not exist: say so with the known ids. */

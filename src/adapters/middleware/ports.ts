@@ -54,6 +54,8 @@ export interface ReplyEngine {
   reply(persona: Persona, turns: PromptTurn[], options: ReplyOptions): Promise<GeneratedReply>;
   /** Replies the engine can generate at once; the global reply queue never runs more. */
   readonly concurrency?: number;
+  /** Releases what the engine holds open (a remote engine's connections); the pipeline calls it when it closes. */
+  close?(): Promise<void>;
 }
 
 export interface PersonaDirectory {
