@@ -27,6 +27,7 @@ const shapeName = option('shape', '135m');
 const quant = option('quant', 'fp32');
 const threads = Number(option('threads', '1'));
 const steps = Number(option('steps', '24'));
+const attention = option('attention', 'gqa') as 'gqa' | 'standard';
 const PROMPT = 256;
 
 function weightsFor(config: LlamaConfig, useBase: boolean): Map<string, Float32Array> {
@@ -44,7 +45,7 @@ function weightsFor(config: LlamaConfig, useBase: boolean): Map<string, Float32A
 
 const useBase = shapeName === 'base' && existsSync('models/base/model.safetensors');
 const config = useBase ? readLlamaConfig('models/base') : parseLlamaConfig(shapeName === 'base' ? BUNDLED_BASE : SMOLLM2_135M);
-const options = (quant === 'fp32' ? {} : { quantize: quant }) as ExportOnnxOptions;
+const options = { ...(quant === 'fp32' ? {} : { quantize: quant }), attention } as ExportOnnxOptions;
 const bytes = generatorModel(exportInferenceOnnx(config, weightsFor(config, useBase), options)) as Uint8Array;
 const prefix = join(tmpdir(), `profile-decode-${process.pid}`);
 const session = await ort.InferenceSession.create(bytes, {
@@ -59,51 +60,42 @@ const session = await ort.InferenceSession.create(bytes, {
 const { num_hidden_layers: layers, num_key_value_heads: kv, head_dim: hd } = config;
 const capacity = PROMPT + steps + 64;
 const feeds: Record<string, ort.Tensor> = {};
-const buffers: Float32Array[] = [];
 for (let i = 0; i < layers; i++)
   for (const kind of ['key', 'value']) {
     const buffer = new Float32Array(kv * capacity * hd);
-    buffers.push(buffer);
     feeds[`past_key_values.${i}.${kind}`] = new ort.Tensor('float32', buffer, [1, kv, capacity, hd]);
   }
-const fetches = ['logits'];
-for (let i = 0; i < layers; i++) for (const kind of ['key', 'value']) fetches.push(`new_key_values.${i}.${kind}`);
+// As our generator steps (src/inference/ort.ts): the cache buffers fed whole with spare rows
+// masked out, only the logits and this step's rows (new_key_values) fetched.
+const fetches = ['logits', ...Object.keys(feeds).map((name) => name.replace('past_key_values', 'new_key_values'))];
 const keep = new ort.Tensor('int64', BigInt64Array.of(1n), []);
-// Prefill as one step on an empty-capacity view is what the generator does; here a zero-length
-// past keeps it simple, then decode steps run on the preallocated buffers.
-const empty: Record<string, ort.Tensor> = {};
-for (const name of Object.keys(feeds)) empty[name] = new ort.Tensor('float32', new Float32Array(0), [1, kv, 0, hd]);
 const random = mulberry32(7);
-const ids = Array.from({ length: PROMPT }, () => BigInt(4 + Math.floor(random() * 8000)));
-await session.run(
-  {
-    ...empty,
-    input_ids: new ort.Tensor('int64', BigInt64Array.from(ids), [1, PROMPT]),
-    attention_mask: new ort.Tensor('int64', new BigInt64Array(PROMPT).fill(1n), [1, PROMPT]),
-    position_ids: new ort.Tensor('int64', BigInt64Array.from(ids, (_, i) => BigInt(i)), [1, PROMPT]),
-    num_logits_to_keep: keep,
-  },
-  fetches,
-);
-const mask = new BigInt64Array(capacity + 1);
-mask.fill(1n, 0, PROMPT);
-mask[capacity] = 1n;
-const wall: number[] = [];
-for (let s = 0; s < steps; s++) {
-  const start = performance.now();
-  const out = await session.run(
+const prompt = Array.from({ length: PROMPT }, () => BigInt(4 + Math.floor(random() * 8000)));
+const step = async (ids: bigint[], past: number) => {
+  const mask = new BigInt64Array(capacity + ids.length);
+  mask.fill(1n, 0, past);
+  mask.fill(1n, capacity);
+  await session.run(
     {
       ...feeds,
-      input_ids: new ort.Tensor('int64', BigInt64Array.of(5n), [1, 1]),
-      attention_mask: new ort.Tensor('int64', mask, [1, capacity + 1]),
-      position_ids: new ort.Tensor('int64', BigInt64Array.of(BigInt(PROMPT + s)), [1, 1]),
+      input_ids: new ort.Tensor('int64', BigInt64Array.from(ids), [1, ids.length]),
+      attention_mask: new ort.Tensor('int64', mask, [1, mask.length]),
+      position_ids: new ort.Tensor(
+        'int64',
+        BigInt64Array.from(ids, (_, i) => BigInt(past + i)),
+        [1, ids.length],
+      ),
       num_logits_to_keep: keep,
     },
     fetches,
   );
+};
+await step(prompt, 0);
+const wall: number[] = [];
+for (let s = 0; s < steps; s++) {
+  const start = performance.now();
+  await step([5n], PROMPT + s);
   wall.push(performance.now() - start);
-  mask[PROMPT + s] = 1n;
-  void out;
 }
 session.endProfiling();
 await session.release();

@@ -18,7 +18,7 @@ import { readLlamaConfig, type LlamaConfig } from '../hf-config.js';
 import { readLlamaWeights } from '../folder-weights.js';
 import { PRODUCER_NAME } from './onnx-builder.js';
 import { exportInferenceOnnx, type ExportOnnxOptions } from './onnx-export.js';
-import { inferenceGraphFormat } from './llama-graph.js';
+import { INFERENCE_GRAPH_FORMAT, inferenceGraphFormat, parseGraphFormat } from './llama-graph.js';
 import { readProducer } from './producer.js';
 import { markOnnxCacheUse } from './onnx-cache.js';
 
@@ -42,9 +42,10 @@ export function ensureInferenceOnnx(modelDir: string, cacheDir: string): string 
     const header = readProducer(own);
     if (header?.name !== PRODUCER_NAME) return own;
     // Before format tags, int8 exports were recognisable by their MatMulInteger nodes.
-    const quantized = header.version ? header.version.endsWith('+int8') : readFileSync(own).includes('MatMulInteger');
-    options = quantized ? { quantize: 'int8' } : {};
-    if (header.version === inferenceGraphFormat(options) || !hasWeights(modelDir)) return own;
+    const parsed = parseGraphFormat(header.version);
+    const quantize = header.version ? parsed?.options.quantize : readFileSync(own).includes('MatMulInteger') ? 'int8' : undefined;
+    options = quantize ? { quantize } : {};
+    if (parsed?.format === INFERENCE_GRAPH_FORMAT || !hasWeights(modelDir)) return own;
   }
   readLlamaConfig(modelDir); // a clear error for a folder that is not a model, before the key reads it
   const cached = join(cacheDir, cacheKey(modelDir, options), 'model.onnx');

@@ -14,13 +14,16 @@
  * last k positions (generation passes 1, so prefill skips the prompt's lm_head work). It is an
  * initializer holding 0, which our generator turns into an input at load (logits-to-keep.ts).
  *
- * Only default-domain ops; the RMSNorm is written as Pow/ReduceMean/Add/Sqrt/Div/Mul because
+ * Attention is one com.microsoft GroupQueryAttention node per layer where the family allows
+ * (see usesGroupQueryAttention), and 8/4-bit weights are com.microsoft MatMulNBits; both run in
+ * ONNX Runtime (Node, Python, Web), which is what transformers.js uses. Everything else is
+ * default-domain ops; the RMSNorm is written as Pow/ReduceMean/Add/Sqrt/Div/Mul because
  * that is the pattern ONNX Runtime's SimplifiedLayerNormFusion recognizes at load. q/k/v and
  * gate/up are fused into one MatMul each (fewer kernel launches per decode step), the
  * attention scale is folded into the q weights (or the q_norm weights when the family
  * norms q), Gemma's (1 + w) into the norm weights, and RoPE runs on q and k together.
  */
-import { OnnxGraphBuilder, tensor } from './onnx-builder.js';
+import { float, OnnxGraphBuilder, tensor } from './onnx-builder.js';
 import { decoderForward, type DecoderOps } from '../arch/decoder.js';
 import type { RopeSpec } from '../arch/rope-frequencies.js';
 import { modelSpec, type LayerSpec, type LinearSpec, type ModelSpec } from '../arch/spec.js';
@@ -36,11 +39,25 @@ export interface InferenceGraphOptions {
    * q8_0 and q4_0 (com.microsoft MatMulNBits, activations quantized per 32 inside the kernel).
    */
   quantize?: GraphQuantization;
+  /** lm_head's own quantization when it differs from the other Linear layers'. */
+  lmHead?: GraphQuantization;
+  /** `gqa` (default where the family allows): com.microsoft GroupQueryAttention; `standard`: default-domain ops only. */
+  attention?: 'gqa' | 'standard';
 }
 
 export type GraphQuantization = 'int8' | 'q8' | 'q4';
 
 const NBITS: Partial<Record<GraphQuantization, BlockBits>> = { q8: 8, q4: 4 };
+
+/**
+ * GroupQueryAttention unless asked for standard attention or the family needs what its CPU
+ * kernel does not do as Hugging Face does: measured, sliding-window layers (Mistral, Qwen2
+ * with use_sliding_window, Gemma 3) disagreed with the reference, so they keep standard
+ * attention, as does attention-logit softcapping (untested there).
+ */
+function usesGroupQueryAttention(spec: ModelSpec, options: InferenceGraphOptions): boolean {
+  return options.attention !== 'standard' && spec.attnSoftcap === undefined && spec.layers.every((l) => l.window === undefined || !Number.isFinite(l.window));
+}
 
 /** MatMulNBits' accuracy_level 4: int8 activations, the level ONNX Runtime's CPU kernels are fast at. */
 const INT8_ACTIVATIONS = 4;
@@ -70,7 +87,10 @@ class LlamaGraphWriter {
     this.KV = this.spec.kvHeads;
     this.hd = this.spec.headDim;
     this.d = this.spec.hidden;
+    this.usesGqa = usesGroupQueryAttention(this.spec, options);
   }
+
+  private readonly usesGqa: boolean;
 
   /** Small int64 constant, shared by every node that needs the same values. */
   i64(hint: string, values: number[], dims: number[] = [values.length]): string {
@@ -94,7 +114,8 @@ class LlamaGraphWriter {
   /** x [.., in] × W^T (+ bias) where `hfWeight` is HF's [out, in] matrix (already stacked/scaled as needed). */
   matmul(x: string, name: string, hfWeight: Float32Array, outFeatures: number, inFeatures: number, bias?: Float32Array, output?: string): string {
     const out = bias ? undefined : output;
-    const bits = this.options.quantize && NBITS[this.options.quantize];
+    const quantize = name === 'lm_head.weight' && this.options.lmHead ? this.options.lmHead : this.options.quantize;
+    const bits = quantize && NBITS[quantize];
     let y: string;
     if (bits) {
       const q = blockQuantized(hfWeight, outFeatures, inFeatures, bits); // HF's [out, in] is MatMulNBits' layout
@@ -102,7 +123,7 @@ class LlamaGraphWriter {
       const ws = this.b.initializer(`${name}_scales`, tensor('float32', [outFeatures * q.blocks], q.scales));
       const attrs = { K: inFeatures, N: outFeatures, bits, block_size: QUANT_BLOCK, accuracy_level: INT8_ACTIVATIONS };
       y = this.b.node('MatMulNBits', [x, wq, ws], attrs, out ? [out] : 1, 'com.microsoft')[0];
-    } else if (this.options.quantize !== 'int8') {
+    } else if (quantize !== 'int8') {
       const w = transposed(hfWeight, outFeatures, inFeatures); // (in, out)
       y = this.b.op('MatMul', [x, this.b.initializer(name, tensor('float32', [inFeatures, outFeatures], w))], {}, out);
     } else {
@@ -294,10 +315,55 @@ class LlamaGraphWriter {
     return this.b.op('Mul', [this.b.op('Tanh', [this.b.op('Div', [x, this.f32(`softcap_${c}`, c)])]), this.f32(`softcap_${c}`, c)], {}, output);
   }
 
+  private cacheLengths?: { seqlensK: string; total: string };
+
+  /**
+   * GroupQueryAttention's view of attention_mask: seqlens_k = (attended tokens − 1) as int32 [B]
+   * and total_sequence_length = the mask's length as an int32 scalar. Valid rows must be
+   * contiguous from position 0 (no left padding), as in every batch-1 generation.
+   */
+  private gqaLengths(): { seqlensK: string; total: string } {
+    if (this.cacheLengths) return this.cacheLengths;
+    const attended = this.b.op('ReduceSum', [this.attentionMaskInput, this.i64('axis1', [1])], { keepdims: 0 });
+    const seqlensK = this.b.op('Cast', [this.b.op('Sub', [attended, this.i64('one_index', [1], [])])], { to: 6 });
+    const length = this.b.op('Gather', [this.b.op('Shape', [this.attentionMaskInput]), this.i64('one_index', [1], [])]);
+    this.cacheLengths = { seqlensK, total: this.b.op('Cast', [length], { to: 6 }) };
+    return this.cacheLengths;
+  }
+
+  /**
+   * One com.microsoft GroupQueryAttention node per layer: causal attention over past + new rows
+   * without a materialized mask, transposes or a separate softmax, the cache concatenated
+   * inside the kernel (about 10 fewer nodes per layer: ONNX Runtime spends microseconds per
+   * node, which at small models is a large share of a decode step). q/k are rotated by our own
+   * RoPE first (every rotary variant stays in one place); the attention scale is already in
+   * q's weights, so scale = 1. Binding present.* to the past buffers would let the kernel
+   * write in place, but onnxruntime-node copies every fetched output into a new buffer, which
+   * costs more than the kernel's own copy; so this step's rows go out as new_key_values.
+   */
+  private groupQueryAttention(layer: LayerSpec, rotated: string, v: string): string {
+    const { H, KV, hd } = this;
+    const i = layer.index;
+    const [q, k] = this.b.node('Split', [rotated, this.i64('q_k_heads', [H, KV])], { axis: 2 }, 2);
+    this.b.op('Transpose', [k], { perm: [0, 2, 1, 3] }, `new_key_values.${i}.key`);
+    this.b.op('Transpose', [v], { perm: [0, 2, 1, 3] }, `new_key_values.${i}.value`);
+    const flat = (t: string, heads: number) => this.b.op('Reshape', [t, this.i64(`flat_${heads}`, [0, 0, heads * hd])]);
+    const { seqlensK, total } = this.gqaLengths();
+    const [context] = this.b.node(
+      'GroupQueryAttention',
+      [flat(q, H), flat(k, KV), flat(v, KV), `past_key_values.${i}.key`, `past_key_values.${i}.value`, seqlensK, total],
+      { num_heads: H, kv_num_heads: KV, scale: float(1) },
+      [this.b.fresh(`attention_${i}`), `present.${i}.key`, `present.${i}.value`],
+      'com.microsoft',
+    );
+    return context; // (B, S, H*hd)
+  }
+
   attention(layer: LayerSpec, qk: string, v: string): string {
     const { H, KV, hd } = this;
     const i = layer.index;
     const { cos, sinSigned } = this.ropeTables(layer.rope);
+    if (this.usesGqa) return this.groupQueryAttention(layer, this.rope(qk, cos, sinSigned), v);
     const [q, k] = this.b.node('Split', [this.rope(qk, cos, sinSigned), this.i64('q_k_heads', [H, KV])], { axis: 2 }, 2);
     const headsFirst = (t: string, output?: string) => this.b.op('Transpose', [t], { perm: [0, 2, 1, 3] }, output); // (B, heads, S, hd)
     const qRot = headsFirst(q);
@@ -359,20 +425,33 @@ class LlamaGraphWriter {
     for (let i = 0; i < config.num_hidden_layers; i++) {
       for (const kind of ['key', 'value']) b.output(`new_key_values.${i}.${kind}`, 'float32', ['batch_size', KV, 'sequence_length', hd]);
     }
-    return b.toBytes(undefined, inferenceGraphFormat(this.options));
+    return b.toBytes(undefined, inferenceGraphFormat({ ...this.options, attention: this.usesGqa ? 'gqa' : 'standard' }));
   }
 }
 
 /**
  * ModelProto.producer_version of the graphs this exporter writes. Bump the number whenever a
  * change makes earlier exports worth replacing (2: new_key_values outputs; 3: one model
- * definition, Qwen2 biases no longer dropped, only standard inputs); model folders' onnx/model.onnx files with an
- * older tag are re-exported when next loaded (onnx/folder.ts).
+ * definition, Qwen2 biases no longer dropped, only standard inputs; 4: GroupQueryAttention,
+ * block-quantized q8/q4); model folders' onnx/model.onnx files with an
+ * older tag are re-exported when next loaded (onnx/folder-graph.ts). The tag also names the
+ * quantization (`+int8`, `+q8`, `+q4`) and standard attention (`+mha`).
  */
-export const INFERENCE_GRAPH_FORMAT = 3;
+export const INFERENCE_GRAPH_FORMAT = 4;
+
+const TAG = /^llama-decoder\/(\d+)((?:\+[a-z0-9]+)*)$/;
 
 export function inferenceGraphFormat(options: InferenceGraphOptions): string {
-  return `llama-decoder/${INFERENCE_GRAPH_FORMAT}${options.quantize ? `+${options.quantize}` : ''}`;
+  return `llama-decoder/${INFERENCE_GRAPH_FORMAT}${options.quantize ? `+${options.quantize}` : ''}${options.attention === 'standard' ? '+mha' : ''}`;
+}
+
+/** What a producer_version of ours says: format number, quantization, attention; undefined for other tags. */
+export function parseGraphFormat(version: string): { format: number; options: InferenceGraphOptions } | undefined {
+  const match = TAG.exec(version);
+  if (!match) return undefined;
+  const parts = match[2].split('+').slice(1);
+  const quantize = parts.find((p): p is GraphQuantization => p === 'int8' || p === 'q8' || p === 'q4');
+  return { format: Number(match[1]), options: { ...(quantize ? { quantize } : {}), ...(parts.includes('mha') ? { attention: 'standard' as const } : {}) } };
 }
 
 export function buildLlamaInferenceGraph(config: LlamaConfig, weights: Map<string, Float32Array>, options: InferenceGraphOptions = {}): Uint8Array {
