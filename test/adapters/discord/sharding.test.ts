@@ -15,8 +15,9 @@ import { serve } from '../../../src/app/serve-process.ts';
 import { FakeDiscord } from '../../fakes/discord/server.ts';
 import { shardOf } from '../../fakes/discord/gateway.ts';
 import { writeTinyModelFolder } from '../../fixtures/tiny-model-folder.ts';
+import { parsePrometheus } from '../../app/prometheus-text.ts';
 
-test('two shards, two guilds: each guild answered by its own shard process; commands registered once', async () => {
+test('two shards, two guilds: each guild answered by its own shard process; commands registered once; metrics added up', async () => {
   const root = mkdtempSync(join(tmpdir(), 'shards-'));
   mkdirSync(join(root, 'personas'));
   const model = writeTinyModelFolder({ flavour: 'serving' });
@@ -30,7 +31,15 @@ test('two shards, two guilds: each guild answered by its own shard process; comm
   const { apiUrl } = await fake.start();
   const config = loadConfig({
     root,
-    env: { LOG_LEVEL: 'silent', ORT_THREADS: '1', STUDIO_PORT: '0', DISCORD_TOKEN: 'fake-token', DISCORD_API_URL: apiUrl, DISCORD_SHARDS: 'auto' },
+    env: {
+      LOG_LEVEL: 'silent',
+      ORT_THREADS: '1',
+      STUDIO_PORT: '0',
+      HEALTH_PORT: '0',
+      DISCORD_TOKEN: 'fake-token',
+      DISCORD_API_URL: apiUrl,
+      DISCORD_SHARDS: 'auto',
+    },
   });
   const server = await serve(config);
   try {
@@ -56,6 +65,17 @@ test('two shards, two guilds: each guild answered by its own shard process; comm
       assert.equal(fake.channelMessages(channels[i].id).filter((m) => m.author.id === fake.bot.id).length, 1, 'answered once');
     }
     assert.notEqual(shardOf(channels[0].guildId, 2), shardOf(channels[1].guildId, 2), 'the two guilds live on different shards');
+
+    // The shards' replies are counted in the shard processes and served, added up, on the parent's /metrics.
+    // A reply is counted once its final edit is done, which may be just after the message shows.
+    const scrape = async () => parsePrometheus(await (await fetch(`http://127.0.0.1:${server.healthPort}/metrics`)).text());
+    const replied = (samples: Map<string, number>) => samples.get('persona_replies_total{adapter="discord",outcome="replied"}');
+    let samples = await scrape();
+    for (const deadline = Date.now() + 20_000; replied(samples) !== 2 && Date.now() < deadline; samples = await scrape()) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(replied(samples), 2, 'one reply from each shard');
+    assert.equal(samples.get('persona_reply_final_edit_seconds_count{adapter="discord"}'), 2);
   } finally {
     await server.stop();
     await fake.stop();
