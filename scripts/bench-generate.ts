@@ -15,7 +15,7 @@
  *   npm run bench:generate -- --no-write   do not update docs/benchmarks.md
  *   npm run bench:generate -- --llama-cpp-only   only the llama.cpp comparison (scripts/lib/llama-cpp-compare.ts)
  *   npm run bench:generate -- --no-llama-cpp     skip it
- *   npm run bench:generate -- --with-int4        also the 4-bit MatMulNBits experiment against llama.cpp's q4_0
+ *   npm run bench:generate -- --threads 1        the llama.cpp part at 1 thread only (default 1 and 2)
  *   npm run bench:generate -- --with-0.5b        also Qwen2.5-0.5B's shape in the llama.cpp part (~2 GB fp32, ~10 GB RAM)
  */
 import { writeBenchmarkSection } from './lib/benchmarks-doc.js';
@@ -405,8 +405,8 @@ if (!args.has('--no-llama-cpp')) await runLlamaCppComparison();
 async function runLlamaCppComparison(): Promise<void> {
   const { compareWithLlamaCpp, llamaCppReport, LLAMA_CPP_THREADS } = await import('./lib/llama-cpp-compare.js');
   const loadBefore = loadavg()[0];
-  // Opt-in experiment (scripts/lib/int4-experiment.ts): our graph with 4-bit MatMulNBits against q4_0.
-  const int4Pair = args.has('--with-int4') ? ([{ ours: 'int4', gguf: 'q4_0' }] as const) : ([] as const);
+  const threadArg = process.argv.indexOf('--threads');
+  const threadCounts = threadArg > 0 ? process.argv[threadArg + 1].split(',').map(Number) : undefined;
   const random = mulberry32(99);
   const prompt = Array.from({ length: PROMPT_TOKENS }, () => 4 + Math.floor(random() * 8188));
   const shapes = [
@@ -416,7 +416,12 @@ async function runLlamaCppComparison(): Promise<void> {
       useBase: true,
       newTokens: 64,
       runs: 2,
-      pairs: [{ ours: 'fp32', gguf: 'f32' }, { ours: 'int8', gguf: 'q8_0' }, ...int4Pair] as const,
+      pairs: [
+        { ours: 'fp32', gguf: 'f32' },
+        { ours: 'int8', gguf: 'q8_0' },
+        { ours: 'q8', gguf: 'q8_0' },
+        { ours: 'q4', gguf: 'q4_0' },
+      ] as const,
     },
     ...(args.has('--with-0.5b')
       ? [
@@ -429,6 +434,8 @@ async function runLlamaCppComparison(): Promise<void> {
             pairs: [
               { ours: 'fp32', gguf: 'f32' },
               { ours: 'int8', gguf: 'q8_0' },
+              { ours: 'q8', gguf: 'q8_0' },
+              { ours: 'q4', gguf: 'q4_0' },
             ] as const,
           },
         ]
@@ -442,7 +449,13 @@ async function runLlamaCppComparison(): Promise<void> {
             useBase: false,
             newTokens: 16,
             runs: 1,
-            pairs: [{ ours: 'fp32', gguf: 'f32' }, { ours: 'fp32', gguf: 'f16' }, { ours: 'int8', gguf: 'q8_0' }, ...int4Pair] as const,
+            pairs: [
+              { ours: 'fp32', gguf: 'f32' },
+              { ours: 'fp32', gguf: 'f16' },
+              { ours: 'int8', gguf: 'q8_0' },
+              { ours: 'q8', gguf: 'q8_0' },
+              { ours: 'q4', gguf: 'q4_0' },
+            ] as const,
           },
         ]),
   ];
@@ -456,6 +469,7 @@ async function runLlamaCppComparison(): Promise<void> {
       tokenizerDir: BASE_DIR,
       prompt,
       sampleIds,
+      threads: threadCounts,
     });
     for (const row of result.rows) console.log(JSON.stringify(row));
     rows.push(...result.rows);
@@ -464,7 +478,7 @@ async function runLlamaCppComparison(): Promise<void> {
   const lines = [
     '## bench:generate — llama.cpp',
     '',
-    `\`npm run bench:generate\` (\`-- --llama-cpp-only\` for this part alone): our generator against llama.cpp (node-llama-cpp's prebuilt CPU binary, its default f16 KV cache) on the same weights, our ONNX export against the GGUF our exporter writes (\`persona export --format gguf\`), ${LLAMA_CPP_THREADS.join(' and ')} threads each, the engines alternating run by run. Prompt ${PROMPT_TOKENS} random tokens, greedy; medians. Base: models/base's weights; 135M: random weights of SmolLM2-135M's shape.`,
+    `\`npm run bench:generate\` (\`-- --llama-cpp-only\` for this part alone): our generator against llama.cpp (node-llama-cpp's prebuilt CPU binary, its default f16 KV cache) on the same weights, our ONNX export against the GGUF our exporter writes (\`persona export --format gguf\`), ${(threadCounts ?? LLAMA_CPP_THREADS).join(' and ')} thread(s) each, the engines alternating run by run. Prompt ${PROMPT_TOKENS} random tokens, greedy; medians. Base: models/base's weights; 135M: random weights of SmolLM2-135M's shape.`,
     '',
     `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} cores shared with other work: load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end. Absolute rates move with that load; the ratios compare two engines under the same load.`,
     '',

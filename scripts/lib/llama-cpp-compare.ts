@@ -5,7 +5,7 @@
  * and 2 threads, the two engines interleaved run by run so machine load hits both alike.
  * Also how often each 8-bit format keeps fp32's top token on a reference text.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from '../../src/inference/generate.js';
@@ -15,16 +15,16 @@ import { argmax } from '../../src/inference/sampler.js';
 import { StopStrings } from '../../src/inference/stop-strings.js';
 import { llamaParameterShapes, type LlamaConfig } from '../../src/modelfmt/hf-config.js';
 import { exportGguf, type GgufQuant } from '../../src/modelfmt/gguf/gguf-export.js';
+import type { GraphQuantization } from '../../src/modelfmt/onnx/llama-graph.js';
 import { exportInferenceOnnx } from '../../src/modelfmt/onnx/onnx-export.js';
 import { writeSafetensors } from '../../src/modelfmt/safetensors.js';
 import { loadLlamaCpp, type LlamaCppModel } from '../../test/fixtures/llama-cpp.js';
-import { toInt4 } from './int4-experiment.js';
 
 export const LLAMA_CPP_THREADS = [1, 2] as const;
 
 export interface PrecisionPair {
-  /** int4: the MatMulNBits experiment (./int4-experiment.ts), not a serving format. */
-  ours: 'fp32' | 'int8' | 'int4';
+  /** Our export's weights: fp32, or a quantization of the inference graph (llama-graph.ts). */
+  ours: 'fp32' | GraphQuantization;
   gguf: GgufQuant;
 }
 
@@ -90,6 +90,8 @@ export interface CompareInput {
   runs: number;
   /** Reference text ids for the top-1 agreement of the 8-bit formats with fp32. */
   sampleIds: number[];
+  /** Thread counts to run both engines at (default LLAMA_CPP_THREADS). */
+  threads?: readonly number[];
 }
 
 export async function compareWithLlamaCpp(input: CompareInput): Promise<{ rows: LlamaCppRow[]; top1: Top1Row[] }> {
@@ -98,6 +100,7 @@ export async function compareWithLlamaCpp(input: CompareInput): Promise<{ rows: 
   const shape = { layers: config.num_hidden_layers, kvHeads: config.num_key_value_heads, headDim: config.head_dim, vocabSize: config.vocab_size };
   const rows: LlamaCppRow[] = [];
   const top1: Top1Row[] = [];
+  const threadCounts = input.threads ?? LLAMA_CPP_THREADS;
   try {
     const source = join(root, 'model');
     writeSourceFolder(source, config, input.weights, input.tokenizerDir);
@@ -110,10 +113,10 @@ export async function compareWithLlamaCpp(input: CompareInput): Promise<{ rows: 
     const agreement = (top: number[]) => top.filter((t, i) => t === fp32Top[i]).length / top.length;
 
     for (const pair of input.pairs) {
-      const onnx = pair.ours === 'fp32' ? fp32Onnx : pair.ours === 'int8' ? exportInferenceOnnx(config, input.weights, { quantize: 'int8' }) : toInt4(fp32Onnx);
-      const sessions = await Promise.all(LLAMA_CPP_THREADS.map((threads) => DecoderSession.load(onnx, shape, { threads })));
+      const onnx = pair.ours === 'fp32' ? fp32Onnx : exportInferenceOnnx(config, input.weights, { quantize: pair.ours });
+      const sessions = await Promise.all(threadCounts.map((threads) => DecoderSession.load(onnx, shape, { threads })));
       const ggufFile = join(root, `model-${pair.gguf}.gguf`);
-      exportGguf(source, ggufFile, { quant: pair.gguf, name: input.shape });
+      if (!existsSync(ggufFile)) exportGguf(source, ggufFile, { quant: pair.gguf, name: input.shape });
       const cpp = await loadLlamaCpp(ggufFile);
       try {
         if (pair.ours !== 'fp32') {
@@ -124,16 +127,16 @@ export async function compareWithLlamaCpp(input: CompareInput): Promise<{ rows: 
             agreement: agreement(input.sampleIds.map((_, t) => argmax(logits.subarray(t * vocab, (t + 1) * vocab)))),
           });
         }
-        if (pair.gguf === 'q8_0' || pair.gguf === 'q4_0')
+        if ((pair.gguf === 'q8_0' || pair.gguf === 'q4_0') && !top1.some((t) => t.shape === input.shape && t.ours === `llama.cpp ${pair.gguf}`))
           top1.push({ shape: input.shape, ours: `llama.cpp ${pair.gguf}`, agreement: agreement(await cpp.topTokens(input.sampleIds)) });
         // Warm-ups, then runs alternating engine and thread count.
-        for (const [i, threads] of LLAMA_CPP_THREADS.entries()) {
+        for (const [i, threads] of threadCounts.entries()) {
           await oursTimed(sessions[i], input.prompt, 4);
           await llamaTimed(cpp, input.prompt, 4, threads);
         }
-        const samples = LLAMA_CPP_THREADS.map(() => ({ ours: [] as EngineTiming[], cpp: [] as EngineTiming[] }));
+        const samples = threadCounts.map(() => ({ ours: [] as EngineTiming[], cpp: [] as EngineTiming[] }));
         for (let run = 0; run < input.runs; run++) {
-          for (const [i, threads] of LLAMA_CPP_THREADS.entries()) {
+          for (const [i, threads] of threadCounts.entries()) {
             await settle();
             samples[i].ours.push(await oursTimed(sessions[i], input.prompt, input.newTokens));
             await settle();
@@ -141,7 +144,7 @@ export async function compareWithLlamaCpp(input: CompareInput): Promise<{ rows: 
           }
         }
         const summary = (xs: EngineTiming[]) => ({ ttftMs: median(xs.map((x) => x.ttftMs)), decodeTps: median(xs.map((x) => x.decodeTps)) });
-        for (const [i, threads] of LLAMA_CPP_THREADS.entries())
+        for (const [i, threads] of threadCounts.entries())
           rows.push({ shape: input.shape, pair, threads, ours: summary(samples[i].ours), llamaCpp: summary(samples[i].cpp) });
       } finally {
         await cpp.dispose();
@@ -161,15 +164,16 @@ function targetsLine(rows: LlamaCppRow[], top1: Top1Row[]): string {
   const label = (r: LlamaCppRow) => `${r.shape} ${r.pair.ours}/${r.pair.gguf}`;
   const slower = single.filter((r) => r.ours.decodeTps < r.llamaCpp.decodeTps).map(label);
   const laterFirst = single.filter((r) => r.ours.ttftMs >= r.llamaCpp.ttftMs).map(label);
-  const shapes = [...new Set(top1.map((t) => t.shape))];
-  const lessAccurate = shapes.filter((shape) => {
-    const of = (name: string) => top1.find((t) => t.shape === shape && t.ours === name)?.agreement ?? 0;
-    return of('ours int8') < of('llama.cpp q8_0');
-  });
+  // Each of our quantized formats against llama.cpp's type of the same width.
+  const reference: Record<string, string> = { 'ours int8': 'llama.cpp q8_0', 'ours q8': 'llama.cpp q8_0', 'ours q4': 'llama.cpp q4_0' };
+  const lessAccurate = top1
+    .filter((t) => reference[t.ours])
+    .filter((t) => t.agreement < (top1.find((r) => r.shape === t.shape && r.ours === reference[t.ours])?.agreement ?? 0))
+    .map((t) => `${t.shape} ${t.ours.replace('ours ', '')}`);
   return [
     `Goals in this run (1 thread): decode ≥ llama.cpp ${met(slower.length === 0)}${slower.length ? ` (slower: ${slower.join(', ')})` : ''}`,
     `prefill faster ${met(laterFirst.length === 0)}${laterFirst.length ? ` (not: ${laterFirst.join(', ')})` : ''}`,
-    `8-bit top-1 agreement ≥ q8_0's ${met(lessAccurate.length === 0)}${lessAccurate.length ? ` (below: ${lessAccurate.join(', ')})` : ''}.`,
+    `top-1 agreement ≥ llama.cpp's (int8 and q8 vs q8_0, q4 vs q4_0) ${met(lessAccurate.length === 0)}${lessAccurate.length ? ` (below: ${lessAccurate.join(', ')})` : ''}.`,
   ].join('; ');
 }
 

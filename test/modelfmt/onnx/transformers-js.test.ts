@@ -1,25 +1,36 @@
 /**
  * A model folder written by us (config.json, generation_config.json, tokenizer files,
  * onnx/model.onnx) loads in transformers.js from local files only, and its greedy
- * continuation is token-for-token the one our own generator produces.
+ * continuation is token-for-token the one our own generator produces — with fp32 and with
+ * block-quantized weights, whose contrib operators transformers.js's ONNX Runtime also runs.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { rmSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { AutoModelForCausalLM, AutoTokenizer, env, type Tensor } from '@huggingface/transformers';
 import { generate } from '../../../src/inference/generate.ts';
 import { mergeGenerationParams } from '../../../src/inference/generation-params.ts';
 import { loadInferenceModel } from '../../../src/inference/loaded-model.ts';
 import { StopStrings } from '../../../src/inference/stop-strings.ts';
+import type { GraphQuantization } from '../../../src/modelfmt/onnx/llama-graph.ts';
+import { exportInferenceOnnx } from '../../../src/modelfmt/onnx/onnx-export.ts';
 import { TINY_ARCHITECTURES, writeTinyModelFolder, type TinyArchitecture } from '../../fixtures/tiny-model-folder.ts';
 
 // transformers.js 4 registers every family we export (llama, mistral, qwen2, qwen3, gemma3_text).
 // It feeds Gemma 3 position ids from 1, not 0: RoPE only sees position differences, so the tokens agree.
-for (const architecture of [undefined, ...(Object.keys(TINY_ARCHITECTURES) as TinyArchitecture[])]) {
-  test(`transformers.js loads our ${architecture ?? 'llama'} folder and continues greedily with the same tokens`, async () => {
-    const { dir } = writeTinyModelFolder({ seed: 11, architecture, config: { tie_word_embeddings: false } });
+// q8 and q4: block-quantized weights (com.microsoft MatMulNBits) load there too.
+const CASES: { architecture?: TinyArchitecture; quantize?: GraphQuantization }[] = [
+  {},
+  { quantize: 'q8' },
+  { quantize: 'q4' },
+  ...(Object.keys(TINY_ARCHITECTURES) as TinyArchitecture[]).map((architecture) => ({ architecture })),
+];
+for (const { architecture, quantize } of CASES) {
+  test(`transformers.js loads our ${architecture ?? 'llama'}${quantize ? ` ${quantize}` : ''} folder and continues greedily with the same tokens`, async () => {
+    const { dir, config, weights } = writeTinyModelFolder({ seed: 11, architecture, config: { tie_word_embeddings: false } });
     try {
+      if (quantize) writeFileSync(join(dir, 'onnx', 'model.onnx'), exportInferenceOnnx(config, weights, { quantize }));
       env.allowRemoteModels = false;
       env.localModelPath = `${dirname(dir)}/`;
       const prompt = 'Alice: shall we go to the market?';
