@@ -4,21 +4,18 @@
  * serves: loaded, exported to ONNX on first use, a reply generated from the persona prompt.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadConfig } from '../../../src/config/config.ts';
 import { generate } from '../../../src/inference/generate.ts';
 import { mergeGenerationParams } from '../../../src/inference/generation-params.ts';
 import { loadInferenceModel } from '../../../src/inference/loaded-model.ts';
 import { StopStrings } from '../../../src/inference/stop-strings.ts';
 import { renderPersonaPrompt } from '../../../src/modelfmt/prompt.ts';
 import { readSafetensors } from '../../../src/modelfmt/safetensors.ts';
-import { personaSchema } from '../../../src/personas/schema.ts';
 import { trainPersona } from '../../../src/training/trainer/train-persona.ts';
 import type { TrainingData } from '../../../src/datasets/types.ts';
-import { TINY_TEXTS, writeTinyModelFolder } from '../../fixtures/tiny-model-folder.ts';
+import { TINY_TEXTS } from '../../fixtures/tiny-model-folder.ts';
+import { trainingProject } from '../../fixtures/training-project.ts';
 
 const dataset: TrainingData = {
   version: 'ds-arch-1',
@@ -28,15 +25,9 @@ const dataset: TrainingData = {
 
 for (const architecture of ['qwen2', 'gemma3_text'] as const) {
   test(`${architecture}: a LoRA version trains on the family's base and answers`, async (t) => {
-    const base = writeTinyModelFolder({ flavour: 'base', architecture, config: { max_position_embeddings: 256 } });
-    const root = mkdtempSync(join(tmpdir(), 'arch-train-'));
-    t.after(() => [base.dir, root].forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-    const config = loadConfig({ root, env: { DATA_DIR: 'data', BASE_MODEL_DIR: base.dir, ORT_THREADS: '1' } });
-    const persona = personaSchema.parse({
-      id: 'fdr',
-      name: 'FDR',
-      system_prompt: 'You are FDR.',
-      training: { method: 'lora', learning_rate: 1e-2, batch_size: 2, seq_len: 48, eval_every: 4, epochs: 3, seed: 5, lora: { r: 4, alpha: 8 } },
+    const { config, persona } = trainingProject(t, {
+      base: { architecture, config: { max_position_embeddings: 256 } },
+      training: { method: 'lora', learning_rate: 1e-2 },
     });
     const report = await trainPersona({ config, persona, dataset, version: 'v1' });
     const { initialValidationLoss, bestValidationLoss } = report.metrics;

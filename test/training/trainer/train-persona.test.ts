@@ -2,17 +2,15 @@
 // validation loss, resumes bit-identically after an interruption, and a divergence writes nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { loadConfig } from '../../../src/config/config.ts';
-import { personaSchema } from '../../../src/personas/schema.ts';
 import { readSafetensors } from '../../../src/modelfmt/safetensors.ts';
 import { isPersonaError } from '../../../src/errors.ts';
 import { trainPersona, trainingPaths } from '../../../src/training/trainer/train-persona.ts';
+import { trainingProject } from '../../fixtures/training-project.ts';
 import type { TrainingData } from '../../../src/datasets/types.ts';
 import type { TrainingEvent } from '../../../src/training/trainer/loop.ts';
-import { TINY_TEXTS, writeTinyModelFolder } from '../../fixtures/tiny-model-folder.ts';
+import { TINY_TEXTS } from '../../fixtures/tiny-model-folder.ts';
 
 const dataset: TrainingData = {
   version: 'ds-test-1',
@@ -38,22 +36,8 @@ const dataset: TrainingData = {
   ],
 };
 
-function setup(t: { after(fn: () => void): void }, training: Record<string, unknown> = {}) {
-  const base = writeTinyModelFolder({ flavour: 'base' });
-  const root = mkdtempSync(join(tmpdir(), 'train-persona-'));
-  t.after(() => [base.dir, root].forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-  const config = loadConfig({ root, env: { DATA_DIR: 'data', BASE_MODEL_DIR: base.dir, ORT_THREADS: '1' } });
-  const persona = personaSchema.parse({
-    id: 'fdr',
-    name: 'FDR',
-    system_prompt: 'You are FDR.',
-    training: { batch_size: 2, seq_len: 48, eval_every: 4, epochs: 3, seed: 5, lora: { r: 4, alpha: 8 }, ...training },
-  });
-  return { config, persona, base };
-}
-
 test('LoRA run writes a complete version folder and lowers the validation loss', async (t) => {
-  const { config, persona } = setup(t, { method: 'lora', learning_rate: 1e-2 });
+  const { config, persona } = trainingProject(t, { training: { method: 'lora', learning_rate: 1e-2 } });
   const report = await trainPersona({ config, persona, dataset, version: 'v-lora' });
   assert.equal(report.dir, join(config.DATA_DIR, 'models', 'fdr', 'v-lora'));
   const files = readdirSync(report.dir);
@@ -85,7 +69,7 @@ test('LoRA run writes a complete version folder and lowers the validation loss',
 });
 
 async function interruptedEqualsStraight(t: { after(fn: () => void): void }, training: Record<string, unknown>, files: string[]) {
-  const { config, persona } = setup(t, training);
+  const { config, persona } = trainingProject(t, { training });
   const straight = await trainPersona({ config, persona, dataset, version: 'straight' });
 
   const controller = new AbortController();
@@ -126,7 +110,7 @@ test('interrupted LoRA with dropout resumes to the same adapter as an uninterrup
 });
 
 test('a diverging run stops with training_diverged and leaves the previous version untouched', async (t) => {
-  const { config, persona } = setup(t, { method: 'full', max_steps: 2 });
+  const { config, persona } = trainingProject(t, { training: { method: 'full', max_steps: 2 } });
   const previous = await trainPersona({ config, persona, dataset, version: 'previous' });
   const before = readFileSync(join(previous.dir, 'model.safetensors'));
   await assert.rejects(
@@ -139,7 +123,7 @@ test('a diverging run stops with training_diverged and leaves the previous versi
 });
 
 test('the same seed gives identical step losses on the ONNX step model; another seed does not', async (t) => {
-  const { config, persona } = setup(t, { method: 'lora', max_steps: 5 });
+  const { config, persona } = trainingProject(t, { training: { method: 'lora', max_steps: 5 } });
   const stepLosses = (dir: string) =>
     readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
       .split('\n')
