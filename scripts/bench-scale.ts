@@ -5,11 +5,14 @@
  * Discord (127.0.0.1) mentioning the bot through the real discord.js client, middleware and
  * engine (bundled base); the training is LoRA on FDR's example passages on the same base.
  * Each case reports p50/p99 time to first content and to the final edit, and the training's
- * median tokens/s over the same window; a first case without training is the reference.
+ * median tokens/s over the same window; a first case without training is the reference. A
+ * last case moves generation out too: the bots (no model) send replies through a real
+ * redis-server to a generator worker process, while the trainer process trains.
  *
  *   npm run bench:scale                       20 users × 1 message per case
  *   npm run bench:scale -- --users 10         a quicker run
  *   npm run bench:scale -- --only elsewhere   the reference and the separate-trainer case only
+ *   npm run bench:scale -- --only generator   the reference and the generator-worker case only
  *   npm run bench:scale -- --no-write         do not update docs/benchmarks.md
  */
 import { spawn } from 'node:child_process';
@@ -18,13 +21,15 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { DiscordAdapter } from '../src/adapters/discord/adapter.js';
-import { ChatMiddleware } from '../src/adapters/middleware/index.js';
-import { createChatServices } from '../src/app/chat-services.js';
+import { ChatMiddleware, type ReplyEngine } from '../src/adapters/middleware/index.js';
+import { createChatServices, EngineReplies } from '../src/app/chat-services.js';
+import { RemoteEngine } from '../src/app/remote-engine.js';
 import { configToEnv, loadConfig } from '../src/config/config.js';
 import { ensureExampleTranscripts } from '../src/datasets/examples.js';
 import { InferenceEngine } from '../src/inference/engine.js';
 import { openStore } from '../src/store/index.js';
 import { FakeDiscord } from '../test/fakes/discord/server.js';
+import { startRedis } from '../test/store/redis-server.js';
 import { writeBenchmarkSection } from './lib/benchmarks-doc.js';
 import { baseModelDir, percentile, simulateUser, type Timing } from './lib/discord-load.js';
 import { SCALE_PERSONA, trainUntilAborted } from './lib/scale-training.js';
@@ -48,10 +53,25 @@ const fake = new FakeDiscord();
 const channels = Array.from({ length: CHANNELS }, (_, i) => fake.addChannel(`room-${i}`));
 const users = Array.from({ length: USERS }, (_, i) => fake.addUser(`user-${i}`));
 const engine = new InferenceEngine(config);
-const chat = new ChatMiddleware(createChatServices({ personasDir: config.PERSONAS_DIR, store, engine }));
 const { apiUrl } = await fake.start();
-const bot = new DiscordAdapter({ ...config, DISCORD_TOKEN: 'bench-token', DISCORD_API_URL: apiUrl }, { chat });
-await bot.start();
+
+/** The bot (discord.js client + middleware) over `replies`; the cases swap it for one over generator workers. */
+async function startBot(replies: ReplyEngine | InferenceEngine) {
+  const chat = new ChatMiddleware(createChatServices({ personasDir: config.PERSONAS_DIR, store, engine: replies }));
+  const bot = new DiscordAdapter({ ...config, DISCORD_TOKEN: 'bench-token', DISCORD_API_URL: apiUrl }, { chat });
+  await bot.start();
+  let stopped: Promise<void> | undefined;
+  return {
+    chat,
+    stop: () =>
+      (stopped ??= (async () => {
+        await bot.stop();
+        chat.close();
+      })()),
+  };
+}
+let running = await startBot(engine);
+const chat = running.chat;
 
 interface Case {
   label: string;
@@ -74,13 +94,19 @@ async function withTrainingHere(): Promise<Case> {
   return { label: 'one process: bots + training', timings, tokensPerSecond: percentile(steps, 50) };
 }
 
-/** The trainer as its own process (same machine, same store and base). */
-async function withTrainingElsewhere(): Promise<Case> {
-  const tsx = createRequire(import.meta.url).resolve('tsx');
-  const child = spawn(process.execPath, ['--import', tsx, join(import.meta.dirname, 'lib', 'scale-training.ts')], {
+const tsx = createRequire(import.meta.url).resolve('tsx');
+
+/** A bench helper script as its own process, with the bench's configuration. */
+function helperProcess(script: string, args: string[] = []) {
+  return spawn(process.execPath, ['--import', tsx, join(import.meta.dirname, 'lib', script), ...args], {
     env: { ...process.env, ...configToEnv(config) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+}
+
+/** The trainer as its own process (same machine, same store and base). */
+async function withTrainingElsewhere(label = 'bots process + trainer process'): Promise<Case> {
+  const child = helperProcess('scale-training.ts');
   const steps: number[] = [];
   let buffered = '';
   child.stdout.on('data', (chunk: Buffer) => {
@@ -93,7 +119,32 @@ async function withTrainingElsewhere(): Promise<Case> {
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   await exited;
-  return { label: 'bots process + trainer process', timings, tokensPerSecond: percentile(steps, 50) };
+  return { label, timings, tokensPerSecond: percentile(steps, 50) };
+}
+
+/** Bots without a model, replies from a generator worker process over a real redis-server, the trainer in a third process. */
+async function withGeneratorWorker(): Promise<Case> {
+  const redis = await startRedis();
+  const generator = helperProcess('scale-generator.ts', [redis.url]);
+  const remote = new RemoteEngine(redis.url, config);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      generator.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
+      generator.once('exit', (code) => reject(new Error(`the generator worker exited with ${code}`)));
+    });
+    // Warm-up: the worker loads the model on its first reply.
+    await remote.replyAs(chat.services.personas.get(SCALE_PERSONA), [{ speaker: 'warm-up', text: 'hello' }]);
+    await running.stop();
+    running = await startBot(new EngineReplies(remote, config.GENERATION_MAX_QUEUE));
+    return await withTrainingElsewhere('bots process + generator process + trainer process');
+  } finally {
+    await running.stop();
+    await remote.close();
+    const exited = new Promise((resolve) => generator.once('exit', resolve));
+    generator.kill('SIGTERM');
+    await exited;
+    await redis.stop();
+  }
 }
 
 const ms = (values: number[], p: number) => (values.length ? `${Math.round(percentile(values, p))} ms` : '–');
@@ -110,14 +161,15 @@ try {
   // --only here|elsewhere runs the reference and one case (each full run takes minutes).
   const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
   const rows = [row({ label: 'no training (reference)', timings: await chatLoad() })];
-  if (only !== 'elsewhere') rows.push(row(await withTrainingHere()));
-  if (only !== 'here') rows.push(row(await withTrainingElsewhere()));
+  if (only === undefined || only === 'here') rows.push(row(await withTrainingHere()));
+  if (only === undefined || only === 'elsewhere') rows.push(row(await withTrainingElsewhere()));
+  if (only === undefined || only === 'generator') rows.push(row(await withGeneratorWorker()));
   if (!args.includes('--no-write')) {
     const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
     writeBenchmarkSection('scale', [
       '## bench:scale',
       '',
-      `\`npm run bench:scale\` (scripts/bench-scale.ts): ${USERS} simulated users in ${CHANNELS} channels on the fake Discord, each mentioning the bot once (joining over ${START_SPREAD_MS / 1000} s), replies from the bundled base through the real discord.js client, middleware and engine; meanwhile LoRA training of ${SCALE_PERSONA} on the same base, in the bots' process or in a process of its own. Training tokens/s is the median step over the same window.`,
+      `\`npm run bench:scale\` (scripts/bench-scale.ts): ${USERS} simulated users in ${CHANNELS} channels on the fake Discord, each mentioning the bot once (joining over ${START_SPREAD_MS / 1000} s), replies from the bundled base through the real discord.js client, middleware and engine; meanwhile LoRA training of ${SCALE_PERSONA} on the same base, in the bots' process or in a process of its own; in the last case the bots load no model and a generator worker process (\`persona worker --role generator\`'s code) generates the replies through a local redis-server. Training tokens/s is the median step over the same window.`,
       '',
       `Measured ${when} UTC with node ${process.version} on ${cpus().length} cores, load average ${loadAtStart.toFixed(1)} at start (the machine is shared). Weights: ${base.weights}.`,
       '',
@@ -127,8 +179,7 @@ try {
     ]);
   }
 } finally {
-  chat.close();
-  await bot.stop();
+  await running.stop();
   await fake.stop();
   await engine.dispose();
   await store.close();
