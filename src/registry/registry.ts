@@ -9,11 +9,11 @@
  * what a killed process left behind.
  */
 import { EventEmitter } from 'node:events';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PersonaError } from '../errors.js';
 import type { Store } from '../store/index.js';
-import { processAlive } from '../util/process.js';
+import { removeStaleTemps } from '../util/atomic-write.js';
 import type { ChampionChange, ChampionPointer, ModelVersionRecord } from './types.js';
 
 /** Proves a model folder can serve (e.g. opens its ONNX session); throws model_corrupt otherwise. */
@@ -150,15 +150,7 @@ export class ModelRegistry extends EventEmitter<{ champion: [ChampionChange] }> 
   async recover(persona: string): Promise<string[]> {
     const fixed: string[] = [];
     const dir = this.personaDir(persona);
-    if (existsSync(dir)) {
-      for (const name of readdirSync(dir)) {
-        const pid = /^\.tmp-.*-(\d+)$/.exec(name)?.[1];
-        if (pid && !processAlive(Number(pid))) {
-          rmSync(join(dir, name), { recursive: true, force: true });
-          fixed.push(`removed unfinished ${name}`);
-        }
-      }
-    }
+    for (const name of removeStaleTemps(dir, '.tmp-')) fixed.push(`removed unfinished ${name}`);
     const pointer = await this.store.get<ChampionPointer>(championKey(persona));
     for (const record of await this.list(persona)) {
       if (existsSync(record.dir)) continue;

@@ -29,15 +29,20 @@ export function temporaryFolderFor(target: string): string {
 /**
  * Clean-up after a process that was killed while writing: the temp files and folders in `dir`
  * starting with `prefix` whose writer (the last `-<pid>` of the name) is no longer alive are
- * removed. A live writer's temp (another process training the same persona) is left alone.
+ * removed (their names are returned). A live writer's temp (another process training the
+ * same persona) is left alone.
  */
-export function removeStaleTemps(dir: string, prefix: string): void {
-  if (!existsSync(dir)) return;
+export function removeStaleTemps(dir: string, prefix: string): string[] {
+  if (!existsSync(dir)) return [];
+  const removed: string[] = [];
   for (const name of readdirSync(dir)) {
     if (!name.startsWith(prefix)) continue;
     const pid = Number(/-(\d+)$/.exec(name)?.[1]);
-    if (Number.isInteger(pid) && pid > 0 && !processAlive(pid)) rmSync(join(dir, name), { recursive: true, force: true });
+    if (!Number.isInteger(pid) || pid <= 0 || processAlive(pid)) continue;
+    rmSync(join(dir, name), { recursive: true, force: true });
+    removed.push(name);
   }
+  return removed;
 }
 
 export interface AtomicWriteOptions {
