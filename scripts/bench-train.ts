@@ -25,7 +25,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { llamaParameterShapes, parseLlamaConfig, type LlamaConfig } from '../src/modelfmt/hf-config.js';
-import { narrowedNames, narrowInPlace, type FrozenDtype, type FrozenParams } from '../src/training/frozen-weights.js';
+import { float32ToFloat16 } from '../src/modelfmt/half.js';
+import { narrowedNames, type FrozenDtype, type FrozenParams } from '../src/training/frozen-weights.js';
 import { fillNormal, mulberry32 } from '../src/util/random.js';
 import { createStepModel, initLlamaParams, initLoraParams, type TokenBatch } from '../src/training/step-model.js';
 import { measureMatMulPeak, type PeakResult } from '../src/training/bench/peak.js';
@@ -83,16 +84,25 @@ export function flopsPerToken(config: LlamaConfig, method: 'full' | 'lora', seqL
   return (method === 'full' ? 6 : 4) * n + attention;
 }
 
-/** Random base weights tensor by tensor, narrowed as they are made (no whole float32 copy of a large base). */
+/**
+ * Random base weights tensor by tensor; narrowed ones are drawn into one reused float32
+ * buffer, so no float32 garbage awaits collection (uncollected copies had made the random
+ * base, not the training step, the process's peak RSS at 0.5B: 3.4 GiB against 2.7 GiB
+ * sampled during the steps).
+ */
 function randomBase(config: LlamaConfig, frozen: FrozenDtype): FrozenParams {
   const random = mulberry32(1);
   const shapes = llamaParameterShapes(config);
   const narrow = narrowedNames(shapes, frozen);
+  const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+  const scratch = new Float32Array(Math.max(0, ...[...shapes].filter(([name]) => narrow.has(name)).map(([, shape]) => size(shape))));
   const params: FrozenParams = new Map();
   for (const [name, shape] of shapes) {
-    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
-    params.set(name, shape.length === 1 ? data.fill(1) : fillNormal(data, 0.02, random));
-    narrowInPlace(params, narrow.has(name) ? new Set([name]) : new Set());
+    if (narrow.has(name)) params.set(name, float32ToFloat16(fillNormal(scratch.subarray(0, size(shape)), 0.02, random)));
+    else {
+      const data = new Float32Array(size(shape));
+      params.set(name, shape.length === 1 ? data.fill(1) : fillNormal(data, 0.02, random));
+    }
   }
   return params;
 }
@@ -191,6 +201,8 @@ const NOTES = [
   "What the engine does about it: hand-written backwards for RMSNorm (its row dot and its weight gradient as GEMVs), SwiGLU (up·silu'(gate) formed in the forward, so its backward is two multiplies and one fewer (N, ffn) tensor stays alive: 1,043 → 1,024 ms per step with the GEMV), attention (rowsum(dO∘O) instead of rowsum(dP∘P); transposes only on (T, hd) tensors, fused into MatMul by ONNX Runtime) and the loss (softmax − one-hot without a (rows, V) scatter: label rows are gathered/scattered on (rows, d)); lm_head + loss chunked to ~8M logits; residual adds and gradient sums ride in Gemm's C input; causal attention in 4 query blocks (62.5% of T²); RoPE tables repeated per head (head broadcasts were ~10× slower per element); no Identity outputs; memory pattern off (135M LoRA peak RSS 4.4 → 2.6 GiB, no speed change); intra-op spinning off (−25% step time under load). The optimizer stays outside the graph: its cost is a few passes over the parameters (≤ 3% of a base step), and the prototype measured in-graph AdamW no faster.",
   '',
   "Tried on base full and not kept (median of 6–16 steps per variant, variants interleaved in one process, quiet machine unless said): lm_head chunks of 512/1024/2048/4096 rows 1,023/1,022/1,027/1,028 ms (alone, the weight-gradient Gemm runs at 206–218 GFLOPS whatever its K or layout); 1/2/8 query blocks 1,101/1,043/1,026 ms against 1,030/1,030/1,010 for 4; fused q/k/v (N = 512) or gate/up (N = 1376) Gemms alone 287/275 GFLOPS against 283–291 unfused (no gain, as the earlier ±10% step measurement found); down_proj dX as transB 5.03 ms against 5.04; dk/dv instead of dkᵀ/dvᵀ products 0–6% slower; RoPE with the rotate-half axis outermost: its ops 30% faster but the head transposes 1.7× (q) and 5× (k) slower; session options set_denormal_as_zero 1,013 vs 1,010 ms, graph optimization extended/basic 1,014/1,035 vs 1,022 (all), memory pattern 1,019 vs 1,022, dynamic_block_base 2/4/8 1,032/1,036/1,047 vs 1,031, intra-op thread affinity 1,030 vs 1,013. Intra-op spinning is the one session lever: ONNX Runtime's default spin is 6% faster on a quiet machine (991 vs 1,050 ms) but 33% slower under load (2,796 vs 2,104 ms); a bounded spin (session.intra_op.spin_duration_us) of 100 µs gave −3.4% quiet / +5.5% loaded and 30 µs −2.7% / +1%, within the ±2% noise, so spinning stays off. Estimated and not built: folding RMSNorm weights into the following Gemms (W∘w) removes three (N, d) passes per norm but adds weight-sized ones (net < 1%) and changes the LoRA path.",
+  '',
+  "Issue 15 relaxed the rule (ONNX Runtime contrib kernels allowed in training graphs, each gradient-checked): RoPE is one RotaryEmbedding kernel per q/k each way (was a reversed slice, two multiplies and an add), RMSNorm's forward one SimplifiedLayerNormalization (y and 1/rms; xhat formed in the backward, so one (N, d) tensor less is kept per norm), and the lm_head weight gradient accumulates transposed (hwᵀ·p, ~1.4× faster in MLAS than pᵀ·hw). What still stops 80% is the matmuls themselves: in a quiet profile (2026-12-04 21:13 UTC, peak 415 GFLOPS, kernel time 692 ms) the Gemm/MatMul/FusedMatMul kernels alone took 546 ms, while 80% of the peak for the step's 178 GFLOP is a 535 ms step: d = 256 Gemms run at 80–90% of the square peak, the lm_head weight gradient at ~63%, attention's head_dim-32 products at 40–60%. With every other kernel free the step would be at ~78%. No contrib kernel fuses SwiGLU's backward or attention's softmax backward on CPU (BiasSoftmax and the training-only *Grad kernels are not in onnxruntime-node's CPU build), so SwiGLU's nine (N, 688) passes (~27 ms) and attention's mask/softmax/transposes (~45 ms) remain.",
   '',
   'Run-to-run spread: the machine is shared (even under a quiet lock the load average stayed 1.5–5.8 during this work) and single square-MatMul peak measurements ranged 146–302 GFLOPS, so the ratios move by several points between runs (base full: 58–69% of peak in three recorded runs on 2026-11-27, 63% before this work). Quote ratios from one run, and compare code changes with interleaved steps in one process.',
 ];

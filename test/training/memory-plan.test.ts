@@ -1,7 +1,8 @@
 /**
  * The memory plan: float16 frozen matrices halve the base's share, LoRA on real-base
  * shapes plans below full fine-tuning, a run the machine cannot hold is refused with
- * training_memory naming the levers, and `persona train` prints the plan and refuses
+ * training_memory naming the levers, checkpointing is planned when the budget needs it,
+ * and `persona train` prints the plan (with `--checkpoint`: layers recomputed) and refuses
  * before any job starts.
  */
 import { test } from 'node:test';
@@ -78,9 +79,12 @@ test('persona train prints the planned peak and refuses a run that cannot fit be
     writeFileSync(join(root, 'personas', 'fdr.yaml'), 'id: fdr\nname: FDR\ntraining: { method: lora, seq_len: 48 }\n');
     const env = { ...process.env, PERSONAS_DIR: join(root, 'personas'), DATA_DIR: join(root, 'data'), BASE_MODEL_DIR: base.dir, LOG_LEVEL: 'silent' };
     // 10⁸ rows of 48 tokens: terabytes of activations on any machine.
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'train', 'fdr', '--batch-size', '100000000'], { env, encoding: 'utf8' });
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'train', 'fdr', '--batch-size', '100000000', '--checkpoint'], {
+      env,
+      encoding: 'utf8',
+    });
     assert.equal(run.status, 1, run.stderr);
-    assert.match(run.stderr, /planned peak memory \d+(\.\d)? GiB \(weights 0\.0 GiB as float16, /);
+    assert.match(run.stderr, /planned peak memory \d+(\.\d)? GiB \(weights 0\.0 GiB as float16, .*activations \d+(\.\d)? GiB with layers recomputed/);
     assert.match(run.stderr, /This training run needs about \d+(\.\d)? GiB of memory but .* is available: try a smaller --batch-size/);
   } finally {
     rmSync(root, { recursive: true, force: true });
