@@ -62,7 +62,6 @@ export const llamaConfigSchema = z
 
 /** A parsed config.json of any supported family (the name predates the other families). */
 export type LlamaConfig = z.infer<typeof llamaConfigSchema> & { model_type: ModelType; num_key_value_heads: number; head_dim: number };
-export type ModelConfig = LlamaConfig;
 
 /** transformers' config-class defaults for the fields a family's config.json may omit. */
 const FAMILY_DEFAULTS: Record<ModelType, Record<string, unknown>> = {

@@ -106,7 +106,6 @@ function kindLabel(k: MatmulKind): string {
   const t = (shape: number[], trans: boolean) => `${trans ? 'ᵀ' : ''}[${shape.join('×')}]`;
   return `${k.op} ${t(k.a, k.transA)}·${t(k.b, k.transB)}${k.c ? ` + C[${k.c.join('×')}]` : ''}`;
 }
-export { kindLabel as matmulLabel };
 
 /** A one-node model of `kind` (plus the Transposes ONNX Runtime fuses into a MatMul). */
 function kindModel(k: MatmulKind): { bytes: Uint8Array; feeds: Map<string, Feed> } {
