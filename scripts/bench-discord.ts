@@ -24,10 +24,9 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { DiscordAdapter } from '../src/adapters/discord/adapter.js';
 import { ChatMiddleware } from '../src/adapters/middleware/index.js';
-import { createChatServices } from '../src/app/chat-services.js';
+import { createChatServices, replyEngineFor } from '../src/app/chat-services.js';
+import { openCore } from '../src/app/core.js';
 import { loadConfig } from '../src/config/config.js';
-import { InferenceEngine } from '../src/inference/engine.js';
-import { openStore } from '../src/store/index.js';
 import { FakeDiscord } from '../test/fakes/discord/server.js';
 import { baseModelDir, percentile, simulateUser, THINK_MS, type Timing } from './lib/discord-load.js';
 
@@ -65,9 +64,10 @@ writeFileSync(join(config.PERSONAS_DIR, 'ada.yaml'), stringify({ id: 'ada', name
 const fake = new FakeDiscord();
 const channels = Array.from({ length: CHANNELS }, (_, i) => fake.addChannel(`room-${i}`));
 const users = Array.from({ length: USERS }, (_, i) => fake.addUser(`user-${i}`));
-const store = await openStore(config.storeUrl);
-const engine = new InferenceEngine(config);
-const chat = new ChatMiddleware(createChatServices({ personasDir: config.PERSONAS_DIR, store, engine }));
+// Wired as `persona serve` wires it: the engine serves the registry's champion (here the base).
+const core = await openCore(config);
+const { store, engine } = core;
+const chat = new ChatMiddleware(createChatServices({ personasDir: config.PERSONAS_DIR, store, engine: replyEngineFor(core), registry: core.registry }));
 const { apiUrl } = await fake.start();
 const bot = new DiscordAdapter({ ...config, DISCORD_TOKEN: 'bench-token', DISCORD_API_URL: apiUrl }, { chat });
 await bot.start();
@@ -106,7 +106,6 @@ try {
   chat.close();
   await bot.stop();
   await fake.stop();
-  await engine.dispose();
-  await store.close();
+  await core.close();
   rmSync(scratch, { recursive: true, force: true });
 }
