@@ -93,25 +93,32 @@ test('persona train writes a version folder that lowers the validation loss; bad
   }
 });
 
-test('Ctrl-C checkpoints and exits 1; the same command resumes from the checkpoint', async (t) => {
-  const { dataDir, env, cleanup } = await setup();
-  t.after(cleanup);
+/**
+ * Starts `persona train` (200 steps), waits until `steps` training steps are in its metrics log
+ * (a bounded poll), sends `signal`; resolves with the exit code and what it printed on stderr.
+ */
+async function interruptAfterSteps(env: NodeJS.ProcessEnv, dataDir: string, steps: number, signal: NodeJS.Signals) {
   const metrics = join(dataDir, 'checkpoints', 'fdr', 'metrics.jsonl');
   const child = spawn(process.execPath, [...cli, '--json', '--max-steps', '200'], { env });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  for (let i = 0; i < 3000; i++) {
-    const steps = existsSync(metrics)
+  const logged = () =>
+    existsSync(metrics)
       ? readFileSync(metrics, 'utf8')
           .split('\n')
-          .filter((l) => l.includes('"type":"step"')).length
+          .filter((line) => line.includes('"type":"step"')).length
       : 0;
-    if (steps >= 3) break;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  child.kill('SIGINT');
-  assert.equal(await exited, 1, stderr);
+  for (let i = 0; i < 3000 && logged() < steps; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  child.kill(signal);
+  return { code: await exited, stderr };
+}
+
+test('Ctrl-C checkpoints and exits 1; the same command resumes from the checkpoint', async (t) => {
+  const { dataDir, env, cleanup } = await setup();
+  t.after(cleanup);
+  const { code, stderr } = await interruptAfterSteps(env, dataDir, 3, 'SIGINT');
+  assert.equal(code, 1, stderr);
   assert.match(stderr, /interrupted at step \d+ of 200; run the same command again to resume/);
   assert.ok(existsSync(join(dataDir, 'checkpoints', 'fdr', 'checkpoint.json')));
 
@@ -127,17 +134,8 @@ test('Ctrl-C checkpoints and exits 1; the same command resumes from the checkpoi
 test('SIGTERM (kill, docker stop) checkpoints and stops like Ctrl-C', async (t) => {
   const { dataDir, env, cleanup } = await setup();
   t.after(cleanup);
-  const metrics = join(dataDir, 'checkpoints', 'fdr', 'metrics.jsonl');
-  const child = spawn(process.execPath, [...cli, '--json', '--max-steps', '200'], { env });
-  let stderr = '';
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  for (let i = 0; i < 3000; i++) {
-    if (existsSync(metrics) && readFileSync(metrics, 'utf8').includes('"type":"step"')) break;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  child.kill('SIGTERM');
-  assert.equal(await exited, 1, stderr);
+  const { code, stderr } = await interruptAfterSteps(env, dataDir, 1, 'SIGTERM');
+  assert.equal(code, 1, stderr);
   assert.match(stderr, /interrupted at step \d+ of 200; run the same command again to resume/);
   assert.ok(existsSync(join(dataDir, 'checkpoints', 'fdr', 'checkpoint.json')));
 });
