@@ -19,6 +19,7 @@ import { exportGguf, type GgufQuant } from '../modelfmt/gguf/gguf-export.js';
 import { exportGgufLora } from '../modelfmt/gguf/gguf-lora.js';
 import { ggufChatTemplate, ollamaModelfile } from '../modelfmt/gguf/modelfile.js';
 import { writeInferenceOnnx } from '../modelfmt/onnx/folder-graph.js';
+import type { GraphQuantization } from '../modelfmt/onnx/llama-graph.js';
 import { loadModelFolderMetadata } from '../modelfmt/model-folder.js';
 import type { Persona } from '../personas/schema.js';
 import { systemPromptOf } from '../personas/greeting.js';
@@ -125,13 +126,13 @@ function requireEmpty(out: string): void {
     throw new PersonaError('invalid_argument', `${out} already exists and is not empty; choose a new folder.`, { out });
 }
 
-export function exportHfFolder(config: Config, source: ExportSource, out: string, options: { int8?: boolean }): void {
+export function exportHfFolder(config: Config, source: ExportSource, out: string, options: { quantize?: GraphQuantization }): void {
   requireEmpty(out);
   buildBeside(out, (temp) => {
     // dereference: a base pulled from the Hub is a snapshot of symlinks into the cache's blobs/.
     cpSync(source.dir, temp, { recursive: true, dereference: true, filter: (path) => !path.endsWith('metrics.jsonl') });
     makePortable(config, source, temp, out);
-    writeInferenceOnnx(temp, options.int8 ? { quantize: 'int8' } : {});
+    writeInferenceOnnx(temp, options.quantize ? { quantize: options.quantize } : {});
     assertNoMachinePaths(temp, machineRoots(config, source), out);
   });
 }

@@ -34,6 +34,9 @@ test('persona export writes a loadable HF folder of the champion, else the base;
   const badQuant = exportCli(root, '--format', 'gguf', '--quant', 'q3', '--out', 'gguf2');
   assert.equal(badQuant.status, 1);
   assert.match(badQuant.stderr, /--quant q3: choose f32, f16, q8_0, q4_0/);
+  const badOnnxQuant = exportCli(root, '--quant', 'q8_0', '--out', 'onnx-q');
+  assert.equal(badOnnxQuant.status, 1);
+  assert.match(badOnnxQuant.stderr, /--quant q8_0: choose fp32, int8, q8, q4 for --format hf/);
 
   const project = await openProject(root);
   await approveSamples(project.store, 10);

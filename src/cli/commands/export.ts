@@ -14,6 +14,7 @@ import { exportGgufAdapter, exportGgufModel, exportHfFolder } from '../../app/mo
 import { PersonaError } from '../../errors.js';
 import { resolveModelChoice } from '../../inference/model-location.js';
 import { GGUF_QUANTS, type GgufQuant } from '../../modelfmt/gguf/gguf-export.js';
+import { ONNX_QUANTS, type GraphQuantization } from '../../modelfmt/onnx/llama-graph.js';
 import { loadPersona } from '../../personas/load.js';
 import { action, cliConfig } from '../command-context.js';
 
@@ -28,13 +29,13 @@ export function registerExportCommands(program: Command): void {
     .option('--card <file>', 'instead of the model: write the persona as a Character Card (.png with the card inside, or .json)')
     .option('--spec <spec>', 'card spec for --card: v2 or v3', 'v3')
     .option('--version <version>', 'a version id or "base" (default: the champion, else base)')
-    .option('--int8', 'quantize the linear layers and lm_head to int8 (the file is about half the size: the embedding table stays float32)')
+    .option('--int8', 'same as --quant int8 for the Hugging Face folder')
     .option(
       '--format <format>',
       'hf (a Hugging Face folder with onnx/model.onnx) or gguf (one GGUF file for llama.cpp, Ollama, LM Studio, plus an Ollama Modelfile)',
       'hf',
     )
-    .option('--quant <type>', `GGUF weights: ${GGUF_QUANTS.join(', ')}`, 'q8_0')
+    .option('--quant <type>', `weights: with --format hf ${ONNX_QUANTS.join(', ')} (default fp32), with --format gguf ${GGUF_QUANTS.join(', ')} (default q8_0)`)
     .option('--adapter-only', 'with --format gguf: only the LoRA adapter, as a GGUF LoRA for llama.cpp --lora / Ollama ADAPTER (a LoRA-trained version)')
     .action(
       action(
@@ -57,9 +58,10 @@ export function registerExportCommands(program: Command): void {
           const out = resolve(options.out);
           const format = options.format ?? 'hf';
           if (format !== 'hf' && format !== 'gguf') throw new PersonaError('invalid_argument', `--format ${format}: choose hf or gguf.`, { field: 'format' });
-          const quant = options.quant ?? 'q8_0';
-          if (!(GGUF_QUANTS as readonly string[]).includes(quant))
-            throw new PersonaError('invalid_argument', `--quant ${quant}: choose ${GGUF_QUANTS.join(', ')}.`, { field: 'quant' });
+          const quant = options.quant ?? (format === 'gguf' ? 'q8_0' : options.int8 ? 'int8' : 'fp32');
+          const quants: readonly string[] = format === 'gguf' ? GGUF_QUANTS : ONNX_QUANTS;
+          if (!quants.includes(quant))
+            throw new PersonaError('invalid_argument', `--quant ${quant}: choose ${quants.join(', ')} for --format ${format}.`, { field: 'quant' });
           const core = await openCore(config);
           let source: { version: string; dir: string };
           try {
@@ -84,8 +86,9 @@ export function registerExportCommands(program: Command): void {
             );
             return;
           }
-          exportHfFolder(config, { persona, ...source }, out, { int8: options.int8 });
-          console.log(`Exported ${persona.id} ${source.version} to ${out}${options.int8 ? ' (int8 ONNX)' : ''}.`);
+          const quantize = quant === 'fp32' ? undefined : (quant as GraphQuantization);
+          exportHfFolder(config, { persona, ...source }, out, { quantize });
+          console.log(`Exported ${persona.id} ${source.version} to ${out}${quantize ? ` (${quantize} ONNX)` : ''}.`);
         },
       ),
     );

@@ -47,6 +47,9 @@ export interface InferenceGraphOptions {
 
 export type GraphQuantization = 'int8' | 'q8' | 'q4';
 
+/** `persona export --quant` choices for the ONNX graph (fp32 = no quantization). */
+export const ONNX_QUANTS = ['fp32', 'int8', 'q8', 'q4'] as const;
+
 const NBITS: Partial<Record<GraphQuantization, BlockBits>> = { q8: 8, q4: 4 };
 
 /**
