@@ -107,6 +107,7 @@ function helperProcess(script: string, args: string[] = []) {
 /** The trainer as its own process (same machine, same store and base). */
 async function withTrainingElsewhere(label = 'bots process + trainer process'): Promise<Case> {
   const child = helperProcess('scale-training.ts');
+  const exited = new Promise((resolve) => child.once('exit', resolve));
   const steps: number[] = [];
   let buffered = '';
   child.stdout.on('data', (chunk: Buffer) => {
@@ -116,7 +117,6 @@ async function withTrainingElsewhere(label = 'bots process + trainer process'): 
     for (const line of lines) if (line.trim()) steps.push((JSON.parse(line) as { tokensPerSecond: number }).tokensPerSecond);
   });
   const timings = await chatLoad();
-  const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   await exited;
   return { label, timings, tokensPerSecond: percentile(steps, 50) };
@@ -126,6 +126,7 @@ async function withTrainingElsewhere(label = 'bots process + trainer process'): 
 async function withGeneratorWorker(): Promise<Case> {
   const redis = await startRedis();
   const generator = helperProcess('scale-generator.ts', [redis.url]);
+  const generatorExited = new Promise((resolve) => generator.once('exit', resolve));
   const remote = new RemoteEngine(redis.url, config);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -140,9 +141,8 @@ async function withGeneratorWorker(): Promise<Case> {
   } finally {
     await running.stop();
     await remote.close();
-    const exited = new Promise((resolve) => generator.once('exit', resolve));
     generator.kill('SIGTERM');
-    await exited;
+    await generatorExited;
     await redis.stop();
   }
 }

@@ -140,7 +140,17 @@ export class GenerationClient<Request, Result> {
     });
     this.stalled.set(jobId, watch.waitForWorker);
     let job: Job<GenerationJobData<Request>, GenerationJobResult<Result>> | undefined;
-    const onAbort = () => void this.cancel(jobId);
+    // One listener per reply, removed when it ends: the signal may be shared by every reply of the process.
+    let rejectAborted!: (error: PersonaError) => void;
+    const abortedNow = new Promise<never>((_, reject) => (rejectAborted = reject));
+    // Either may settle before the race below reads it.
+    abortedNow.catch(() => undefined);
+    watch.gaveUp.catch(() => undefined);
+    const onAbort = () => {
+      void this.cancel(jobId);
+      rejectAborted(aborted());
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       await Promise.all([this.subscriberReady.then(() => this.subscriber.subscribe(channel)), this.events.waitUntilReady()]);
       job = await this.queue.add(
@@ -148,9 +158,8 @@ export class GenerationClient<Request, Result> {
         { request, seed, startBy: Date.now() + options.startTimeoutMs },
         { jobId, attempts: 1, removeOnComplete: KEEP_FINISHED, removeOnFail: KEEP_FINISHED },
       );
-      options.signal?.addEventListener('abort', onAbort, { once: true });
       if (!heardYet) watch.waitForWorker();
-      const outcome = await Promise.race([job.waitUntilFinished(this.events), watch.gaveUp, abortedBy(options.signal)]);
+      const outcome = await Promise.race([job.waitUntilFinished(this.events), watch.gaveUp, abortedNow]);
       if (!outcome.ok) throw new PersonaError(outcome.code, outcome.message, outcome.details);
       return outcome.result;
     } catch (error) {
@@ -171,7 +180,7 @@ export class GenerationClient<Request, Result> {
     }
   }
 
-  /** Waiting jobs by state (metrics). */
+  /** Jobs on the generate queue by state. */
   counts(): Promise<Record<string, number>> {
     return this.queue.getJobCounts('waiting', 'active', 'completed', 'failed');
   }
@@ -229,14 +238,6 @@ export class GenerationClient<Request, Result> {
 
 function aborted(): PersonaError {
   return new PersonaError('generation_aborted', 'Generation was cancelled.');
-}
-
-function abortedBy(signal: AbortSignal | undefined): Promise<never> {
-  return new Promise((_, reject) => {
-    if (!signal) return;
-    if (signal.aborted) reject(aborted());
-    else signal.addEventListener('abort', () => reject(aborted()), { once: true });
-  });
 }
 
 export type GenerateLocally<Request, Result> = (
