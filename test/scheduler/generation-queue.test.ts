@@ -119,7 +119,8 @@ describe('replies on the shared generate queue (redis-server)', { timeout: 60_00
             stoppedEarly = true;
             throw new Error('cancelled');
           }
-          onText((text = `${text} ${word}`.trim()));
+          text = `${text} ${word}`.trim();
+          onText(text);
         }
         return { text };
       },
