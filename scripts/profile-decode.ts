@@ -67,7 +67,7 @@ for (let i = 0; i < layers; i++)
   }
 // As our generator steps (src/inference/ort.ts): the cache buffers fed whole with spare rows
 // masked out, only the logits and this step's rows (new_key_values) fetched.
-const fetches = ['logits', ...Object.keys(feeds).map((name) => name.replace('past_key_values', 'new_key_values'))];
+const fetches = ['logits', 'new_key_values'];
 const keep = new ort.Tensor('int64', BigInt64Array.of(1n), []);
 const random = mulberry32(7);
 const prompt = Array.from({ length: PROMPT }, () => BigInt(4 + Math.floor(random() * 8000)));

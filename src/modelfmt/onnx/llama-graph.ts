@@ -8,7 +8,7 @@
  *   position_ids [batch, sequence_length] int64, past_key_values.N.key|value
  *   [batch, kv_heads, past_sequence_length, head_dim] float32 (Optimum's inputs, nothing else)
  *   → logits [batch, kept, vocab], present.N.key|value [batch, kv_heads, total_sequence_length, head_dim],
- *     new_key_values.N.key|value [batch, kv_heads, sequence_length, head_dim] (this step's rows of present)
+ *     new_key_values [2·layers·batch, kv_heads, sequence_length, head_dim] (this step's rows of every present)
  *
  * num_logits_to_keep follows transformers.js: 0 = logits for every position (scoring), k = the
  * last k positions (generation passes 1, so prefill skips the prompt's lm_head work). It is an
@@ -75,6 +75,9 @@ function lmHeadQuantization(options: InferenceGraphOptions): GraphQuantization |
 
 /** MatMulNBits' accuracy_level 4: int8 activations, the level ONNX Runtime's CPU kernels are fast at. */
 const INT8_ACTIVATIONS = 4;
+
+/** The output holding this step's cache rows of every layer (see build()). */
+export const NEW_ROWS_OUTPUT = 'new_key_values';
 
 /** float32's lowest value: masked scores (HF uses finfo.min too, so fully masked rows stay finite). */
 const MASKED_SCORE = -3.4028234663852886e38;
@@ -353,7 +356,7 @@ class LlamaGraphWriter {
    * RoPE first (every rotary variant stays in one place); the attention scale is already in
    * q's weights, so scale = 1. Binding present.* to the past buffers would let the kernel
    * write in place, but onnxruntime-node copies every fetched output into a new buffer, which
-   * costs more than the kernel's own copy; so this step's rows go out as new_key_values.
+   * costs more than the kernel's own copy; so this step's rows go out in new_key_values.
    */
   private groupQueryAttention(layer: LayerSpec, rotated: string, v: string): string {
     const { H, KV, hd } = this;
@@ -434,11 +437,13 @@ class LlamaGraphWriter {
     for (let i = 0; i < config.num_hidden_layers; i++) {
       for (const kind of ['key', 'value']) b.output(`present.${i}.${kind}`, 'float32', ['batch_size', KV, 'total_sequence_length', hd]);
     }
-    // This step's rows of the cache alone: our generator appends them to its own buffers
-    // instead of fetching the whole present (see src/inference/ort.ts). Other runtimes ignore them.
-    for (let i = 0; i < config.num_hidden_layers; i++) {
-      for (const kind of ['key', 'value']) b.output(`new_key_values.${i}.${kind}`, 'float32', ['batch_size', KV, 'sequence_length', hd]);
-    }
+    // This step's rows of the cache alone, every layer's key and value stacked along the first
+    // axis (index 2·layer + 0 key / 1 value, times batch): our generator appends them to its own
+    // buffers instead of fetching the whole present, in one output because onnxruntime-node
+    // spends ~15 µs per fetched output (src/inference/ort.ts). Other runtimes ignore it.
+    const rows = Array.from({ length: config.num_hidden_layers }, (_, i) => [`new_key_values.${i}.key`, `new_key_values.${i}.value`]).flat();
+    b.op('Concat', rows, { axis: 0 }, NEW_ROWS_OUTPUT);
+    b.output(NEW_ROWS_OUTPUT, 'float32', ['layer_kinds_batch', KV, 'sequence_length', hd]);
     return b.toBytes(undefined, inferenceGraphFormat({ ...this.options, attention: this.usesGqa ? 'gqa' : 'standard' }));
   }
 }
@@ -447,7 +452,7 @@ class LlamaGraphWriter {
  * ModelProto.producer_version of the graphs this exporter writes. Bump the number whenever a
  * change makes earlier exports worth replacing (2: new_key_values outputs; 3: one model
  * definition, Qwen2 biases no longer dropped, only standard inputs; 4: GroupQueryAttention,
- * block-quantized q8/q4); model folders' onnx/model.onnx files with an
+ * block-quantized q8/q4, new rows in one output); model folders' onnx/model.onnx files with an
  * older tag are re-exported when next loaded (onnx/folder-graph.ts). The tag also names the
  * quantization (`+int8`, `+q8`, `+q4`) and standard attention (`+mha`).
  */
