@@ -227,6 +227,32 @@ class LlamaGraphWriter {
     return this.b.op('Where', [this.b.op('Greater', [length, this.f32('dyn_max', maxPositions)]), scaled, fixed]);
   }
 
+  private readonly rotaryCaches = new Map<string, { positions: string; cos: string; sin: string }>();
+
+  /**
+   * com.microsoft RotaryEmbedding's inputs for this step: cos/sin caches [S, hd/2] of this
+   * step's positions (batch row 0's: GroupQueryAttention graphs already assume every row at the
+   * same positions) and position_ids 0..S-1 indexing them. Computed in the graph from
+   * position_ids like ropeTables, so every rotary variant (scaled, dynamic) stays in one place.
+   */
+  private rotaryCache(rope: RopeSpec): { positions: string; cos: string; sin: string } {
+    const found = this.rotaryCaches.get(rope.key);
+    if (found) return found;
+    const row = this.b.op('Gather', [this.positionIds, this.i64('zero_index', [0], [])], { axis: 0 }); // (S)
+    const angles = this.b.op('Mul', [this.b.op('Unsqueeze', [this.b.op('Cast', [row], { to: 1 }), this.i64('axis1', [1])]), this.inverseFrequencies(rope)]); // (S, hd/2)
+    const seq = this.b.op('Gather', [this.b.op('Shape', [this.positionIds]), this.i64('one_index', [1], [])]);
+    const local = this.b.op('Range', [this.i64('zero_index', [0], []), seq, this.i64('one_index', [1], [])]); // (S)
+    const positions = this.b.op('Expand', [this.b.op('Unsqueeze', [local, this.i64('axis0', [0])]), this.b.op('Shape', [this.positionIds])]); // (B, S)
+    const cache = { positions, cos: this.b.op('Cos', [angles]), sin: this.b.op('Sin', [angles]) };
+    this.rotaryCaches.set(rope.key, cache);
+    return cache;
+  }
+
+  /** Whether q/k/v stay flat (B, S, heads*hd) through RoPE (one RotaryEmbedding node) into GroupQueryAttention: families without q/k norms. */
+  private flatHeads(layer: LayerSpec): boolean {
+    return this.usesGqa && !layer.qNorm;
+  }
+
   private readonly masks = new Map<number, string>();
 
   /**
@@ -297,6 +323,10 @@ class LlamaGraphWriter {
         ? stackedRows([this.weight(layer.q.bias).map((v) => v * s), this.weight(layer.k.bias!), this.weight(layer.v.bias!)])
         : undefined;
       const fused = this.matmul(x, `${p}.qkv_proj.weight`, qkv, (H + 2 * KV) * hd, d, biases); // (B, S, (H+2KV)*hd)
+      if (this.flatHeads(layer)) {
+        const [qk, v] = this.b.node('Split', [fused, this.i64('qk_v_flat', [(H + KV) * hd, KV * hd])], { axis: -1 }, 2);
+        return { qk, v }; // (B, S, (H+KV)*hd), (B, S, KV*hd)
+      }
       const perHead = this.b.op('Reshape', [fused, this.i64('qkv_heads', [0, 0, H + 2 * KV, hd])]); // (B, S, H+2KV, hd)
       const [qk, v] = this.b.node('Split', [perHead, this.i64('qk_v_heads', [H + KV, KV])], { axis: 2 }, 2);
       return { qk, v };
@@ -352,23 +382,24 @@ class LlamaGraphWriter {
    * One com.microsoft GroupQueryAttention node per layer: causal attention over past + new rows
    * without a materialized mask, transposes or a separate softmax, the cache concatenated
    * inside the kernel (about 10 fewer nodes per layer: ONNX Runtime spends microseconds per
-   * node, which at small models is a large share of a decode step). q/k are rotated by our own
-   * RoPE first (every rotary variant stays in one place); the attention scale is already in
-   * q's weights, so scale = 1. Binding present.* to the past buffers would let the kernel
+   * node, which at small models is a large share of a decode step). q/k arrive rotated (by
+   * RotaryEmbedding on tables computed here, or the rope() ops when q/k are normed per head);
+   * the attention scale is already in q's weights, so scale = 1. Binding present.* to the past buffers would let the kernel
    * write in place, but onnxruntime-node copies every fetched output into a new buffer, which
    * costs more than the kernel's own copy; so this step's rows go out in new_key_values.
    */
-  private groupQueryAttention(layer: LayerSpec, rotated: string, v: string): string {
+  private groupQueryAttention(layer: LayerSpec, q: string, k: string, v: string): string {
     const { H, KV, hd } = this;
     const i = layer.index;
-    const [q, k] = this.b.node('Split', [rotated, this.i64('q_k_heads', [H, KV])], { axis: 2 }, 2);
-    this.b.op('Transpose', [k], { perm: [0, 2, 1, 3] }, `new_key_values.${i}.key`);
-    this.b.op('Transpose', [v], { perm: [0, 2, 1, 3] }, `new_key_values.${i}.value`);
-    const flat = (t: string, heads: number) => this.b.op('Reshape', [t, this.i64(`flat_${heads}`, [0, 0, heads * hd])]);
+    // q (B, S, H*hd), k and v (B, S, KV*hd), k rotated.
+    const headsFirst = (t: string, output: string) =>
+      this.b.op('Transpose', [this.b.op('Reshape', [t, this.i64('kv_heads', [0, 0, KV, hd])])], { perm: [0, 2, 1, 3] }, output);
+    headsFirst(k, `new_key_values.${i}.key`);
+    headsFirst(v, `new_key_values.${i}.value`);
     const { seqlensK, total } = this.gqaLengths();
     const [context] = this.b.node(
       'GroupQueryAttention',
-      [flat(q, H), flat(k, KV), flat(v, KV), `past_key_values.${i}.key`, `past_key_values.${i}.value`, seqlensK, total],
+      [q, k, v, `past_key_values.${i}.key`, `past_key_values.${i}.value`, seqlensK, total],
       { num_heads: H, kv_num_heads: KV, scale: float(1) },
       [this.b.fresh(`attention_${i}`), `present.${i}.key`, `present.${i}.value`],
       'com.microsoft',
@@ -380,7 +411,17 @@ class LlamaGraphWriter {
     const { H, KV, hd } = this;
     const i = layer.index;
     const { cos, sinSigned } = this.ropeTables(layer.rope);
-    if (this.usesGqa) return this.groupQueryAttention(layer, this.rope(qk, cos, sinSigned), v);
+    if (this.flatHeads(layer)) {
+      const { positions, cos: cosCache, sin: sinCache } = this.rotaryCache(layer.rope);
+      const rotated = this.b.node('RotaryEmbedding', [qk, positions, cosCache, sinCache], { num_heads: H + KV }, 1, 'com.microsoft')[0];
+      const [q, k] = this.b.node('Split', [rotated, this.i64('q_k_flat', [H * hd, KV * hd])], { axis: -1 }, 2);
+      return this.groupQueryAttention(layer, q, k, v);
+    }
+    if (this.usesGqa) {
+      const [q, k] = this.b.node('Split', [this.rope(qk, cos, sinSigned), this.i64('q_k_heads', [H, KV])], { axis: 2 }, 2);
+      const flat = (t: string, heads: number) => this.b.op('Reshape', [t, this.i64(`flat_${heads}`, [0, 0, heads * hd])]);
+      return this.groupQueryAttention(layer, flat(q, H), flat(k, KV), flat(v, KV));
+    }
     const [q, k] = this.b.node('Split', [this.rope(qk, cos, sinSigned), this.i64('q_k_heads', [H, KV])], { axis: 2 }, 2);
     const headsFirst = (t: string, output?: string) => this.b.op('Transpose', [t], { perm: [0, 2, 1, 3] }, output); // (B, heads, S, hd)
     const qRot = headsFirst(q);
