@@ -227,6 +227,9 @@ class LlamaGraphWriter {
     return this.b.op('Where', [this.b.op('Greater', [length, this.f32('dyn_max', maxPositions)]), scaled, fixed]);
   }
 
+  /** Residual sums not emitted yet: the norm that reads each first writes it (SkipSimplifiedLayerNormalization). */
+  private readonly pendingSums = new Map<string, [string, string]>();
+
   private readonly rotaryCaches = new Map<string, { positions: string; cos: string; sin: string }>();
 
   /**
@@ -307,11 +310,23 @@ class LlamaGraphWriter {
       const x = this.b.op('Gather', [embed, this.inputIds]); // (B, S, d)
       return this.spec.embedScale === 1 ? x : this.b.op('Mul', [x, this.f32('embed_scale', this.spec.embedScale)]);
     },
-    norm: (x, name) => this.rmsNorm(x, name, this.normWeight(name), [this.d]),
+    norm: (x, name) => {
+      const sum = this.pendingSums.get(x);
+      if (!sum) return this.rmsNorm(x, name, this.normWeight(name), [this.d]);
+      // The residual add and the norm after it as one node; its fourth output is the sum itself.
+      this.pendingSums.delete(x);
+      const weight = this.b.initializer(name, tensor('float32', [this.d], this.normWeight(name)));
+      const attrs = { epsilon: float(this.spec.eps) };
+      return this.b.node('SkipSimplifiedLayerNormalization', [...sum, weight], attrs, [this.b.fresh('normed'), '', '', x], 'com.microsoft')[0];
+    },
     add: (a, b) => this.b.op('Add', [a, b]),
     linear: (x, lin: LinearSpec, residual) => {
       const y = this.matmul(x, lin.weight, this.weight(lin.weight), lin.out, lin.in, lin.bias ? this.weight(lin.bias) : undefined);
-      return residual ? this.b.op('Add', [residual, y]) : y;
+      if (!residual) return y;
+      // Every residual sum of a (non-sandwich) block is normed next: defer the Add into that norm.
+      const sum = this.b.fresh('residual');
+      this.pendingSums.set(sum, [residual, y]);
+      return sum;
     },
     qkv: (x, layer) => {
       const { H, KV, hd, d } = this;
@@ -469,6 +484,7 @@ class LlamaGraphWriter {
     // position's logits; our generator makes it an input at load (logits-to-keep.ts).
     const keep = b.initializer(LOGITS_TO_KEEP, tensor('int64', [], BigInt64Array.of(0n)));
     const h = decoderForward(this.spec, this.ops);
+    if (this.pendingSums.size) throw new Error(`llama-graph: residual sums never normed: ${[...this.pendingSums.keys()].join(', ')}`);
     // Keep the last num_logits_to_keep positions (Slice from -0 = 0 keeps them all).
     const start = b.op('Unsqueeze', [b.op('Neg', [keep]), this.i64('axis0', [0])]);
     const kept = b.op('Slice', [h, start, this.i64('to_end', [Number.MAX_SAFE_INTEGER]), this.i64('axis1', [1])]);
