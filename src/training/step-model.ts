@@ -14,7 +14,7 @@ import { llamaParameterShapes } from '../modelfmt/hf-config.js';
 import { checkFrozenType, narrowedNames, type FrozenDtype, type FrozenParams } from './frozen-weights.js';
 import { gradients } from './graph/autodiff.js';
 import { CHECKPOINT_ZERO } from './graph/checkpoint.js';
-import { emitOnnx, type EmittedModel } from './graph/emit.js';
+import { CAST_GATE_ZERO, emitOnnx, type EmittedModel } from './graph/emit.js';
 import { Graph, type Tensor } from './graph/ir.js';
 import { buildLlama, llamaLogits, llamaLoss, type LlamaGraphOptions } from './llama.js';
 import { LoraDropoutMasks, loraParameterShapes, validateLora, type LoraOptions } from './lora-adapters.js';
@@ -87,6 +87,7 @@ export interface StepModelOptions {
 
 const IGNORE = -100n;
 const ZERO = new Float32Array(1);
+const ZERO_INT = new BigInt64Array(1);
 const GRAD_PREFIX = 'grad:';
 
 export async function createStepModel(config: LlamaConfig, options: StepModelOptions): Promise<StepModel> {
@@ -124,6 +125,7 @@ export async function createStepModel(config: LlamaConfig, options: StepModelOpt
     addParams(feeds, frozenShapes, frozen, 'frozen', narrow);
     addParams(feeds, trainableShapes, trainable, 'trainable');
     for (const [alias, name] of aliases) feeds.set(alias, feeds.get(name)!);
+    feeds.set(CAST_GATE_ZERO, { dtype: 'int64', dims: [1], data: ZERO_INT });
     return feeds;
   };
 

@@ -11,6 +11,8 @@
  * and backward uses) each get their own, read from their own graph input fed with the same
  * buffer: ONNX Runtime merges identical Casts of one input (common subexpression
  * elimination), which would keep the float32 copy alive from the forward to the backward.
+ * Each Cast is also gated on another input of its first consumer (`gated`): without that,
+ * ONNX Runtime ran all the Casts, which depend on graph inputs only, at the start of the step.
  */
 import { MS_DOMAIN, OnnxGraphBuilder, tensor, type AttrValue, type ElemType } from '../../modelfmt/onnx/onnx-builder.js';
 import type { DType, Graph, Tensor } from './ir.js';
@@ -44,6 +46,8 @@ export interface EmitOptions {
 
 /** Consumers of a narrowed input at most this many tape nodes apart share one Cast. */
 const SHARED_CAST_GAP = 64;
+/** The int64 [1] graph input fed 0 that gates the widening Casts (see `gated`). */
+export const CAST_GATE_ZERO = 'cast_gate_zero';
 /** Separator of a narrowed input's alias names (`name::2` is the second group of consumers). */
 export const ALIAS_SEPARATOR = '::';
 
@@ -143,14 +147,42 @@ export function emitOnnx(graph: Graph, outputs: { name: string; tensor: Tensor }
     return declared;
   };
   const widened = new Map<string, string>();
-  const nameOf = (node: { id: number; op: string }, t: Tensor, index: number): string => {
+  /** An int64 [1] zero computed from `dep` at run time (NaN-safe: IsNaN, not arithmetic on its value), by dep name. */
+  const gates = new Map<string, string>();
+  let gateZero: string | undefined;
+  const gateOf = (dep: Tensor): string => {
+    const name = names.get(dep)!;
+    let gate = gates.get(name);
+    if (!gate) {
+      gateZero ??= b.input(CAST_GATE_ZERO, 'int64', [1]);
+      if (!usedInputs.includes(CAST_GATE_ZERO)) usedInputs.push(CAST_GATE_ZERO);
+      const axes = dep.shape.map((_, i) => i);
+      const first = b.node('Slice', [name, e.ints(axes.map(() => 0)), e.ints(axes.map(() => 1)), e.ints(axes)])[0];
+      const flag = b.node('Cast', [b.node('Reshape', [b.node('IsNaN', [first])[0], e.ints([1])])[0]], { to: ELEM_CODE.int64 })[0];
+      gates.set(name, (gate = b.node('Mul', [flag, gateZero])[0]));
+    }
+    return gate;
+  };
+  /**
+   * A widening Cast reads its float16 input through a Reshape whose shape depends on another
+   * input of its first consumer: ONNX Runtime otherwise runs every input-only subgraph (all
+   * the Casts) at the start of the step, so every float32 copy would live from the start to
+   * its consumer (measured: the backward's copies of the whole base at once).
+   */
+  const gated = (half: string, t: Tensor, consumer: { inputs: Tensor[] }): string => {
+    const dep = consumer.inputs.map(resolve).find((x) => x !== t && x.node.op !== 'Input' && x.node.op !== 'Constant' && names.has(x) && x.dtype !== 'int64');
+    if (!dep) return half;
+    const shape = b.node('Add', [e.ints(t.shape), gateOf(dep)])[0];
+    return b.node('Reshape', [half, shape])[0];
+  };
+  const nameOf = (node: { id: number; op: string; inputs: Tensor[] }, t: Tensor, index: number): string => {
     const r = resolve(t);
     const byNode = groups.get(r);
     if (!byNode && !(r.node.op === 'Input' && narrowInputs.has(r.node.attrs.name as string))) return names.get(r)!;
     if (node.op === 'Gather' && index === 0) return halfOf(r, 0);
     const half = halfOf(r, byNode!.get(node.id)!);
     let wide = widened.get(half);
-    if (!wide) widened.set(half, (wide = b.node('Cast', [half], { to: ELEM_CODE[r.dtype] })[0]));
+    if (!wide) widened.set(half, (wide = b.node('Cast', [gated(half, r, node)], { to: ELEM_CODE[r.dtype] })[0]));
     return wide;
   };
 
