@@ -33,13 +33,12 @@ import { mulberry32 } from '../src/util/random.js';
 import { StopStrings } from '../src/inference/stop-strings.js';
 import { llamaParameterShapes, parseLlamaConfig, readLlamaConfig, type LlamaConfig } from '../src/modelfmt/hf-config.js';
 import { exportInferenceOnnx } from '../src/modelfmt/onnx/onnx-export.js';
-import { readSafetensors } from '../src/modelfmt/safetensors.js';
 import { loadTokenizer } from '../src/modelfmt/tokenizer.js';
 import { OnnxGraphBuilder, tensor } from '../src/modelfmt/onnx/onnx-builder.js';
 import { BUNDLED_BASE, QWEN25_05B, SMOLLM2_135M } from './lib/model-shapes.js';
+import { BASE_DIR, benchWeights } from './lib/bench-weights.js';
 
 const PROMPT_TOKENS = 256;
-const BASE_DIR = 'models/base';
 
 interface Case {
   name: string;
@@ -92,19 +91,6 @@ const CASES: Case[] = [
 ];
 const threads = loadConfig().ORT_THREADS;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-function modelWeights(config: LlamaConfig, useBase: boolean): Map<string, Float32Array> {
-  if (useBase && existsSync(join(BASE_DIR, 'model.safetensors'))) return new Map([...readSafetensors(BASE_DIR)].map(([n, t]) => [n, t.data]));
-  const random = mulberry32(1234);
-  const weights = new Map<string, Float32Array>();
-  for (const [name, shape] of llamaParameterShapes(config)) {
-    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
-    if (name.endsWith('norm.weight')) data.fill(1);
-    else for (let i = 0; i < data.length; i++) data[i] = (random() * 2 - 1) * 0.05;
-    weights.set(name, data);
-  }
-  return weights;
-}
 
 /**
  * Bytes of weights one decode step reads: every Linear (lm_head = the embedding when tied), with
@@ -253,7 +239,7 @@ async function runCase(c: Case, bandwidth: number, decode: (ids: number[]) => st
   const root = mkdtempSync(join(tmpdir(), 'bench-generate-'));
   const dir = join(root, c.name.replace(/\W+/g, '-'));
   try {
-    const weights = modelWeights(config, useBase);
+    const weights = benchWeights(config, useBase);
     writeFolder(dir, config, exportInferenceOnnx(config, weights, { quantize: c.quantize }));
     const fp32Reference = c.quantize ? exportInferenceOnnx(config, weights) : undefined;
     weights.clear();
@@ -465,7 +451,7 @@ async function runLlamaCppComparison(): Promise<void> {
     const result = await compareWithLlamaCpp({
       ...s,
       pairs: [...s.pairs],
-      weights: modelWeights(s.config, s.useBase),
+      weights: benchWeights(s.config, s.useBase),
       tokenizerDir: BASE_DIR,
       prompt,
       sampleIds,

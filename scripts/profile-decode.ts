@@ -12,11 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { mulberry32 } from '../src/util/random.js';
-import { llamaParameterShapes, parseLlamaConfig, readLlamaConfig, type LlamaConfig } from '../src/modelfmt/hf-config.js';
+import { parseLlamaConfig, readLlamaConfig } from '../src/modelfmt/hf-config.js';
 import { exportInferenceOnnx, type ExportOnnxOptions } from '../src/modelfmt/onnx/onnx-export.js';
 import { generatorModel } from '../src/modelfmt/onnx/logits-to-keep.js';
-import { readSafetensors } from '../src/modelfmt/safetensors.js';
 import { BUNDLED_BASE, SMOLLM2_135M } from './lib/model-shapes.js';
+import { benchWeights } from './lib/bench-weights.js';
 
 const argv = process.argv.slice(2);
 const option = (name: string, fallback: string) => {
@@ -30,23 +30,10 @@ const steps = Number(option('steps', '24'));
 const attention = option('attention', 'gqa') as 'gqa' | 'standard';
 const PROMPT = 256;
 
-function weightsFor(config: LlamaConfig, useBase: boolean): Map<string, Float32Array> {
-  if (useBase) return new Map([...readSafetensors('models/base')].map(([n, t]) => [n, t.data]));
-  const random = mulberry32(1234);
-  const weights = new Map<string, Float32Array>();
-  for (const [name, shape] of llamaParameterShapes(config)) {
-    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
-    if (name.endsWith('norm.weight')) data.fill(1);
-    else for (let i = 0; i < data.length; i++) data[i] = (random() * 2 - 1) * 0.05;
-    weights.set(name, data);
-  }
-  return weights;
-}
-
 const useBase = shapeName === 'base' && existsSync('models/base/model.safetensors');
 const config = useBase ? readLlamaConfig('models/base') : parseLlamaConfig(shapeName === 'base' ? BUNDLED_BASE : SMOLLM2_135M);
 const options = { ...(quant === 'fp32' ? {} : { quantize: quant }), attention } as ExportOnnxOptions;
-const bytes = generatorModel(exportInferenceOnnx(config, weightsFor(config, useBase), options)) as Uint8Array;
+const bytes = generatorModel(exportInferenceOnnx(config, benchWeights(config, useBase), options)) as Uint8Array;
 const prefix = join(tmpdir(), `profile-decode-${process.pid}`);
 const session = await ort.InferenceSession.create(bytes, {
   graphOptimizationLevel: 'all',
