@@ -60,25 +60,27 @@ export const KEEP_VERSIONS = 5;
 export async function runTrainingJob(deps: JobDeps, personaId: string, options: JobOptions): Promise<JobRecord> {
   const persona = loadPersona(deps.config.PERSONAS_DIR, personaId);
   const history = jobHistory(deps.store);
+  const lockKey = trainingLockKey(persona.id);
+  const lock = await acquireLock(deps.store, lockKey);
+  if (!lock) {
+    const holder = await lockHolder(deps.store, lockKey);
+    const who = holder ? ` (pid ${holder.pid} on ${holder.host} since ${holder.since})` : '';
+    // The caller retries or tells a person (a queue redelivery after a Redis restart lands
+    // here while the first delivery trains): no history record, or the persona's history
+    // fills with skips that never were runs.
+    if (options.whenLocked === 'error') {
+      throw new PersonaError('training_locked', `Persona "${persona.id}" is being trained by another process${who}; try again when it has finished.`, {
+        persona: persona.id,
+      });
+    }
+    return await finish(deps, await history.start(persona.id, options.reason), 'skipped', `another process is training this persona${who}`);
+  }
   const record = await history.start(persona.id, options.reason);
   const log = logger('job').child({ persona: persona.id, job: record.id });
   const phase = async (name: JobPhase) => {
     await history.update(record, { phase: name });
     deps.onPhase?.(persona.id, name);
   };
-  const lockKey = trainingLockKey(persona.id);
-  const lock = await acquireLock(deps.store, lockKey);
-  if (!lock) {
-    const holder = await lockHolder(deps.store, lockKey);
-    const who = holder ? ` (pid ${holder.pid} on ${holder.host} since ${holder.since})` : '';
-    await finish(deps, record, 'skipped', `another process is training this persona${who}`);
-    if (options.whenLocked === 'error') {
-      throw new PersonaError('training_locked', `Persona "${persona.id}" is being trained by another process${who}; try again when it has finished.`, {
-        persona: persona.id,
-      });
-    }
-    return record;
-  }
   let cancel: ReturnType<typeof watchCancel> | undefined;
   try {
     await notify(deps, record);
