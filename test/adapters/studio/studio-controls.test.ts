@@ -12,7 +12,7 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { Page } from 'playwright-core';
+import type { Page, Route } from 'playwright-core';
 import { addDrafts, countSamples } from '../../../src/curation/index.ts';
 import { dedupeKey } from '../../../src/ingest/index.ts';
 import { FakeHub, repoFromFolder } from '../../fakes/hub/fake-hub.ts';
@@ -194,15 +194,23 @@ test('Persona Studio controls: undo, bulk, dataset state, chat commands, cancel,
     await page.getByRole('status').getByText('New conversation.').waitFor();
     assert.equal(await pane.locator('li.user').count(), 0);
 
-    // Stop: the reply is held back 2 s on its way (the tiny model answers faster than a click); Stop ends the wait and nothing arrives.
-    await page.route('**/api/chat/tiny', (route) => setTimeout(() => void route.continue().catch(() => undefined), 2000));
+    // Stop: the request is held on its way (the tiny model answers faster than a click) and let
+    // go only after Stop; then a later message is answered, and the stopped reply never shows.
+    let held: Route | undefined;
+    await page.route('**/api/chat/tiny', (route) => {
+      held = route;
+    });
     await message.fill('Tell me about the lake.');
     await message.press('Enter');
     await page.getByRole('button', { name: 'Stop' }).click();
     await page.getByRole('button', { name: 'Send' }).waitFor();
-    await page.waitForTimeout(2500);
-    assert.equal(await pane.locator('li.bot:not(.streaming)').count(), 1, 'only the greeting: the stopped reply never arrived');
     await page.unroute('**/api/chat/tiny');
+    await held?.continue().catch(() => undefined);
+    await message.fill('Good evening.');
+    await message.press('Enter');
+    await page.getByRole('button', { name: 'Regenerate' }).and(page.locator(':enabled')).waitFor({ timeout: 30_000 });
+    assert.equal(await pane.locator('li.bot:not(.streaming)').count(), 2, 'the greeting and the later reply: the stopped reply never arrived');
+    assert.equal(await pane.locator('li.user').count(), 2, 'both messages are shown');
   });
 
   await t.test('chat: Stop interrupts a reply that has started streaming and keeps what was written', async () => {
