@@ -163,26 +163,32 @@ describe('training jobs on the shared queue (redis-server)', () => {
     }
   });
 
-  it('retries on another worker the job of a worker killed mid-training', async () => {
+  it('retries on another worker the job of a worker killed mid-training, from its checkpoint', async () => {
     const root = makeSharedProject([PERSONA]);
-    const config = sharedConfig(root, redis.url);
+    const config = loadConfig({
+      root,
+      env: { ORT_THREADS: '1', LOG_LEVEL: 'silent', STORE_URL: redis.url, TRAINING_JOB_LOCK_MS: String(LOCK_MS), TRAINING_CHECKPOINT_STEPS: '2' },
+    });
     const core = await openCore(config);
     await approveSamples(core.store, 6);
     const queue = new BullJobQueue({ url: redis.url, lockMs: LOCK_MS });
     const result = queue.enqueue(PERSONA, { reason: 'manual', force: true });
-    // The first worker is a child process (holding jobs for 2 s at a time) that SIGKILLs itself when training starts.
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'worker-child.ts'), root, redis.url, 'train'], {
+    // The first worker is a child process (holding jobs for 2 s at a time) that SIGKILLs itself once training wrote its step-2 checkpoint.
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'worker-child.ts'), root, redis.url, 'checkpoint'], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const [, signal] = await new Promise<[number | null, string | null]>((resolve) => child.once('exit', (code, sig) => resolve([code, sig])));
     assert.equal(signal, 'SIGKILL', output);
-    assert.match(output, /phase train/);
+    assert.match(output, /checkpoint at step 2/);
     // Looks every second for jobs whose holder stopped renewing; the dead child's lapses 2 s after it died.
-    const worker = startTrainingWorker(jobDeps(core), { url: redis.url, lockMs: LOCK_MS, stalledCheckMs: 1000, concurrency: 1 });
+    const starts: number[] = [];
+    const deps: JobDeps = { ...jobDeps(core), onTrainingEvent: (_persona, event) => void (event.type === 'start' && starts.push(event.resumedFromStep)) };
+    const worker = startTrainingWorker(deps, { url: redis.url, lockMs: LOCK_MS, stalledCheckMs: 1000, concurrency: 1 });
     try {
       const record = await result;
+      assert.deepEqual(starts, [2], 'the second worker resumed from the step-2 checkpoint of the dead one');
       assert.ok(['promoted', 'kept'].includes(record.status), `${record.status}: ${record.message}`);
       assert.notEqual(record.pid, child.pid, 'finished by the second worker');
       const champion = await core.registry.champion(PERSONA);
