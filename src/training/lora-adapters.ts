@@ -87,6 +87,23 @@ const SHARED_INPUT: Record<string, string> = { q_proj: 'qkv', k_proj: 'qkv', v_p
  */
 const KEEP_MERGED = new Set(['gate_proj', 'up_proj', 'down_proj']);
 
+/** Whether a targeted [out, in] weight is merged (W + s·B·A) for `rows` rows (see loraGraph). */
+const mergesWeight = ([out, inp]: number[], rows: number) => rows * (out + inp) >= out * inp;
+
+/**
+ * Bytes of merged weights a training step holds (memory-plan.ts): ONNX Runtime forms every
+ * merge at the start of the step (they read graph inputs only), and gate/up/down's stay
+ * until the backward.
+ */
+export function mergedWeightBytes(config: LlamaConfig, lora: LoraOptions, rows: number): number {
+  if (lora.dropout > 0) return 0;
+  let bytes = 0;
+  for (const [name, shape] of loraTargets(config, lora)) {
+    if (mergesWeight(shape, rows)) bytes += shape[0] * shape[1] * 4 * (KEEP_MERGED.has(moduleOf(name)) ? 2 : 1);
+  }
+  return bytes;
+}
+
 const moduleOf = (weight: string) =>
   weight
     .replace(/\.weight$/, '')
@@ -135,10 +152,7 @@ export function loraGraph(
    * micro-batch the merged weights (kept alive for the backward: 1.25 GB at Qwen2.5-0.5B,
    * 3.2 GB at Llama-3.2-1B) and the rank-r merge Gemms cost more than they save.
    */
-  const merges = (name: string) => {
-    const [out, inp] = targets.get(name)!;
-    return !masked && options.rows * (out + inp) >= out * inp;
-  };
+  const merges = (name: string) => !masked && mergesWeight(targets.get(name)!, options.rows);
   const adapterOf = (name: string) => {
     let found = adapter.get(name);
     if (!found) {

@@ -16,7 +16,7 @@ import { modelSpec } from '../modelfmt/arch/spec.js';
 import { attentionBlocks } from './attention.js';
 import { narrowedNames, type FrozenDtype } from './frozen-weights.js';
 import { defaultLossChunkRows } from './llama.js';
-import { loraParameterShapes, type LoraOptions } from './lora-adapters.js';
+import { loraParameterShapes, mergedWeightBytes, type LoraOptions } from './lora-adapters.js';
 
 export interface MemoryPlanInput {
   config: LlamaConfig;
@@ -39,12 +39,23 @@ export interface MemoryPlan {
 
 /**
  * Floats the backward keeps per token and layer: per hidden unit, per MLP unit and per
- * attended key and head. Fitted to peak RSS minus weights, loss and runtime of the
- * bench:train LoRA cases (B1 x T512, float16 base): Qwen2.5-0.5B 4,515 MiB (53.5k floats per
- * token and layer), Llama-3.2-1B 6,901 MiB (95k); SmolLM2-135M (B4 x T256, merged LoRA)
- * plans ~30% above its measured 2.9 GiB.
+ * attended key and head. Fitted (least squares, with ACTIVATION_BASE) to peak RSS minus
+ * weights, trainable, loss and runtime of the bench:train LoRA cases (B1 x T512, float16
+ * base, 2026-12-04 22:25 UTC): Qwen2.5-0.5B 3,699 MiB, Llama-3.2-1B 5,529, Gemma-3-270m
+ * 2,609 — the shape (5 : 9 : 1) of the earlier fit, scaled by 0.53 since RoPE, RMSNorm and
+ * the lm_head stopped keeping or widening copies. Errors of the whole plan: see
+ * docs/benchmarks.md (issue 15 section).
  */
-const KEPT = { hidden: 5, mlp: 9, scores: 1 };
+const KEPT = { hidden: 2.65, mlp: 4.8, scores: 0.53 };
+/** Activations not proportional to layers × tokens (fitted with KEPT). */
+const ACTIVATION_BASE = 60 * 2 ** 20;
+/**
+ * Checkpointed: besides every layer's input and one layer's activations, what the measured
+ * peaks hold over them (the allocator's retained blocks, the recomputed layer's backward
+ * temporaries): ~500 MiB at 0.5–1B with a 512-token row (fitted: Qwen2.5-0.5B 3,085 MiB,
+ * Llama-3.2-1B 5,039; float32 base 3,589).
+ */
+const CHECKPOINT_BASE = 500 * 2 ** 20;
 /** Process baseline: Node, ONNX Runtime's libraries, the graph and session (fitted). */
 const RUNTIME_BYTES = 450 * 2 ** 20;
 /** (rows, vocab) float32 tensors alive at once in a loss chunk (logits, softmax, gradient). */
@@ -60,6 +71,10 @@ const LOSS_TEMPS = 3;
  * Keyed on total memory, not what is free now, so a resumed run makes the same choice.
  */
 export const FLOAT16_FROZEN_SHARE = 0.4;
+
+/** Parameters in the layers' matrices (what a float16 base widens, layer by layer). */
+const layerMatrices = (shapes: Map<string, number[]>) =>
+  [...shapes].filter(([name, shape]) => name.startsWith('model.layers.') && shape.length === 2).reduce((s, [, shape]) => s + shape[0] * shape[1], 0);
 
 const count = (shapes: Map<string, number[]>) => [...shapes.values()].reduce((s, shape) => s + shape.reduce((a, b) => a * b, 1), 0);
 
@@ -84,7 +99,12 @@ export function planTrainingMemory(input: MemoryPlanInput): MemoryPlan {
   const perTokenLayer = KEPT.hidden * d + KEPT.mlp * f + KEPT.scores * h * attended;
   const tokens = batchSize * seqLen;
   // Checkpointed: every layer's input, plus one layer's activations while it is recomputed and differentiated.
-  const activations = input.checkpoint ? (layers * d + perTokenLayer) * tokens * 4 : perTokenLayer * tokens * layers * 4;
+  // Checkpointed, the recomputed layer's float16 matrices are widened twice (its second forward and its backward).
+  const widenedLayer = narrow.size > 0 ? (layerMatrices(shapes) * 4 * 2) / layers : 0;
+  const merged = method === 'lora' ? mergedWeightBytes(config, input.lora!, tokens) : 0;
+  const activations =
+    merged +
+    (input.checkpoint ? (layers * d + perTokenLayer) * tokens * 4 + widenedLayer + CHECKPOINT_BASE : perTokenLayer * tokens * layers * 4 + ACTIVATION_BASE);
 
   // Soft-capped logits (Gemma) are formed whole; otherwise lm_head runs in row chunks (the lm_head matrix is never narrowed).
   const rows = modelSpec(config).finalSoftcap === undefined ? defaultLossChunkRows(tokens, v) : tokens;

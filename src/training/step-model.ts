@@ -57,6 +57,8 @@ export interface StepModelOptions {
   attentionBlocks?: number;
   /** ONNX Runtime contrib kernels (default on; off only to measure what they save). */
   contribOps?: boolean;
+  /** Widening Casts of a float16 base gated on their consumers (default on; see emit.ts). */
+  gateCasts?: boolean;
   /**
    * Activation checkpointing: each layer's forward runs again in the backward, so only the
    * layer inputs are kept from the forward (memory-plan.ts decides when a run needs it).
@@ -105,7 +107,7 @@ export async function createStepModel(config: LlamaConfig, options: StepModelOpt
   const frozenShapes = lora ? llamaParameterShapes(config) : new Map<string, number[]>();
 
   const narrow = narrowedNames(frozenShapes, options.frozenDtype ?? 'float32');
-  const train = buildTrainGraph(config, graphOptions, narrow);
+  const train = buildTrainGraph(config, graphOptions, narrow, options.gateCasts);
   const runnerOptions = {
     threads: options.threads,
     memArena: options.memArena ?? options.frozenDtype !== 'float16',
@@ -172,9 +174,14 @@ export function buildTrainIR(config: LlamaConfig, options: LlamaGraphOptions): {
   return { graph: g, outputs: [{ name: 'loss', tensor: loss }, ...names.map((n, i) => ({ name: GRAD_PREFIX + n, tensor: grads[i] }))] };
 }
 
-function buildTrainGraph(config: LlamaConfig, options: LlamaGraphOptions, narrowInputs: Set<string>): EmittedModel & { outputs: string[] } {
+function buildTrainGraph(
+  config: LlamaConfig,
+  options: LlamaGraphOptions,
+  narrowInputs: Set<string>,
+  gateCasts?: boolean,
+): EmittedModel & { outputs: string[] } {
   const { graph, outputs } = buildTrainIR(config, options);
-  return { ...emitOnnx(graph, outputs, { narrowInputs }), outputs: outputs.map((o) => o.name) };
+  return { ...emitOnnx(graph, outputs, { narrowInputs, gateCasts }), outputs: outputs.map((o) => o.name) };
 }
 
 function buildEvalGraph(config: LlamaConfig, options: LlamaGraphOptions, narrowInputs: Set<string>): EmittedModel {

@@ -42,6 +42,8 @@ export interface EmitOptions {
   modelName?: string;
   /** Float inputs fed as float16 and widened to float32 next to their consumers. */
   narrowInputs?: ReadonlySet<string>;
+  /** Gate each widening Cast on its consumer (default on; off only to measure what it costs). */
+  gateCasts?: boolean;
 }
 
 /** Consumers of a narrowed input at most this many tape nodes apart share one Cast. */
@@ -102,7 +104,7 @@ function castGroups(graph: Graph, live: Set<number>, narrow: ReadonlySet<string>
 }
 
 export function emitOnnx(graph: Graph, outputs: { name: string; tensor: Tensor }[], options: EmitOptions | string = {}): EmittedModel {
-  const { modelName = 'training_graph', narrowInputs = new Set<string>() } = typeof options === 'string' ? { modelName: options } : options;
+  const { modelName = 'training_graph', narrowInputs = new Set<string>(), gateCasts = true } = typeof options === 'string' ? { modelName: options } : options;
   const b = new OnnxGraphBuilder(modelName);
   const names = new Map<Tensor, string>();
   const intCache = new Map<string, string>();
@@ -171,7 +173,7 @@ export function emitOnnx(graph: Graph, outputs: { name: string; tensor: Tensor }
    */
   const gated = (half: string, t: Tensor, consumer: { inputs: Tensor[] }): string => {
     const dep = consumer.inputs.map(resolve).find((x) => x !== t && x.node.op !== 'Input' && x.node.op !== 'Constant' && names.has(x) && x.dtype !== 'int64');
-    if (!dep) return half;
+    if (!dep || !gateCasts) return half;
     const shape = b.node('Add', [e.ints(t.shape), gateOf(dep)])[0];
     return b.node('Reshape', [half, shape])[0];
   };
