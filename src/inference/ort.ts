@@ -254,11 +254,18 @@ export class DecoderSession {
     const target = store && store.capacity >= past + ids.length ? store : this.grownStore(store, past, past + ids.length);
     const { kvHeads, headDim } = this.shape;
     const rowFloats = ids.length * headDim;
-    const stacked = out[NEW_ROWS_OUTPUT]?.data as Float32Array | undefined; // [2·layers, kvHeads, ids.length, headDim]
+    const stacked = out[NEW_ROWS_OUTPUT]?.data as Float32Array | undefined; // [2·layers, ids.length, kvHeads, headDim]
     for (let i = 0, b = 0; i < this.shape.layers; i++) {
       for (const kind of KINDS) {
-        const rows = stacked ? stacked.subarray(b * kvHeads * rowFloats) : (out[newRowsName(i, kind)].data as Float32Array); // [1, kvHeads, ids.length, headDim]
         const buffer = target.buffers[b++];
+        if (stacked) {
+          const rows = stacked.subarray((b - 1) * kvHeads * rowFloats, b * kvHeads * rowFloats);
+          for (let t = 0; t < ids.length; t++)
+            for (let h = 0; h < kvHeads; h++)
+              buffer.set(rows.subarray((t * kvHeads + h) * headDim, (t * kvHeads + h + 1) * headDim), (h * target.capacity + past + t) * headDim);
+          continue;
+        }
+        const rows = out[newRowsName(i, kind)].data as Float32Array; // older exports: [1, kvHeads, ids.length, headDim]
         for (let h = 0; h < kvHeads; h++) buffer.set(rows.subarray(h * rowFloats, (h + 1) * rowFloats), (h * target.capacity + past) * headDim);
       }
     }

@@ -8,7 +8,7 @@
  *   position_ids [batch, sequence_length] int64, past_key_values.N.key|value
  *   [batch, kv_heads, past_sequence_length, head_dim] float32 (Optimum's inputs, nothing else)
  *   → logits [batch, kept, vocab], present.N.key|value [batch, kv_heads, total_sequence_length, head_dim],
- *     new_key_values [2·layers·batch, kv_heads, sequence_length, head_dim] (this step's rows of every present)
+ *     new_key_values [2·layers·batch, sequence_length, kv_heads, head_dim] (this step's rows of every present)
  *
  * num_logits_to_keep follows transformers.js: 0 = logits for every position (scoring), k = the
  * last k positions (generation passes 1, so prefill skips the prompt's lm_head work). It is an
@@ -227,6 +227,9 @@ class LlamaGraphWriter {
     return this.b.op('Where', [this.b.op('Greater', [length, this.f32('dyn_max', maxPositions)]), scaled, fixed]);
   }
 
+  /** Each layer's new key and value rows, in layer order (stacked into NEW_ROWS_OUTPUT). */
+  private readonly newRows: string[] = [];
+
   /** Residual sums not emitted yet: the norm that reads each first writes it (SkipSimplifiedLayerNormalization). */
   private readonly pendingSums = new Map<string, [string, string]>();
 
@@ -407,10 +410,7 @@ class LlamaGraphWriter {
     const { H, KV, hd } = this;
     const i = layer.index;
     // q (B, S, H*hd), k and v (B, S, KV*hd), k rotated.
-    const headsFirst = (t: string, output: string) =>
-      this.b.op('Transpose', [this.b.op('Reshape', [t, this.i64('kv_heads', [0, 0, KV, hd])])], { perm: [0, 2, 1, 3] }, output);
-    headsFirst(k, `new_key_values.${i}.key`);
-    headsFirst(v, `new_key_values.${i}.value`);
+    this.newRows.push(k, v);
     const { seqlensK, total } = this.gqaLengths();
     const [context] = this.b.node(
       'GroupQueryAttention',
@@ -440,9 +440,9 @@ class LlamaGraphWriter {
     const [q, k] = this.b.node('Split', [this.rope(qk, cos, sinSigned), this.i64('q_k_heads', [H, KV])], { axis: 2 }, 2);
     const headsFirst = (t: string, output?: string) => this.b.op('Transpose', [t], { perm: [0, 2, 1, 3] }, output); // (B, heads, S, hd)
     const qRot = headsFirst(q);
-    const kRot = headsFirst(k, `new_key_values.${i}.key`);
-    const presentKey = this.b.op('Concat', [`past_key_values.${i}.key`, kRot], { axis: 2 }, `present.${i}.key`); // (B, KV, T, hd)
-    const presentValue = this.b.op('Concat', [`past_key_values.${i}.value`, headsFirst(v, `new_key_values.${i}.value`)], { axis: 2 }, `present.${i}.value`);
+    this.newRows.push(k, v); // (B, S, KV, hd)
+    const presentKey = this.b.op('Concat', [`past_key_values.${i}.key`, headsFirst(k)], { axis: 2 }, `present.${i}.key`); // (B, KV, T, hd)
+    const presentValue = this.b.op('Concat', [`past_key_values.${i}.value`, headsFirst(v)], { axis: 2 }, `present.${i}.value`);
     const qGrouped = this.b.op('Reshape', [qRot, this.i64('q_grouped', [0, KV, -1, hd])]); // (B, KV, G*S, hd)
     let scores = this.b.op('MatMul', [qGrouped, this.b.op('Transpose', [presentKey], { perm: [0, 1, 3, 2] })]); // (B, KV, G*S, T)
     if (this.spec.attnSoftcap !== undefined) scores = this.softcap(scores, this.spec.attnSoftcap);
@@ -495,12 +495,15 @@ class LlamaGraphWriter {
       for (const kind of ['key', 'value']) b.output(`present.${i}.${kind}`, 'float32', ['batch_size', KV, 'total_sequence_length', hd]);
     }
     // This step's rows of the cache alone, every layer's key and value stacked along the first
-    // axis (index 2·layer + 0 key / 1 value, times batch): our generator appends them to its own
-    // buffers instead of fetching the whole present, in one output because onnxruntime-node
-    // spends ~15 µs per fetched output (src/inference/ort.ts). Other runtimes ignore it.
-    const rows = Array.from({ length: config.num_hidden_layers }, (_, i) => [`new_key_values.${i}.key`, `new_key_values.${i}.value`]).flat();
-    b.op('Concat', rows, { axis: 0 }, NEW_ROWS_OUTPUT);
-    b.output(NEW_ROWS_OUTPUT, 'float32', ['layer_kinds_batch', KV, 'sequence_length', hd]);
+    // axis (index 2·layer + 0 key / 1 value, times batch), in the rows' own (S, KV, hd) order:
+    // our generator appends them to its buffers instead of fetching the whole present, in one
+    // output because onnxruntime-node spends ~15 µs per fetched output, and transposes them
+    // itself (src/inference/ort.ts). Other runtimes ignore it.
+    if (this.usesGqa) {
+      const stacked = b.op('Concat', this.newRows, { axis: 0 }); // (2L·B, S, KV*hd)
+      b.op('Reshape', [stacked, this.i64('rows_per_head', [0, 0, KV, hd])], {}, NEW_ROWS_OUTPUT);
+    } else b.op('Concat', this.newRows, { axis: 0 }, NEW_ROWS_OUTPUT);
+    b.output(NEW_ROWS_OUTPUT, 'float32', ['layer_kinds_batch', 'sequence_length', KV, hd]);
     return b.toBytes(undefined, inferenceGraphFormat({ ...this.options, attention: this.usesGqa ? 'gqa' : 'standard' }));
   }
 }
