@@ -114,7 +114,7 @@ try {
         profile: {
           stepSeconds: +sum(stepTimes).toFixed(1),
           evalSeconds: +sum(evalTimes).toFixed(1),
-          fixedSeconds: +fixedSeconds.toFixed(1),
+          fixedSeconds: +(seconds - sum(stepTimes) - sum(evalTimes)).toFixed(1),
           medianStepSeconds: +median(stepTimes.slice(1)).toFixed(1),
           medianEvalSeconds: +median(evalTimes).toFixed(1),
           evaluations: evalTimes.length,
