@@ -177,11 +177,19 @@ function targetsLine(rows: LlamaCppRow[], top1: Top1Row[]): string {
   ].join('; ');
 }
 
-const LLAMA_CPP_NOTE = [
-  "What llama.cpp does that we do not (from its ggml CPU kernels; no profile could be taken on this shared machine): q8_0 keeps a float16 scale per 32 weights and quantizes the activations per 32 too, so its 8-bit dot products are int8·int8 blocks with two scales, where ours are per-output-column int8 weights with the activation row quantized once per step (DynamicQuantizeLinear + MatMulInteger) — coarser, which is why its top token leaves fp32 less often; f16 weights are read at half the bytes of fp32 and converted inside the dot-product kernel, while ONNX Runtime's CPU MatMul has no fp16 path; the KV cache is a preallocated f16 buffer written in place, while our graph concatenates past and new rows every step (the Concat cost in the section above).",
-  '',
-  "At 2 threads on this 2-core machine, llama.cpp's threads spin-wait at every op barrier; with other processes holding the cores each barrier waits for a scheduler time slice, so its decode falls to a few tokens per second — a figure of the oversubscribed machine, not of its kernels. Ours keeps an ONNX Runtime session per thread count, and models under 64 MB step on a single thread while other processes are busy (src/inference/ort.ts). Compare kernels at 1 thread.",
-].join('\n');
+const FORMATS_NOTE =
+  "Formats: `int8` a scale per output column with the activation row quantized once per step (DynamicQuantizeLinear + MatMulInteger, fused by ONNX Runtime at load); `q8`/`q4` a scale per 32 weights with llama.cpp's q8_0/q4_0 rounding, in com.microsoft MatMulNBits with the activations quantized per 32 inside the kernel (accuracy_level 4), lm_head kept at per-column int8 (llama.cpp's q4_0 also keeps its output matrix at 8 bits). `persona export --quant int8|q8|q4` writes each; transformers.js loads all three (test/modelfmt/onnx/transformers-js.test.ts). Attention is one GroupQueryAttention node per layer (families without sliding windows), RoPE one RotaryEmbedding node, each residual add folded into the next RMSNorm (SkipSimplifiedLayerNormalization): ~470 nodes per 135M decode step, from ~1,000.";
+
+/**
+ * Where a 135M decode step goes, from `npx tsx scripts/profile-decode.ts --shape 135m --quant Q`
+ * (ONNX Runtime's profiler, 1 thread, 256 cached positions), and what llama.cpp does differently.
+ * Measured separately from this table (the profiler slows each node); the figures are quoted.
+ */
+const PROFILE_NOTE =
+  "Where a 135M decode step goes (scripts/profile-decode.ts, ONNX Runtime's profiler, 1 thread, 256 cached positions, 2026-12-04 22:48 UTC, load 0.1–0.3): fp32 21.5 ms per step (wall, profiler on): weight MatMuls and the tied lm_head Gemm 15.8 ms (540 MB, ~34 GB/s), GroupQueryAttention 2.2 ms, ~250 other nodes 1.2 ms, scheduling between nodes 1.7 ms; int8 10.2 ms: DynamicQuantizeMatMul 5.0 ms (136 MB), GroupQueryAttention 2.2 ms, other nodes 1.0 ms, scheduling 1.5 ms; q8 13.2 ms: MatMulNBits 6.1 ms plus the int8 lm_head 1.0 ms, GroupQueryAttention 2.5 ms. What llama.cpp does that we do not: (1) its KV cache is a preallocated buffer written in place; ONNX Runtime's GroupQueryAttention clears and copies the cache into `present.*` every step (its share of the step above). Binding `present.*` to the very buffers fed as `past_key_values` makes the kernel write in place (past_present_share_buffer: tried, correct), but onnxruntime-node copies every fetched output into a fresh buffer, which costs more than the kernel's copy; (2) its q8_0 dot-product kernel reads 8-bit blocks faster than MatMulNBits' 8-bit path here (AVX512-VNNI), so our block-quantized q8 is the accurate 8-bit format and per-column int8 the fast one; (3) f16 weights at half the bytes: ONNX Runtime's CPU MatMul does run float16 on this x86 machine, but a 4096×8192 matrix-vector product took 5.31 ms in float16 against 5.89 ms in float32 (12.6 against 22.8 GB/s, 1 thread), before the Casts an fp16 graph would add around each MatMul, so we offer no half-precision class; (4) every ONNX Runtime node costs microseconds of scheduling (model_run minus kernel time above), where ggml runs a compact graph in one tight loop.";
+
+const TWO_THREADS_NOTE =
+  "At 2 threads on this 2-core machine, llama.cpp's threads spin-wait at every op barrier; with other processes holding the cores each barrier waits for a scheduler time slice, so its decode falls to a few tokens per second — a figure of the oversubscribed machine, not of its kernels. Ours keeps an ONNX Runtime session per thread count, and models under 64 MB step on a single thread while other processes are busy (src/inference/ort.ts). Compare kernels at 1 thread.";
 
 export function llamaCppReport(rows: LlamaCppRow[], top1: Top1Row[]): string[] {
   const f = (x: number, digits = 1) => x.toFixed(digits);
@@ -201,6 +209,9 @@ export function llamaCppReport(rows: LlamaCppRow[], top1: Top1Row[]): string[] {
     '',
     targetsLine(rows, top1),
     '',
-    LLAMA_CPP_NOTE,
+    FORMATS_NOTE,
+    '',
+    PROFILE_NOTE,
+    ...(rows.some((r) => r.threads > 1) ? ['', TWO_THREADS_NOTE] : []),
   ];
 }
