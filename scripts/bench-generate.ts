@@ -401,7 +401,7 @@ async function runLlamaCppComparison(): Promise<void> {
       config: readLlamaConfig(BASE_DIR),
       useBase: true,
       newTokens: 64,
-      runs: 2,
+      runs: 3,
       pairs: [
         { ours: 'fp32', gguf: 'f32' },
         { ours: 'int8', gguf: 'q8_0' },
@@ -433,8 +433,8 @@ async function runLlamaCppComparison(): Promise<void> {
             shape: '135M',
             config: parseLlamaConfig(SMOLLM2_135M),
             useBase: false,
-            newTokens: 16,
-            runs: 1,
+            newTokens: 32,
+            runs: 3,
             pairs: [
               { ours: 'fp32', gguf: 'f32' },
               { ours: 'fp32', gguf: 'f16' },

@@ -78,7 +78,7 @@ test("block-quantized q8 and q4 weights (MatMulNBits) keep logits close and fp32
   const fp32Bytes = exportInferenceOnnx(config, weights).length;
   const agree: Record<string, number> = {};
   for (const [quantize, bound, size] of [
-    ['int8', 0.03, 0.75],
+    ['int8', 0.02, 0.75],
     ['q8', 0.02, 0.75],
     ['q4', 0.12, 0.6],
   ] as const) {
@@ -87,8 +87,9 @@ test("block-quantized q8 and q4 weights (MatMulNBits) keep logits close and fp32
     assert.ok(maxAbsDiff(logits, reference) < bound * spread, `${quantize}: max |Δ| ${maxAbsDiff(logits, reference)} vs logit range ${spread}`);
     agree[quantize] = agreement(logits);
   }
-  // Measured on this model: int8 38/40, q8 39/40, q4 34/40 positions keep fp32's top token;
-  // largest logit change 1.0%, 0.8% and 6.0% of the logit range.
+  // Measured on this model: int8 39/40 (38/40 before o_proj and down_proj went to q8 blocks),
+  // q8 39/40, q4 34/40 positions keep fp32's top token; largest logit change 0.8%, 0.8% and 6.0%
+  // of the logit range.
   assert.ok(agree.q8 >= agree.int8 && agree.q8 >= 38, `q8 ${agree.q8}/40 vs int8 ${agree.int8}/40`);
   assert.ok(agree.q4 >= 32, `q4 ${agree.q4}/40`);
 });
