@@ -176,7 +176,7 @@ export function startTrainingWorker(deps: JobDeps, options: WorkerOptions): Trai
       },
     };
     log.info({ persona: personaId, job: job.id, attempt: job.attemptsMade + 1, host: hostname() }, 'training job taken');
-    return runTrainingJob(jobDeps, personaId, { ...job.data.options, whenLocked: 'error' });
+    return runTrainingJob(jobDeps, personaId, { ...job.data.options, whenLocked: 'error', attemptOf: { createdAt: job.timestamp, queueId: String(job.id) } });
   };
   const worker = new Worker<TrainingJobData, JobRecord>(QUEUE_NAME, processor, {
     connection: connection(options.url),

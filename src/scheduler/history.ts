@@ -64,9 +64,15 @@ export function jobHistory(store: Store) {
   }
 
   return {
-    async start(persona: string, reason: JobRecord['reason']): Promise<JobRecord> {
+    /**
+     * A new record, or with `attemptOf` (a queued job's creation time and queue id) the one
+     * record every attempt of that queued job shares: a retry after a worker died or the store
+     * dropped out continues it instead of leaving a second, forever-`running` entry.
+     */
+    async start(persona: string, reason: JobRecord['reason'], attemptOf?: { createdAt: number; queueId: string }): Promise<JobRecord> {
       const now = new Date();
-      const id = `j${now.toISOString().replace(/[-:.TZ]/g, '')}-${process.pid}`;
+      const stamp = (at: Date) => at.toISOString().replace(/[-:.TZ]/g, '');
+      const id = attemptOf ? `j${stamp(new Date(attemptOf.createdAt))}-q${attemptOf.queueId}` : `j${stamp(now)}-${process.pid}`;
       return save({ id, persona, reason, status: 'running', phase: 'queued', host: hostname(), pid: process.pid, startedAt: now.toISOString(), metrics: {} });
     },
     async update(record: JobRecord, patch: Partial<JobRecord>): Promise<JobRecord> {

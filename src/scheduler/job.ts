@@ -52,6 +52,8 @@ export interface JobOptions {
   signal?: AbortSignal;
   /** When another process holds the persona's training lock: record a skip (scheduled runs) or throw training_locked (a person asked). */
   whenLocked?: 'skip' | 'error';
+  /** A queued job's identity: all its attempts write one history record. */
+  attemptOf?: { createdAt: number; queueId: string };
 }
 
 /** How many versions besides the champion the registry keeps per persona. */
@@ -73,9 +75,9 @@ export async function runTrainingJob(deps: JobDeps, personaId: string, options: 
         persona: persona.id,
       });
     }
-    return await finish(deps, await history.start(persona.id, options.reason), 'skipped', `another process is training this persona${who}`);
+    return await finish(deps, await history.start(persona.id, options.reason, options.attemptOf), 'skipped', `another process is training this persona${who}`);
   }
-  const record = await history.start(persona.id, options.reason);
+  const record = await history.start(persona.id, options.reason, options.attemptOf);
   const log = logger('job').child({ persona: persona.id, job: record.id });
   const phase = async (name: JobPhase) => {
     await history.update(record, { phase: name });
