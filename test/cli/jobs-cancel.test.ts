@@ -5,8 +5,9 @@
  */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
 import { cancelTraining } from '../../src/scheduler/cancel.ts';
 import { runTrainingJob } from '../../src/scheduler/job.ts';
 import { approveSamples, makeProject, openProject, PERSONA } from '../scheduler/job-fixture.ts';
@@ -14,6 +15,10 @@ import { runCli } from '../personas/cli-helper.ts';
 
 it('persona jobs cancel stops a running training: checkpoint kept, no version, record says who', { timeout: 240_000 }, async () => {
   const root = makeProject(0);
+  // No early stopping, and (below) endless epochs: the run cannot end by itself while the CLI starts.
+  const file = join(root, 'personas', `${PERSONA}.yaml`);
+  const persona = parse(readFileSync(file, 'utf8'));
+  writeFileSync(file, stringify({ ...persona, training: { ...persona.training, early_stopping_patience: 0 } }));
   const { store, registry, engine, deps, config } = await openProject(root);
   await approveSamples(store, 10);
   let steps = 0;
@@ -22,7 +27,7 @@ it('persona jobs cancel stops a running training: checkpoint kept, no version, r
   const job = runTrainingJob({ ...deps, onTrainingEvent: (_p, event) => event.type === 'step' && ++steps && firstStep() }, PERSONA, {
     reason: 'manual',
     force: true,
-    overrides: { maxSteps: 1_000_000 },
+    overrides: { maxSteps: 1_000_000, epochs: 100_000 },
   });
   await started;
   const cancel = await runCli(root, ['jobs', 'cancel', PERSONA]);

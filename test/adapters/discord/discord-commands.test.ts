@@ -73,6 +73,14 @@ test('/train now is for the admin role; /train status for everyone', async () =>
 
 test('/forget: the channel’s earlier messages no longer reach the model', async () => {
   h.fake.say(h.users.vic, h.channels.hooks, 'my secret word is pineapple');
+  // Positive signal first: a reply whose prompt holds the secret, so /forget cannot race the message it must forget.
+  h.fake.say(h.users.vic, h.channels.hooks, 'remember it', { mention: true });
+  await h.fake.waitFor(() => h.fake.channelMessages(h.channels.hooks.id).some((m) => m.content === 'Ada says: remember it'), 5000, 'answer');
+  const engineCalls = (h.services.engine as unknown as { calls: { turns: { text: string }[] }[] }).calls;
+  assert.ok(
+    engineCalls.at(-1)!.turns.some((t) => t.text.includes('pineapple')),
+    'the secret reached the model before /forget',
+  );
   await callbackOf(h.fake.command(h.users.vic, h.channels.hooks, 'forget', []));
   h.fake.say(h.users.vic, h.channels.hooks, 'what was my word?', { mention: true });
   await h.fake.waitFor(() => h.fake.channelMessages(h.channels.hooks.id).some((m) => m.content === 'Ada says: what was my word?'), 5000, 'answer');
