@@ -395,6 +395,13 @@ async function runLlamaCppComparison(): Promise<void> {
   const threadCounts = threadArg > 0 ? process.argv[threadArg + 1].split(',').map(Number) : undefined;
   const random = mulberry32(99);
   const prompt = Array.from({ length: PROMPT_TOKENS }, () => 4 + Math.floor(random() * 8188));
+  // Each of our formats against llama.cpp's format of the same precision class.
+  const SAME_CLASS_PAIRS = [
+    { ours: 'fp32', gguf: 'f32' },
+    { ours: 'int8', gguf: 'q8_0' },
+    { ours: 'q8', gguf: 'q8_0' },
+    { ours: 'q4', gguf: 'q4_0' },
+  ] as const;
   const shapes = [
     {
       shape: 'base',
@@ -402,12 +409,7 @@ async function runLlamaCppComparison(): Promise<void> {
       useBase: true,
       newTokens: 64,
       runs: 3,
-      pairs: [
-        { ours: 'fp32', gguf: 'f32' },
-        { ours: 'int8', gguf: 'q8_0' },
-        { ours: 'q8', gguf: 'q8_0' },
-        { ours: 'q4', gguf: 'q4_0' },
-      ] as const,
+      pairs: SAME_CLASS_PAIRS,
     },
     ...(args.has('--with-0.5b')
       ? [
@@ -417,12 +419,7 @@ async function runLlamaCppComparison(): Promise<void> {
             useBase: false,
             newTokens: 16,
             runs: 1,
-            pairs: [
-              { ours: 'fp32', gguf: 'f32' },
-              { ours: 'int8', gguf: 'q8_0' },
-              { ours: 'q8', gguf: 'q8_0' },
-              { ours: 'q4', gguf: 'q4_0' },
-            ] as const,
+            pairs: SAME_CLASS_PAIRS,
           },
         ]
       : []),
@@ -435,13 +432,7 @@ async function runLlamaCppComparison(): Promise<void> {
             useBase: false,
             newTokens: 32,
             runs: 3,
-            pairs: [
-              { ours: 'fp32', gguf: 'f32' },
-              { ours: 'fp32', gguf: 'f16' },
-              { ours: 'int8', gguf: 'q8_0' },
-              { ours: 'q8', gguf: 'q8_0' },
-              { ours: 'q4', gguf: 'q4_0' },
-            ] as const,
+            pairs: [...SAME_CLASS_PAIRS.slice(0, 1), { ours: 'fp32', gguf: 'f16' } as const, ...SAME_CLASS_PAIRS.slice(1)],
           },
         ]),
   ];

@@ -18,25 +18,10 @@ import { parseExampleDialogues, pickGreeting } from '../../src/personas/greeting
 import { loadPersona } from '../../src/personas/load.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
 import { Rng } from '../../src/util/random.ts';
+import { LIGHTHOUSE_KEEPER } from '../fixtures/character-card-data.ts';
 import { runCli } from './cli-helper.ts';
 
-const DATA = {
-  name: 'Mara Quill',
-  description: 'Keeps the lighthouse on Gull Point.',
-  personality: 'dry, patient, kind under it',
-  scenario: 'A storm night; {{user}} knocks at the door.',
-  first_mes: 'Evening, {{user}}. Mind the stairs.',
-  mes_example:
-    '<START>\n{{user}}: Is the lamp lit?\n{{char}}: Since dusk. It always is.\n<START>\n{{user}}: Cold out?\n{{char}}: Cold enough to keep\nthe gulls honest.',
-  creator_notes: 'Best with short replies.',
-  system_prompt: 'You are {{char}}, a lighthouse keeper.',
-  post_history_instructions: 'Stay terse.',
-  alternate_greetings: ["Storm's coming, {{user}}."],
-  tags: ['maritime', 'calm'],
-  creator: 'tester',
-  character_version: '1.2',
-  extensions: {},
-};
+const DATA = LIGHTHOUSE_KEEPER;
 const V2 = { spec: 'chara_card_v2', spec_version: '2.0', data: DATA };
 const V3 = { spec: 'chara_card_v3', spec_version: '3.0', data: { ...DATA, group_only_greetings: [], creation_date: 1700000000 } };
 

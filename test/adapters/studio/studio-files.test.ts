@@ -15,27 +15,14 @@ import { countSamples } from '../../../src/curation/index.ts';
 import { loadPersona } from '../../../src/personas/load.ts';
 import { openChromium } from './chromium.ts';
 import { startStudioProject } from './studio-project.ts';
+import { LIGHTHOUSE_KEEPER } from '../../fixtures/character-card-data.ts';
 
 const SLACK_EXPORT = join(import.meta.dirname, '..', '..', 'fixtures', 'ingest', 'slack-export');
+// One example exchange, so the import says "1 example line waits in review".
 const CARD = {
   spec: 'chara_card_v2',
   spec_version: '2.0',
-  data: {
-    name: 'Mara Quill',
-    description: 'Keeps the lighthouse on Gull Point.',
-    personality: 'dry, patient, kind under it',
-    scenario: 'A storm night; {{user}} knocks at the door.',
-    first_mes: 'Evening, {{user}}. Mind the stairs.',
-    mes_example: '<START>\n{{user}}: Is the lamp lit?\n{{char}}: Since dusk. It always is.',
-    creator_notes: 'Best with short replies.',
-    system_prompt: 'You are {{char}}, a lighthouse keeper.',
-    post_history_instructions: 'Stay terse.',
-    alternate_greetings: ["Storm's coming, {{user}}."],
-    tags: ['maritime', 'calm'],
-    creator: 'tester',
-    character_version: '1.2',
-    extensions: {},
-  },
+  data: { ...LIGHTHOUSE_KEEPER, mes_example: '<START>\n{{user}}: Is the lamp lit?\n{{char}}: Since dusk. It always is.' },
 };
 
 test('folder paths that would leave the uploaded folder are refused', () => {
