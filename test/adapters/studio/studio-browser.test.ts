@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { openChromium } from './chromium.ts';
+import { type SlowWindow, throttleChatStream } from './slow-chat-stream.ts';
 import { PERSONA, startStudioProject } from './studio-project.ts';
 
 const ARTIFACTS = join('test-artifacts', 'studio');
@@ -197,9 +198,14 @@ test('Persona Studio in Chromium: a first session, page by page', { timeout: 180
     const pane = page.getByRole('region', { name: 'replies from base' });
     await pane.getByRole('heading', { name: 'FDR · base model' }).waitFor();
     await watchStreaming(page);
+    // One server-sent event per 20 ms: a fast reply cannot arrive in one network chunk and render at once.
+    await page.evaluate(throttleChatStream(20));
     await page.getByRole('textbox', { name: 'Message' }).fill('Good morning, friends.');
     await page.getByRole('textbox', { name: 'Message' }).press('Enter');
     await pane.getByRole('button', { name: 'good reply' }).waitFor({ timeout: 30_000 });
+    await page.evaluate(() => {
+      window.fetch = (window as unknown as SlowWindow).__realFetch;
+    });
     assert.ok((await streamedStates(page)) >= 2, 'the reply grew on screen while it was generated');
     await pane.getByRole('button', { name: 'good reply' }).click();
     await pane.locator('button[aria-label="good reply"][aria-pressed="true"]').waitFor();

@@ -18,68 +18,14 @@ import { dedupeKey } from '../../../src/ingest/index.ts';
 import { FakeHub, repoFromFolder } from '../../fakes/hub/fake-hub.ts';
 import { writeTinyModelFolder } from '../../fixtures/tiny-model-folder.ts';
 import { openChromium } from './chromium.ts';
+import { type SlowWindow, throttleChatStream } from './slow-chat-stream.ts';
 import { PERSONA, startStudioProject } from './studio-project.ts';
 
 const ARTIFACTS = join('test-artifacts', 'studio');
 const PAGES = ['personas', 'chat', 'review', 'training', 'dataset'];
 
-interface SlowWindow {
-  __slow: { delivered: string; sawDone: boolean; undeliveredAtStop: number };
-  __realFetch: typeof fetch;
-}
-
-/**
- * Runs in the page: chat replies reach the page one server-sent event per 150 ms, so a reply
- * is seen streaming; aborting the request (Stop) cancels the real stream as a browser does.
- * Plain JavaScript in a string: a function passed from here would carry tsx's name helpers.
- */
-const THROTTLE_CHAT_STREAM = `(() => {
-  const realFetch = window.fetch;
-  window.__realFetch = realFetch;
-  window.__slow = { delivered: '', sawDone: false, undeliveredAtStop: -1 };
-  const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-  window.fetch = async (input, init) => {
-    const response = await realFetch(input, init);
-    if (!/\\/api\\/chat\\/[^/]+$/.test(String(input)) || !response.body) return response;
-    const upstream = response.body.pipeThrough(new TextDecoderStream()).getReader();
-    const events = [];
-    let upstreamDone = false;
-    (async () => {
-      let buffer = '';
-      for (let r = await upstream.read(); !r.done; r = await upstream.read()) {
-        buffer += r.value;
-        for (let end = buffer.indexOf('\\n\\n'); end >= 0; end = buffer.indexOf('\\n\\n')) {
-          events.push(buffer.slice(0, end + 2));
-          buffer = buffer.slice(end + 2);
-        }
-      }
-      upstreamDone = true;
-    })().catch(() => undefined);
-    let stream;
-    init?.signal?.addEventListener('abort', () => {
-      window.__slow.undeliveredAtStop = events.length + (upstreamDone ? 0 : 1);
-      upstream.cancel().catch(() => undefined);
-      stream.error(new DOMException('The user aborted a request.', 'AbortError'));
-    });
-    const body = new ReadableStream({
-      start(controller) {
-        stream = controller;
-      },
-      async pull(controller) {
-        while (events.length === 0 && !upstreamDone) await wait(20);
-        const event = events.shift();
-        if (event === undefined) return controller.close();
-        await wait(150);
-        if (init?.signal?.aborted) return;
-        const data = /^data: (.*)$/m.exec(event)?.[1];
-        if (/^event: delta$/m.test(event) && data) window.__slow.delivered += JSON.parse(data).text;
-        if (/^event: done$/m.test(event)) window.__slow.sawDone = true;
-        controller.enqueue(new TextEncoder().encode(event));
-      },
-    });
-    return new Response(body, { status: response.status, headers: response.headers });
-  };
-})()`;
+/** Chat replies reach the page one server-sent event per 150 ms. */
+const THROTTLE_CHAT_STREAM = throttleChatStream(150);
 
 /** Wider content than the viewport means sideways scrolling. */
 const overflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
