@@ -80,7 +80,15 @@ test('Persona Studio controls: undo, bulk, dataset state, chat commands, cancel,
     void dialog.accept();
   });
 
-  await t.test('review: the oldest candidate first, undo with u, then reject every match of a filter after a count', async () => {
+  await t.test('review: the oldest candidate first, undo with u, then reject every match of a filter after a count', async (t) => {
+    // The queue reloads slowly, as on a busy server: a decision's report must still mean
+    // the page is ready for the next key (it once came before the reload, and `u` was lost).
+    const slowQueue = `**/api/review/${PERSONA}`;
+    await page.route(slowQueue, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await route.continue();
+    });
+    t.after(() => page.unrouteAll({ behavior: 'wait' }));
     await page.goto(`${project.url}#/review/${PERSONA}`);
     const candidate = page.getByRole('article', { name: 'candidate' });
     await candidate.getByText('How is the weather by the lake today?').waitFor();

@@ -3,7 +3,7 @@
 // Decisions land in the same history as Slack's; a candidate another tab (or Slack) decided
 // first is reported, not decided twice. "Decide many at once" approves or rejects every
 // candidate matching a filter, after showing how many match.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api } from '../api.js';
 import { Status } from '../status.js';
@@ -73,41 +73,48 @@ export function ReviewPage({ persona, reload }) {
   }, [persona]);
   const current = queue.samples[index];
 
-  async function decide(action, text) {
-    if (!current || busy) return;
+  // One decision or undo at a time. A ref, not the state, guards it: the key listener is
+  // re-registered after each paint, so its closure can hold a stale `busy`.
+  const working = useRef(false);
+  /** Runs one request, reloads the queue, and only then reports: a shown result means ready for the next key. */
+  async function settle(request) {
+    if (working.current) return;
+    working.current = true;
     setBusy(true);
+    let report;
     try {
+      report = { text: await request() };
+    } catch (error) {
+      report = { text: error.message, error: true };
+    }
+    setEditing(null);
+    await load();
+    setMessage(report);
+    working.current = false;
+    setBusy(false);
+    reload();
+  }
+
+  const quote = (text) => `“${text.slice(0, 60)}${text.length > 60 ? '…' : ''}”`;
+  const decide = (action, text) =>
+    current &&
+    settle(async () => {
       const result = await api(`/review/${persona}/samples/${encodeURIComponent(current.id)}`, {
         method: 'POST',
         body: { action, text, expectedState: 'pending' },
       });
-      setMessage({ text: `${DONE[action]}: “${result.text.slice(0, 60)}${result.text.length > 60 ? '…' : ''}” is now ${result.state}.` });
-    } catch (error) {
-      setMessage({ text: error.message, error: true });
-    }
-    setEditing(null);
-    await load();
-    setBusy(false);
-    reload();
-  }
+      return `${DONE[action]}: ${quote(result.text)} is now ${result.state}.`;
+    });
 
-  async function undo() {
-    if (busy) return;
-    setBusy(true);
-    try {
+  const undo = () =>
+    settle(async () => {
       const result = await api(`/review/${persona}/undo`, { method: 'POST' });
-      const what = result.samples === 1 ? `“${result.text.slice(0, 60)}${result.text.length > 60 ? '…' : ''}”` : count(result.samples);
-      setMessage({ text: `Undid the ${UNDONE[result.action] ?? result.action} of ${what}.` });
       setIndex(0);
-    } catch (error) {
-      setMessage({ text: error.message, error: true });
-    }
-    await load();
-    setBusy(false);
-    reload();
-  }
+      return `Undid the ${UNDONE[result.action] ?? result.action} of ${result.samples === 1 ? quote(result.text) : count(result.samples)}.`;
+    });
 
-  useEffect(() => {
+  // A layout effect: the listener is in place (with this render's candidate) before the page paints it.
+  useLayoutEffect(() => {
     const onKey = (event) => {
       if (editing !== null || event.ctrlKey || event.metaKey || event.altKey || event.target.closest('input, textarea, select')) return;
       if (event.key === 'u') {
