@@ -58,3 +58,25 @@ export function float32ToFloat16(values: Float32Array): Uint16Array {
   for (let i = 0; i < values.length; i++) out[i] = toHalf(values[i]);
   return out;
 }
+
+/** BF16 bits to F16 bits, rounded like float32ToFloat16 (bfloat16 widens to float32 exactly), with no float32 array between. */
+export function bfloat16ToFloat16(halves: Uint16Array): Uint16Array {
+  const out = new Uint16Array(halves.length);
+  for (let i = 0; i < halves.length; i++) {
+    u32[0] = halves[i] << 16;
+    out[i] = toHalf(f32[0]);
+  }
+  return out;
+}
+
+/** float32 to BF16 bits, rounded to nearest even (as torch does); NaN stays a quiet NaN. */
+export function float32ToBfloat16(values: Float32Array): Uint16Array {
+  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  const out = new Uint16Array(values.length);
+  for (let i = 0; i < bits.length; i++) {
+    const x = bits[i];
+    if ((x & 0x7fffffff) > 0x7f800000) out[i] = (x >>> 16) | 0x40;
+    else out[i] = (x + 0x7fff + ((x >>> 16) & 1)) >>> 16;
+  }
+  return out;
+}

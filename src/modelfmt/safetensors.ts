@@ -6,13 +6,14 @@
  * format is tiny: an 8-byte little-endian header length, a JSON header mapping tensor names
  * to { dtype, shape, data_offsets } (offsets relative to the end of the header), then the
  * raw little-endian bytes. We read F32, F16 and BF16 into Float32Array (the trainer and the
- * inference engine compute in float32) and write F32 or F16. Every error names the file and,
- * where there is one, the tensor.
+ * inference engine compute in float32) or, tensor by tensor, into float16 bits (a LoRA run's
+ * frozen base, see src/training/frozen-weights.ts), and write F32, F16 or BF16. Every error names
+ * the file and, where there is one, the tensor.
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { PersonaError } from '../errors.js';
-import { float16ToFloat32, float32ToFloat16, bfloat16ToFloat32 } from './half.js';
+import { bfloat16ToFloat16, bfloat16ToFloat32, float16ToFloat32, float32ToBfloat16, float32ToFloat16 } from './half.js';
 
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16';
 export interface LoadedTensor {
@@ -26,7 +27,7 @@ export interface TensorToWrite {
   data: Float32Array;
 }
 export interface WriteOptions {
-  dtype: 'F32' | 'F16';
+  dtype: SafetensorsDtype;
   /** String-to-string map stored as the header's `__metadata__` (e.g. { format: 'pt' }). */
   metadata?: Record<string, string>;
 }
@@ -88,38 +89,81 @@ function validateEntry(file: string, name: string, raw: unknown, dataLength: num
   return { dtype: dtype as SafetensorsDtype, shape: entry.shape, data_offsets: [begin, end] };
 }
 
-function decode(dtype: SafetensorsDtype, bytes: Buffer): Float32Array {
-  const count = bytes.length / BYTES_PER_ELEMENT[dtype];
-  // Copy into an aligned buffer: the slice offset inside the file is not 4-byte aligned in general.
-  const aligned = new Uint8Array(bytes.length);
-  aligned.set(bytes);
-  if (dtype === 'F32') return new Float32Array(aligned.buffer, 0, count);
-  const halves = new Uint16Array(aligned.buffer, 0, count);
-  return dtype === 'F16' ? float16ToFloat32(halves) : bfloat16ToFloat32(halves);
+/** Where one tensor's bytes lie: read from a file's header, no tensor data read yet. */
+export interface TensorEntry {
+  file: string;
+  dtype: SafetensorsDtype;
+  shape: number[];
+  /** Byte offset of the tensor's data in `file`, and its length. */
+  offset: number;
+  bytes: number;
 }
 
-/** Reads one `.safetensors` file, or a sharded model when given a folder or an index file. */
-export function readSafetensors(path: string): Map<string, LoadedTensor> {
+/** The element type a tensor is read as: float32, or float16 bits (Uint16Array; Node 20 has no Float16Array). */
+export type ReadAs = 'float32' | 'float16';
+
+/**
+ * The tensors of one `.safetensors` file, or of a sharded model when given a folder or an
+ * index file, from the headers alone: each entry checked (dtype, offsets, size) before any
+ * tensor data is read, so a caller reads only what it needs, one tensor at a time.
+ */
+export function indexSafetensors(path: string): Map<string, TensorEntry> {
   if (!existsSync(path)) throw new PersonaError('model_not_found', `${path} does not exist.`, { file: path });
-  if (statSync(path).isDirectory()) return readSafetensorsFolder(path);
-  if (path.endsWith('.index.json')) return readShardedSafetensors(path);
+  if (statSync(path).isDirectory()) return indexSafetensorsFolder(path);
+  if (path.endsWith('.index.json')) return indexShardedSafetensors(path);
   const fd = openSync(path, 'r');
   try {
     const fileSize = statSync(path).size;
     const { header, dataStart } = readHeader(path, fd, fileSize);
-    const tensors = new Map<string, LoadedTensor>();
+    const entries = new Map<string, TensorEntry>();
     for (const [name, raw] of Object.entries(header)) {
       if (name === '__metadata__') continue;
       const entry = validateEntry(path, name, raw, fileSize - dataStart);
       const [begin, end] = entry.data_offsets;
-      const bytes = Buffer.alloc(end - begin);
-      readSync(fd, bytes, 0, end - begin, dataStart + begin);
-      tensors.set(name, { dtype: entry.dtype, shape: entry.shape, data: decode(entry.dtype, bytes) });
+      entries.set(name, { file: path, dtype: entry.dtype, shape: entry.shape, offset: dataStart + begin, bytes: end - begin });
     }
-    return tensors;
+    return entries;
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Reads one tensor as float32 or as float16 bits. Only this tensor's bytes are held besides
+ * the result: F16 read as float16 is its bits as stored (no float32 copy at all), F32 and
+ * BF16 are rounded to nearest even (half.ts), exactly what narrowing the float32 values gives.
+ */
+export function readTensor(entry: TensorEntry, as: 'float16'): Uint16Array;
+export function readTensor(entry: TensorEntry, as?: 'float32'): Float32Array;
+export function readTensor(entry: TensorEntry, as?: ReadAs): Float32Array | Uint16Array;
+export function readTensor(entry: TensorEntry, as: ReadAs = 'float32'): Float32Array | Uint16Array {
+  // A fresh ArrayBuffer is aligned for any view; the tensor's offset inside the file is not in general.
+  const raw = new Uint8Array(entry.bytes);
+  const fd = openSync(entry.file, 'r');
+  try {
+    // One read(2) returns at most ~2 GiB on Linux: loop until the tensor is complete.
+    for (let done = 0; done < raw.length; ) {
+      const got = readSync(fd, raw, done, raw.length - done, entry.offset + done);
+      if (got === 0) throw corrupt(entry.file, `data ends ${raw.length - done} bytes early.`);
+      done += got;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  if (entry.dtype === 'F32') {
+    const values = new Float32Array(raw.buffer);
+    return as === 'float32' ? values : float32ToFloat16(values);
+  }
+  const halves = new Uint16Array(raw.buffer);
+  if (entry.dtype === 'F16') return as === 'float16' ? halves : float16ToFloat32(halves);
+  return as === 'float32' ? bfloat16ToFloat32(halves) : bfloat16ToFloat16(halves);
+}
+
+/** Reads one `.safetensors` file, or a sharded model when given a folder or an index file, every tensor as float32. */
+export function readSafetensors(path: string): Map<string, LoadedTensor> {
+  const tensors = new Map<string, LoadedTensor>();
+  for (const [name, entry] of indexSafetensors(path)) tensors.set(name, { dtype: entry.dtype, shape: entry.shape, data: readTensor(entry) });
+  return tensors;
 }
 
 /** Reads the `__metadata__` map of one file (empty when absent). */
@@ -146,15 +190,15 @@ export function readSafetensorsShapes(file: string): Map<string, { dtype: string
 }
 
 /** A model folder holds either `model.safetensors` or an index plus shards. */
-function readSafetensorsFolder(dir: string): Map<string, LoadedTensor> {
+function indexSafetensorsFolder(dir: string): Map<string, TensorEntry> {
   const single = join(dir, 'model.safetensors');
-  if (existsSync(single)) return readSafetensors(single);
+  if (existsSync(single)) return indexSafetensors(single);
   const index = join(dir, SAFETENSORS_INDEX_FILE);
-  if (existsSync(index)) return readShardedSafetensors(index);
+  if (existsSync(index)) return indexShardedSafetensors(index);
   throw new PersonaError('model_not_found', `${dir}: neither model.safetensors nor ${SAFETENSORS_INDEX_FILE} exists.`, { file: dir });
 }
 
-function readShardedSafetensors(indexFile: string): Map<string, LoadedTensor> {
+function indexShardedSafetensors(indexFile: string): Map<string, TensorEntry> {
   let index: { weight_map?: Record<string, string> };
   try {
     index = JSON.parse(readFileSync(indexFile, 'utf8'));
@@ -162,21 +206,21 @@ function readShardedSafetensors(indexFile: string): Map<string, LoadedTensor> {
     throw corrupt(indexFile, `not valid JSON (${(error as Error).message}).`);
   }
   if (!index.weight_map || typeof index.weight_map !== 'object') throw corrupt(indexFile, 'missing "weight_map".');
-  const tensors = new Map<string, LoadedTensor>();
+  const entries = new Map<string, TensorEntry>();
   const shards = [...new Set(Object.values(index.weight_map))];
   for (const shard of shards) {
     const shardFile = join(dirname(indexFile), shard);
     if (!existsSync(shardFile)) throw corrupt(indexFile, `shard "${shard}" listed in weight_map does not exist.`);
-    for (const [name, tensor] of readSafetensors(shardFile)) tensors.set(name, tensor);
+    for (const [name, entry] of indexSafetensors(shardFile)) entries.set(name, entry);
   }
   for (const [name, shard] of Object.entries(index.weight_map)) {
-    if (!tensors.has(name)) throw corrupt(join(dirname(indexFile), shard), 'tensor listed in the index is missing from its shard.', name);
+    if (!entries.has(name)) throw corrupt(join(dirname(indexFile), shard), 'tensor listed in the index is missing from its shard.', name);
   }
-  return tensors;
+  return entries;
 }
 
-/** Serializes tensors to safetensors bytes (names sorted, like the Python library). */
-export function encodeSafetensors(tensors: Map<string, TensorToWrite>, options: WriteOptions): Buffer {
+/** The length-prefixed header (names sorted, like the Python library) and the order the data follows it in. */
+function layout(tensors: Map<string, TensorToWrite>, options: WriteOptions): { prefix: Buffer; names: string[]; dataBytes: number } {
   const bytesPer = BYTES_PER_ELEMENT[options.dtype];
   const header: Record<string, unknown> = {};
   if (options.metadata) header.__metadata__ = options.metadata;
@@ -197,21 +241,49 @@ export function encodeSafetensors(tensors: Map<string, TensorToWrite>, options: 
   let headerJson = JSON.stringify(header);
   headerJson += ' '.repeat((8 - ((8 + Buffer.byteLength(headerJson)) % 8)) % 8);
   const headerBytes = Buffer.from(headerJson, 'utf8');
-  const out = Buffer.alloc(8 + headerBytes.length + offset);
-  out.writeBigUInt64LE(BigInt(headerBytes.length), 0);
-  headerBytes.copy(out, 8);
-  let cursor = 8 + headerBytes.length;
+  const prefix = Buffer.alloc(8 + headerBytes.length);
+  prefix.writeBigUInt64LE(BigInt(headerBytes.length), 0);
+  headerBytes.copy(prefix, 8);
+  return { prefix, names, dataBytes: offset };
+}
+
+function tensorBytes(data: Float32Array, dtype: SafetensorsDtype): Uint8Array {
+  if (dtype === 'F32') return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return new Uint8Array((dtype === 'F16' ? float32ToFloat16(data) : float32ToBfloat16(data)).buffer);
+}
+
+/** Serializes tensors to safetensors bytes in memory (small files: checkpoints, adapters, tests). */
+export function encodeSafetensors(tensors: Map<string, TensorToWrite>, options: WriteOptions): Buffer {
+  const { prefix, names, dataBytes } = layout(tensors, options);
+  const out = Buffer.alloc(prefix.length + dataBytes);
+  prefix.copy(out, 0);
+  let cursor = prefix.length;
   for (const name of names) {
-    const { data } = tensors.get(name)!;
-    const raw = options.dtype === 'F32' ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(float32ToFloat16(data).buffer);
+    const raw = tensorBytes(tensors.get(name)!.data, options.dtype);
     out.set(raw, cursor);
     cursor += raw.length;
   }
   return out;
 }
 
+/**
+ * Writes a safetensors file tensor by tensor, so only one tensor's converted bytes exist at
+ * a time: a whole-file buffer would double a 1B model's memory and cannot exceed 4 GiB in
+ * Node 20 (a float32 Llama-3.2-1B is 4.9 GB).
+ */
 export function writeSafetensors(path: string, tensors: Map<string, TensorToWrite>, options: WriteOptions): void {
-  writeFileSync(path, encodeSafetensors(tensors, options));
+  const { prefix, names } = layout(tensors, options);
+  const fd = openSync(path, 'w');
+  try {
+    writeAll(fd, prefix);
+    for (const name of names) writeAll(fd, tensorBytes(tensors.get(name)!.data, options.dtype));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
 }
 
 /**

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readSafetensors, readSafetensorsMetadata, writeSafetensors, writeShardedSafetensors } from '../../src/modelfmt/safetensors.ts';
+import { encodeSafetensors, readSafetensors, readSafetensorsMetadata, writeSafetensors, writeShardedSafetensors } from '../../src/modelfmt/safetensors.ts';
 import { isPersonaError } from '../../src/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'safetensors-test-'));
@@ -52,11 +52,29 @@ test('F16 round-trip is within half precision and exact on representable values'
   for (let i = 0; i < original.length; i++) assert.ok(Math.abs(back.data[i] - original[i]) <= Math.abs(original[i]) * 1e-3 + 1e-7);
 });
 
+test('the tensor-by-tensor file writer gives the bytes of the in-memory encoder', () => {
+  for (const dtype of ['F32', 'F16'] as const) {
+    const file = join(dir, `streamed-${dtype}.safetensors`);
+    writeSafetensors(file, sample(), { dtype, metadata: { format: 'pt' } });
+    assert.deepEqual(readFileSync(file), encodeSafetensors(sample(), { dtype, metadata: { format: 'pt' } }));
+  }
+});
+
 test('BF16 tensors are read as float32', () => {
   // 1.0 = 0x3f80, -2.0 = 0xc000, 0.5 = 0x3f00 in bfloat16
   const data = Buffer.from(new Uint16Array([0x3f80, 0xc000, 0x3f00]).buffer);
   const file = rawFile('bf16.safetensors', { x: { dtype: 'BF16', shape: [3], data_offsets: [0, 6] } }, data);
   assert.deepEqual([...readSafetensors(file).get('x')!.data], [1, -2, 0.5]);
+});
+
+test('BF16 writing rounds to nearest even and reads back', () => {
+  const file = join(dir, 'bf16-written.safetensors');
+  const values = new Float32Array([1, -2, 0.5, 1 + 2 ** -8, 1 + 3 * 2 ** -8, 1 + 2 ** -7 + 2 ** -9, 3.4028234e38, -Infinity]);
+  writeSafetensors(file, new Map([['x', { shape: [values.length], data: values }]]), { dtype: 'BF16' });
+  const back = readSafetensors(file).get('x')!;
+  assert.equal(back.dtype, 'BF16');
+  // Ties go to the even mantissa, below-half rounds down, float32's largest value rounds up to infinity.
+  assert.deepEqual([...back.data], [1, -2, 0.5, 1, 1 + 2 ** -6, 1 + 2 ** -7, Infinity, -Infinity]);
 });
 
 test('a sharded folder with an index reads as one map', () => {

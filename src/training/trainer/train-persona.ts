@@ -17,7 +17,7 @@ import { llamaParameterShapes, readLlamaConfig, type LlamaConfig } from '../../m
 import { loadModelFolderMetadata } from '../../modelfmt/model-folder.js';
 import { personaModelsDir, personaCheckpointsDir } from '../../modelfmt/model-paths.js';
 import type { Persona } from '../../personas/schema.js';
-import { narrowedNames, narrowInPlace, type FrozenParams } from '../frozen-weights.js';
+import { narrowedNames, type FrozenParams } from '../frozen-weights.js';
 import { checkMemoryFits, machineMemory, planForMachine, type MemoryPlan } from '../memory-plan.js';
 import { createStepModel, initLoraParams, type StepModel } from '../step-model.js';
 import { readLlamaWeights } from '../../modelfmt/folder-weights.js';
@@ -124,7 +124,10 @@ export async function trainPersona(options: TrainPersonaOptions): Promise<TrainR
   const memory = runMemoryPlan(modelConfig, settings, options.overrides?.checkpoint);
   memory.check();
   const { frozenDtype, checkpoint } = memory.plan;
-  const base = readLlamaWeights(baseDir, modelConfig);
+  // LoRA's frozen matrices are read straight into their planned type, never as a float32 copy of the base.
+  const frozen: FrozenParams =
+    method === 'lora' ? readLlamaWeights(baseDir, modelConfig, narrowedNames(llamaParameterShapes(modelConfig), frozenDtype)) : new Map();
+  const trainable: Params = method === 'full' ? readLlamaWeights(baseDir, modelConfig) : initLoraParams(modelConfig, settings.lora, hyper.seed);
   // ORT_THREADS=0 means one thread per core (the engine's own default is 2, the development machines' count).
   const threads = config.ORT_THREADS > 0 ? config.ORT_THREADS : availableParallelism();
   const model: StepModel = await createStepModel(modelConfig, {
@@ -137,8 +140,6 @@ export async function trainPersona(options: TrainPersonaOptions): Promise<TrainR
     frozenDtype,
     checkpoint,
   });
-  const frozen: FrozenParams = method === 'full' ? new Map() : narrowInPlace(base, narrowedNames(llamaParameterShapes(modelConfig), frozenDtype));
-  const trainable: Params = method === 'full' ? base : initLoraParams(modelConfig, settings.lora, hyper.seed);
 
   const paths = trainingPaths(config, persona.id);
   const fingerprint = runFingerprint({
