@@ -11,11 +11,11 @@ import { DiscordAdapter } from '../adapters/discord/adapter.js';
 import { METRICS_REQUEST } from '../adapters/discord/sharding.js';
 import { loadConfig } from '../config/config.js';
 import { configureLogger, logger } from '../log.js';
-import { readPersonaDir } from '../personas/load.js';
 import { useExecutionProviders } from '../util/execution-providers.js';
 import { servingChat } from './chat-services.js';
 import { openCore } from './core.js';
 import { Metrics } from './metrics.js';
+import { PersonaFolder } from './persona-folder.js';
 import { AppEvents } from './process-events.js';
 import { startTraining } from './training-runner.js';
 
@@ -33,7 +33,7 @@ process.on('message', (message: { [METRICS_REQUEST]?: number }) => {
   void metrics.metricsJson().then((json) => process.send?.({ [METRICS_REQUEST]: id, metrics: json }));
 });
 const stopTraining = new AbortController();
-const training = startTraining(core, events, new Set(['bots']), readPersonaDir(config.PERSONAS_DIR).personas, stopTraining.signal);
+const training = startTraining(core, events, new Set(['bots']), new PersonaFolder(config.PERSONAS_DIR), stopTraining.signal);
 const chat = servingChat(core, training.scheduler, (observation) => events.emit('reply', observation));
 const discord = new DiscordAdapter(config, { chat });
 await discord.start();

@@ -6,13 +6,13 @@
  */
 import type { Config } from '../config/config.js';
 import { logger } from '../log.js';
-import { readPersonaDir } from '../personas/load.js';
 import { jobHistory } from '../scheduler/history.js';
 import type { TrainingScheduler } from '../scheduler/scheduler.js';
 import { serveRoles, type Role } from './roles.js';
 import { startTraining } from './training-runner.js';
 import { openCore, type Core } from './core.js';
 import { startHealthServer } from './health.js';
+import { PersonaFolder } from './persona-folder.js';
 import { Metrics } from './metrics.js';
 import { useExecutionProviders } from '../util/execution-providers.js';
 import { startAdapters, type ServingAdapters } from './adapters.js';
@@ -47,10 +47,9 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
   const metrics = new Metrics();
   // The roles resolved into the configuration: the chat engine choice and shard processes read them there.
   const core = await openCore({ ...config, PERSONA_ROLES: [...roles] }, { onModelLoad: metrics.modelLoaded });
-  // Every file is validated (schedule included) before anything is scheduled; broken ones are reported, the rest serve.
-  const { personas, broken } = readPersonaDir(config.PERSONAS_DIR);
-  for (const { id, file, error } of broken) log.error({ persona: id, file, code: error.code, err: error.message }, 'persona file skipped: fix it and restart');
-  for (const persona of personas) {
+  // Broken persona files are logged and skipped; the rest serve.
+  const folder = new PersonaFolder(config.PERSONAS_DIR);
+  for (const persona of folder.current.personas) {
     const fixed = [
       ...(await core.registry.recover(persona.id)),
       ...(await jobHistory(core.store).recover(persona.id)).map((j) => `job ${j.id} marked interrupted`),
@@ -68,7 +67,8 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
   metrics.follow(events);
   core.registry.on('champion', (change) => events.emit('champion', change));
   const training = new AbortController();
-  const trainingRun = startTraining(core, events, roles, personas, training.signal);
+  const trainingRun = startTraining(core, events, roles, folder, training.signal);
+  folder.follow(); // /health and the schedules follow persona files created, renamed, edited or removed while serving
   const { scheduler } = trainingRun;
   metrics.watchQueue(async () =>
     trainingRun.shared ? trainingRun.shared.counts() : { waiting: scheduler.status.waiting.length, active: scheduler.status.running.length },
@@ -79,6 +79,7 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
     running = roles.has('bots') ? await startAdapters(core, scheduler, events) : undefined;
   } catch (error) {
     // e.g. the studio refusing an unprotected non-local address: stop what started, or its cron timers keep the process alive
+    folder.stop();
     await generator?.close();
     training.abort();
     await trainingRun.stop();
@@ -94,9 +95,10 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
           report: () => ({
             training: scheduler.status,
             models: core.engine.loadedModels,
+            // The folder as last read (every PERSONA_DIR_POLL_MS), not as it was at start.
             personas: {
-              serving: personas.map((p) => p.id),
-              broken: broken.map(({ id, file, error }) => ({ id, file, code: error.code, error: error.message })),
+              serving: folder.current.personas.map((p) => p.id),
+              broken: folder.current.broken.map(({ id, file, error }) => ({ id, file, code: error.code, error: error.message })),
             },
           }),
           metrics: () => metrics.render(),
@@ -114,6 +116,7 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
     healthPort: health?.port,
     stop() {
       stopping ??= (async () => {
+        folder.stop();
         await running?.stop();
         await generator?.close();
         training.abort();

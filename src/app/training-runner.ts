@@ -5,12 +5,13 @@
  * with the `bots` or `generator` role it follows every worker's progress (studio chart, Slack
  * notices, hot swap of a champion promoted elsewhere).
  */
-import type { Persona } from '../personas/schema.js';
+import { logger } from '../log.js';
 import { BullJobQueue, sharedQueueUrl, startTrainingWorker, type TrainingWorker } from '../scheduler/bullmq-queue.js';
 import { NodeCronDriver } from '../scheduler/cron.js';
 import type { JobDeps } from '../scheduler/job.js';
 import { TrainingScheduler } from '../scheduler/scheduler.js';
 import type { Core } from './core.js';
+import type { PersonaFolder } from './persona-folder.js';
 import type { AppEvents } from './process-events.js';
 import type { Role } from './roles.js';
 
@@ -21,7 +22,7 @@ export interface Training {
   stop(): Promise<void>;
 }
 
-export function startTraining(core: Core, events: AppEvents, roles: ReadonlySet<Role>, personas: readonly Persona[], signal: AbortSignal): Training {
+export function startTraining(core: Core, events: AppEvents, roles: ReadonlySet<Role>, folder: PersonaFolder, signal: AbortSignal): Training {
   const { config } = core;
   const listeners: Pick<JobDeps, 'onJob' | 'onPhase' | 'onTrainingEvent'> = {
     onJob: (record) => void events.emit('job', record),
@@ -43,8 +44,12 @@ export function startTraining(core: Core, events: AppEvents, roles: ReadonlySet<
   }
   const scheduler = new TrainingScheduler({ ...deps, ...listeners }, new NodeCronDriver(), shared);
   if (roles.has('scheduler')) {
-    scheduler.schedule(personas);
-    scheduler.followPersonaDir(config.PERSONAS_DIR); // renames, creations, removals by the CLI or a replica
+    scheduler.schedule(folder.current.personas);
+    // Renames, creations, removals by the CLI, the studio or a replica (the serve process follows the folder).
+    folder.onChange(({ personas }) => {
+      scheduler.schedule(personas);
+      logger('scheduler').info({ scheduled: scheduler.status.scheduled }, 'persona files changed: schedules reinstalled');
+    });
   }
   return {
     scheduler,

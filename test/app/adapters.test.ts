@@ -18,6 +18,7 @@ import { buildAdapters } from '../../src/app/adapters.ts';
 import { openCore } from '../../src/app/core.ts';
 import { AppEvents } from '../../src/app/process-events.ts';
 import { serve } from '../../src/app/serve-process.ts';
+import { PersonaFolder } from '../../src/app/persona-folder.ts';
 import { startTraining } from '../../src/app/training-runner.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { FakeDiscord } from '../fakes/discord/server.ts';
@@ -64,7 +65,7 @@ test('Discord, Slack and the studio: start → health ok → stop → health say
   const core = await openCore(config);
   const events = new AppEvents();
   const stopTraining = new AbortController();
-  const training = startTraining(core, events, new Set(['bots']), [], stopTraining.signal);
+  const training = startTraining(core, events, new Set(['bots']), new PersonaFolder(config.PERSONAS_DIR), stopTraining.signal);
   const serving = buildAdapters(core, training.scheduler, events);
   try {
     assert.deepEqual(

@@ -19,6 +19,7 @@ import type { JobDeps } from '../../src/scheduler/job.ts';
 import { TrainingScheduler } from '../../src/scheduler/scheduler.ts';
 import { loadPersona } from '../../src/personas/load.ts';
 import { AppEvents } from '../../src/app/process-events.ts';
+import { PersonaFolder } from '../../src/app/persona-folder.ts';
 import { startTraining } from '../../src/app/training-runner.ts';
 import { startRedis, type RedisServer } from '../store/redis-server.ts';
 import { approveSamples, makeProject, PERSONA } from './job-fixture.ts';
@@ -142,7 +143,7 @@ describe('training jobs on the shared queue (redis-server)', () => {
     const events = new AppEvents();
     const jobs: JobRecord[] = [];
     events.on('job', (record) => jobs.push(record));
-    const training = startTraining(bots, events, new Set(['bots']), [], new AbortController().signal);
+    const training = startTraining(bots, events, new Set(['bots']), new PersonaFolder(config.PERSONAS_DIR), new AbortController().signal);
     const worker = startTrainingWorker(jobDeps(trainer), { url: redis.url, lockMs: LOCK_MS, concurrency: 1 });
     try {
       const record = await training.scheduler.enqueue(PERSONA, { reason: 'studio', force: true });
