@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { mulberry32 } from '../src/util/random.js';
 import { parseLlamaConfig, readLlamaConfig } from '../src/modelfmt/hf-config.js';
-import { exportInferenceOnnx, type ExportOnnxOptions } from '../src/modelfmt/onnx/onnx-export.js';
+import { exportInferenceOnnx } from '../src/modelfmt/onnx/onnx-export.js';
+import type { InferenceGraphOptions } from '../src/modelfmt/onnx/graph-format.js';
 import { generatorModel } from '../src/modelfmt/onnx/logits-to-keep.js';
 import { BUNDLED_BASE, SMOLLM2_135M } from './lib/model-shapes.js';
 import { benchWeights } from './lib/bench-weights.js';
@@ -32,7 +33,7 @@ const PROMPT = 256;
 
 const useBase = shapeName === 'base' && existsSync('models/base/model.safetensors');
 const config = useBase ? readLlamaConfig('models/base') : parseLlamaConfig(shapeName === 'base' ? BUNDLED_BASE : SMOLLM2_135M);
-const options = { ...(quant === 'fp32' ? {} : { quantize: quant }), attention } as ExportOnnxOptions;
+const options = { ...(quant === 'fp32' ? {} : { quantize: quant }), attention } as InferenceGraphOptions;
 const bytes = generatorModel(exportInferenceOnnx(config, benchWeights(config, useBase), options)) as Uint8Array;
 const prefix = join(tmpdir(), `profile-decode-${process.pid}`);
 const session = await ort.InferenceSession.create(bytes, {

@@ -15,7 +15,7 @@ import { argmax } from '../../src/inference/sampler.js';
 import { StopStrings } from '../../src/inference/stop-strings.js';
 import { llamaParameterShapes, type LlamaConfig } from '../../src/modelfmt/hf-config.js';
 import { exportGguf, type GgufQuant } from '../../src/modelfmt/gguf/gguf-export.js';
-import type { GraphQuantization } from '../../src/modelfmt/onnx/llama-graph.js';
+import type { GraphQuantization } from '../../src/modelfmt/onnx/graph-format.js';
 import { exportInferenceOnnx } from '../../src/modelfmt/onnx/onnx-export.js';
 import { writeSafetensors } from '../../src/modelfmt/safetensors.js';
 import { loadLlamaCpp, type LlamaCppModel } from '../../test/fixtures/llama-cpp.js';
@@ -23,7 +23,7 @@ import { loadLlamaCpp, type LlamaCppModel } from '../../test/fixtures/llama-cpp.
 export const LLAMA_CPP_THREADS = [1, 2] as const;
 
 export interface PrecisionPair {
-  /** Our export's weights: fp32, or a quantization of the inference graph (llama-graph.ts). */
+  /** Our export's weights: fp32, or a quantization of the inference graph (graph-format.ts). */
   ours: 'fp32' | GraphQuantization;
   gguf: GgufQuant;
 }

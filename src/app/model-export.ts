@@ -19,7 +19,7 @@ import { exportGguf, type GgufQuant } from '../modelfmt/gguf/gguf-export.js';
 import { exportGgufLora } from '../modelfmt/gguf/gguf-lora.js';
 import { ggufChatTemplate, ollamaModelfile } from '../modelfmt/gguf/modelfile.js';
 import { writeInferenceOnnx } from '../modelfmt/onnx/folder-graph.js';
-import type { GraphQuantization } from '../modelfmt/onnx/llama-graph.js';
+import type { GraphQuantization } from '../modelfmt/onnx/graph-format.js';
 import { loadModelFolderMetadata } from '../modelfmt/model-folder.js';
 import type { Persona } from '../personas/schema.js';
 import { systemPromptOf } from '../personas/greeting.js';

@@ -19,7 +19,7 @@ import { statSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import ort from 'onnxruntime-node';
 import { PersonaError } from '../errors.js';
-import { NEW_ROWS_OUTPUT } from '../modelfmt/onnx/llama-graph.js';
+import { NEW_ROWS_OUTPUT } from '../modelfmt/onnx/graph-format.js';
 import { generatorModel } from '../modelfmt/onnx/logits-to-keep.js';
 import { claimedCores } from '../util/cpu-claims.js';
 import { withProviderFallback } from '../util/execution-providers.js';

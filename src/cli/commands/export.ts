@@ -14,7 +14,7 @@ import { exportGgufAdapter, exportGgufModel, exportHfFolder } from '../../app/mo
 import { PersonaError } from '../../errors.js';
 import { resolveModelChoice } from '../../inference/model-location.js';
 import { GGUF_QUANTS, type GgufQuant } from '../../modelfmt/gguf/gguf-export.js';
-import { ONNX_QUANTS, type GraphQuantization } from '../../modelfmt/onnx/llama-graph.js';
+import { ONNX_QUANTS, type GraphQuantization } from '../../modelfmt/onnx/graph-format.js';
 import { loadPersona } from '../../personas/load.js';
 import { action, cliConfig } from '../command-context.js';
 

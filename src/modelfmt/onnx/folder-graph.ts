@@ -17,8 +17,8 @@ import { writeFileAtomic } from '../../util/atomic-write.js';
 import { readLlamaConfig, type LlamaConfig } from '../hf-config.js';
 import { readLlamaWeights } from '../folder-weights.js';
 import { PRODUCER_NAME } from './onnx-builder.js';
-import { exportInferenceOnnx, type ExportOnnxOptions } from './onnx-export.js';
-import { INFERENCE_GRAPH_FORMAT, inferenceGraphFormat, parseGraphFormat } from './llama-graph.js';
+import { exportInferenceOnnx } from './onnx-export.js';
+import { INFERENCE_GRAPH_FORMAT, inferenceGraphFormat, parseGraphFormat, type InferenceGraphOptions } from './graph-format.js';
 import { readProducer } from './producer.js';
 import { markOnnxCacheUse } from './onnx-cache.js';
 
@@ -37,7 +37,7 @@ export function onnxCacheDir(dataDir: string): string {
  */
 export function ensureInferenceOnnx(modelDir: string, cacheDir: string): string {
   const own = join(modelDir, INFERENCE_ONNX_PATH);
-  let options: ExportOnnxOptions = {};
+  let options: InferenceGraphOptions = {};
   if (existsSync(own)) {
     const header = readProducer(own);
     if (header?.name !== PRODUCER_NAME) return own;
@@ -70,7 +70,7 @@ function hasWeights(modelDir: string): boolean {
 }
 
 /** A hex digest of what the export depends on; reading sizes and times keeps it instant for multi-GB weights. */
-function cacheKey(modelDir: string, options: ExportOnnxOptions): string {
+function cacheKey(modelDir: string, options: InferenceGraphOptions): string {
   const hash = createHash('sha256');
   hash.update(`${realpathSync(modelDir)}\0${inferenceGraphFormat(options)}\0`);
   hash.update(readFileSync(join(modelDir, 'config.json')));
@@ -86,13 +86,13 @@ function cacheKey(modelDir: string, options: ExportOnnxOptions): string {
 }
 
 /** Exports the folder's weights to `target` (by default the folder's own onnx/model.onnx). */
-export function writeInferenceOnnx(modelDir: string, options: ExportOnnxOptions = {}, target = join(modelDir, INFERENCE_ONNX_PATH)): string {
+export function writeInferenceOnnx(modelDir: string, options: InferenceGraphOptions = {}, target = join(modelDir, INFERENCE_ONNX_PATH)): string {
   const config = readLlamaConfig(modelDir);
   return writeInferenceOnnxFrom(config, readLlamaWeights(modelDir, config), target, options);
 }
 
 /** Exports weights already in memory (the trainer, as it writes a version folder) to `target`. */
-export function writeInferenceOnnxFrom(config: LlamaConfig, weights: Map<string, Float32Array>, target: string, options: ExportOnnxOptions = {}): string {
+export function writeInferenceOnnxFrom(config: LlamaConfig, weights: Map<string, Float32Array>, target: string, options: InferenceGraphOptions = {}): string {
   writeFileAtomic(target, exportInferenceOnnx(config, weights, options));
   return target;
 }

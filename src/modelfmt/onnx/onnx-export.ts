@@ -5,12 +5,10 @@
  * folders that have no ONNX file yet.
  */
 import { parseLlamaConfig, type LlamaConfig } from '../hf-config.js';
-import { buildLlamaInferenceGraph, type InferenceGraphOptions } from './llama-graph.js';
+import type { InferenceGraphOptions } from './graph-format.js';
+import { buildLlamaInferenceGraph } from './llama-graph.js';
 
-/** Quantization and attention style (see InferenceGraphOptions in llama-graph.ts). */
-export type ExportOnnxOptions = InferenceGraphOptions;
-
-export function exportInferenceOnnx(config: LlamaConfig, weights: Map<string, Float32Array>, options: ExportOnnxOptions = {}): Uint8Array {
+export function exportInferenceOnnx(config: LlamaConfig, weights: Map<string, Float32Array>, options: InferenceGraphOptions = {}): Uint8Array {
   // Re-validate: callers may hand us a hand-built object rather than a parsed config.json.
   const checked = parseLlamaConfig(config);
   return buildLlamaInferenceGraph(checked, weights, options);

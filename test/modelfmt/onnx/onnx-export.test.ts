@@ -11,7 +11,7 @@ import { exportInferenceOnnx } from '../../../src/modelfmt/onnx/onnx-export.ts';
 import { DecoderSession, type KvCache } from '../../../src/inference/ort.ts';
 import { isPersonaError } from '../../../src/errors.ts';
 import type { LlamaConfig } from '../../../src/modelfmt/hf-config.ts';
-import type { GraphQuantization } from '../../../src/modelfmt/onnx/llama-graph.ts';
+import type { GraphQuantization } from '../../../src/modelfmt/onnx/graph-format.ts';
 import { argmax } from '../../../src/inference/sampler.ts';
 import { randomWeights, referenceLogits, tinyConfig } from './tiny-model.ts';
 

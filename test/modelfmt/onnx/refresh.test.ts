@@ -12,7 +12,7 @@ import { test, type TestContext } from 'node:test';
 import { OnnxGraphBuilder } from '../../../src/modelfmt/onnx/onnx-builder.ts';
 import { loadInferenceModel } from '../../../src/inference/loaded-model.ts';
 import { ensureInferenceOnnx, INFERENCE_ONNX_PATH, readProducer } from '../../../src/modelfmt/onnx/folder-graph.ts';
-import { inferenceGraphFormat } from '../../../src/modelfmt/onnx/llama-graph.ts';
+import { inferenceGraphFormat } from '../../../src/modelfmt/onnx/graph-format.ts';
 import { writeTinyModelFolder } from '../../fixtures/tiny-model-folder.ts';
 
 /** A graph as the exporter wrote it before format tags: our producer name, no version. */

@@ -13,7 +13,7 @@ import { generate } from '../../../src/inference/generate.ts';
 import { mergeGenerationParams } from '../../../src/inference/generation-params.ts';
 import { loadInferenceModel } from '../../../src/inference/loaded-model.ts';
 import { StopStrings } from '../../../src/inference/stop-strings.ts';
-import type { GraphQuantization } from '../../../src/modelfmt/onnx/llama-graph.ts';
+import type { GraphQuantization } from '../../../src/modelfmt/onnx/graph-format.ts';
 import { exportInferenceOnnx } from '../../../src/modelfmt/onnx/onnx-export.ts';
 import { TINY_ARCHITECTURES, writeTinyModelFolder, type TinyArchitecture } from '../../fixtures/tiny-model-folder.ts';
 
