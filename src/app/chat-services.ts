@@ -19,12 +19,14 @@ import type { Persona } from '../personas/schema.js';
 import type { ModelRegistry } from '../registry/registry.js';
 import type { TrainingScheduler } from '../scheduler/scheduler.js';
 import type { Store } from '../store/index.js';
+import type { Config } from '../config/config.js';
 import type { Platform } from '../adapters/types.js';
 import { ChatMiddleware, type ChatMiddlewareOptions } from '../adapters/middleware/pipeline.js';
 import type { Core } from './core.js';
 import { generatesRemotely, RemoteEngine } from './remote-engine.js';
 import { serveRoles } from './roles.js';
 import type {
+  BotTrainingOverrides,
   CandidateSink,
   CapturedMessage,
   ChatServices,
@@ -179,6 +181,7 @@ export class SchedulerTraining implements TrainingControl {
     private readonly scheduler: Pick<TrainingScheduler, 'enqueue' | 'status'>,
     private readonly registry: Pick<ModelRegistry, 'champion'>,
     private readonly store: Store,
+    private readonly config: Config,
   ) {}
 
   async status(personaId?: string): Promise<TrainingStatus[]> {
@@ -194,11 +197,20 @@ export class SchedulerTraining implements TrainingControl {
     );
   }
 
-  async trainNow(personaId: string, origin: Platform = 'cli'): Promise<string> {
+  async trainNow(personaId: string, origin: Platform = 'cli', overrides: BotTrainingOverrides = {}): Promise<string> {
     const reason = origin === 'discord' || origin === 'slack' || origin === 'studio' ? origin : 'manual';
+    const given = overrides.loraRank !== undefined;
+    if (given) {
+      // Checked as `persona train --lora-rank N` checks it (settings, then the memory plan), before any job exists.
+      // Imported here: the trainer's modules are not needed by the commands that import this file (persona rename…).
+      const { personaMemoryPlan } = await import('../training/trainer/train-persona.js');
+      personaMemoryPlan(this.config, this.personas.get(personaId), overrides).check();
+    }
     // Resolves when the run finishes (minutes); the command answers as soon as it is queued.
-    this.scheduler.enqueue(personaId, { reason, force: true }).catch((error) => this.log.error({ err: error, persona: personaId }, 'training run failed'));
-    return `Training of ${personaId} is queued; /train status shows its progress.`;
+    this.scheduler
+      .enqueue(personaId, { reason, force: true, ...(given ? { overrides } : {}) })
+      .catch((error) => this.log.error({ err: error, persona: personaId }, 'training run failed'));
+    return `Training of ${personaId}${given ? ` (LoRA rank ${overrides.loraRank})` : ''} is queued; /train status shows its progress.`;
   }
 
   async cancel(personaId: string, by: string): Promise<string> {
@@ -211,6 +223,8 @@ export class SchedulerTraining implements TrainingControl {
 
 export interface RealServices {
   personasDir: string;
+  /** With `scheduler` and `registry`: bot train commands check their settings against it (base model, machine memory). */
+  config?: Config;
   store: Store;
   /** What generates replies: an in-process InferenceEngine, or any ReplyEngine. */
   engine: Pick<InferenceEngine, 'replyAs'> | ReplyEngine;
@@ -219,7 +233,7 @@ export interface RealServices {
   registry?: Pick<ModelRegistry, 'champion'>;
 }
 
-export function createChatServices({ personasDir, store, engine, scheduler, registry }: RealServices): ChatServices {
+export function createChatServices({ personasDir, config, store, engine, scheduler, registry }: RealServices): ChatServices {
   const personas = new PersonaFiles(personasDir);
   return {
     personas,
@@ -228,7 +242,7 @@ export function createChatServices({ personasDir, store, engine, scheduler, regi
     candidates: new CurationCandidates(store),
     feedback: new CurationFeedback(store),
     consent: new CurationConsent(store),
-    training: scheduler && registry ? new SchedulerTraining(personas, scheduler, registry, store) : undefined,
+    training: scheduler && registry && config ? new SchedulerTraining(personas, scheduler, registry, store, config) : undefined,
   };
 }
 
@@ -253,6 +267,7 @@ export function replyEngineFor(core: Pick<Core, 'engine' | 'config'>): ReplyEngi
 export function servingChat(core: Core, scheduler: Pick<TrainingScheduler, 'enqueue' | 'status'>, observe?: ChatMiddlewareOptions['observe']): ChatMiddleware {
   const services = createChatServices({
     personasDir: core.config.PERSONAS_DIR,
+    config: core.config,
     store: core.store,
     engine: replyEngineFor(core),
     scheduler,

@@ -37,7 +37,14 @@ export function commandDefinitions(personas: Persona[]) {
       .setName('train')
       .setDescription('Training of the personas')
       .addSubcommand((sub) => sub.setName('status').setDescription('Models, last runs, pending samples').addStringOption(personaOption(personas, false)))
-      .addSubcommand((sub) => sub.setName('now').setDescription('Train a persona now (admins)').addStringOption(personaOption(personas, true)))
+      .addSubcommand((sub) =>
+        sub
+          .setName('now')
+          .setDescription('Train a persona now (admins)')
+          .addStringOption(personaOption(personas, true))
+          // Named as `persona train --lora-rank`, whose checks (and error messages) it shares.
+          .addIntegerOption((option) => option.setName('lora-rank').setDescription("LoRA rank r (default: the persona file's training.lora.r)").setMinValue(1)),
+      )
       .addSubcommand((sub) =>
         sub.setName('cancel').setDescription('Stop a persona’s queued or running training (admins)').addStringOption(personaOption(personas, true)),
       ),

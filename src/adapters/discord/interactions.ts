@@ -60,7 +60,7 @@ async function answerFor(interaction: ChatInputCommandInteraction, { chat, admin
     case 'train now':
       if (!isAdmin(interaction, adminRole))
         return { text: `Only ${adminRole ? `members with the ${adminRole} role` : 'administrators'} can start training.`, private: true };
-      return { text: await commands.trainNow(persona(), 'discord'), private: false };
+      return { text: await commands.trainNow(persona(), 'discord', { loraRank: interaction.options.getInteger('lora-rank') ?? undefined }), private: false };
     case 'train cancel':
       if (!isAdmin(interaction, adminRole))
         return { text: `Only ${adminRole ? `members with the ${adminRole} role` : 'administrators'} can cancel training.`, private: true };

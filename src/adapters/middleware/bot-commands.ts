@@ -7,7 +7,7 @@
 import { PersonaError } from '../../errors.js';
 import { pickGreeting } from '../../personas/greeting.js';
 import type { Platform, Speaker } from '../types.js';
-import type { ChatServices } from './ports.js';
+import type { BotTrainingOverrides, ChatServices } from './ports.js';
 import type { AdapterState } from './state.js';
 
 export interface CommandContext {
@@ -56,10 +56,10 @@ export class BotCommands {
     return statuses.length ? statuses.map((status) => `• \`${status.personaId}\`: ${status.summary}`).join('\n') : 'No personas to train.';
   }
 
-  async trainNow(personaId: string, origin?: Platform): Promise<string> {
+  async trainNow(personaId: string, origin?: Platform, overrides?: BotTrainingOverrides): Promise<string> {
     const training = this.requireTraining();
     this.services.personas.get(personaId);
-    return training.trainNow(personaId, origin);
+    return training.trainNow(personaId, origin, overrides);
   }
 
   async trainCancel(personaId: string, by: string): Promise<string> {

@@ -6,6 +6,7 @@
  * never implement these: src/app builds one `ChatServices` and one middleware for them all.
  */
 import type { Persona } from '../../personas/schema.js';
+import type { TrainingOverrides } from '../../training/trainer/settings.js';
 import type { SampleDraft } from '../../ingest/types.js';
 import type { Platform, Speaker } from '../types.js';
 
@@ -133,11 +134,17 @@ export interface TrainingStatus {
   summary: string;
 }
 
+/** What a bot's train command may override (`persona train --lora-rank N`); checked as `persona train` checks it. */
+export type BotTrainingOverrides = Pick<TrainingOverrides, 'loraRank'>;
+
 /** The scheduler / registry side of `/train status` and `/train now`. */
 export interface TrainingControl {
   status(personaId?: string): Promise<TrainingStatus[]>;
-  /** Queues a training run; resolves when it is queued (not when it finishes). Returns a sentence. */
-  trainNow(personaId: string, origin?: Platform): Promise<string>;
+  /**
+   * Queues a training run; resolves when it is queued (not when it finishes). Returns a
+   * sentence. Invalid overrides throw a PersonaError before anything is queued.
+   */
+  trainNow(personaId: string, origin?: Platform, overrides?: BotTrainingOverrides): Promise<string>;
   /** Stops the persona's queued or running run (any process); `by` names who asked. Returns a sentence. */
   cancel(personaId: string, by: string): Promise<string>;
 }

@@ -3,9 +3,10 @@
  * them) and sent in the command's ack. Starting a training run is for curators only, and
  * says so when no training runner is wired into this process.
  */
-import { isPersonaError } from '../../errors.js';
+import { isPersonaError, PersonaError } from '../../errors.js';
 import { logger } from '../../log.js';
 import type { Persona } from '../../personas/schema.js';
+import type { BotTrainingOverrides } from '../middleware/index.js';
 import type { BoltApp } from './bolt-app.js';
 import type { Curators } from './curators.js';
 import type { DatasetCounts, SlackServices } from './slack-ports.js';
@@ -13,7 +14,8 @@ import type { DatasetCounts, SlackServices } from './slack-ports.js';
 const log = logger('slack');
 
 export const PERSONA_COMMAND = '/persona';
-export const COMMAND_USAGE = 'Usage: `/persona status [id]` · `/persona stats [id]` · `/persona queue` · `/persona train <id>` · `/persona cancel <id>`';
+export const COMMAND_USAGE =
+  'Usage: `/persona status [id]` · `/persona stats [id]` · `/persona queue` · `/persona train <id> [--lora-rank N]` · `/persona cancel <id>`';
 export const TRAINING_UNAVAILABLE = 'Training is not available in this process yet: start it with `persona serve` once training is set up.';
 
 export interface CommandCall {
@@ -29,7 +31,7 @@ export function registerCommands(app: BoltApp, services: SlackServices, curators
 }
 
 export async function answerCommand(call: CommandCall, services: SlackServices, curators: Curators): Promise<string> {
-  const [sub = 'help', id] = call.text.trim().split(/\s+/).filter(Boolean);
+  const [sub = 'help', id, ...rest] = call.text.trim().split(/\s+/).filter(Boolean);
   try {
     switch (sub) {
       case 'status':
@@ -39,7 +41,7 @@ export async function answerCommand(call: CommandCall, services: SlackServices, 
       case 'queue':
         return await queue(services);
       case 'train':
-        return await train(services, curators, call.userId, id);
+        return await train(services, curators, call.userId, id, rest);
       case 'cancel':
         return await cancel(services, curators, call.userId, id);
       default:
@@ -95,12 +97,27 @@ async function queue(services: SlackServices): Promise<string> {
   return `${counts.pending} candidate(s) pending review; ${waiting} not yet posted to the review channel.`;
 }
 
-async function train(services: SlackServices, curators: Curators, userId: string, id?: string): Promise<string> {
-  if (!id) return 'Which persona? `/persona train <id>`';
+async function train(services: SlackServices, curators: Curators, userId: string, id: string | undefined, flags: string[]): Promise<string> {
+  if (!id) return 'Which persona? `/persona train <id> [--lora-rank N]`';
   if (!(await curators.isCurator(userId))) return 'Only curators can start training.';
   const persona = services.personas.get(id);
   if (!services.training) return TRAINING_UNAVAILABLE;
-  return services.training.trainNow(persona.id);
+  return services.training.trainNow(persona.id, 'slack', trainFlags(flags));
+}
+
+/**
+ * `--lora-rank N` or `--lora-rank=N`, as `persona train` spells it. Only the spelling is read
+ * here: the value is checked by the training service exactly as `persona train` checks it.
+ */
+function trainFlags(flags: string[]): BotTrainingOverrides {
+  if (flags.length === 0) return {};
+  const [flag, inline] = flags[0].split(/=(.*)/s, 2);
+  const value = inline ?? flags[1];
+  if (flag !== '--lora-rank' || value === undefined || flags.length > (inline === undefined ? 2 : 1))
+    throw new PersonaError('invalid_argument', `\`/persona train\` takes only \`--lora-rank N\` after the persona id, not "${flags.join(' ')}".`, {
+      field: 'lora-rank',
+    });
+  return { loraRank: Number(value) };
 }
 
 async function cancel(services: SlackServices, curators: Curators, userId: string, id?: string): Promise<string> {

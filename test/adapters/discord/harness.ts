@@ -2,7 +2,7 @@
  * Starts the fake Discord and the real bot (discord.js client + shared middleware) against
  * it, with users and channels ready, and stops both afterwards.
  */
-import { ChatMiddleware, type ChatMiddlewareOptions, type ReplyEngine } from '../../../src/adapters/middleware/index.ts';
+import { ChatMiddleware, type ChatMiddlewareOptions, type ReplyEngine, type TrainingControl } from '../../../src/adapters/middleware/index.ts';
 import { DiscordAdapter, type DiscordAdapterOptions } from '../../../src/adapters/discord/adapter.ts';
 import type { Persona } from '../../../src/personas/schema.ts';
 import { FakeDiscord } from '../../fakes/discord/server.ts';
@@ -30,6 +30,8 @@ export async function startHarness(
     middleware?: ChatMiddlewareOptions;
     adapter?: DiscordAdapterOptions;
     env?: (channels: Harness['channels']) => Record<string, string[] | string>;
+    /** The training service behind `/train` (default: one that records requests, `services.training`). */
+    training?: TrainingControl;
   } = {},
 ): Promise<Harness> {
   const fake = new FakeDiscord();
@@ -46,7 +48,7 @@ export async function startHarness(
     persona({ id: 'bob', name: 'Bob' }),
   ];
   const services = testServices(personas, options.engine ?? new ScriptedEngine());
-  const chat = new ChatMiddleware(services, options.middleware);
+  const chat = new ChatMiddleware({ ...services, training: options.training ?? services.training }, options.middleware);
   const { apiUrl } = await fake.start();
   const config = {
     DISCORD_TOKEN: 'fake-token',

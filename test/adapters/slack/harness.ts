@@ -57,6 +57,8 @@ export interface HarnessOptions {
   mode: 'socket' | 'http';
   curators?: string;
   withTraining?: boolean;
+  /** The training service behind `/persona train` (default: one that records requests in `trainingRequests`). */
+  training?: TrainingControl;
 }
 
 const PERSONA_YAML = `id: fdr
@@ -111,7 +113,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const chat = new ChatMiddleware({ personas, engine, state: new StoreState(store), candidates: new CurationCandidates(store) });
   const adapter = new SlackAdapter(
     config,
-    { personas, review, once, chat, training: options.withTraining === false ? undefined : training },
+    { personas, review, once, chat, training: options.withTraining === false ? undefined : (options.training ?? training) },
     { retryConfig: { retries: 2, minTimeout: 10, maxTimeout: 50 }, queue: { minIntervalMs: 20, pollMs: 60_000 } },
   );
   await adapter.start();
