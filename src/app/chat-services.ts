@@ -252,9 +252,9 @@ export function createChatServices({ personasDir, config, store, engine, schedul
  * without the generator role over Redis, generator workers (src/app/remote-engine.ts), with
  * as many replies in flight as GENERATION_MAX_QUEUE (they wait for workers in the queue).
  */
-export function replyEngineFor(core: Pick<Core, 'engine' | 'config'>): ReplyEngine {
+export function replyEngineFor(core: Pick<Core, 'engine' | 'config' | 'hooks'>): ReplyEngine {
   const url = generatesRemotely(core.config, serveRoles(core.config));
-  if (url) return new EngineReplies(new RemoteEngine(url, core.config), Math.max(1, core.config.GENERATION_MAX_QUEUE));
+  if (url) return new EngineReplies(new RemoteEngine(url, core.config, core.hooks.onGenerationWait), Math.max(1, core.config.GENERATION_MAX_QUEUE));
   return new EngineReplies(core.engine);
 }
 

@@ -17,6 +17,8 @@ export interface Core {
   store: Store;
   registry: ModelRegistry;
   engine: InferenceEngine;
+  /** What the process measures (metrics), for the parts built later from the core (the reply engine). */
+  hooks: CoreHooks;
   /** Loads the persona's current champion ahead of the next reply (a promotion made by another process). */
   preloadChampion(personaId: string): Promise<void>;
   close(): Promise<void>;
@@ -25,6 +27,8 @@ export interface Core {
 export interface CoreHooks {
   /** Seconds each serving model load took (metrics). */
   onModelLoad?: (seconds: number) => void;
+  /** Seconds each reply sent to generator workers waited in the generate queue (metrics). */
+  onGenerationWait?: (seconds: number) => void;
 }
 
 export async function openCore(config: Config, hooks: CoreHooks = {}): Promise<Core> {
@@ -48,6 +52,7 @@ export async function openCore(config: Config, hooks: CoreHooks = {}): Promise<C
     store,
     registry,
     engine,
+    hooks,
     async preloadChampion(personaId) {
       const champion = await registry.champion(personaId);
       if (!champion) return;

@@ -24,7 +24,7 @@ configureLogger(config.LOG_LEVEL);
 useExecutionProviders(config.ORT_EXECUTION_PROVIDERS);
 const log = logger('discord-shard');
 const metrics = new Metrics();
-const core = await openCore(config, { onModelLoad: metrics.modelLoaded });
+const core = await openCore(config, { onModelLoad: metrics.modelLoaded, onGenerationWait: metrics.generationWaited });
 const events = new AppEvents();
 metrics.follow(events);
 process.on('message', (message: { [METRICS_REQUEST]?: number }) => {

@@ -7,9 +7,10 @@
  */
 import type { Reply } from '../inference/engine.js';
 import { sharedQueueUrl } from '../scheduler/bullmq-queue.js';
-import { startGenerationWorker, type GenerationWorker } from '../scheduler/generation-queue.js';
+import { generationQueueDepth, startGenerationWorker, type GenerationQueueDepth, type GenerationWorker } from '../scheduler/generation-queue.js';
+import type { Config } from '../config/config.js';
 import type { Core } from './core.js';
-import type { RemoteReplyRequest } from './remote-engine.js';
+import { generatesRemotely, type RemoteReplyRequest } from './remote-engine.js';
 import type { Role } from './roles.js';
 
 export function startGeneratorWorker(core: Core, url: string): GenerationWorker {
@@ -30,6 +31,12 @@ export function startGeneratorWorker(core: Core, url: string): GenerationWorker 
     },
     { url, lockMs: config.GENERATION_JOB_LOCK_MS, concurrency: config.GENERATION_WORKER_CONCURRENCY },
   );
+}
+
+/** The generate queue's depth, for the metrics of a process that uses the queue: a generator worker, or bots sending it replies. */
+export function generationDepthFor(config: Config, roles: ReadonlySet<Role>): GenerationQueueDepth | undefined {
+  const url = roles.has('generator') ? sharedQueueUrl(config.storeUrl) : generatesRemotely(config, roles);
+  return url ? generationQueueDepth(url) : undefined;
 }
 
 /** The generator role of `persona serve`: a worker when this process has the role and a Redis store (else replies stay local). */

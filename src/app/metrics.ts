@@ -59,6 +59,12 @@ export class Metrics {
     buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60],
     registers: [this.registry],
   });
+  private readonly generationWait = new Histogram({
+    name: 'persona_generation_queue_wait_seconds',
+    help: 'From a reply sent to the generate queue to a generator worker taking it (bots processes without the generator role)',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
   private readonly errors = new Counter({
     name: 'persona_errors_total',
     help: 'Failures users saw, by error code',
@@ -88,11 +94,22 @@ export class Metrics {
     });
   }
 
-  /** Queue depth by state, read when Prometheus scrapes. */
+  /** Training queue depth by state, read when Prometheus scrapes. */
   watchQueue(depth: QueueDepth): void {
+    this.queueGauge('persona_training_queue_jobs', 'Training jobs in the queue, by state', depth);
+  }
+
+  /** Generate queue depth by state (replies waiting for generator workers), read when Prometheus scrapes. */
+  watchGenerationQueue(depth: QueueDepth): void {
+    this.queueGauge('persona_generation_queue_jobs', 'Replies on the generate queue, by state', depth);
+  }
+
+  readonly generationWaited = (seconds: number): void => this.generationWait.observe(seconds);
+
+  private queueGauge(name: string, help: string, depth: QueueDepth): void {
     new Gauge({
-      name: 'persona_training_queue_jobs',
-      help: 'Training jobs in the queue, by state',
+      name,
+      help,
       labelNames: ['state'],
       registers: [this.registry],
       async collect() {

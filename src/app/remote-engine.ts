@@ -32,6 +32,8 @@ export class RemoteEngine implements ChatEngine {
   constructor(
     url: string,
     private readonly config: Pick<Config, 'GENERATION_JOB_LOCK_MS' | 'GENERATION_MAX_WAIT_MS'>,
+    /** Seconds each reply waited in the queue for a worker (metrics). */
+    private readonly onQueueWait?: (seconds: number) => void,
   ) {
     this.client = new GenerationClient({ url, lockMs: config.GENERATION_JOB_LOCK_MS });
   }
@@ -45,6 +47,7 @@ export class RemoteEngine implements ChatEngine {
         seed: options.overrides?.seed,
         // The same wait bound as a local model's queue: a reply nobody takes fails in the same time.
         startTimeoutMs: this.config.GENERATION_MAX_WAIT_MS,
+        onTaken: (waitedMs) => this.onQueueWait?.(waitedMs / 1000),
         onText: (textSoFar) => {
           const text = textSoFar.slice(shown.length);
           shown = textSoFar;

@@ -17,7 +17,7 @@ import { Metrics } from './metrics.js';
 import { useExecutionProviders } from '../util/execution-providers.js';
 import { startAdapters, type ServingAdapters } from './adapters.js';
 import { DiscordShards } from '../adapters/discord/sharding.js';
-import { startGeneration } from './generator-worker.js';
+import { generationDepthFor, startGeneration } from './generator-worker.js';
 import type { PlatformAdapter } from '../adapters/types.js';
 import { AppEvents } from './process-events.js';
 import { ensureExampleTranscripts } from '../datasets/examples.js';
@@ -46,7 +46,7 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
   useExecutionProviders(config.ORT_EXECUTION_PROVIDERS);
   const metrics = new Metrics();
   // The roles resolved into the configuration: the chat engine choice and shard processes read them there.
-  const core = await openCore({ ...config, PERSONA_ROLES: [...roles] }, { onModelLoad: metrics.modelLoaded });
+  const core = await openCore({ ...config, PERSONA_ROLES: [...roles] }, { onModelLoad: metrics.modelLoaded, onGenerationWait: metrics.generationWaited });
   // Broken persona files are logged and skipped; the rest serve.
   const folder = new PersonaFolder(config.PERSONAS_DIR);
   for (const persona of folder.current.personas) {
@@ -74,6 +74,8 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
     trainingRun.shared ? trainingRun.shared.counts() : { waiting: scheduler.status.waiting.length, active: scheduler.status.running.length },
   );
   const generator = startGeneration(core, roles);
+  const generation = generationDepthFor(core.config, roles);
+  if (generation) metrics.watchGenerationQueue(() => generation.counts());
   let running: ServingAdapters | undefined;
   try {
     running = roles.has('bots') ? await startAdapters(core, scheduler, events) : undefined;
@@ -81,6 +83,7 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
     // e.g. the studio refusing an unprotected non-local address: stop what started, or its cron timers keep the process alive
     folder.stop();
     await generator?.close();
+    await generation?.close();
     training.abort();
     await trainingRun.stop();
     await core.close();
@@ -119,6 +122,7 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
         folder.stop();
         await running?.stop();
         await generator?.close();
+        await generation?.close();
         training.abort();
         await trainingRun.stop();
         await health?.close();

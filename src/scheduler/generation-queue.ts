@@ -39,6 +39,8 @@ const streamChannel = (jobId: string) => `${PREFIX}:generate:stream:${jobId}`;
 const cancelKey = (jobId: string) => `${PREFIX}:generate:cancelled:${jobId}`;
 /** A finished reply's job is only needed until its asker read the result. */
 const KEEP_FINISHED = { age: 600, count: 1000 };
+/** The job states a queue's depth is reported in (metrics, tests). */
+const COUNTED_STATES = ['waiting', 'active', 'completed', 'failed'] as const;
 
 /** What the asker sends; `seed` makes a retried attempt produce the same text. */
 export interface GenerationJobData<Request> {
@@ -90,6 +92,8 @@ export interface RunOptions {
   startTimeoutMs: number;
   /** Sampling seed; default one per job, kept by a retried attempt. */
   seed?: number;
+  /** Once, when a worker first takes the reply: how long it waited in the queue (this process's clock only). */
+  onTaken?: (waitedMs: number) => void;
 }
 
 /** The asking side (a bots process): sends requests, relays their text, returns results. */
@@ -129,7 +133,10 @@ export class GenerationClient<Request, Result> {
     const watch = this.watchReply(jobId, options.startTimeoutMs, this.silentMs);
     let shown = '';
     let heardYet = false;
+    let queuedAt = performance.now();
     this.streams.set(channel, (message) => {
+      // A worker's first message is sent as it takes the job.
+      if (!heardYet) options.onTaken?.(performance.now() - queuedAt);
       heardYet = true;
       watch.heard();
       // A retried attempt streams from the start again: show only text that goes further.
@@ -153,6 +160,7 @@ export class GenerationClient<Request, Result> {
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       await Promise.all([this.subscriberReady.then(() => this.subscriber.subscribe(channel)), this.events.waitUntilReady()]);
+      queuedAt = performance.now();
       job = await this.queue.add(
         'reply',
         { request, seed, startBy: Date.now() + options.startTimeoutMs },
@@ -182,7 +190,7 @@ export class GenerationClient<Request, Result> {
 
   /** Jobs on the generate queue by state. */
   counts(): Promise<Record<string, number>> {
-    return this.queue.getJobCounts('waiting', 'active', 'completed', 'failed');
+    return this.queue.getJobCounts(...COUNTED_STATES);
   }
 
   async close(): Promise<void> {
@@ -234,6 +242,22 @@ export class GenerationClient<Request, Result> {
       this.log.debug({ job: jobId, err: (error as Error).message }, 'cancelling a reply');
     }
   }
+}
+
+export interface GenerationQueueDepth {
+  /** Jobs on the generate queue by state (the queue is shared: every process reads the same). */
+  counts(): Promise<Record<string, number>>;
+  close(): Promise<void>;
+}
+
+/** The generate queue's depth for the metrics of a process that uses it (a bots process sending replies, a generator worker). */
+export function generationQueueDepth(url: string): GenerationQueueDepth {
+  const queue = new Queue(QUEUE_NAME, { connection: connection(url), prefix: PREFIX });
+  queue.on('error', (error: Error) => logger('generate').warn({ err: error.message }, 'generation queue connection error'));
+  return {
+    counts: () => queue.getJobCounts(...COUNTED_STATES),
+    close: () => queue.close(),
+  };
 }
 
 function aborted(): PersonaError {
