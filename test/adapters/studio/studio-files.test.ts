@@ -1,8 +1,9 @@
 /**
  * Files into and out of Persona Studio, in headless Chromium: an unzipped Slack export
  * chosen with the folder picker is rebuilt under uploads/ and ingested like the zip; a file
- * dropped on the form is uploaded (a dropped folder is walked, then sent as the picker's;
- * Playwright cannot synthesise a folder drop); a character card imported from the page
+ * dropped on the form is uploaded; a folder dropped on it (Chromium's own drag and drop of
+ * real files, driven through the DevTools protocol, as from a file manager) is walked,
+ * rebuilt and ingested the same way; a character card imported from the page
  * becomes a persona, and the card it downloads imports back to the same persona. At HTTP
  * level: folder paths that would leave the folder are refused and nothing is written.
  */
@@ -99,6 +100,31 @@ test('Persona Studio files: a Slack export folder, a character card in and out',
       .getByText(/^dropped\.txt \(\w+\): 1 sample added to the review queue/)
       .waitFor();
     assert.ok(existsSync(join(uploads, 'dropped.txt')));
+  });
+
+  await t.test('a folder dropped on the upload form is walked, rebuilt and ingested', async () => {
+    // Nested folders: the page walks every level of the dropped entry (readEntries answers in batches).
+    const letters = join(project.root, 'letters');
+    mkdirSync(join(letters, '1843'), { recursive: true });
+    mkdirSync(join(letters, '1844', 'march'), { recursive: true });
+    writeFileSync(join(letters, '1843', 'notes.txt'), 'Charles: And the numbers of Bernoulli?\nAda: A diagram of the engine computes them, step by step.\n');
+    writeFileSync(join(letters, '1844', 'march', 'reply.txt'), 'Charles: Will you come to London?\nAda: When the notes are finished, and not a day before.\n');
+    const form = page.getByRole('form', { name: 'Upload transcripts or chat exports' });
+    // Dropped on the heading, not on a file input (whose own drop would set its files).
+    const heading = form.getByRole('heading', { name: 'Upload transcripts or chat exports' });
+    await heading.scrollIntoViewIfNeeded();
+    const box = (await heading.boundingBox())!;
+    const at = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+    const cdp = await browser.context.newCDPSession(page);
+    const data = { items: [], files: [letters], dragOperationsMask: 1 };
+    for (const type of ['dragEnter', 'dragOver', 'drop'] as const) await cdp.send('Input.dispatchDragEvent', { type, ...at, data });
+    await cdp.detach();
+    await form
+      .getByRole('status')
+      .getByText(/^letters \(\w+\): 2 samples added to the review queue/)
+      .waitFor();
+    assert.equal(readdirSync(join(uploads, 'letters', '1844', 'march')).join(), 'reply.txt', 'the folder is rebuilt with its nesting');
+    assert.ok(existsSync(join(uploads, 'letters', '1843', 'notes.txt')));
   });
 
   await t.test('import a card, download it as PNG, and it imports back to the same persona', async () => {
