@@ -16,9 +16,22 @@
  * step, the persona defaults' 8 × 256). `--max-steps N` runs only N optimizer steps and
  * extrapolates the full run from the measured per-step and per-evaluation times plus the
  * fixed costs (load, tokenize, session, merge, export), saying so in its output.
+ *
+ * Peak memory of the real command path at a 1B base (issue 15: the base read):
+ *
+ *   npx tsx scripts/bench-persona-train.ts --write-base /tmp/llama1b            # random BF16 Llama-3.2-1B-shaped folder, then exit
+ *   npx tsx scripts/bench-persona-train.ts --base llama1b --base-dir /tmp/llama1b --machine-gib 16 --words 3000 --max-steps 1
+ *
+ * `--base-dir` trains on that folder (written by a separate process, so the writer's memory
+ * is not in the measured peak); `--machine-gib N` makes the memory plan see an N GiB machine
+ * (os.totalmem/freemem, as a 16 GB laptop would report them), so the plan picks what that
+ * machine gets (float16 frozen matrices at 1B). The output has the plan `persona train`
+ * prints and the process's peak RSS after loading and the first step, and at the end (merge,
+ * export and write included).
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import os, { loadavg, tmpdir } from 'node:os';
+import { syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/config.js';
@@ -30,8 +43,9 @@ import { initLlamaParams } from '../src/training/step-model.js';
 import type { SampleTurns } from '../src/datasets/types.js';
 import { totalStepsFor } from '../src/training/trainer/loop.js';
 import { resolveTraining } from '../src/training/trainer/settings.js';
-import { trainPersona } from '../src/training/trainer/train-persona.js';
-import { BUNDLED_BASE, QWEN25_05B } from './lib/model-shapes.js';
+import { personaMemoryPlan, trainPersona } from '../src/training/trainer/train-persona.js';
+import { describePlan } from '../src/training/memory-plan.js';
+import { BUNDLED_BASE, LLAMA32_1B, QWEN25_05B } from './lib/model-shapes.js';
 
 const { values } = parseArgs({
   options: {
@@ -40,6 +54,10 @@ const { values } = parseArgs({
     epochs: { type: 'string', default: '2' },
     base: { type: 'string', default: 'bundled' },
     'max-steps': { type: 'string' },
+    'base-dir': { type: 'string' },
+    'write-base': { type: 'string' },
+    'machine-gib': { type: 'string' },
+    'seq-len': { type: 'string' },
   },
 });
 // The bundled tokenizer's ids for end of turn and padding (its vocabulary is padded to the shape's).
@@ -49,10 +67,29 @@ const SHAPES: Record<string, { shape: Record<string, unknown>; training: Record<
     training: { seq_len: 512, batch_size: 1, grad_accumulation: 4 },
     targetSeconds: 1800,
   },
+  // Memory, not time: one 512-token row per optimizer step.
+  llama1b: {
+    shape: { ...LLAMA32_1B, architectures: ['LlamaForCausalLM'], eos_token_id: BUNDLED_BASE.eos_token_id, pad_token_id: BUNDLED_BASE.pad_token_id },
+    training: { seq_len: 512, batch_size: 1, grad_accumulation: 1 },
+    targetSeconds: Number.NaN,
+  },
 };
 const shaped = values.base === 'bundled' ? undefined : SHAPES[values.base!.replace('.', '')];
 if (values.base !== 'bundled' && !shaped) throw new Error(`--base must be bundled or ${Object.keys(SHAPES).join(', ')}`);
 const maxSteps = values['max-steps'] ? Number(values['max-steps']) : undefined;
+if (values['write-base']) {
+  mkdirSync(values['write-base'], { recursive: true });
+  writeRandomBase(values['write-base'], shaped?.shape ?? BUNDLED_BASE, 'BF16');
+  console.log(`wrote ${values['write-base']}`);
+  process.exit(0);
+}
+if (values['machine-gib']) {
+  const total = Number(values['machine-gib']) * 2 ** 30;
+  const free = os.freemem;
+  os.totalmem = () => total;
+  os.freemem = () => Math.min(free(), total);
+  syncBuiltinESMExports();
+}
 
 const root = mkdtempSync(join(tmpdir(), 'bench-persona-'));
 try {
@@ -64,7 +101,12 @@ try {
     name: 'Franklin D. Roosevelt',
     training: { method: values.method, epochs: Number(values.epochs), ...shaped?.training },
   });
+  const overrides = { ...(maxSteps ? { maxSteps } : {}), ...(values['seq-len'] ? { seqLen: Number(values['seq-len']) } : {}) };
+  const plan = describePlan(personaMemoryPlan(config, persona, overrides).plan);
   const load = loadavg()[0];
+  const maxRssMiB = () => Math.round(process.resourceUsage().maxRSS / 1024);
+  let rssAfterLoadMiB = 0;
+  let rssAfterFirstStepMiB = 0;
   const cpuStart = process.cpuUsage();
   const started = performance.now();
   // Times of the loop's events: the gaps before 'eval' events are evaluations, before 'step' events optimizer steps.
@@ -76,21 +118,30 @@ try {
     config,
     persona,
     dataset,
-    overrides: maxSteps ? { maxSteps } : undefined,
+    overrides,
     onEvent: (event) => {
       const now = performance.now() / 1000;
-      if (event.type === 'start') fullSteps = totalStepsFor(resolveTraining(persona).hyper, event.trainRows);
-      else if (event.type === 'step') stepTimes.push(now - last);
-      else if (event.type === 'eval') evalTimes.push(now - last);
+      if (event.type === 'start') {
+        fullSteps = totalStepsFor(resolveTraining(persona, overrides).hyper, event.trainRows);
+        rssAfterLoadMiB = maxRssMiB(); // the base read and the step model's session
+      } else if (event.type === 'step') {
+        stepTimes.push(now - last);
+        rssAfterFirstStepMiB ||= maxRssMiB();
+      } else if (event.type === 'eval') evalTimes.push(now - last);
       last = now;
     },
+  }).catch((error: Error) => {
+    // A run that fails after its steps (e.g. in the export) still reports the memory it reached.
+    const peakRssMiB = { load: rssAfterLoadMiB, loadAndFirstStep: rssAfterFirstStepMiB, untilFailure: maxRssMiB() };
+    console.log(JSON.stringify({ plan, peakRssMiB, stepSeconds: stepTimes, failed: error.message.slice(0, 300) }, null, 1));
+    throw error;
   });
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuStart);
   const m = report.metrics;
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-  const hyper = resolveTraining(persona).hyper;
+  const hyper = resolveTraining(persona, overrides).hyper;
   const fullEvals = Math.floor(fullSteps / hyper.evalEvery) + 2; // before the first step, every eval_every steps, after the last
   const fixedSeconds = seconds - m.elapsedSeconds;
   const extrapolated = maxSteps ? fixedSeconds + fullSteps * median(stepTimes.slice(1)) + fullEvals * median(evalTimes) : undefined;
@@ -110,6 +161,8 @@ try {
         cpuSeconds: +((cpu.user + cpu.system) / 1e6).toFixed(1),
         loadAverageAtStart: +load.toFixed(1),
         loadAverageAtEnd: +loadavg()[0].toFixed(1),
+        plan,
+        peakRssMiB: { load: rssAfterLoadMiB, loadAndFirstStep: rssAfterFirstStepMiB, wholeRun: maxRssMiB() },
         // Where the time went: optimizer steps, evaluations, and the rest (load, tokenize, sessions, merge, export, write).
         profile: {
           stepSeconds: +sum(stepTimes).toFixed(1),
@@ -132,21 +185,25 @@ try {
 
 /** models/base when it holds a model (and no --base shape is asked); else a random model of the shape with the bundled tokenizer. */
 function baseFolder(): string {
+  if (values['base-dir']) return values['base-dir'];
   const bundled = join(process.cwd(), 'models', 'base');
   if (!shaped && existsSync(join(bundled, 'model.safetensors'))) return bundled;
   const dir = join(root, 'base');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir);
+  writeRandomBase(dir, shaped?.shape ?? BUNDLED_BASE, shaped ? 'F16' : 'F32');
+  return dir;
+}
+
+/** A random model folder of `shape` with the bundled tokenizer (its vocabulary padded to the shape's). */
+function writeRandomBase(dir: string, shape: Record<string, unknown>, dtype: 'F32' | 'F16' | 'BF16'): void {
+  const bundled = join(process.cwd(), 'models', 'base');
   for (const file of ['tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(bundled, file), join(dir, file));
-  const shape = shaped?.shape ?? BUNDLED_BASE;
   writeFileSync(join(dir, 'config.json'), JSON.stringify(shape));
   const config = parseLlamaConfig(shape);
   const shapes = llamaParameterShapes(config);
   const weights = initLlamaParams(config, 1);
-  writeSafetensors(join(dir, 'model.safetensors'), new Map([...weights].map(([name, data]) => [name, { shape: shapes.get(name)!, data }])), {
-    dtype: shaped ? 'F16' : 'F32',
-  });
-  return dir;
+  writeSafetensors(join(dir, 'model.safetensors'), new Map([...weights].map(([name, data]) => [name, { shape: shapes.get(name)!, data }])), { dtype });
 }
 
 /** Passages of about 100 words (whole sentences), as ingest makes of a monologue transcript. */

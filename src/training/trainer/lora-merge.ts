@@ -15,9 +15,13 @@ import type { Params } from './optimizers.js';
  * Base weights with every adapter merged in; untouched float32 tensors are shared, merged
  * ones copied. A float16 base (frozen-weights.ts) is widened tensor by tensor into the
  * result, so the merge never holds a float32 copy of the base beside the merged one.
+ * `consume` (the trainer, whose base is not needed afterwards) merges into `base` itself:
+ * each float16 tensor is replaced by its widening as it goes and float32 ones are added to
+ * in place, so the float16 base does not live beside the merged model (2.3 GiB at 1B).
  */
-export function mergeLora(config: LlamaConfig, base: FrozenParams, adapter: Params, lora: LoraOptions): Params {
-  const merged: Params = new Map([...base].map(([name, w]) => [name, w instanceof Uint16Array ? float16ToFloat32(w) : w]));
+export function mergeLora(config: LlamaConfig, base: FrozenParams, adapter: Params, lora: LoraOptions, options: { consume?: boolean } = {}): Params {
+  const merged = options.consume ? (base as Params) : new Map<string, Float32Array>();
+  for (const [name, w] of base) merged.set(name, w instanceof Uint16Array ? float16ToFloat32(w) : w);
   const scale = lora.alpha / lora.r;
   const r = lora.r;
   for (const [name, [outDim, inDim]] of loraTargets(config, lora)) {
@@ -27,7 +31,8 @@ export function mergeLora(config: LlamaConfig, base: FrozenParams, adapter: Para
     if (!a || !b || !w || a.length !== r * inDim || b.length !== outDim * r || w.length !== outDim * inDim) {
       throw new PersonaError('model_corrupt', `LoRA adapter for ${name} is missing or does not fit [${outDim}, ${inDim}] with r=${r}.`, { tensor: name });
     }
-    const out = base.get(name) instanceof Uint16Array ? w : w.slice();
+    // Copy only a float32 tensor the caller still holds; a widened one is already the merge's own.
+    const out = options.consume || base.get(name) instanceof Uint16Array ? w : w.slice();
     for (let o = 0; o < outDim; o++) {
       const row = o * inDim;
       for (let k = 0; k < r; k++) {

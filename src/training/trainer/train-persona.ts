@@ -177,7 +177,7 @@ export async function trainPersona(options: TrainPersonaOptions): Promise<TrainR
     await model.dispose();
   }
 
-  const weights = method === 'full' ? result.params : mergeLora(modelConfig, frozen, result.params, settings.lora);
+  const weights = method === 'full' ? result.params : mergeLora(modelConfig, frozen, result.params, settings.lora, { consume: true });
   const { params: _shipped, ...metrics } = result;
   const report: TrainReport = {
     persona: persona.id,

@@ -12,6 +12,8 @@ import { readSafetensors } from '../../../src/modelfmt/safetensors.ts';
 import { llamaParameterShapes } from '../../../src/modelfmt/hf-config.ts';
 import { isPersonaError } from '../../../src/errors.ts';
 import { writeTinyModelFolder } from '../../fixtures/tiny-model-folder.ts';
+import { narrowedNames, narrowInPlace } from '../../../src/training/frozen-weights.ts';
+import { initLlamaParams } from '../../../src/training/step-model.ts';
 
 test('merge adds (alpha / r) · B · A to the base weight (hand-computed)', () => {
   const name = 'model.layers.0.mlp.up_proj.weight';
@@ -25,6 +27,25 @@ test('merge adds (alpha / r) · B · A to the base weight (hand-computed)', () =
   // scale 2: row 0 += 2·0.5·[1,0,-1] = [1,0,-1]; row 1 += 2·2·[1,0,-1] = [4,0,-4]
   assert.deepEqual([...merged.get(name)!], [2, 2, 2, 8, 5, 2]);
   assert.deepEqual([...base.get(name)!], [1, 2, 3, 4, 5, 6], 'the base weights are not modified');
+});
+
+test('consuming merge of a float16 base gives the same weights and leaves no float16 tensor behind', () => {
+  const config = parseLlamaConfig({ vocab_size: 8, hidden_size: 4, intermediate_size: 6, num_hidden_layers: 1, num_attention_heads: 1 });
+  const settings = { r: 2, alpha: 4, dropout: 0, targetModules: ['q_proj', 'up_proj'] };
+  const adapter = initLoraParams(config, settings, 1);
+  for (const [key, data] of adapter) data.forEach((_, i) => (data[i] = key.includes('lora_A') ? 0.1 * (i % 3) : 0.05 * (i % 5) - 0.1));
+  const frozen = () => {
+    const base = initLlamaParams(config, 2);
+    return narrowInPlace(base, narrowedNames(llamaParameterShapes(config), 'float16'));
+  };
+  const kept = frozen();
+  const expected = mergeLora(config, kept, adapter, settings);
+  assert.ok([...kept.values()].some((w) => w instanceof Uint16Array), 'without consume the float16 base is left as it was');
+  const consumed = frozen();
+  const merged = mergeLora(config, consumed, adapter, settings, { consume: true });
+  assert.deepEqual(merged, expected);
+  assert.equal(merged, consumed, 'merged into the base map itself');
+  assert.ok([...consumed.values()].every((w) => w instanceof Float32Array));
 });
 
 test('a LoRA version folder has HF + PEFT files, is written atomically and never overwrites', async (t) => {
