@@ -1,7 +1,7 @@
 /**
- * `npx tsx scripts/profile-decode.ts [--shape 135m|base] [--quant fp32|int8|...] [--threads 1]`:
+ * `npx tsx scripts/profile-decode.ts [--shape 135m|base] [--quant fp32|int8|...] [--threads 1] [--prompt 256]`:
  * where a decode step's time goes, from ONNX Runtime's own profiler. Exports the shape's graph
- * (random weights, or models/base for `base`), prefills 256 tokens, then runs decode steps
+ * (random weights, or models/base for `base`), prefills `--prompt` tokens (256), then runs decode steps
  * the way our generator does (cache fed whole, only logits and new_key_values fetched) and
  * sums the profiler's per-node kernel times over the decode steps by operator type, printing
  * ms per step beside the weight bytes each op type reads. Used for docs/benchmarks.md's
@@ -29,7 +29,7 @@ const quant = option('quant', 'fp32');
 const threads = Number(option('threads', '1'));
 const steps = Number(option('steps', '24'));
 const attention = option('attention', 'gqa') as 'gqa' | 'standard';
-const PROMPT = 256;
+const PROMPT = Number(option('prompt', '256'));
 
 const useBase = shapeName === 'base' && existsSync('models/base/model.safetensors');
 const config = useBase ? readLlamaConfig('models/base') : parseLlamaConfig(shapeName === 'base' ? BUNDLED_BASE : SMOLLM2_135M);
@@ -117,8 +117,9 @@ const per = (us: number) => (us / decodeRuns.length / 1000).toFixed(3);
 const total = [...byOp.values()].reduce((a, b) => a + b.us, 0);
 const runUs = decodeRuns.reduce((a, b) => a + b.dur, 0);
 console.log(`${shapeName} ${quant}, ${threads} thread(s), ${decodeRuns.length} decode steps at ${PROMPT}+ positions`);
+const nodes = [...byOp.values()].reduce((a, b) => a + b.count, 0) / decodeRuns.length;
 console.log(
-  `wall ms/step (median, profiler on): ${[...wall].sort((a, b) => a - b)[wall.length >> 1].toFixed(2)}; model_run ${per(runUs)} ms; kernels ${per(total)} ms`,
+  `wall ms/step (median, profiler on): ${[...wall].sort((a, b) => a - b)[wall.length >> 1].toFixed(2)}; model_run ${per(runUs)} ms; kernels ${per(total)} ms; ${nodes.toFixed(0)} nodes/step`,
 );
 for (const [op, { us, count }] of [...byOp].sort((a, b) => b[1].us - a[1].us))
   console.log(`${op.padEnd(28)} ${per(us).padStart(8)} ms/step  ${(count / decodeRuns.length).toFixed(0).padStart(5)} nodes/step`);
