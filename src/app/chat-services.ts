@@ -13,13 +13,11 @@ import type { InferenceEngine } from '../inference/engine.js';
 import { draftFromChat } from '../ingest/index.js';
 import type { Message, SampleDraft } from '../ingest/types.js';
 import { cancelTraining } from '../scheduler/cancel.js';
-import { logger } from '../log.js';
 import { loadAllPersonas, loadPersona } from '../personas/load.js';
 import type { Persona } from '../personas/schema.js';
 import type { ModelRegistry } from '../registry/registry.js';
 import type { TrainingScheduler } from '../scheduler/scheduler.js';
 import type { Store } from '../store/index.js';
-import type { Config } from '../config/config.js';
 import type { Platform } from '../adapters/types.js';
 import { ChatMiddleware, type ChatMiddlewareOptions } from '../adapters/middleware/pipeline.js';
 import type { Core } from './core.js';
@@ -175,13 +173,11 @@ export class CurationConsent implements ConsentRegistry {
 
 /** `/train`: the champion, pending samples and queue position per persona; runs go to the scheduler's queue. */
 export class SchedulerTraining implements TrainingControl {
-  private readonly log = logger('train-command');
   constructor(
     private readonly personas: PersonaDirectory,
-    private readonly scheduler: Pick<TrainingScheduler, 'enqueue' | 'status'>,
+    private readonly scheduler: Pick<TrainingScheduler, 'startNow' | 'status'>,
     private readonly registry: Pick<ModelRegistry, 'champion'>,
     private readonly store: Store,
-    private readonly config: Config,
   ) {}
 
   async status(personaId?: string): Promise<TrainingStatus[]> {
@@ -200,16 +196,9 @@ export class SchedulerTraining implements TrainingControl {
   async trainNow(personaId: string, origin: Platform = 'cli', overrides: BotTrainingOverrides = {}): Promise<string> {
     const reason = origin === 'discord' || origin === 'slack' || origin === 'studio' ? origin : 'manual';
     const given = overrides.loraRank !== undefined;
-    if (given) {
-      // Checked as `persona train --lora-rank N` checks it (settings, then the memory plan), before any job exists.
-      // Imported here: the trainer's modules are not needed by the commands that import this file (persona rename…).
-      const { personaMemoryPlan } = await import('../training/trainer/train-persona.js');
-      personaMemoryPlan(this.config, this.personas.get(personaId), overrides).check();
-    }
-    // Resolves when the run finishes (minutes); the command answers as soon as it is queued.
-    this.scheduler
-      .enqueue(personaId, { reason, force: true, ...(given ? { overrides } : {}) })
-      .catch((error) => this.log.error({ err: error, persona: personaId }, 'training run failed'));
+    // Checked as `persona train` checks it (settings, then the memory plan) before any job exists;
+    // the command answers as soon as the run is queued, not when it finishes (minutes).
+    this.scheduler.startNow(this.personas.get(personaId), { reason, force: true, ...(given ? { overrides } : {}) });
     return `Training of ${personaId}${given ? ` (LoRA rank ${overrides.loraRank})` : ''} is queued; /train status shows its progress.`;
   }
 
@@ -223,17 +212,15 @@ export class SchedulerTraining implements TrainingControl {
 
 export interface RealServices {
   personasDir: string;
-  /** With `scheduler` and `registry`: bot train commands check their settings against it (base model, machine memory). */
-  config?: Config;
   store: Store;
   /** What generates replies: an in-process InferenceEngine, or any ReplyEngine. */
   engine: Pick<InferenceEngine, 'replyAs'> | ReplyEngine;
   /** Present in `persona serve`; without it `/train` says training is not available here. */
-  scheduler?: Pick<TrainingScheduler, 'enqueue' | 'status'>;
+  scheduler?: Pick<TrainingScheduler, 'startNow' | 'status'>;
   registry?: Pick<ModelRegistry, 'champion'>;
 }
 
-export function createChatServices({ personasDir, config, store, engine, scheduler, registry }: RealServices): ChatServices {
+export function createChatServices({ personasDir, store, engine, scheduler, registry }: RealServices): ChatServices {
   const personas = new PersonaFiles(personasDir);
   return {
     personas,
@@ -242,7 +229,7 @@ export function createChatServices({ personasDir, config, store, engine, schedul
     candidates: new CurationCandidates(store),
     feedback: new CurationFeedback(store),
     consent: new CurationConsent(store),
-    training: scheduler && registry && config ? new SchedulerTraining(personas, scheduler, registry, store, config) : undefined,
+    training: scheduler && registry ? new SchedulerTraining(personas, scheduler, registry, store) : undefined,
   };
 }
 
@@ -264,10 +251,9 @@ export function replyEngineFor(core: Pick<Core, 'engine' | 'config' | 'hooks'>):
  * limits cover Discord, Slack and the studio. At most GENERATION_MAX_QUEUE replies wait for
  * the model before a new one is told the bot is busy.
  */
-export function servingChat(core: Core, scheduler: Pick<TrainingScheduler, 'enqueue' | 'status'>, observe?: ChatMiddlewareOptions['observe']): ChatMiddleware {
+export function servingChat(core: Core, scheduler: Pick<TrainingScheduler, 'startNow' | 'status'>, observe?: ChatMiddlewareOptions['observe']): ChatMiddleware {
   const services = createChatServices({
     personasDir: core.config.PERSONAS_DIR,
-    config: core.config,
     store: core.store,
     engine: replyEngineFor(core),
     scheduler,

@@ -42,7 +42,7 @@ export function startTraining(core: Core, events: AppEvents, roles: ReadonlySet<
     if (roles.has('trainer'))
       worker = startTrainingWorker(follows ? deps : { ...deps, ...listeners }, { ...options, concurrency: config.TRAINING_CONCURRENCY });
   }
-  const scheduler = new TrainingScheduler({ ...deps, ...listeners }, new NodeCronDriver(), shared);
+  const scheduler = new TrainingScheduler({ ...deps, ...listeners }, new NodeCronDriver(), shared, { trainsHere: roles.has('trainer') });
   if (roles.has('scheduler')) {
     scheduler.schedule(folder.current.personas);
     // Renames, creations, removals by the CLI, the studio or a replica (the serve process follows the folder).

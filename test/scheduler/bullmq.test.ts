@@ -146,7 +146,7 @@ describe('training jobs on the shared queue (redis-server)', () => {
     const training = startTraining(bots, events, new Set(['bots']), new PersonaFolder(config.PERSONAS_DIR), new AbortController().signal);
     const worker = startTrainingWorker(jobDeps(trainer), { url: redis.url, lockMs: LOCK_MS, concurrency: 1 });
     try {
-      const record = await training.scheduler.enqueue(PERSONA, { reason: 'studio', force: true });
+      const record = await training.scheduler.startNow(loadPersona(config.PERSONAS_DIR, PERSONA), { reason: 'studio', force: true }).finished;
       assert.equal(record.status, 'promoted', String(record.message));
       assert.ok(
         jobs.some((j) => j.phase === 'done' && j.status === 'promoted'),

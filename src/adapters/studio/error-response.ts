@@ -15,6 +15,7 @@ const STATUS: Partial<Record<ErrorCode, 400 | 403 | 404 | 409 | 413 | 415 | 429 
   dataset_empty: 409,
   decision_conflict: 409,
   training_locked: 409,
+  training_memory: 409,
   generation_busy: 503,
   store_unavailable: 503,
   rate_limited: 429,

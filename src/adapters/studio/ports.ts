@@ -19,8 +19,8 @@ export interface StudioData {
   registry: Pick<ModelRegistry, 'list' | 'champion' | 'promote' | 'remove' | 'rollback'>;
 }
 
-/** Training runs: queue one now, re-read schedules after a persona file changed, and the queue's state. */
-export type StudioTraining = Pick<TrainingScheduler, 'enqueue' | 'schedule' | 'status'>;
+/** Training runs: start one now (checked before it is queued), re-read schedules after a persona file changed, and the queue's state. */
+export type StudioTraining = Pick<TrainingScheduler, 'startNow' | 'schedule' | 'status'>;
 
 /** The process events the training page streams live (training progress, job records, phases, champion changes). */
 export const STUDIO_EVENTS = ['training', 'job', 'phase', 'champion'] as const;

@@ -1,20 +1,24 @@
 /**
  * `/train now` takes a LoRA rank (`lora-rank`, as `persona train --lora-rank`), checked
  * exactly as the CLI checks it (the training settings, then the memory plan) before anything
- * is queued: a bad rank shows the admin why and leaves no job. Real discord.js client on the
- * fake Discord, the real training service behind it.
+ * is queued: a bad rank shows the admin why and leaves no job; so does a persona whose own
+ * file asks for more memory than the machine has, with no rank given. Real discord.js client
+ * on the fake Discord, the real training service and scheduler behind it.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { PersonaFiles } from '../../../src/app/chat-services.ts';
 import { PERMISSIONS } from '../../fakes/discord/payloads.ts';
-import { botTrainingProject, type BotTrainingProject } from '../../app/bot-training-fixture.ts';
+import { botTrainingProject, TOO_BIG, type BotTrainingProject } from '../../app/bot-training-fixture.ts';
 import { startHarness, type Harness } from './harness.ts';
 
 let h: Harness;
 let project: BotTrainingProject;
 before(async () => {
-  project = await botTrainingProject(['ada', 'bob']);
-  h = await startHarness({ training: project.training });
+  project = await botTrainingProject(['ada', 'bob', TOO_BIG]);
+  // The bot knows the project's personas: the one too big to train included.
+  const known = new PersonaFiles(project.personasDir);
+  h = await startHarness({ training: project.training, personas: () => known.list() });
 });
 after(async () => {
   await h.stop();
@@ -44,6 +48,13 @@ test('/train now with a bad LoRA rank: the admin sees why, and no job is queued'
   assert.equal((zero.flags ?? 0) & 64, 64, 'only the admin sees it');
   const huge = await trainNow([persona('ada'), rank(2 ** 40)]);
   assert.match(huge.content, /^This training run needs about .* of memory but .* is available/);
+  assert.deepEqual(project.queued, []);
+});
+
+test('/train now for a persona whose own settings cannot fit in memory: the admin sees why, and no job is queued', async () => {
+  const refused = await trainNow([persona(TOO_BIG)]);
+  assert.match(refused.content, /^This training run needs about .* of memory but .* is available: .*a smaller --batch-size/);
+  assert.equal((refused.flags ?? 0) & 64, 64, 'only the admin sees it');
   assert.deepEqual(project.queued, []);
 });
 

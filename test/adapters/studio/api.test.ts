@@ -1,13 +1,15 @@
 /**
  * The studio API where the browser tests cannot reach: the server's own refusal of oversized
  * and unreadable uploads (the page refuses big files before sending them), an earlier upload
- * surviving a refused one of the same name, and two tabs deciding one candidate at the same
- * instant — whatever each chose, one decision counts and the other tab hears who won.
+ * surviving a refused one of the same name, two tabs deciding one candidate at the same
+ * instant — whatever each chose, one decision counts and the other tab hears who won — and a
+ * training run the machine cannot hold refused before it is queued, as `persona train` does.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { parse, stringify } from 'yaml';
 import { listSamples } from '../../../src/curation/index.ts';
 import { PERSONA, startStudioProject, type StudioProject } from './studio-project.ts';
 
@@ -79,4 +81,26 @@ test('editing a persona file: a bad cron is refused naming the field, a good sch
   const good = await put(`${original}schedule:\n  cron: "0 3 * * *"\n`);
   assert.equal(good.status, 200);
   assert.deepEqual(project.server.scheduler.status.scheduled, [PERSONA]);
+});
+
+test('starting a run whose memory plan cannot fit: a 409 with the sentence the form shows, and no job', async () => {
+  const tiny = parse(readFileSync(join(project.root, 'personas', `${PERSONA}.yaml`), 'utf8'));
+  const huge = { ...tiny, id: 'huge', name: 'Huge', training: { ...tiny.training, batch_size: 100_000_000 } };
+  writeFileSync(join(project.root, 'personas', 'huge.yaml'), stringify(huge));
+  const start = (id: string, body: object) =>
+    fetch(`${project.url}api/training/${id}/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  for (const [id, body] of [
+    ['huge', {}], // the persona file's own settings
+    [PERSONA, { batchSize: 100_000_000 }], // the form's
+  ] as const) {
+    const answer = await start(id, body);
+    assert.equal(answer.status, 409, id);
+    const { error, code } = await answer.json();
+    assert.equal(code, 'training_memory');
+    assert.match(error, /^This training run needs about .* of memory but .* is available: .*a smaller --batch-size/);
+    const jobs = await (await fetch(`${project.url}api/training/${id}/jobs`)).json();
+    assert.deepEqual(jobs, [], `no job recorded for ${id}`);
+  }
+  const { waiting, running } = project.server.scheduler.status;
+  assert.deepEqual([waiting, running], [[], []], 'nothing queued');
 });

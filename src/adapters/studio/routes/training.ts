@@ -91,8 +91,9 @@ export function trainingRoutes(deps: StudioDeps): Hono {
   app.post('/:id/start', async (c) => {
     const persona = loadPersona(config.PERSONAS_DIR, c.req.param('id'));
     const body = (await c.req.json<StartBody>().catch(() => ({}))) as StartBody;
-    const overrides = overridesFrom(body);
-    scheduler.enqueue(persona.id, { reason: 'studio', force: true, overrides }).catch(() => undefined);
+    // Checked as `persona train` checks it (settings, then the memory plan): a run that cannot
+    // start is refused here with the sentence the form shows, and no job is recorded.
+    scheduler.startNow(persona, { reason: 'studio', force: true, overrides: overridesFrom(body) });
     return c.json({ queued: persona.id, status: scheduler.status }, 202);
   });
 
