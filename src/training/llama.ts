@@ -16,7 +16,7 @@ import type { LlamaConfig } from '../modelfmt/hf-config.js';
 import { decoderForward, type DecoderOps } from '../modelfmt/arch/decoder.js';
 import { modelSpec, type LinearSpec } from '../modelfmt/arch/spec.js';
 import * as T from './graph/api.js';
-import { checkpoint } from './graph/checkpoint.js';
+import { checkpoint } from './graph/activation-checkpoint.js';
 import { attentionBlocks, groupedCausalAttention } from './attention.js';
 import { crossEntropy, gegluTanh, lmHeadCrossEntropy, rmsNorm, softcap, swiglu } from './graph/fused.js';
 import type { Graph, Tensor } from './graph/ir.js';
@@ -37,7 +37,7 @@ export interface LlamaGraphOptions {
   attentionBlocks?: number;
   /** ONNX Runtime contrib kernels in float32 graphs (default on; see graph/ops.ts). */
   contribOps?: boolean;
-  /** Recompute each layer's forward in the backward instead of keeping its activations (graph/checkpoint.ts). */
+  /** Recompute each layer's forward in the backward instead of keeping its activations (graph/activation-checkpoint.ts). */
   checkpoint?: boolean;
 }
 

@@ -13,7 +13,7 @@ import type { LlamaConfig } from '../modelfmt/hf-config.js';
 import { llamaParameterShapes } from '../modelfmt/hf-config.js';
 import { checkFrozenType, narrowedNames, type FrozenDtype, type FrozenParams } from './frozen-weights.js';
 import { gradients } from './graph/autodiff.js';
-import { CHECKPOINT_ZERO } from './graph/checkpoint.js';
+import { CHECKPOINT_ZERO } from './graph/activation-checkpoint.js';
 import { CAST_GATE_ZERO, emitOnnx, type EmittedModel } from './graph/emit.js';
 import { Graph, type Tensor } from './graph/ir.js';
 import { buildLlama, llamaLogits, llamaLoss, type LlamaGraphOptions } from './llama.js';

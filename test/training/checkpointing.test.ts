@@ -19,7 +19,7 @@ import { TINY_ARCHITECTURES, type TinyArchitecture } from '../fixtures/tiny-mode
 import { tinyConfig } from '../modelfmt/onnx/tiny-model.ts';
 import { llamaParameterShapes, type LlamaConfig } from '../../src/modelfmt/hf-config.ts';
 import { narrowedNames, narrowInPlace } from '../../src/training/frozen-weights.ts';
-import { CHECKPOINT_ZERO } from '../../src/training/graph/checkpoint.ts';
+import { CHECKPOINT_ZERO } from '../../src/training/graph/activation-checkpoint.ts';
 import { emitOnnx } from '../../src/training/graph/emit.ts';
 import {
   buildTrainIR,
