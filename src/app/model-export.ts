@@ -9,7 +9,7 @@
  * machine is left in any file (checked before the folder is moved into place). Both exports
  * are built beside the target and renamed into place, so a failure leaves nothing half-written.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Config } from '../config/config.js';
 import { PersonaError } from '../errors.js';
@@ -18,7 +18,8 @@ import { parseHubId } from '../hub/hub-id.js';
 import { exportGguf, type GgufQuant } from '../modelfmt/gguf/gguf-export.js';
 import { exportGgufLora } from '../modelfmt/gguf/gguf-lora.js';
 import { ggufChatTemplate, ollamaModelfile } from '../modelfmt/gguf/modelfile.js';
-import { writeInferenceOnnx } from '../modelfmt/onnx/folder-graph.js';
+import { INFERENCE_ONNX_PATH, writeInferenceOnnx } from '../modelfmt/onnx/folder-graph.js';
+import { externalDataPath, type OnnxWriteOptions } from '../modelfmt/onnx/onnx-model-file.js';
 import type { GraphQuantization } from '../modelfmt/onnx/graph-format.js';
 import { loadModelFolderMetadata } from '../modelfmt/model-folder.js';
 import type { Persona } from '../personas/schema.js';
@@ -71,11 +72,37 @@ function listFiles(dir: string): string[] {
   });
 }
 
+const SCAN_CHUNK_BYTES = 64 * 2 ** 20;
+
+/**
+ * The first of `needles` that `file` contains, read in chunks (weights and model.onnx_data run to
+ * gigabytes: one buffer, or one string of them, would not fit), each chunk overlapping the
+ * previous by the longest needle so a match across the boundary is found.
+ */
+function firstContained(file: string, needles: string[]): string | undefined {
+  const overlap = Math.max(0, ...needles.map((n) => Buffer.byteLength(n, 'latin1'))) - 1;
+  const buffer = Buffer.alloc(SCAN_CHUNK_BYTES + overlap);
+  const fd = openSync(file, 'r');
+  try {
+    let kept = 0;
+    for (;;) {
+      const read = readSync(fd, buffer, kept, SCAN_CHUNK_BYTES, null);
+      const length = kept + read;
+      const text = buffer.toString('latin1', 0, length);
+      const found = needles.find((needle) => text.includes(needle));
+      if (found || read === 0) return found;
+      kept = Math.min(overlap, length);
+      buffer.copy(buffer, 0, length - kept, length);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Fails if any file still holds one of this machine's folder paths (the export would not be portable). */
 function assertNoMachinePaths(dir: string, roots: string[], shownAs: string): void {
   for (const file of listFiles(dir)) {
-    const text = readFileSync(file).toString('latin1');
-    const found = roots.find((root) => text.includes(root));
+    const found = firstContained(file, roots);
     if (found)
       throw new PersonaError('model_corrupt', `${join(shownAs, relative(dir, file))} contains the local path ${found}; the export would not be portable.`, {
         file,
@@ -126,13 +153,24 @@ function requireEmpty(out: string): void {
     throw new PersonaError('invalid_argument', `${out} already exists and is not empty; choose a new folder.`, { out });
 }
 
-export function exportHfFolder(config: Config, source: ExportSource, out: string, options: { quantize?: GraphQuantization }): void {
+export function exportHfFolder(
+  config: Config,
+  source: ExportSource,
+  out: string,
+  options: { quantize?: GraphQuantization } & OnnxWriteOptions,
+): void {
   requireEmpty(out);
+  // The graph is exported afresh below: copying the source's (gigabytes at 1B) would be wasted.
+  const ownGraph = join(source.dir, INFERENCE_ONNX_PATH);
+  const skipped = new Set([ownGraph, externalDataPath(ownGraph)]);
   buildBeside(out, (temp) => {
     // dereference: a base pulled from the Hub is a snapshot of symlinks into the cache's blobs/.
-    cpSync(source.dir, temp, { recursive: true, dereference: true, filter: (path) => !path.endsWith('metrics.jsonl') });
+    cpSync(source.dir, temp, { recursive: true, dereference: true, filter: (path) => !path.endsWith('metrics.jsonl') && !skipped.has(path) });
     makePortable(config, source, temp, out);
-    writeInferenceOnnx(temp, options.quantize ? { quantize: options.quantize } : {});
+    // Large models: onnx/model.onnx plus onnx/model.onnx_data, found by its relative name.
+    writeInferenceOnnx(temp, options.quantize ? { quantize: options.quantize } : {}, join(temp, INFERENCE_ONNX_PATH), {
+      externalDataMinBytes: options.externalDataMinBytes,
+    });
     assertNoMachinePaths(temp, machineRoots(config, source), out);
   });
 }

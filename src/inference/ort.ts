@@ -15,12 +15,13 @@
  * out by attention_mask (position_ids carry the true positions). Other Optimum-style graphs
  * (no such outputs) get the plain present → past hand-over.
  */
-import { statSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
+import { dirname } from 'node:path';
 import ort from 'onnxruntime-node';
 import { PersonaError } from '../errors.js';
 import { NEW_ROWS_OUTPUT } from '../modelfmt/onnx/graph-format.js';
 import { generatorModel } from '../modelfmt/onnx/logits-to-keep.js';
+import { onnxModelBytes } from '../modelfmt/onnx/onnx-model-file.js';
 import { claimedCores } from '../util/cpu-claims.js';
 import { withProviderFallback } from '../util/execution-providers.js';
 
@@ -185,9 +186,11 @@ export class DecoderSession {
     settings: SessionSettings,
     source = typeof model === 'string' ? model : 'model bytes',
   ): Promise<DecoderSession> {
-    const plan = threadPlan(settings.threads, typeof model === 'string' ? fileSize(model) : model.byteLength);
+    const plan = threadPlan(settings.threads, typeof model === 'string' ? onnxModelBytes(model) : model.byteLength);
+    // A file's external weights (model.onnx_data) are found beside it, also when its bytes are edited below.
+    const folder = typeof model === 'string' ? dirname(model) : undefined;
     model = generatorModel(model); // our exports: num_logits_to_keep becomes an input
-    const session = await createSession(model, plan.threads, source);
+    const session = await createSession(model, plan.threads, source, folder);
     const problem = describeMismatch(session, shape);
     if (problem) {
       await session.release();
@@ -195,7 +198,7 @@ export class DecoderSession {
     }
     let single: ort.InferenceSession | undefined;
     try {
-      single = plan.alsoSingle ? await createSession(model, 1, source) : undefined;
+      single = plan.alsoSingle ? await createSession(model, 1, source, folder) : undefined;
     } catch (error) {
       await session.release();
       throw error;
@@ -369,12 +372,14 @@ function ownStore(cache: StoreCache): KvStore {
   return { capacity: store.capacity, length: cache.length, buffers, feeds, decodeMask: new ort.Tensor('int64', mask, [1, store.capacity + 1]) };
 }
 
-async function createSession(model: string | Uint8Array, threads: number, source: string): Promise<ort.InferenceSession> {
+/** `folder`: where the model's external data files are (ONNX Runtime cannot tell for a model given as bytes). */
+async function createSession(model: string | Uint8Array, threads: number, source: string, folder?: string): Promise<ort.InferenceSession> {
   const options: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
     interOpNumThreads: 1,
     ...(threads > 0 ? { intraOpNumThreads: threads } : {}),
+    ...(folder ? { extra: { session: { model_external_initializers_file_folder_path: folder } } } : {}),
   };
   try {
     return await withProviderFallback((executionProviders) => {
@@ -391,14 +396,6 @@ async function createSession(model: string | Uint8Array, threads: number, source
   }
 }
 
-/** Size of a model file, or 0 when it cannot be read (ONNX Runtime then reports the real problem). */
-function fileSize(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
-  }
-}
 
 function describeMismatch(session: ort.InferenceSession, shape: DecoderShape): string | undefined {
   const required = ['input_ids', 'attention_mask'];

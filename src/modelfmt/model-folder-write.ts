@@ -16,6 +16,7 @@ import { removeStaleTemps, temporaryFolderFor } from '../util/atomic-write.js';
 import { llamaParameterShapes, readLlamaConfig, type LlamaConfig } from './hf-config.js';
 import { loadModelFolderMetadata } from './model-folder.js';
 import { INFERENCE_ONNX_PATH, writeInferenceOnnxFrom } from './onnx/folder-graph.js';
+import type { OnnxWriteOptions } from './onnx/onnx-model-file.js';
 import { writeSafetensors, type TensorToWrite } from './safetensors.js';
 
 /** Tokenizer files of the common Hugging Face layouts; whichever a source folder has are copied. */
@@ -42,8 +43,11 @@ export interface ModelFolderContents {
   dtype?: 'F32' | 'F16';
   /** PEFT's adapter_config.json and adapter_model.safetensors. */
   adapter?: { config: Record<string, unknown>; weights: Map<string, Float32Array>; shapes: Map<string, number[]> };
-  /** Export onnx/model.onnx from the weights now (what serving loads). */
-  onnx?: boolean;
+  /**
+   * Export onnx/model.onnx from the weights now (what serving loads); large models get
+   * onnx/model.onnx_data beside it (the threshold is an option so tests can force it).
+   */
+  onnx?: boolean | OnnxWriteOptions;
   /** More files: name inside the folder → contents (README.md, training.json, metrics.jsonl). */
   extraFiles?: Record<string, string | Buffer>;
 }
@@ -80,7 +84,7 @@ export function writeModelFolder(dir: string, contents: ModelFolderContents, opt
     }
     for (const [name, data] of Object.entries(contents.extraFiles ?? {})) writeFileSync(join(temp, name), data);
     loadModelFolderMetadata(temp);
-    if (contents.onnx) writeInferenceOnnxFrom(config, contents.weights, join(temp, INFERENCE_ONNX_PATH));
+    if (contents.onnx) writeInferenceOnnxFrom(config, contents.weights, join(temp, INFERENCE_ONNX_PATH), {}, contents.onnx === true ? {} : contents.onnx);
     replaceDir(temp, dir);
   } catch (error) {
     rmSync(temp, { recursive: true, force: true });

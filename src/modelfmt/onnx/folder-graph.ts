@@ -13,11 +13,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../util/atomic-write.js';
 import { readLlamaConfig, type LlamaConfig } from '../hf-config.js';
 import { readLlamaWeights } from '../folder-weights.js';
 import { PRODUCER_NAME } from './onnx-builder.js';
-import { exportInferenceOnnx } from './onnx-export.js';
+import { exportInferenceModel } from './onnx-export.js';
+import { writeOnnxModel, type OnnxWriteOptions } from './onnx-model-file.js';
 import { INFERENCE_GRAPH_FORMAT, inferenceGraphFormat, parseGraphFormat, type InferenceGraphOptions } from './graph-format.js';
 import { readProducer } from './producer.js';
 import { markOnnxCacheUse } from './onnx-cache.js';
@@ -85,14 +85,27 @@ function cacheKey(modelDir: string, options: InferenceGraphOptions): string {
   return hash.digest('hex').slice(0, 32);
 }
 
-/** Exports the folder's weights to `target` (by default the folder's own onnx/model.onnx). */
-export function writeInferenceOnnx(modelDir: string, options: InferenceGraphOptions = {}, target = join(modelDir, INFERENCE_ONNX_PATH)): string {
+/**
+ * Exports the folder's weights to `target` (by default the folder's own onnx/model.onnx); large
+ * models get their weights in `target`_data beside it (onnx-model-file.ts).
+ */
+export function writeInferenceOnnx(
+  modelDir: string,
+  options: InferenceGraphOptions = {},
+  target = join(modelDir, INFERENCE_ONNX_PATH),
+  write: OnnxWriteOptions = {},
+): string {
   const config = readLlamaConfig(modelDir);
-  return writeInferenceOnnxFrom(config, readLlamaWeights(modelDir, config), target, options);
+  return writeInferenceOnnxFrom(config, readLlamaWeights(modelDir, config), target, options, write);
 }
 
 /** Exports weights already in memory (the trainer, as it writes a version folder) to `target`. */
-export function writeInferenceOnnxFrom(config: LlamaConfig, weights: Map<string, Float32Array>, target: string, options: InferenceGraphOptions = {}): string {
-  writeFileAtomic(target, exportInferenceOnnx(config, weights, options));
-  return target;
+export function writeInferenceOnnxFrom(
+  config: LlamaConfig,
+  weights: Map<string, Float32Array>,
+  target: string,
+  options: InferenceGraphOptions = {},
+  write: OnnxWriteOptions = {},
+): string {
+  return writeOnnxModel(exportInferenceModel(config, weights, options), target, write);
 }

@@ -25,7 +25,7 @@
  * weights (or the q_norm weights when the family norms q), Gemma's (1 + w) into the norm
  * weights, and RoPE runs on q and k together.
  */
-import { float, tensor } from './onnx-builder.js';
+import { encodeModel, float, tensor, type OnnxModel } from './onnx-builder.js';
 import { decoderForward, type DecoderOps } from '../arch/decoder.js';
 import type { LayerSpec, LinearSpec } from '../arch/spec.js';
 import type { LlamaConfig } from '../hf-config.js';
@@ -158,7 +158,7 @@ class LlamaGraphWriter {
     return output ? logits : this.g.softcap(logits, spec.finalSoftcap!, 'logits');
   }
 
-  build(): Uint8Array {
+  build(): OnnxModel {
     const { b, config, KV, hd } = this.g;
     b.input(this.g.inputIds, 'int64', ['batch_size', 'sequence_length']);
     b.input(this.g.attentionMask, 'int64', ['batch_size', 'total_sequence_length']);
@@ -191,10 +191,15 @@ class LlamaGraphWriter {
       b.op('Reshape', [stacked, this.g.i64('rows_per_head', [0, 0, KV, hd])], {}, NEW_ROWS_OUTPUT);
     } else b.op('Concat', newRows, { axis: 0 }, NEW_ROWS_OUTPUT);
     b.output(NEW_ROWS_OUTPUT, 'float32', ['layer_kinds_batch', 'sequence_length', KV, hd]);
-    return b.toBytes(undefined, inferenceGraphFormat({ ...this.g.options, attention: usesGqa ? 'gqa' : 'standard' }));
+    return b.toModel(undefined, inferenceGraphFormat({ ...this.g.options, attention: usesGqa ? 'gqa' : 'standard' }));
   }
 }
 
 export function buildLlamaInferenceGraph(config: LlamaConfig, weights: Map<string, Float32Array>, options: InferenceGraphOptions = {}): Uint8Array {
+  return encodeModel(buildLlamaInferenceModel(config, weights, options));
+}
+
+/** The graph unserialized, for writers that stream large weights to an external data file (onnx-model-file.ts). */
+export function buildLlamaInferenceModel(config: LlamaConfig, weights: Map<string, Float32Array>, options: InferenceGraphOptions = {}): OnnxModel {
   return new LlamaGraphWriter(config, weights, options).build();
 }

@@ -79,6 +79,14 @@ export function valueInfoBytes(name: string, type: ElemType, dims: Dim[]): Uint8
   return onnx.ValueInfoProto.encode(valueInfo(name, type, dims)).finish();
 }
 
+/** A model built but not serialized yet (see `OnnxGraphBuilder.toModel`). */
+export type OnnxModel = onnxProto.onnx.IModelProto;
+
+/** One protobuf buffer of the whole model (weights included). */
+export function encodeModel(model: OnnxModel): Uint8Array {
+  return onnx.ModelProto.encode(model).finish();
+}
+
 /** ModelProto.producer_name of every graph this project writes. */
 export const PRODUCER_NAME = 'persona-builder';
 
@@ -151,7 +159,16 @@ export class OnnxGraphBuilder {
 
   /** The serialized model; `producerVersion` tags what wrote it (e.g. the inference exporter's format). */
   toBytes(opset = OPSET, producerVersion = ''): Uint8Array {
-    const model = onnx.ModelProto.create({
+    return encodeModel(this.toModel(opset, producerVersion));
+  }
+
+  /**
+   * The model unserialized (initializers' raw data are views of the weights, not copies), for
+   * writers that put the weights in an external data file (onnx-model-file.ts): one protobuf
+   * message cannot exceed 2 GiB, nor one Node buffer 4 GiB.
+   */
+  toModel(opset = OPSET, producerVersion = ''): OnnxModel {
+    return onnx.ModelProto.create({
       irVersion: IR_VERSION,
       producerName: PRODUCER_NAME,
       producerVersion,
@@ -164,7 +181,6 @@ export class OnnxGraphBuilder {
         initializer: this.initializers,
       },
     });
-    return onnx.ModelProto.encode(model).finish();
   }
 
   private claim(name: string): void {

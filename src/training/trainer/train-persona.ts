@@ -31,6 +31,7 @@ import type { TrainingData } from '../../datasets/types.js';
 import { metricsLog } from './reporters.js';
 import { resolveTraining, type ResolvedTraining, type TrainingOverrides } from './settings.js';
 import { writeVersionFolder } from './version-folder.js';
+import type { OnnxWriteOptions } from '../../modelfmt/onnx/onnx-model-file.js';
 import { systemPromptOf } from '../../personas/greeting.js';
 
 export interface TrainPersonaOptions {
@@ -44,6 +45,8 @@ export interface TrainPersonaOptions {
   onEvent?: (event: TrainingEvent) => void;
   /** Checkpoint every N steps (default TRAINING_CHECKPOINT_STEPS; besides every TRAINING_CHECKPOINT_SECONDS and on interruption). */
   checkpointEverySteps?: number;
+  /** How the version's onnx/model.onnx is written (tests force the external data file of large models). */
+  onnx?: OnnxWriteOptions;
 }
 
 export interface TrainReport {
@@ -212,6 +215,7 @@ export async function trainPersona(options: TrainPersonaOptions): Promise<TrainR
     adapter: method === 'lora' ? { params: result.params, shapes: model.trainableShapes, settings: settings.lora } : undefined,
     training: { ...report, dir: undefined, onnx: undefined },
     extraFiles: existsSync(paths.metrics) ? { 'metrics.jsonl': paths.metrics } : {},
+    onnx: options.onnx,
   });
   removeCheckpoint(paths.checkpoint);
   rmSync(paths.metrics, { force: true });

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { LlamaConfig } from '../../modelfmt/hf-config.js';
 import { readOptionalJson } from '../../modelfmt/model-folder.js';
 import { writeModelFolder } from '../../modelfmt/model-folder-write.js';
+import type { OnnxWriteOptions } from '../../modelfmt/onnx/onnx-model-file.js';
 import type { LoraOptions } from '../lora-adapters.js';
 import { adapterConfig } from './lora-merge.js';
 import type { Params } from './optimizers.js';
@@ -27,6 +28,8 @@ export interface VersionFolderInput {
   training: Record<string, unknown>;
   /** More files to copy in: name inside the folder → source path (e.g. the metrics log). */
   extraFiles?: Record<string, string>;
+  /** How onnx/model.onnx is written: large models get onnx/model.onnx_data (a lower threshold for tests). */
+  onnx?: OnnxWriteOptions;
 }
 
 export interface WrittenVersion {
@@ -44,7 +47,7 @@ export async function writeVersionFolder(input: VersionFolderInput): Promise<Wri
     tokenizer: { copyFrom: input.baseDir },
     weights: input.weights,
     adapter: input.adapter && { config: adapterConfig(input.adapter.settings, input.baseDir), weights: input.adapter.params, shapes: input.adapter.shapes },
-    onnx: true,
+    onnx: input.onnx ?? true,
     extraFiles,
   });
   return { dir: written.dir, onnx: written.onnx! };
