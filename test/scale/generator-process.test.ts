@@ -8,13 +8,10 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createRequire } from 'node:module';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
 import { USER_MESSAGES } from '../../src/adapters/middleware/pipeline.ts';
 import { AdapterState } from '../../src/adapters/middleware/state.ts';
@@ -26,37 +23,7 @@ import { loadPersona } from '../../src/personas/load.ts';
 import { FakeDiscord } from '../fakes/discord/server.ts';
 import { writeTinyModelFolder } from '../fixtures/tiny-model-folder.ts';
 import { startRedis, type RedisServer } from '../store/redis-server.ts';
-
-const CLI = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
-/** By path: the worker runs in a project folder outside this repository. */
-const TSX = createRequire(import.meta.url).resolve('tsx');
-const SPECIAL = ['<|endoftext|>', '<|im_start|>', '<|im_end|>', '<|pad|>'];
-
-/** `persona worker --role generator` in `root`; resolves once it says it runs. */
-async function startWorker(root: string, env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', TSX, CLI, 'worker', '--role', 'generator'], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout! });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the generator worker did not start within 30 s')), 30_000);
-    lines.on('line', (line) => {
-      if (!line.startsWith('persona worker: generator')) return;
-      clearTimeout(timer);
-      resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`the generator worker exited with ${code}`)));
-  });
-  return child;
-}
-
-async function kill(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGKILL');
-  await once(child, 'exit');
-}
+import { kill, SPECIAL_TOKENS, startWorker } from './generator-worker-process.ts';
 
 describe('a bots process and a generator worker process (redis-server)', { timeout: 120_000 }, () => {
   let redis: RedisServer;
@@ -76,7 +43,7 @@ describe('a bots process and a generator worker process (redis-server)', { timeo
     mkdirSync(join(root, 'personas'));
     const model = writeTinyModelFolder({ flavour: 'serving', seed: 3, config: { max_position_embeddings: 1024 } });
     // Special tokens banned so the random model does not stop at once: the reply streams for a while.
-    const sampling = { temperature: 0, max_new_tokens: 40, bad_words: SPECIAL };
+    const sampling = { temperature: 0, max_new_tokens: 40, bad_words: SPECIAL_TOKENS };
     writeFileSync(join(root, 'personas', 'ada.yaml'), stringify({ id: 'ada', name: 'Ada', base: model.dir, sampling }));
     fake = new FakeDiscord();
     channel = fake.addChannel('general');
