@@ -19,7 +19,7 @@
  *
  * Peak memory of the real command path at a 1B base (issue 15: the base read):
  *
- *   npx tsx scripts/bench-persona-train.ts --write-base /tmp/llama1b            # random BF16 Llama-3.2-1B-shaped folder, then exit
+ *   npx tsx scripts/bench-persona-train.ts --base llama1b --write-base /tmp/llama1b   # random BF16 Llama-3.2-1B-shaped folder, then exit
  *   npx tsx scripts/bench-persona-train.ts --base llama1b --base-dir /tmp/llama1b --machine-gib 16 --words 3000 --max-steps 1
  *
  * `--base-dir` trains on that folder (written by a separate process, so the writer's memory
@@ -27,9 +27,10 @@
  * (os.totalmem/freemem, as a 16 GB laptop would report them), so the plan picks what that
  * machine gets (float16 frozen matrices at 1B). The output has the plan `persona train`
  * prints and the process's peak RSS after loading and the first step, and at the end (merge,
- * export and write included).
+ * export and write included), and the sizes of the files the run wrote; `--keep-version DIR`
+ * moves the version folder there instead of deleting it (to load it in a separate process).
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os, { loadavg, tmpdir } from 'node:os';
 import { syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
@@ -58,6 +59,7 @@ const { values } = parseArgs({
     'write-base': { type: 'string' },
     'machine-gib': { type: 'string' },
     'seq-len': { type: 'string' },
+    'keep-version': { type: 'string' },
   },
 });
 // The bundled tokenizer's ids for end of turn and padding (its vocabulary is padded to the shape's).
@@ -174,11 +176,14 @@ try {
         },
         ...(maxSteps ? { measuredFraction: `${m.steps} of ${fullSteps} optimizer steps`, extrapolatedFullRunSeconds: Math.round(extrapolated!) } : {}),
         targetSeconds: shaped?.targetSeconds ?? 120,
+        // What the run wrote (at 1B the ONNX weights sit in onnx/model.onnx_data beside onnx/model.onnx).
+        versionFilesMB: Object.fromEntries(listRelative(report.dir).map((name) => [name, +(statSync(join(report.dir, name)).size / 1e6).toFixed(1)])),
       },
       null,
       1,
     ),
   );
+  if (values['keep-version']) renameSync(report.dir, values['keep-version']);
 } finally {
   rmSync(root, { recursive: true, force: true });
 }
@@ -196,6 +201,13 @@ function baseFolder(): string {
 }
 
 /** A random model folder of `shape` with the bundled tokenizer (its vocabulary padded to the shape's). */
+/** Files under `dir`, as paths relative to it. */
+function listRelative(dir: string, prefix = ''): string[] {
+  return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? listRelative(dir, join(prefix, e.name)) : [join(prefix, e.name)],
+  );
+}
+
 function writeRandomBase(dir: string, shape: Record<string, unknown>, dtype: 'F32' | 'F16' | 'BF16'): void {
   const bundled = join(process.cwd(), 'models', 'base');
   for (const file of ['tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(bundled, file), join(dir, file));

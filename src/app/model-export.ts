@@ -153,12 +153,7 @@ function requireEmpty(out: string): void {
     throw new PersonaError('invalid_argument', `${out} already exists and is not empty; choose a new folder.`, { out });
 }
 
-export function exportHfFolder(
-  config: Config,
-  source: ExportSource,
-  out: string,
-  options: { quantize?: GraphQuantization } & OnnxWriteOptions,
-): void {
+export function exportHfFolder(config: Config, source: ExportSource, out: string, options: { quantize?: GraphQuantization } & OnnxWriteOptions): void {
   requireEmpty(out);
   // The graph is exported afresh below: copying the source's (gigabytes at 1B) would be wasted.
   const ownGraph = join(source.dir, INFERENCE_ONNX_PATH);

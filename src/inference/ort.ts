@@ -396,7 +396,6 @@ async function createSession(model: string | Uint8Array, threads: number, source
   }
 }
 
-
 function describeMismatch(session: ort.InferenceSession, shape: DecoderShape): string | undefined {
   const required = ['input_ids', 'attention_mask'];
   const outputs = ['logits'];

@@ -18,7 +18,7 @@
  * Hand-written because onnx-proto only encodes whole messages; the layout follows the ONNX
  * external-data specification (docs/ExternalData.md in onnx/onnx).
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { temporaryNameFor, writeFileAtomic } from '../../util/atomic-write.js';
@@ -113,9 +113,4 @@ function writeExternalData(initializers: onnxProto.onnx.ITensorProto[], dataFile
 /** One write(2) moves at most ~2 GiB on Linux; loop until `bytes` is all out. */
 function writeAll(fd: number, bytes: Uint8Array, position: number): void {
   for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done, position + done);
-}
-
-/** Whether `modelFile` has an external data file beside it (copiers must carry it along). */
-export function hasExternalData(modelFile: string): boolean {
-  return existsSync(externalDataPath(modelFile));
 }
