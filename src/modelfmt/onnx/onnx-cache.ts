@@ -1,6 +1,7 @@
 /**
- * Bookkeeping of the ONNX cache (DATA_DIR/onnx-cache/<key>/model.onnx, the exports
- * folder-graph.ts writes for folders without a current graph of their own). Each entry
+ * Bookkeeping of the ONNX cache (DATA_DIR/onnx-cache/<key>/model.onnx, plus model.onnx_data
+ * for large models: the exports folder-graph.ts writes for folders without a current graph of
+ * their own; an entry is its whole folder, so pruning removes both files). Each entry
  * records the folder it was exported from in source.json, rewritten whenever serving loads
  * the entry; `pruneOnnxCache`, run when `persona serve` starts, removes entries whose folder
  * is gone (a removed persona, a deleted Hub snapshot) or that no load has used for
