@@ -29,6 +29,8 @@ export interface CoreHooks {
   onModelLoad?: (seconds: number) => void;
   /** Seconds each reply sent to generator workers waited in the generate queue (metrics). */
   onGenerationWait?: (seconds: number) => void;
+  /** Seconds each training job this process runs waited in the training queue (metrics). */
+  onTrainingWait?: (seconds: number) => void;
 }
 
 export async function openCore(config: Config, hooks: CoreHooks = {}): Promise<Core> {

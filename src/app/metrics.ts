@@ -1,11 +1,12 @@
 /**
  * Prometheus metrics (prom-client, the only importer) for `GET /metrics` on the health port:
- * the training queue, jobs by outcome, training throughput, replies by adapter with their
- * time to first content and to the final edit, model loads and errors by code. Values come
- * from the process's AppEvents and the engine's load hook, so producers know nothing of
- * Prometheus; each process reports what it saw, and Prometheus sums across processes. Discord
- * shard processes (DISCORD_SHARDS) have no port of their own: they hand their metrics to the
- * serve process (`metricsJson`), which adds them into its own with prom-client's aggregator.
+ * the training queue (depth, each job's wait), jobs by outcome, training throughput, replies
+ * by adapter with their time to first content and to the final edit, model loads and errors
+ * by code. Values come from the process's AppEvents and the core's hooks (model loads, queue
+ * waits), so producers know nothing of Prometheus; each process reports what it saw, and
+ * Prometheus sums across processes. Discord shard processes (DISCORD_SHARDS) have no port of
+ * their own: they hand their metrics to the serve process (`metricsJson`), which adds them
+ * into its own with prom-client's aggregator.
  */
 import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { AppEvents } from './process-events.js';
@@ -65,6 +66,12 @@ export class Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
+  private readonly trainingWait = new Histogram({
+    name: 'persona_training_queue_wait_seconds',
+    help: 'From a training job queued to a trainer starting it (its first attempt), reported by the process that runs it',
+    buckets: [0.1, 1, 5, 15, 60, 300, 900, 1800, 3600, 7200, 21600],
+    registers: [this.registry],
+  });
   private readonly errors = new Counter({
     name: 'persona_errors_total',
     help: 'Failures users saw, by error code',
@@ -105,6 +112,8 @@ export class Metrics {
   }
 
   readonly generationWaited = (seconds: number): void => this.generationWait.observe(seconds);
+
+  readonly trainingWaited = (seconds: number): void => this.trainingWait.observe(seconds);
 
   private queueGauge(name: string, help: string, depth: QueueDepth): void {
     new Gauge({

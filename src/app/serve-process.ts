@@ -46,7 +46,14 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
   useExecutionProviders(config.ORT_EXECUTION_PROVIDERS);
   const metrics = new Metrics();
   // The roles resolved into the configuration: the chat engine choice and shard processes read them there.
-  const core = await openCore({ ...config, PERSONA_ROLES: [...roles] }, { onModelLoad: metrics.modelLoaded, onGenerationWait: metrics.generationWaited });
+  const core = await openCore(
+    { ...config, PERSONA_ROLES: [...roles] },
+    {
+      onModelLoad: metrics.modelLoaded,
+      onGenerationWait: metrics.generationWaited,
+      onTrainingWait: metrics.trainingWaited,
+    },
+  );
   // Broken persona files are logged and skipped; the rest serve.
   const folder = new PersonaFolder(config.PERSONAS_DIR);
   for (const persona of folder.current.personas) {

@@ -29,7 +29,7 @@ export function startTraining(core: Core, events: AppEvents, roles: ReadonlySet<
     onPhase: (persona, phase) => events.emit('phase', { persona, phase }),
     onTrainingEvent: (persona, event) => events.emit('training', { persona, event }),
   };
-  const deps: JobDeps = { config, store: core.store, registry: core.registry, engine: core.engine, signal };
+  const deps: JobDeps = { config, store: core.store, registry: core.registry, engine: core.engine, signal, onQueueWait: core.hooks.onTrainingWait };
   const url = sharedQueueUrl(config.storeUrl);
   let shared: BullJobQueue | undefined;
   let worker: TrainingWorker | undefined;

@@ -176,7 +176,11 @@ export function startTrainingWorker(deps: JobDeps, options: WorkerOptions): Trai
       },
     };
     log.info({ persona: personaId, job: job.id, attempt: job.attemptsMade + 1, host: hostname() }, 'training job taken');
-    return runTrainingJob(jobDeps, personaId, { ...job.data.options, whenLocked: 'error', attemptOf: { createdAt: job.timestamp, queueId: String(job.id) } });
+    // The wait before the first attempt only (a retry's includes the attempts before it). job.timestamp
+    // is the queueing process's clock: across machines the wait is as exact as their clocks agree.
+    if (job.attemptsMade === 0 && job.stalledCounter === 0) deps.onQueueWait?.(Math.max(0, Date.now() - job.timestamp) / 1000);
+    const attemptOf = { createdAt: job.timestamp, queueId: String(job.id) };
+    return runTrainingJob(jobDeps, personaId, { ...job.data.options, whenLocked: 'error', attemptOf, queuedAt: job.timestamp });
   };
   const worker = new Worker<TrainingJobData, JobRecord>(QUEUE_NAME, processor, {
     connection: connection(options.url),

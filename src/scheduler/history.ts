@@ -13,6 +13,7 @@ import type { ModelVersionRecord } from '../registry/types.js';
 import type { Store } from '../store/index.js';
 import { processAlive } from '../util/process.js';
 import type { TrainReport } from '../training/trainer/train-persona.js';
+import type { JobOptions } from './job.js';
 
 export type JobStatus = 'running' | 'skipped' | 'promoted' | 'kept' | 'failed' | 'interrupted';
 export type JobPhase = 'queued' | 'dataset' | 'train' | 'evaluate' | 'promote' | 'done';
@@ -25,6 +26,8 @@ export interface JobRecord {
   phase: JobPhase;
   host: string;
   pid: number;
+  /** When the run was queued (absent for `persona train`, which runs at once): its wait is startedAt − queuedAt. */
+  queuedAt?: string;
   startedAt: string;
   finishedAt?: string;
   datasetVersion?: string;
@@ -68,12 +71,25 @@ export function jobHistory(store: Store) {
      * A new record, or with `attemptOf` (a queued job's creation time and queue id) the one
      * record every attempt of that queued job shares: a retry after a worker died or the store
      * dropped out continues it instead of leaving a second, forever-`running` entry.
+     * `queuedAt`: when the run was queued (epoch ms).
      */
-    async start(persona: string, reason: JobRecord['reason'], attemptOf?: { createdAt: number; queueId: string }): Promise<JobRecord> {
+    async start(persona: string, reason: JobRecord['reason'], { attemptOf, queuedAt }: Pick<JobOptions, 'attemptOf' | 'queuedAt'> = {}): Promise<JobRecord> {
       const now = new Date();
       const stamp = (at: Date) => at.toISOString().replace(/[-:.TZ]/g, '');
       const id = attemptOf ? `j${stamp(new Date(attemptOf.createdAt))}-q${attemptOf.queueId}` : `j${stamp(now)}-${process.pid}`;
-      return save({ id, persona, reason, status: 'running', phase: 'queued', host: hostname(), pid: process.pid, startedAt: now.toISOString(), metrics: {} });
+      const queued = queuedAt === undefined ? {} : { queuedAt: new Date(queuedAt).toISOString() };
+      return save({
+        id,
+        persona,
+        reason,
+        status: 'running',
+        phase: 'queued',
+        host: hostname(),
+        pid: process.pid,
+        ...queued,
+        startedAt: now.toISOString(),
+        metrics: {},
+      });
     },
     async update(record: JobRecord, patch: Partial<JobRecord>): Promise<JobRecord> {
       Object.assign(record, patch);

@@ -35,7 +35,7 @@ export class LocalJobQueue implements TrainingJobQueue {
   }
 
   enqueue(personaId: string, options: JobOptions): Promise<JobRecord> {
-    if (!this.pendingOptions.has(personaId)) this.pendingOptions.set(personaId, options);
+    if (!this.pendingOptions.has(personaId)) this.pendingOptions.set(personaId, { ...options, queuedAt: Date.now() });
     return this.queue.enqueue(personaId);
   }
 
@@ -50,6 +50,7 @@ export class LocalJobQueue implements TrainingJobQueue {
   private run(deps: JobDeps, personaId: string): Promise<JobRecord> {
     const options = this.pendingOptions.get(personaId) ?? { reason: 'schedule' };
     this.pendingOptions.delete(personaId);
+    if (options.queuedAt !== undefined) deps.onQueueWait?.((Date.now() - options.queuedAt) / 1000);
     return runTrainingJob(deps, personaId, options);
   }
 }

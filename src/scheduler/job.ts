@@ -40,6 +40,8 @@ export interface JobDeps {
   signal?: AbortSignal;
   /** Told before each phase starts (progress displays; tests use it to crash at a phase). */
   onPhase?: (persona: string, phase: JobPhase) => void;
+  /** Seconds a queued job waited before this process started it (metrics); told by the queue that runs it. */
+  onQueueWait?: (seconds: number) => void;
 }
 
 export interface JobOptions {
@@ -54,6 +56,8 @@ export interface JobOptions {
   whenLocked?: 'skip' | 'error';
   /** A queued job's identity: all its attempts write one history record. */
   attemptOf?: { createdAt: number; queueId: string };
+  /** When the run was queued (epoch ms), recorded in its history; absent when it runs at once (`persona train`). */
+  queuedAt?: number;
 }
 
 /** How many versions besides the champion the registry keeps per persona. */
@@ -75,9 +79,9 @@ export async function runTrainingJob(deps: JobDeps, personaId: string, options: 
         persona: persona.id,
       });
     }
-    return await finish(deps, await history.start(persona.id, options.reason, options.attemptOf), 'skipped', `another process is training this persona${who}`);
+    return await finish(deps, await history.start(persona.id, options.reason, options), 'skipped', `another process is training this persona${who}`);
   }
-  const record = await history.start(persona.id, options.reason, options.attemptOf);
+  const record = await history.start(persona.id, options.reason, options);
   const log = logger('job').child({ persona: persona.id, job: record.id });
   const phase = async (name: JobPhase) => {
     await history.update(record, { phase: name });

@@ -18,7 +18,8 @@ test('an injected clock drives the persona schedule: trains when data is new, sk
   writeFileSync(file, readFileSync(file, 'utf8') + 'schedule:\n  cron: "0 3 * * *"\n  timezone: Europe/Paris\n');
   const { config, store, engine, deps } = await openProject(root);
   const driver = new ManualCronDriver(new Date('2026-11-27T00:00:00Z'));
-  const scheduler = new TrainingScheduler(deps, driver);
+  const waits: number[] = [];
+  const scheduler = new TrainingScheduler({ ...deps, onQueueWait: (seconds) => waits.push(seconds) }, driver);
   scheduler.schedule([loadPersona(config.PERSONAS_DIR, PERSONA)]);
   assert.deepEqual(scheduler.status.scheduled, [PERSONA]);
 
@@ -40,6 +41,12 @@ test('an injected clock drives the persona schedule: trains when data is new, sk
   await settle(scheduler);
   jobs = await jobHistory(store).list(PERSONA);
   assert.equal(jobs[0].status, 'promoted', jobs[0].message ?? '');
+  // Each job's record says when it was queued; the queue reported each one's wait as it started it.
+  assert.equal(waits.length, 2);
+  for (const [i, job] of jobs.entries()) {
+    assert.ok(Date.parse(job.queuedAt!) <= Date.parse(job.startedAt), `${job.queuedAt} → ${job.startedAt}`);
+    assert.ok(Date.parse(job.startedAt) - Date.parse(job.queuedAt!) >= Math.round(waits[jobs.length - 1 - i] * 1000), `wait ${waits}`);
+  }
 
   await scheduler.stop();
   await engine.dispose();
