@@ -15,9 +15,9 @@
  *   events with `updateProgress`; every process with a `BullJobQueue` re-emits them to its
  *   own listeners (the studio's live chart, Slack notices, hot swap of a new champion).
  */
-import { Queue, QueueEvents, Worker, type Job, type JobsOptions } from 'bullmq';
+import { Queue, QueueEvents, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
 import { hostname } from 'node:os';
-import { isPersonaError } from '../errors.js';
+import { isPersonaError, type ErrorCode } from '../errors.js';
 import { logger } from '../log.js';
 import type { TrainingEvent } from '../training/trainer/loop.js';
 import type { JobPhase, JobRecord } from './history.js';
@@ -30,6 +30,19 @@ const PREFIX = 'persona-queue';
 /** Completed and failed jobs stay a week, so a late replica's scheduled slot finds its job done. */
 const KEEP_FINISHED = { age: 7 * 24 * 3600, count: 5000 };
 const STATUS_REFRESH_MS = 1000;
+/**
+ * Failures another attempt would only repeat (the persona's settings, its data, the trainer's
+ * memory): the job fails at once, with its record saying why, instead of five times over
+ * minutes of backoff. Everything else (a held lock, an interrupted run, the store away) retries.
+ */
+const PERMANENT_FAILURES: readonly ErrorCode[] = [
+  'training_memory',
+  'invalid_argument',
+  'dataset_empty',
+  'persona_not_found',
+  'persona_invalid',
+  'training_diverged',
+];
 
 export interface TrainingJobData {
   personaId: string;
@@ -180,7 +193,12 @@ export function startTrainingWorker(deps: JobDeps, options: WorkerOptions): Trai
     // is the queueing process's clock: across machines the wait is as exact as their clocks agree.
     if (job.attemptsMade === 0 && job.stalledCounter === 0) deps.onQueueWait?.(Math.max(0, Date.now() - job.timestamp) / 1000);
     const attemptOf = { createdAt: job.timestamp, queueId: String(job.id) };
-    return runTrainingJob(jobDeps, personaId, { ...job.data.options, whenLocked: 'error', attemptOf, queuedAt: job.timestamp });
+    try {
+      return await runTrainingJob(jobDeps, personaId, { ...job.data.options, whenLocked: 'error', attemptOf, queuedAt: job.timestamp });
+    } catch (error) {
+      if (isPersonaError(error) && PERMANENT_FAILURES.includes(error.code)) throw new UnrecoverableError(error.message);
+      throw error;
+    }
   };
   const worker = new Worker<TrainingJobData, JobRecord>(QUEUE_NAME, processor, {
     connection: connection(options.url),

@@ -48,6 +48,33 @@ function jobDeps(core: Core): JobDeps {
   return { config: core.config, store: core.store, registry: core.registry, engine: core.engine };
 }
 
+/**
+ * A bots process (following the shared queue, no trainer role) and a trainer worker on
+ * `config`'s Redis, with 6 approved samples; `jobs` collects every job record the bots
+ * process hears of.
+ */
+async function botsAndTrainer(config: Config, url: string) {
+  const bots = await openCore(config);
+  const trainer = await openCore(config);
+  await approveSamples(bots.store, 6);
+  const events = new AppEvents();
+  const jobs: JobRecord[] = [];
+  events.on('job', (record) => jobs.push(record));
+  const training = startTraining(bots, events, new Set(['bots']), new PersonaFolder(config.PERSONAS_DIR), new AbortController().signal);
+  const worker = startTrainingWorker(jobDeps(trainer), { url, lockMs: LOCK_MS, concurrency: 1 });
+  return {
+    bots,
+    jobs,
+    training,
+    async close() {
+      await worker.close();
+      await training.stop();
+      await trainer.close();
+      await bots.close();
+    },
+  };
+}
+
 describe('training jobs on the shared queue (redis-server)', () => {
   let server: RedisServer;
   let databases = 0;
@@ -135,16 +162,8 @@ describe('training jobs on the shared queue (redis-server)', () => {
   });
 
   it('hot-swaps, in a bots process, the champion a trainer process promoted', async () => {
-    const root = makeSharedProject([PERSONA]);
-    const config = sharedConfig(root, redis.url);
-    const bots = await openCore(config);
-    const trainer = await openCore(config);
-    await approveSamples(bots.store, 6);
-    const events = new AppEvents();
-    const jobs: JobRecord[] = [];
-    events.on('job', (record) => jobs.push(record));
-    const training = startTraining(bots, events, new Set(['bots']), new PersonaFolder(config.PERSONAS_DIR), new AbortController().signal);
-    const worker = startTrainingWorker(jobDeps(trainer), { url: redis.url, lockMs: LOCK_MS, concurrency: 1 });
+    const config = sharedConfig(makeSharedProject([PERSONA]), redis.url);
+    const { bots, jobs, training, close } = await botsAndTrainer(config, redis.url);
     try {
       const record = await training.scheduler.startNow(loadPersona(config.PERSONAS_DIR, PERSONA), { reason: 'studio', force: true }).finished;
       assert.equal(record.status, 'promoted', String(record.message));
@@ -157,10 +176,29 @@ describe('training jobs on the shared queue (redis-server)', () => {
       while (!bots.engine.loadedModels.includes(wanted) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       assert.ok(bots.engine.loadedModels.includes(wanted), `loaded: ${bots.engine.loadedModels.join(', ')}`);
     } finally {
-      await worker.close();
-      await training.stop();
-      await trainer.close();
-      await bots.close();
+      await close();
+    }
+  });
+
+  it('fails at once, not retried, a job its trainer cannot hold in memory (a bots process checks settings only)', async () => {
+    const root = makeSharedProject([PERSONA]);
+    const file = join(root, 'personas', `${PERSONA}.yaml`);
+    const persona = parse(readFileSync(file, 'utf8'));
+    writeFileSync(file, stringify({ ...persona, training: { ...persona.training, batch_size: 100_000_000 } }));
+    const config = sharedConfig(root, redis.url);
+    const { bots, jobs, training, close } = await botsAndTrainer(config, redis.url);
+    try {
+      // Queued: this bots process is not the trainer, whose memory is the one that counts.
+      const { finished } = training.scheduler.startNow(loadPersona(config.PERSONAS_DIR, PERSONA), { reason: 'studio', force: true });
+      await assert.rejects(finished, /^Error: This training run needs about .* of memory but .* is available/);
+      const counts = await training.shared!.counts();
+      assert.deepEqual([counts.failed, counts.delayed, counts.waiting], [1, 0, 0], 'failed once, no retry pending');
+      const [record] = await jobHistory(bots.store).list(PERSONA);
+      assert.equal(record.status, 'failed');
+      assert.match(record.message!, /^This training run needs about/);
+      assert.equal(jobs.filter((j) => j.status === 'failed').length, 1, 'one failure reported, not one per attempt');
+    } finally {
+      await close();
     }
   });
 
