@@ -18,7 +18,7 @@ import { parseHubId } from '../hub/hub-id.js';
 import { exportGguf, type GgufQuant } from '../modelfmt/gguf/gguf-export.js';
 import { exportGgufLora } from '../modelfmt/gguf/gguf-lora.js';
 import { ggufChatTemplate, ollamaModelfile } from '../modelfmt/gguf/modelfile.js';
-import { INFERENCE_ONNX_PATH, writeInferenceOnnx } from '../modelfmt/onnx/folder-graph.js';
+import { INFERENCE_ONNX_PATH, recordExternalData, writeInferenceOnnx } from '../modelfmt/onnx/folder-graph.js';
 import { externalDataPath, type OnnxWriteOptions } from '../modelfmt/onnx/onnx-model-file.js';
 import type { GraphQuantization } from '../modelfmt/onnx/graph-format.js';
 import { loadModelFolderMetadata } from '../modelfmt/model-folder.js';
@@ -166,6 +166,7 @@ export function exportHfFolder(config: Config, source: ExportSource, out: string
     writeInferenceOnnx(temp, options.quantize ? { quantize: options.quantize } : {}, join(temp, INFERENCE_ONNX_PATH), {
       externalDataMinBytes: options.externalDataMinBytes,
     });
+    recordExternalData(temp);
     assertNoMachinePaths(temp, machineRoots(config, source), out);
   });
 }

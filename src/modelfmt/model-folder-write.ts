@@ -15,7 +15,7 @@ import { PersonaError } from '../errors.js';
 import { removeStaleTemps, temporaryFolderFor } from '../util/atomic-write.js';
 import { llamaParameterShapes, readLlamaConfig, type LlamaConfig } from './hf-config.js';
 import { loadModelFolderMetadata } from './model-folder.js';
-import { INFERENCE_ONNX_PATH, writeInferenceOnnxFrom } from './onnx/folder-graph.js';
+import { INFERENCE_ONNX_PATH, recordExternalData, writeInferenceOnnxFrom } from './onnx/folder-graph.js';
 import type { OnnxWriteOptions } from './onnx/onnx-model-file.js';
 import { writeSafetensors, type TensorToWrite } from './safetensors.js';
 
@@ -84,7 +84,10 @@ export function writeModelFolder(dir: string, contents: ModelFolderContents, opt
     }
     for (const [name, data] of Object.entries(contents.extraFiles ?? {})) writeFileSync(join(temp, name), data);
     loadModelFolderMetadata(temp);
-    if (contents.onnx) writeInferenceOnnxFrom(config, contents.weights, join(temp, INFERENCE_ONNX_PATH), {}, contents.onnx === true ? {} : contents.onnx);
+    if (contents.onnx) {
+      writeInferenceOnnxFrom(config, contents.weights, join(temp, INFERENCE_ONNX_PATH), {}, contents.onnx === true ? {} : contents.onnx);
+      recordExternalData(temp);
+    }
     replaceDir(temp, dir);
   } catch (error) {
     rmSync(temp, { recursive: true, force: true });

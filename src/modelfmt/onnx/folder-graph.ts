@@ -17,7 +17,8 @@ import { readLlamaConfig, type LlamaConfig } from '../hf-config.js';
 import { readLlamaWeights } from '../folder-weights.js';
 import { PRODUCER_NAME } from './onnx-builder.js';
 import { exportInferenceModel } from './onnx-export.js';
-import { writeOnnxModel, type OnnxWriteOptions } from './onnx-model-file.js';
+import { externalDataPath, writeOnnxModel, type OnnxWriteOptions } from './onnx-model-file.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 import { INFERENCE_GRAPH_FORMAT, inferenceGraphFormat, parseGraphFormat, type InferenceGraphOptions } from './graph-format.js';
 import { readProducer } from './producer.js';
 import { markOnnxCacheUse } from './onnx-cache.js';
@@ -109,3 +110,28 @@ export function writeInferenceOnnxFrom(
 ): string {
   return writeOnnxModel(exportInferenceModel(config, weights, options), target, write);
 }
+
+/**
+ * Keeps config.json's hint for transformers.js true: `transformers.js_config.use_external_data_format`
+ * names onnx/model.onnx (1 data file) when it has model.onnx_data beside it, which
+ * transformers.js needs where it fetches files itself (a browser); in Node it hands ONNX Runtime
+ * the path, which finds the file anyway. Other keys of config.json are left as they are.
+ */
+export function recordExternalData(modelDir: string): void {
+  const file = join(modelDir, 'config.json');
+  const config = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  const hints = { ...(config[TRANSFORMERS_JS_CONFIG] as Record<string, unknown> | undefined) };
+  const formats = { ...(hints.use_external_data_format as Record<string, unknown> | undefined) };
+  const external = existsSync(externalDataPath(join(modelDir, INFERENCE_ONNX_PATH)));
+  if (external === (formats[ONNX_FILE] !== undefined)) return;
+  if (external) formats[ONNX_FILE] = 1;
+  else delete formats[ONNX_FILE];
+  if (Object.keys(formats).length) hints.use_external_data_format = formats;
+  else delete hints.use_external_data_format;
+  if (Object.keys(hints).length) config[TRANSFORMERS_JS_CONFIG] = hints;
+  else delete config[TRANSFORMERS_JS_CONFIG];
+  writeFileAtomic(file, `${JSON.stringify(config, null, 2)}\n`);
+}
+
+const TRANSFORMERS_JS_CONFIG = 'transformers.js_config';
+const ONNX_FILE = 'model.onnx';

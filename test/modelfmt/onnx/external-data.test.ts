@@ -4,7 +4,8 @@
  * to 0 here so a tiny model takes that path. The external-data graph gives our generator the
  * same logits and tokens as the single-file graph; a training run and `persona export` write
  * both files, portable; transformers.js loads the exported folder and continues greedily with
- * the same tokens; and rewriting a graph as one file removes the stale data file.
+ * the same tokens (config.json names the data file for it); and rewriting a graph as one file
+ * removes the stale data file.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -35,16 +36,16 @@ function assertExternalLayout(modelFile: string): void {
   assert.equal(basename(dataFile), 'model.onnx_data');
   const dataBytes = statSync(dataFile).size;
   const model = onnx.ModelProto.decode(readFileSync(modelFile));
-  const external = model.graph!.initializer.filter((t) => t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL);
+  const external = model.graph!.initializer!.filter((t) => t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL);
   assert.ok(external.length >= 5, `${external.length} external initializers`);
   let weightBytes = 0;
   for (const tensor of external) {
-    const entries = Object.fromEntries(tensor.externalData.map((e) => [e.key, e.value]));
+    const entries = Object.fromEntries(tensor.externalData!.map((e) => [e.key, e.value]));
     assert.equal(entries.location, 'model.onnx_data', 'a relative file name, never a path');
     const [offset, length] = [Number(entries.offset), Number(entries.length)];
     assert.equal(offset % 64, 0, `${tensor.name} at ${offset}`);
     assert.ok(offset + length <= dataBytes && length >= 1024, `${tensor.name}: ${offset}+${length} of ${dataBytes}`);
-    assert.equal(tensor.rawData.length, 0);
+    assert.equal(tensor.rawData?.length ?? 0, 0);
     weightBytes += length;
   }
   assert.ok(statSync(modelFile).size < weightBytes / 4, 'model.onnx holds the graph, not the weights');
@@ -88,7 +89,7 @@ test('an external-data graph gives the same logits and tokens as the single-file
   // Written again as one file (a threshold it stays under): the stale data file goes.
   writeInferenceOnnx(external);
   assert.ok(!existsSync(externalDataPath(modelFile)));
-  assert.equal(onnx.ModelProto.decode(readFileSync(modelFile)).graph!.initializer.filter((x) => x.dataLocation === 1).length, 0);
+  assert.equal(onnx.ModelProto.decode(readFileSync(modelFile)).graph!.initializer!.filter((x) => x.dataLocation === 1).length, 0);
 });
 
 const dataset: TrainingData = {
@@ -106,6 +107,8 @@ test('a training run and persona export write model.onnx + model.onnx_data that 
   const out = join(dirname(config.DATA_DIR), 'exports', 'fdr-ext');
   exportHfFolder(config, { persona, version: 'v-ext', dir: report.dir }, out, FORCED);
   assertExternalLayout(join(out, INFERENCE_ONNX_PATH));
+  // What transformers.js needs where it fetches files itself (a browser): which graph has a data file.
+  for (const dir of [report.dir, out]) assert.deepEqual(readConfig(dir)['transformers.js_config'], { use_external_data_format: { 'model.onnx': 1 } });
   t.after(() => rmSync(out, { recursive: true, force: true }));
 
   const ours = await loadInferenceModel(out, { threads: 1 }, join(config.DATA_DIR, 'onnx-cache'));
@@ -119,12 +122,12 @@ test('a training run and persona export write model.onnx + model.onnx_data that 
   env.allowRemoteModels = false;
   env.localModelPath = `${dirname(out)}/`;
   const tokenizer = await AutoTokenizer.from_pretrained(basename(out));
-  const model = await AutoModelForCausalLM.from_pretrained(basename(out), { dtype: 'fp32', use_external_data_format: true });
+  const model = await AutoModelForCausalLM.from_pretrained(basename(out), { dtype: 'fp32' });
   try {
     const inputs = tokenizer(PROMPT, { add_special_tokens: false });
     const output = (await model.generate({ ...inputs, max_new_tokens: 12, do_sample: false, repetition_penalty: 1 })) as Tensor;
     const theirs = (output.tolist() as bigint[][])[0].slice(inputs.input_ids.dims[1]).map(Number);
-    const eos = readEos(out);
+    const eos = readConfig(out).eos_token_id;
     assert.ok(theirs.length > 0);
     assert.deepEqual(
       tokens,
@@ -135,6 +138,6 @@ test('a training run and persona export write model.onnx + model.onnx_data that 
   }
 });
 
-function readEos(dir: string): number {
-  return JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).eos_token_id;
+function readConfig(dir: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
 }
