@@ -5,13 +5,13 @@
  * Any missing, corrupt or mismatched piece fails here with a PersonaError naming the file,
  * before the model replaces anything in the cache.
  */
-import { statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LlamaConfig } from '../modelfmt/hf-config.js';
 import type { TokenizerConfig } from '../modelfmt/chat-render.js';
 import { loadModelFolderMetadata } from '../modelfmt/model-folder.js';
 import { ensureInferenceOnnx } from '../modelfmt/onnx/folder-graph.js';
+import { onnxModelBytes } from '../modelfmt/onnx/onnx-model-file.js';
 import type { Tokenizer } from '../modelfmt/tokenizer.js';
 import { fromGenerationConfig, type GenerationParams } from './generation-params.js';
 import { DecoderSession, type SessionSettings } from './ort.js';
@@ -66,7 +66,8 @@ export async function loadInferenceModel(dir: string, settings: SessionSettings,
     session,
     // Weights dominate: ONNX Runtime keeps the initializers plus prepacked MatMul copies
     // (resident growth measured at 2.1× the file for fp32, 1.25× for int8), per session.
-    bytes: Math.round(statSync(onnxPath).size * 2 * session.sessionCount),
+    // (model.onnx_data included: large models keep their weights there.)
+    bytes: Math.round(onnxModelBytes(onnxPath) * 2 * session.sessionCount),
     dispose: () => session.release(),
   };
 }
