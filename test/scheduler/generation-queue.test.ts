@@ -26,10 +26,14 @@ import { startRedis, type RedisServer } from '../store/redis-server.ts';
 const LOCK_MS = 1000;
 
 /** A worker process (generator-child.ts) and the lines it prints. */
-function startChild(url: string, stepMs: number) {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'generator-child.ts'), url, String(stepMs)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+function startChild(url: string, stepMs: number, lockMs = LOCK_MS) {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, 'generator-child.ts'), url, String(stepMs), String(lockMs)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const lines: string[] = [];
   createInterface({ input: child.stdout! }).on('line', (line) => lines.push(line));
   const waitFor = async (test: (line: string) => boolean, what: string) => {
@@ -45,9 +49,13 @@ function startChild(url: string, stepMs: number) {
     waitFor,
     async kill() {
       if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGCONT');
       child.kill('SIGKILL');
       await once(child, 'exit');
     },
+    /** SIGSTOP: frozen, it takes no job and checks nothing until `thaw`. */
+    freeze: () => child.kill('SIGSTOP'),
+    thaw: () => child.kill('SIGCONT'),
   };
 }
 
@@ -143,16 +151,22 @@ describe('replies on the shared generate queue (redis-server)', { timeout: 60_00
 
   it('finishes on another worker the reply of a worker killed mid-reply, showing each word once', async () => {
     const redis = url();
-    const first = startChild(redis, 150);
-    const client = new GenerationClient<{ words: string[] }, { text: string }>({ url: redis, lockMs: LOCK_MS });
-    let second: ReturnType<typeof startChild> | undefined;
+    // The retry must beat the asker's silence bound (2 locks) by more than a loaded machine's timer
+    // drift: the lost job moves on after at most 1.5 locks, so a longer lock widens that margin.
+    const lockMs = 2500;
+    const first = startChild(redis, 150, lockMs);
+    // Started now, frozen until the first dies: its start-up is not part of the race.
+    const second = startChild(redis, 20, lockMs);
+    const client = new GenerationClient<{ words: string[] }, { text: string }>({ url: redis, lockMs });
     try {
-      await first.waitFor((line) => line === 'ready', 'start');
+      await Promise.all([first.waitFor((line) => line === 'ready', 'start'), second.waitFor((line) => line === 'ready', 'start')]);
+      second.freeze();
       const shown: string[] = [];
-      const reply = client.run({ words: WORDS }, { startTimeoutMs: 10_000, onText: (text) => shown.push(text) });
+      // A frozen worker may hold the queue's wake-up call: the first then finds the job within BullMQ's 5 s drain delay.
+      const reply = client.run({ words: WORDS }, { startTimeoutMs: 30_000, onText: (text) => shown.push(text) });
       await first.waitFor((line) => line === 'text one two', 'streamed text');
       await first.kill();
-      second = startChild(redis, 20);
+      second.thaw();
       assert.deepEqual(await reply, { text: WORDS.join(' ') });
       assert.ok(
         second.lines.some((line) => line.startsWith('text one')),
@@ -162,7 +176,7 @@ describe('replies on the shared generate queue (redis-server)', { timeout: 60_00
         if (i > 0) assert.ok(text.startsWith(shown[i - 1]) && text !== shown[i - 1], `shown text only grows: ${shown.join(' | ')}`);
     } finally {
       await first.kill();
-      await second?.kill();
+      await second.kill();
       await client.close();
     }
   });

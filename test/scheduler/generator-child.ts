@@ -1,11 +1,12 @@
 /**
  * Child process for the generation-queue tests: a generator worker on the Redis at argv[2]
- * whose "engine" writes the words of the request one by one every argv[3] ms (honouring the
- * cancel signal), printing `text <so far>` as it streams so the parent can kill it mid-reply.
+ * (job lock argv[4] ms) whose "engine" writes the words of the request one by one every
+ * argv[3] ms (honouring the cancel signal), printing `text <so far>` as it streams so the
+ * parent can kill it mid-reply.
  */
 import { startGenerationWorker } from '../../src/scheduler/generation-queue.ts';
 
-const [url, stepMs] = process.argv.slice(2);
+const [url, stepMs, lockMs] = process.argv.slice(2);
 startGenerationWorker<{ words: string[] }, { text: string }>(
   async ({ words }, { signal, onText }) => {
     let text = '';
@@ -18,6 +19,6 @@ startGenerationWorker<{ words: string[] }, { text: string }>(
     }
     return { text };
   },
-  { url, lockMs: 1000, concurrency: 2 },
+  { url, lockMs: Number(lockMs), concurrency: 2 },
 );
 console.log('ready');
