@@ -102,13 +102,12 @@ describe('replies on the shared generate queue (redis-server)', { timeout: 60_00
   it('fails with generation_unavailable, naming the worker command, when no worker runs', async () => {
     const client = new GenerationClient<{ words: string[] }, { text: string }>({ url: url(), lockMs: LOCK_MS });
     try {
-      const started = Date.now();
+      // Bounded by the start bound it names (a hang would fail on the suite's timeout).
       await assert.rejects(client.run({ words: WORDS }, { startTimeoutMs: 800 }), (error) => {
         assert.ok(isPersonaError(error, 'generation_unavailable'), String(error));
-        assert.match(error.message, /persona worker --role generator/);
+        assert.match(error.message, /^No generator worker took this reply within 1 s: start `persona worker --role generator`/);
         return true;
       });
-      assert.ok(Date.now() - started < 10_000, 'bounded');
       assert.equal((await client.counts()).waiting, 0, 'the unanswered job was removed');
     } finally {
       await client.close();
@@ -187,16 +186,15 @@ describe('replies on the shared generate queue (redis-server)', { timeout: 60_00
     const client = new GenerationClient<{ words: string[] }, { text: string }>({ url: redis, lockMs: LOCK_MS });
     try {
       await only.waitFor((line) => line === 'ready', 'start');
-      const started = Date.now();
       const reply = client.run({ words: WORDS }, { startTimeoutMs: 10_000 });
       await only.waitFor((line) => line === 'text one', 'streamed text');
       await only.kill();
       await assert.rejects(reply, (error) => {
         assert.ok(isPersonaError(error, 'generation_unavailable'), String(error));
-        assert.match(error.message, /stopped answering in the middle of this reply/);
+        // Bounded by the silence it names, two lock periods (a hang would fail on the suite's timeout).
+        assert.match(error.message, /stopped answering in the middle of this reply \(nothing for 2 s\)/);
         return true;
       });
-      assert.ok(Date.now() - started < 8000, `failed within a few lock periods (${Date.now() - started} ms)`);
     } finally {
       await only.kill();
       await client.close();
