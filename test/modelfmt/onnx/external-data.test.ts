@@ -81,6 +81,7 @@ test('an external-data graph gives the same logits and tokens as the single-file
     const [stepA, stepB] = [await a.session.step(ids, a.session.empty), await b.session.step(ids, b.session.empty)];
     assert.deepEqual(stepB.logits, stepA.logits);
     assert.deepEqual(await greedy(b), await greedy(a));
+    assert.ok(!existsSync(cache), "served from the folder's own external-data graph, not re-exported");
     // The memory the model cache accounts for counts the data file too.
     assert.ok(Math.abs(b.bytes - a.bytes) < a.bytes * 0.1, `${b.bytes} vs ${a.bytes} bytes`);
   } finally {
@@ -113,13 +114,15 @@ test('a training run and persona export write model.onnx + model.onnx_data that 
   for (const dir of [report.dir, out]) assert.deepEqual(readConfig(dir)['transformers.js_config'], { use_external_data_format: { 'model.onnx': 1 } });
   t.after(() => rmSync(out, { recursive: true, force: true }));
 
-  const ours = await loadInferenceModel(out, { threads: 1 }, join(config.DATA_DIR, 'onnx-cache'));
+  const cache = join(config.DATA_DIR, 'onnx-cache');
+  const ours = await loadInferenceModel(out, { threads: 1 }, cache);
   let tokens: number[];
   try {
     tokens = await greedy(ours, 12);
   } finally {
     await ours.dispose();
   }
+  assert.ok(!existsSync(cache), 'the export serves as it is');
   // In Node transformers.js hands ONNX Runtime the file's path, which finds model.onnx_data beside it.
   env.allowRemoteModels = false;
   env.localModelPath = `${dirname(out)}/`;
