@@ -40,7 +40,10 @@ test('consuming merge of a float16 base gives the same weights and leaves no flo
   };
   const kept = frozen();
   const expected = mergeLora(config, kept, adapter, settings);
-  assert.ok([...kept.values()].some((w) => w instanceof Uint16Array), 'without consume the float16 base is left as it was');
+  assert.ok(
+    [...kept.values()].some((w) => w instanceof Uint16Array),
+    'without consume the float16 base is left as it was',
+  );
   const consumed = frozen();
   const merged = mergeLora(config, consumed, adapter, settings, { consume: true });
   assert.deepEqual(merged, expected);
