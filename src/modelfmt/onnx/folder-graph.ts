@@ -10,9 +10,12 @@
  * newer exporter gets a fresh export; onnx-cache.ts prunes entries no longer used. Adapter-only PEFT folders are not exported here: the
  * trainer writes merged weights.
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type ErrorCode, PersonaError } from '../../errors.js';
 import { readLlamaConfig, type LlamaConfig } from '../hf-config.js';
 import { readLlamaWeights } from '../folder-weights.js';
 import { PRODUCER_NAME } from './onnx-builder.js';
@@ -51,10 +54,10 @@ export function ensureInferenceOnnx(modelDir: string, cacheDir: string): string 
   readLlamaConfig(modelDir); // a clear error for a folder that is not a model, before the key reads it
   const cached = join(cacheDir, cacheKey(modelDir, options), 'model.onnx');
   if (existsSync(cached)) return markOnnxCacheUse(cached, modelDir);
-  if (!existsSync(own)) return markOnnxCacheUse(writeInferenceOnnx(modelDir, options, cached), modelDir);
+  if (!existsSync(own)) return markOnnxCacheUse(exportForServing(modelDir, options, cached), modelDir);
   if (refreshFailed.has(cached)) return own;
   try {
-    return markOnnxCacheUse(writeInferenceOnnx(modelDir, options, cached), modelDir);
+    return markOnnxCacheUse(exportForServing(modelDir, options, cached), modelDir);
   } catch {
     // Unreadable weights, a full disk: the folder's older graph still serves, and this process
     // does not try again (re-exporting is seconds of synchronous work).
@@ -65,6 +68,41 @@ export function ensureInferenceOnnx(modelDir: string, cacheDir: string): string 
 
 /** Refreshed exports this process could not write. */
 const refreshFailed = new Set<string>();
+
+/** Weight files above this many bytes are exported in a child process (graph-export-process.ts says why). */
+export const EXPORT_IN_CHILD_MIN_BYTES = 2 ** 30;
+
+/**
+ * Writes the graph serving needs: in this process for small folders (milliseconds to seconds),
+ * in a child for large ones, whose memory then goes back to the system before the graph is
+ * loaded. Synchronous either way, as the export always was.
+ */
+export function exportForServing(modelDir: string, options: InferenceGraphOptions, target: string, childMinBytes = EXPORT_IN_CHILD_MIN_BYTES): string {
+  if (weightBytes(modelDir) < childMinBytes) return writeInferenceOnnx(modelDir, options, target);
+  const script = fileURLToPath(new URL(`./graph-export-process${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+  // Run from the TypeScript sources (tests, bin/persona.js without a build), the child needs tsx's loader too.
+  const loader = script.endsWith('.ts') && !process.execArgv.some((arg) => arg.includes('tsx')) ? ['--import', import.meta.resolve('tsx')] : [];
+  const execArgv = process.execArgv.filter((arg) => !arg.startsWith('--test'));
+  const child = spawnSync(process.execPath, [...execArgv, ...loader, script, JSON.stringify({ modelDir, options, target })], {
+    stdio: ['ignore', 'inherit', 'pipe'],
+    encoding: 'utf8',
+  });
+  if (child.status === 0) return target;
+  const last = child.stderr.trim().split('\n').at(-1) ?? '';
+  let report: { code?: ErrorCode; message?: string; details?: Record<string, unknown> } = {};
+  try {
+    report = JSON.parse(last);
+  } catch {
+    report = { message: `${modelDir}: the graph export stopped (${child.error?.message ?? child.signal ?? `exit code ${child.status}`}): ${last}` };
+  }
+  throw report.code ? new PersonaError(report.code, report.message ?? '', report.details) : new Error(report.message);
+}
+
+function weightBytes(modelDir: string): number {
+  return readdirSync(modelDir)
+    .filter((name) => name.endsWith('.safetensors'))
+    .reduce((sum, name) => sum + statSync(join(modelDir, name)).size, 0);
+}
 
 function hasWeights(modelDir: string): boolean {
   return existsSync(join(modelDir, 'model.safetensors')) || existsSync(join(modelDir, 'model.safetensors.index.json'));
