@@ -24,7 +24,7 @@ import type { GraphQuantization } from '../modelfmt/onnx/graph-format.js';
 import { loadModelFolderMetadata } from '../modelfmt/model-folder.js';
 import type { Persona } from '../personas/schema.js';
 import { systemPromptOf } from '../personas/greeting.js';
-import { temporaryFolderFor, temporaryNameFor } from '../util/atomic-write.js';
+import { replaceAtomically, temporaryFolderFor } from '../util/atomic-write.js';
 
 export interface ExportSource {
   persona: Persona;
@@ -196,13 +196,7 @@ export function exportGgufModel(_config: Config, source: ExportSource, out: stri
   const name = `${source.persona.name} (${source.version})`;
   const chatTemplate = ggufChatTemplate(tokenizerConfig, source.persona.name);
   if (single) {
-    const temp = temporaryNameFor(out);
-    try {
-      exportGguf(source.dir, temp, { quant: options.quant, name, chatTemplate });
-      renameSync(temp, out);
-    } finally {
-      rmSync(temp, { force: true });
-    }
+    replaceAtomically(out, (temp) => exportGguf(source.dir, temp, { quant: options.quant, name, chatTemplate }));
     writeFileSync(join(folder, 'Modelfile'), modelfile);
     return out;
   }
@@ -218,13 +212,6 @@ export function exportGgufModel(_config: Config, source: ExportSource, out: stri
 export function exportGgufAdapter(source: ExportSource, out: string): string {
   const file = out.endsWith('.gguf') ? out : join(out, `${source.persona.id}-lora.gguf`);
   if (existsSync(file)) throw new PersonaError('invalid_argument', `${file} already exists; choose another --out.`, { out: file });
-  mkdirSync(dirname(file), { recursive: true });
-  const temp = temporaryNameFor(file);
-  try {
-    exportGgufLora(source.dir, source.dir, temp, `${source.persona.name} (${source.version}) LoRA`);
-    renameSync(temp, file);
-  } finally {
-    rmSync(temp, { force: true });
-  }
+  replaceAtomically(file, (temp) => exportGgufLora(source.dir, source.dir, temp, `${source.persona.name} (${source.version}) LoRA`));
   return file;
 }

@@ -50,11 +50,25 @@ export interface AtomicWriteOptions {
   fsync?: boolean;
 }
 
-/** Writes `data` to `file` atomically, creating its directory when missing. */
-export function writeFileAtomic(file: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): void {
+/**
+ * Produces `file` atomically from a writer that writes the file itself (an exporter, a
+ * streamed writer): `write` gets a temporary name beside `file`, which is renamed into place
+ * when it returns; when it throws, the temporary file is removed and `file` is left as it was.
+ */
+export function replaceAtomically(file: string, write: (temporary: string) => void): void {
   mkdirSync(dirname(file), { recursive: true });
   const temporary = temporaryNameFor(file);
   try {
+    write(temporary);
+    renameSync(temporary, file);
+  } finally {
+    rmSync(temporary, { force: true });
+  }
+}
+
+/** Writes `data` to `file` atomically, creating its directory when missing. */
+export function writeFileAtomic(file: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): void {
+  replaceAtomically(file, (temporary) => {
     const fd = openSync(temporary, 'w');
     try {
       const bytes = typeof data === 'string' ? Buffer.from(data) : data;
@@ -64,9 +78,5 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, options
     } finally {
       closeSync(fd);
     }
-    renameSync(temporary, file);
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    throw error;
-  }
+  });
 }

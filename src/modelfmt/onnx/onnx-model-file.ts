@@ -18,10 +18,10 @@
  * Hand-written because onnx-proto only encodes whole messages; the layout follows the ONNX
  * external-data specification (docs/ExternalData.md in onnx/onnx).
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import onnxProto from 'onnx-proto';
-import { temporaryNameFor, writeFileAtomic } from '../../util/atomic-write.js';
+import { replaceAtomically, writeFileAtomic } from '../../util/atomic-write.js';
 import { encodeModel, type OnnxModel } from './onnx-builder.js';
 
 const { onnx } = onnxProto;
@@ -70,9 +70,8 @@ export function writeOnnxModel(model: OnnxModel, target: string, options: OnnxWr
 /** Streams the large initializers into `dataFile` (atomically); returns the initializers as model.onnx lists them. */
 function writeExternalData(initializers: onnxProto.onnx.ITensorProto[], dataFile: string): onnxProto.onnx.ITensorProto[] {
   const location = basename(dataFile);
-  const temporary = temporaryNameFor(dataFile);
   const listed: onnxProto.onnx.ITensorProto[] = [];
-  try {
+  replaceAtomically(dataFile, (temporary) => {
     const fd = openSync(temporary, 'w');
     try {
       let offset = 0;
@@ -102,11 +101,7 @@ function writeExternalData(initializers: onnxProto.onnx.ITensorProto[], dataFile
     } finally {
       closeSync(fd);
     }
-    renameSync(temporary, dataFile);
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    throw error;
-  }
+  });
   return listed;
 }
 
