@@ -10,9 +10,10 @@
  * frozen base, see src/training/frozen-weights.ts), and write F32, F16 or BF16. Every error names
  * the file and, where there is one, the tensor.
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { PersonaError } from '../errors.js';
+import { writeFully } from '../util/atomic-write.js';
 import { bfloat16ToFloat16, bfloat16ToFloat32, float16ToFloat32, float32ToBfloat16, float32ToFloat16 } from './half.js';
 
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16';
@@ -275,15 +276,11 @@ export function writeSafetensors(path: string, tensors: Map<string, TensorToWrit
   const { prefix, names } = layout(tensors, options);
   const fd = openSync(path, 'w');
   try {
-    writeAll(fd, prefix);
-    for (const name of names) writeAll(fd, tensorBytes(tensors.get(name)!.data, options.dtype));
+    writeFully(fd, prefix);
+    for (const name of names) writeFully(fd, tensorBytes(tensors.get(name)!.data, options.dtype));
   } finally {
     closeSync(fd);
   }
-}
-
-function writeAll(fd: number, bytes: Uint8Array): void {
-  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
 }
 
 /**

@@ -51,6 +51,14 @@ export interface AtomicWriteOptions {
 }
 
 /**
+ * Writes all of `bytes` to `fd`, at `position` or else at the file's current offset: one
+ * write(2) moves at most ~2 GiB on Linux, and exported models are larger.
+ */
+export function writeFully(fd: number, bytes: Uint8Array, position?: number): void {
+  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done, position === undefined ? null : position + done);
+}
+
+/**
  * Produces `file` atomically from a writer that writes the file itself (an exporter, a
  * streamed writer): `write` gets a temporary name beside `file`, which is renamed into place
  * when it returns; when it throws, the temporary file is removed and `file` is left as it was.
@@ -71,9 +79,7 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, options
   replaceAtomically(file, (temporary) => {
     const fd = openSync(temporary, 'w');
     try {
-      const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-      // One write(2) moves at most ~2 GiB on Linux; exported models can be larger.
-      for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+      writeFully(fd, typeof data === 'string' ? Buffer.from(data) : data);
       if (options.fsync) fsyncSync(fd);
     } finally {
       closeSync(fd);

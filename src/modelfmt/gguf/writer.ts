@@ -5,7 +5,8 @@
  * read it); the layout follows ggml's docs/gguf.md. Tensors are written one at a time
  * through a callback, so a 135M-parameter model never sits in memory twice.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
+import { writeFully } from '../../util/atomic-write.js';
 
 /** GGUF metadata value types (gguf.md `gguf_metadata_value_type`). */
 const VALUE_TYPE = {
@@ -151,15 +152,15 @@ export function writeGguf(file: string, metadata: Map<string, GgufValue>, tensor
   head.padTo(ALIGNMENT);
   const fd = openSync(file, 'w');
   try {
-    writeSync(fd, head.contents());
+    writeFully(fd, head.contents());
     const padding = new Uint8Array(ALIGNMENT);
     for (const tensor of tensors) {
       const bytes = tensor.bytes();
       if (bytes.byteLength !== tensor.byteLength)
         throw new Error(`GGUF tensor ${tensor.name}: produced ${bytes.byteLength} bytes, declared ${tensor.byteLength}`);
-      writeSync(fd, bytes);
+      writeFully(fd, bytes);
       const pad = align(bytes.byteLength) - bytes.byteLength;
-      if (pad > 0) writeSync(fd, padding, 0, pad);
+      if (pad > 0) writeFully(fd, padding.subarray(0, pad));
     }
   } finally {
     closeSync(fd);

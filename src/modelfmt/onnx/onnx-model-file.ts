@@ -18,10 +18,10 @@
  * Hand-written because onnx-proto only encodes whole messages; the layout follows the ONNX
  * external-data specification (docs/ExternalData.md in onnx/onnx).
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import onnxProto from 'onnx-proto';
-import { replaceAtomically, writeFileAtomic } from '../../util/atomic-write.js';
+import { replaceAtomically, writeFileAtomic, writeFully } from '../../util/atomic-write.js';
 import { encodeModel, type OnnxModel } from './onnx-builder.js';
 
 const { onnx } = onnxProto;
@@ -83,8 +83,8 @@ function writeExternalData(initializers: onnxProto.onnx.ITensorProto[], dataFile
         }
         const alignment = raw.length >= LARGE_TENSOR_BYTES ? LARGE_ALIGNMENT : SMALL_ALIGNMENT;
         const start = Math.ceil(offset / alignment) * alignment;
-        if (start > offset) writeAll(fd, new Uint8Array(start - offset), offset);
-        writeAll(fd, raw, start);
+        if (start > offset) writeFully(fd, new Uint8Array(start - offset), offset);
+        writeFully(fd, raw, start);
         offset = start + raw.length;
         const { rawData: _, ...meta } = tensor;
         listed.push({
@@ -105,7 +105,3 @@ function writeExternalData(initializers: onnxProto.onnx.ITensorProto[], dataFile
   return listed;
 }
 
-/** One write(2) moves at most ~2 GiB on Linux; loop until `bytes` is all out. */
-function writeAll(fd: number, bytes: Uint8Array, position: number): void {
-  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done, position + done);
-}
