@@ -8,10 +8,9 @@
  * The folder is polled rather than watched: inotify does not see changes made by another
  * machine on a shared volume, and a poll costs one readdir and a stat per persona file.
  */
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import { logger } from '../log.js';
-import { readPersonaDir, type BrokenPersonaFile } from '../personas/load.js';
+import { listPersonaIds, personaPath, readPersonaDir, type BrokenPersonaFile } from '../personas/load.js';
 import type { Persona } from '../personas/schema.js';
 
 /** How often the persona folder is checked for changes made elsewhere. */
@@ -29,12 +28,10 @@ export interface PersonaFolderState {
  */
 function folderSignature(dir: string): string {
   try {
-    return readdirSync(dir)
-      .filter((name) => name.endsWith('.yaml'))
-      .sort()
-      .map((name) => {
-        const stat = statSync(join(dir, name), { throwIfNoEntry: false });
-        return `${name}:${stat?.ino}:${stat?.size}:${stat?.mtimeMs}`;
+    return listPersonaIds(dir)
+      .map((id) => {
+        const stat = statSync(personaPath(dir, id), { throwIfNoEntry: false });
+        return `${id}:${stat?.ino}:${stat?.size}:${stat?.mtimeMs}`;
       })
       .join('|');
   } catch {

@@ -98,8 +98,15 @@ export function exportForServing(modelDir: string, options: InferenceGraphOption
   throw report.code ? new PersonaError(report.code, report.message ?? '', report.details) : new Error(report.message);
 }
 
-function weightBytes(modelDir: string): number {
+/** The folder's weight files (safetensors and their shard index), sorted: what an export reads. */
+function weightFiles(modelDir: string): string[] {
   return readdirSync(modelDir)
+    .filter((name) => name.endsWith('.safetensors') || name === 'model.safetensors.index.json')
+    .sort();
+}
+
+function weightBytes(modelDir: string): number {
+  return weightFiles(modelDir)
     .filter((name) => name.endsWith('.safetensors'))
     .reduce((sum, name) => sum + statSync(join(modelDir, name)).size, 0);
 }
@@ -113,10 +120,7 @@ function cacheKey(modelDir: string, options: InferenceGraphOptions): string {
   const hash = createHash('sha256');
   hash.update(`${realpathSync(modelDir)}\0${inferenceGraphFormat(options)}\0`);
   hash.update(readFileSync(join(modelDir, 'config.json')));
-  const weightFiles = readdirSync(modelDir)
-    .filter((name) => name.endsWith('.safetensors') || name === 'model.safetensors.index.json')
-    .sort();
-  for (const name of weightFiles) {
+  for (const name of weightFiles(modelDir)) {
     // statSync follows the Hugging Face cache's snapshot symlinks to their blobs.
     const { size, mtimeMs } = statSync(join(modelDir, name));
     hash.update(`\0${name}\0${size}\0${mtimeMs}`);
