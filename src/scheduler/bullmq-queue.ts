@@ -194,7 +194,7 @@ export function startTrainingWorker(deps: JobDeps, options: WorkerOptions): Trai
     if (job.attemptsMade === 0 && job.stalledCounter === 0) deps.onQueueWait?.(Math.max(0, Date.now() - job.timestamp) / 1000);
     const attemptOf = { createdAt: job.timestamp, queueId: String(job.id) };
     try {
-      return await runTrainingJob(jobDeps, personaId, { ...job.data.options, whenLocked: 'error', attemptOf, queuedAt: job.timestamp });
+      return await runTrainingJob(jobDeps, personaId, { ...job.data.options, whenLocked: 'error', attemptOf });
     } catch (error) {
       if (isPersonaError(error) && PERMANENT_FAILURES.includes(error.code)) throw new UnrecoverableError(error.message);
       throw error;

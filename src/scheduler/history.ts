@@ -71,13 +71,14 @@ export function jobHistory(store: Store) {
      * A new record, or with `attemptOf` (a queued job's creation time and queue id) the one
      * record every attempt of that queued job shares: a retry after a worker died or the store
      * dropped out continues it instead of leaving a second, forever-`running` entry.
-     * `queuedAt`: when the run was queued (epoch ms).
+     * `queuedAt`: when the run was queued (epoch ms); a queued job's creation time by default.
      */
     async start(persona: string, reason: JobRecord['reason'], { attemptOf, queuedAt }: Pick<JobOptions, 'attemptOf' | 'queuedAt'> = {}): Promise<JobRecord> {
       const now = new Date();
       const stamp = (at: Date) => at.toISOString().replace(/[-:.TZ]/g, '');
       const id = attemptOf ? `j${stamp(new Date(attemptOf.createdAt))}-q${attemptOf.queueId}` : `j${stamp(now)}-${process.pid}`;
-      const queued = queuedAt === undefined ? {} : { queuedAt: new Date(queuedAt).toISOString() };
+      const queuedMs = queuedAt ?? attemptOf?.createdAt;
+      const queued = queuedMs === undefined ? {} : { queuedAt: new Date(queuedMs).toISOString() };
       return save({
         id,
         persona,
