@@ -104,4 +104,3 @@ function writeExternalData(initializers: onnxProto.onnx.ITensorProto[], dataFile
   });
   return listed;
 }
-
